@@ -1,0 +1,3 @@
+from kubectl_nim.cli import main
+
+main()

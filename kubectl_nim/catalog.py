@@ -1,0 +1,217 @@
+"""The NIM model catalog of SPEC §5: parsing, lookup and deterministic serialisation.
+
+Pure functions over plain data. A catalog is a ConfigMap with one data key per model whose value
+is a JSON object; one malformed entry is skipped with a warning and never breaks the whole list.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Iterable, Mapping, Sequence
+
+from kubectl_nim.errors import NimError, NotFound
+
+CONFIGMAP_NAME = "nvidia-nim-models-data"
+REGISTRY = "nvcr.io"
+CONFIGMAP_LIMIT_BYTES = 1024 * 1024  # etcd's limit for one object; a catalog must stay below it
+_REQUIRED = ("name", "namespace", "tags", "latestTag")
+
+
+class MalformedCatalog(NimError):
+    """The catalog as a whole cannot be read (not a ConfigMap, no data, unparseable)."""
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    namespace: str
+    tags: tuple[str, ...]
+    latest_tag: str
+    display_name: str = ""
+    short_description: str = ""
+    updated_date: str = ""
+    eu_restricted: bool = False
+
+    @property
+    def repository(self) -> str:
+        return f"{REGISTRY}/{self.namespace}/{self.name}"
+
+    def image(self, tag: str | None = None) -> str:
+        return f"{self.repository}:{tag or self.latest_tag}"
+
+    def to_entry(self) -> dict:
+        """The JSON object of SPEC §5, keys in the reference order."""
+        return {
+            "name": self.name,
+            "displayName": self.display_name,
+            "shortDescription": self.short_description,
+            "namespace": self.namespace,
+            "tags": list(self.tags),
+            "latestTag": self.latest_tag,
+            "updatedDate": self.updated_date,
+            "euRestricted": self.eu_restricted,
+        }
+
+    @classmethod
+    def from_entry(cls, entry: Mapping[str, Any]) -> "Model":
+        """Build a model from a decoded entry; ValueError says what is wrong with it."""
+        if not isinstance(entry, Mapping):
+            raise ValueError("value is not a JSON object")
+        missing = [k for k in _REQUIRED if not entry.get(k)]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
+        tags = entry["tags"]
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            raise ValueError("tags is not a list of strings")
+        for key in ("name", "namespace", "latestTag"):
+            if not isinstance(entry[key], str):
+                raise ValueError(f"{key} is not a string")
+        eu = entry.get("euRestricted", False)
+        if not isinstance(eu, bool):
+            raise ValueError("euRestricted is not true or false")
+        return cls(
+            name=entry["name"],
+            namespace=entry["namespace"].strip("/"),
+            tags=tuple(tags),
+            latest_tag=entry["latestTag"],
+            display_name=str(entry.get("displayName") or entry["name"]),
+            short_description=str(entry.get("shortDescription") or ""),
+            updated_date=str(entry.get("updatedDate") or ""),
+            eu_restricted=eu,
+        )
+
+
+@dataclass(frozen=True)
+class Catalog:
+    models: tuple[Model, ...]
+    source: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self.models]
+
+    def get(self, name: str) -> Model:
+        for model in self.models:
+            if model.name == name:
+                return model
+        raise NotFound(f"model {name!r} is not in the catalog ({self.source})",
+                       hint=did_you_mean(name, self.names,
+                                         fallback="run `models` or `models --search TEXT` to browse it"))
+
+    def search(self, text: str) -> list[Model]:
+        needle = text.lower()
+        return [m for m in self.models
+                if needle in m.name.lower() or needle in m.display_name.lower()
+                or needle in m.short_description.lower()]
+
+
+def did_you_mean(word: str, candidates: Sequence[str], fallback: str = "") -> str:
+    close = difflib.get_close_matches(word, candidates, n=3, cutoff=0.6)
+    if not close:
+        lowered = word.lower()
+        close = [c for c in candidates if lowered and lowered in c.lower()][:3]
+    if close:
+        return "did you mean " + ", ".join(close) + "?"
+    return fallback
+
+
+def resolve_tag(model: Model, tag: str | None) -> str:
+    """The tag to deploy: the one asked for (it must exist), else the model's latestTag."""
+    if tag is None:
+        return model.latest_tag
+    if tag in model.tags:
+        return tag
+    raise NotFound(f"model {model.name!r} has no tag {tag!r}",
+                   hint=did_you_mean(tag, list(model.tags),
+                                     fallback=f"available tags: {', '.join(model.tags)}"))
+
+
+def parse_entries(data: Mapping[str, Any], source: str = "") -> Catalog:
+    """ConfigMap `data` → Catalog. Malformed entries become warnings naming their key."""
+    models, warnings = [], []
+    for key in sorted(data):
+        raw = data[key]
+        try:
+            entry = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+            model = Model.from_entry(entry)
+            if model.name != key:
+                raise ValueError(f"its name is {model.name!r}")
+        except (ValueError, TypeError) as e:
+            reason = "not valid JSON" if isinstance(e, json.JSONDecodeError) else str(e)
+            warnings.append(f"skipping malformed catalog entry {key!r}: {reason}")
+            continue
+        models.append(model)
+    return Catalog(models=tuple(models), source=source, warnings=tuple(warnings))
+
+
+def parse_configmap(obj: Any, source: str = "") -> Catalog:
+    if not isinstance(obj, Mapping):
+        raise MalformedCatalog(f"{source or 'catalog'} is not a ConfigMap object")
+    if obj.get("kind") == "List" and isinstance(obj.get("items"), list) and len(obj["items"]) == 1:
+        obj = obj["items"][0]
+    if obj.get("kind") not in (None, "ConfigMap"):
+        raise MalformedCatalog(f"{source or 'catalog'} is a {obj.get('kind')}, not a ConfigMap")
+    data = obj.get("data")
+    if not isinstance(data, Mapping):
+        raise MalformedCatalog(f"{source or 'catalog'} has no data section",
+                               hint="a catalog is a ConfigMap with one data key per model")
+    return parse_entries(data, source)
+
+
+def parse_text(text: str, source: str) -> Catalog:
+    """A ConfigMap in YAML or JSON (JSON is YAML, but the JSON parser is much faster)."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        import yaml
+
+        try:
+            obj = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark else ""
+            raise MalformedCatalog(f"{source} is neither YAML nor JSON{where}") from None
+    return parse_configmap(obj, source)
+
+
+def load_file(path: str) -> Catalog:
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise NimError(f"cannot read catalog file {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise MalformedCatalog(f"catalog file {path} is not UTF-8 text") from None
+    return parse_text(text, source=f"file {path}")
+
+
+def embedded_text(name: str) -> str:
+    return resources.files("kubectl_nim").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def load_embedded() -> Catalog:
+    return parse_text(embedded_text("catalog.yaml"), source="embedded catalog")
+
+
+def entry_json(model: Model) -> str:
+    """Compact, stable JSON: one line per model so release PRs diff cleanly."""
+    return json.dumps(model.to_entry(), separators=(",", ":"), ensure_ascii=False)
+
+
+def to_configmap_yaml(models: Iterable[Model], header: Sequence[str] = (),
+                      name: str = CONFIGMAP_NAME, namespace: str | None = None) -> str:
+    """Deterministic ConfigMap text: models sorted by name, same input → same bytes."""
+    import yaml
+
+    metadata: dict[str, Any] = {"name": name}
+    if namespace:
+        metadata["namespace"] = namespace
+    metadata["labels"] = {"opendatahub.io/managed": "true"}
+    doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata,
+           "data": {m.name: entry_json(m) for m in sorted(models, key=lambda m: m.name)}}
+    body = yaml.safe_dump(doc, sort_keys=False, width=float("inf"), allow_unicode=True)
+    return "".join(f"# {line}\n" if line else "#\n" for line in header) + body

@@ -1,0 +1,94 @@
+"""The root command: global options, the invoked name, and the single error path.
+
+Every failure leaves through `NimGroup.main`: a one-line `error: ...` on stderr and the exit code of
+SPEC §2, a traceback only with `-v`, and every registered secret redacted from all of it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from kubectl_nim import __version__, log
+from kubectl_nim.commands import COMMANDS
+from kubectl_nim.errors import EXIT_FAILURE, NimError
+from kubectl_nim.options import global_options
+
+# kubectl sets one of these for the plugins it runs (KUBECTL_PATH since 1.36, KUBECTL_BINARY in
+# some distributions such as oc); the first found names the caller in usage text.
+CALLER_VARIABLES = ("KUBECTL_PATH", "KUBECTL_BINARY", "KUBECTL_PLUGINS_CALLER")
+
+
+def invoked_name(argv0: str, environ) -> str:
+    """`kubectl nim`, `oc nim`, or the bare binary name, as the user typed it."""
+    binary = os.path.basename(argv0)
+    for suffix in (".exe", ".py"):
+        if binary.endswith(suffix):
+            binary = binary[: -len(suffix)]
+    if binary in ("", "__main__", "-c"):
+        binary = "kubectl-nim"
+    caller = next((environ[v] for v in CALLER_VARIABLES if environ.get(v)), None)
+    if caller and binary.startswith("kubectl-"):
+        caller_name = os.path.basename(caller)
+        if caller_name.endswith(".exe"):
+            caller_name = caller_name[:-4]
+        # kubectl maps `kubectl foo-bar` to kubectl-foo_bar; show it the way it is typed.
+        return f"{caller_name} {binary[len('kubectl-'):].replace('_', '-')}"
+    return binary
+
+
+class NimGroup(click.Group):
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if prog_name is None:
+            prog_name = invoked_name(sys.argv[0], os.environ)
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                              standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            code = EXIT_FAILURE
+        except click.ClickException as e:
+            e.show()
+            code = e.exit_code
+        except NimError as e:
+            if log.verbosity() >= 2:
+                click.echo(log.redact(traceback.format_exc()), err=True, nl=False)
+            click.echo(log.redact(f"error: {e}"), err=True)
+            code = e.exit_code
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            code = 130
+        except Exception as e:  # a bug: still one line unless -v, never the key
+            if log.verbosity():
+                click.echo(log.redact(traceback.format_exc()), err=True, nl=False)
+            detail = log.redact(f"{type(e).__name__}: {e}")
+            click.echo(f"error: unexpected failure ({detail}); rerun with -v for a traceback "
+                       f"and report it", err=True)
+            code = EXIT_FAILURE
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=NimGroup, name="kubectl-nim",
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@global_options
+@click.version_option(__version__, "--version", message="%(prog)s %(version)s")
+def cli():
+    """Deploy NVIDIA NIM models on OpenShift AI and Open Data Hub.
+
+    Every deployment gets its own API-key and pull secrets in your project; the model catalog
+    comes from the cluster's ConfigMap, a file, or the copy embedded in the plugin.
+    """
+
+
+for _command in COMMANDS():
+    cli.add_command(_command)
+
+
+def main() -> None:
+    cli.main()

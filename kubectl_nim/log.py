@@ -1,0 +1,52 @@
+"""Debug logging for `-v`, with every registered secret redacted.
+
+The API key is registered here the moment it is read, so that no `-v` line, error message or
+traceback the CLI prints can contain it, whatever code path produced the text.
+"""
+
+from __future__ import annotations
+
+import sys
+
+_secrets: set[str] = set()
+_verbosity = 0
+REDACTED = "<redacted>"
+
+
+def register_secret(value: str) -> None:
+    if value:
+        _secrets.add(value)
+
+
+def forget_secrets() -> None:
+    _secrets.clear()
+
+
+def redact(text: str) -> str:
+    # Longest first, so that a secret containing another is removed whole.
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def set_verbosity(level: int) -> None:
+    global _verbosity
+    _verbosity = level
+
+
+def verbosity() -> int:
+    return _verbosity
+
+
+def debug(message: str, level: int = 1) -> None:
+    if _verbosity >= level:
+        print(redact(f"debug: {message}"), file=sys.stderr)
+
+
+def notice(message: str) -> None:
+    """A one-line informational message on stderr (never on stdout, which scripts parse)."""
+    print(redact(message), file=sys.stderr)
+
+
+def warn(message: str) -> None:
+    print(redact(f"warning: {message}"), file=sys.stderr)

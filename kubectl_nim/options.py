@@ -1,0 +1,135 @@
+"""Click options shared by several verbs, defined once (the pip-tools way).
+
+kubectl users type global flags after the verb (`kubectl nim deploy x -n team`), so the global
+options are attached both to the root group and to every cluster verb. They never reach the
+command functions as parameters: a callback stores them on the shared `GlobalOptions` object, and a
+value given after the verb wins over one given before it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import click
+
+from kubectl_nim import log
+
+
+@dataclass
+class GlobalOptions:
+    kubeconfig: Optional[str] = None
+    context: Optional[str] = None
+    namespace: Optional[str] = None
+    request_timeout: Optional[float] = None  # seconds; None = the plugin's default
+    verbose: int = 0
+    apps_namespace: Optional[str] = None
+
+
+def get_globals(ctx: click.Context | None = None) -> GlobalOptions:
+    ctx = ctx or click.get_current_context()
+    return ctx.ensure_object(GlobalOptions)
+
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def parse_duration(text: str) -> float:
+    """kubectl-style durations: `30` (seconds), `30s`, `2m`, `1h`, `1m30s`. `0` means no timeout."""
+    text = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    m = _DURATION.fullmatch(text)
+    if not text or not m or not any(m.groups()):
+        raise click.BadParameter(f"{text!r} is not a duration; use for example 30s, 2m or 1h")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _store(attr: str, convert: Callable | None = None):
+    def callback(ctx: click.Context, param: click.Parameter, value):
+        if value is None or (attr == "verbose" and not value):
+            return
+        opts = get_globals(ctx)
+        if attr == "verbose":
+            opts.verbose += value
+            log.set_verbosity(opts.verbose)
+            return
+        setattr(opts, attr, convert(value) if convert else value)
+
+    return callback
+
+
+def _duration_callback(ctx, param, value):
+    if value is None:
+        return
+    _store("request_timeout")(ctx, param, parse_duration(value))
+
+
+_GLOBAL_OPTIONS = [
+    click.option("--kubeconfig", metavar="PATH", expose_value=False, callback=_store("kubeconfig"),
+                 help="Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."),
+    click.option("--context", metavar="NAME", expose_value=False, callback=_store("context"),
+                 help="The kubeconfig context to use."),
+    click.option("-n", "--namespace", metavar="NS", expose_value=False,
+                 callback=_store("namespace"),
+                 help="Project (namespace) to work in (default: the context's namespace)."),
+    click.option("--request-timeout", metavar="DURATION", expose_value=False,
+                 callback=_duration_callback,
+                 help="Timeout of one API request, e.g. 30s or 1m (0 = none)."),
+    click.option("-v", "--verbose", count=True, expose_value=False, callback=_store("verbose"),
+                 help="Debug log on stderr (secrets redacted). Repeat for more."),
+    click.option("--apps-namespace", metavar="NS", expose_value=False,
+                 callback=_store("apps_namespace"),
+                 help="Applications namespace (default: discovered from the cluster)."),
+]
+
+
+def global_options(f):
+    """Attach the kubectl-style global options (usable before or after the verb)."""
+    for option in reversed(_GLOBAL_OPTIONS):
+        f = option(f)
+    return f
+
+
+def output_option(*formats: str, default: str = "table"):
+    return click.option("-o", "--output", "output", type=click.Choice(formats), default=default,
+                        show_default=True, help="Output format.")
+
+
+def catalog_source_options(f):
+    f = click.option("--offline", is_flag=True,
+                     help="Use the catalog embedded in the plugin; do not contact the cluster.")(f)
+    f = click.option("--catalog", "catalog_file", metavar="FILE",
+                     type=click.Path(dir_okay=False),
+                     help="Read the catalog from a ConfigMap file (YAML or JSON).")(f)
+    return f
+
+
+def ngc_options(f):
+    return click.option("--ngc-api-url", envvar="NGC_API_URL", metavar="URL",
+                        default="https://api.ngc.nvidia.com", show_default=True,
+                        help="NVIDIA NGC API base URL (also $NGC_API_URL).")(f)
+
+
+def _refuse_key_value(ctx, param, value):
+    if value:
+        from kubectl_nim.errors import UsageError
+
+        log.register_secret(value)
+        raise UsageError(
+            "refusing an API key given on the command line: it would leak to `ps` and shell history",
+            hint="use --api-key-file PATH (or - for stdin), the NGC_API_KEY environment variable, "
+                 "or the interactive prompt")
+    return None
+
+
+def key_options(f):
+    """The key input of SPEC §3. `--api-key VALUE` exists only to refuse it with a reason."""
+    f = click.option("--api-key", "refused_api_key", hidden=True, expose_value=False,
+                     callback=_refuse_key_value, is_eager=True)(f)
+    f = click.option("--api-key-file", metavar="PATH",
+                     help="Read the NVIDIA API key from PATH (- for stdin). "
+                          "Else $NGC_API_KEY, else a hidden prompt.")(f)
+    return f
