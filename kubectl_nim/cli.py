@@ -7,6 +7,7 @@ SPEC §2, a traceback only with `-v`, and every registered secret redacted from 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 
@@ -22,9 +23,14 @@ from kubectl_nim.options import global_options
 CALLER_VARIABLES = ("KUBECTL_PATH", "KUBECTL_BINARY", "KUBECTL_PLUGINS_CALLER")
 
 
+def _basename(path: str) -> str:
+    # Either separator: a Windows kubectl hands us paths with backslashes.
+    return re.split(r"[\\/]", path)[-1]
+
+
 def invoked_name(argv0: str, environ) -> str:
     """`kubectl nim`, `oc nim`, or the bare binary name, as the user typed it."""
-    binary = os.path.basename(argv0)
+    binary = _basename(argv0)
     for suffix in (".exe", ".py"):
         if binary.endswith(suffix):
             binary = binary[: -len(suffix)]
@@ -32,7 +38,7 @@ def invoked_name(argv0: str, environ) -> str:
         binary = "kubectl-nim"
     caller = next((environ[v] for v in CALLER_VARIABLES if environ.get(v)), None)
     if caller and binary.startswith("kubectl-"):
-        caller_name = os.path.basename(caller)
+        caller_name = _basename(caller)
         if caller_name.endswith(".exe"):
             caller_name = caller_name[:-4]
         # kubectl maps `kubectl foo-bar` to kubectl-foo_bar; show it the way it is typed.

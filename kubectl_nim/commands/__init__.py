@@ -2,6 +2,6 @@
 
 
 def COMMANDS():
-    from kubectl_nim.commands import version, models, validate_key, config
+    from kubectl_nim.commands import config, deploy, models, validate_key, version
 
-    return [models.command, validate_key.command, config.command, version.command]
+    return [models.command, validate_key.command, deploy.command, config.command, version.command]

@@ -1,0 +1,221 @@
+"""`deploy`: create a NIM deployment exactly the way the OpenShift AI dashboard does."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kubectl_nim import log
+from kubectl_nim.errors import NimError, UsageError
+from kubectl_nim.options import (catalog_source_options, get_globals, global_options, key_options,
+                                 ngc_options, parse_duration)
+
+
+def _env_pairs(ctx, param, values):
+    pairs = []
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", ctx=ctx, param=param)
+        pairs.append((key, val))
+    return tuple(pairs)
+
+
+def _positive(ctx, param, value):
+    if value is not None and value < 0:
+        raise click.BadParameter("must be 0 or more", ctx=ctx, param=param)
+    return value
+
+
+@click.command("deploy")
+@click.argument("name", required=False)
+@click.option("--model", "model_name", required=True, metavar="MODEL",
+              help="Catalog name of the NIM model (see `models`).")
+@click.option("--tag", metavar="TAG", help="Image tag (default: the model's latestTag).")
+@click.option("--display-name", metavar="TEXT", help="Name shown in the dashboard.")
+@click.option("--pvc-size", default="30Gi", show_default=True, metavar="SIZE",
+              help="Size of the model cache PVC.")
+@click.option("--storage-class", metavar="NAME", help="Storage class of the cache PVC.")
+@click.option("--existing-pvc", metavar="NAME", help="Reuse this PVC instead of creating one.")
+@click.option("--pvc-subpath", metavar="PATH", help="Sub-path inside --existing-pvc.")
+@click.option("--gpus", type=int, callback=_positive, metavar="N",
+              help="GPUs (nvidia.com/gpu) requested and limited (default: the template's).")
+@click.option("--cpu-request", metavar="CPU", help="CPU request (default: the template's).")
+@click.option("--cpu-limit", metavar="CPU", help="CPU limit (default: the template's).")
+@click.option("--memory-request", metavar="MEM", help="Memory request (default: the template's).")
+@click.option("--memory-limit", metavar="MEM", help="Memory limit (default: the template's).")
+@click.option("--hardware-profile", metavar="NAME", help="Hardware profile to annotate.")
+@click.option("--hardware-profile-namespace", metavar="NS",
+              help="Namespace of the hardware profile.")
+@click.option("--min-replicas", type=int, default=1, show_default=True, callback=_positive,
+              help="Minimum predictor replicas.")
+@click.option("--max-replicas", type=int, default=1, show_default=True, callback=_positive,
+              help="Maximum predictor replicas.")
+@click.option("--deployment-mode", type=click.Choice(["RawDeployment", "Serverless"]),
+              default="RawDeployment", show_default=True, help="KServe deployment mode.")
+@click.option("--env", "env", multiple=True, callback=_env_pairs, metavar="KEY=VALUE",
+              help="Environment variable for the model container (repeatable).")
+@click.option("--expose", is_flag=True, help="Make the model reachable through an external route.")
+@click.option("--template-param", "template_params", multiple=True, callback=_env_pairs,
+              metavar="NAME=VALUE", help="Parameter of a runtime Template that declares some.")
+@key_options
+@click.option("--skip-key-validation", is_flag=True,
+              help="Do not check the key with NVIDIA before creating anything.")
+@click.option("--skip-secrets", is_flag=True,
+              help="Render/create everything but the two Secrets (they come from elsewhere).")
+@click.option("--disconnected", is_flag=True,
+              help="With --offline/--catalog: render for a disconnected cluster (no secrets).")
+@click.option("--dry-run", type=click.Choice(["none", "client", "server"]), default="none",
+              show_default=True, help="client: print only; server: send with dryRun=All.")
+@click.option("-o", "--output", type=click.Choice(["yaml", "json", "name"]),
+              help="Print the objects (yaml, json) or their names instead of progress lines.")
+@click.option("--apply", "use_apply", is_flag=True,
+              help="Server-side apply (field manager kubectl-nim): re-runs converge.")
+@click.option("--wait", is_flag=True, help="Wait until the InferenceService is Ready.")
+@click.option("--timeout", default="30m", show_default=True, metavar="DURATION",
+              help="How long --wait waits.")
+@catalog_source_options
+@ngc_options
+@global_options
+def command(name, model_name, tag, display_name, pvc_size, storage_class, existing_pvc,
+            pvc_subpath, gpus, cpu_request, cpu_limit, memory_request, memory_limit,
+            hardware_profile, hardware_profile_namespace, min_replicas, max_replicas,
+            deployment_mode, env, expose, template_params, api_key_file, skip_key_validation,
+            skip_secrets, disconnected, dry_run, output, use_apply, wait, timeout, catalog_file,
+            offline, ngc_api_url):
+    """Deploy a NIM model: per-deployment secrets, PVC, ServingRuntime and InferenceService.
+
+    NAME defaults to a name derived from the model. Everything is checked first (names, model
+    and tag, the key with NVIDIA, then every write with dryRun=All); if a write still fails,
+    what this run created is deleted again.
+
+    \b
+    Examples:
+      NGC_API_KEY=nvapi-... kubectl nim deploy --model llama-3.1-8b-instruct -n team
+      kubectl nim deploy llama --model llama-3.1-8b-instruct --api-key-file key.txt --wait
+      kubectl nim deploy --model llama-3.1-8b-instruct --offline --skip-secrets \\
+          --dry-run=client -o yaml | kubectl apply -f -
+    """
+    from kubectl_nim import catalog as catalog_mod, names, render
+    from kubectl_nim.session import Session
+
+    if pvc_subpath and not existing_pvc:
+        raise UsageError("--pvc-subpath needs --existing-pvc")
+    if min_replicas > max_replicas:
+        raise UsageError(f"--min-replicas {min_replicas} is more than --max-replicas {max_replicas}")
+    if disconnected and not (offline or catalog_file):
+        raise UsageError("--disconnected is for --offline/--catalog rendering; on a cluster the "
+                         "OdhDashboardConfig decides")
+    wait_timeout = parse_duration(timeout)
+    client_only = dry_run == "client"
+    local = bool(offline or catalog_file)
+    session = Session(get_globals())
+
+    catalog = session.catalog(catalog_file, offline)
+    model = catalog.get(model_name)
+    tag = catalog_mod.resolve_tag(model, tag)
+    if model.eu_restricted:
+        log.warn(f"{model.name} is restricted in the European Union: NVIDIA refuses to serve it "
+                 f"(HTTP 451) to EU locations, so pulls from such a cluster will fail")
+
+    namespace = session.options.namespace if (client_only and local) else session.namespace
+    name = name or names.derive_deployment_name(model.name, namespace)
+    names.validate_deployment_name(name, namespace)
+
+    if not local:
+        disconnected = bool(session.settings.disconnected.value)
+    template, _source = session.template(offline=local)
+
+    key = None
+    if disconnected:
+        if api_key_file:
+            log.warn("the cluster is disconnected: key collection is disabled, the key is ignored")
+    elif not skip_secrets:
+        key = _read_key(api_key_file, client_only)
+        if not (skip_key_validation or client_only):
+            _validate_with_nvidia(key, ngc_api_url)
+
+    options = render.DeployOptions(
+        name=name, namespace=namespace, model=model, tag=tag, display_name=display_name,
+        pvc_size=pvc_size, storage_class=storage_class, existing_pvc=existing_pvc,
+        pvc_subpath=pvc_subpath, gpus=gpus, cpu_request=cpu_request, cpu_limit=cpu_limit,
+        memory_request=memory_request, memory_limit=memory_limit,
+        hardware_profile=hardware_profile, hardware_profile_namespace=hardware_profile_namespace,
+        min_replicas=min_replicas, max_replicas=max_replicas, deployment_mode=deployment_mode,
+        env=env, expose=expose, disconnected=disconnected, skip_secrets=skip_secrets,
+        template_params=template_params)
+    objects = render.render_deployment(options, template, key)
+
+    if client_only:
+        _print_objects(objects, output, suffix=" (dry run)")
+        return
+    _send(session, objects, namespace, output, use_apply, dry_run == "server")
+    if wait and dry_run == "none":
+        from kubectl_nim.wait import Reporter, wait_ready
+
+        tty = sys.stderr.isatty()
+        log.notice(f"Waiting up to {timeout} for inferenceservice/{name} to become ready...")
+        wait_ready(session.cluster, name, namespace, wait_timeout,
+                   Reporter(click.echo, tty))
+
+
+def _read_key(api_key_file, client_only):
+    from kubectl_nim import keys
+
+    try:
+        key = keys.read_api_key(api_key_file)
+    except UsageError as e:
+        if client_only:
+            raise UsageError(
+                "the two Secrets need the NVIDIA API key, and none was given",
+                hint="provide it (--api-key-file PATH, - for stdin, or NGC_API_KEY), or pass "
+                     "--skip-secrets to render everything but the Secrets") from None
+        raise e
+    return keys.ensure_personal(key)
+
+
+def _validate_with_nvidia(key, base_url):
+    from kubectl_nim.ngc import NgcClient
+
+    with NgcClient(base_url) as client:
+        info = client.caller_info(key)
+    log.debug(f"NVIDIA accepted the key ({info.type}, org {info.org})")
+
+
+def _print_objects(objects, output, suffix=""):
+    from kubectl_nim.output import dump_json, dump_yaml_documents, kube_list
+    from kubectl_nim.render import object_ref
+
+    if output == "yaml":
+        click.echo(dump_yaml_documents(objects), nl=False)
+    elif output == "json":
+        click.echo(dump_json(kube_list(objects)), nl=False)
+    elif output == "name":
+        for obj in objects:
+            click.echo(object_ref(obj))
+    else:
+        for obj in objects:
+            click.echo(f"{object_ref(obj)} created{suffix}")
+
+
+def _send(session, objects, namespace, output, use_apply, server_dry_run):
+    from kubectl_nim import deploy
+
+    cluster = session.cluster
+    deploy.ensure_nim_support(cluster, namespace, dry_run=server_dry_run)
+    before = deploy.existing_objects(cluster, objects) if use_apply else None
+    answers = deploy.preflight(cluster, objects, namespace, apply=use_apply)
+    if server_dry_run:
+        _print_objects(answers, output, suffix=" (server dry run)")
+        return
+
+    def progress(outcome):
+        if output is None:
+            click.echo(f"{outcome.ref} {outcome.action}")
+        elif output == "name":
+            click.echo(outcome.ref)
+
+    outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, on_written=progress)
+    if output in ("yaml", "json"):
+        _print_objects([o.obj for o in outcomes], output)

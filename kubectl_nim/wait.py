@@ -1,0 +1,127 @@
+"""`--wait`: follow an InferenceService until it is Ready, explaining stalls from events.
+
+`progress_state` is pure (objects in, text out); `wait_ready` is the polling loop around it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from kubectl_nim import log
+from kubectl_nim.cluster import ApiError, Cluster
+from kubectl_nim.errors import NimError
+
+# Event reasons that explain why a NIM is not coming up, and what the user can do about each.
+STALL_REASONS = {
+    "FailedScheduling": "no node can run it (often: not enough free GPUs)",
+    "ImagePullBackOff": "the image cannot be pulled (key, tag, or registry access)",
+    "ErrImagePull": "the image cannot be pulled (key, tag, or registry access)",
+    "Failed": "a container failed",
+    "BackOff": "a container keeps crashing (check `oc logs`)",
+    "FailedMount": "a volume cannot be mounted",
+    "ProvisioningFailed": "the PVC cannot be provisioned (storage class?)",
+    "FailedAttachVolume": "a volume cannot be attached",
+}
+
+
+@dataclass(frozen=True)
+class State:
+    ready: bool
+    summary: str           # one line: conditions and predictor readiness
+    stalls: tuple[str, ...]  # warnings from events
+
+
+def _conditions(isvc: dict) -> dict[str, dict]:
+    return {c.get("type"): c for c in ((isvc.get("status") or {}).get("conditions") or [])}
+
+
+def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
+    if isvc is None:
+        return State(False, "InferenceService not found", ())
+    conditions = _conditions(isvc)
+    ready = conditions.get("Ready", {}).get("status") == "True"
+    parts = []
+    for kind in ("PredictorReady", "IngressReady", "Ready"):
+        cond = conditions.get(kind)
+        if cond:
+            mark = {"True": "yes", "False": "no"}.get(cond.get("status"), "unknown")
+            parts.append(f"{kind}={mark}")
+    not_ready = [c for c in conditions.values() if c.get("status") == "False" and c.get("message")]
+    if not_ready and not ready:
+        parts.append(f"({not_ready[0].get('reason') or not_ready[0]['type']}: "
+                     f"{not_ready[0]['message']})")
+    summary = " ".join(parts) or "waiting for the controller to report status"
+    stalls = []
+    for event in events:
+        involved = (event.get("involvedObject") or {}).get("name", "")
+        reason = event.get("reason", "")
+        if event.get("type") == "Warning" and reason in STALL_REASONS and \
+                (involved == name or involved.startswith(f"{name}-") or
+                 involved == f"nim-pvc-{name}"):
+            stalls.append(f"{reason} on {involved}: {STALL_REASONS[reason]} — "
+                          f"{(event.get('message') or '').strip()}")
+    return State(ready, summary, tuple(dict.fromkeys(stalls)))
+
+
+def _events(cluster: Cluster, namespace: str) -> list[dict]:
+    try:
+        return cluster.list("Event", namespace)
+    except ApiError as e:
+        if e.status in (403, 404):  # users may not read events; the wait still works
+            log.debug(f"events not readable: HTTP {e.status}")
+            return []
+        raise
+
+
+def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
+               report: Callable[[State], None], interval: float = 2.0,
+               clock: Callable[[], float] = time.monotonic,
+               sleep: Callable[[float], None] = time.sleep) -> State:
+    deadline = clock() + timeout
+    while True:
+        isvc = cluster.get_or_none("InferenceService", name, namespace)
+        state = progress_state(isvc, _events(cluster, namespace), name)
+        report(state)
+        if state.ready:
+            return state
+        if clock() >= deadline:
+            detail = f"; {state.stalls[-1]}" if state.stalls else ""
+            raise NimError(f"timed out after {timeout:g}s waiting for inferenceservice/{name} "
+                           f"to become ready: {state.summary}{detail}",
+                           hint=f"it may still come up: `oc get inferenceservice {name} -n "
+                                f"{namespace} -w`")
+        sleep(min(interval, max(0.0, deadline - clock())))
+
+
+class Reporter:
+    """Live progress: one rewritten line on a TTY, a plain line per change when piped."""
+
+    SPINNER = "|/-\\"
+
+    def __init__(self, echo: Callable[..., None], tty: bool):
+        self.echo = echo
+        self.tty = tty
+        self.last = None
+        self.seen_stalls: set[str] = set()
+        self.tick = 0
+
+    def __call__(self, state: State) -> None:
+        for stall in state.stalls:
+            if stall not in self.seen_stalls:
+                self.seen_stalls.add(stall)
+                self._line(f"warning: {stall}", err=True)
+        if self.tty:
+            self.tick += 1
+            spin = "✓" if state.ready else self.SPINNER[self.tick % len(self.SPINNER)]
+            self.echo(f"\r\033[K{spin} {state.summary}", nl=state.ready, err=True)
+        elif state.summary != self.last:
+            self.echo(state.summary, err=True)
+        self.last = state.summary
+
+    def _line(self, text: str, err: bool) -> None:
+        if self.tty:
+            self.echo("\r\033[K" + text, err=err)
+        else:
+            self.echo(text, err=err)

@@ -1,0 +1,85 @@
+"""Shared fixtures: a CliRunner that keeps stdout and stderr apart, catalog files, and the
+fake servers (tests/fakes) that speak the real Kubernetes and NVIDIA wire formats."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kubectl_nim import log
+from kubectl_nim.cli import cli
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_process_state(monkeypatch, tmp_path):
+    """No test sees the developer's kubeconfig, NVIDIA key or proxy, or another test's secrets."""
+    for var in ("KUBECONFIG", "NGC_API_KEY", "NGC_API_URL", "HTTPS_PROXY", "HTTP_PROXY",
+                "https_proxy", "http_proxy", "KUBERNETES_SERVICE_HOST", "KUBECTL_PATH",
+                "KUBECTL_BINARY", "KUBECTL_PLUGINS_CALLER"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    log.forget_secrets()
+    log.set_verbosity(0)
+    yield
+    log.forget_secrets()
+    log.set_verbosity(0)
+
+
+class Invoker:
+    def __init__(self):
+        self.runner = CliRunner()
+
+    def __call__(self, *args, input=None, env=None):
+        result = self.runner.invoke(cli, [str(a) for a in args], input=input, env=env,
+                                    prog_name="kubectl-nim", catch_exceptions=False)
+        return result
+
+
+@pytest.fixture
+def nim():
+    """Run the CLI in-process: `nim("models", "--offline").stdout`."""
+    return Invoker()
+
+
+def model_entry(name, namespace="nim/meta", tags=("1.0", "latest"), latest="1.0", **extra):
+    entry = {"name": name, "displayName": extra.pop("displayName", name.title()),
+             "shortDescription": extra.pop("shortDescription", f"{name} for tests"),
+             "namespace": namespace, "tags": list(tags), "latestTag": latest,
+             "updatedDate": extra.pop("updatedDate", "2026-01-02T03:04:05.000Z")}
+    entry.update(extra)
+    return entry
+
+
+def catalog_configmap(entries, name="nvidia-nim-models-data", namespace=None, raw=None):
+    data = {e["name"]: json.dumps(e) for e in entries}
+    data.update(raw or {})
+    meta = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}
+
+
+@pytest.fixture
+def catalog_file(tmp_path):
+    """Write a catalog ConfigMap (YAML by default) and return its path."""
+    def write(entries, raw=None, fmt="yaml", name="catalog"):
+        import yaml
+
+        cm = catalog_configmap(entries, raw=raw)
+        path = tmp_path / f"{name}.{fmt}"
+        path.write_text(json.dumps(cm) if fmt == "json" else yaml.safe_dump(cm))
+        return str(path)
+    return write
+
+
+@pytest.fixture
+def shared_data():
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
