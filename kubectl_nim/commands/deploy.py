@@ -12,16 +12,6 @@ from kubectl_nim.options import (catalog_source_options, get_globals, global_opt
                                  ngc_options, parse_duration)
 
 
-def _env_pairs(ctx, param, values):
-    pairs = []
-    for value in values:
-        key, sep, val = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{value!r} is not KEY=VALUE", ctx=ctx, param=param)
-        pairs.append((key, val))
-    return tuple(pairs)
-
-
 def _positive(ctx, param, value):
     if value is not None and value < 0:
         raise click.BadParameter("must be 0 or more", ctx=ctx, param=param)
@@ -52,12 +42,12 @@ def _positive(ctx, param, value):
               help="Minimum predictor replicas.")
 @click.option("--max-replicas", type=int, default=1, show_default=True, callback=_positive,
               help="Maximum predictor replicas.")
-@click.option("--deployment-mode", type=click.Choice(["RawDeployment", "Serverless"]),
+@click.option("--deployment-mode", type=click.Choice(["RawDeployment", "Serverless"]),  # render.DEPLOYMENT_MODES
               default="RawDeployment", show_default=True, help="KServe deployment mode.")
-@click.option("--env", "env", multiple=True, callback=_env_pairs, metavar="KEY=VALUE",
+@click.option("--env", "env", multiple=True, metavar="KEY=VALUE",
               help="Environment variable for the model container (repeatable).")
 @click.option("--expose", is_flag=True, help="Make the model reachable through an external route.")
-@click.option("--template-param", "template_params", multiple=True, callback=_env_pairs,
+@click.option("--template-param", "template_params", multiple=True,
               metavar="NAME=VALUE", help="Parameter of a runtime Template that declares some.")
 @key_options
 @click.option("--skip-key-validation", is_flag=True,
@@ -143,8 +133,8 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         memory_request=memory_request, memory_limit=memory_limit,
         hardware_profile=hardware_profile, hardware_profile_namespace=hardware_profile_namespace,
         min_replicas=min_replicas, max_replicas=max_replicas, deployment_mode=deployment_mode,
-        env=env, expose=expose, disconnected=disconnected, skip_secrets=skip_secrets,
-        template_params=template_params)
+        env=render.parse_assignments(env, "--env"), expose=expose, disconnected=disconnected, skip_secrets=skip_secrets,
+        template_params=render.parse_assignments(template_params, "--template-param"))
     objects = render.render_deployment(options, template, key)
 
     if client_only:

@@ -1,0 +1,152 @@
+"""Deployment names and every Kubernetes name derived from them (SPEC §3, §6).
+
+A deployment name is used verbatim as the ServingRuntime and InferenceService name and inside
+the secret and PVC names; KServe derives further names from the InferenceService (the predictor
+Service `{n}-predictor`, and on OpenShift AI the host-name label `{n}-predictor-{namespace}`).
+A name that passes here therefore never fails later inside a controller, where the user would
+only see a reconcile loop. The length limit is computed from the derived names, not hard-coded,
+so that adding a derived name keeps the limit right.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from kubectl_nim.errors import UsageError
+
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+LABEL_MAX = 63
+SUBDOMAIN_MAX = 253
+
+SECRET_PREFIX = "nvidia-nim-secrets-"
+PULL_SECRET_PREFIX = "nvidia-nim-image-pull-"
+PVC_PREFIX = "nim-pvc-"
+PREDICTOR_SUFFIX = "-predictor"
+DERIVED_NAME_FALLBACK_PREFIX = "nim-"
+
+
+@dataclass(frozen=True)
+class _Derived:
+    """One name built from the deployment name `{n}`, and the longest it may be."""
+
+    pattern: str  # `{n}` stands for the deployment name, `{ns}` for the project
+    max_len: int
+    what: str
+
+    def fixed_len(self, namespace: Optional[str]) -> int:
+        return len(self.pattern.format(n="", ns=namespace or ""))
+
+
+# Labels (≤ 63) bind long before subdomains (≤ 253), but all are listed so the rule is complete.
+_DERIVED = (
+    _Derived("{n}", LABEL_MAX, "the ServingRuntime and InferenceService name"),
+    _Derived("{n}" + PREDICTOR_SUFFIX, LABEL_MAX, "KServe's predictor Service name"),
+    _Derived(PVC_PREFIX + "{n}", LABEL_MAX, "the cache PVC, also a pod volume name"),
+    _Derived(SECRET_PREFIX + "{n}", SUBDOMAIN_MAX, "the API-key Secret"),
+    _Derived(PULL_SECRET_PREFIX + "{n}", SUBDOMAIN_MAX, "the image-pull Secret"),
+)
+# KServe builds the predictor host name from `{n}-predictor-{namespace}` and, on OpenShift AI,
+# fails to reconcile when that label exceeds 63 (kserve/kserve#4807); checked when the project
+# is known.
+_HOST_LABEL = _Derived("{n}" + PREDICTOR_SUFFIX + "-{ns}", LABEL_MAX, "KServe's host-name label")
+
+
+def _binding_rule(namespace: Optional[str]) -> tuple[int, _Derived]:
+    """The longest deployment name allowed, and the derived name that imposes it."""
+    rules = _DERIVED + ((_HOST_LABEL,) if namespace else ())
+    return min(((r.max_len - r.fixed_len(namespace), r) for r in rules), key=lambda x: x[0])
+
+
+def max_deployment_name_length(namespace: Optional[str] = None) -> int:
+    """53 without a namespace (`{n}-predictor` ≤ 63); less for long project names."""
+    return _binding_rule(namespace)[0]
+
+
+def _character_problem(name: str) -> Optional[str]:
+    """Why `name` is not a DNS-1035 label (ignoring length), or None."""
+    if not name:
+        return "must not be empty"
+    if name != name.lower() and DNS1035_LABEL.fullmatch(name.lower()):
+        return "must be lowercase"
+    if not re.fullmatch(r"[-a-z0-9]+", name):
+        bad = sorted({c for c in name if not re.fullmatch(r"[-a-z0-9]", c)})
+        shown = " ".join(repr(c) for c in bad[:5])
+        return f"may contain only lowercase letters, digits and '-' (found {shown})"
+    if not name[0].isalpha():
+        return "must start with a letter"
+    if name.endswith("-"):
+        return "must end with a letter or digit"
+    return None
+
+
+def validate_deployment_name(name: str, namespace: Optional[str] = None) -> str:
+    """Return `name` if it and every name derived from it are valid; else raise UsageError.
+
+    With `namespace`, also check KServe's host-name label `{n}-predictor-{namespace}`.
+    """
+    problem = _character_problem(name)
+    if problem:
+        raise UsageError(f"invalid deployment name {name!r}: it {problem}",
+                         hint=_suggestion(name, namespace))
+    limit, rule = _binding_rule(namespace)
+    if len(name) > limit:
+        derived = rule.pattern.replace("{ns}", namespace or "")
+        if limit < 1:
+            raise UsageError(
+                f"project name {namespace!r} is too long for any deployment: {derived} "
+                f"({rule.what}) must be at most {rule.max_len} characters")
+        raise UsageError(
+            f"invalid deployment name {name!r}: name is {len(name)} characters; the longest "
+            f"name derived from it, {derived} ({rule.what}), must be at most {rule.max_len}, "
+            f"so use at most {limit}",
+            hint=_suggestion(name, namespace))
+    return name
+
+
+def _suggestion(name: str, namespace: Optional[str]) -> Optional[str]:
+    try:
+        return f"for example {derive_deployment_name(name, namespace)!r}"
+    except UsageError:
+        return None
+
+
+def derive_deployment_name(model_name: str, namespace: Optional[str] = None) -> str:
+    """A valid deployment name for a model: `llama-3.1-8b-instruct` → `llama-3-1-8b-instruct`.
+
+    Lowercase, every run of other characters becomes one '-', a name not starting with a letter
+    gets the `nim-` prefix, and the result is cut to the computed limit without a trailing '-'.
+    """
+    limit = max_deployment_name_length(namespace)
+    if limit < 1:
+        validate_deployment_name("n", namespace)  # raises the "project name too long" error
+    slug = re.sub(r"[^a-z0-9]+", "-", model_name.lower()).strip("-")
+    if not slug[:1].isalpha():
+        slug = DERIVED_NAME_FALLBACK_PREFIX + slug
+    return slug[:limit].rstrip("-")
+
+
+def derived_names(name: str) -> dict[str, str]:
+    """Every object name a deployment owns, keyed by role (SPEC §3, §6)."""
+    return {
+        "secret": SECRET_PREFIX + name,
+        "pull_secret": PULL_SECRET_PREFIX + name,
+        "pvc": PVC_PREFIX + name,
+        "runtime": name,
+        "inference_service": name,
+    }
+
+
+def is_dns1123_label(name: str) -> bool:
+    return len(name) <= LABEL_MAX and bool(DNS1123_LABEL.fullmatch(name))
+
+
+def validate_claim_name(name: str) -> str:
+    """An existing PVC to reuse (`--existing-pvc`) must at least be a valid object name."""
+    if len(name) > SUBDOMAIN_MAX or not DNS1123_SUBDOMAIN.fullmatch(name):
+        raise UsageError(f"invalid PVC name {name!r}: a claim name is a lowercase DNS-1123 "
+                         f"subdomain of at most {SUBDOMAIN_MAX} characters")
+    return name
