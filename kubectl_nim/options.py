@@ -133,3 +133,26 @@ def key_options(f):
                      help="Read the NVIDIA API key from PATH (- for stdin). "
                           "Else $NGC_API_KEY, else a hidden prompt.")(f)
     return f
+
+
+class _RefusedArgument(click.Argument):
+    """A positional parameter left out of the usage line: it exists only to be refused."""
+
+    def get_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return []
+
+
+def refused_key_argument(f):
+    """Accept a key pasted as positional argument(s) only to refuse it with the reason.
+
+    `nargs=-1` takes every extra word, so click never echoes one in an "unexpected extra
+    argument" error; the refusal registers the value as a secret so nothing prints it.
+    """
+    return click.argument("refused_key", cls=_RefusedArgument, nargs=-1, expose_value=False,
+                          callback=_refuse_key_words, is_eager=True)(f)
+
+
+def _refuse_key_words(ctx, param, words):
+    for word in words:
+        log.register_secret(word)
+    return _refuse_key_value(ctx, param, " ".join(words))

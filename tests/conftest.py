@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from kubectl_nim import log
 from kubectl_nim.cli import cli
 
+pytest_plugins = ["tests.fakes.fixtures", "tests.fakes.ngc_fixtures"]
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -20,7 +22,8 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 def _isolated_process_state(monkeypatch, tmp_path):
     """No test sees the developer's kubeconfig, NVIDIA key or proxy, or another test's secrets."""
     for var in ("KUBECONFIG", "NGC_API_KEY", "NGC_API_URL", "HTTPS_PROXY", "HTTP_PROXY",
-                "https_proxy", "http_proxy", "KUBERNETES_SERVICE_HOST", "KUBECTL_PATH",
+                "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy",
+                "SSL_CERT_FILE", "SSL_CERT_DIR", "KUBERNETES_SERVICE_HOST", "KUBECTL_PATH",
                 "KUBECTL_BINARY", "KUBECTL_PLUGINS_CALLER"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
