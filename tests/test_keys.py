@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 
 import click
 import pytest
@@ -108,15 +107,6 @@ def test_directory_as_key_file(tmp_path):
     with pytest.raises(UsageError) as caught:
         read(str(tmp_path))
     assert str(caught.value) == f"cannot read the API key file {tmp_path}: Is a directory"
-
-
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_key_file(tmp_path):
-    path = tmp_path / "key"
-    path.write_text(KEY)
-    path.chmod(0)
-    with pytest.raises(UsageError, match="Permission denied"):
-        read(str(path))
 
 
 def test_binary_key_file_error_never_shows_the_content(tmp_path):
