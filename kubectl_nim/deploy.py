@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from kubectl_nim import log
-from kubectl_nim.cluster import ApiError, Cluster, RESOURCES, resource_of
+from kubectl_nim.cluster import ApiError, Cluster
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.render import object_ref
 
@@ -105,9 +105,14 @@ def preflight(cluster: Cluster, objects: Sequence[dict], namespace: str,
     write = (lambda o: cluster.apply(o, dry_run=True)) if apply else \
         (lambda o: cluster.create(o, dry_run=True))
     answers = _concurrently(write, objects)
+    if not apply:
+        conflicts = [obj for obj, answer in zip(objects, answers)
+                     if isinstance(answer, ApiError) and answer.status == 409]
+        # The deployment itself existing is the clearer message than one of its secrets.
+        conflicts.sort(key=lambda o: o["kind"] not in ("InferenceService", "ServingRuntime"))
+        if conflicts:
+            raise _already_exists(conflicts[0], namespace)
     for obj, answer in zip(objects, answers):
-        if isinstance(answer, ApiError) and answer.status == 409 and not apply:
-            raise _already_exists(obj, namespace)
         if isinstance(answer, ClusterError):
             raise _failure("create" if not apply else "apply", obj, answer)
     return answers

@@ -36,6 +36,7 @@ class Session:
 
     def catalog(self, catalog_file: str | None = None, offline: bool = False,
                 notice: bool = True) -> catalog_mod.Catalog:
+        """The catalog; when the cluster decided, one stderr notice names the source and why."""
         if catalog_file:
             result = catalog_mod.load_file(catalog_file)
         elif offline:
@@ -51,12 +52,11 @@ class Session:
             log.warn(warning)
         return result
 
-    def template(self, offline: bool = False, notice: bool = True):
+    def template(self, offline: bool = False):
+        """The runtime Template and a description of where it came from."""
         from kubectl_nim import discovery
 
         if offline:
             return discovery.embedded_template(), "embedded template"
         resolved = discovery.resolve_template(self.cluster, self.settings)
-        if notice and resolved.source == "embedded template":
-            log.notice(f"Using the {resolved.source} ({resolved.reason}).")
         return resolved.value, resolved.source

@@ -102,7 +102,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     local = bool(offline or catalog_file)
     session = Session(get_globals())
 
-    catalog = session.catalog(catalog_file, offline)
+    catalog = session.catalog(catalog_file, offline, notice=False)
     model = catalog.get(model_name)
     tag = catalog_mod.resolve_tag(model, tag)
     if model.eu_restricted:
@@ -115,7 +115,9 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
 
     if not local:
         disconnected = bool(session.settings.disconnected.value)
-    template, _source = session.template(offline=local)
+    template, template_source = session.template(offline=local)
+    if not local:  # one notice naming both sources the cluster decided on
+        log.notice(f"Using the {catalog.source} and the {template_source}.")
 
     key = None
     if disconnected:
