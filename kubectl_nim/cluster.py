@@ -12,6 +12,7 @@ actually talks to a cluster.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -131,6 +132,10 @@ class Cluster:
         from kubernetes.config.config_exception import ConfigException
         import urllib3
 
+        # urllib3 logs each retry as a WARNING through Python's last-resort handler: noise on
+        # stderr next to our one-line error. Keep it for -vv.
+        logging.getLogger("urllib3").setLevel(logging.DEBUG if log.verbosity() >= 2
+                                              else logging.ERROR)
         configuration = client.Configuration()
         # One timeout per request, never urllib3's silent read retries (a hang must cost one
         # timeout, not four); connection errors get one more try.

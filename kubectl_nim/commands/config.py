@@ -56,7 +56,7 @@ def view(output):
 
 def _section(title: str, value: str, resolved) -> None:
     click.echo(f"{title + ':':<25}{value}")
-    if resolved.source not in ("default", "none") and resolved.source != value:
+    if resolved.source not in ("default", "none") and resolved.source not in value:
         click.echo(f"  from: {resolved.source}")
     if resolved.reason:
         click.echo(f"  why:  {resolved.reason}")

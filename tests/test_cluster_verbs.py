@@ -1,0 +1,108 @@
+"""`models` and `config view` against the fake API server, through the CLI."""
+
+import json
+
+import yaml
+
+from conftest import catalog_configmap, model_entry
+from test_discovery import APPS, dsci, odc
+
+
+def seed_rhoai(kube_server, models=("cluster-model",), nim_config=None):
+    kube_server.put_object(dsci(APPS))
+    kube_server.put_object(odc(APPS, nim_config))
+    kube_server.put_object(catalog_configmap([model_entry(m) for m in models],
+                                             namespace=APPS))
+
+
+def test_models_reads_the_cluster_catalog_and_names_it_once(nim, kube_server, kubeconfig):
+    seed_rhoai(kube_server, ["a-model", "b-model"])
+    result = nim("models", "--kubeconfig", kubeconfig, "-o", "name")
+    assert result.exit_code == 0
+    assert result.stdout == "model/a-model\nmodel/b-model\n"
+    assert result.stderr == (f"Using the configmap {APPS}/nvidia-nim-models-data "
+                             "(the catalog shipped in the applications namespace).\n")
+
+
+def test_models_round_trips_are_few(nim, kube_server, kubeconfig):
+    seed_rhoai(kube_server)
+    nim("models", "--kubeconfig", kubeconfig)
+    paths = [r["path"] for r in kube_server.requests]
+    assert paths == [
+        "/apis/dscinitialization.opendatahub.io/v1/dscinitializations",
+        f"/apis/opendatahub.io/v1alpha/namespaces/{APPS}/odhdashboardconfigs/odh-dashboard-config",
+        f"/api/v1/namespaces/{APPS}/configmaps/nvidia-nim-models-data",
+    ]
+
+
+def test_models_with_apps_namespace_after_the_verb(nim, kube_server, kubeconfig):
+    kube_server.put_object(catalog_configmap([model_entry("elsewhere")], namespace="apps2"))
+    result = nim("models", "--kubeconfig", kubeconfig, "--apps-namespace", "apps2", "-o", "name")
+    assert result.stdout == "model/elsewhere\n"
+    assert not any("dscinitializations" in r["path"] for r in kube_server.requests)
+
+
+def test_models_falls_back_to_embedded_with_a_notice(nim, kube_server, kubeconfig):
+    result = nim("models", "--kubeconfig", kubeconfig, "-o", "name")
+    assert result.exit_code == 0
+    assert "model/llama-3.1-8b-instruct\n" in result.stdout
+    assert result.stderr == "Using the embedded catalog (no catalog ConfigMap found on the cluster).\n"
+
+
+def test_models_malformed_cluster_entry_warns(nim, kube_server, kubeconfig):
+    kube_server.put_object(dsci(APPS))
+    kube_server.put_object(catalog_configmap([model_entry("ok")], namespace=APPS,
+                                             raw={"bad": "[]"}))
+    result = nim("models", "--kubeconfig", kubeconfig, "-o", "name")
+    assert result.stdout == "model/ok\n"
+    assert "warning: skipping malformed catalog entry 'bad': value is not a JSON object\n" in result.stderr
+
+
+def test_verbose_shows_requests_and_fallthrough(nim, kube_server, kubeconfig):
+    kube_server.put_object(odc("opendatahub"))
+    result = nim("models", "--kubeconfig", kubeconfig, "-v", "-o", "name")
+    assert result.exit_code == 0
+    assert "debug: GET " in result.stderr
+    assert "debug: OdhDashboardConfig in redhat-ods-applications: HTTP 404" in result.stderr
+
+
+def test_config_view_text(nim, kube_server, kubeconfig):
+    seed_rhoai(kube_server, ["a", "b"], {"disconnected": {"disableKeyCollection": True}})
+    result = nim("config", "view", "--kubeconfig", kubeconfig, "-n", "team")
+    assert result.exit_code == 0
+    assert result.stdout == f"""\
+Cluster:                 {kube_server.url} (context fake)
+Namespace:               team
+Applications namespace:  {APPS}
+  from: dscinitialization/default-dsci
+  why:  spec.applicationsNamespace of the DSCInitialization
+Catalog:                 configmap {APPS}/nvidia-nim-models-data (2 models, 0 malformed entries)
+  why:  the catalog shipped in the applications namespace
+Runtime template:        embedded template
+  why:  no runtime Template found on the cluster
+  tried: Template {APPS}/nvidia-nim-http-template: HTTP 404 (NotFound), trying the next source
+Disconnected:            true
+  from: odhdashboardconfig {APPS}/odh-dashboard-config
+  why:  spec.nimConfig.disconnected.disableKeyCollection
+"""
+
+
+def test_config_view_yaml_and_json(nim, kube_server, kubeconfig):
+    seed_rhoai(kube_server, nim_config={"customConfigMap": {"name": "mine"}})
+    data = yaml.safe_load(nim("config", "view", "--kubeconfig", kubeconfig, "-o", "yaml").stdout)
+    assert data["applicationsNamespace"]["value"] == APPS
+    assert data["catalog"]["source"] == f"configmap {APPS}/nvidia-nim-models-data"
+    assert data["catalog"]["tried"] == [
+        f"ConfigMap {APPS}/mine: HTTP 404 (NotFound), trying the next source"]
+    as_json = json.loads(nim("config", "view", "--kubeconfig", kubeconfig, "-o", "json").stdout)
+    assert as_json == data
+
+
+def test_config_view_when_nothing_is_readable(nim, kube_server, kubeconfig):
+    kube_server.deny("list", "dscinitializations")
+    kube_server.deny("get", "odhdashboardconfigs")
+    result = nim("config", "view", "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0
+    assert "Applications namespace:  <none>\n" in result.stdout
+    assert "  tried: DSCInitialization: HTTP 403 (Forbidden), trying the next source\n" in result.stdout
+    assert "Catalog:                 embedded catalog (14 models, 0 malformed entries)\n" in result.stdout
