@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
-from importlib import resources
+import os
 from typing import Any, Iterable, Mapping, Sequence
 
 from kubectl_nim.errors import NimError, NotFound
@@ -170,7 +170,7 @@ def parse_text(text: str, source: str) -> Catalog:
         import yaml
 
         try:
-            obj = yaml.safe_load(text)
+            obj = load_yaml(text)
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             where = f" (line {mark.line + 1})" if mark else ""
@@ -189,8 +189,21 @@ def load_file(path: str) -> Catalog:
     return parse_text(text, source=f"file {path}")
 
 
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+
 def embedded_text(name: str) -> str:
-    return resources.files("kubectl_nim").joinpath("data", name).read_text(encoding="utf-8")
+    # A plain path, not importlib.resources: that import alone costs ~17 ms of every start-up,
+    # and the data files sit next to the module in a wheel and in the PyInstaller bundle alike.
+    with open(os.path.join(DATA_DIR, name), encoding="utf-8") as f:
+        return f.read()
+
+
+def load_yaml(text: str):
+    """YAML through libyaml when available: ~25x faster on a catalog than the pure parser."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def load_embedded() -> Catalog:

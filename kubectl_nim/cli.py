@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import traceback
 
 import click
 
@@ -46,6 +45,12 @@ def invoked_name(argv0: str, environ) -> str:
     return binary
 
 
+def _echo_traceback() -> None:
+    import traceback  # only on the error path with -v: it costs start-up time otherwise
+
+    click.echo(log.redact(traceback.format_exc()), err=True, nl=False)
+
+
 class NimGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if prog_name is None:
@@ -62,7 +67,7 @@ class NimGroup(click.Group):
             code = e.exit_code
         except NimError as e:
             if log.verbosity() >= 2:
-                click.echo(log.redact(traceback.format_exc()), err=True, nl=False)
+                _echo_traceback()
             click.echo(log.redact(f"error: {e}"), err=True)
             code = e.exit_code
         except KeyboardInterrupt:
@@ -70,7 +75,7 @@ class NimGroup(click.Group):
             code = 130
         except Exception as e:  # a bug: still one line unless -v, never the key
             if log.verbosity():
-                click.echo(log.redact(traceback.format_exc()), err=True, nl=False)
+                _echo_traceback()
             detail = log.redact(f"{type(e).__name__}: {e}")
             click.echo(f"error: unexpected failure ({detail}); rerun with -v for a traceback "
                        f"and report it", err=True)

@@ -203,6 +203,4 @@ def resolve_template(cluster: Cluster, settings: ClusterSettings) -> Resolved:
 
 
 def embedded_template() -> dict:
-    import yaml
-
-    return yaml.safe_load(catalog_mod.embedded_text("template.yaml"))
+    return catalog_mod.load_yaml(catalog_mod.embedded_text("template.yaml"))
