@@ -1,0 +1,126 @@
+"""Issue 2 figures: start-up of the plugin beside kubectl, and `models` against a big catalog.
+
+    .venv/bin/python benchmarks/cli_startup.py [--runs 15] [--old-kubernetes-python PATH]
+
+Prints markdown tables (BENCHMARKS.md holds a copy with the date and machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._harness import FakeServer, measure, table, tool  # noqa: E402
+from tests.fakes.ngc_server import generate_catalog  # noqa: E402
+
+APPS = "redhat-ods-applications"
+
+# Three ways to read one ConfigMap with the kubernetes package (the choice made in cluster.py).
+CLIENT_OPTIONS = {
+    "raw JSON through ApiClient (chosen)": """
+from kubectl_nim.cluster import Cluster
+c = Cluster.connect(kubeconfig=KC)
+c.get("ConfigMap", "nvidia-nim-models-data", "%(ns)s")
+""",
+    "typed CoreV1Api": """
+from kubernetes import client, config
+config.load_kube_config(config_file=KC)
+client.CoreV1Api().read_namespaced_config_map("nvidia-nim-models-data", "%(ns)s")
+""",
+    "dynamic client": """
+from kubernetes import config, dynamic
+from kubernetes.client import api_client
+dyn = dynamic.DynamicClient(api_client.ApiClient(configuration=config.load_kube_config(config_file=KC) or None))
+dyn.resources.get(api_version="v1", kind="ConfigMap").get(name="nvidia-nim-models-data", namespace="%(ns)s")
+""",
+    "import kubernetes only": """
+import kubernetes.client, kubernetes.config
+""",
+    "python -c pass (interpreter floor)": "pass",
+}
+
+
+def startup(runs: int) -> str:
+    nim = tool("kubectl-nim")
+    kubectl = tool("kubectl")
+    rows = [
+        measure("kubectl version --client (Go floor)", [kubectl, "version", "--client"], runs),
+        measure("kubectl-nim --help", [nim, "--help"], runs),
+        measure("kubectl-nim version", [nim, "version"], runs),
+        measure("kubectl-nim models --offline -o json", [nim, "models", "--offline", "-o", "json"],
+                runs),
+    ]
+    ratio = rows[3].median_s / rows[0].median_s
+    return table("Start-up (no cluster)", rows) + \
+        f"\n`models --offline -o json` / `kubectl version --client` = **{ratio:.2f}×** " \
+        f"(target ≤ 2.5×)\n"
+
+
+def big_catalog(runs: int, old_python: str | None) -> str:
+    nim = tool("kubectl-nim")
+    kubectl = tool("kubectl")
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = Path(tmp) / "seed.json"
+        cm = generate_catalog(2000)
+        cm["metadata"]["namespace"] = APPS
+        dsci = {"apiVersion": "dscinitialization.opendatahub.io/v1", "kind": "DSCInitialization",
+                "metadata": {"name": "default-dsci"}, "spec": {"applicationsNamespace": APPS}}
+        odc = {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+               "metadata": {"name": "odh-dashboard-config", "namespace": APPS}, "spec": {}}
+        seed.write_text("\n---\n".join(json.dumps(o) for o in (cm, dsci, odc)))
+        size = len(json.dumps(cm))
+        kc = str(Path(tmp) / "kubeconfig")
+        with FakeServer("kube_apiserver.py", "--kubeconfig-out", kc, "--seed", str(seed)):
+            env = {**os.environ, "KUBECONFIG": kc}
+            cache = str(Path(tmp) / "kube-cache")
+            rows = [
+                measure("kubectl get configmap nvidia-nim-models-data -o json",
+                        [kubectl, "get", "configmap", "nvidia-nim-models-data", "-n", APPS,
+                         "-o", "json", "--cache-dir", cache], runs, env=env),
+                measure("kubectl-nim models -o json (discovery + 2,000 models)",
+                        [nim, "models", "-o", "json"], runs, env=env),
+                measure("kubectl-nim models -o json --apps-namespace (no discovery)",
+                        [nim, "models", "-o", "json", "--apps-namespace", APPS], runs, env=env),
+            ]
+            ratio = rows[1].median_s / rows[0].median_s
+            out = table(f"`models` against the fake API server, 2,000-model ConfigMap "
+                        f"({size / 1024:.0f} KiB)", rows)
+            out += f"\n`kubectl-nim models -o json` / `kubectl get configmap -o json` = " \
+                   f"**{ratio:.2f}×** (target ≤ 4×)\n\n"
+            options = []
+            for label, code in CLIENT_OPTIONS.items():
+                script = f"KC = {kc!r}\n" + code % {"ns": APPS}
+                options.append(measure(label, [sys.executable, "-c", script], runs, env=env))
+            if old_python:
+                script = f"KC = {kc!r}\n" + CLIENT_OPTIONS["typed CoreV1Api"] % {"ns": APPS}
+                version = subprocess.run([old_python, "-c", "import kubernetes;print(kubernetes.__version__)"],
+                                         capture_output=True, text=True).stdout.strip()
+                options.append(measure(f"typed CoreV1Api, kubernetes {version}",
+                                       [old_python, "-c", script], runs, env=env))
+            out += table("kubernetes client options: one process reading that ConfigMap", options)
+            floor = options[-2 if old_python else -1].median_s
+            kube_import = options[3].median_s - floor
+            out += (f"\nImporting `kubernetes` costs **{kube_import * 1000:.0f} ms** of each "
+                    f"cluster verb ({kube_import / rows[1].median_s:.0%} of `models -o json`).\n")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--old-kubernetes-python",
+                        help="python of a venv with kubernetes < 37, to compare the typed API")
+    args = parser.parse_args()
+    print(startup(args.runs))
+    print(big_catalog(args.runs, args.old_kubernetes_python))
+
+
+if __name__ == "__main__":
+    main()
