@@ -1,12 +1,11 @@
-"""The Kubernetes adapter: raw JSON requests through the `kubernetes` client's ApiClient.
+"""The Kubernetes adapter: JSON requests for the handful of resources kubectl-nim touches.
 
-Why raw requests and not `CoreV1Api`/`CustomObjectsApi`: in kubernetes 37 the first touch of a
-typed API class imports the generated model modules and costs ~0.35 s more on our 2-core
-reference machine (BENCHMARKS.md, "kubernetes client options"); the dynamic client costs a
-discovery round trip per group. ApiClient still gives us everything worth reusing: kubeconfig
-merging (several KUBECONFIG files), contexts, exec/OIDC token refresh, in-cluster config, TLS
-and proxies. This module is the only one that imports `kubernetes`, and only when a cluster verb
-actually talks to a cluster.
+Two transports behind one request path. Kubeconfigs with a token or client certificate (what
+`oc login` writes, and in-cluster service accounts) go through httpx without importing the
+`kubernetes` package; exec plugins, auth providers and basic auth go through that package's
+ApiClient, which knows them all. Measured reasons (BENCHMARKS.md, "kubernetes client options"):
+importing `kubernetes` 37 costs 200-300 ms, more than a whole `kubectl get`; its typed API
+classes cost ~0.5 s more on first use, and the dynamic client a discovery round trip per group.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from kubectl_nim.errors import ClusterError
 
 DEFAULT_TIMEOUT = 30.0
 FIELD_MANAGER = "kubectl-nim"
-SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
 
 @dataclass(frozen=True)
@@ -108,12 +106,159 @@ def error_from_response(status: int, body: bytes, method: str, path: str) -> Api
     return ApiError(status, reason, message.rstrip("."), hint=_hint_for(status, reason))
 
 
+class Unreachable(Exception):
+    """A transport could not get an HTTP answer: kind is timeout, refused, dns, tls or other."""
+
+    def __init__(self, kind: str, detail: str):
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+class HttpxTransport:
+    """The fast path: bearer token or client certificate over httpx, no `kubernetes` import."""
+
+    def __init__(self, endpoint, timeout: float | None):
+        import httpx
+
+        self._httpx = httpx
+        self.server = endpoint.server
+        kwargs: dict[str, Any] = {}
+        if endpoint.proxy_url:
+            kwargs["proxy"] = endpoint.proxy_url
+        headers = {"User-Agent": f"kubectl-nim/{_version()}", "Accept": "application/json"}
+        if endpoint.token:
+            headers["Authorization"] = f"Bearer {endpoint.token}"
+        self._client = httpx.Client(base_url=endpoint.server, headers=headers,
+                                    verify=_ssl_context(endpoint), timeout=timeout,
+                                    follow_redirects=False, **kwargs)
+
+    def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes]:
+        httpx = self._httpx
+        content = None if body is None else json.dumps(body).encode()
+        try:
+            response = self._client.request(method, url, content=content, headers=headers)
+        except httpx.TimeoutException:
+            raise Unreachable("timeout", "timed out") from None
+        except httpx.ConnectError as e:
+            raise Unreachable(*_classify(str(e))) from None
+        except httpx.TransportError as e:
+            raise Unreachable("other", str(e) or type(e).__name__) from None
+        return response.status_code, response.content
+
+
+def _classify(text: str) -> tuple[str, str]:
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "refused", "connection refused"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or \
+            "name resolution" in lowered:
+        return "dns", "host name not found"
+    if "certificate" in lowered or "ssl" in lowered:
+        return "tls", text.splitlines()[-1] if text else "TLS failure"
+    if "timed out" in lowered:
+        return "timeout", "timed out"
+    return "other", text
+
+
+def _ssl_context(endpoint):
+    import ssl
+    import tempfile
+
+    if endpoint.ca_data:
+        context = ssl.create_default_context(cadata=endpoint.ca_data.decode("ascii", "replace"))
+    elif endpoint.ca_file:
+        context = ssl.create_default_context(cafile=endpoint.ca_file)
+    else:
+        context = ssl.create_default_context()
+    if endpoint.insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    cert, key = endpoint.cert_file, endpoint.key_file
+    if endpoint.cert_data or endpoint.key_data:
+        # ssl only loads client certificates from files: write them private, load, delete.
+        with tempfile.TemporaryDirectory() as tmp:
+            if endpoint.cert_data:
+                cert = _private_file(tmp, "client.crt", endpoint.cert_data)
+            if endpoint.key_data:
+                key = _private_file(tmp, "client.key", endpoint.key_data)
+            context.load_cert_chain(cert, key)
+    elif cert:
+        context.load_cert_chain(cert, key)
+    return context
+
+
+def _private_file(directory: str, name: str, data: bytes) -> str:
+    path = os.path.join(directory, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return path
+
+
+class KubernetesTransport:
+    """The `kubernetes` package's ApiClient: exec plugins, auth providers, basic auth.
+
+    Raw JSON requests, never the typed API classes: in v37 their first use costs ~0.5 s more
+    (BENCHMARKS.md, "kubernetes client options").
+    """
+
+    def __init__(self, kubeconfig_paths: str, context: str | None, timeout: float | None):
+        from kubernetes import client
+        from kubernetes.config import kube_config
+        from kubernetes.config.config_exception import ConfigException
+        import urllib3
+
+        # urllib3 logs each retry as a WARNING through Python's last-resort handler: noise on
+        # stderr next to our one-line error. Keep it for -vv.
+        logging.getLogger("urllib3").setLevel(logging.DEBUG if log.verbosity() >= 2
+                                              else logging.ERROR)
+        configuration = client.Configuration()
+        # One timeout per request, never urllib3's silent read retries (a hang must cost one
+        # timeout, not four); connection errors get one more try.
+        configuration.retries = urllib3.Retry(total=1, connect=1, read=0, status=0, redirect=0)
+        try:
+            loader = kube_config._get_kube_config_loader(
+                filename=kubeconfig_paths, active_context=context, persist_config=False)
+            loader.load_and_set(configuration)
+        except (ConfigException, OSError, ValueError) as e:
+            raise ClusterError(f"cannot load the cluster configuration: {e}",
+                               hint="check --kubeconfig, $KUBECONFIG and --context") from None
+        self.namespace = loader.current_context.get("context", {}).get("namespace")
+        self.context = loader.current_context.get("name")
+        self.server = configuration.host
+        self.timeout = timeout
+        self.api_client = client.ApiClient(configuration)
+        self.api_client.user_agent = f"kubectl-nim/{_version()}"
+
+    def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes]:
+        import urllib3
+
+        method_, full_url, headers, body, _ = self.api_client.param_serialize(
+            method, url, header_params=dict(headers), body=body, auth_settings=["BearerToken"])
+        try:
+            response = self.api_client.call_api(method_, full_url, header_params=headers,
+                                                body=body, _request_timeout=self.timeout)
+            response.read()
+        except (urllib3.exceptions.MaxRetryError, urllib3.exceptions.TimeoutError,
+                urllib3.exceptions.ProtocolError, urllib3.exceptions.NewConnectionError) as e:
+            cause = getattr(e, "reason", None) or e
+            if "timeout" in type(cause).__name__.lower() or "timed out" in str(cause).lower():
+                raise Unreachable("timeout", "timed out") from None
+            raise Unreachable(*_classify(str(cause))) from None
+        except Exception as e:  # the client wraps SSL errors in ApiException(status=0)
+            if getattr(e, "status", None) == 0:
+                raise Unreachable("tls", str(getattr(e, "reason", e)).splitlines()[-1]) from None
+            raise
+        return response.status, response.data
+
+
 class Cluster:
     """A small JSON-over-HTTP client for the handful of resources kubectl-nim touches."""
 
-    def __init__(self, api_client: Any, namespace: str, server: str,
+    def __init__(self, transport: Any, namespace: str, server: str,
                  timeout: float | None = DEFAULT_TIMEOUT, context: str | None = None):
-        self.api_client = api_client
+        self.transport = transport
         self.namespace = namespace
         self.server = server
         self.timeout = timeout
@@ -127,96 +272,55 @@ class Cluster:
                 namespace: str | None = None, timeout: float | None = None) -> "Cluster":
         """Kubeconfig (--kubeconfig, else every file of $KUBECONFIG, else ~/.kube/config) with
         its context's namespace; in-cluster config when there is no kubeconfig (CI in a pod)."""
-        from kubernetes import client, config
-        from kubernetes.config import kube_config
-        from kubernetes.config.config_exception import ConfigException
-        import urllib3
+        from kubectl_nim import kubeconfig as kc
 
-        # urllib3 logs each retry as a WARNING through Python's last-resort handler: noise on
-        # stderr next to our one-line error. Keep it for -vv.
-        logging.getLogger("urllib3").setLevel(logging.DEBUG if log.verbosity() >= 2
-                                              else logging.ERROR)
-        configuration = client.Configuration()
-        # One timeout per request, never urllib3's silent read retries (a hang must cost one
-        # timeout, not four); connection errors get one more try.
-        configuration.retries = urllib3.Retry(total=1, connect=1, read=0, status=0, redirect=0)
-        context_namespace = None
-        paths = kubeconfig or os.environ.get("KUBECONFIG") or kube_config.KUBE_CONFIG_DEFAULT_LOCATION
-        has_file = any(os.path.exists(os.path.expanduser(p))
-                       for p in paths.split(os.pathsep) if p)
+        timeout = DEFAULT_TIMEOUT if timeout is None else (timeout or None)
         try:
-            if has_file or kubeconfig or context:
-                # The loader merges several files the way kubectl does; it is the only way to
-                # read the chosen context's namespace without parsing the files twice.
-                loader = kube_config._get_kube_config_loader(
-                    filename=paths, active_context=context, persist_config=False)
-                loader.load_and_set(configuration)
-                context_namespace = loader.current_context.get("context", {}).get("namespace")
-                context = loader.current_context.get("name")
-            elif os.environ.get("KUBERNETES_SERVICE_HOST"):
-                config.load_incluster_config(client_configuration=configuration)
-                context_namespace = _read_service_account_namespace()
-                context = "in-cluster"
-            else:
-                raise ClusterError("no kubeconfig found and not running inside a cluster",
-                                   hint="log in (`oc login`), set KUBECONFIG or pass --kubeconfig")
-        except ConfigException as e:
-            raise ClusterError(f"cannot load the cluster configuration: {e}",
-                               hint="check --kubeconfig, $KUBECONFIG and --context") from None
-        except (OSError, ValueError) as e:
-            raise ClusterError(f"cannot load the cluster configuration: {e}",
-                               hint="check --kubeconfig and $KUBECONFIG") from None
-        api_client = client.ApiClient(configuration)
-        api_client.user_agent = f"kubectl-nim/{_version()}"
-        log.debug(f"cluster {configuration.host} context {context}")
-        return cls(api_client, namespace or context_namespace or "default", configuration.host,
-                   DEFAULT_TIMEOUT if timeout is None else (timeout or None), context)
+            endpoint = kc.find_endpoint(kubeconfig, context, os.environ)
+        except kc.NeedsKubernetesLoader:
+            paths = os.pathsep.join(kc.config_paths(kubeconfig, os.environ))
+            transport = KubernetesTransport(paths, context, timeout)
+            log.debug(f"cluster {transport.server} context {transport.context} "
+                      f"(credentials through the kubernetes package)")
+            return cls(transport, namespace or transport.namespace or "default",
+                       transport.server, timeout, transport.context)
+        log.debug(f"cluster {endpoint.server} context {endpoint.context}")
+        return cls(HttpxTransport(endpoint, timeout), namespace or endpoint.namespace or "default",
+                   endpoint.server, timeout, endpoint.context)
 
     # -- the one request path --------------------------------------------------------------
 
     def request(self, method: str, path: str, *, query: Iterable[tuple[str, str]] = (),
                 body: Any = None, content_type: str | None = None) -> Any:
-        import urllib3
+        from urllib.parse import urlencode
 
+        query = list(query)
+        url = path + (f"?{urlencode(query)}" if query else "")
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
-        method_, url, headers, body, _ = self.api_client.param_serialize(
-            method, path, query_params=list(query) or None, header_params=headers, body=body,
-            auth_settings=["BearerToken"])
         started = time.perf_counter()
         self.request_count += 1
         try:
-            response = self.api_client.call_api(method_, url, header_params=headers, body=body,
-                                                _request_timeout=self.timeout)
-            response.read()
-        except (urllib3.exceptions.MaxRetryError, urllib3.exceptions.TimeoutError,
-                urllib3.exceptions.ProtocolError, urllib3.exceptions.NewConnectionError) as e:
+            status, data = self.transport.send(method, url, body, headers)
+        except Unreachable as e:
             raise self._unreachable(e, method, path) from None
-        except Exception as e:  # the client wraps SSL errors in ApiException(status=0)
-            if getattr(e, "status", None) == 0:
-                raise ClusterError(f"TLS failure talking to {self.server}: "
-                                   f"{str(getattr(e, 'reason', e)).splitlines()[-1]}",
-                                   hint="check the cluster CA in your kubeconfig") from None
-            raise
         elapsed = (time.perf_counter() - started) * 1000
-        log.debug(f"{method} {url} -> {response.status} ({elapsed:.0f} ms)")
-        if response.status >= 400:
-            raise error_from_response(response.status, response.data, method, path)
-        return json.loads(response.data) if response.data else None
+        log.debug(f"{method} {self.server}{url} -> {status} ({elapsed:.0f} ms)")
+        if status >= 400:
+            raise error_from_response(status, data, method, path)
+        return json.loads(data) if data else None
 
-    def _unreachable(self, error: Exception, method: str, path: str) -> ClusterError:
-        cause = getattr(error, "reason", None) or error
-        text = str(cause)
-        if "timed out" in text.lower() or "timeout" in type(cause).__name__.lower():
+    def _unreachable(self, error: Unreachable, method: str, path: str) -> ClusterError:
+        if error.kind == "timeout":
+            limit = f"{self.timeout:g}s" if self.timeout else "the client's limit"
             return ClusterError(
-                f"{method} {path} timed out after {self.timeout:g}s ({self.server})",
+                f"{method} {path} timed out after {limit} ({self.server})",
                 hint="the API server is slow or unreachable; retry or raise --request-timeout")
-        if "refused" in text.lower():
-            text = "connection refused"
-        elif "Name or service not known" in text or "nodename nor servname" in text:
-            text = "host name not found"
-        return ClusterError(f"cannot reach the cluster at {self.server}: {text}",
+        if error.kind == "tls":
+            return ClusterError(f"TLS failure talking to {self.server}: {error.detail}",
+                                hint="check the cluster CA in your kubeconfig")
+        return ClusterError(f"cannot reach the cluster at {self.server}: {error.detail}",
                             hint="check your network, `oc login`, --kubeconfig and --context")
 
     # -- verbs ---------------------------------------------------------------------------------
@@ -301,14 +405,6 @@ class Cluster:
         res = RESOURCES[kind]
         query = self._write_query(dry_run) + [("propagationPolicy", "Background")]
         return self.request("DELETE", res.path(self._ns(res, namespace), name), query=query)
-
-
-def _read_service_account_namespace() -> str | None:
-    try:
-        with open(SERVICE_ACCOUNT_NAMESPACE, encoding="utf-8") as f:
-            return f.read().strip() or None
-    except OSError:
-        return None
 
 
 def _version() -> str:

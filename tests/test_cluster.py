@@ -5,6 +5,7 @@ import os
 import pytest
 import yaml
 
+from kubectl_nim import kubeconfig
 from kubectl_nim.cluster import ApiError, Cluster, RESOURCES
 from kubectl_nim.errors import ClusterError
 
@@ -169,24 +170,105 @@ def test_no_kubeconfig_at_all(tmp_path, monkeypatch):
                             "(`oc login`), set KUBECONFIG or pass --kubeconfig")
 
 
-def test_in_cluster_config(tmp_path, kube_server, monkeypatch):
-    """CI jobs in pods: service-account token and namespace files, KUBERNETES_SERVICE_* env."""
-    from kubernetes.config import incluster_config
-
-    token = tmp_path / "token"
-    token.write_text("sa-token")
-    ca = tmp_path / "ca.crt"
-    ca.write_text("not used over http")
-    ns = tmp_path / "namespace"
-    ns.write_text("ci-project\n")
-    host, port = kube_server.url.removeprefix("http://").split(":")
+def test_in_cluster_config(tmp_path, monkeypatch):
+    """CI jobs in pods: service-account token, CA and namespace files, KUBERNETES_SERVICE_*."""
+    (tmp_path / "token").write_text("sa-token\n")
+    (tmp_path / "ca.crt").write_text("pem")
+    (tmp_path / "namespace").write_text("ci-project\n")
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
-    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
-    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
-    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
-    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(ca))
-    monkeypatch.setattr("kubectl_nim.cluster.SERVICE_ACCOUNT_NAMESPACE", str(ns))
-    cluster = Cluster.connect()
-    assert cluster.namespace == "ci-project"
-    assert cluster.context == "in-cluster"
-    assert cluster.server == f"https://{host}:{port}"
+    monkeypatch.setattr("kubectl_nim.kubeconfig.SERVICE_ACCOUNT_DIR", str(tmp_path))
+    endpoint = kubeconfig.find_endpoint(None, None, {"KUBERNETES_SERVICE_HOST": "10.0.0.1",
+                                                      "KUBERNETES_SERVICE_PORT": "6443",
+                                                      "KUBECONFIG": str(tmp_path / "missing")})
+    assert (endpoint.server, endpoint.namespace, endpoint.token, endpoint.context) == \
+        ("https://10.0.0.1:6443", "ci-project", "sa-token", "in-cluster")
+    assert endpoint.ca_file == str(tmp_path / "ca.crt")
+
+
+def test_in_cluster_without_a_token_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr("kubectl_nim.kubeconfig.SERVICE_ACCOUNT_DIR", str(tmp_path))
+    with pytest.raises(ClusterError) as e:
+        kubeconfig.in_cluster({"KUBERNETES_SERVICE_HOST": "10.0.0.1"})
+    assert "service-account token is not mounted" in str(e.value)
+
+
+EXEC_PLUGIN = """#!{python}
+import json, os
+print(json.dumps({{"apiVersion": "client.authentication.k8s.io/v1",
+                  "kind": "ExecCredential", "status": {{"token": "exec-token"}}}}))
+open({marker!r}, "a").write("called\\n")
+"""
+
+
+def test_exec_plugin_kubeconfig_goes_through_the_kubernetes_package(tmp_path, kube_server):
+    """Credentials only the kubernetes package knows (here an exec plugin) still work."""
+    import sys
+
+    marker = tmp_path / "called"
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text(EXEC_PLUGIN.format(python=sys.executable, marker=str(marker)))
+    plugin.chmod(0o755)
+    doc = {"apiVersion": "v1", "kind": "Config", "current-context": "x",
+           "clusters": [{"name": "c", "cluster": {"server": kube_server.url}}],
+           "users": [{"name": "u", "user": {"exec": {
+               "apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin),
+               "interactiveMode": "Never"}}}],
+           "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u", "namespace": "ex"}}]}
+    path = tmp_path / "kc"
+    path.write_text(yaml.safe_dump(doc))
+    cluster = Cluster.connect(kubeconfig=str(path))
+    assert type(cluster.transport).__name__ == "KubernetesTransport"
+    assert cluster.namespace == "ex"
+    assert cluster.list("Secret") == []
+    assert marker.read_text() == "called\n"
+
+
+def test_token_kubeconfig_does_not_import_kubernetes(tmp_path, kube_server):
+    import subprocess
+    import sys
+
+    path = kube_server.write_kubeconfig(tmp_path / "kc")
+    code = ("import sys\nfrom kubectl_nim.cluster import Cluster\n"
+            f"c = Cluster.connect(kubeconfig={str(path)!r})\n"
+            "print(len(c.list('Secret')), 'kubernetes' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout == "0 False\n", out.stderr
+
+
+def test_kubeconfig_merge_follows_kubectl():
+    first = {"current-context": "a", "clusters": [{"name": "c", "cluster": {"server": "https://one"}}],
+             "contexts": [{"name": "a", "context": {"cluster": "c"}}]}
+    second = {"current-context": "b", "clusters": [{"name": "c", "cluster": {"server": "https://two"}},
+                                                    {"name": "d", "cluster": {"server": "https://d"}}],
+              "contexts": [{"name": "b", "context": {"cluster": "d"}}]}
+    merged = kubeconfig.merge([first, second])
+    assert merged["current-context"] == "a"
+    assert merged["clusters"]["c"] == {"server": "https://one"}
+    assert set(merged["contexts"]) == {"a", "b"}
+    assert kubeconfig.resolve(merged, "b", "/").server == "https://d"
+
+
+@pytest.mark.parametrize("user, expected", [
+    ({"token": "t"}, "fast"), ({"client-certificate-data": "eA==", "client-key-data": "eA=="}, "fast"),
+    ({"exec": {"command": "x"}}, "delegated"), ({"auth-provider": {"name": "oidc"}}, "delegated"),
+    ({"username": "u", "password": "p"}, "delegated"),
+])
+def test_which_credentials_need_the_kubernetes_package(user, expected):
+    merged = kubeconfig.merge([{"current-context": "x", "users": [{"name": "u", "user": user}],
+                                "clusters": [{"name": "c", "cluster": {"server": "https://s"}}],
+                                "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}]}])
+    try:
+        kubeconfig.resolve(merged, None, "/")
+        got = "fast"
+    except kubeconfig.NeedsKubernetesLoader:
+        got = "delegated"
+    assert got == expected
+
+
+def test_broken_kubeconfig_is_one_line(tmp_path):
+    path = tmp_path / "kc"
+    path.write_text("clusters: [unclosed")
+    with pytest.raises(ClusterError) as e:
+        Cluster.connect(kubeconfig=str(path))
+    assert str(e.value) == (f"kubeconfig {path} is not valid YAML; check the file, or log in "
+                            "again (`oc login`)")

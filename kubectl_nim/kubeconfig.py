@@ -1,0 +1,180 @@
+"""Reading kubeconfig files the way kubectl does, for the common cases, without `kubernetes`.
+
+Why this exists: importing the `kubernetes` package (its kubeconfig loader pulls in oauthlib,
+google-auth, dateutil and, since v37, pydantic) costs 200-300 ms on our reference machine — more
+than the whole `kubectl get configmap` it is compared with (BENCHMARKS.md). Most kubeconfigs,
+and every one `oc login` writes, hold a server, a CA and a bearer token or client certificate:
+those are read here. Anything else (exec plugins, auth providers such as OIDC, basic auth) is
+handed to the `kubernetes` package's own loader, which stays the reference implementation.
+
+Merging follows kubectl: with several files in $KUBECONFIG the first file that names a
+cluster/user/context wins for that name, and the first file that sets current-context wins.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from kubectl_nim.errors import ClusterError
+
+DEFAULT_PATH = os.path.join("~", ".kube", "config")
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+# User fields that only the `kubernetes` package's loader knows how to turn into credentials.
+DELEGATED_USER_FIELDS = ("exec", "auth-provider", "username", "password")
+
+
+class NeedsKubernetesLoader(Exception):
+    """This kubeconfig needs the full loader (exec plugin, auth provider, basic auth...)."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Everything needed to talk to one API server, as plain data."""
+
+    server: str
+    context: str
+    namespace: Optional[str] = None
+    token: Optional[str] = field(default=None, repr=False)
+    ca_data: Optional[bytes] = field(default=None, repr=False)   # PEM
+    ca_file: Optional[str] = None
+    insecure: bool = False
+    cert_data: Optional[bytes] = field(default=None, repr=False)
+    cert_file: Optional[str] = None
+    key_data: Optional[bytes] = field(default=None, repr=False)
+    key_file: Optional[str] = None
+    proxy_url: Optional[str] = None
+
+
+def config_paths(explicit: Optional[str], environ: Mapping[str, str]) -> list[str]:
+    if explicit:
+        return [os.path.expanduser(explicit)]
+    listed = environ.get("KUBECONFIG")
+    if listed:
+        return [os.path.expanduser(p) for p in listed.split(os.pathsep) if p]
+    return [os.path.expanduser(DEFAULT_PATH)]
+
+
+def merge(documents: list[Mapping[str, Any]]) -> dict:
+    """kubectl's merge: first definition of each named entry wins; first current-context wins."""
+    merged: dict[str, Any] = {"clusters": {}, "users": {}, "contexts": {}, "current-context": None}
+    for doc in documents:
+        if not isinstance(doc, Mapping):
+            continue
+        if not merged["current-context"] and doc.get("current-context"):
+            merged["current-context"] = doc["current-context"]
+        for section, inner in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
+            for entry in doc.get(section) or []:
+                if isinstance(entry, Mapping) and entry.get("name") and \
+                        entry["name"] not in merged[section]:
+                    merged[section][entry["name"]] = entry.get(inner) or {}
+    return merged
+
+
+def load_documents(paths: list[str], explicit: bool) -> list[dict]:
+    import yaml
+
+    from kubectl_nim.catalog import load_yaml
+
+    docs = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as f:
+                docs.append(load_yaml(f.read()) or {})
+        except FileNotFoundError:
+            if explicit:
+                raise ClusterError(f"kubeconfig {path} does not exist",
+                                   hint="check --kubeconfig") from None
+        except OSError as e:
+            raise ClusterError(f"cannot read kubeconfig {path}: {e.strerror or e}") from None
+        except yaml.YAMLError:
+            raise ClusterError(f"kubeconfig {path} is not valid YAML",
+                               hint="check the file, or log in again (`oc login`)") from None
+    return docs
+
+
+def _data_or_file(entry: Mapping, key: str, base: str) -> tuple[Optional[bytes], Optional[str]]:
+    data = entry.get(f"{key}-data")
+    if data:
+        try:
+            return base64.b64decode(data), None
+        except (ValueError, TypeError):
+            raise ClusterError(f"{key}-data in the kubeconfig is not base64") from None
+    path = entry.get(key)
+    if path:
+        return None, path if os.path.isabs(path) else os.path.join(base, path)
+    return None, None
+
+
+def resolve(merged: Mapping[str, Any], context: Optional[str], base_dir: str) -> Endpoint:
+    name = context or merged.get("current-context")
+    if not name:
+        raise ClusterError("the kubeconfig has no current context",
+                           hint="pass --context, or log in (`oc login`)")
+    ctx = merged["contexts"].get(name)
+    if ctx is None:
+        raise ClusterError(f"cannot load the cluster configuration: context {name!r} "
+                           f"is not in the kubeconfig",
+                           hint="see `kubectl config get-contexts`, then pass --context")
+    cluster = merged["clusters"].get(ctx.get("cluster"))
+    if not cluster or not cluster.get("server"):
+        raise ClusterError(f"context {name!r} names cluster {ctx.get('cluster')!r}, which the "
+                           f"kubeconfig does not define", hint="log in again (`oc login`)")
+    user = merged["users"].get(ctx.get("user")) or {}
+    if any(user.get(k) for k in DELEGATED_USER_FIELDS):
+        raise NeedsKubernetesLoader(name)
+    token = user.get("token")
+    if not token and user.get("tokenFile"):
+        try:
+            with open(user["tokenFile"], encoding="utf-8") as f:
+                token = f.read().strip()
+        except OSError as e:
+            raise ClusterError(f"cannot read tokenFile {user['tokenFile']}: "
+                               f"{e.strerror or e}") from None
+    ca_data, ca_file = _data_or_file(cluster, "certificate-authority", base_dir)
+    cert_data, cert_file = _data_or_file(user, "client-certificate", base_dir)
+    key_data, key_file = _data_or_file(user, "client-key", base_dir)
+    return Endpoint(server=cluster["server"].rstrip("/"), context=name,
+                    namespace=ctx.get("namespace") or None, token=token, ca_data=ca_data,
+                    ca_file=ca_file, insecure=bool(cluster.get("insecure-skip-tls-verify")),
+                    cert_data=cert_data, cert_file=cert_file, key_data=key_data,
+                    key_file=key_file, proxy_url=cluster.get("proxy-url"))
+
+
+def in_cluster(environ: Mapping[str, str], sa_dir: Optional[str] = None) -> Endpoint:
+    sa_dir = sa_dir or SERVICE_ACCOUNT_DIR
+    host, port = environ["KUBERNETES_SERVICE_HOST"], environ.get("KUBERNETES_SERVICE_PORT", "443")
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+
+    def read(name: str) -> Optional[str]:
+        try:
+            with open(os.path.join(sa_dir, name), encoding="utf-8") as f:
+                return f.read().strip() or None
+        except OSError:
+            return None
+
+    token = read("token")
+    if not token:
+        raise ClusterError("running in a pod, but its service-account token is not mounted",
+                           hint="set automountServiceAccountToken, or provide a kubeconfig")
+    ca = os.path.join(sa_dir, "ca.crt")
+    return Endpoint(server=f"https://{host}:{port}", context="in-cluster",
+                    namespace=read("namespace"), token=token,
+                    ca_file=ca if os.path.exists(ca) else None)
+
+
+def find_endpoint(kubeconfig: Optional[str], context: Optional[str],
+                  environ: Mapping[str, str]) -> Endpoint:
+    """The endpoint to use, or NeedsKubernetesLoader for credentials only that loader knows."""
+    paths = config_paths(kubeconfig, environ)
+    existing = [p for p in paths if os.path.exists(p)]
+    if not existing and not kubeconfig:
+        if environ.get("KUBERNETES_SERVICE_HOST"):
+            return in_cluster(environ)
+        raise ClusterError("no kubeconfig found and not running inside a cluster",
+                           hint="log in (`oc login`), set KUBECONFIG or pass --kubeconfig")
+    docs = load_documents(paths, explicit=bool(kubeconfig))
+    return resolve(merge(docs), context, os.path.dirname(existing[0]) if existing else ".")
