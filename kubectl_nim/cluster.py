@@ -269,15 +269,21 @@ class Cluster:
 
     @classmethod
     def connect(cls, kubeconfig: str | None = None, context: str | None = None,
-                namespace: str | None = None, timeout: float | None = None) -> "Cluster":
+                namespace: str | None = None, timeout: float | None = None,
+                fast_only: bool = False) -> "Cluster":
         """Kubeconfig (--kubeconfig, else every file of $KUBECONFIG, else ~/.kube/config) with
-        its context's namespace; in-cluster config when there is no kubeconfig (CI in a pod)."""
+        its context's namespace; in-cluster config when there is no kubeconfig (CI in a pod).
+
+        `fast_only` raises kubeconfig.NeedsKubernetesLoader instead of importing `kubernetes`,
+        for verbs that merely peek at the cluster (validate-key's disconnected notice)."""
         from kubectl_nim import kubeconfig as kc
 
         timeout = DEFAULT_TIMEOUT if timeout is None else (timeout or None)
         try:
             endpoint = kc.find_endpoint(kubeconfig, context, os.environ)
         except kc.NeedsKubernetesLoader:
+            if fast_only:
+                raise
             paths = os.pathsep.join(kc.config_paths(kubeconfig, os.environ))
             transport = KubernetesTransport(paths, context, timeout)
             log.debug(f"cluster {transport.server} context {transport.context} "

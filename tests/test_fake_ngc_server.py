@@ -28,7 +28,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture
-def http(ngc_server):  # noqa: F811
+def http(ngc_server):
     with httpx.Client(base_url=ngc_server.url, timeout=5) as client:
         yield client
 
@@ -150,7 +150,7 @@ def admin(http, what, body=None, method="POST"):
     return answer.json()
 
 
-def test_fail_window_status_and_retry_after(http, ngc_server):  # noqa: F811
+def test_fail_window_status_and_retry_after(http, ngc_server):
     admin(http, "fail", {"method": "POST", "path_regex": "get-caller", "status": 429,
                          "nth": 2, "times": 2, "retry_after": 4})
     answers = [caller(http) for _ in range(5)]
@@ -185,7 +185,7 @@ def test_latency(http):
     assert time.monotonic() - started >= 0.15
 
 
-def test_log_never_holds_credentials_and_skips_admin(http, ngc_server):  # noqa: F811
+def test_log_never_holds_credentials_and_skips_admin(http, ngc_server):
     caller(http)
     http.get(LLAMA, headers={"Authorization": f"Bearer {VALID_KEY}"})
     log = admin(http, "requests", method="GET")
@@ -195,7 +195,7 @@ def test_log_never_holds_credentials_and_skips_admin(http, ngc_server):  # noqa:
     assert ngc_server.requests == []
 
 
-def test_reset(http, ngc_server):  # noqa: F811
+def test_reset(http, ngc_server):
     admin(http, "fail", {"path_regex": ".", "status": 500, "times": 100})
     admin(http, "latency", {"ms": 5000})
     admin(http, "reset")

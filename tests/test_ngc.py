@@ -25,7 +25,7 @@ def slept():
 
 
 @pytest.fixture
-def client(ngc_server, slept):  # noqa: F811
+def client(ngc_server, slept):
     """A client that records its retry delays instead of sleeping."""
     with ngc.NgcClient(ngc_server.url, timeout=2.0, sleep=slept.append) as c:
         yield c
@@ -44,7 +44,7 @@ def assert_no_key(error: BaseException, key: str = VALID_KEY) -> None:
 
 # --- key validation -----------------------------------------------------------------------
 
-def test_caller_info_for_a_valid_key(client, ngc_server):  # noqa: F811
+def test_caller_info_for_a_valid_key(client, ngc_server):
     info = client.caller_info(VALID_KEY)
     assert info == ngc.CallerInfo(type="PERSONAL_KEY", org="fake-org",
                                   products=("ai-foundations", "nv-cloud-functions",
@@ -56,7 +56,7 @@ def test_caller_info_for_a_valid_key(client, ngc_server):  # noqa: F811
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_rejected_key_is_never_retried(client, ngc_server, slept, status):  # noqa: F811
+def test_rejected_key_is_never_retried(client, ngc_server, slept, status):
     ngc_server.fail("POST", "/v3/keys", status, times=10)
     with pytest.raises(KeyRejected) as caught:
         client.caller_info(VALID_KEY)
@@ -73,20 +73,20 @@ def test_unknown_key_is_rejected(client):
     assert log.redact(BAD_KEY) == log.REDACTED  # the client registers every key it sends
 
 
-def test_429_honours_retry_after(client, ngc_server, slept):  # noqa: F811
+def test_429_honours_retry_after(client, ngc_server, slept):
     ngc_server.fail("POST", "/v3/keys", 429, retry_after=7)
     assert client.caller_info(VALID_KEY).type == "PERSONAL_KEY"
     assert slept == [7.0]
     assert [r["status"] for r in ngc_server.requests] == [429, 200]
 
 
-def test_retry_after_is_capped(client, ngc_server, slept):  # noqa: F811
+def test_retry_after_is_capped(client, ngc_server, slept):
     ngc_server.fail("POST", "/v3/keys", 503, retry_after=3600)
     client.caller_info(VALID_KEY)
     assert slept == [ngc.RETRY_AFTER_CAP]
 
 
-def test_backoff_is_exponential_with_jitter(ngc_server):  # noqa: F811
+def test_backoff_is_exponential_with_jitter(ngc_server):
     ngc_server.fail("POST", "/v3/keys", 502, times=4)
     delays = []
     with ngc.NgcClient(ngc_server.url, backoff=1.0, max_backoff=5.0, sleep=delays.append,
@@ -100,13 +100,13 @@ def test_backoff_is_exponential_with_jitter(ngc_server):  # noqa: F811
     assert delays == [0.5, 1.0]
 
 
-def test_http_date_retry_after_falls_back_to_backoff(client, ngc_server, slept):  # noqa: F811
+def test_http_date_retry_after_falls_back_to_backoff(client, ngc_server, slept):
     ngc_server.fail("POST", "/v3/keys", 503, retry_after="Wed, 21 Oct 2015 07:28:00 GMT")
     client.caller_info(VALID_KEY)
     assert len(slept) == 1 and 0 < slept[0] <= client.backoff
 
 
-def test_5xx_exhausted_is_unreachable(client, ngc_server, slept):  # noqa: F811
+def test_5xx_exhausted_is_unreachable(client, ngc_server, slept):
     ngc_server.fail("POST", "/v3/keys", 503, times=100)
     with pytest.raises(NvidiaUnreachable) as caught:
         client.caller_info(VALID_KEY)
@@ -118,7 +118,7 @@ def test_5xx_exhausted_is_unreachable(client, ngc_server, slept):  # noqa: F811
     assert_no_key(caught.value)
 
 
-def test_retries_zero_means_one_attempt(ngc_server):  # noqa: F811
+def test_retries_zero_means_one_attempt(ngc_server):
     ngc_server.fail("POST", "/v3/keys", 500, times=5)
     with ngc.NgcClient(ngc_server.url, retries=0) as c, pytest.raises(NvidiaUnreachable,
                                                                       match="HTTP 500 after 1"):
@@ -126,7 +126,7 @@ def test_retries_zero_means_one_attempt(ngc_server):  # noqa: F811
     assert len(ngc_server.requests) == 1
 
 
-def test_hang_past_the_timeout(ngc_server, slept):  # noqa: F811
+def test_hang_past_the_timeout(ngc_server, slept):
     ngc_server.fail("POST", "/v3/keys", hang_seconds=5, times=10)
     started = time.monotonic()
     with ngc.NgcClient(ngc_server.url, timeout=0.1, retries=1, sleep=slept.append) as c, \
@@ -146,7 +146,7 @@ def test_connection_refused(slept):
     assert len(slept) == 4
 
 
-def test_unexpected_status_is_a_plain_failure(client, ngc_server):  # noqa: F811
+def test_unexpected_status_is_a_plain_failure(client, ngc_server):
     ngc_server.fail("POST", "/v3/keys", 400)
     with pytest.raises(NimError) as caught:
         client.caller_info(VALID_KEY)
@@ -154,14 +154,14 @@ def test_unexpected_status_is_a_plain_failure(client, ngc_server):  # noqa: F811
     assert str(caught.value) == "NVIDIA answered HTTP 400 to POST /v3/keys/get-caller-info"
 
 
-def test_key_that_cannot_be_a_header_never_reaches_httpx(client, ngc_server):  # noqa: F811
+def test_key_that_cannot_be_a_header_never_reaches_httpx(client, ngc_server):
     with pytest.raises(KeyRejected, match="line breaks") as caught:
         client.caller_info("nvapi-one\nnvapi-two")
     assert "nvapi-one" not in str(caught.value)
     assert ngc_server.requests == []
 
 
-def test_repr_and_debug_log_never_show_the_key(client, ngc_server, capsys):  # noqa: F811
+def test_repr_and_debug_log_never_show_the_key(client, ngc_server, capsys):
     log.set_verbosity(3)
     ngc_server.fail("POST", "/v3/keys", 503)
     client.caller_info(VALID_KEY)
@@ -177,7 +177,7 @@ def test_repr_and_debug_log_never_show_the_key(client, ngc_server, capsys):  # n
 
 # --- proxies and TLS (httpx's trust_env must stay on) -------------------------------------
 
-def test_http_proxy_from_the_environment_is_used(ngc_server, monkeypatch):  # noqa: F811
+def test_http_proxy_from_the_environment_is_used(ngc_server, monkeypatch):
     """ngc.invalid cannot resolve: only the proxy (the fake) can answer."""
     monkeypatch.setenv("HTTP_PROXY", ngc_server.url)
     with ngc.NgcClient("http://ngc.invalid", retries=0) as c:
@@ -186,7 +186,7 @@ def test_http_proxy_from_the_environment_is_used(ngc_server, monkeypatch):  # no
     assert request["proxied"] is True and request["host"] == "ngc.invalid"
 
 
-def test_no_proxy_bypasses_the_proxy(ngc_server, monkeypatch, slept):  # noqa: F811
+def test_no_proxy_bypasses_the_proxy(ngc_server, monkeypatch, slept):
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     with ngc.NgcClient(ngc_server.url, sleep=slept.append) as c:
@@ -243,13 +243,13 @@ def test_iter_catalog_paginates_and_keeps_tagged_containers(slept):
     assert first.latest_tag and first.date_modified and first.display_name
 
 
-def test_search_page_with_defaults(client, ngc_server):  # noqa: F811
+def test_search_page_with_defaults(client, ngc_server):
     page = client.search_catalog_page(0)
     assert (page.page, page.page_total, page.result_total, len(page.resources)) == (0, 1, 12, 12)
     assert '"pageSize":1000' in ngc_server.requests[0]["query"]
 
 
-def test_catalog_search_retries_too(client, ngc_server, slept):  # noqa: F811
+def test_catalog_search_retries_too(client, ngc_server, slept):
     ngc_server.fail("GET", r'"page":1\b', 503)
     assert len(list(client.iter_catalog(page_size=5))) == 12
     assert len(slept) == 1
@@ -311,7 +311,7 @@ def test_many_details_in_order_with_bounded_concurrency(slept):
     assert 2 <= peak <= 4
 
 
-def test_many_details_stop_on_a_rejected_key(ngc_server, slept):  # noqa: F811
+def test_many_details_stop_on_a_rejected_key(ngc_server, slept):
     ids = [f"{m['namespace']}/{m['name']}" for m in ngc_server.models]
     ngc_server.set_latency(10)
     with ngc.NgcClient(ngc_server.url, sleep=slept.append) as c, pytest.raises(KeyRejected):
@@ -325,7 +325,7 @@ def test_unusable_base_url_is_a_usage_error(url):
         ngc.NgcClient(url)
 
 
-def test_client_closes_and_repr(ngc_server):  # noqa: F811
+def test_client_closes_and_repr(ngc_server):
     c = ngc.NgcClient(ngc_server.url + "/")
     assert repr(c) == f"NgcClient({ngc_server.url!r})"
     c.close()
@@ -333,7 +333,7 @@ def test_client_closes_and_repr(ngc_server):  # noqa: F811
         c.caller_info(VALID_KEY)
 
 
-def test_validate_key_checks_the_shape_before_the_network(ngc_server):  # noqa: F811
+def test_validate_key_checks_the_shape_before_the_network(ngc_server):
     assert ngc.validate_key(VALID_KEY, ngc_server.url).org == "fake-org"
     with pytest.raises(KeyRejected, match="legacy"):
         ngc.validate_key("legacyKey0123456789", ngc_server.url)

@@ -27,7 +27,7 @@ KEY_HINT_401 = ("; check that it is a current personal key (nvapi-...), neither 
 
 
 @pytest.fixture
-def validate(nim, ngc_server, ngc_sleeps):  # noqa: F811
+def validate(nim, ngc_server, ngc_sleeps):
     """Run `validate-key` against the fake; the key comes from $NGC_API_KEY unless env says."""
     def run(*args, key=VALID_KEY, env=None, input=None):
         environment = {"NGC_API_KEY": key, **(env or {})}
@@ -48,7 +48,7 @@ def closed_port() -> int:
 
 # --- success ------------------------------------------------------------------------------
 
-def test_valid_key_text(validate, ngc_server):  # noqa: F811
+def test_valid_key_text(validate, ngc_server):
     result = validate()
     assert (result.exit_code, result.stdout, result.stderr) == (0, VALID_TEXT, "")
     assert [r["path"] for r in ngc_server.requests] == ["/v3/keys/get-caller-info"]
@@ -75,19 +75,19 @@ def test_key_from_stdin(validate):
     assert (result.exit_code, result.stdout) == (0, VALID_TEXT)
 
 
-def test_url_from_environment(nim, ngc_server):  # noqa: F811
+def test_url_from_environment(nim, ngc_server):
     result = nim("validate-key", env={"NGC_API_KEY": VALID_KEY, "NGC_API_URL": ngc_server.url})
     assert result.exit_code == 0 and len(ngc_server.requests) == 1
 
 
-def test_global_options_before_the_verb(nim, ngc_server):  # noqa: F811
+def test_global_options_before_the_verb(nim, ngc_server):
     result = nim("-v", "validate-key", "--ngc-api-url", ngc_server.url,
                  env={"NGC_API_KEY": VALID_KEY})
     assert result.exit_code == 0
     assert f"debug: POST {ngc_server.url}/v3/keys/get-caller-info -> 200 (" in result.stderr
 
 
-def test_http_proxy_is_honoured(validate, ngc_server):  # noqa: F811
+def test_http_proxy_is_honoured(validate, ngc_server):
     result = validate("--ngc-api-url", "http://ngc.invalid",
                       env={"HTTP_PROXY": ngc_server.url, "NO_PROXY": None, "no_proxy": None})
     assert (result.exit_code, result.stdout) == (0, VALID_TEXT)
@@ -104,7 +104,7 @@ REFUSED_ON_COMMAND_LINE = (
 
 @pytest.mark.parametrize("args", [[VALID_KEY], ["--api-key", VALID_KEY],
                                   [f"--api-key={VALID_KEY}"], [VALID_KEY, "second-word"]])
-def test_key_on_the_command_line_is_refused(validate, ngc_server, args):  # noqa: F811
+def test_key_on_the_command_line_is_refused(validate, ngc_server, args):
     result = validate(*args, key=None)
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", REFUSED_ON_COMMAND_LINE)
     assert log.redact(VALID_KEY) == log.REDACTED
@@ -138,7 +138,7 @@ def test_empty_key(validate):
 
 # --- key rejected (exit 1) ----------------------------------------------------------------
 
-def test_legacy_key_is_refused_before_any_request(validate, ngc_server):  # noqa: F811
+def test_legacy_key_is_refused_before_any_request(validate, ngc_server):
     result = validate(key=LEGACY_KEY)
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
@@ -154,7 +154,7 @@ def test_401(validate):
     assert result.stderr == "error: NVIDIA rejected the API key (HTTP 401)" + KEY_HINT_401
 
 
-def test_403(validate, ngc_server, ngc_sleeps):  # noqa: F811
+def test_403(validate, ngc_server, ngc_sleeps):
     ngc_server.fail("POST", "/v3/keys", 403)
     result = validate("-o", "json")
     assert (result.exit_code, result.stdout) == (1, "")
@@ -164,14 +164,14 @@ def test_403(validate, ngc_server, ngc_sleeps):  # noqa: F811
 
 # --- NVIDIA unreachable (exit 3) ----------------------------------------------------------
 
-def test_429_then_200_honours_retry_after(validate, ngc_server, ngc_sleeps):  # noqa: F811
+def test_429_then_200_honours_retry_after(validate, ngc_server, ngc_sleeps):
     ngc_server.fail("POST", "/v3/keys", 429, retry_after=3)
     result = validate()
     assert (result.exit_code, result.stdout) == (0, VALID_TEXT)
     assert ngc_sleeps == [3.0]
 
 
-def test_5xx_exhausted(validate, ngc_server, ngc_sleeps):  # noqa: F811
+def test_5xx_exhausted(validate, ngc_server, ngc_sleeps):
     ngc_server.fail("POST", "/v3/keys", 503, times=100)
     result = validate()
     assert (result.exit_code, result.stdout) == (3, "")
@@ -180,7 +180,7 @@ def test_5xx_exhausted(validate, ngc_server, ngc_sleeps):  # noqa: F811
     assert len(ngc_sleeps) == 4
 
 
-def test_hang_past_a_short_timeout(validate, ngc_server):  # noqa: F811
+def test_hang_past_a_short_timeout(validate, ngc_server):
     ngc_server.fail("POST", "/v3/keys", hang_seconds=5, times=100)
     result = validate("--request-timeout", "0.1s")
     assert result.exit_code == 3
@@ -231,7 +231,7 @@ def _arrange(name, server, tmp_path):
                                   "forbidden", "throttled", "server-error", "hang", "refused",
                                   "two-line-file", "binary-file"])
 @pytest.mark.parametrize("output", ["text", "json"])
-def test_the_key_never_appears_in_any_output(nim, ngc_server, ngc_sleeps, tmp_path,  # noqa: F811
+def test_the_key_never_appears_in_any_output(nim, ngc_server, ngc_sleeps, tmp_path,
                                              name, output):
     key, args, env = _arrange(name, ngc_server, tmp_path)
     result = nim("validate-key", "-vv", "-o", output, *args, env=env)
@@ -254,7 +254,7 @@ def _imports(*args, env=None):
 
 
 @pytest.mark.subprocess
-def test_startup_imports(ngc_server):  # noqa: F811
+def test_startup_imports(ngc_server):
     help_result, help_modules = _imports("--help")
     assert help_result.returncode == 0 and "validate-key" in help_result.stdout
     assert not {"httpx", "kubernetes"} & help_modules
@@ -264,3 +264,26 @@ def test_startup_imports(ngc_server):  # noqa: F811
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout)["valid"] is True
     assert "httpx" in modules and "kubernetes" not in modules
+
+
+def test_disconnected_cluster_is_named_and_the_key_still_checked(validate, kube_server, kubeconfig):
+    kube_server.put_object({"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+                            "metadata": {"name": "odh-dashboard-config",
+                                         "namespace": "redhat-ods-applications"},
+                            "spec": {"nimConfig": {"disconnected": {"disableKeyCollection": True}}}})
+    result = validate("--kubeconfig", kubeconfig)
+    assert result.exit_code == 0
+    assert result.stdout == VALID_TEXT
+    assert result.stderr == (
+        f"note: cluster {kube_server.url} is disconnected (odhdashboardconfig "
+        "redhat-ods-applications/odh-dashboard-config: spec.nimConfig.disconnected."
+        "disableKeyCollection is true): deploy there collects and validates no key; image pulls "
+        "use the cluster's global pull secret\n")
+
+
+def test_connected_or_unreachable_cluster_adds_nothing(validate, kube_server, kubeconfig, tmp_path):
+    assert validate("--kubeconfig", kubeconfig).stderr == ""
+    gone = kube_server.write_kubeconfig(tmp_path / "gone")
+    kube_server.stop()
+    result = validate("--kubeconfig", str(gone))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, VALID_TEXT, "")

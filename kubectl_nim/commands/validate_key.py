@@ -32,7 +32,6 @@ def command(api_key_file: Optional[str], ngc_api_url: str, output: str) -> None:
     notice = _disconnected_notice()
     if notice:
         log.notice(notice)
-        return
     from kubectl_nim import keys, ngc
 
     key = keys.read_api_key(api_key_file)
@@ -41,13 +40,29 @@ def command(api_key_file: Optional[str], ngc_api_url: str, output: str) -> None:
 
 
 def _disconnected_notice() -> Optional[str]:
-    """HOOK (disconnected clusters, SPEC §3): the text to print instead of validating.
+    """What to say when the current cluster is disconnected (SPEC §3), else None.
 
-    When the cluster sets `nimConfig.disconnected.disableKeyCollection`, no key is asked for or
-    validated. Returns None until the lead's discovery module provides the lookup, which must
-    import kubernetes only when called.
+    A best-effort peek: only when a kubeconfig (or in-cluster config) is at hand and needs no
+    `kubernetes` import, with a short timeout; any failure means "don't know" and stays silent
+    (it is logged under -v). The key is still validated: the user asked for exactly that.
     """
-    return None
+    from kubectl_nim import discovery, kubeconfig
+    from kubectl_nim.cluster import Cluster
+    from kubectl_nim.errors import NimError
+
+    opts = get_globals()
+    try:
+        cluster = Cluster.connect(kubeconfig=opts.kubeconfig, context=opts.context,
+                                  timeout=min(opts.request_timeout or 3.0, 3.0), fast_only=True)
+        settings = discovery.read_settings(cluster, opts.apps_namespace)
+    except (NimError, kubeconfig.NeedsKubernetesLoader) as e:
+        log.debug(f"not checking the cluster's disconnected flag: {e or type(e).__name__}")
+        return None
+    if not settings.disconnected.value:
+        return None
+    return (f"note: cluster {cluster.server} is disconnected ({settings.disconnected.source}: "
+            f"{settings.disconnected.reason} is true): deploy there collects and validates no "
+            f"key; image pulls use the cluster's global pull secret")
 
 
 def _render(info, output: str) -> str:
