@@ -38,15 +38,22 @@ def verbosity() -> int:
     return _verbosity
 
 
+def _line(text: str) -> None:
+    # One write per line: print() writes text and newline separately, and concurrent requests
+    # logging under -v would interleave them.
+    sys.stderr.write(redact(text) + "\n")
+    sys.stderr.flush()
+
+
 def debug(message: str, level: int = 1) -> None:
     if _verbosity >= level:
-        print(redact(f"debug: {message}"), file=sys.stderr)
+        _line(f"debug: {message}")
 
 
 def notice(message: str) -> None:
     """A one-line informational message on stderr (never on stdout, which scripts parse)."""
-    print(redact(message), file=sys.stderr)
+    _line(message)
 
 
 def warn(message: str) -> None:
-    print(redact(f"warning: {message}"), file=sys.stderr)
+    _line(f"warning: {message}")

@@ -59,6 +59,17 @@ class ModelUnavailable(NimError):
         self.resource_id = resource_id
 
 
+class RetriesExhausted(NvidiaUnreachable):
+    """Every attempt failed in a retryable way; `status` is the last HTTP status, None when the
+    last attempt got no answer at all (timeout, refused connection). `cause` is the short form,
+    e.g. "HTTP 503 after 5 attempts"."""
+
+    def __init__(self, message: str, hint: str, cause: str, status: Optional[int]):
+        super().__init__(message, hint=hint)
+        self.cause = cause
+        self.status = status
+
+
 @dataclass(frozen=True)
 class CallerInfo:
     """What get-caller-info says about a valid key (never the key itself)."""
@@ -98,6 +109,7 @@ class CatalogPage:
     page_total: int
     result_total: int
     resources: tuple[CatalogResource, ...]
+    untagged: tuple[str, ...] = ()  # CONTAINER resource ids listed without a latestTag
 
 
 @dataclass(frozen=True)
@@ -162,6 +174,8 @@ class NgcClient:
         self.max_connections = max_connections
         self._sleep = sleep
         self._jitter = jitter
+        self._retry_lock = threading.Lock()
+        self.retry_count = 0  # retries made so far by this client, over all threads
         # trust_env stays True and no transport is passed: both would disable proxies from the
         # environment and SSL_CERT_FILE.
         try:
@@ -211,13 +225,20 @@ class NgcClient:
         body = self._json(self._request("GET", CATALOG_PATH, params={"q": query}))
         return parse_catalog_page(body, page)
 
-    def iter_catalog(self, org: str = CATALOG_ORG,
-                     page_size: int = PAGE_SIZE) -> Iterator[CatalogResource]:
-        """Every NIM container of the catalog, page after page, each resource once."""
+    def iter_catalog(self, org: str = CATALOG_ORG, page_size: int = PAGE_SIZE,
+                     untagged: Optional[list] = None) -> Iterator[CatalogResource]:
+        """Every NIM container of the catalog, page after page, each resource once.
+
+        Containers listed without a latestTag are not yielded; pass a list as `untagged` to
+        collect their resource ids (each once).
+        """
         seen: set[str] = set()
         page = 0
         while page < _MAX_PAGES:
             result = self.search_catalog_page(page, page_size, org)
+            if untagged is not None:
+                untagged.extend(r for r in result.untagged if r not in seen)
+                seen.update(result.untagged)
             for resource in result.resources:
                 if resource.resource_id not in seen:
                     seen.add(resource.resource_id)
@@ -246,9 +267,11 @@ class NgcClient:
         """Details of many models with at most `concurrency` requests in flight, in input order.
 
         Threads share this client's connection pool, so the retry logic is the same as for one
-        request. A rejected key or an unreachable NVIDIA stops the batch (every other request
-        would fail the same way) and is raised; 451, 404 and other per-model answers become
-        outcomes. `progress` is called in the caller's thread as each model completes.
+        request. A rejected key or an unreachable NVIDIA (no answer at all: refused, timed out)
+        stops the batch (every other request would fail the same way) and is raised; 451, 404
+        and other per-model answers, including a status that stayed 429/5xx through every retry
+        (a `RetriesExhausted` with a `status`), become outcomes. `progress` is called in the
+        caller's thread as each model completes.
         """
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -261,6 +284,11 @@ class NgcClient:
                 return None
             try:
                 return DetailsOutcome(resource_id, details=self.model_details(resource_id, key))
+            except RetriesExhausted as e:
+                if e.status is None:
+                    stop.set()
+                    raise
+                return DetailsOutcome(resource_id, error=e)
             except (KeyRejected, NvidiaUnreachable):
                 stop.set()
                 raise
@@ -334,17 +362,20 @@ class NgcClient:
         else:
             ceiling = min(self.max_backoff, self.backoff * 2 ** attempt)
             delay = ceiling * (0.5 + self._jitter() / 2)  # jitter spreads concurrent retries
+        with self._retry_lock:
+            self.retry_count += 1
         log.debug(f"retrying in {delay:.2f}s after {failure.cause} "
                   f"(attempt {attempt + 2} of {self.retries + 1})")
         (self._sleep or default_sleep)(delay)
 
-    def _gave_up(self, failure: _Retryable, attempts: int) -> NvidiaUnreachable:
+    def _gave_up(self, failure: _Retryable, attempts: int) -> RetriesExhausted:
         tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
         if failure.status:
             cause = f"{failure.cause} after {tries}"  # "HTTP 503 after 5 attempts"
         else:
             cause = f"{failure.cause} ({tries})" if attempts > 1 else failure.cause
-        return NvidiaUnreachable(self._unreachable_message(cause), hint=_NETWORK_HINT)
+        return RetriesExhausted(self._unreachable_message(cause), hint=_NETWORK_HINT,
+                                cause=cause, status=failure.status)
 
     @staticmethod
     def _refusal(method: str, path: str, status: int, key_sent: bool) -> NimError:
@@ -418,7 +449,8 @@ def parse_catalog_page(body: dict, requested_page: int = 0) -> CatalogPage:
     return CatalogPage(page=_int(params.get("page"), requested_page),
                        page_total=_int(body.get("resultPageTotal"), 0),
                        result_total=_int(body.get("resultTotal"), 0),
-                       resources=tuple(_containers(body.get("results"))))
+                       resources=tuple(_containers(body.get("results"))),
+                       untagged=tuple(_untagged(body.get("results"))))
 
 
 def _containers(results: Any) -> Iterator[CatalogResource]:
@@ -429,6 +461,23 @@ def _containers(results: Any) -> Iterator[CatalogResource]:
                 resource = _resource(raw)
                 if resource is not None:
                     yield resource
+
+
+def _untagged(results: Any) -> Iterator[str]:
+    """Ids of CONTAINER resources listed without a latestTag (each once, in listing order)."""
+    seen: set[str] = set()
+    for group in results if isinstance(results, list) else ():
+        if isinstance(group, dict) and group.get("groupValue") == "CONTAINER":
+            for raw in group.get("resources") or ():
+                if isinstance(raw, dict) and isinstance(raw.get("resourceId"), str) \
+                        and not _has_latest_tag(raw) and raw["resourceId"] not in seen:
+                    seen.add(raw["resourceId"])
+                    yield raw["resourceId"]
+
+
+def _has_latest_tag(raw: dict) -> bool:
+    return any(isinstance(a, dict) and a.get("key") == "latestTag" and a.get("value")
+               for a in raw.get("attributes") or ())
 
 
 def _resource(raw: Any) -> Optional[CatalogResource]:
