@@ -101,7 +101,7 @@ def test_exact_output_with_451_and_eu_marking(generate, tmp_path):
         result = generate("--eu-restricted", str(eu), server=server)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == THREE_YAML
-    assert result.stderr == (STARTING.format(n=3, c=16)
+    assert result.stderr == (STARTING.format(n=3, c=32)
                              + summary(3, 2, eu=1, unavailable=1,
                                        size=len(THREE_YAML.encode())))
 
@@ -349,7 +349,7 @@ def test_persistent_500_on_one_model_is_named_and_fails(generate, ngc_server, ng
     result = generate("--output", str(out))
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
-        STARTING.format(n=12, c=16)
+        STARTING.format(n=12, c=32)
         + "warning: could not fetch nim/google/gemma-2-9b-it: HTTP 500 after 5 attempts\n"
         + summary(12, 0, failed=1, retries=4)
         + "error: 1 model could not be fetched (named above); nothing was written; rerun (such "
@@ -367,7 +367,7 @@ def test_allow_partial_writes_the_rest_and_warns(generate, ngc_server):
     names = catalog.parse_text(result.stdout, "x").names
     assert len(names) == 10 and "gemma-2-9b-it" not in names
     assert result.stderr == (
-        STARTING.format(n=12, c=16)
+        STARTING.format(n=12, c=32)
         + "warning: could not fetch nim/google/gemma-2-9b-it: HTTP 500 after 5 attempts\n"
         + "warning: could not fetch nim/qwen/qwen2.5-7b-instruct: nim/qwen/qwen2.5-7b-instruct "
           "is not in the NGC catalog (HTTP 404)\n"
@@ -437,7 +437,7 @@ def test_oversize_catalog_fails_with_its_size(generate, tmp_path, monkeypatch):
     assert size > 3000
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
-        STARTING.format(n=12, c=16) + summary(12, 0)
+        STARTING.format(n=12, c=32) + summary(12, 0)
         + f"error: the catalog would be {size:,} bytes ({size / 1048576:.2f} MiB), over the "
           f"3,000-byte ConfigMap limit; nothing was written; leave models out (or shorten "
           f"their descriptions) or split the catalog\n")
