@@ -183,21 +183,37 @@ def render_deployment(options: DeployOptions, template: Mapping[str, Any],
 
 def api_key_secret(options: DeployOptions, api_key: str) -> dict:
     """The Opaque secret the runtime's `NGC_API_KEY` env reads (SPEC §3)."""
-    return _secret(options, options.names["secret"], "Opaque", {API_KEY_ENV: api_key})
+    return api_key_secret_for(options.name, options.namespace, api_key)
 
 
 def pull_secret(options: DeployOptions, api_key: str) -> dict:
     """The nvcr.io pull secret the runtime's `imagePullSecrets` names (SPEC §3)."""
+    return pull_secret_for(options.name, options.namespace, api_key)
+
+
+def api_key_secret_for(deployment: str, namespace: Optional[str], api_key: str) -> dict:
+    """`api_key_secret` by deployment name: what rotate-key and migrate write, byte for byte."""
+    return _secret(derived_names(deployment)["secret"], namespace, "Opaque",
+                   {API_KEY_ENV: api_key})
+
+
+def pull_secret_for(deployment: str, namespace: Optional[str], api_key: str) -> dict:
+    """`pull_secret` by deployment name: what rotate-key and migrate write, byte for byte."""
     config = json.dumps(pull_secret_dockerconfig(api_key), separators=(",", ":"))
-    return _secret(options, options.names["pull_secret"], "kubernetes.io/dockerconfigjson",
-                   {".dockerconfigjson": config})
+    return _secret(derived_names(deployment)["pull_secret"], namespace,
+                   "kubernetes.io/dockerconfigjson", {".dockerconfigjson": config})
 
 
-def _secret(options: DeployOptions, name: str, secret_type: str, data: Mapping[str, str]) -> dict:
+def _secret(name: str, namespace: Optional[str], secret_type: str,
+            data: Mapping[str, str]) -> dict:
+    meta: dict[str, Any] = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    meta["labels"] = {MANAGED_LABEL: "true"}
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": _metadata(options, name, labels={MANAGED_LABEL: "true"}),
+        "metadata": meta,
         "type": secret_type,
         "data": {k: base64.b64encode(v.encode()).decode("ascii") for k, v in data.items()},
     }

@@ -1,0 +1,183 @@
+"""`list`: the NIM deployments of a project (or of every project the user can read)."""
+
+from __future__ import annotations
+
+import click
+
+from kubectl_nim import log
+from kubectl_nim.options import get_globals, global_options, output_option
+from kubectl_nim.output import Column, render
+
+MAX_PARALLEL = 8
+
+
+def columns(all_namespaces: bool, now=None) -> list[Column]:
+    from kubectl_nim.day2 import human_age
+
+    cols = [
+        Column("NAME", lambda r: r.name),
+        Column("MODEL", lambda r: r.model),
+        Column("TAG", lambda r: r.tag),
+        Column("READY", lambda r: r.ready),
+        Column("KEY", lambda r: r.key),
+        Column("PVC", lambda r: ",".join(r.pvc)),
+        Column("AGE", lambda r: human_age(r.created, now)),
+        Column("RUNTIME", lambda r: r.runtime, wide_only=True),
+        Column("SECRETS", lambda r: ",".join(r.secrets), wide_only=True),
+        Column("IMAGE", lambda r: r.image, wide_only=True),
+        Column("URL", lambda r: r.url, wide_only=True),
+    ]
+    if all_namespaces:
+        cols.insert(0, Column("NAMESPACE", lambda r: r.namespace))
+    return cols
+
+
+def _name(row) -> str:
+    return f"inferenceservice.serving.kserve.io/{row.name}"
+
+
+@click.command("list")
+@click.option("-A", "--all-namespaces", is_flag=True,
+              help="Every project you can read, not just the current one.")
+@output_option("table", "wide", "json", "yaml", "name")
+@global_options
+def command(all_namespaces, output):
+    """List the NIM deployments of the project.
+
+    A NIM deployment is an InferenceService whose ServingRuntime is annotated
+    runtimes.opendatahub.io/nvidia-nim: "true" or runs an nvcr.io/nim/ image, whether the
+    dashboard or this plugin made it. KEY tells how it gets its NVIDIA key: per-deployment (its
+    own secrets), shared-legacy (nvidia-nim-secrets / ngc-secret: see `migrate`), none
+    (disconnected), custom (secrets under other names) or inline.
+    """
+    from kubectl_nim.session import Session
+
+    session = Session(get_globals())
+    cluster = session.cluster
+    namespace = None if all_namespaces else session.namespace
+    rows = collect(cluster, namespace)
+    if not rows:
+        where = "any project you can read" if all_namespaces else f"{namespace}"
+        log.notice(f"No NIM deployments found in {where}.")
+        if output not in ("json", "yaml"):
+            return
+    click.echo(render(rows, output, columns=columns(all_namespaces),
+                      to_data=lambda r: r.to_data(), name=_name), nl=False)
+
+
+def collect(cluster, namespace: str | None) -> list:
+    """Rows for one namespace, or (namespace None) for all the user can list: cluster-wide when
+    allowed, else project by project (OpenShift projects, else namespaces), skipping the ones
+    that answer 403."""
+    from kubectl_nim import day2
+    from kubectl_nim.cluster import ApiError
+
+    if namespace is not None:
+        isvcs = cluster.list("InferenceService", namespace)
+        runtimes, unreadable = _runtimes(cluster, namespace)
+        return day2.nim_rows(isvcs, runtimes, runtimes_readable=not unreadable)
+    try:
+        isvcs = cluster.list("InferenceService", all_namespaces=True)
+    except ApiError as e:
+        if e.status != 403:
+            raise
+        log.debug("listing InferenceServices cluster-wide is forbidden; going project by project")
+        return _per_namespace(cluster)
+    try:
+        runtimes = cluster.list("ServingRuntime", all_namespaces=True)
+    except ApiError as e:
+        if e.status != 403:
+            raise
+        namespaces = sorted({(i.get("metadata") or {}).get("namespace", "") for i in isvcs})
+        runtimes, unreadable = [], set()
+        for ns in namespaces:
+            found, denied = _runtimes(cluster, ns)
+            runtimes += found
+            unreadable |= {ns} if denied else set()
+        return _rows_split(isvcs, runtimes, unreadable)
+    return day2.nim_rows(isvcs, runtimes)
+
+
+def _rows_split(isvcs, runtimes, unreadable: set) -> list:
+    from kubectl_nim import day2
+
+    readable = [i for i in isvcs if (i.get("metadata") or {}).get("namespace") not in unreadable]
+    blind = [i for i in isvcs if (i.get("metadata") or {}).get("namespace") in unreadable]
+    rows = day2.nim_rows(readable, runtimes) + day2.nim_rows(blind, [], runtimes_readable=False)
+    return sorted(rows, key=lambda r: (r.namespace, r.name))
+
+
+def _runtimes(cluster, namespace: str) -> tuple[list, bool]:
+    from kubectl_nim.cluster import ApiError
+
+    try:
+        return cluster.list("ServingRuntime", namespace), False
+    except ApiError as e:
+        if e.status != 403:
+            raise
+        log.warn(f"cannot list ServingRuntimes in {namespace} (HTTP 403): NIM deployments are "
+                 f"recognised by their InferenceService image only, and KEY shows unknown")
+        return [], True
+
+
+def visible_namespaces(cluster) -> list[str]:
+    """OpenShift projects (the API lists exactly those the user can see), else namespaces."""
+    from kubectl_nim.cluster import ApiError
+    from kubectl_nim.errors import NimError
+
+    try:
+        doc = cluster.request("GET", "/apis/project.openshift.io/v1/projects") or {}
+        return sorted(i["metadata"]["name"] for i in doc.get("items") or [])
+    except ApiError as e:
+        if e.status not in (403, 404):
+            raise
+    try:
+        return sorted(n["metadata"]["name"] for n in cluster.list("Namespace"))
+    except ApiError as e:
+        if e.status != 403:
+            raise
+        raise NimError("you may not list InferenceServices across the cluster, nor list the "
+                       "projects to look into one by one",
+                       hint="drop -A and name a project with -n") from None
+
+
+def _per_namespace(cluster) -> list:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kubectl_nim.cluster import ApiError
+    from kubectl_nim.errors import ClusterError
+
+    def one(ns):
+        try:
+            isvcs = cluster.list("InferenceService", ns)
+        except ApiError as e:
+            if e.status in (403, 404):
+                return None
+            return e
+        except ClusterError as e:
+            return e
+        if not isvcs:
+            return isvcs, [], False
+        try:
+            runtimes, unreadable = _runtimes(cluster, ns)
+        except ClusterError as e:
+            return e
+        return isvcs, runtimes, unreadable
+
+    namespaces = visible_namespaces(cluster)
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(namespaces)))) as pool:
+        answers = list(pool.map(one, namespaces))
+    isvcs, runtimes, unreadable, skipped = [], [], set(), 0
+    for ns, answer in zip(namespaces, answers):
+        if answer is None:
+            skipped += 1
+            continue
+        if isinstance(answer, ClusterError):
+            raise answer
+        isvcs += answer[0]
+        runtimes += answer[1]
+        if answer[2]:
+            unreadable.add(ns)
+    if skipped:
+        log.debug(f"skipped {skipped} project(s) whose InferenceServices you may not list")
+    return _rows_split(isvcs, runtimes, unreadable)
