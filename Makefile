@@ -25,3 +25,35 @@ bench: $(BIN)/kubectl-nim
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+## embedded-catalog: refresh kubectl_nim/data/catalog.yaml from NVIDIA (docs/catalog.md).
+##   Needs network, a personal key (NGC_API_KEY, API_KEY_FILE=PATH or the prompt) and
+##   EU_RESTRICTED=FILE, the output of `kubectl nim catalog detect-eu` run from an EU location.
+EMBEDDED_CATALOG  ?= kubectl_nim/data/catalog.yaml
+CATALOG_BUILD_DIR ?= build/catalog
+.PHONY: embedded-catalog
+embedded-catalog: $(BIN)/kubectl-nim
+	@test -n "$(EU_RESTRICTED)" || { echo "set EU_RESTRICTED=FILE: the JSON list of 'kubectl nim catalog detect-eu' run from an EU location" >&2; exit 2; }
+	mkdir -p $(CATALOG_BUILD_DIR)
+	cp $(EMBEDDED_CATALOG) $(CATALOG_BUILD_DIR)/embedded.before.yaml
+	$(BIN)/kubectl-nim catalog generate --eu-restricted $(EU_RESTRICTED) $(if $(API_KEY_FILE),--api-key-file $(API_KEY_FILE)) --output $(CATALOG_BUILD_DIR)/nvidia-nim-models-data.yaml
+	$(BIN)/python scripts/embedded_catalog.py $(CATALOG_BUILD_DIR)/nvidia-nim-models-data.yaml --embedded $(EMBEDDED_CATALOG)
+	$(BIN)/kubectl-nim catalog diff $(CATALOG_BUILD_DIR)/embedded.before.yaml $(EMBEDDED_CATALOG)
+
+## binary: build the single binary with PyInstaller (docs/distribution.md): on Linux and macOS
+##   dist/kubectl-nim/kubectl-nim (onedir), on Windows dist/kubectl-nim.exe; reproducible.
+## krew: pack it for this OS/arch with LICENSE (dist/release/), checksum it, and write
+##   dist/release/nim.yaml, the Krew manifest of that archive, checked with Krew's rules.
+.PHONY: binary krew
+$(VENV)/.build-tools: $(BIN)/kubectl-nim pyproject.toml
+	$(BIN)/pip install --quiet -e '.[build]'
+	touch $@
+
+binary: $(VENV)/.build-tools
+	$(BIN)/python scripts/build_binary.py
+
+krew: binary
+	$(BIN)/python scripts/package.py --out dist/release
+	$(BIN)/python scripts/checksum.py dist/release
+	$(BIN)/python scripts/krew_validate.py krew/nim.yaml
+	$(BIN)/python scripts/krew_manifest.py --local --archives dist/release --out dist/release/nim.yaml

@@ -17,7 +17,7 @@ from kubectl_nim.commands import COMMANDS
 from kubectl_nim.errors import EXIT_FAILURE, NimError
 from kubectl_nim.options import global_options
 
-# kubectl sets one of these for the plugins it runs (KUBECTL_PATH since 1.36, KUBECTL_BINARY in
+# kubectl sets one of these for the plugins it runs (KUBECTL_PATH since 1.37, KUBECTL_BINARY in
 # some distributions such as oc); the first found names the caller in usage text.
 CALLER_VARIABLES = ("KUBECTL_PATH", "KUBECTL_BINARY", "KUBECTL_PLUGINS_CALLER")
 

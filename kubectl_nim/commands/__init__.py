@@ -2,6 +2,9 @@
 
 
 def COMMANDS():
-    from kubectl_nim.commands import config, deploy, models, validate_key, version
+    from kubectl_nim.commands import (catalog, completion, config, delete, deploy, list_cmd,
+                                      migrate, models, rotate_key, validate_key, version)
 
-    return [models.command, validate_key.command, deploy.command, config.command, version.command]
+    return [models.command, validate_key.command, deploy.command, list_cmd.command,
+            rotate_key.command, delete.command, migrate.command, config.command,
+            catalog.command, completion.command, version.command]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim import log
+from kubectl_nim import completion, log
 from kubectl_nim.options import catalog_source_options, get_globals, global_options, output_option
 from kubectl_nim.output import Column, render, render_one
 
@@ -28,7 +28,7 @@ def model_data(model) -> dict:
 
 
 @click.command("models")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=completion.model_names)
 @click.option("-s", "--search", metavar="TEXT",
               help="Only models whose name, display name or description contains TEXT.")
 @catalog_source_options

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Build the kubectl-nim binary with PyInstaller (build.spec), reproducibly.
+
+    python scripts/build_binary.py                  # what releases ship on this OS:
+                                                    #   Linux, macOS: onedir, dist/kubectl-nim/
+                                                    #   Windows: onefile, dist/kubectl-nim.exe
+    python scripts/build_binary.py --mode onefile   # one self-unpacking file: dist/kubectl-nim
+
+Why onedir on Linux and macOS: it starts about twice as fast (no unpacking to a temporary
+directory on every run), and Krew installs a symlink to it, which the bootloader follows to find
+`_internal/` (tests/test_plugin_discovery.py runs it through such a link).  Windows gets onefile:
+Krew links the .exe into ~/.krew/bin there too, and a single file needs nothing beside it
+(whether the Windows bootloader follows that link back to `_internal/` is untested).
+
+Reproducibility: PYTHONHASHSEED=0 (set/frozenset order inside the bundled bytecode) and
+SOURCE_DATE_EPOCH = the last commit's time (PyInstaller's build timestamp), so two builds of one
+commit give the same bytes.  The release archive (scripts/package.py) then fixes mtimes, owners
+and entry order.  Prints the absolute path of the built executable as the last stdout line.
+
+Runs on Linux, macOS and Windows with the Python that has PyInstaller and the plugin's
+dependencies installed (`pip install -e '.[build]'`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = "kubectl-nim"
+# 1980-01-01: the earliest time a ZIP entry can carry; used when there is no git history.
+FALLBACK_EPOCH = 315532800
+
+
+def source_date_epoch(root: Path = ROOT, environ=os.environ) -> int:
+    """$SOURCE_DATE_EPOCH if set, else the committer time of HEAD, else 1980-01-01."""
+    if environ.get("SOURCE_DATE_EPOCH", "").strip():
+        return int(environ["SOURCE_DATE_EPOCH"])
+    try:
+        out = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        return int(out) if out else FALLBACK_EPOCH
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return FALLBACK_EPOCH
+
+
+def executable_path(dist: Path, mode: str) -> Path:
+    exe = NAME + (".exe" if sys.platform == "win32" else "")
+    return dist / NAME / exe if mode == "onedir" else dist / exe
+
+
+def resolve_mode(mode: str, platform: str = sys.platform) -> str:
+    if mode == "auto":
+        return "onefile" if platform == "win32" else "onedir"
+    return mode
+
+
+def build_env(mode: str, environ=os.environ) -> dict:
+    env = dict(environ)
+    env["PYTHONHASHSEED"] = "0"
+    env["SOURCE_DATE_EPOCH"] = str(source_date_epoch(environ=environ))
+    env["KUBECTL_NIM_BUILD_MODE"] = mode
+    return env
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=("auto", "onedir", "onefile"), default="auto")
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist",
+                        help="output directory (default: dist/)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="PyInstaller work directory (default: build/pyinstaller-MODE)")
+    args = parser.parse_args(argv)
+    args.mode = resolve_mode(args.mode)
+
+    work = args.work or ROOT / "build" / f"pyinstaller-{args.mode}"
+    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+           "--distpath", str(args.dist), "--workpath", str(work), str(ROOT / "build.spec")]
+    env = build_env(args.mode)
+    print(f"+ PYTHONHASHSEED=0 SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']} "
+          f"KUBECTL_NIM_BUILD_MODE={args.mode} {' '.join(cmd)}", file=sys.stderr)
+    started = time.monotonic()
+    subprocess.run(cmd, env=env, cwd=ROOT, check=True)
+    exe = executable_path(args.dist.resolve(), args.mode)
+    if not exe.is_file():
+        print(f"error: PyInstaller finished but {exe} is missing", file=sys.stderr)
+        return 1
+    print(f"built {exe} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    print(exe)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Smoke test of the built single binary (PyInstaller, build.spec).
+
+Uses the binary KUBECTL_NIM_BINARY names (the release workflow sets it to what it just built);
+otherwise builds one once per session with scripts/build_binary.py into a temporary directory
+(about 30-45 s on a 2-core machine).  The build needs PyInstaller (`pip install -e '.[build]'`);
+without it the test fails rather than skipping, so that CI can never silently stop checking the
+binary.
+KUBECTL_NIM_SKIP_BINARY=1 skips it on purpose (reported by `pytest -ra`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kubectl_nim import __version__
+from kubectl_nim import catalog as catalog_mod
+
+from conftest import catalog_configmap, model_entry
+from tests.fakes.ngc_fixtures import VALID_KEY
+
+pytestmark = pytest.mark.subprocess
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def binary(tmp_path_factory) -> Path:
+    given = os.environ.get("KUBECTL_NIM_BINARY")
+    if given:
+        path = Path(given)
+        assert path.is_file() and os.access(path, os.X_OK), f"{given} is not an executable"
+        return path
+    if os.environ.get("KUBECTL_NIM_SKIP_BINARY") == "1":
+        pytest.skip("KUBECTL_NIM_SKIP_BINARY=1")
+    import importlib.util
+
+    if importlib.util.find_spec("PyInstaller") is None:
+        pytest.fail("PyInstaller is not installed, so the binary cannot be built: "
+                    "pip install -e '.[build]' (or set KUBECTL_NIM_BINARY to a built binary, "
+                    "or KUBECTL_NIM_SKIP_BINARY=1 to skip on purpose)")
+    base = tmp_path_factory.mktemp("binary")
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_binary.py"),
+                          "--dist", str(base / "dist"), "--work", str(base / "work")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def run(binary, tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("KUBECONFIG", "NGC_API_KEY", "KUBECTL_PATH", "KUBECTL_BINARY",
+                        "KUBECTL_PLUGINS_CALLER") and not k.endswith("_COMPLETE")}
+    env["HOME"] = str(tmp_path)
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        env.pop(proxy, None)
+
+    def invoke(*args, expect=0, extra_env=None):
+        out = subprocess.run([str(binary), *map(str, args)], env={**env, **(extra_env or {})},
+                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert "Traceback" not in out.stdout + out.stderr, out.stdout + out.stderr
+        assert out.returncode == expect, (args, out.returncode, out.stdout, out.stderr)
+        return out
+
+    return invoke
+
+
+def test_help(run):
+    out = run("--help")
+    assert out.stdout.startswith("Usage: kubectl-nim [OPTIONS] COMMAND [ARGS]...")
+    for verb in ("models", "deploy", "validate-key", "version", "completion"):
+        assert f"  {verb} " in out.stdout
+    assert out.stderr == ""
+
+
+def test_version(run):
+    out = run("version")
+    assert out.stdout.startswith(f"kubectl-nim {__version__} (python ")
+    data = json.loads(run("version", "-o", "json").stdout)
+    assert data["version"] == __version__
+
+
+def test_models_offline_json_is_the_embedded_catalog(run):
+    """The catalog inside the binary is the package's data file."""
+    data = json.loads(run("models", "--offline", "-o", "json").stdout)
+    assert [m["name"] for m in data] == catalog_mod.load_embedded().names
+    assert all(m["image"].startswith("nvcr.io/") for m in data)
+
+
+def test_embedded_template_renders(run):
+    out = run("deploy", "--model", "llama-3.1-8b-instruct", "--offline", "--skip-secrets",
+              "--dry-run=client", "-o", "yaml", "-n", "team")
+    kinds = [ln.split(": ", 1)[1] for ln in out.stdout.splitlines() if ln.startswith("kind: ")]
+    assert kinds == ["PersistentVolumeClaim", "ServingRuntime", "InferenceService"]
+
+
+def test_usage_errors_exit_2(run):
+    out = run("models", "--no-such-flag", expect=2)
+    assert "Usage: kubectl-nim models" in out.stderr
+    assert "No such option" in out.stderr and "--no-such-flag" in out.stderr
+    assert run("deploy", expect=2).stderr.rstrip().endswith("Missing option '--model'.")
+    assert run("no-such-verb", expect=2).stderr
+
+
+def test_failures_are_one_line(run, tmp_path):
+    out = run("models", "--catalog", tmp_path / "missing.yaml", expect=1)
+    assert out.stderr.startswith("error: cannot read catalog file")
+    assert out.stdout == ""
+
+
+def test_cluster_verb_against_the_fake_api_server(run, kube_server, tmp_path):
+    """The kubernetes client and its TLS/HTTP stack made it into the bundle."""
+    kube_server.put_object({"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+                            "metadata": {"name": "odh-dashboard-config",
+                                         "namespace": "redhat-ods-applications"}, "spec": {}})
+    kube_server.put_object(catalog_configmap([model_entry("from-the-cluster")],
+                                             namespace="redhat-ods-applications"))
+    kubeconfig = kube_server.write_kubeconfig(tmp_path / "kubeconfig")
+    out = run("models", "-o", "name", "--kubeconfig", kubeconfig)
+    assert out.stdout == "model/from-the-cluster\n"
+
+
+def test_validate_key_against_the_fake_ngc(run, ngc_server):
+    """httpx and the certificate bundle made it into the bundle."""
+    out = run("validate-key", "--ngc-api-url", ngc_server.url,
+              extra_env={"NGC_API_KEY": VALID_KEY})
+    assert out.stdout.startswith("The API key is valid.")
+
+
+def test_completion(run):
+    assert "_KUBECTL_NIM_COMPLETE=bash_complete" in run("completion", "bash").stdout
+    out = run("deploy", "--model", "gemma", extra_env={"_KUBECTL_NIM_COMPLETE": "cobra_complete"})
+    assert out.stdout == "gemma-2-9b-it\tGemma-2-9B-IT\n:4\n"
