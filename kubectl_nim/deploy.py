@@ -5,16 +5,24 @@ the API server. Every write is first sent with `dryRun=All` (concurrently: one r
 time) so admission, schema and RBAC errors surface before anything exists; then the real writes go
 out in order, and if one fails every object this run created is deleted again, newest first.
 Objects that existed before the run are never touched by the rollback.
+
+A create that got no answer (timed out, connection dropped, 504) may still be carried out by the
+server, even after we gave up: the rollback deletes it if it is there, retries for as long again
+as the request was given, and otherwise names it in the error instead of claiming it was undone.
+Ctrl-C during the writes rolls back too (without waiting for late creates). The project's
+`opendatahub.io/nim-support` annotation is written only after every object exists, so a refused
+or rolled-back run leaves the cluster exactly as it was.
 """
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from kubectl_nim import log
-from kubectl_nim.cluster import ApiError, Cluster
+from kubectl_nim.cluster import DEFAULT_TIMEOUT, ApiError, Cluster
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.render import object_ref
 
@@ -49,11 +57,14 @@ def _concurrently(fn: Callable, items: Sequence) -> list:
         return list(pool.map(guarded, items))
 
 
-def ensure_nim_support(cluster: Cluster, namespace: str, dry_run: bool = False) -> None:
-    """Annotate the project `opendatahub.io/nim-support: "true"` (the dashboard's marker).
+def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
+    """Check the project before anything is written; True when it lacks the dashboard's marker
+    `opendatahub.io/nim-support: "true"`.
 
     A missing project is an error (nothing else could succeed); a 403 only warns, because many
-    users may deploy into a project they cannot patch.
+    users may deploy into a project they cannot read or patch. Read-only: `annotate_project`
+    writes the marker once the deployment exists, so a run refused by preflight or rolled back
+    leaves the project exactly as it was.
     """
     try:
         ns = cluster.get("Namespace", namespace)
@@ -64,21 +75,29 @@ def ensure_nim_support(cluster: Cluster, namespace: str, dry_run: bool = False) 
         if e.status == 403:
             log.warn(f"cannot read namespace {namespace} to check its "
                      f"{NIM_SUPPORT_ANNOTATION} annotation; going on")
-            return
+            return False
         raise
     annotations = (ns.get("metadata") or {}).get("annotations") or {}
-    if annotations.get(NIM_SUPPORT_ANNOTATION) == "true":
-        return
+    return annotations.get(NIM_SUPPORT_ANNOTATION) != "true"
+
+
+def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) -> None:
+    """Write the marker; by then the deployment exists, so a failure only warns."""
     try:
         cluster.patch("Namespace", namespace,
                       {"metadata": {"annotations": {NIM_SUPPORT_ANNOTATION: "true"}}},
                       dry_run=dry_run)
     except ApiError as e:
         if e.status != 403:
-            raise
+            log.warn(f"could not annotate namespace {namespace} with "
+                     f"{NIM_SUPPORT_ANNOTATION}=true: {e.message}")
+            return
         log.warn(f"not allowed to annotate namespace {namespace} with "
                  f"{NIM_SUPPORT_ANNOTATION}=true; the dashboard may not list NIM for it "
                  f"until an admin does")
+    except ClusterError as e:
+        log.warn(f"could not annotate namespace {namespace} with "
+                 f"{NIM_SUPPORT_ANNOTATION}=true: {e.message}")
 
 
 def _already_exists(obj: dict, namespace: str) -> DeployFailed:
@@ -114,7 +133,8 @@ def preflight(cluster: Cluster, objects: Sequence[dict], namespace: str,
             raise _already_exists(conflicts[0], namespace)
     for obj, answer in zip(objects, answers):
         if isinstance(answer, ClusterError):
-            raise _failure("create" if not apply else "apply", obj, answer)
+            failure = _failure("create" if not apply else "apply", obj, answer)
+            raise DeployFailed(failure.message, hint=_rollback_hint(Undone([], []), answer.hint))
     return answers
 
 
@@ -130,30 +150,64 @@ def existing_objects(cluster: Cluster, objects: Sequence[dict]) -> list[dict | N
 
 def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
           before: Sequence[dict | None] | None = None,
-          on_written: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
+          on_written: Callable[[Outcome], None] = lambda o: None,
+          sleep: Callable[[float], None] = time.sleep,
+          clock: Callable[[], float] = time.monotonic) -> list[Outcome]:
     """Write in order; on the first failure roll back what this run created and raise."""
     before = list(before) if before is not None else [None] * len(objects)
+    verb = "apply" if apply else "create"
     created: list[dict] = []
     outcomes: list[Outcome] = []
-    for obj, old in zip(objects, before):
-        try:
-            answer = cluster.apply(obj) if apply else cluster.create(obj)
-        except ClusterError as error:
-            maybe_created = [obj] if old is None and _timed_out(error) else []
-            undone = rollback(cluster, created + maybe_created)
-            failure = _failure("apply" if apply else "create", obj, error)
-            raise DeployFailed(failure.message, hint=_rollback_hint(undone, error.hint)) from None
-        outcome = Outcome(object_ref(obj), _action(old, answer), answer)
-        if old is None:
-            created.append(obj)
-        outcomes.append(outcome)
-        on_written(outcome)
+    in_flight: dict | None = None  # a new object whose create was sent but not answered yet
+    try:
+        for obj, old in zip(objects, before):
+            in_flight = obj if old is None else None
+            try:
+                answer = cluster.apply(obj) if apply else cluster.create(obj)
+            except ClusterError as error:
+                unsure = in_flight is not None and _maybe_carried_out(error)
+                timed_out = error.status == 504 or "timed out" in error.message
+                undone = rollback(cluster, created, uncertain=[obj] if unsure else [],
+                                  grace=_grace(cluster), sleep=sleep, clock=clock,
+                                  why=f"its {verb} {'timed out' if timed_out else 'got no answer'}")
+                failure = _failure(verb, obj, error)
+                raise DeployFailed(failure.message,
+                                   hint=_rollback_hint(undone, error.hint)) from None
+            in_flight = None
+            outcome = Outcome(object_ref(obj), _action(old, answer), answer)
+            if old is None:
+                created.append(obj)
+            outcomes.append(outcome)
+            on_written(outcome)
+    except KeyboardInterrupt:
+        # Ctrl-C (often: a write that seems stuck) is a failure too: undo what this run created,
+        # without waiting, including a create the server may have carried out already.
+        undone = rollback(cluster, created, uncertain=[in_flight] if in_flight else [],
+                          why=f"its {verb} was interrupted")
+        doing = "applying" if apply else "creating"
+        what = f"interrupted while {doing} {object_ref(in_flight)}" if in_flight else "interrupted"
+        raise DeployFailed(what, hint=_rollback_hint(undone, None), exit_code=130) from None
     return outcomes
 
 
-def _timed_out(error: ClusterError) -> bool:
-    # A create that timed out may still have been carried out by the server: undo it too.
-    return error.status is None and "timed out" in error.message
+# What cluster.Cluster._unreachable says when a request provably never reached the server.
+_NEVER_SENT = ("connection refused", "host name not found", "TLS failure")
+
+
+def _maybe_carried_out(error: ClusterError) -> bool:
+    """No answer (timed out, connection dropped) or 504: the server may have created the object
+    anyway, now or a little later (kube-apiserver says so for its own request timeouts). Only a
+    refused connection, an unknown host or a failed TLS handshake prove that nothing was sent."""
+    if error.status == 504:
+        return True
+    return error.status is None and not any(s in error.message for s in _NEVER_SENT)
+
+
+def _grace(cluster: Cluster) -> float:
+    """How long the rollback waits for a create that got no answer: as long again as the request
+    was given, at most the default request timeout."""
+    timeout = getattr(cluster, "timeout", None)
+    return min(timeout or DEFAULT_TIMEOUT, DEFAULT_TIMEOUT)
 
 
 def _action(old: dict | None, answer: dict) -> str:
@@ -168,21 +222,55 @@ def _action(old: dict | None, answer: dict) -> str:
 class Undone:
     deleted: list[str]
     left: list[str]   # objects the rollback could not delete, with the reason
+    uncertain: list[str] = field(default_factory=list)  # unanswered creates that never appeared
 
 
-def rollback(cluster: Cluster, created: Sequence[dict]) -> Undone:
+def _delete(cluster: Cluster, obj: dict, undone: Undone) -> bool:
+    """Delete one object; False when it was not there (404)."""
+    ref = object_ref(obj)
+    try:
+        cluster.delete(obj["kind"], _name(obj), obj["metadata"].get("namespace"))
+    except ApiError as e:
+        if e.status == 404:
+            return False
+        undone.left.append(f"{ref} ({e.message})")
+    except ClusterError as e:
+        undone.left.append(f"{ref} ({e.message})")
+    else:
+        undone.deleted.append(ref)
+    return True
+
+
+def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict] = (),
+             grace: float = 0.0, sleep: Callable[[float], None] = time.sleep,
+             clock: Callable[[], float] = time.monotonic,
+             why: str = "its create timed out") -> Undone:
+    """Delete what this run created, newest first.
+
+    `uncertain` are creates that got no answer: the server may have carried them out, or may
+    still do so. Each is deleted if it is there; if not, the rest is rolled back and then the
+    uncertain ones are retried with backoff for up to `grace` seconds, in case the server
+    creates them late. Those that never appeared are reported as uncertain, not as undone.
+    """
     undone = Undone([], [])
+    pending = [obj for obj in uncertain if not _delete(cluster, obj, undone)]
     for obj in reversed(created):
-        ref = object_ref(obj)
-        try:
-            cluster.delete(obj["kind"], _name(obj), obj["metadata"].get("namespace"))
-            undone.deleted.append(ref)
-        except ApiError as e:
-            if e.status == 404:
-                continue
-            undone.left.append(f"{ref} ({e.message})")
-        except ClusterError as e:
-            undone.left.append(f"{ref} ({e.message})")
+        _delete(cluster, obj, undone)
+    deadline, delay = clock() + grace, 0.05
+    while pending and clock() < deadline:
+        sleep(min(delay, max(0.0, deadline - clock())))
+        delay = min(delay * 2, 1.0)
+        for obj in list(pending):
+            deleted = len(undone.deleted)
+            if _delete(cluster, obj, undone):
+                pending.remove(obj)
+                if len(undone.deleted) > deleted:  # report in rollback order: newest first
+                    undone.deleted.insert(0, undone.deleted.pop())
+    for obj in pending:
+        undone.uncertain.append(
+            f"{object_ref(obj)} may still be created by the server ({why}); "
+            f"check `oc get {object_ref(obj)} -n {obj['metadata'].get('namespace')}` and "
+            f"delete it if it is there")
     if undone.deleted:
         log.debug("rolled back: " + ", ".join(undone.deleted))
     return undone
@@ -192,6 +280,7 @@ def _rollback_hint(undone: Undone, hint: str | None) -> str | None:
     parts = []
     if undone.deleted:
         parts.append("rolled back " + ", ".join(undone.deleted))
+    parts.extend(undone.uncertain)
     if undone.left:
         parts.append("COULD NOT delete " + ", ".join(undone.left) + "; delete by hand")
     if not parts:

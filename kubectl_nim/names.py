@@ -99,10 +99,11 @@ def validate_deployment_name(name: str, namespace: Optional[str] = None) -> str:
             raise UsageError(
                 f"project name {namespace!r} is too long for any deployment: {derived} "
                 f"({rule.what}) must be at most {rule.max_len} characters")
+        actual = rule.pattern.format(n=name, ns=namespace or "")
         raise UsageError(
             f"invalid deployment name {name!r}: name is {len(name)} characters; the longest "
-            f"name derived from it, {derived} ({rule.what}), must be at most {rule.max_len}, "
-            f"so use at most {limit}",
+            f"name derived from it, {derived.replace('{n}', 'NAME')} ({rule.what}), would be "
+            f"{len(actual)} and must be at most {rule.max_len}, so use at most {limit}",
             hint=_suggestion(name, namespace))
     return name
 

@@ -24,6 +24,24 @@ STALL_REASONS = {
     "ProvisioningFailed": "the PVC cannot be provisioned (storage class?)",
     "FailedAttachVolume": "a volume cannot be attached",
 }
+IMAGE_PULL = STALL_REASONS["ErrImagePull"]
+
+
+def _explain(reason: str, message: str) -> str:
+    """The kubelet reports image pulls under the generic reasons too ("Failed: Failed to pull
+    image ...", "BackOff: Back-off pulling image ..."): only the message tells a pull that keeps
+    failing from a container that keeps crashing."""
+    if reason in ("Failed", "BackOff") and "pull" in message.lower():
+        return IMAGE_PULL
+    return STALL_REASONS[reason]
+
+
+def _concerns(involved: str, name: str) -> bool:
+    """The deployment itself, its predictor (Deployment `{name}-predictor`, pods
+    `{name}-predictor-...`) or its cache PVC; not another deployment that shares the prefix."""
+    predictor = f"{name}-predictor"
+    return involved in (name, predictor, f"nim-pvc-{name}") or \
+        involved.startswith(predictor + "-")
 
 
 @dataclass(frozen=True)
@@ -57,11 +75,10 @@ def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
     for event in events:
         involved = (event.get("involvedObject") or {}).get("name", "")
         reason = event.get("reason", "")
+        message = (event.get("message") or "").strip()
         if event.get("type") == "Warning" and reason in STALL_REASONS and \
-                (involved == name or involved.startswith(f"{name}-") or
-                 involved == f"nim-pvc-{name}"):
-            stalls.append(f"{reason} on {involved}: {STALL_REASONS[reason]} — "
-                          f"{(event.get('message') or '').strip()}")
+                _concerns(involved, name):
+            stalls.append(f"{reason} on {involved}: {_explain(reason, message)} — {message}")
     return State(ready, summary, tuple(dict.fromkeys(stalls)))
 
 

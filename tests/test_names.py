@@ -52,8 +52,8 @@ def test_limit_is_computed_from_the_predictor_service_name():
 def test_too_long_name_states_the_derived_name_and_the_computed_limit():
     message = rejection("a" * 60)
     assert "name is 60 characters" in message
-    assert "the longest name derived from it, {n}-predictor" in message
-    assert "must be at most 63, so use at most 53" in message
+    assert "the longest name derived from it, NAME-predictor" in message
+    assert "would be 70 and must be at most 63, so use at most 53" in message
 
 
 def test_refusal_suggests_a_valid_name():
@@ -69,7 +69,7 @@ def test_with_a_project_the_host_name_label_binds():
     assert max_deployment_name_length(namespace) == limit
     assert validate_deployment_name("a" * limit, namespace)
     message = rejection("a" * (limit + 1), namespace)
-    assert f"{{n}}-predictor-{namespace}" in message and f"use at most {limit}" in message
+    assert f"NAME-predictor-{namespace}" in message and f"use at most {limit}" in message
 
 
 def test_a_project_name_too_long_for_any_deployment_says_so():

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from kubectl_nim import log
+from kubectl_nim import completion, log
 from kubectl_nim.errors import NimError, UsageError
 from kubectl_nim.options import (catalog_source_options, get_globals, global_options, key_options,
                                  ngc_options, parse_duration)
@@ -21,8 +21,10 @@ def _positive(ctx, param, value):
 @click.command("deploy")
 @click.argument("name", required=False)
 @click.option("--model", "model_name", required=True, metavar="MODEL",
+              shell_complete=completion.model_names,
               help="Catalog name of the NIM model (see `models`).")
-@click.option("--tag", metavar="TAG", help="Image tag (default: the model's latestTag).")
+@click.option("--tag", metavar="TAG", shell_complete=completion.model_tags,
+              help="Image tag (default: the model's latestTag).")
 @click.option("--display-name", metavar="TEXT", help="Name shown in the dashboard.")
 @click.option("--pvc-size", default="30Gi", show_default=True, metavar="SIZE",
               help="Size of the model cache PVC.")
@@ -119,15 +121,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     if not local:  # one notice naming both sources the cluster decided on
         log.notice(f"Using the {catalog.source} and the {template_source}.")
 
-    key = None
-    if disconnected:
-        if api_key_file:
-            log.warn("the cluster is disconnected: key collection is disabled, the key is ignored")
-    elif not skip_secrets:
-        key = _read_key(api_key_file, client_only)
-        if not (skip_key_validation or client_only):
-            _validate_with_nvidia(key, ngc_api_url)
-
+    # Flags first (UsageError, exit 2): nothing is asked for or sent for a run that cannot work.
     options = render.DeployOptions(
         name=name, namespace=namespace, model=model, tag=tag, display_name=display_name,
         pvc_size=pvc_size, storage_class=storage_class, existing_pvc=existing_pvc,
@@ -137,7 +131,18 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         min_replicas=min_replicas, max_replicas=max_replicas, deployment_mode=deployment_mode,
         env=render.parse_assignments(env, "--env"), expose=expose, disconnected=disconnected, skip_secrets=skip_secrets,
         template_params=render.parse_assignments(template_params, "--template-param"))
+
+    key = None
+    if disconnected:
+        if api_key_file:
+            log.warn("the cluster is disconnected: key collection is disabled, the key is ignored")
+    elif not skip_secrets:
+        key = _read_key(api_key_file, client_only)
+    # Rendering is pure and checks the rest (requests within limits, template parameters)
+    # before the key leaves the machine.
     objects = render.render_deployment(options, template, key)
+    if key is not None and not (skip_key_validation or client_only):
+        _validate_with_nvidia(key, ngc_api_url)
 
     if client_only:
         _print_objects(objects, output, suffix=" (dry run)")
@@ -168,10 +173,16 @@ def _read_key(api_key_file, client_only):
 
 
 def _validate_with_nvidia(key, base_url):
+    from kubectl_nim.errors import NvidiaUnreachable
     from kubectl_nim.ngc import NgcClient
 
-    with NgcClient(base_url) as client:
-        info = client.caller_info(key)
+    try:
+        with NgcClient(base_url) as client:
+            info = client.caller_info(key)
+    except NvidiaUnreachable as e:
+        # Exit 3 is validate-key's (SPEC §2); here it is a failure like any other, with a way on.
+        way_on = "or pass --skip-key-validation to deploy without checking the key"
+        raise NimError(e.message, hint=f"{e.hint}; {way_on}" if e.hint else way_on) from None
     log.debug(f"NVIDIA accepted the key ({info.type}, org {info.org})")
 
 
@@ -195,10 +206,12 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run):
     from kubectl_nim import deploy
 
     cluster = session.cluster
-    deploy.ensure_nim_support(cluster, namespace, dry_run=server_dry_run)
+    annotate = deploy.project_needs_annotation(cluster, namespace)
     before = deploy.existing_objects(cluster, objects) if use_apply else None
     answers = deploy.preflight(cluster, objects, namespace, apply=use_apply)
     if server_dry_run:
+        if annotate:
+            deploy.annotate_project(cluster, namespace, dry_run=True)
         _print_objects(answers, output, suffix=" (server dry run)")
         return
 
@@ -209,5 +222,7 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run):
             click.echo(outcome.ref)
 
     outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, on_written=progress)
+    if annotate:  # last: a refused or rolled-back run leaves the project as it was
+        deploy.annotate_project(cluster, namespace)
     if output in ("yaml", "json"):
         _print_objects([o.obj for o in outcomes], output)

@@ -1,0 +1,294 @@
+"""`deploy --wait`: following the InferenceService until Ready, explaining stalls from events.
+
+`progress_state` is pure; `wait_ready` runs against the fake API server with an injected sleep
+(which changes the server's state between polls, the way KServe would) and clock, so nothing
+here really waits.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from kubectl_nim import wait as wait_mod
+from kubectl_nim.cluster import Cluster
+from kubectl_nim.errors import NimError
+from kubectl_nim.wait import Reporter, State, progress_state, wait_ready
+from tests.deploy_support import (MODEL, NAME, NOTICE, NS, fast_fake, lines,  # noqa: F401
+                                  project, run_deploy)
+
+GPU_MESSAGE = "0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes " \
+              "are available: 3 No preemption victims found for incoming pod."
+
+
+def isvc(status=None, name=NAME):
+    obj = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+           "metadata": {"name": name, "namespace": NS}, "spec": {"predictor": {}}}
+    if status is not None:
+        obj["status"] = status
+    return obj
+
+
+def conditions(**values):
+    """conditions(PredictorReady=("False", "Reason", "message"), Ready="True")"""
+    out = []
+    for kind, value in values.items():
+        status, reason, message = (value, None, None) if isinstance(value, str) else value
+        cond = {"type": kind, "status": status}
+        if reason:
+            cond["reason"] = reason
+        if message:
+            cond["message"] = message
+        out.append(cond)
+    return {"conditions": out}
+
+
+def event(involved, reason, message, kind="Pod", type_="Warning", name=None):
+    return {"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": name or f"{involved}.{reason.lower()}", "namespace": NS},
+            "involvedObject": {"kind": kind, "name": involved, "namespace": NS},
+            "reason": reason, "message": message, "type": type_}
+
+
+NOT_READY = conditions(PredictorReady=("False", "ContainersNotReady",
+                                       "containers with unready status: [kserve-container]"),
+                       IngressReady="False", Ready=("False", "PredictorNotReady", None))
+READY = conditions(PredictorReady="True", IngressReady="True", Ready="True")
+
+
+# --- progress_state (pure) -----------------------------------------------------------------------
+
+def test_state_without_an_inference_service():
+    assert progress_state(None, [], NAME) == State(False, "InferenceService not found", ())
+
+
+def test_state_before_the_controller_reports():
+    assert progress_state(isvc(), [], NAME) == \
+        State(False, "waiting for the controller to report status", ())
+
+
+def test_state_not_ready_names_the_first_reason():
+    state = progress_state(isvc(NOT_READY), [], NAME)
+    assert state.summary == ("PredictorReady=no IngressReady=no Ready=no (ContainersNotReady: "
+                             "containers with unready status: [kserve-container])")
+    assert not state.ready
+
+
+def test_state_ready():
+    assert progress_state(isvc(READY), [], NAME) == \
+        State(True, "PredictorReady=yes IngressReady=yes Ready=yes", ())
+
+
+def test_stalls_explained_from_events():
+    events = [
+        event(f"{NAME}-predictor-6d9f7c-x2x5q", "FailedScheduling", GPU_MESSAGE),
+        event(f"nim-pvc-{NAME}", "ProvisioningFailed", "storageclass.storage.k8s.io \"fast\" "
+              "not found", kind="PersistentVolumeClaim"),
+        event(f"{NAME}-predictor-6d9f7c-x2x5q", "Pulling", "Pulling image \"nvcr.io/x\"",
+              type_="Normal"),
+    ]
+    state = progress_state(isvc(NOT_READY), events, NAME)
+    assert state.stalls == (
+        f"FailedScheduling on {NAME}-predictor-6d9f7c-x2x5q: no node can run it (often: not "
+        f"enough free GPUs) — {GPU_MESSAGE}",
+        f"ProvisioningFailed on nim-pvc-{NAME}: the PVC cannot be provisioned (storage class?) — "
+        f"storageclass.storage.k8s.io \"fast\" not found")
+
+
+def test_image_pull_back_off_is_not_called_a_crash():
+    """The kubelet reports an image pull back-off as reason BackOff ("Back-off pulling image"),
+    the same reason as a crash loop; only the message tells them apart."""
+    pod = f"{NAME}-predictor-6d9f7c-x2x5q"
+    events = [
+        event(pod, "Failed", "Failed to pull image \"nvcr.io/nim/meta/x:1\": unauthorized",
+              name="e1"),
+        event(pod, "BackOff", "Back-off pulling image \"nvcr.io/nim/meta/x:1\"", name="e2"),
+        event(pod, "BackOff", "Back-off restarting failed container kserve-container in pod "
+              f"{pod}", name="e3"),
+    ]
+    stalls = progress_state(isvc(NOT_READY), events, NAME).stalls
+    assert [s.split(" — ")[0] for s in stalls] == [
+        f"Failed on {pod}: the image cannot be pulled (key, tag, or registry access)",
+        f"BackOff on {pod}: the image cannot be pulled (key, tag, or registry access)",
+        f"BackOff on {pod}: a container keeps crashing (check `oc logs`)"]
+
+
+def test_events_of_other_deployments_are_ignored():
+    """`llama` must not report the stalls of `llama-70b` (same prefix)."""
+    events = [event(f"{NAME}-70b-predictor-5c8b9-abcde", "FailedScheduling", GPU_MESSAGE),
+              event(f"nim-pvc-{NAME}-70b", "ProvisioningFailed", "no storage class",
+                    kind="PersistentVolumeClaim"),
+              event(f"{NAME}-predictor-7f9-zzzzz", "FailedScheduling", GPU_MESSAGE)]
+    stalls = progress_state(isvc(NOT_READY), events, NAME).stalls
+    assert [s.split(":")[0] for s in stalls] == [
+        f"FailedScheduling on {NAME}-predictor-7f9-zzzzz"]
+
+
+def test_the_same_stall_is_listed_once():
+    events = [event(f"{NAME}-predictor-a", "FailedScheduling", GPU_MESSAGE, name="e1"),
+              event(f"{NAME}-predictor-a", "FailedScheduling", GPU_MESSAGE, name="e2")]
+    assert len(progress_state(isvc(NOT_READY), events, NAME).stalls) == 1
+
+
+# --- Reporter: TTY vs piped ----------------------------------------------------------------------
+
+class Echo:
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, text, nl=True, err=False):
+        self.calls.append((text, nl, err))
+
+
+STALL = f"FailedScheduling on {NAME}-predictor-a: no node can run it"
+STATES = [State(False, "waiting for the controller to report status", ()),
+          State(False, "PredictorReady=no Ready=no", (STALL,)),
+          State(False, "PredictorReady=no Ready=no", (STALL,)),
+          State(True, "PredictorReady=yes Ready=yes", (STALL,))]
+
+
+def test_reporter_piped_prints_changes_only():
+    echo = Echo()
+    report = Reporter(echo, tty=False)
+    for state in STATES:
+        report(state)
+    assert echo.calls == [
+        ("waiting for the controller to report status", True, True),
+        (f"warning: {STALL}", True, True),
+        ("PredictorReady=no Ready=no", True, True),
+        ("PredictorReady=yes Ready=yes", True, True)]
+
+
+def test_reporter_tty_rewrites_one_line():
+    echo = Echo()
+    report = Reporter(echo, tty=True)
+    for state in STATES:
+        report(state)
+    assert echo.calls == [
+        ("\r\033[K/ waiting for the controller to report status", False, True),
+        (f"\r\033[Kwarning: {STALL}", True, True),       # a warning stays on screen
+        ("\r\033[K- PredictorReady=no Ready=no", False, True),
+        ("\r\033[K\\ PredictorReady=no Ready=no", False, True),  # spinner turns while waiting
+        ("\r\033[K✓ PredictorReady=yes Ready=yes", True, True)]  # final line ends the line
+
+
+# --- wait_ready against the fake API server ------------------------------------------------------
+
+@pytest.fixture
+def cluster(project):
+    return Cluster.connect(kubeconfig=project.kubeconfig)
+
+
+class Script:
+    """Injected sleep: step i changes the fake server the way the controllers would."""
+
+    def __init__(self, server, steps):
+        self.server, self.steps, self.slept, self.now = server, list(steps), [], 0.0
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+        if self.steps:
+            for obj in self.steps.pop(0):
+                self.server.put_object(obj)
+
+    def clock(self):
+        return self.now
+
+
+def test_wait_ready_follows_the_status_and_reports_each_stall_once(cluster, project):
+    server = project.server
+    server.put_object(isvc())
+    server.put_object(event("other-predictor-1", "FailedScheduling", GPU_MESSAGE))
+    script = Script(server, [
+        [isvc(NOT_READY), event(f"{NAME}-predictor-6d9f7c-x2x5q", "FailedScheduling",
+                                GPU_MESSAGE)],
+        [],  # still stuck: the same event is not reported again
+        [isvc(READY)],
+    ])
+    echo = Echo()
+    state = wait_ready(cluster, NAME, NS, 600, Reporter(echo, tty=False),
+                       sleep=script.sleep, clock=script.clock)
+    assert state.ready
+    assert script.slept == [2.0, 2.0, 2.0]
+    assert [text for text, _, _ in echo.calls] == [
+        "waiting for the controller to report status",
+        f"warning: FailedScheduling on {NAME}-predictor-6d9f7c-x2x5q: no node can run it "
+        f"(often: not enough free GPUs) — {GPU_MESSAGE}",
+        "PredictorReady=no IngressReady=no Ready=no (ContainersNotReady: containers with "
+        "unready status: [kserve-container])",
+        "PredictorReady=yes IngressReady=yes Ready=yes"]
+
+
+def test_wait_ready_times_out_with_the_last_known_state(cluster, project):
+    server = project.server
+    server.put_object(isvc(NOT_READY))
+    server.put_object(event(f"{NAME}-predictor-a", "FailedScheduling", GPU_MESSAGE))
+    script = Script(server, [])
+    with pytest.raises(NimError) as caught:
+        wait_ready(cluster, NAME, NS, 5, Reporter(Echo(), tty=False),
+                   sleep=script.sleep, clock=script.clock)
+    assert script.slept == [2.0, 2.0, 1.0]  # never sleeps past the deadline
+    assert str(caught.value) == (
+        f"timed out after 5s waiting for inferenceservice/{NAME} to become ready: "
+        f"PredictorReady=no IngressReady=no Ready=no (ContainersNotReady: containers with "
+        f"unready status: [kserve-container]); FailedScheduling on {NAME}-predictor-a: no node "
+        f"can run it (often: not enough free GPUs) — {GPU_MESSAGE}; it may still come up: "
+        f"`oc get inferenceservice {NAME} -n {NS} -w`")
+    assert caught.value.exit_code == 1
+
+
+def test_wait_ready_without_permission_to_read_events(cluster, project):
+    project.server.put_object(isvc(READY))
+    project.server.deny("list", "events", namespace=NS)
+    state = wait_ready(cluster, NAME, NS, 10, Reporter(Echo(), tty=False),
+                       sleep=pytest.fail, clock=lambda: 0.0)
+    assert state.ready
+
+
+# --- deploy --wait through the CLI ---------------------------------------------------------------
+
+@pytest.fixture
+def scripted_wait(monkeypatch, project):
+    """Make `deploy --wait` use an injected sleep/clock driven by `steps`."""
+    def install(steps):
+        script = Script(project.server, steps)
+        monkeypatch.setattr(wait_mod, "wait_ready", functools.partial(
+            wait_ready, sleep=script.sleep, clock=script.clock))
+        return script
+    return install
+
+
+def test_deploy_wait_until_ready(run_deploy, project, scripted_wait):
+    script = scripted_wait([[isvc(NOT_READY)], [isvc(READY)]])
+    result = run_deploy(NAME, "--model", MODEL, "--wait")
+    assert result.exit_code == 0
+    assert result.stdout == lines("created")
+    assert result.stderr == NOTICE + (
+        f"Waiting up to 30m for inferenceservice/{NAME} to become ready...\n"
+        "waiting for the controller to report status\n"
+        "PredictorReady=no IngressReady=no Ready=no (ContainersNotReady: containers with unready "
+        "status: [kserve-container])\n"
+        "PredictorReady=yes IngressReady=yes Ready=yes\n")
+    assert script.slept == [2.0, 2.0]
+
+
+def test_deploy_wait_timeout_exits_1_with_the_last_state(run_deploy, project, scripted_wait):
+    scripted_wait([[event(f"{NAME}-predictor-a", "FailedScheduling", GPU_MESSAGE)]])
+    result = run_deploy(NAME, "--model", MODEL, "--wait", "--timeout", "5s")
+    assert result.exit_code == 1
+    assert result.stdout == lines("created")  # the deployment exists; only the wait failed
+    assert result.stderr.splitlines()[-1] == (
+        f"error: timed out after 5s waiting for inferenceservice/{NAME} to become ready: "
+        f"waiting for the controller to report status; FailedScheduling on {NAME}-predictor-a: "
+        f"no node can run it (often: not enough free GPUs) — {GPU_MESSAGE}; it may still come "
+        f"up: `oc get inferenceservice {NAME} -n {NS} -w`")
+    assert project.get("InferenceService", NAME) is not None  # a timeout rolls nothing back
+
+
+def test_dry_runs_do_not_wait(run_deploy, project, scripted_wait):
+    script = scripted_wait([])
+    result = run_deploy(NAME, "--model", MODEL, "--wait", "--dry-run=server")
+    assert result.exit_code == 0
+    assert "Waiting" not in result.stderr and script.slept == []
