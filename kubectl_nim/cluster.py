@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 from kubectl_nim import log
@@ -411,6 +411,22 @@ class Cluster:
         res = RESOURCES[kind]
         query = self._write_query(dry_run) + [("propagationPolicy", "Background")]
         return self.request("DELETE", res.path(self._ns(res, namespace), name), query=query)
+
+
+def concurrently(fn: Callable, items: Sequence) -> list:
+    """fn over items in parallel, one thread each: several requests cost one round trip of
+    wall time. Each result is the value or the ClusterError it raised, in the items' order."""
+    def guarded(item):
+        try:
+            return fn(item)
+        except ClusterError as e:
+            return e
+    if len(items) <= 1:
+        return [guarded(i) for i in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        return list(pool.map(guarded, items))
 
 
 def _version() -> str:

@@ -902,9 +902,9 @@ class RotationPlan:
 
 
 def read_secrets(cluster: Cluster, namespace: str, names: Sequence[str]) -> dict[str, dict | None]:
-    from kubectl_nim.deploy import _concurrently
+    from kubectl_nim.cluster import concurrently
 
-    answers = _concurrently(lambda n: cluster.get_or_none("Secret", n, namespace), list(names))
+    answers = concurrently(lambda n: cluster.get_or_none("Secret", n, namespace), list(names))
     for name, answer in zip(names, answers):
         if isinstance(answer, ClusterError):
             raise Day2Error(f"cannot read secret/{name} in {namespace}: {answer.message}",

@@ -17,12 +17,11 @@ or rolled-back run leaves the cluster exactly as it was.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from kubectl_nim import log
-from kubectl_nim.cluster import DEFAULT_TIMEOUT, ApiError, Cluster
+from kubectl_nim.cluster import DEFAULT_TIMEOUT, ApiError, Cluster, concurrently
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.render import object_ref
 
@@ -42,19 +41,6 @@ class DeployFailed(NimError):
 
 def _name(obj: dict) -> str:
     return obj["metadata"]["name"]
-
-
-def _concurrently(fn: Callable, items: Sequence) -> list:
-    """fn over items in parallel; each result is the value or the exception it raised."""
-    def guarded(item):
-        try:
-            return fn(item)
-        except ClusterError as e:
-            return e
-    if len(items) <= 1:
-        return [guarded(i) for i in items]
-    with ThreadPoolExecutor(max_workers=len(items)) as pool:
-        return list(pool.map(guarded, items))
 
 
 def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
@@ -123,7 +109,7 @@ def preflight(cluster: Cluster, objects: Sequence[dict], namespace: str,
     """Every write with dryRun=All; returns the server's answers or raises the first failure."""
     write = (lambda o: cluster.apply(o, dry_run=True)) if apply else \
         (lambda o: cluster.create(o, dry_run=True))
-    answers = _concurrently(write, objects)
+    answers = concurrently(write, objects)
     if not apply:
         conflicts = [obj for obj, answer in zip(objects, answers)
                      if isinstance(answer, ApiError) and answer.status == 409]
@@ -141,7 +127,7 @@ def preflight(cluster: Cluster, objects: Sequence[dict], namespace: str,
 def existing_objects(cluster: Cluster, objects: Sequence[dict]) -> list[dict | None]:
     def get(obj):
         return cluster.get_or_none(obj["kind"], _name(obj), obj["metadata"].get("namespace"))
-    answers = _concurrently(get, objects)
+    answers = concurrently(get, objects)
     for obj, answer in zip(objects, answers):
         if isinstance(answer, ClusterError):
             raise _failure("read", obj, answer)

@@ -8,11 +8,11 @@ recorded and the next source is tried, ending at the copies embedded in the plug
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from kubectl_nim import catalog as catalog_mod
 from kubectl_nim import log
-from kubectl_nim.cluster import ApiError, Cluster
+from kubectl_nim.cluster import ApiError, Cluster, concurrently
 
 DASHBOARD_CONFIG_NAME = "odh-dashboard-config"
 TEMPLATE_NAME = "nvidia-nim-http-template"
@@ -52,34 +52,56 @@ def _fallthrough(probes: list[str], what: str, error: ApiError) -> None:
     log.debug(note)
 
 
+def _probe(cluster: Cluster, kind: str, name: str, ns: str) -> Callable[[], Any]:
+    return lambda: cluster.get(kind, name, ns)
+
+
+def _run(cluster: Cluster, calls: list[Callable[[], Any]]) -> list[Any]:
+    """Independent probes at once: a round trip of wall time for all of them."""
+    return concurrently(lambda call: call(), calls)
+
+
+def _take(answer: Any, probes: list[str], what: str) -> Any:
+    """The probe's value; None after a 403/404 (noted, fall through); other errors raise."""
+    if isinstance(answer, ApiError):
+        if answer.status not in FALLTHROUGH:
+            raise answer
+        _fallthrough(probes, what, answer)
+        return None
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+
 def find_apps_namespace(cluster: Cluster, override: str | None) -> tuple[Resolved, dict | None]:
-    """Applications namespace and, when found on the way, its OdhDashboardConfig."""
+    """Applications namespace and, when found on the way, its OdhDashboardConfig.
+
+    The DSCInitialization and the OdhDashboardConfigs of both well-known namespaces are asked
+    for at once; the answers are then read in SPEC §4's order.
+    """
     if override:
         return Resolved(override, "--apps-namespace", "given on the command line"), None
     probes: list[str] = []
-    try:
-        for dsci in cluster.list("DSCInitialization"):
-            ns = (dsci.get("spec") or {}).get("applicationsNamespace")
-            if ns:
-                name = dsci["metadata"]["name"]
-                return Resolved(ns, f"dscinitialization/{name}",
-                                "spec.applicationsNamespace of the DSCInitialization",
-                                probes), None
+    dsci_answer, *odc_answers = _run(cluster, [lambda: cluster.list("DSCInitialization")] + [
+        _probe(cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, ns)
+        for ns in WELL_KNOWN_APPS_NAMESPACES])
+    odcs = dict(zip(WELL_KNOWN_APPS_NAMESPACES, odc_answers))
+    dscis = _take(dsci_answer, probes, "DSCInitialization")
+    for dsci in dscis or []:
+        ns = (dsci.get("spec") or {}).get("applicationsNamespace")
+        if ns:
+            odc = odcs.get(ns)
+            return (Resolved(ns, f"dscinitialization/{dsci['metadata']['name']}",
+                             "spec.applicationsNamespace of the DSCInitialization", probes),
+                    odc if isinstance(odc, dict) else None)
+    if dscis is not None:
         probes.append("DSCInitialization: none with spec.applicationsNamespace")
-    except ApiError as e:
-        if e.status not in FALLTHROUGH:
-            raise
-        _fallthrough(probes, "DSCInitialization", e)
-    for ns in WELL_KNOWN_APPS_NAMESPACES:
-        try:
-            odc = cluster.get("OdhDashboardConfig", DASHBOARD_CONFIG_NAME, ns)
+    for ns, answer in odcs.items():
+        odc = _take(answer, probes, f"OdhDashboardConfig in {ns}")
+        if odc is not None:
             return Resolved(ns, f"odhdashboardconfig {ns}/{DASHBOARD_CONFIG_NAME}",
                             "first well-known namespace holding an OdhDashboardConfig",
                             probes), odc
-        except ApiError as e:
-            if e.status not in FALLTHROUGH:
-                raise
-            _fallthrough(probes, f"OdhDashboardConfig in {ns}", e)
     return Resolved(None, "none", "no DSCInitialization or OdhDashboardConfig found "
                     "(is OpenShift AI / Open Data Hub installed?)", probes), None
 
@@ -88,12 +110,9 @@ def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSetting
     apps, odc = find_apps_namespace(cluster, apps_override)
     probes: list[str] = []
     if odc is None and apps.value:
-        try:
-            odc = cluster.get("OdhDashboardConfig", DASHBOARD_CONFIG_NAME, apps.value)
-        except ApiError as e:
-            if e.status not in FALLTHROUGH:
-                raise
-            _fallthrough(probes, f"OdhDashboardConfig in {apps.value}", e)
+        odc = _take(_run(cluster, [_probe(cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME,
+                                          apps.value)])[0],
+                    probes, f"OdhDashboardConfig in {apps.value}")
     settings = ClusterSettings(apps, odc, Resolved(False, "default", "", probes))
     flag = (settings.nim_config.get("disconnected") or {}).get("disableKeyCollection")
     if odc is None:
@@ -109,16 +128,6 @@ def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSetting
     return settings
 
 
-def _accounts(cluster: Cluster, namespace: str, probes: list[str]) -> list[dict]:
-    try:
-        return cluster.list("Account", namespace)
-    except ApiError as e:
-        if e.status not in FALLTHROUGH:
-            raise
-        _fallthrough(probes, f"NIM Accounts in {namespace}", e)
-        return []
-
-
 def _account_ref(accounts: list[dict], field_name: str) -> tuple[dict, dict] | None:
     for account in accounts:
         ref = (account.get("status") or {}).get(field_name) or {}
@@ -127,79 +136,98 @@ def _account_ref(accounts: list[dict], field_name: str) -> tuple[dict, dict] | N
     return None
 
 
-def resolve_catalog(cluster: Cluster, settings: ClusterSettings) -> Resolved:
-    """The catalog ConfigMap, first that exists (SPEC §4); value is a catalog.Catalog."""
+def resolve_sources(cluster: Cluster, settings: ClusterSettings,
+                    template: bool = True) -> tuple[Resolved, Resolved | None]:
+    """The catalog ConfigMap and (optionally) the runtime Template of SPEC §4.
+
+    Every first-choice object is asked for at once; NIM Accounts are listed only when those
+    are missing, and the embedded copies end both chains. Values: a catalog.Catalog and the
+    Template as a dict.
+    """
     apps = settings.apps_namespace.value
-    probes: list[str] = []
-    candidates: list[tuple[str, str, str]] = []
     custom = settings.nim_config.get("customConfigMap") or {}
+    candidates: list[tuple[str, str, str]] = []
     if custom.get("name"):
         candidates.append((custom["name"], custom.get("namespace") or apps,
                            "spec.nimConfig.customConfigMap of the OdhDashboardConfig"))
     if apps:
         candidates.append((catalog_mod.CONFIGMAP_NAME, apps,
                            "the catalog shipped in the applications namespace"))
-    for name, ns, reason in candidates:
-        found = _get_configmap(cluster, name, ns, probes)
+    calls = [_probe(cluster, "ConfigMap", name, ns) for name, ns, _ in candidates]
+    want_template = template and bool(apps)
+    if want_template:
+        calls.append(_probe(cluster, "Template", TEMPLATE_NAME, apps))
+    answers = _run(cluster, calls)
+    accounts: list[dict] | None = None
+
+    def account_list(probes: list[str]) -> list[dict]:
+        nonlocal accounts
+        if accounts is None:
+            accounts = _take(_run(cluster, [lambda: cluster.list("Account", apps)])[0],
+                             probes, f"NIM Accounts in {apps}") or []
+        return accounts
+
+    catalog_probes: list[str] = []
+    catalog = None
+    for (name, ns, reason), answer in zip(candidates, answers):
+        found = _take(answer, catalog_probes, f"ConfigMap {ns}/{name}")
         if found is not None:
-            return _catalog_from(found, name, ns, reason, probes)
-    if apps:
-        hit = _account_ref(_accounts(cluster, apps, probes), "nimConfig")
+            catalog = _catalog_from(found, name, ns, reason, catalog_probes)
+            break
+    if catalog is None and apps:
+        hit = _account_ref(account_list(catalog_probes), "nimConfig")
         if hit:
             account, ref = hit
             ns = ref.get("namespace") or apps
-            found = _get_configmap(cluster, ref["name"], ns, probes)
+            found = _take(_run(cluster, [_probe(cluster, "ConfigMap", ref["name"], ns)])[0],
+                          catalog_probes, f"ConfigMap {ns}/{ref['name']}")
             if found is not None:
-                return _catalog_from(found, ref["name"], ns,
-                                     f"status.nimConfig of NIM Account {account['metadata']['name']}",
-                                     probes)
-    return Resolved(catalog_mod.load_embedded(), "embedded catalog",
-                    "no catalog ConfigMap found on the cluster", probes)
+                catalog = _catalog_from(found, ref["name"], ns, "status.nimConfig of NIM "
+                                        f"Account {account['metadata']['name']}", catalog_probes)
+    if catalog is None:
+        catalog = Resolved(catalog_mod.load_embedded(), "embedded catalog",
+                           "no catalog ConfigMap found on the cluster", catalog_probes)
+    if not template:
+        return catalog, None
+    return catalog, _template_from(cluster, apps, answers[-1] if want_template else None,
+                                   account_list)
 
 
-def _get_configmap(cluster: Cluster, name: str, ns: str, probes: list[str]) -> dict | None:
-    try:
-        return cluster.get("ConfigMap", name, ns)
-    except ApiError as e:
-        if e.status not in FALLTHROUGH:
-            raise
-        _fallthrough(probes, f"ConfigMap {ns}/{name}", e)
-        return None
+def _template_from(cluster: Cluster, apps: str | None, answer: Any,
+                   account_list: Callable[[list[str]], list[dict]]) -> Resolved:
+    probes: list[str] = []
+    if apps:
+        tpl = _take(answer, probes, f"Template {apps}/{TEMPLATE_NAME}")
+        if tpl is not None:
+            return Resolved(tpl, f"template {apps}/{TEMPLATE_NAME}",
+                            "the runtime template in the applications namespace", probes)
+        hit = _account_ref(account_list(probes), "runtimeTemplate")
+        if hit:
+            account, ref = hit
+            ns = ref.get("namespace") or apps
+            tpl = _take(_run(cluster, [_probe(cluster, "Template", ref["name"], ns)])[0],
+                        probes, f"Template {ns}/{ref['name']}")
+            if tpl is not None:
+                return Resolved(tpl, f"template {ns}/{ref['name']}",
+                                f"status.runtimeTemplate of NIM Account "
+                                f"{account['metadata']['name']}", probes)
+    return Resolved(embedded_template(), "embedded template",
+                    "no runtime Template found on the cluster", probes)
+
+
+def resolve_catalog(cluster: Cluster, settings: ClusterSettings) -> Resolved:
+    """The catalog ConfigMap, first that exists (SPEC §4); value is a catalog.Catalog."""
+    return resolve_sources(cluster, settings, template=False)[0]
+
+
+def resolve_template(cluster: Cluster, settings: ClusterSettings) -> Resolved:
+    """The runtime Template (SPEC §4); value is the Template object as a dict."""
+    return resolve_sources(cluster, settings, template=True)[1]
 
 
 def _catalog_from(configmap: dict, name: str, ns: str, reason: str, probes: list[str]) -> Resolved:
     source = f"configmap {ns}/{name}"
     return Resolved(catalog_mod.parse_configmap(configmap, source), source, reason, probes)
-
-
-def resolve_template(cluster: Cluster, settings: ClusterSettings) -> Resolved:
-    """The runtime Template (SPEC §4); value is the Template object as a dict."""
-    apps = settings.apps_namespace.value
-    probes: list[str] = []
-    if apps:
-        try:
-            tpl = cluster.get("Template", TEMPLATE_NAME, apps)
-            return Resolved(tpl, f"template {apps}/{TEMPLATE_NAME}",
-                            "the runtime template in the applications namespace", probes)
-        except ApiError as e:
-            if e.status not in FALLTHROUGH:
-                raise
-            _fallthrough(probes, f"Template {apps}/{TEMPLATE_NAME}", e)
-        hit = _account_ref(_accounts(cluster, apps, probes), "runtimeTemplate")
-        if hit:
-            account, ref = hit
-            ns = ref.get("namespace") or apps
-            try:
-                tpl = cluster.get("Template", ref["name"], ns)
-                return Resolved(tpl, f"template {ns}/{ref['name']}",
-                                f"status.runtimeTemplate of NIM Account {account['metadata']['name']}",
-                                probes)
-            except ApiError as e:
-                if e.status not in FALLTHROUGH:
-                    raise
-                _fallthrough(probes, f"Template {ns}/{ref['name']}", e)
-    return Resolved(embedded_template(), "embedded template",
-                    "no runtime Template found on the cluster", probes)
 
 
 def embedded_template() -> dict:

@@ -17,6 +17,7 @@ from kubectl_nim.options import GlobalOptions
 class Session:
     def __init__(self, options: GlobalOptions):
         self.options = options
+        self._sources = None
 
     @cached_property
     def cluster(self):
@@ -34,17 +35,26 @@ class Session:
 
         return discovery.read_settings(self.cluster, self.options.apps_namespace)
 
+    def sources(self, template: bool):
+        """(catalog, template) as discovery.Resolved, fetched together and at most once."""
+        from kubectl_nim import discovery
+
+        if self._sources is None or (template and self._sources[1] is None):
+            self._sources = discovery.resolve_sources(self.cluster, self.settings, template)
+        return self._sources
+
     def catalog(self, catalog_file: str | None = None, offline: bool = False,
-                notice: bool = True) -> catalog_mod.Catalog:
-        """The catalog; when the cluster decided, one stderr notice names the source and why."""
+                notice: bool = True, with_template: bool = False) -> catalog_mod.Catalog:
+        """The catalog; when the cluster decided, one stderr notice names the source and why.
+
+        `with_template` fetches the runtime Template in the same round trip, for `template()`.
+        """
         if catalog_file:
             result = catalog_mod.load_file(catalog_file)
         elif offline:
             result = catalog_mod.load_embedded()
         else:
-            from kubectl_nim import discovery
-
-            resolved = discovery.resolve_catalog(self.cluster, self.settings)
+            resolved = self.sources(with_template)[0]
             result = resolved.value
             if notice:
                 log.notice(f"Using the {resolved.source} ({resolved.reason}).")
@@ -58,5 +68,5 @@ class Session:
 
         if offline:
             return discovery.embedded_template(), "embedded template"
-        resolved = discovery.resolve_template(self.cluster, self.settings)
+        resolved = self.sources(template=True)[1]
         return resolved.value, resolved.source

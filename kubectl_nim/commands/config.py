@@ -29,8 +29,7 @@ def view(output):
     session = Session(get_globals())
     cluster = session.cluster
     settings = session.settings
-    catalog = discovery.resolve_catalog(cluster, settings)
-    template = discovery.resolve_template(cluster, settings)
+    catalog, template = discovery.resolve_sources(cluster, settings)
     cat = catalog.value
     data = {
         "cluster": {"server": cluster.server, "context": cluster.context,

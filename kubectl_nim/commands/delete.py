@@ -102,7 +102,7 @@ def _plan(cluster, dep, delete_pvc: bool):
     of the candidate secrets and claims exist."""
     from kubectl_nim import day2
     from kubectl_nim.cluster import ApiError
-    from kubectl_nim.deploy import _concurrently
+    from kubectl_nim.cluster import concurrently
     from kubectl_nim.errors import ClusterError
     from kubectl_nim.names import derived_names
 
@@ -120,7 +120,7 @@ def _plan(cluster, dep, delete_pvc: bool):
             return cluster.list(arg, ns)
         return cluster.get_or_none(what, arg, ns)
 
-    answers = _concurrently(read, reads)
+    answers = concurrently(read, reads)
     runtimes, isvcs = answers[0], answers[1]
     for (what, arg), answer in zip(reads[:2], (runtimes, isvcs)):
         if isinstance(answer, ClusterError):

@@ -104,7 +104,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     local = bool(offline or catalog_file)
     session = Session(get_globals())
 
-    catalog = session.catalog(catalog_file, offline, notice=False)
+    catalog = session.catalog(catalog_file, offline, notice=False, with_template=True)
     model = catalog.get(model_name)
     tag = catalog_mod.resolve_tag(model, tag)
     if model.eu_restricted:
