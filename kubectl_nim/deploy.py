@@ -67,6 +67,30 @@ def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
     return annotations.get(NIM_SUPPORT_ANNOTATION) != "true"
 
 
+@dataclass(frozen=True)
+class Checked:
+    annotate: bool                        # the project lacks the nim-support marker
+    before: list[dict | None] | None      # with --apply: each object as it was, or None
+    answers: list[dict]                   # the server's answers to the dryRun=All writes
+
+
+def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: str,
+                        apply: bool = False) -> Checked:
+    """The project check, the --apply reads and the dryRun=All preflight in one round trip.
+
+    They are independent reads and dry runs, so they go out together; the answers are then
+    judged in a fixed order, the missing project first (it explains any 404 of the dry runs).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        project = pool.submit(project_needs_annotation, cluster, namespace)
+        before = pool.submit(existing_objects, cluster, objects) if apply else None
+        dry_runs = pool.submit(preflight, cluster, objects, namespace, apply=apply)
+        annotate = project.result()
+        return Checked(annotate, before.result() if before else None, dry_runs.result())
+
+
 def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) -> None:
     """Write the marker; by then the deployment exists, so a failure only warns."""
     try:
@@ -92,7 +116,7 @@ def _already_exists(obj: dict, namespace: str) -> DeployFailed:
     if kind in ("InferenceService", "ServingRuntime"):
         return DeployFailed(
             f"a deployment named {_name(obj)!r} already exists in {namespace} ({ref})",
-            hint=f"use --apply to update it, pick another name, or delete it first")
+            hint="use --apply to update it, pick another name, or delete it first")
     if kind == "PersistentVolumeClaim":
         return DeployFailed(f"{ref} already exists in {namespace}",
                             hint=f"reuse it with --existing-pvc {_name(obj)}, or delete it first")

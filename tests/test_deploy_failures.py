@@ -153,7 +153,11 @@ def test_project_missing(run_deploy, project, ngc_server):
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == NOTICE + ("error: project 'nope' does not exist; create it "
                                       "(`oc new-project`) or pick another with -n\n")
-    _nothing_sent(project)
+    # The project check shares its round trip with the dryRun=All preflight: dry runs may go
+    # out, and nothing is written.
+    assert writes(project.server) == []
+    assert all("dryRun=All" in r["query"] for r in project.server.requests
+               if r["method"] != "GET")
 
 
 def test_eu_restricted_warning_comes_before_the_checks(run_deploy, project):

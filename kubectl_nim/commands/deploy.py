@@ -206,13 +206,12 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run):
     from kubectl_nim import deploy
 
     cluster = session.cluster
-    annotate = deploy.project_needs_annotation(cluster, namespace)
-    before = deploy.existing_objects(cluster, objects) if use_apply else None
-    answers = deploy.preflight(cluster, objects, namespace, apply=use_apply)
+    checked = deploy.check_and_preflight(cluster, objects, namespace, apply=use_apply)
+    annotate, before = checked.annotate, checked.before
     if server_dry_run:
         if annotate:
             deploy.annotate_project(cluster, namespace, dry_run=True)
-        _print_objects(answers, output, suffix=" (server dry run)")
+        _print_objects(checked.answers, output, suffix=" (server dry run)")
         return
 
     def progress(outcome):
