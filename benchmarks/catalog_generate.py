@@ -127,8 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             startup = median_run(server.url, None, out, args.runs)
         with FakeServer("ngc_server.py", "--catalog", path, "--latency-ms",
                         f"{args.latency_ms:g}") as server:
+            # The default, and 16 (the "around 16" the issue first suggested), to show why the
+            # default is 32: at 16 the fixed costs keep the speed-up under the 15x target.
             rows = [(DEFAULT_CONCURRENCY, median_run(server.url, None, out, args.runs)),
-                    (32, median_run(server.url, 32, out, args.runs))]
+                    (16, median_run(server.url, 16, out, args.runs))]
             reference_output = rows[0][1].output
             if not args.no_serial:
                 rows.append((1, generate(server.url, 1, out)))
