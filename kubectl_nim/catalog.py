@@ -148,37 +148,46 @@ def parse_entries(data: Mapping[str, Any], source: str = "") -> Catalog:
     return Catalog(models=tuple(models), source=source, warnings=tuple(warnings))
 
 
-def parse_configmap(obj: Any, source: str = "") -> Catalog:
+def unwrap_configmap(obj: Any, source: str = "") -> Mapping[str, Any]:
+    """The ConfigMap inside a document (a v1 List holding one is accepted), or MalformedCatalog."""
     if not isinstance(obj, Mapping):
         raise MalformedCatalog(f"{source or 'catalog'} is not a ConfigMap object")
     if obj.get("kind") == "List" and isinstance(obj.get("items"), list) and len(obj["items"]) == 1:
         obj = obj["items"][0]
-    if obj.get("kind") not in (None, "ConfigMap"):
-        raise MalformedCatalog(f"{source or 'catalog'} is a {obj.get('kind')}, not a ConfigMap")
-    data = obj.get("data")
-    if not isinstance(data, Mapping):
+    if not isinstance(obj, Mapping) or obj.get("kind") not in (None, "ConfigMap"):
+        kind = obj.get("kind") if isinstance(obj, Mapping) else type(obj).__name__
+        raise MalformedCatalog(f"{source or 'catalog'} is a {kind}, not a ConfigMap")
+    if not isinstance(obj.get("data"), Mapping):
         raise MalformedCatalog(f"{source or 'catalog'} has no data section",
                                hint="a catalog is a ConfigMap with one data key per model")
-    return parse_entries(data, source)
+    return obj
 
 
-def parse_text(text: str, source: str) -> Catalog:
-    """A ConfigMap in YAML or JSON (JSON is YAML, but the JSON parser is much faster)."""
+def parse_configmap(obj: Any, source: str = "") -> Catalog:
+    return parse_entries(unwrap_configmap(obj, source)["data"], source)
+
+
+def decode_text(text: str, source: str) -> Any:
+    """A document in YAML or JSON (JSON is YAML, but the JSON parser is much faster)."""
     try:
-        obj = json.loads(text)
+        return json.loads(text)
     except ValueError:
         import yaml
 
         try:
-            obj = load_yaml(text)
+            return load_yaml(text)
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             where = f" (line {mark.line + 1})" if mark else ""
             raise MalformedCatalog(f"{source} is neither YAML nor JSON{where}") from None
-    return parse_configmap(obj, source)
 
 
-def load_file(path: str) -> Catalog:
+def parse_text(text: str, source: str) -> Catalog:
+    return parse_configmap(decode_text(text, source), source)
+
+
+def read_file(path: str) -> tuple[Mapping[str, Any], Catalog]:
+    """A catalog file as its ConfigMap object and as a Catalog; every read error worded once."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -186,7 +195,13 @@ def load_file(path: str) -> Catalog:
         raise NimError(f"cannot read catalog file {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise MalformedCatalog(f"catalog file {path} is not UTF-8 text") from None
-    return parse_text(text, source=f"file {path}")
+    source = f"file {path}"
+    configmap = unwrap_configmap(decode_text(text, source), source)
+    return configmap, parse_entries(configmap["data"], source)
+
+
+def load_file(path: str) -> Catalog:
+    return read_file(path)[1]
 
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")

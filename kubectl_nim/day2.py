@@ -741,12 +741,12 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
                    generation: int | None, timeout: float, report: Callable,
                    interval: float = 2.0, clock: Callable[[], float] = time.monotonic,
                    wait: Callable[[float], None] | None = None):
-    from kubectl_nim.wait import _events
+    from kubectl_nim.wait import _events, poll
 
-    wait = wait or time.sleep
-    deadline = clock() + timeout
     pods_readable = True
-    while True:
+
+    def observe():
+        nonlocal pods_readable
         isvc = cluster.get_or_none("InferenceService", name, namespace)
         pods = None
         if pods_readable:
@@ -757,17 +757,11 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
                     raise
                 pods_readable = False
                 log.debug(f"pods not readable (HTTP {e.status}); following the InferenceService")
-        state = restart_state(isvc, pods, _events(cluster, namespace), name, stamp, generation)
-        report(state)
-        if state.ready:
-            return state
-        if clock() >= deadline:
-            detail = f"; {state.stalls[-1]}" if state.stalls else ""
-            raise NimError(f"timed out after {timeout:g}s waiting for inferenceservice/{name} "
-                           f"to restart: {state.summary}{detail}",
-                           hint=f"it may still finish: `oc get pods -l {ISVC_LABEL}={name} -n "
-                                f"{namespace} -w`")
-        wait(min(interval, max(0.0, deadline - clock())))
+        return restart_state(isvc, pods, _events(cluster, namespace), name, stamp, generation)
+
+    return poll(observe, report, timeout, f"inferenceservice/{name} to restart",
+                f"it may still finish: `oc get pods -l {ISVC_LABEL}={name} -n {namespace} -w`",
+                interval, clock, wait or time.sleep)
 
 
 # --- delete: what goes and what stays ------------------------------------------------------------

@@ -92,24 +92,35 @@ def _events(cluster: Cluster, namespace: str) -> list[dict]:
         raise
 
 
-def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
-               report: Callable[[State], None], interval: float = 2.0,
-               clock: Callable[[], float] = time.monotonic,
-               sleep: Callable[[float], None] = time.sleep) -> State:
+def poll(observe: Callable[[], State], report: Callable[[State], None], timeout: float,
+         what: str, hint: str, interval: float = 2.0,
+         clock: Callable[[], float] = time.monotonic,
+         sleep: Callable[[float], None] = time.sleep) -> State:
+    """Observe, report, until ready; at the deadline a NimError with the last known state."""
     deadline = clock() + timeout
     while True:
-        isvc = cluster.get_or_none("InferenceService", name, namespace)
-        state = progress_state(isvc, _events(cluster, namespace), name)
+        state = observe()
         report(state)
         if state.ready:
             return state
         if clock() >= deadline:
             detail = f"; {state.stalls[-1]}" if state.stalls else ""
-            raise NimError(f"timed out after {timeout:g}s waiting for inferenceservice/{name} "
-                           f"to become ready: {state.summary}{detail}",
-                           hint=f"it may still come up: `oc get inferenceservice {name} -n "
-                                f"{namespace} -w`")
+            raise NimError(f"timed out after {timeout:g}s waiting for {what}: "
+                           f"{state.summary}{detail}", hint=hint)
         sleep(min(interval, max(0.0, deadline - clock())))
+
+
+def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
+               report: Callable[[State], None], interval: float = 2.0,
+               clock: Callable[[], float] = time.monotonic,
+               sleep: Callable[[float], None] = time.sleep) -> State:
+    def observe() -> State:
+        isvc = cluster.get_or_none("InferenceService", name, namespace)
+        return progress_state(isvc, _events(cluster, namespace), name)
+
+    return poll(observe, report, timeout, f"inferenceservice/{name} to become ready",
+                f"it may still come up: `oc get inferenceservice {name} -n {namespace} -w`",
+                interval, clock, sleep)
 
 
 class Reporter:

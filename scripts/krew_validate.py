@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import hashlib
 import re
 import sys
 import tarfile
@@ -34,6 +33,8 @@ import zipfile
 from pathlib import Path
 
 import yaml
+
+from checksum import sha256_of  # scripts/ is on sys.path: they run as scripts
 
 API_VERSION = "krew.googlecontainertools.github.com/v1alpha2"
 SAFE_NAME = re.compile(r"^[\w-]+$")
@@ -141,14 +142,6 @@ def install(members: list[str], files) -> set[str]:
                 if sub == m or sub.startswith(m + "/"):
                     installed.add(to + base + sub[len(m):])
     return installed
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # -- the manifest -------------------------------------------------------------------------------

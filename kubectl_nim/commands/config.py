@@ -187,23 +187,13 @@ def _configmap_from_file(session, apps: str, name: str, namespace: str, path: st
                          force: bool, dry_run: str) -> None:
     import json
 
-    import yaml
-
     from kubectl_nim import catalog as catalog_mod
     from kubectl_nim import day2, nimconfig
     from kubectl_nim.errors import NimError
 
-    catalog = catalog_mod.load_file(path)  # every read/parse error, worded once
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        obj = yaml.safe_load(text)
-    if obj.get("kind") == "List":
-        obj = obj["items"][0]
+    configmap, catalog = catalog_mod.read_file(path)
     data = {str(k): v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
-            for k, v in (obj.get("data") or {}).items()}
+            for k, v in configmap["data"].items()}
     size = sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
     if size >= catalog_mod.CONFIGMAP_LIMIT_BYTES:
         raise NimError(f"{path} holds {size} bytes of data: a ConfigMap must stay under 1 MiB")
