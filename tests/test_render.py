@@ -9,15 +9,13 @@ from __future__ import annotations
 import base64
 import copy
 import dataclasses
-import importlib.util
 import json
 import re
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
+import render_cases
 from kubectl_nim.catalog import embedded_text
 from kubectl_nim.errors import EXIT_USAGE, NimError, UsageError
 from kubectl_nim.output import dump_yaml_documents
@@ -26,17 +24,7 @@ from kubectl_nim.render import (DeployOptions, model_resources, namespace_annota
                                 render_deployment)
 
 
-def _load_cases():
-    """The case definitions live next to the expected files, with the script that writes them."""
-    path = Path(__file__).parent / "fixtures" / "render" / "regenerate.py"
-    spec = importlib.util.spec_from_file_location("render_cases", path)
-    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
-    if not hasattr(module, "CASES"):
-        spec.loader.exec_module(module)
-    return module
-
-
-cases = _load_cases()
+cases = render_cases.load()
 KEY = cases.API_KEY
 LLAMA = cases.LLAMA
 

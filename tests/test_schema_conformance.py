@@ -10,8 +10,6 @@ at the end prove the validators are live: a dropped required field or a typo mus
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,6 +18,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+import render_cases
 from kubectl_nim.catalog import embedded_text
 
 CRDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "crds"
@@ -46,17 +45,7 @@ OBJECT_META = {
 }
 
 
-def _load_cases():
-    """The render cases of tests/test_render.py, defined next to the expected manifests."""
-    path = Path(__file__).parent / "fixtures" / "render" / "regenerate.py"
-    spec = importlib.util.spec_from_file_location("render_cases", path)
-    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
-    if not hasattr(module, "CASES"):
-        spec.loader.exec_module(module)
-    return module
-
-
-cases = _load_cases()
+cases = render_cases.load()
 RENDERED = [(f"{name}-{i}-{obj['kind']}", obj)
             for name in sorted(cases.CASES) for i, obj in enumerate(cases.render_case(name))]
 

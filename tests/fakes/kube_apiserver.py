@@ -90,6 +90,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+try:
+    from .loopback import LoopbackServer  # imported as tests.fakes.*
+except ImportError:  # run as a script: python tests/fakes/<name>.py
+    from loopback import LoopbackServer
+
 try:  # imported as tests.fakes.kube_apiserver
     from . import schemas
 except ImportError:  # run as a script: python tests/fakes/kube_apiserver.py
@@ -637,7 +642,7 @@ def _spec_part(obj: dict) -> dict:
 
 # --------------------------------------------------------------------------- the server
 
-class FakeKubeAPIServer:
+class FakeKubeAPIServer(LoopbackServer):
     """In-memory Kubernetes API server.  See the module docstring."""
 
     def __init__(self, latency_ms: float = 0, without_nimconfig: bool = False,
@@ -646,8 +651,6 @@ class FakeKubeAPIServer:
         self._port = port
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._httpd: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
         self._stopping = False
         with self._lock:
             self._clear_state()
@@ -656,39 +659,20 @@ class FakeKubeAPIServer:
             self.put_object(obj)
 
     # ----------------------------------------------------------------- lifecycle
-    def start(self) -> "FakeKubeAPIServer":
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
-        self._httpd.daemon_threads = True
-        self._stopping = False
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
-                                        name="fake-kube-apiserver", daemon=True)
-        self._thread.start()
-        return self
+    thread_name = "fake-kube-apiserver"
+    poll_interval = 0.05
 
-    def stop(self) -> None:
+    def _make_httpd(self) -> ThreadingHTTPServer:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        httpd = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
+        httpd.daemon_threads = True
+        self._stopping = False
+        return httpd
+
+    def _on_stop(self) -> None:
         with self._lock:
             self._stopping = True
             self._changed.notify_all()  # end open watches
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> "FakeKubeAPIServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def write_kubeconfig(self, path: Any, namespace: str = "default",
                          context: str = "fake") -> Path:

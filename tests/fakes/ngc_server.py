@@ -60,6 +60,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from urllib.parse import parse_qs, unquote, unquote_plus, urlsplit
 
+try:
+    from .loopback import LoopbackServer  # imported as tests.fakes.*
+except ImportError:  # run as a script: python tests/fakes/<name>.py
+    from loopback import LoopbackServer
+
 DEFAULT_VALID_KEYS = ("nvapi-test-key",)
 DEFAULT_ORG = "fake-org"
 DEFAULT_PRODUCTS = ("ai-foundations", "nv-cloud-functions", "private-registry", "artifact-catalog")
@@ -211,7 +216,7 @@ def _injected(status: int, retry_after: Union[float, str, None] = None) -> Answe
 
 # --------------------------------------------------------------------------- the server
 
-class FakeNgcServer:
+class FakeNgcServer(LoopbackServer):
     """In-memory NGC API. See the module docstring."""
 
     def __init__(self, catalog_file: Optional[str] = None, models: Optional[Iterable[dict]] = None,
@@ -235,47 +240,27 @@ class FakeNgcServer:
         self._tls = tls  # (certfile, keyfile): serve https, e.g. to test SSL_CERT_FILE
         self._lock = threading.Lock()
         self._stopping = threading.Event()  # wakes hanging handlers on stop()
-        self._httpd: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
         self.reset()
 
     # ----------------------------------------------------------------- lifecycle
-    def start(self) -> "FakeNgcServer":
+    thread_name = "fake-ngc"
+
+    def _make_httpd(self) -> ThreadingHTTPServer:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._stopping.clear()
-        self._httpd = _Server(("127.0.0.1", self._port), handler)
+        httpd = _Server(("127.0.0.1", self._port), handler)
         if self._tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*self._tls)
-            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
-        # A short poll interval: stop() waits for it, and tests start and stop many servers.
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,),
-                                        name="fake-ngc", daemon=True)
-        self._thread.start()
-        return self
+            httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        return httpd
 
-    def stop(self) -> None:
+    def _on_stop(self) -> None:
         self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> "FakeNgcServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        scheme = "https" if self._tls else "http"
-        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
+    def scheme(self) -> str:
+        return "https" if self._tls else "http"
 
     # ----------------------------------------------------------------- python helpers
     @property

@@ -1,0 +1,57 @@
+"""What both fake servers share: an HTTP server on 127.0.0.1 serving from a daemon thread."""
+
+from __future__ import annotations
+
+import threading
+from http.server import ThreadingHTTPServer
+from typing import Any, Optional
+
+
+class LoopbackServer:
+    """start()/stop()/`with`/url for a subclass that builds its ThreadingHTTPServer."""
+
+    thread_name = "fake-server"
+    # A short poll interval: stop() waits for it, and tests start and stop many servers.
+    poll_interval = 0.01
+    _httpd: Optional[ThreadingHTTPServer] = None
+    _thread: Optional[threading.Thread] = None
+
+    def _make_httpd(self) -> ThreadingHTTPServer:
+        raise NotImplementedError
+
+    def _on_stop(self) -> None:
+        """Wake whatever handlers are waiting (hangs, watches) before the server shuts down."""
+
+    @property
+    def scheme(self) -> str:
+        return "http"
+
+    def start(self):
+        self._httpd = self._make_httpd()
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        args=(self.poll_interval,), name=self.thread_name,
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._on_stop()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("server not started")
+        return f"{self.scheme}://127.0.0.1:{self._httpd.server_address[1]}"

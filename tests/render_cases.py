@@ -1,0 +1,15 @@
+"""The render cases, defined once next to their expected manifests (tests/fixtures/render/
+regenerate.py), for tests/test_render.py and tests/test_schema_conformance.py."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+
+def load():
+    path = Path(__file__).parent / "fixtures" / "render" / "regenerate.py"
+    spec = importlib.util.spec_from_file_location("render_cases_module", path)
+    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    if not hasattr(module, "CASES"):
+        spec.loader.exec_module(module)
+    return module
