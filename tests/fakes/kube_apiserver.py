@@ -76,7 +76,6 @@ import copy
 import json
 import random
 import re
-import signal
 import sys
 import threading
 import time
@@ -1513,13 +1512,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                seed_objects=load_seed_files(args.seed), port=args.port)
     server.start()
     server.write_kubeconfig(args.kubeconfig_out, namespace=args.namespace)
-    print(server.url, flush=True)
-    done = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: done.set())
-    while not done.wait(0.5):
-        pass
-    server.stop()
+    server.serve_until_signalled()
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from http.server import ThreadingHTTPServer
 from typing import Any, Optional
@@ -48,6 +49,17 @@ class LoopbackServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def serve_until_signalled(self) -> None:
+        """Standalone mode: print the URL as the first line of stdout, serve until SIGTERM or
+        SIGINT, then stop cleanly."""
+        print(self.url, flush=True)
+        done = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: done.set())
+        while not done.wait(0.5):
+            pass
         self.stop()
 
     @property

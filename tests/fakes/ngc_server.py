@@ -50,7 +50,6 @@ import hashlib
 import json
 import math
 import re
-import signal
 import ssl
 import sys
 import threading
@@ -575,13 +574,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                            eu_restricted=args.eu_restricted, latency_ms=args.latency_ms,
                            port=args.port)
     server.start()
-    print(server.url, flush=True)
-    done = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: done.set())
-    while not done.wait(0.5):
-        pass
-    server.stop()
+    server.serve_until_signalled()
     return 0
 
 
