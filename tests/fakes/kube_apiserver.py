@@ -90,9 +90,9 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 try:
-    from .loopback import LoopbackServer  # imported as tests.fakes.*
+    from .loopback import FailRule, LoopbackServer  # imported as tests.fakes.*
 except ImportError:  # run as a script: python tests/fakes/<name>.py
-    from loopback import LoopbackServer
+    from loopback import FailRule, LoopbackServer
 
 try:  # imported as tests.fakes.kube_apiserver
     from . import schemas
@@ -579,27 +579,6 @@ class Response:
     body: Any = None
     headers: Dict[str, str] = field(default_factory=dict)
     stream: Optional[Iterator[dict]] = None  # watch events, sent chunked
-
-
-@dataclass
-class FailRule:
-    method: str
-    path_regex: str
-    status: int
-    nth: int = 1
-    times: int = 1
-    hang_seconds: float = 0
-    retry_after: Optional[int] = None
-    seen: int = 0
-
-    def hit(self, method: str, target: str) -> bool:
-        """Count a matching request; True when it is in the failing window."""
-        if self.method not in ("", "*") and self.method.upper() != method:
-            return False
-        if not re.search(self.path_regex, target):
-            return False
-        self.seen += 1
-        return self.nth <= self.seen < self.nth + self.times
 
 
 @dataclass(frozen=True)

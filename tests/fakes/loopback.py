@@ -1,11 +1,14 @@
-"""What both fake servers share: an HTTP server on 127.0.0.1 serving from a daemon thread."""
+"""What both fake servers share: an HTTP server on 127.0.0.1 serving from a daemon thread,
+and the failure-injection rule of their `/_fake/fail` admin API."""
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
+from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 
 class LoopbackServer:
@@ -67,3 +70,27 @@ class LoopbackServer:
         if self._httpd is None:
             raise RuntimeError("server not started")
         return f"{self.scheme}://127.0.0.1:{self._httpd.server_address[1]}"
+
+
+@dataclass
+class FailRule:
+    """An injected failure: the `nth` request matching method and path (query included) and the
+    `times - 1` after it fail with `status`, after sleeping `hang_seconds`."""
+
+    method: str
+    path_regex: str
+    status: int
+    nth: int = 1
+    times: int = 1
+    hang_seconds: float = 0
+    retry_after: Union[float, str, None] = None  # a str is sent as is (e.g. an HTTP date)
+    seen: int = 0
+
+    def hit(self, method: str, target: str) -> bool:
+        """Count a matching request; True when it is in the failing window."""
+        if self.method not in ("", "*") and self.method.upper() != method:
+            return False
+        if not re.search(self.path_regex, target):
+            return False
+        self.seen += 1
+        return self.nth <= self.seen < self.nth + self.times

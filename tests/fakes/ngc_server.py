@@ -60,9 +60,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from urllib.parse import parse_qs, unquote, unquote_plus, urlsplit
 
 try:
-    from .loopback import LoopbackServer  # imported as tests.fakes.*
+    from .loopback import FailRule, LoopbackServer  # imported as tests.fakes.*
 except ImportError:  # run as a script: python tests/fakes/<name>.py
-    from loopback import LoopbackServer
+    from loopback import FailRule, LoopbackServer
 
 DEFAULT_VALID_KEYS = ("nvapi-test-key",)
 DEFAULT_ORG = "fake-org"
@@ -142,27 +142,6 @@ def _epoch_ms(iso: str) -> int:
 
 
 # --------------------------------------------------------------------------- failure rules
-
-@dataclass
-class FailRule:
-    method: str
-    path_regex: str
-    status: int
-    nth: int = 1
-    times: int = 1
-    hang_seconds: float = 0
-    retry_after: Union[float, str, None] = None  # a str is sent as is (e.g. an HTTP date)
-    seen: int = 0
-
-    def hit(self, method: str, target: str) -> bool:
-        """Count a matching request; True when it is in the failing window."""
-        if self.method not in ("", "*") and self.method.upper() != method:
-            return False
-        if not re.search(self.path_regex, target):
-            return False
-        self.seen += 1
-        return self.nth <= self.seen < self.nth + self.times
-
 
 @dataclass
 class FlakyRule:
