@@ -263,7 +263,6 @@ class Cluster:
         self.server = server
         self.timeout = timeout
         self.context = context
-        self.request_count = 0
 
     # -- construction --------------------------------------------------------------------
 
@@ -306,7 +305,6 @@ class Cluster:
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
         started = time.perf_counter()
-        self.request_count += 1
         try:
             status, data = self.transport.send(method, url, body, headers)
         except Unreachable as e:

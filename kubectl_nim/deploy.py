@@ -23,9 +23,8 @@ from typing import Callable, Sequence
 from kubectl_nim import log
 from kubectl_nim.cluster import DEFAULT_TIMEOUT, ApiError, Cluster, concurrently
 from kubectl_nim.errors import ClusterError, NimError
-from kubectl_nim.render import object_ref
+from kubectl_nim.render import NIM_SUPPORT, namespace_annotation_patch, object_ref
 
-NIM_SUPPORT_ANNOTATION = "opendatahub.io/nim-support"
 
 
 @dataclass(frozen=True)
@@ -60,11 +59,11 @@ def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
                            hint="create it (`oc new-project`) or pick another with -n") from None
         if e.status == 403:
             log.warn(f"cannot read namespace {namespace} to check its "
-                     f"{NIM_SUPPORT_ANNOTATION} annotation; going on")
+                     f"{NIM_SUPPORT} annotation; going on")
             return False
         raise
     annotations = (ns.get("metadata") or {}).get("annotations") or {}
-    return annotations.get(NIM_SUPPORT_ANNOTATION) != "true"
+    return annotations.get(NIM_SUPPORT) != "true"
 
 
 @dataclass(frozen=True)
@@ -94,20 +93,18 @@ def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: st
 def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) -> None:
     """Write the marker; by then the deployment exists, so a failure only warns."""
     try:
-        cluster.patch("Namespace", namespace,
-                      {"metadata": {"annotations": {NIM_SUPPORT_ANNOTATION: "true"}}},
-                      dry_run=dry_run)
+        cluster.patch("Namespace", namespace, namespace_annotation_patch(), dry_run=dry_run)
     except ApiError as e:
         if e.status != 403:
             log.warn(f"could not annotate namespace {namespace} with "
-                     f"{NIM_SUPPORT_ANNOTATION}=true: {e.message}")
+                     f"{NIM_SUPPORT}=true: {e.message}")
             return
         log.warn(f"not allowed to annotate namespace {namespace} with "
-                 f"{NIM_SUPPORT_ANNOTATION}=true; the dashboard may not list NIM for it "
+                 f"{NIM_SUPPORT}=true; the dashboard may not list NIM for it "
                  f"until an admin does")
     except ClusterError as e:
         log.warn(f"could not annotate namespace {namespace} with "
-                 f"{NIM_SUPPORT_ANNOTATION}=true: {e.message}")
+                 f"{NIM_SUPPORT}=true: {e.message}")
 
 
 def _already_exists(obj: dict, namespace: str) -> DeployFailed:
