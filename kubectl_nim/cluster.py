@@ -315,7 +315,11 @@ class Cluster:
             raise error_from_response(status, data, method, path)
         return json.loads(data) if data else None
 
+    # Transport failures that prove the request never reached the server.
+    NEVER_SENT_KINDS = ("refused", "dns", "tls")
+
     def _unreachable(self, error: Unreachable, method: str, path: str) -> ClusterError:
+        never_sent = error.kind in self.NEVER_SENT_KINDS
         if error.kind == "timeout":
             limit = f"{self.timeout:g}s" if self.timeout else "the client's limit"
             return ClusterError(
@@ -323,9 +327,10 @@ class Cluster:
                 hint="the API server is slow or unreachable; retry or raise --request-timeout")
         if error.kind == "tls":
             return ClusterError(f"TLS failure talking to {self.server}: {error.detail}",
-                                hint="check the cluster CA in your kubeconfig")
+                                hint="check the cluster CA in your kubeconfig", never_sent=True)
         return ClusterError(f"cannot reach the cluster at {self.server}: {error.detail}",
-                            hint="check your network, `oc login`, --kubeconfig and --context")
+                            hint="check your network, `oc login`, --kubeconfig and --context",
+                            never_sent=never_sent)
 
     # -- verbs ---------------------------------------------------------------------------------
 

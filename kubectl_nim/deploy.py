@@ -197,17 +197,13 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
     return outcomes
 
 
-# What cluster.Cluster._unreachable says when a request provably never reached the server.
-_NEVER_SENT = ("connection refused", "host name not found", "TLS failure")
-
-
 def _maybe_carried_out(error: ClusterError) -> bool:
     """No answer (timed out, connection dropped) or 504: the server may have created the object
     anyway, now or a little later (kube-apiserver says so for its own request timeouts). Only a
     refused connection, an unknown host or a failed TLS handshake prove that nothing was sent."""
     if error.status == 504:
         return True
-    return error.status is None and not any(s in error.message for s in _NEVER_SENT)
+    return error.status is None and not error.never_sent
 
 
 def _grace(cluster: Cluster) -> float:

@@ -53,7 +53,10 @@ class ClusterError(NimError):
     """The Kubernetes API answered with an error or could not be reached."""
 
     def __init__(self, message: str, hint: str | None = None, status: int | None = None,
-                 reason: str | None = None):
+                 reason: str | None = None, never_sent: bool = False):
         super().__init__(message, hint)
         self.status = status
         self.reason = reason
+        # True only when the request provably never reached the server (connection refused,
+        # unknown host, TLS handshake failed): a write that failed so was certainly not applied.
+        self.never_sent = never_sent
