@@ -220,11 +220,6 @@ def resolve_catalog(cluster: Cluster, settings: ClusterSettings) -> Resolved:
     return resolve_sources(cluster, settings, template=False)[0]
 
 
-def resolve_template(cluster: Cluster, settings: ClusterSettings) -> Resolved:
-    """The runtime Template (SPEC §4); value is the Template object as a dict."""
-    return resolve_sources(cluster, settings, template=True)[1]
-
-
 def _catalog_from(configmap: dict, name: str, ns: str, reason: str, probes: list[str]) -> Resolved:
     source = f"configmap {ns}/{name}"
     return Resolved(catalog_mod.parse_configmap(configmap, source), source, reason, probes)

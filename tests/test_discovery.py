@@ -123,11 +123,11 @@ def test_template_from_apps_namespace_then_account_then_embedded(cluster, kube_s
     kube_server.put_object(account(tpl="nvidia-nim-serving-template"))
     kube_server.put_object(template("nvidia-nim-serving-template", marker="account"))
     settings = discovery.read_settings(cluster, None)
-    first = discovery.resolve_template(cluster, settings)
+    first = discovery.resolve_sources(cluster, settings)[1]
     assert first.source == f"template {APPS}/nvidia-nim-http-template"
     kube_server.deny("get", "templates", APPS)
     kube_server.put_object(template("nvidia-nim-serving-template", ns="other", marker="x"))
-    second = discovery.resolve_template(cluster, settings)
+    second = discovery.resolve_sources(cluster, settings)[1]
     assert second.source == "embedded template"  # the account's template is unreadable too
     assert [p.split(":")[0] for p in second.probes] == [
         f"Template {APPS}/nvidia-nim-http-template",
@@ -147,5 +147,5 @@ def test_everything_unreadable_falls_back_to_embedded_copies(cluster, kube_serve
     settings = discovery.read_settings(cluster, None)
     assert settings.apps_namespace.value is None
     assert discovery.resolve_catalog(cluster, settings).source == "embedded catalog"
-    assert discovery.resolve_template(cluster, settings).source == "embedded template"
+    assert discovery.resolve_sources(cluster, settings)[1].source == "embedded template"
     assert settings.disconnected.value is False
