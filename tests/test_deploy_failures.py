@@ -118,6 +118,14 @@ def test_nvidia_unreachable(run_deploy, project, ngc_sleeps):
     _nothing_sent(project)
 
 
+def test_nvidia_check_honours_request_timeout(run_deploy, project, ngc_server, ngc_sleeps):
+    ngc_server.fail("POST", "/v3/keys", hang_seconds=5, times=100)
+    result = run_deploy(NAME, "--model", MODEL, "--request-timeout", "0.1s")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert "timed out after 0.1s (5 attempts)" in result.stderr
+    _nothing_sent(project)
+
+
 def test_skip_key_validation(run_deploy, project, ngc_server):
     result = run_deploy(NAME, "--model", MODEL, "--skip-key-validation",
                         ngc_url=f"http://127.0.0.1:{closed_port()}")

@@ -142,7 +142,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     # before the key leaves the machine.
     objects = render.render_deployment(options, template, key)
     if key is not None and not (skip_key_validation or client_only):
-        _validate_with_nvidia(key, ngc_api_url)
+        _validate_with_nvidia(key, ngc_api_url, session.options.request_timeout)
 
     if client_only:
         _print_objects(objects, output, suffix=" (dry run)")
@@ -172,13 +172,12 @@ def _read_key(api_key_file, client_only):
     return keys.ensure_personal(key)
 
 
-def _validate_with_nvidia(key, base_url):
+def _validate_with_nvidia(key, base_url, request_timeout):
+    from kubectl_nim import ngc
     from kubectl_nim.errors import NvidiaUnreachable
-    from kubectl_nim.ngc import NgcClient
 
     try:
-        with NgcClient(base_url) as client:
-            info = client.caller_info(key)
+        info = ngc.validate_key(key, base_url, request_timeout)
     except NvidiaUnreachable as e:
         # Exit 3 is validate-key's (SPEC §2); here it is a failure like any other, with a way on.
         way_on = "or pass --skip-key-validation to deploy without checking the key"
