@@ -72,15 +72,34 @@ def resource_of(obj: Mapping[str, Any]) -> Resource:
 
 
 class ApiError(ClusterError):
-    """A Status answer from the API server, turned into one line that says what to do."""
+    """A Status answer from the API server, turned into one line that says what to do.
 
-    def __init__(self, status: int, reason: str, message: str, hint: str | None = None):
+    `causes` are the Status's `details.causes` (`field`, `message`, `reason`): for a
+    server-side apply conflict, one per contested field, naming the manager that owns it."""
+
+    def __init__(self, status: int, reason: str, message: str, hint: str | None = None,
+                 causes: Sequence[Mapping[str, Any]] = ()):
         super().__init__(message, hint=hint, status=status, reason=reason)
+        self.causes = [dict(c) for c in causes if isinstance(c, Mapping)]
+
+    @property
+    def conflicts(self) -> list[tuple[str, str]]:
+        """(field, what owns it) of a server-side apply conflict; empty for other errors."""
+        if self.status != 409:
+            return []
+        return [(c.get("field") or "?", c.get("message") or "another manager")
+                for c in self.causes if c.get("reason") == "FieldManagerConflict"]
 
 
-def _hint_for(status: int, reason: str) -> str | None:
+TERMINATING_NAMESPACE = "because it is being terminated"
+
+
+def _hint_for(status: int, reason: str, message: str = "") -> str | None:
     if status == 401:
         return "your credentials were refused or have expired; log in again (`oc login`)"
+    if status == 403 and TERMINATING_NAMESPACE in message:
+        # NamespaceLifecycle admission, not RBAC: the project is being deleted.
+        return "the project is terminating (being deleted); use another project with -n"
     if status == 403:
         return "ask a cluster or project admin for that permission, or use another --namespace"
     if status >= 500:
@@ -93,9 +112,13 @@ def error_from_response(status: int, body: bytes, method: str, path: str) -> Api
         doc = json.loads(body)
     except ValueError:
         doc = None
+    causes: Sequence[Mapping[str, Any]] = ()
     if isinstance(doc, dict) and doc.get("kind") == "Status":
         message = doc.get("message") or f"HTTP {status}"
         reason = doc.get("reason") or ""
+        details = doc.get("details")
+        if isinstance(details, dict) and isinstance(details.get("causes"), list):
+            causes = details["causes"]
     elif status == 404:
         # Not a Status object: the API server does not know the resource type at all.
         return ApiError(404, "NotFound", f"the cluster does not serve {path.split('/namespaces/')[0]}",
@@ -103,7 +126,8 @@ def error_from_response(status: int, body: bytes, method: str, path: str) -> Api
     else:
         message = f"{method} {path} failed with HTTP {status}"
         reason = ""
-    return ApiError(status, reason, message.rstrip("."), hint=_hint_for(status, reason))
+    return ApiError(status, reason, message.rstrip("."), hint=_hint_for(status, reason, message),
+                    causes=causes)
 
 
 class Unreachable(Exception):
@@ -257,12 +281,16 @@ class Cluster:
     """A small JSON-over-HTTP client for the handful of resources kubectl-nim touches."""
 
     def __init__(self, transport: Any, namespace: str, server: str,
-                 timeout: float | None = DEFAULT_TIMEOUT, context: str | None = None):
+                 timeout: float | None = DEFAULT_TIMEOUT, context: str | None = None,
+                 field_manager: str = FIELD_MANAGER):
         self.transport = transport
         self.namespace = namespace
         self.server = server
         self.timeout = timeout
         self.context = context
+        # Every write carries this one manager (SPEC §6): server-side apply then treats the
+        # plugin's creates, updates and patches as its own fields, never as another owner's.
+        self.field_manager = field_manager
 
     # -- construction --------------------------------------------------------------------
 
@@ -377,13 +405,14 @@ class Cluster:
         res = resource_of(obj)
         ns = self._ns(res, obj.get("metadata", {}).get("namespace"))
         return self.request("POST", res.path(ns), body=obj,
-                            query=self._write_query(dry_run, field_manager=FIELD_MANAGER))
+                            query=self._write_query(dry_run, field_manager=self.field_manager))
 
     def replace(self, obj: dict, *, dry_run: bool = False) -> dict:
         res = resource_of(obj)
         meta = obj["metadata"]
         return self.request("PUT", res.path(self._ns(res, meta.get("namespace")), meta["name"]),
-                            body=obj, query=self._write_query(dry_run, field_manager=FIELD_MANAGER))
+                            body=obj,
+                            query=self._write_query(dry_run, field_manager=self.field_manager))
 
     PATCH_TYPES = {
         "merge": "application/merge-patch+json",
@@ -397,13 +426,14 @@ class Cluster:
         res = RESOURCES[kind]
         return self.request("PATCH", res.path(self._ns(res, namespace), name), body=patch,
                             content_type=self.PATCH_TYPES[patch_type],
-                            query=self._write_query(dry_run, field_validation, FIELD_MANAGER))
+                            query=self._write_query(dry_run, field_validation,
+                                                    self.field_manager))
 
     def apply(self, obj: dict, *, dry_run: bool = False, force: bool = False) -> dict:
         """Server-side apply with our field manager: re-running converges instead of failing."""
         res = resource_of(obj)
         meta = obj["metadata"]
-        query = self._write_query(dry_run, field_manager=FIELD_MANAGER)
+        query = self._write_query(dry_run, field_manager=self.field_manager)
         if force:
             query.append(("force", "true"))
         return self.request("PATCH", res.path(self._ns(res, meta.get("namespace")), meta["name"]),
@@ -440,5 +470,7 @@ def _version() -> str:
 
 def connect(options) -> Cluster:
     """Build a Cluster from the CLI's GlobalOptions."""
-    return Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
-                           namespace=options.namespace, timeout=options.request_timeout)
+    cluster = Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
+                              namespace=options.namespace, timeout=options.request_timeout)
+    cluster.field_manager = options.field_manager or FIELD_MANAGER
+    return cluster

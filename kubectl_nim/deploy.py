@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 
 from kubectl_nim import log
 from kubectl_nim.cluster import DEFAULT_TIMEOUT, ApiError, Cluster, concurrently
+from kubectl_nim.domain.ownership import describe_conflicts, only_own_conflicts, same_content
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.render import NIM_SUPPORT, namespace_annotation_patch, object_ref
 
@@ -62,6 +63,9 @@ def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
                      f"{NIM_SUPPORT} annotation; going on")
             return False
         raise
+    if terminating(ns):
+        raise NimError(f"project {namespace!r} is terminating (it is being deleted)",
+                       hint="nothing can be created in it; use another project with -n")
     annotations = (ns.get("metadata") or {}).get("annotations") or {}
     return annotations.get(NIM_SUPPORT) != "true"
 
@@ -71,23 +75,109 @@ class Checked:
     annotate: bool                        # the project lacks the nim-support marker
     before: list[dict | None] | None      # with --apply: each object as it was, or None
     answers: list[dict]                   # the server's answers to the dryRun=All writes
+    forced: list[bool] | None = None      # with --apply: send with force (own fields only)
+
+    def unchanged(self, index: int) -> bool:
+        """With --apply: the dry run stores nothing new, so the real write is skipped (a
+        real server bumps some objects' resourceVersion even for an identical apply)."""
+        return self.before is not None and same_content(self.before[index], self.answers[index])
 
 
 def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: str,
-                        apply: bool = False) -> Checked:
-    """The project check, the --apply reads and the dryRun=All preflight in one round trip.
+                        apply: bool = False, force_conflicts: bool = False,
+                        existing_pvc: str | None = None) -> Checked:
+    """The project check, the --existing-pvc check, the --apply reads and the dryRun=All
+    preflight in one round trip.
 
     They are independent reads and dry runs, so they go out together; the answers are then
     judged in a fixed order, the missing project first (it explains any 404 of the dry runs).
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         project = pool.submit(project_needs_annotation, cluster, namespace)
+        claim = pool.submit(check_existing_claim, cluster, existing_pvc, namespace) \
+            if existing_pvc else None
         before = pool.submit(existing_objects, cluster, objects) if apply else None
-        dry_runs = pool.submit(preflight, cluster, objects, namespace, apply=apply)
+        dry_runs = pool.submit(_dry_runs, cluster, objects, apply, force_conflicts)
         annotate = project.result()
-        return Checked(annotate, before.result() if before else None, dry_runs.result())
+        if claim is not None:
+            claim.result()
+        live = before.result() if before else None
+        answers = dry_runs.result()
+    forced = None
+    if apply:
+        assert live is not None
+        refuse_foreign_or_terminating(objects, live, namespace)
+        answers, forced = _resolve_own_conflicts(cluster, objects, answers, force_conflicts)
+    return Checked(annotate, live, judge_preflight(cluster, objects, answers, namespace, apply),
+                   forced)
+
+
+def _dry_runs(cluster: Cluster, objects: Sequence[dict], apply: bool, force: bool) -> list:
+    write = (lambda o: cluster.apply(o, dry_run=True, force=force)) if apply else \
+        (lambda o: cluster.create(o, dry_run=True))
+    return concurrently(write, objects)
+
+
+def _resolve_own_conflicts(cluster: Cluster, objects: Sequence[dict], answers: list,
+                           force_conflicts: bool) -> tuple[list, list[bool]]:
+    """Dry runs that conflict only with the plugin's own earlier writes (its Update entry) are
+    sent again with force, and so will the real writes be (domain/ownership.py says why)."""
+    forced = [force_conflicts] * len(objects)
+    own = [i for i, answer in enumerate(answers) if isinstance(answer, ApiError)
+           and only_own_conflicts(answer.conflicts, cluster.field_manager)]
+    retried = concurrently(lambda i: cluster.apply(objects[i], dry_run=True, force=True), own)
+    for i, answer in zip(own, retried):
+        answers[i], forced[i] = answer, True
+    return answers, forced
+
+
+def terminating(obj: dict | None) -> bool:
+    return bool(((obj or {}).get("metadata") or {}).get("deletionTimestamp"))
+
+
+def _terminating_error(ref: str, namespace: str) -> DeployFailed:
+    return DeployFailed(f"{ref} is terminating in {namespace} (it is being deleted)",
+                        hint="wait until it is gone (a PVC goes once no pod uses it), or "
+                             "deploy under another name")
+
+
+def check_existing_claim(cluster: Cluster, claim: str, namespace: str) -> None:
+    """--existing-pvc must name a claim that exists and is not being deleted."""
+    ref = f"persistentvolumeclaim/{claim}"
+    try:
+        pvc = cluster.get("PersistentVolumeClaim", claim, namespace)
+    except ApiError as e:
+        if e.status == 404:
+            raise DeployFailed(f"{ref} not found in {namespace}",
+                               hint="--existing-pvc reuses a claim: create it first, or leave "
+                                    "the flag out to get a new one") from None
+        if e.status == 403:
+            log.warn(f"cannot read {ref} to check it exists; going on")
+            return
+        raise DeployFailed(f"cannot read {ref}: {e.message}", hint=e.hint) from None
+    if terminating(pvc):
+        raise _terminating_error(ref, namespace)
+
+
+def refuse_foreign_or_terminating(objects: Sequence[dict], live: Sequence[dict | None],
+                                  namespace: str) -> None:
+    """--apply updates NIM deployments only, and never an object that is being deleted."""
+    from kubectl_nim.day2 import is_nim, runtime_image
+
+    by_kind = {obj["kind"]: old for obj, old in zip(objects, live)}
+    runtime, isvc = by_kind.get("ServingRuntime"), by_kind.get("InferenceService")
+    if (runtime or isvc) and not is_nim(isvc or {}, runtime):
+        name = _name(runtime or isvc)
+        what = (f"servingruntime.serving.kserve.io/{name} runs "
+                f"{runtime_image(runtime) or 'no image'}" if runtime
+                else f"inferenceservice.serving.kserve.io/{name} has no NIM runtime")
+        raise DeployFailed(f"{name!r} in {namespace} is not a NIM deployment ({what})",
+                           hint="--apply only updates NIM deployments; pick another name")
+    for obj, old in zip(objects, live):
+        if terminating(old):
+            raise _terminating_error(object_ref(obj), namespace)
 
 
 def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) -> None:
@@ -107,9 +197,15 @@ def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) ->
                  f"{NIM_SUPPORT}=true: {e.message}")
 
 
-def _already_exists(obj: dict, namespace: str) -> DeployFailed:
+def _already_exists(cluster: Cluster, obj: dict, namespace: str) -> DeployFailed:
     kind = obj["kind"]
     ref = object_ref(obj)
+    try:  # one more read, on this path only: a terminating object needs other advice
+        live = cluster.get_or_none(kind, _name(obj), obj["metadata"].get("namespace"))
+    except ClusterError:
+        live = None
+    if terminating(live):
+        return _terminating_error(ref, namespace)
     if kind in ("InferenceService", "ServingRuntime"):
         return DeployFailed(
             f"a deployment named {_name(obj)!r} already exists in {namespace} ({ref})",
@@ -125,24 +221,27 @@ def _failure(action: str, obj: dict, error: ClusterError) -> DeployFailed:
     return DeployFailed(f"cannot {action} {object_ref(obj)}: {error.message}", hint=error.hint)
 
 
-def preflight(cluster: Cluster, objects: Sequence[dict], namespace: str,
-              apply: bool = False) -> list[dict]:
-    """Every write with dryRun=All; returns the server's answers or raises the first failure."""
-    write = (lambda o: cluster.apply(o, dry_run=True)) if apply else \
-        (lambda o: cluster.create(o, dry_run=True))
-    answers = concurrently(write, objects)
+def judge_preflight(cluster: Cluster, objects: Sequence[dict], answers: Sequence,
+                    namespace: str, apply: bool = False) -> list[dict]:
+    """The dry runs' answers, or the first failure as one clear error."""
     if not apply:
         conflicts = [obj for obj, answer in zip(objects, answers)
                      if isinstance(answer, ApiError) and answer.status == 409]
         # The deployment itself existing is the clearer message than one of its secrets.
         conflicts.sort(key=lambda o: o["kind"] not in ("InferenceService", "ServingRuntime"))
         if conflicts:
-            raise _already_exists(conflicts[0], namespace)
+            raise _already_exists(cluster, conflicts[0], namespace)
     for obj, answer in zip(objects, answers):
+        if isinstance(answer, ApiError) and answer.conflicts:
+            raise DeployFailed(
+                f"cannot apply {object_ref(obj)}: fields are managed by another tool: "
+                f"{describe_conflicts(answer.conflicts)}",
+                hint="nothing was changed; re-run with --force-conflicts to take them over, or "
+                     "change them with the tool that owns them")
         if isinstance(answer, ClusterError):
             failure = _failure("create" if not apply else "apply", obj, answer)
             raise DeployFailed(failure.message, hint=_rollback_hint(Undone([], []), answer.hint))
-    return answers
+    return list(answers)
 
 
 def existing_objects(cluster: Cluster, objects: Sequence[dict]) -> list[dict | None]:
@@ -156,7 +255,7 @@ def existing_objects(cluster: Cluster, objects: Sequence[dict]) -> list[dict | N
 
 
 def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
-          before: Sequence[dict | None] | None = None,
+          before: Sequence[dict | None] | None = None, checked: Checked | None = None,
           on_written: Callable[[Outcome], None] = lambda o: None,
           sleep: Callable[[float], None] = time.sleep,
           clock: Callable[[], float] = time.monotonic) -> list[Outcome]:
@@ -167,10 +266,16 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
     outcomes: list[Outcome] = []
     in_flight: dict | None = None  # a new object whose create was sent but not answered yet
     try:
-        for obj, old in zip(objects, before):
+        for index, (obj, old) in enumerate(zip(objects, before)):
+            if apply and checked is not None and checked.unchanged(index):
+                outcome = Outcome(object_ref(obj), "unchanged", old)
+                outcomes.append(outcome)
+                on_written(outcome)
+                continue
             in_flight = obj if old is None else None
+            force = bool(checked and checked.forced and checked.forced[index])
             try:
-                answer = cluster.apply(obj) if apply else cluster.create(obj)
+                answer = cluster.apply(obj, force=force) if apply else cluster.create(obj)
             except ClusterError as error:
                 unsure = in_flight is not None and _maybe_carried_out(error)
                 timed_out = error.status == 504 or "timed out" in error.message

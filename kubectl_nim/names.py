@@ -151,3 +151,13 @@ def validate_claim_name(name: str) -> str:
         raise UsageError(f"invalid PVC name {name!r}: a claim name is a lowercase DNS-1123 "
                          f"subdomain of at most {SUBDOMAIN_MAX} characters")
     return name
+
+
+def validate_storage_class(name: str) -> str:
+    """`--storage-class`: a StorageClass is named like any object (DNS-1123 subdomain); the API
+    server refuses anything else with a 422 after the secrets were already sent."""
+    if len(name) > SUBDOMAIN_MAX or not DNS1123_SUBDOMAIN.fullmatch(name):
+        raise UsageError(f"--storage-class {name!r} is not a valid storage class name",
+                         hint=f"a lowercase DNS-1123 subdomain of at most {SUBDOMAIN_MAX} "
+                              f"characters, e.g. gp3-csi; `oc get storageclass` lists them")
+    return name

@@ -25,6 +25,7 @@ class GlobalOptions:
     request_timeout: Optional[float] = None  # seconds; None = the plugin's default
     verbose: int = 0
     apps_namespace: Optional[str] = None
+    field_manager: Optional[str] = None  # None = the plugin's own, `kubectl-nim`
 
 
 def get_globals(ctx: click.Context | None = None) -> GlobalOptions:
@@ -91,6 +92,22 @@ def global_options(f):
     for option in reversed(_GLOBAL_OPTIONS):
         f = option(f)
     return f
+
+
+def _field_manager_callback(ctx, param, value):
+    if value is None:
+        return
+    if not value.strip() or len(value) > 128 or any(c in value for c in "\r\n\t"):
+        raise click.BadParameter("a field manager is a non-empty name of at most 128 characters")
+    _store("field_manager")(ctx, param, value)
+
+
+def field_manager_option(f):
+    """`--field-manager` for every verb that writes (kubectl's flag, the same meaning)."""
+    return click.option(
+        "--field-manager", metavar="NAME", expose_value=False, callback=_field_manager_callback,
+        help="Name of the manager that owns the fields this command writes "
+             "(default: kubectl-nim; server-side apply tracks ownership by it).")(f)
 
 
 def output_option(*formats: str, default: str = "table"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.options import get_globals, global_options, output_option
+from kubectl_nim.options import field_manager_option, get_globals, global_options, output_option
 from kubectl_nim.output import render_one
 
 
@@ -109,6 +109,7 @@ def _write_nim_config(session, apps: str, nim_config: dict, dry_run: str) -> Non
 @click.option("--force", is_flag=True,
               help="Point to the ConfigMap even if it is missing, empty or unparseable.")
 @_dry_run_option
+@field_manager_option
 @global_options
 def set_custom_configmap(name, configmap_namespace, from_file, force, dry_run):
     """Make the NIM catalog come from ConfigMap NAME (spec.nimConfig.customConfigMap).
@@ -229,6 +230,7 @@ def _configmap_from_file(session, apps: str, name: str, namespace: str, path: st
 
 @command.command("unset-custom-configmap")
 @_dry_run_option
+@field_manager_option
 @global_options
 def unset_custom_configmap(dry_run):
     """Stop using a custom catalog ConfigMap (removes spec.nimConfig.customConfigMap)."""
@@ -252,6 +254,7 @@ def unset_custom_configmap(dry_run):
 @command.command("set-disconnected")
 @click.argument("value", type=click.Choice(["true", "false"], case_sensitive=False))
 @_dry_run_option
+@field_manager_option
 @global_options
 def set_disconnected(value, dry_run):
     """Turn disconnected mode on or off (spec.nimConfig.disconnected.disableKeyCollection).

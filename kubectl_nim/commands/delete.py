@@ -50,6 +50,11 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run):
     cluster, namespace = session.cluster, session.namespace
     try:
         dep = day2.find_deployment(cluster, namespace, name, require_runtime=False)
+        if not day2.is_nim(dep.isvc or {}, dep.runtime):
+            raise day2.Day2Error(
+                f"{name!r} in {namespace} is not a NIM deployment (its runtime runs "
+                f"{day2.runtime_image(dep.runtime) or 'no NIM image'})",
+                hint="kubectl nim delete removes NIM deployments only; use oc delete for others")
         plan = _plan(cluster, dep, delete_pvc)
     except NotFound as missing:
         # No InferenceService or runtime: an earlier delete may have stopped before the secrets.
@@ -95,6 +100,23 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run):
         deleted.append(ref)
         click.echo(f"{ref} deleted{SUFFIX[dry_run]}" if gone or dry_run == "server"
                    else f"{ref} already gone")
+        if kind == "PersistentVolumeClaim" and gone and dry_run == "none":
+            _say_if_terminating(cluster, obj_name, namespace)
+
+
+def _say_if_terminating(cluster, claim: str, namespace: str) -> None:
+    """A claim still mounted by a pod is only marked for deletion (kubernetes.io/pvc-protection):
+    say so, since a redeploy of the same name must wait until it is gone."""
+    from kubectl_nim.errors import ClusterError
+
+    try:
+        pvc = cluster.get_or_none("PersistentVolumeClaim", claim, namespace)
+    except ClusterError:
+        return
+    if pvc and (pvc.get("metadata") or {}).get("deletionTimestamp"):
+        finalizers = ", ".join((pvc.get("metadata") or {}).get("finalizers") or []) or "finalizers"
+        log.notice(f"persistentvolumeclaim/{claim} is terminating: it goes once no pod uses it "
+                   f"({finalizers}); a redeploy of the same name must wait until then.")
 
 
 def _plan(cluster, dep, delete_pvc: bool):

@@ -8,7 +8,7 @@ import click
 
 from kubectl_nim import completion, log
 from kubectl_nim.errors import NimError, UsageError
-from kubectl_nim.options import (catalog_source_options, get_globals, global_options, key_options,
+from kubectl_nim.options import (field_manager_option, catalog_source_options, get_globals, global_options, key_options,
                                  ngc_options, parse_duration)
 
 
@@ -64,18 +64,21 @@ def _positive(ctx, param, value):
               help="Print the objects (yaml, json) or their names instead of progress lines.")
 @click.option("--apply", "use_apply", is_flag=True,
               help="Server-side apply (field manager kubectl-nim): re-runs converge.")
+@click.option("--force-conflicts", is_flag=True,
+              help="With --apply: take over fields another manager owns (as kubectl does).")
 @click.option("--wait", is_flag=True, help="Wait until the InferenceService is Ready.")
 @click.option("--timeout", default="30m", show_default=True, metavar="DURATION",
               help="How long --wait waits.")
 @catalog_source_options
 @ngc_options
+@field_manager_option
 @global_options
 def command(name, model_name, tag, display_name, pvc_size, storage_class, existing_pvc,
             pvc_subpath, gpus, cpu_request, cpu_limit, memory_request, memory_limit,
             hardware_profile, hardware_profile_namespace, min_replicas, max_replicas,
             deployment_mode, env, expose, template_params, api_key_file, skip_key_validation,
-            skip_secrets, disconnected, dry_run, output, use_apply, wait, timeout, catalog_file,
-            offline, ngc_api_url):
+            skip_secrets, disconnected, dry_run, output, use_apply, force_conflicts, wait, timeout,
+            catalog_file, offline, ngc_api_url):
     """Deploy a NIM model: per-deployment secrets, PVC, ServingRuntime and InferenceService.
 
     NAME defaults to a name derived from the model. Everything is checked first (names, model
@@ -147,7 +150,10 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     if client_only:
         _print_objects(objects, output, suffix=" (dry run)")
         return
-    _send(session, objects, namespace, output, use_apply, dry_run == "server")
+    if force_conflicts and not use_apply:
+        raise UsageError("--force-conflicts goes with --apply")
+    _send(session, objects, namespace, output, use_apply, dry_run == "server", force_conflicts,
+          existing_pvc)
     if wait and dry_run == "none":
         from kubectl_nim.wait import Reporter, wait_ready
 
@@ -201,11 +207,14 @@ def _print_objects(objects, output, suffix=""):
             click.echo(f"{object_ref(obj)} created{suffix}")
 
 
-def _send(session, objects, namespace, output, use_apply, server_dry_run):
+def _send(session, objects, namespace, output, use_apply, server_dry_run, force_conflicts=False,
+          existing_pvc=None):
     from kubectl_nim import deploy
 
     cluster = session.cluster
-    checked = deploy.check_and_preflight(cluster, objects, namespace, apply=use_apply)
+    checked = deploy.check_and_preflight(cluster, objects, namespace, apply=use_apply,
+                                         force_conflicts=force_conflicts,
+                                         existing_pvc=existing_pvc)
     annotate, before = checked.annotate, checked.before
     if server_dry_run:
         if annotate:
@@ -219,7 +228,8 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run):
         elif output == "name":
             click.echo(outcome.ref)
 
-    outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, on_written=progress)
+    outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, checked=checked,
+                            on_written=progress)
     if annotate:  # last: a refused or rolled-back run leaves the project as it was
         deploy.annotate_project(cluster, namespace)
     if output in ("yaml", "json"):

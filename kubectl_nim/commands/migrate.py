@@ -10,7 +10,7 @@ from kubectl_nim import log
 from kubectl_nim.commands.rotate_key import (SUFFIX, check_restart_flags, dry_run_option,
                                              obtain_key, restart_options, restart_step)
 from kubectl_nim.errors import UsageError
-from kubectl_nim.options import get_globals, global_options, key_options, ngc_options
+from kubectl_nim.options import field_manager_option, get_globals, global_options, key_options, ngc_options
 
 
 @click.command("migrate")
@@ -27,6 +27,7 @@ from kubectl_nim.options import get_globals, global_options, key_options, ngc_op
 @restart_options
 @dry_run_option
 @ngc_options
+@field_manager_option
 @global_options
 def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, no_restart,
             wait, timeout, dry_run, ngc_api_url):

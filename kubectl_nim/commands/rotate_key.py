@@ -9,7 +9,7 @@ import click
 
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
-from kubectl_nim.options import (get_globals, global_options, key_options, ngc_options,
+from kubectl_nim.options import (field_manager_option, get_globals, global_options, key_options, ngc_options,
                                  parse_duration)
 
 DRY_RUN = click.Choice(["none", "client", "server"])
@@ -96,6 +96,7 @@ def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeo
 @restart_options
 @dry_run_option
 @ngc_options
+@field_manager_option
 @global_options
 def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, dry_run,
             ngc_api_url):

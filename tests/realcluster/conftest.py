@@ -1,0 +1,131 @@
+"""Fixtures of the real-server tier: one kube-apiserver + etcd per pytest session, a fresh
+namespace per test, the plugin run in-process and the real kubectl beside it.
+
+Without the binaries (tests/realcluster/build_binaries.sh not run) the tier skips, unless
+KUBECTL_NIM_REQUIRE_REAL_APISERVER=1 (set by .ci/run), where a missing binary is a failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional
+
+import pytest
+
+from tests.deploy_support import kubectl_binary
+from tests.fakes.ngc_fixtures import VALID_KEY
+from tests.realcluster.fault_proxy import FaultProxy
+from tests.realcluster.server import DEV_TOKEN, BinariesMissing, RealAPIServer
+
+KEY = VALID_KEY
+MODEL = "llama-3.1-8b-instruct"
+_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def real_apiserver(tmp_path_factory) -> Iterator[RealAPIServer]:
+    try:
+        server = RealAPIServer().start()
+    except BinariesMissing as e:
+        if os.environ.get("KUBECTL_NIM_REQUIRE_REAL_APISERVER") == "1":
+            pytest.fail(str(e))
+        pytest.skip(str(e))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class Real:
+    """One test's view of the real server: its own namespace and kubeconfigs."""
+
+    server: RealAPIServer
+    ns: str
+    kubeconfig: str
+    dev_kubeconfig: str
+    tmp_path: Any
+    invoke: Any
+    ngc_url: str
+    proxy: Optional[FaultProxy] = None
+    _extra: list = field(default_factory=list)
+
+    def nim(self, *args: Any, key: Optional[str] = KEY, kubeconfig: Optional[str] = None,
+            env: Optional[dict] = None, input: Optional[str] = None):
+        """`kubectl-nim ARGS` in-process against this namespace; key from $NGC_API_KEY."""
+        environment = {"NGC_API_KEY": key} if key is not None else {}
+        environment.update(env or {})
+        args = [*args, "--kubeconfig", kubeconfig or self.kubeconfig]
+        if args[0] in ("deploy", "rotate-key", "migrate", "validate-key", "diff"):
+            args += ["--ngc-api-url", self.ngc_url]
+        return self.invoke(*args, env=environment, input=input)
+
+    def kubectl(self, *args: Any, input: Optional[str] = None, check: bool = True,
+                kubeconfig: Optional[str] = None) -> subprocess.CompletedProcess:
+        binary = kubectl_binary()
+        if binary is None:
+            pytest.skip("no kubectl binary")
+        proc = subprocess.run(
+            [binary, "--kubeconfig", kubeconfig or self.kubeconfig, "--cache-dir",
+             str(self.tmp_path / "kubectl-cache"), *map(str, args)],
+            input=input, capture_output=True, text=True, timeout=60)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(map(str, args))} failed: {proc.stderr}")
+        return proc
+
+    def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[dict]:
+        return self.server.get(kind, name, namespace or self.ns)
+
+    def create(self, obj: dict) -> dict:
+        obj.setdefault("metadata", {}).setdefault("namespace", self.ns)
+        return self.server.create(obj)
+
+    def names(self, kind: str) -> list[str]:
+        plural = {"Secret": "secrets", "PersistentVolumeClaim": "persistentvolumeclaims",
+                  "ServingRuntime": "servingruntimes", "InferenceService": "inferenceservices"}
+        path = self.server.path_of({"apiVersion": {"Secret": "v1", "PersistentVolumeClaim": "v1"}
+                                    .get(kind, "serving.kserve.io/v1beta1" if kind ==
+                                         "InferenceService" else "serving.kserve.io/v1alpha1"),
+                                    "kind": kind, "metadata": {"namespace": self.ns}})
+        assert path.endswith(plural[kind])
+        status, body = self.server.request("GET", path)
+        assert status == 200, body
+        return sorted(item["metadata"]["name"] for item in json.loads(body)["items"])
+
+    def namespace(self, prefix: str = "apps") -> str:
+        """Another fresh namespace (an applications namespace, say)."""
+        name = f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:5]}"
+        self.server.namespace(name)
+        return name
+
+    def managers(self, kind: str, name: str) -> list[tuple[str, str]]:
+        obj = self.get(kind, name)
+        return sorted((m["manager"], m["operation"]) for m in obj["metadata"]["managedFields"])
+
+
+@pytest.fixture
+def real(real_apiserver, nim, ngc_server, tmp_path) -> Real:
+    ns = f"t{next(_counter)}-{uuid.uuid4().hex[:6]}"
+    real_apiserver.namespace(ns)
+    kubeconfig = real_apiserver.kubeconfig(tmp_path / "kubeconfig", namespace=ns)
+    dev = real_apiserver.kubeconfig(tmp_path / "kubeconfig-dev", token=DEV_TOKEN, user="dev",
+                                    namespace=ns)
+    return Real(real_apiserver, ns, kubeconfig, dev, tmp_path, nim, ngc_server.url)
+
+
+@pytest.fixture
+def real_faulty(real) -> Iterator[Real]:
+    """`real` with the plugin's kubeconfig pointing at a FaultProxy in front of the server."""
+    proxy = FaultProxy(real.server.url, real.server.ca_data).start()
+    try:
+        path = real.tmp_path / "kubeconfig-proxy"
+        real.server.kubeconfig(path, namespace=real.ns, server=proxy.url)
+        real.kubeconfig, real.proxy = str(path), proxy
+        yield real
+    finally:
+        proxy.stop()

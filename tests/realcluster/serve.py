@@ -1,0 +1,45 @@
+"""Standalone real API server, like the fakes' standalone mode:
+
+    python tests/realcluster/serve.py --port 0 --kubeconfig-out FILE
+
+prints its URL as the first stdout line, writes an admin kubeconfig to FILE and one for user
+`dev` (no rights until bound) to FILE-dev, and serves until SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.realcluster.server import DEV_TOKEN, RealAPIServer  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--kubeconfig-out", required=True)
+    parser.add_argument("--namespace", default=None, help="context namespace of both kubeconfigs")
+    args = parser.parse_args(argv)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    server = RealAPIServer(port=args.port).start()
+    try:
+        server.kubeconfig(args.kubeconfig_out, namespace=args.namespace)
+        server.kubeconfig(args.kubeconfig_out + "-dev", token=DEV_TOKEN, user="dev",
+                          namespace=args.namespace)
+        print(server.url, flush=True)
+        while not done.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
