@@ -15,8 +15,11 @@ $(BIN)/kubectl-nim: pyproject.toml
 run: $(BIN)/kubectl-nim
 	$(BIN)/kubectl-nim models --offline
 
-## test: set up and run the whole test suite
+## test: set up and run the whole test suite, the real-server tier included: builds
+##   kube-apiserver from the Go module proxy and installs Debian's etcd once per machine
+##   (tests/realcluster/build_binaries.sh; cached in ~/.cache/kubectl-nim/realcluster)
 test: $(BIN)/kubectl-nim
+	tests/realcluster/build_binaries.sh >/dev/null || echo "warning: no kube-apiserver/etcd: the real-server tier (tests/realcluster) will be skipped" >&2
 	$(BIN)/python -m pytest
 
 ## bench: regenerate the figures in BENCHMARKS.md (a few minutes; run on a quiet machine)

@@ -1,0 +1,201 @@
+"""rotate-key, list, delete, migrate, config and --wait on a real kube-apiserver, and a user
+with a project's `edit` / `view` rights only."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+
+import pytest
+
+from tests.day2_support import seed_legacy
+from tests.realcluster.conftest import KEY, MODEL
+
+NEW_KEY = "nvapi-rotated-key-0123"
+
+
+class _Seeder:
+    """What tests/day2_support's seeders expect of a server, on the real one."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def put_object(self, obj):
+        obj["metadata"]["namespace"] = self.real.ns
+        self.real.create(obj)
+
+
+def secret_key(real, name, data_key="NGC_API_KEY"):
+    secret = real.get("Secret", name)
+    if secret is None:
+        return None
+    raw = base64.b64decode(secret["data"][data_key]).decode()
+    return json.loads(raw)["auths"]["nvcr.io"]["password"] if data_key.startswith(".") else raw
+
+
+def keys(real, name):
+    return (secret_key(real, f"nvidia-nim-secrets-{name}"),
+            secret_key(real, f"nvidia-nim-image-pull-{name}", ".dockerconfigjson"))
+
+
+def deployed(real, name="c1", *extra):
+    result = real.nim("deploy", name, "--model", MODEL, "--tag", "1.13.1", *extra)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def test_rotate_key_updates_both_secrets_and_restarts(real):
+    deployed(real)
+    result = real.nim("rotate-key", "c1", "--skip-key-validation", key=NEW_KEY)
+    assert result.exit_code == 0, result.stderr
+    assert keys(real, "c1") == (NEW_KEY, NEW_KEY)
+    annotations = real.get("InferenceService", "c1")["spec"]["predictor"]["annotations"]
+    assert "kubectl-nim/restartedAt" in annotations
+    assert NEW_KEY not in result.stdout + result.stderr
+    # Every write of the plugin is recorded under its one field manager.
+    for name in ("nvidia-nim-secrets-c1", "nvidia-nim-image-pull-c1"):
+        assert {m for m, _ in real.managers("Secret", name)} == {"kubectl-nim"}
+
+
+def test_apply_after_rotate_and_restart_keeps_the_restart_stamp(real):
+    deployed(real)
+    assert real.nim("rotate-key", "c1", "--skip-key-validation", key=NEW_KEY).exit_code == 0
+    stamp = real.get("InferenceService", "c1")["spec"]["predictor"]["annotations"]
+    result = real.nim("deploy", "c1", "--model", MODEL, "--tag", "1.13.1", "--apply",
+                      "--skip-key-validation", key=NEW_KEY)
+    assert result.exit_code == 0, result.stderr
+    assert real.get("InferenceService", "c1")["spec"]["predictor"]["annotations"] == stamp
+
+
+def test_list_shows_plugin_and_dashboard_deployments(real):
+    deployed(real)
+    seed_legacy(_Seeder(real), "dash", real.ns)
+    result = real.nim("list", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert rows["c1"]["keyScheme"] == "per-deployment"
+    assert rows["dash"]["keyScheme"] == "shared-legacy"
+
+
+def test_migrate_moves_a_dashboard_deployment_to_its_own_secrets(real):
+    seed_legacy(_Seeder(real), "dash", real.ns, key=KEY)
+    refused = real.nim("rotate-key", "dash", "--skip-key-validation", key=NEW_KEY)
+    assert refused.exit_code == 1 and "migrate" in refused.stderr
+    result = real.nim("migrate", "dash", "--reuse-key", "--no-restart")
+    assert result.exit_code == 0, result.stderr
+    assert keys(real, "dash") == (KEY, KEY)
+    sr = real.get("ServingRuntime", "dash")
+    assert sr["spec"]["imagePullSecrets"] == [{"name": "nvidia-nim-image-pull-dash"}]
+    again = real.nim("deploy", "dash", "--model", MODEL, "--apply")
+    assert again.exit_code == 0, again.stderr
+
+
+def test_delete_removes_the_deployment_and_its_own_secrets(real):
+    deployed(real)
+    result = real.nim("delete", "c1", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert real.names("Secret") == [] and real.names("ServingRuntime") == []
+    assert real.names("InferenceService") == []
+    assert real.names("PersistentVolumeClaim") == ["nim-pvc-c1"]   # kept without --delete-pvc
+
+
+@pytest.fixture
+def apps(real):
+    """An applications namespace with today's OdhDashboardConfig (no nimConfig in the CRD)."""
+    ns = real.namespace("apps")
+    real.server.create({"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+                        "metadata": {"name": "odh-dashboard-config", "namespace": ns},
+                        "spec": {"dashboardConfig": {"disableTracking": False}}})
+    return ns
+
+
+@pytest.fixture
+def nimconfig_crd(real_apiserver):
+    """The OdhDashboardConfig CRD with the redesign's spec.nimConfig, restored afterwards."""
+    path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" \
+           "odhdashboardconfigs.opendatahub.io"
+    original = json.loads(real_apiserver.request("GET", path)[1])
+    crd = json.loads(json.dumps(original))
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["properties"]["nimConfig"] = {"type": "object", "properties": {
+        "customConfigMap": {"type": "object", "properties": {
+            "name": {"type": "string"}, "namespace": {"type": "string"}}},
+        "disconnected": {"type": "object", "properties": {
+            "disableKeyCollection": {"type": "boolean"}}}}}
+    assert real_apiserver.request("PUT", path, crd)[0] == 200
+    time.sleep(1.0)  # the new schema reaches the handlers a moment after the update
+    yield
+    current = json.loads(real_apiserver.request("GET", path)[1])
+    original["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+    assert real_apiserver.request("PUT", path, original)[0] == 200
+    time.sleep(1.0)
+
+
+def test_config_set_is_refused_where_the_crd_has_no_nimconfig(real, apps):
+    result = real.nim("config", "set-disconnected", "true", "--apps-namespace", apps)
+    assert result.exit_code == 1
+    assert "does not support" in result.stderr and "nimConfig" in result.stderr
+    cfg = real.server.get("OdhDashboardConfig", "odh-dashboard-config", apps)
+    assert "nimConfig" not in cfg["spec"]
+
+
+def test_config_set_and_unset_with_the_redesigned_crd(real, apps, nimconfig_crd):
+    catalog = {"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": "my-catalog", "namespace": apps},
+               "data": {MODEL: json.dumps({
+                   "name": MODEL, "displayName": "Llama", "shortDescription": "x",
+                   "namespace": "nim/meta", "tags": ["1.13.1"], "latestTag": "1.13.1",
+                   "updatedDate": "2026-01-01T00:00:00.000Z"})}}
+    real.server.create(catalog)
+    result = real.nim("config", "set-custom-configmap", "my-catalog", "--apps-namespace", apps)
+    assert result.exit_code == 0, result.stderr
+    cfg = real.server.get("OdhDashboardConfig", "odh-dashboard-config", apps)
+    assert cfg["spec"]["nimConfig"]["customConfigMap"]["name"] == "my-catalog"
+    models = real.nim("models", "-o", "json", "--apps-namespace", apps)
+    assert [m["name"] for m in json.loads(models.stdout)] == [MODEL]
+    unset = real.nim("config", "unset-custom-configmap", "--apps-namespace", apps)
+    assert unset.exit_code == 0, unset.stderr
+    cfg = real.server.get("OdhDashboardConfig", "odh-dashboard-config", apps)
+    assert "customConfigMap" not in (cfg["spec"].get("nimConfig") or {})
+
+
+def test_wait_follows_the_status_a_controller_would_write(real):
+    """No controllers here: the test plays KServe and marks the InferenceService Ready."""
+    def become_ready():
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if real.get("InferenceService", "c1") is not None:
+                time.sleep(0.5)
+                real.server.patch_status("InferenceService", "c1", real.ns, {
+                    "url": "http://c1.example", "conditions": [
+                        {"type": t, "status": "True", "lastTransitionTime":
+                         "2026-11-29T00:00:00Z"}
+                        for t in ("PredictorReady", "IngressReady", "Ready")]})
+                return
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=become_ready)
+    thread.start()
+    result = real.nim("deploy", "c1", "--model", MODEL, "--tag", "1.13.1", "--wait",
+                      "--timeout", "30s")
+    thread.join()
+    assert result.exit_code == 0, result.stderr
+    assert "Ready=yes" in result.stderr
+
+
+def test_edit_user_deploys_view_user_is_refused_with_the_permission_named(real):
+    real.server.bind(real.ns, "edit")
+    result = real.nim("deploy", "c1", "--model", MODEL, "--tag", "1.13.1",
+                      kubeconfig=real.dev_kubeconfig)
+    assert result.exit_code == 0, result.stderr
+    # edit cannot patch namespaces: the annotation is a warning, not a failure.
+    assert "namespace" in result.stderr
+    viewer = real.namespace("view")
+    real.server.bind(viewer, "view")
+    refused = real.nim("deploy", "c1", "--model", MODEL, "--tag", "1.13.1", "-n", viewer,
+                       kubeconfig=real.dev_kubeconfig)
+    assert refused.exit_code == 1
+    assert "forbidden" in refused.stderr.lower()
+    assert real.server.get("Secret", "nvidia-nim-secrets-c1", viewer) is None
