@@ -314,6 +314,36 @@ KEY_MSG = ("a valid config key must consist of alphanumeric characters, '-', '_'
            f"'{KEY_RE}')")
 
 
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
+_QUANTITY = re.compile(r"^(?P<num>[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+))"
+                       r"(?P<suffix>[KMGTPE]i|[eE][+-]?[0-9]+|[numkMGTPE])?$")
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def pvc_problems(spec: dict) -> List[Tuple[str, str]]:
+    """What kube-apiserver's PVC validation refuses among what a client can get wrong: a
+    storage request that is missing, malformed or not above zero, an invalid class name."""
+    problems = []
+    storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+    match = _QUANTITY.fullmatch(str(storage)) if storage is not None else None
+    if storage is None:
+        problems.append(("spec.resources[storage]", "Required value"))
+    elif not match:
+        problems.append(("spec.resources.requests[storage]",
+                         f'Invalid value: "{storage}": quantities must match the regular '
+                         f"expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"))
+    elif float(match["num"]) <= 0:
+        problems.append(("spec.resources[storage]",
+                         f'Invalid value: "{storage}": must be greater than zero'))
+    name = spec.get("storageClassName")
+    if name and (len(name) > 253 or not _SUBDOMAIN.fullmatch(name)):
+        problems.append(("spec.storageClassName",
+                         f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist '
+                         f"of lower case alphanumeric characters, '-' or '.', and must start "
+                         f"and end with an alphanumeric character"))
+    return problems
+
+
 def name_problems(rt: Resource, name: str) -> List[Tuple[str, str]]:
     """Namespaces must be DNS-1123 labels, everything else DNS-1123 subdomains."""
     if not name:
@@ -642,7 +672,9 @@ class FakeKubeAPIServer(LoopbackServer):
 
     def _make_httpd(self) -> ThreadingHTTPServer:
         handler = type("Handler", (_Handler,), {"fake": self})
-        httpd = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
+        # A deploy opens about 8 connections at once; the default backlog of 5 can refuse some.
+        httpd_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 128})
+        httpd = httpd_class(("127.0.0.1", self._port), handler)
         httpd.daemon_threads = True
         self._stopping = False
         return httpd
@@ -783,6 +815,12 @@ class FakeKubeAPIServer(LoopbackServer):
             meta.setdefault("generation", 1)
         if rt.kind == "Secret":
             normalize_secret(obj)
+        elif rt.kind == "PersistentVolumeClaim":
+            # The StorageObjectInUseProtection admission plugin (on by default) adds it.
+            finalizers = meta.setdefault("finalizers", [])
+            if PVC_PROTECTION not in finalizers:
+                finalizers.append(PVC_PROTECTION)
+            obj.setdefault("status", {"phase": "Pending"})
         elif rt.kind == "Namespace":
             obj.setdefault("spec", {"finalizers": ["kubernetes"]})
             obj.setdefault("status", {"phase": "Active"})
@@ -1120,6 +1158,8 @@ class FakeKubeAPIServer(LoopbackServer):
         """Field validation the registry does after decoding (422 Invalid)."""
         meta = obj["metadata"]
         problems = name_problems(rt, meta.get("name", ""))
+        if rt.kind == "PersistentVolumeClaim":
+            problems.extend(pvc_problems(obj.get("spec") or {}))
         if rt.kind in ("Secret", "ConfigMap"):
             for section in ("data", "binaryData", "stringData"):
                 for key in (obj.get(section) or {}):
@@ -1348,8 +1388,31 @@ class FakeKubeAPIServer(LoopbackServer):
             for key in [k for k in self._store if k[2] == route.name and k[1] != "namespaces"]:
                 member_rt = find_resource(key[0], None, key[1])
                 self._delete_key(member_rt, key)
+        elif obj["metadata"].get("finalizers"):
+            return Response(200, self._mark_terminating(rt, obj))
         gone = self._delete_key(rt, self._key(rt, route.namespace, route.name))
         return self._deleted_response(rt, gone)
+
+    def _mark_terminating(self, rt: Resource, obj: dict) -> dict:
+        """An object with finalizers is only marked (deletionTimestamp) and stays until they are
+        removed. The PVC protection controller's part is played at once: a claim that no pod
+        mounts loses its finalizer and goes; one a pod mounts stays Terminating."""
+        meta = obj["metadata"]
+        meta.setdefault("deletionTimestamp", now_rfc3339())
+        marked = copy.deepcopy(self._write(rt, obj, "MODIFIED"))
+        if rt.kind == "PersistentVolumeClaim" and meta["finalizers"] == [PVC_PROTECTION] \
+                and not self._claim_in_use(meta.get("namespace", ""), meta["name"]):
+            self._delete_key(rt, self._key(rt, meta.get("namespace", ""), meta["name"]))
+        return marked
+
+    def _claim_in_use(self, namespace: str, claim: str) -> bool:
+        for key, obj in self._store.items():
+            if key[1] == "pods" and key[2] == namespace:
+                volumes = (obj.get("spec") or {}).get("volumes") or []
+                if any((v.get("persistentVolumeClaim") or {}).get("claimName") == claim
+                       for v in volumes):
+                    return True
+        return False
 
     @staticmethod
     def _deleted_response(rt: Resource, obj: dict) -> Response:

@@ -112,10 +112,12 @@ class Real:
 def real(real_apiserver, nim, ngc_server, tmp_path) -> Real:
     ns = f"t{next(_counter)}-{uuid.uuid4().hex[:6]}"
     real_apiserver.namespace(ns)
-    kubeconfig = real_apiserver.kubeconfig(tmp_path / "kubeconfig", namespace=ns)
-    dev = real_apiserver.kubeconfig(tmp_path / "kubeconfig-dev", token=DEV_TOKEN, user="dev",
+    home = tmp_path / "real"  # apart from the fakes' kubeconfigs in the same tmp_path
+    home.mkdir()
+    kubeconfig = real_apiserver.kubeconfig(home / "kubeconfig", namespace=ns)
+    dev = real_apiserver.kubeconfig(home / "kubeconfig-dev", token=DEV_TOKEN, user="dev",
                                     namespace=ns)
-    return Real(real_apiserver, ns, kubeconfig, dev, tmp_path, nim, ngc_server.url)
+    return Real(real_apiserver, ns, kubeconfig, dev, home, nim, ngc_server.url)
 
 
 @pytest.fixture
