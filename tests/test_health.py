@@ -105,7 +105,7 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_verdict_table(case):
     _, kwargs, verdict, code, words = case
-    result = assess(Facts(name=NAME, **kwargs))
+    result = assess(Facts(name=NAME, runtime={}, **kwargs))
     assert result.verdict == verdict
     if code is None:
         assert not [r for r in result.reasons if r.severity != health.WARNING]
@@ -115,14 +115,14 @@ def test_verdict_table(case):
 
 
 def test_quota_event_is_reported_as_a_warning():
-    result = assess(Facts(name=NAME, isvc=isvc("False"), pods=[], events=[event(
+    result = assess(Facts(name=NAME, runtime={}, isvc=isvc("False"), pods=[], events=[event(
         f"{NAME}-predictor-6d9f7c", "FailedCreate", "exceeded quota: gpu", kind="ReplicaSet")]))
     assert any(r.code == "EventFailedCreate" and "exceeded quota" in r.text
                for r in result.reasons)
 
 
 def test_stale_events_of_a_gone_pod_do_not_fail_a_loading_model():
-    facts = Facts(name=NAME, isvc=isvc("False"), pods=[pod({"running": {}})],
+    facts = Facts(name=NAME, runtime={}, isvc=isvc("False"), pods=[pod({"running": {}})],
                   events=[event(f"{NAME}-predictor-old-aaaaa", "FailedScheduling", GPU_MESSAGE),
                           event(POD, "FailedScheduling", GPU_MESSAGE)])
     result = assess(facts)
@@ -131,20 +131,20 @@ def test_stale_events_of_a_gone_pod_do_not_fail_a_loading_model():
 
 
 def test_events_of_another_deployment_are_ignored():
-    facts = Facts(name=NAME, isvc=isvc("False"), pods=None,
+    facts = Facts(name=NAME, runtime={}, isvc=isvc("False"), pods=None,
                   events=[event(f"{NAME}-70b-predictor-x-y", "FailedScheduling", GPU_MESSAGE)])
     assert assess(facts).verdict == PROGRESSING
 
 
 def test_the_same_cause_is_listed_once():
-    facts = Facts(name=NAME, isvc=isvc("False"), pods=None,
+    facts = Facts(name=NAME, runtime={}, isvc=isvc("False"), pods=None,
                   events=[event(POD, "FailedScheduling", GPU_MESSAGE),
                           event(POD + "b", "FailedScheduling", GPU_MESSAGE.replace("3", "4"))])
     assert [r.code for r in assess(facts).reasons] == ["InsufficientGPU"]
 
 
 def test_ready_keeps_warnings_and_terminating_pods_are_ignored():
-    facts = Facts(name=NAME, isvc=isvc("True"),
+    facts = Facts(name=NAME, runtime={}, isvc=isvc("True"),
                   pods=[pod({"running": {}}, ready=True, restarts=2),
                         pod(waiting("CrashLoopBackOff"), name="old", deleting=True)])
     result = assess(facts)
@@ -200,7 +200,7 @@ _pods = st.one_of(st.none(), st.lists(st.builds(pod, _state, st.booleans(),
 @given(ready=st.sampled_from([None, "True", "False", "Unknown"]), pods=_pods,
        secret=st.sampled_from(["present", MISSING, health.UNREADABLE]))
 def test_verdict_is_total_and_consistent(ready, pods, secret):
-    result = assess(Facts(name=NAME, isvc=isvc(ready), pods=pods,
+    result = assess(Facts(name=NAME, runtime={}, isvc=isvc(ready), pods=pods,
                           secrets={"s": secret}))
     assert result.verdict in health.VERDICTS
     if ready == "True":

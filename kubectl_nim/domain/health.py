@@ -190,6 +190,10 @@ def _rule_inference_service(f: Facts) -> list[Reason]:
                        f"redeploy with `kubectl nim deploy {f.name} --apply ...` or remove the "
                        f"rest with `kubectl nim delete {f.name}`")]
     out = []
+    if f.runtime is None:
+        out.append(Reason("RuntimeMissing", BLOCKING, f"the ServingRuntime of "
+                          f"inferenceservice/{f.name} does not exist",
+                          f"redeploy with `kubectl nim deploy {f.name} --apply ...`"))
     for cond in conditions(f.isvc).values():
         if cond.get("status") != "False" or cond.get("reason") not in FATAL_CONDITION_REASONS:
             continue

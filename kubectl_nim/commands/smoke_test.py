@@ -1,0 +1,7 @@
+"""placeholder"""
+import click
+
+
+@click.command("test")
+def command():
+    """TODO."""
