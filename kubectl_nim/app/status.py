@@ -116,14 +116,14 @@ def _maybe(fn):
     return guarded
 
 
-def observe(cluster: Cluster, namespace: str, name: str) -> Observed:
-    """Round 1; NotFound when there is no such deployment, NotNim when it is not a NIM."""
+def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) -> Observed:
+    """Round 1; NotFound when there is no such deployment. `events` False: not needed."""
     selector = f"{day2.ISVC_LABEL}={name}"
     calls = [
         lambda: cluster.get_or_none("InferenceService", name, namespace),
         lambda: cluster.get_or_none("ServingRuntime", name, namespace),
         lambda: cluster.list("Pod", namespace, label_selector=selector),
-        lambda: cluster.list("Event", namespace),
+        (lambda: cluster.list("Event", namespace)) if events else (lambda: None),
     ]
     isvc, runtime, pods, events = concurrently(lambda call: call(), calls)
     for answer in (isvc, runtime):
@@ -239,11 +239,16 @@ def eu_flag(model: str) -> Optional[bool]:
         return None
 
 
-def status(cluster: Cluster, namespace: str, name: str) -> Status:
-    observed = observe(cluster, namespace, name)
+def find_nim(cluster: Cluster, namespace: str, name: str, events: bool = True) -> Observed:
+    """The deployment NAME, refused when missing (NotFound) or not a NIM (NotNim)."""
+    observed = observe(cluster, namespace, name, events)
     other_runtime(cluster, observed)
     check_nim(observed)
-    return complete(cluster, observed)
+    return observed
+
+
+def status(cluster: Cluster, namespace: str, name: str) -> Status:
+    return complete(cluster, find_nim(cluster, namespace, name))
 
 
 def now() -> datetime:
