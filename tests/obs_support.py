@@ -36,9 +36,13 @@ def deployment(server, name: str = NAME, ready: bool | None = True, key: str = K
             {"type": "PredictorReady", "status": flag},
             {"type": "Ready", "status": flag}]}
         if url:
-            isvc["status"]["url"] = url.replace("predictor.", "") if ready else None
+            isvc["status"]["url"] = url if ready else None
             isvc["status"]["address"] = {"url": url}
         server.put_object(isvc)
+    pvc = server.get_object("v1", "persistentvolumeclaims", NS, f"nim-pvc-{name}")
+    if pvc is not None:
+        pvc["status"] = {"phase": "Bound"}
+        server.put_object(pvc)
     return objects
 
 

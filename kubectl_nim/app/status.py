@@ -91,7 +91,7 @@ def desired_replicas(isvc: dict) -> int:
 
 def _claim_phase(claim: Any) -> str:
     if isinstance(claim, dict):
-        return (claim.get("status") or {}).get("phase") or "Pending"
+        return (claim.get("status") or {}).get("phase") or "Unknown"
     return claim
 
 

@@ -36,5 +36,5 @@ def command(name, path, tail):
     target = path or app.default_path(name, stamp)
     count = app.write(bundle, target)
     click.echo(f"Wrote {target} ({count} files"
-               + (f", {len(bundle.errors)} things not collected: see errors.txt"
+               + (f", {len(bundle.errors)} item(s) not collected: see errors.txt"
                   if bundle.errors else "") + ")")

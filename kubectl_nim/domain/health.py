@@ -219,7 +219,7 @@ def _rule_claims(f: Facts) -> list[Reason]:
             continue
         if not isinstance(claim, Mapping):
             continue
-        phase = (claim.get("status") or {}).get("phase") or "Pending"
+        phase = (claim.get("status") or {}).get("phase")  # none yet: nothing to say
         if phase == "Lost":
             out.append(Reason("PVCLost", BLOCKING, f"PVC {name} lost its volume",
                               "ask an admin about the storage backend; redeploy on a new PVC"))
