@@ -91,3 +91,15 @@ def not_nim(server, name: str = "sklearn") -> None:
                        "metadata": {"name": name, "namespace": NS},
                        "spec": {"predictor": {"model": {"runtime": name,
                                                         "modelFormat": {"name": "sklearn"}}}}})
+
+
+def round_trips(requests: list[dict], latency_s: float) -> int:
+    """How many times a client waited for the server, from the fake's request log: with every
+    answer delayed by `latency_s`, a request sent after another's answer arrives at least
+    `latency_s` later, while requests sent together arrive together."""
+    arrivals = sorted(r["arrived"] for r in requests)
+    rounds, start = 0, None
+    for at in arrivals:
+        if start is None or at - start >= 0.8 * latency_s:
+            rounds, start = rounds + 1, at
+    return rounds

@@ -824,6 +824,7 @@ class FakeKubeAPIServer(LoopbackServer):
             except (ApiError, ValueError, KeyError, TypeError, re.error) as exc:
                 err = exc if isinstance(exc, ApiError) else bad_request(str(exc))
                 return Response(err.code, err.status())
+        arrived = time.time()  # logged: clients' round trips show as gaps between arrivals
         with self._lock:
             latency = self._latency_ms / 1000.0
             target = req.path + ("?" + req.query if req.query else "")
@@ -849,7 +850,7 @@ class FakeKubeAPIServer(LoopbackServer):
         with self._lock:
             self._log.append({"method": req.method, "path": req.path, "query": req.query,
                               "user_agent": req.headers.get("user-agent", ""),
-                              "status": response.status})
+                              "status": response.status, "arrived": arrived})
         return response
 
     # ----------------------------------------------------------------- admin API
