@@ -28,6 +28,7 @@ bench: $(BIN)/kubectl-nim
 	$(BIN)/python benchmarks/deploy.py
 	$(BIN)/python benchmarks/fault_matrix.py
 	$(BIN)/python benchmarks/catalog_generate.py
+	$(BIN)/python benchmarks/status.py
 	$(BIN)/python -m pytest tests/test_day2_consistency.py -q -s
 	$(BIN)/python benchmarks/realcluster.py
 

@@ -15,7 +15,8 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
 from kubectl_nim import log
@@ -56,6 +57,7 @@ _ALL = [
     Resource("PersistentVolumeClaim", "v1", "persistentvolumeclaims"),
     Resource("Event", "v1", "events"),
     Resource("Pod", "v1", "pods"),
+    Resource("Service", "v1", "services"),
     Resource("ServingRuntime", "serving.kserve.io/v1alpha1", "servingruntimes"),
     Resource("InferenceService", "serving.kserve.io/v1beta1", "inferenceservices"),
     Resource("Template", "template.openshift.io/v1", "templates"),
@@ -147,6 +149,7 @@ class HttpxTransport:
 
         self._httpx = httpx
         self.server = endpoint.server
+        self.timeout = timeout
         kwargs: dict[str, Any] = {}
         if endpoint.proxy_url:
             kwargs["proxy"] = endpoint.proxy_url
@@ -169,6 +172,22 @@ class HttpxTransport:
         except httpx.TransportError as e:
             raise Unreachable("other", str(e) or type(e).__name__) from None
         return response.status_code, response.content
+
+    @contextmanager
+    def stream(self, method: str, url: str, headers: dict):
+        """(status, byte chunks) of an answer read as it arrives: no read timeout (a followed
+        log may stay quiet for minutes), the usual one for connecting."""
+        httpx = self._httpx
+        try:
+            with self._client.stream(method, url, headers=headers,
+                                     timeout=httpx.Timeout(self.timeout, read=None)) as response:
+                yield response.status_code, response.iter_bytes()
+        except httpx.TimeoutException:
+            raise Unreachable("timeout", "timed out") from None
+        except httpx.ConnectError as e:
+            raise Unreachable(*_classify(str(e))) from None
+        except httpx.TransportError as e:
+            raise Unreachable("other", str(e) or type(e).__name__) from None
 
 
 def _classify(text: str) -> tuple[str, str]:
@@ -276,6 +295,26 @@ class KubernetesTransport:
             raise
         return response.status, response.data
 
+    @contextmanager
+    def stream(self, method: str, url: str, headers: dict):
+        import urllib3
+
+        method_, full_url, headers, body, _ = self.api_client.param_serialize(
+            method, url, header_params=dict(headers), auth_settings=["BearerToken"])
+        try:
+            response = self.api_client.call_api(
+                method_, full_url, header_params=headers,
+                _request_timeout=(self.timeout, None) if self.timeout else None)
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            raise Unreachable(*_classify(str(getattr(e, "reason", None) or e))) from None
+        raw = response.response
+        try:
+            yield response.status, raw.stream(4096, decode_content=True)
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            raise Unreachable("other", str(e)) from None
+        finally:
+            raw.release_conn()
+
 
 class Cluster:
     """A small JSON-over-HTTP client for the handful of resources kubectl-nim touches."""
@@ -325,10 +364,17 @@ class Cluster:
 
     def request(self, method: str, path: str, *, query: Iterable[tuple[str, str]] = (),
                 body: Any = None, content_type: str | None = None) -> Any:
-        from urllib.parse import urlencode
+        status, data = self.request_raw(method, path, query=query, body=body,
+                                        content_type=content_type)
+        if status >= 400:
+            raise error_from_response(status, data, method, path)
+        return json.loads(data) if data else None
 
-        query = list(query)
-        url = path + (f"?{urlencode(query)}" if query else "")
+    def request_raw(self, method: str, path: str, *, query: Iterable[tuple[str, str]] = (),
+                    body: Any = None, content_type: str | None = None) -> tuple[int, bytes]:
+        """(status, body) whatever the status: for answers that are not the API server's own
+        (a service behind the proxy), which the caller judges itself."""
+        url = _url(path, query)
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
@@ -339,9 +385,34 @@ class Cluster:
             raise self._unreachable(e, method, path) from None
         elapsed = (time.perf_counter() - started) * 1000
         log.debug(f"{method} {self.server}{url} -> {status} ({elapsed:.0f} ms)")
+        return status, data
+
+    def request_text(self, method: str, path: str, *,
+                     query: Iterable[tuple[str, str]] = ()) -> str:
+        """A plain-text answer (pods/log), errors raised as for `request`."""
+        status, data = self.request_raw(method, path, query=query)
         if status >= 400:
             raise error_from_response(status, data, method, path)
-        return json.loads(data) if data else None
+        return data.decode("utf-8", "replace")
+
+    def stream_lines(self, path: str, *, query: Iterable[tuple[str, str]] = ()) -> Iterator[str]:
+        """GET a streamed text answer (pods/log?follow=true) line by line as it arrives."""
+        url = _url(path, query)
+        log.debug(f"GET {self.server}{url} (streamed)")
+        try:
+            with self.transport.stream("GET", url, {"Accept": "*/*"}) as (status, chunks):
+                if status >= 400:
+                    raise error_from_response(status, b"".join(chunks), "GET", path)
+                pending = b""
+                for chunk in chunks:
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        yield line.decode("utf-8", "replace")
+                if pending:
+                    yield pending.decode("utf-8", "replace")
+        except Unreachable as e:
+            raise self._unreachable(e, "GET", path) from None
 
     # Transport failures that prove the request never reached the server.
     NEVER_SENT_KINDS = ("refused", "dns", "tls")
@@ -444,6 +515,13 @@ class Cluster:
         res = RESOURCES[kind]
         query = self._write_query(dry_run) + [("propagationPolicy", "Background")]
         return self.request("DELETE", res.path(self._ns(res, namespace), name), query=query)
+
+
+def _url(path: str, query: Iterable[tuple[str, str]]) -> str:
+    from urllib.parse import urlencode
+
+    query = list(query)
+    return path + (f"?{urlencode(query)}" if query else "")
 
 
 def concurrently(fn: Callable, items: Sequence) -> list:

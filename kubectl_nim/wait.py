@@ -11,37 +11,12 @@ from typing import Callable
 
 from kubectl_nim import log
 from kubectl_nim.cluster import ApiError, Cluster
+from kubectl_nim.domain.health import EVENT_REASONS, concerns, explain_event
+from kubectl_nim.domain.health import conditions as isvc_conditions
 from kubectl_nim.errors import NimError
 
-# Event reasons that explain why a NIM is not coming up, and what the user can do about each.
-STALL_REASONS = {
-    "FailedScheduling": "no node can run it (often: not enough free GPUs)",
-    "ImagePullBackOff": "the image cannot be pulled (key, tag, or registry access)",
-    "ErrImagePull": "the image cannot be pulled (key, tag, or registry access)",
-    "Failed": "a container failed",
-    "BackOff": "a container keeps crashing (check `oc logs`)",
-    "FailedMount": "a volume cannot be mounted",
-    "ProvisioningFailed": "the PVC cannot be provisioned (storage class?)",
-    "FailedAttachVolume": "a volume cannot be attached",
-}
-IMAGE_PULL = STALL_REASONS["ErrImagePull"]
-
-
-def _explain(reason: str, message: str) -> str:
-    """The kubelet reports image pulls under the generic reasons too ("Failed: Failed to pull
-    image ...", "BackOff: Back-off pulling image ..."): only the message tells a pull that keeps
-    failing from a container that keeps crashing."""
-    if reason in ("Failed", "BackOff") and "pull" in message.lower():
-        return IMAGE_PULL
-    return STALL_REASONS[reason]
-
-
-def _concerns(involved: str, name: str) -> bool:
-    """The deployment itself, its predictor (Deployment `{name}-predictor`, pods
-    `{name}-predictor-...`) or its cache PVC; not another deployment that shares the prefix."""
-    predictor = f"{name}-predictor"
-    return involved in (name, predictor, f"nim-pvc-{name}") or \
-        involved.startswith(predictor + "-")
+# The event vocabulary is shared with `status` (domain/health.py).
+STALL_REASONS = EVENT_REASONS
 
 
 @dataclass(frozen=True)
@@ -51,14 +26,10 @@ class State:
     stalls: tuple[str, ...]  # warnings from events
 
 
-def _conditions(isvc: dict) -> dict[str, dict]:
-    return {c.get("type"): c for c in ((isvc.get("status") or {}).get("conditions") or [])}
-
-
 def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
     if isvc is None:
         return State(False, "InferenceService not found", ())
-    conditions = _conditions(isvc)
+    conditions = isvc_conditions(isvc)
     ready = conditions.get("Ready", {}).get("status") == "True"
     parts = []
     for kind in ("PredictorReady", "IngressReady", "Ready"):
@@ -77,8 +48,8 @@ def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
         reason = event.get("reason", "")
         message = (event.get("message") or "").strip()
         if event.get("type") == "Warning" and reason in STALL_REASONS and \
-                _concerns(involved, name):
-            stalls.append(f"{reason} on {involved}: {_explain(reason, message)} — {message}")
+                concerns(involved, name):
+            stalls.append(f"{reason} on {involved}: {explain_event(reason, message)} — {message}")
     return State(ready, summary, tuple(dict.fromkeys(stalls)))
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from kubectl_nim import log
 from kubectl_nim.cli import cli
 
-pytest_plugins = ["tests.fakes.fixtures", "tests.fakes.ngc_fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.fakes.ngc_fixtures", "tests.fakes.nim_fixtures"]
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

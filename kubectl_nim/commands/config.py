@@ -23,23 +23,13 @@ def view(output):
     each with the source it came from and what was tried before it: the debugging tool for
     everything else.
     """
-    from kubectl_nim import discovery
     from kubectl_nim.session import Session
 
     session = Session(get_globals())
     cluster = session.cluster
     settings = session.settings
-    catalog, template = discovery.resolve_sources(cluster, settings)
+    data, catalog, template = view_data(session)
     cat = catalog.value
-    data = {
-        "cluster": {"server": cluster.server, "context": cluster.context,
-                    "namespace": session.namespace},
-        "applicationsNamespace": settings.apps_namespace.to_data(),
-        "catalog": catalog.to_data(value={"models": len(cat.models),
-                                          "malformedEntries": len(cat.warnings)}),
-        "template": template.to_data(value=template.value.get("metadata", {}).get("name")),
-        "disconnected": settings.disconnected.to_data(),
-    }
     if output != "text":
         click.echo(render_one(data, output), nl=False)
         return
@@ -51,6 +41,26 @@ def view(output):
                         f"{len(cat.warnings)} malformed entries)", catalog)
     _section("Runtime template", template.source, template)
     _section("Disconnected", str(settings.disconnected.value).lower(), settings.disconnected)
+
+
+def view_data(session) -> tuple[dict, object, object]:
+    """What `config view -o yaml` prints (also a member of `report`'s bundle), with the
+    resolved catalog and template it describes."""
+    from kubectl_nim import discovery
+
+    cluster, settings = session.cluster, session.settings
+    catalog, template = discovery.resolve_sources(cluster, settings)
+    cat = catalog.value
+    data = {
+        "cluster": {"server": cluster.server, "context": cluster.context,
+                    "namespace": session.namespace},
+        "applicationsNamespace": settings.apps_namespace.to_data(),
+        "catalog": catalog.to_data(value={"models": len(cat.models),
+                                          "malformedEntries": len(cat.warnings)}),
+        "template": template.to_data(value=template.value.get("metadata", {}).get("name")),
+        "disconnected": settings.disconnected.to_data(),
+    }
+    return data, catalog, template
 
 
 def _section(title: str, value: str, resolved) -> None:

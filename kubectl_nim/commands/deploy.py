@@ -92,7 +92,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
       kubectl nim deploy --model llama-3.1-8b-instruct --offline --skip-secrets \\
           --dry-run=client -o yaml | kubectl apply -f -
     """
-    from kubectl_nim import catalog as catalog_mod, names, render
+    from kubectl_nim import render
     from kubectl_nim.session import Session
 
     if pvc_subpath and not existing_pvc:
@@ -104,36 +104,12 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
                          "OdhDashboardConfig decides")
     wait_timeout = parse_duration(timeout)
     client_only = dry_run == "client"
-    local = bool(offline or catalog_file)
     session = Session(get_globals())
 
-    catalog = session.catalog(catalog_file, offline, notice=False, with_template=True)
-    model = catalog.get(model_name)
-    tag = catalog_mod.resolve_tag(model, tag)
-    if model.eu_restricted:
-        log.warn(f"{model.name} is restricted in the European Union: NVIDIA refuses to serve it "
-                 f"(HTTP 451) to EU locations, so pulls from such a cluster will fail")
+    from kubectl_nim.app.deploy_plan import build_options
 
-    namespace = session.options.namespace if (client_only and local) else session.namespace
-    name = name or names.derive_deployment_name(model.name, namespace)
-    names.validate_deployment_name(name, namespace)
-
-    if not local:
-        disconnected = bool(session.settings.disconnected.value)
-    template, template_source = session.template(offline=local)
-    if not local:  # one notice naming both sources the cluster decided on
-        log.notice(f"Using the {catalog.source} and the {template_source}.")
-
-    # Flags first (UsageError, exit 2): nothing is asked for or sent for a run that cannot work.
-    options = render.DeployOptions(
-        name=name, namespace=namespace, model=model, tag=tag, display_name=display_name,
-        pvc_size=pvc_size, storage_class=storage_class, existing_pvc=existing_pvc,
-        pvc_subpath=pvc_subpath, gpus=gpus, cpu_request=cpu_request, cpu_limit=cpu_limit,
-        memory_request=memory_request, memory_limit=memory_limit,
-        hardware_profile=hardware_profile, hardware_profile_namespace=hardware_profile_namespace,
-        min_replicas=min_replicas, max_replicas=max_replicas, deployment_mode=deployment_mode,
-        env=render.parse_assignments(env, "--env"), expose=expose, disconnected=disconnected, skip_secrets=skip_secrets,
-        template_params=render.parse_assignments(template_params, "--template-param"))
+    options, template = build_options(session, locals(), client_only=client_only)
+    name, namespace, disconnected = options.name, options.namespace, options.disconnected
 
     key = None
     if disconnected:

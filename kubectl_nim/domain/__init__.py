@@ -1,1 +1,1 @@
-"""Pure logic: no I/O, no click, no HTTP. What the plugin decides, testable without a server."""
+"""Pure rules of kubectl-nim: objects in, decisions out; no I/O, no click, no httpx."""

@@ -95,8 +95,9 @@ except ImportError:  # run as a script: python tests/fakes/<name>.py
     from loopback import FailRule, LoopbackServer
 
 try:  # imported as tests.fakes.kube_apiserver
-    from . import schemas
+    from . import kube_pods, schemas
 except ImportError:  # run as a script: python tests/fakes/kube_apiserver.py
+    import kube_pods  # type: ignore[no-redef]
     import schemas  # type: ignore[no-redef]
 
 USER = "fake-user"
@@ -146,6 +147,7 @@ RESOURCES: Tuple[Resource, ...] = (
              "PersistentVolumeClaim", short_names=("pvc",), status_subresource=True),
     Resource("", "v1", "events", "event", "Event", short_names=("ev",)),
     Resource("", "v1", "pods", "pod", "Pod", short_names=("po",), status_subresource=True),
+    Resource("", "v1", "services", "service", "Service", short_names=("svc",)),
     Resource("apps", "v1", "deployments", "deployment", "Deployment",
              short_names=("deploy",), status_subresource=True),
     Resource("serving.kserve.io", "v1alpha1", "servingruntimes", "servingruntime",
@@ -683,6 +685,7 @@ class FakeKubeAPIServer(LoopbackServer):
         with self._lock:
             self._stopping = True
             self._changed.notify_all()  # end open watches
+        self.pods.wake()  # and log follows
 
     def write_kubeconfig(self, path: Any, namespace: str = "default",
                          context: str = "fake") -> Path:
@@ -786,6 +789,7 @@ class FakeKubeAPIServer(LoopbackServer):
         self._latency_ms = 0.0
         for ns in BUILTIN_NAMESPACES:
             self._ensure_namespace(ns)
+        self.pods = kube_pods.PodsAndServices(self)  # pods/log, services/proxy (kube_pods.py)
 
     @staticmethod
     def _key(rt: Resource, namespace: str, name: str) -> Tuple[str, str, str, str]:
@@ -858,6 +862,7 @@ class FakeKubeAPIServer(LoopbackServer):
             except (ApiError, ValueError, KeyError, TypeError, re.error) as exc:
                 err = exc if isinstance(exc, ApiError) else bad_request(str(exc))
                 return Response(err.code, err.status())
+        arrived = time.time()  # logged: clients' round trips show as gaps between arrivals
         with self._lock:
             latency = self._latency_ms / 1000.0
             target = req.path + ("?" + req.query if req.query else "")
@@ -883,7 +888,7 @@ class FakeKubeAPIServer(LoopbackServer):
         with self._lock:
             self._log.append({"method": req.method, "path": req.path, "query": req.query,
                               "user_agent": req.headers.get("user-agent", ""),
-                              "status": response.status})
+                              "status": response.status, "arrived": arrived})
         return response
 
     # ----------------------------------------------------------------- admin API
@@ -911,6 +916,8 @@ class FakeKubeAPIServer(LoopbackServer):
         elif what == "objects":
             stored = [self.put_object(o) for o in (body if isinstance(body, list) else [body])]
             return Response(200, stored)
+        elif what in kube_pods.ADMIN_PATHS:
+            self.pods.admin(what, body)
         else:
             raise ApiError(404, NOT_FOUND_MESSAGE, details={})
         return Response(200, {"ok": True})
@@ -924,6 +931,9 @@ class FakeKubeAPIServer(LoopbackServer):
                 raise ApiError(405, "the server does not allow this method on the requested "
                                     "resource")
             return Response(200, discovery)
+        extra = self.pods.serve(req, segs)  # pods/log, services/proxy
+        if extra is not None:
+            return extra
         route = self._route(segs)
         if route is None:
             raise ApiError(404, NOT_FOUND_MESSAGE, details={})
@@ -1509,11 +1519,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_stream(self, resp: Response) -> None:
         self.send_response(resp.status)
-        self.send_header("Content-Type", "application/json")
+        headers = {"Content-Type": "application/json", **resp.headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        for event in resp.stream:
-            data = json.dumps(event).encode() + b"\n"
+        for event in resp.stream:  # watch events, or raw bytes (logs, proxied answers)
+            data = event if isinstance(event, bytes) else json.dumps(event).encode() + b"\n"
+            if not data:
+                continue
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")

@@ -1,0 +1,166 @@
+"""`report`: a redacted support bundle (.tar.gz) of one NIM deployment.
+
+It holds the deployment's objects (InferenceService, ServingRuntime, PVCs, Secrets with their
+values redacted, the predictor Service), its pods and events, the last lines of every container's
+log, `config view`, the `status` verdict and the plugin version. Every member goes through
+`domain.redaction` twice: objects lose their secret values, and text loses every form of every
+value the deployment's secrets hold (read for that purpose only) and anything that looks like a
+key. Whatever cannot be collected is named in `errors.txt` instead of failing the bundle.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import sys
+import tarfile
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from kubectl_nim import __version__, log
+from kubectl_nim.app import status as status_app
+from kubectl_nim.cluster import Cluster, concurrently
+from kubectl_nim.domain import health, redaction
+from kubectl_nim.errors import ClusterError, NimError
+from kubectl_nim.keys import ENV_VAR as API_KEY_ENV
+
+DEFAULT_TAIL = 500
+
+
+@dataclass
+class Bundle:
+    root: str
+    members: dict = field(default_factory=dict)   # path inside root -> text
+    errors: list = field(default_factory=list)
+    values: set = field(default_factory=set)      # secret values to scrub
+
+    def add_yaml(self, path: str, obj: Any) -> None:
+        from kubectl_nim.output import dump_yaml
+
+        self.members[path] = dump_yaml(redaction.redact_object(obj))
+
+    def add_text(self, path: str, text: str) -> None:
+        self.members[path] = text
+
+    def failed(self, what: str, error: Exception) -> None:
+        message = error.message if isinstance(error, NimError) else str(error)
+        self.errors.append(f"{what}: {message}")
+
+    def scrubbed(self) -> dict[str, bytes]:
+        members = dict(self.members)
+        if self.errors:
+            members["errors.txt"] = "".join(f"{e}\n" for e in self.errors)
+        return {f"{self.root}/{path}": redaction.scrub(text, self.values).encode()
+                for path, text in sorted(members.items())}
+
+
+def collect(cluster: Cluster, namespace: str, name: str, tail: int,
+            config_view: Callable[[], dict], stamp: str) -> Bundle:
+    """Read everything; raises only when the deployment itself is missing or not a NIM."""
+    result = status_app.status(cluster, namespace, name)
+    observed = result.observed
+    bundle = Bundle(f"nim-report-{name}-{stamp}")
+    env_key = os.environ.get(API_KEY_ENV)
+    if env_key:
+        bundle.values.add(env_key)
+    bundle.add_text("version.txt", f"kubectl-nim {__version__}\npython {sys.version.split()[0]}"
+                                   f"\nplatform {platform.platform()}\n")
+    bundle.add_text("status.json", json.dumps(result.to_data(), indent=2) + "\n")
+    if observed.isvc is not None:
+        bundle.add_yaml("objects/inferenceservice.yaml", observed.isvc)
+    if observed.runtime is not None:
+        bundle.add_yaml("objects/servingruntime.yaml", observed.runtime)
+    for claim, obj in result.claims.items():
+        if isinstance(obj, dict):
+            bundle.add_yaml(f"objects/pvc-{claim}.yaml", obj)
+    _objects(cluster, namespace, name, list(result.secrets), bundle)
+    for pod in observed.pods or []:
+        bundle.add_yaml(f"pods/{pod['metadata']['name']}.yaml", pod)
+    if observed.pods is None:
+        bundle.errors.append("pods: not readable (HTTP 403)")
+    mine = [e for e in observed.events or []
+            if health.concerns((e.get("involvedObject") or {}).get("name", ""), name)]
+    bundle.add_yaml("events.yaml", mine)
+    if observed.events is None:
+        bundle.errors.append("events: not readable (HTTP 403)")
+    _logs(cluster, namespace, observed.pods or [], tail, bundle)
+    try:
+        bundle.add_yaml("config-view.yaml", config_view())
+    except NimError as e:
+        bundle.failed("config view", e)
+    return bundle
+
+
+def _objects(cluster: Cluster, namespace: str, name: str, secrets: list, bundle: Bundle) -> None:
+    """The referenced Secrets (values kept only in memory, to scrub text) and the Service."""
+    wanted = [("Secret", s) for s in secrets] + [("Service", f"{name}-predictor")]
+    answers = concurrently(lambda w: cluster.get_or_none(w[0], w[1], namespace), wanted)
+    for (kind, obj_name), answer in zip(wanted, answers):
+        if isinstance(answer, ClusterError):
+            bundle.failed(f"{kind.lower()}/{obj_name}", answer)
+        elif answer is None:
+            bundle.errors.append(f"{kind.lower()}/{obj_name}: not found")
+        else:
+            if kind == "Secret":
+                values = redaction.secret_values([answer])
+                for value in values:
+                    log.register_secret(value)
+                bundle.values |= values
+            bundle.add_yaml(f"objects/{kind.lower()}-{obj_name}.yaml", answer)
+
+
+def _logs(cluster: Cluster, namespace: str, pods: list, tail: int, bundle: Bundle) -> None:
+    wanted = [(p["metadata"]["name"], c.get("name", ""), previous)
+              for p in health.live_pods(pods)
+              for c in (p.get("spec") or {}).get("containers") or []
+              for previous in (False, _restarted(p, c.get("name", "")))
+              if previous is not None]
+
+    def fetch(item):
+        pod, container, previous = item
+        query = [("container", container), ("tailLines", str(tail))]
+        if previous:
+            query.append(("previous", "true"))
+        return cluster.request_text("GET", f"/api/v1/namespaces/{namespace}/pods/{pod}/log",
+                                    query=query)
+
+    for (pod, container, previous), answer in zip(wanted, concurrently(fetch, wanted)):
+        suffix = ".previous.log" if previous else ".log"
+        if isinstance(answer, ClusterError):
+            bundle.failed(f"log of {pod}/{container}{' (previous)' if previous else ''}", answer)
+        else:
+            bundle.add_text(f"logs/{pod}/{container}{suffix}", answer)
+
+
+def _restarted(pod: dict, container: str):
+    """True when the container restarted (its previous log is worth keeping), else None."""
+    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+        if cs.get("name") == container and int(cs.get("restartCount") or 0) > 0:
+            return True
+    return None
+
+
+def write(bundle: Bundle, path: str) -> int:
+    """The .tar.gz, written whole to a temporary file then renamed: never half a bundle."""
+    members = bundle.scrubbed()
+    buffer = io.BytesIO()
+    now = int(time.time())
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for member, data in members.items():
+            info = tarfile.TarInfo(member)
+            info.size, info.mtime, info.mode = len(data), now, 0o600
+            tar.addfile(info, io.BytesIO(data))
+    tmp = f"{path}.partial"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(buffer.getvalue())
+    os.replace(tmp, path)
+    return len(members)
+
+
+def default_path(name: str, stamp: str) -> str:
+    return f"nim-report-{name}-{stamp}.tar.gz"
+

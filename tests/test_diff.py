@@ -1,0 +1,92 @@
+"""`diff`: live objects vs the server's dry-run apply of what deploy would send."""
+
+from __future__ import annotations
+
+import base64
+
+from kubectl_nim import catalog
+from tests.day2_support import MODEL, OLD_KEY
+from tests.obs_support import NAME, NS, cluster, deployment, not_nim  # noqa: F401
+
+NEW_KEY = "nvapi-brand-new-key-0123456789"
+TAG = catalog.load_embedded().get(MODEL).latest_tag
+
+
+def run(nim, kc, *args, key=OLD_KEY):
+    env = {"NGC_API_KEY": key} if key else None
+    return nim("diff", NAME, "--model", MODEL, "--tag", TAG, *args, *kc, env=env)
+
+
+def test_no_change_exits_0(nim, cluster):
+    server, kc = cluster
+    deployment(server)
+    result = run(nim, kc)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+    dry = [r for r in server.requests if r["method"] == "PATCH"]
+    assert len(dry) == 5 and all("dryRun=All" in r["query"] for r in dry)
+    assert all(r["method"] in ("GET", "PATCH") for r in server.requests)  # nothing written
+
+
+def test_changed_gpus_show_as_a_unified_diff(nim, cluster):
+    server, kc = cluster
+    deployment(server)
+    result = run(nim, kc, "--gpus", "2")
+    assert result.exit_code == 1, result.stderr
+    out = result.stdout
+    assert f"--- live/inferenceservice.serving.kserve.io/{NAME}\n" in out
+    assert f"+++ merged/inferenceservice.serving.kserve.io/{NAME}\n" in out
+    assert "-          nvidia.com/gpu: '1'\n+          nvidia.com/gpu: '2'\n" in out
+    assert "resourceVersion" not in out and "managedFields" not in out and "uid:" not in out
+    assert "secret/" not in out  # unchanged objects print nothing
+
+
+def test_a_new_key_shows_that_secrets_change_never_the_value(nim, cluster):
+    server, kc = cluster
+    deployment(server)
+    result = run(nim, kc, key=NEW_KEY)
+    assert result.exit_code == 1, result.stderr
+    out = result.stdout + result.stderr
+    assert "-  NGC_API_KEY: '<redacted: old>'\n" in out
+    assert "+  NGC_API_KEY: '<redacted: new>'\n" in out
+    for key in (NEW_KEY, OLD_KEY):
+        assert key not in out
+        assert base64.b64encode(key.encode()).decode() not in out
+
+
+def test_without_a_key_the_secrets_are_not_compared(nim, cluster):
+    server, kc = cluster
+    deployment(server)
+    result = run(nim, kc, key=None)
+    assert result.exit_code == 0, result.stderr
+    assert "the Secrets are not compared" in result.stderr
+    assert not [r for r in server.requests if r["path"].endswith("/secrets")
+                or "/secrets/" in r["path"]]
+
+
+def test_new_deployment_is_all_additions(nim, cluster):
+    server, kc = cluster
+    result = run(nim, kc)
+    assert result.exit_code == 1, result.stderr
+    assert f"+++ merged/persistentvolumeclaim/nim-pvc-{NAME}" in result.stdout
+    assert not [ln for ln in result.stdout.splitlines()
+                if ln.startswith("-") and not ln.startswith("---")]
+
+
+def test_a_foreign_deployment_of_that_name_is_an_error(nim, cluster):
+    server, kc = cluster
+    not_nim(server, name=NAME)
+    result = run(nim, kc)
+    assert result.exit_code == 2
+    assert "is not a NIM deployment" in result.stderr
+    assert [r for r in server.requests if r["method"] == "PATCH"] == []
+
+
+def test_api_error_exits_above_1(nim, cluster):
+    server, kc = cluster
+    deployment(server)
+    server.deny("patch", "inferenceservices")
+    result = run(nim, kc)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith(
+        f"error: cannot dry-run apply inferenceservice.serving.kserve.io/{NAME}")

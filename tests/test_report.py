@@ -1,0 +1,117 @@
+"""`report`: the support bundle never holds the key, raw or base64, and holds what helps."""
+
+from __future__ import annotations
+
+import base64
+import json
+import tarfile
+
+import pytest
+import yaml
+
+from kubectl_nim.domain import redaction
+from tests.obs_support import NAME, NS, POD, cluster, deployment, not_nim, pod  # noqa: F401
+
+KEY = "nvapi-Zr3aLkEy-0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def key_forms(key: str) -> list[str]:
+    auth = f"$oauthtoken:{key}"
+    docker = json.dumps({"auths": {"nvcr.io": {"username": "$oauthtoken", "password": key,
+                                               "auth": base64.b64encode(auth.encode()).decode()}}})
+    return [key, base64.b64encode(key.encode()).decode(),
+            base64.b64encode(auth.encode()).decode(),
+            base64.b64encode(docker.encode()).decode(),
+            base64.b64encode(f"x{key}".encode()).decode()[4:-4],
+            base64.b64encode(f"xy{key}".encode()).decode()[4:-4]]
+
+
+def members(path) -> dict[str, str]:
+    with tarfile.open(path, "r:gz") as tar:
+        return {m.name: tar.extractfile(m).read().decode() for m in tar.getmembers()}
+
+
+def test_report_holds_the_deployment_and_never_the_key(nim, cluster, tmp_path):
+    server, kc = cluster
+    deployment(server, ready=False, key=KEY)
+    pod(server, ready=False, restarts=1, state={"waiting": {"reason": "CrashLoopBackOff"}},
+        last={"reason": "Error", "exitCode": 1})
+    # The key leaks everywhere it can: a log line, an inline env value, an annotation.
+    server.pods.set_log(NS, POD, "kserve-container",
+                        ["starting", f"NGC_API_KEY={KEY}",
+                         f"auth {base64.b64encode(KEY.encode()).decode()}"])
+    server.pods.set_log(NS, POD, "kserve-container", ["crashed with " + KEY], previous=True)
+    runtime = server.get_object("serving.kserve.io/v1alpha1", "servingruntimes", NS, NAME)
+    runtime["spec"]["containers"][0]["env"].append({"name": "EXTRA_API_KEY", "value": KEY})
+    runtime["metadata"]["annotations"]["note"] = f"deployed with {KEY}"
+    server.put_object(runtime)
+    out = tmp_path / "bundle.tar.gz"
+    result = nim("report", NAME, "-o", str(out), *kc)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"Wrote {out} (")
+    files = members(out)
+    for name, text in files.items():
+        for form in key_forms(KEY):
+            assert form not in text, (name, form)
+    with tarfile.open(out, "r:gz") as tar:  # and not in the raw archive either
+        raw = b"".join(tar.extractfile(m).read() for m in tar.getmembers())
+    assert KEY.encode() not in raw
+    root = next(iter(files)).split("/")[0]
+    assert root.startswith(f"nim-report-{NAME}-")
+    names = {n.split("/", 1)[1] for n in files}
+    assert {"version.txt", "status.json", "objects/inferenceservice.yaml",
+            "objects/servingruntime.yaml", f"objects/secret-nvidia-nim-secrets-{NAME}.yaml",
+            f"objects/pvc-nim-pvc-{NAME}.yaml", "events.yaml", f"pods/{POD}.yaml",
+            f"logs/{POD}/kserve-container.log", f"logs/{POD}/kserve-container.previous.log",
+            "config-view.yaml"} <= names
+    secret = yaml.safe_load(files[f"{root}/objects/secret-nvidia-nim-secrets-{NAME}.yaml"])
+    assert secret["data"]["NGC_API_KEY"] == f"<redacted> ({len(KEY)} bytes)"
+    assert json.loads(files[f"{root}/status.json"])["verdict"] == "Failed"
+    assert "starting\n" in files[f"{root}/logs/{POD}/kserve-container.log"]
+    assert "kubectl-nim " in files[f"{root}/version.txt"]
+    # the service does not exist: named, not fatal
+    assert f"service/{NAME}-predictor: not found" in files[f"{root}/errors.txt"]
+    assert KEY not in result.stdout + result.stderr
+
+
+def test_report_of_forbidden_logs_still_writes(nim, cluster, tmp_path):
+    server, kc = cluster
+    deployment(server, key=KEY)
+    pod(server)
+    server.deny("get", "pods/log")
+    out = tmp_path / "b.tar.gz"
+    result = nim("report", NAME, "-o", str(out), *kc)
+    assert result.exit_code == 0, result.stderr
+    errors = [t for n, t in members(out).items() if n.endswith("errors.txt")][0]
+    assert 'cannot get resource "pods/log"' in errors
+
+
+def test_report_refuses_missing_and_foreign_deployments(nim, cluster, tmp_path):
+    server, kc = cluster
+    not_nim(server)
+    out = tmp_path / "b.tar.gz"
+    missing = nim("report", "nope", "-o", str(out), *kc)
+    assert missing.exit_code == 1 and "kubectl nim list" in missing.stderr
+    other = nim("report", "sklearn", "-o", str(out), *kc)
+    assert other.exit_code == 1 and "is not a NIM deployment" in other.stderr
+    assert not out.exists() and not (tmp_path / "b.tar.gz.partial").exists()
+
+
+@pytest.mark.parametrize("prefix", ["", "a", "ab", "abc", '{"auth":"'])
+def test_scrub_removes_every_base64_alignment(prefix):
+    for encoded in (base64.b64encode((prefix + KEY + "tail").encode()).decode(),
+                    prefix + KEY):
+        cleaned = redaction.scrub(f"x {encoded} y", {KEY})
+        assert KEY not in cleaned
+        for form in key_forms(KEY)[:2]:
+            assert form not in cleaned
+        assert "<redacted>" in cleaned
+
+
+def test_redact_object_keeps_shape():
+    secret = {"kind": "Secret", "data": {"a": base64.b64encode(b"12345").decode()},
+              "metadata": {"annotations": {redaction.LAST_APPLIED: "{...}"}}}
+    out = redaction.redact_object(secret)
+    assert out["data"] == {"a": "<redacted> (5 bytes)"}
+    assert out["metadata"]["annotations"][redaction.LAST_APPLIED] == "<redacted>"
+    assert secret["data"]["a"] != out["data"]["a"]  # the input is untouched

@@ -1,0 +1,131 @@
+"""`test`: the model answers through the API server's service proxy (or --url), against the
+fake API server and the fake NIM."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kubectl_nim.app.smoke_test import proxy_base
+from tests.obs_support import (ISVC_API, NAME, NS, cluster, deployment,  # noqa: F401
+                               not_nim, pod)
+
+LLM_ID = "meta/llama-3.1-8b-instruct"
+PROXY = f"/api/v1/namespaces/{NS}/services/{NAME}-predictor:80/proxy"
+
+
+def serve(server, backend, service=f"{NAME}-predictor"):
+    server.pods.set_backend(NS, service, backend.url)
+
+
+def test_llm_answers_through_the_service_proxy(nim, cluster, nim_backend):
+    server, kc = cluster
+    deployment(server)
+    backend = nim_backend(kind="llm", model=LLM_ID, latency_ms=20)
+    serve(server, backend)
+    result = nim("test", NAME, *kc)
+    assert result.exit_code == 0, result.stderr
+    assert f"Testing {NAME} through service proxy {PROXY}" in result.stdout
+    assert "reply: Hello!" in result.stdout
+    assert f"OK: {LLM_ID} answered (llm, " in result.stdout
+    assert "tokens/s)" in result.stdout
+    assert [r["path"] for r in backend.requests] == ["/v1/models", "/v1/chat/completions"]
+    assert backend.requests[1]["model"] == LLM_ID
+    assert f"{PROXY}/v1/chat/completions" in [r["path"] for r in server.requests]
+
+
+def test_embedding_model_gets_an_embeddings_request(nim, cluster, nim_backend):
+    server, kc = cluster
+    deployment(server)
+    isvc = server.get_object(*ISVC_API, NS, NAME)
+    isvc["spec"]["predictor"]["model"]["modelFormat"]["name"] = "nv-embedqa-e5-v5"
+    server.put_object(isvc)
+    backend = nim_backend(kind="embedding", model="nvidia/nv-embedqa-e5-v5")
+    serve(server, backend)
+    result = nim("test", NAME, *kc, "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["kind"] == "embedding" and data["ok"] is True
+    assert data["steps"][1]["request"] == "POST /v1/embeddings"
+    assert data["steps"][1]["detail"] == "8-dimensional embedding"
+
+
+def test_ranking_model_direct_url(nim, nim_backend):
+    backend = nim_backend(kind="ranking", model="nvidia/llama-3.2-nv-rerankqa-1b-v2")
+    result = nim("test", NAME, "--url", backend.url, "--prompt", "what is a gpu")
+    assert result.exit_code == 0, result.stderr
+    assert "POST /v1/ranking" in result.stdout
+    assert "ranked 2 passages, best #0" in result.stdout
+    assert [r["path"] for r in backend.requests] == ["/v1/models", "/v1/ranking"]
+
+
+def test_backend_unreachable_is_502(nim, cluster):
+    server, kc = cluster
+    deployment(server)
+    server.pods.set_backend(NS, f"{NAME}-predictor", "http://127.0.0.1:1")
+    result = nim("test", NAME, *kc)
+    assert result.exit_code == 1
+    assert "the API server could not reach the model's service (HTTP 502: error trying to " \
+           "reach service" in result.stderr
+    assert f"kubectl nim status {NAME}" in result.stderr
+
+
+def test_model_refusing_fails(nim, cluster, nim_backend):
+    server, kc = cluster
+    deployment(server)
+    serve(server, nim_backend(fail_status=503))
+    result = nim("test", NAME, *kc)
+    assert result.exit_code == 1
+    assert "GET /v1/models answered HTTP 503: injected failure" in result.stderr
+
+
+def test_wrong_answer_fails(nim, cluster, nim_backend):
+    """The catalog says LLM but the service is an embedding NIM: no chat endpoint, exit 1."""
+    server, kc = cluster
+    deployment(server)
+    serve(server, nim_backend(kind="embedding", model=LLM_ID))
+    result = nim("test", NAME, *kc)
+    assert result.exit_code == 1
+    assert "POST /v1/chat/completions answered HTTP 404" in result.stderr
+
+
+def test_forbidden_service_proxy(nim, cluster, nim_backend):
+    server, kc = cluster
+    deployment(server)
+    serve(server, nim_backend())
+    server.deny("get", "services/proxy", namespace=NS)
+    result = nim("test", NAME, *kc)
+    assert result.exit_code == 1
+    assert "you may not use the service proxy" in result.stderr
+
+
+def test_not_ready_yet(nim, cluster):
+    server, kc = cluster
+    deployment(server, ready=None)
+    result = nim("test", NAME, *kc)
+    assert result.exit_code == 1
+    assert "has no service address yet" in result.stderr
+
+
+def test_not_found_and_not_nim(nim, cluster):
+    server, kc = cluster
+    not_nim(server)
+    assert "kubectl nim list" in nim("test", "nope", *kc).stderr
+    other = nim("test", "sklearn", *kc)
+    assert other.exit_code == 1 and "is not a NIM deployment" in other.stderr
+
+
+def test_direct_url_unreachable(nim):
+    result = nim("test", NAME, "--url", "http://127.0.0.1:1")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot reach http://127.0.0.1:1")
+
+
+@pytest.mark.parametrize("url,path", [
+    ("http://llama-predictor.team.svc.cluster.local", "services/llama-predictor:80/proxy"),
+    ("http://llama-predictor.team.svc.cluster.local:8080", "services/llama-predictor:8080/proxy"),
+    ("https://llama.team.svc", "services/https:llama:443/proxy"),
+])
+def test_proxy_base(url, path):
+    assert proxy_base("team", url) == f"/api/v1/namespaces/team/{path}"
