@@ -79,7 +79,9 @@ def test_a_foreign_deployment_of_that_name_is_an_error(nim, cluster):
     result = run(nim, kc)
     assert result.exit_code == 2
     assert "is not a NIM deployment" in result.stderr
-    assert [r for r in server.requests if r["method"] == "PATCH"] == []
+    # The reads and the dry runs share deploy's one round trip; nothing is ever written.
+    assert [r for r in server.requests if r["method"] == "PATCH"
+            and "dryRun=All" not in r["query"]] == []
 
 
 def test_api_error_exits_above_1(nim, cluster):
@@ -89,4 +91,5 @@ def test_api_error_exits_above_1(nim, cluster):
     result = run(nim, kc)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1].startswith(
-        f"error: cannot dry-run apply inferenceservice.serving.kserve.io/{NAME}")
+        f"error: cannot apply inferenceservice.serving.kserve.io/{NAME}: ")
+    assert "forbidden" in result.stderr

@@ -14,13 +14,10 @@ import difflib
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from kubectl_nim import day2
-from kubectl_nim.cluster import Cluster, concurrently
-from kubectl_nim.errors import ClusterError, NimError
+from kubectl_nim.cluster import Cluster
+from kubectl_nim.domain.ownership import without_server_noise
 from kubectl_nim.render import object_ref
 
-NOISE_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation",
-                  "selfLink")
 SECRET_FIELDS = ("data", "stringData")
 
 
@@ -37,13 +34,9 @@ class ObjectDiff:
 def strip_noise(obj: Optional[dict]) -> Optional[dict]:
     if obj is None:
         return None
-    obj = copy.deepcopy(obj)
-    obj.pop("status", None)
-    meta = obj.get("metadata") or {}
-    for key in NOISE_METADATA:
-        meta.pop(key, None)
-    if not meta.get("annotations"):
-        meta.pop("annotations", None)
+    obj = without_server_noise(obj)
+    if not obj["metadata"].get("annotations"):
+        obj["metadata"].pop("annotations", None)
     return obj
 
 
@@ -80,35 +73,16 @@ def compare(ref: str, live: Optional[dict], merged: Optional[dict]) -> ObjectDif
     return ObjectDiff(ref, unified(ref, live, merged))
 
 
-def check_nim_objects(name: str, live: Sequence[Optional[dict]]) -> None:
-    """`deploy --apply` only touches NIM deployments: a different deployment of the same name
-    is refused the same way here, before any dry run."""
-    by_kind = {o["kind"]: o for o in live if o}
-    runtime, isvc = by_kind.get("ServingRuntime"), by_kind.get("InferenceService")
-    if runtime is None and isvc is None:
-        return
-    if not day2.is_nim(isvc or {}, runtime):
-        raise NimError(f"{name!r} exists and is not a NIM deployment; deploy --apply would "
-                       f"refuse to change it", hint="pick another name")
+def diff(cluster: Cluster, objects: Sequence[dict],
+         force_conflicts: bool = False) -> list[ObjectDiff]:
+    """One round trip, the one `deploy --apply` makes before writing (deploy.check_and_preflight):
+    every live object and every dry-run apply, judged the same way (not a NIM deployment,
+    terminating objects, conflicts with other managers, the plugin's own earlier writes)."""
+    from kubectl_nim import deploy
 
-
-def diff(cluster: Cluster, name: str, objects: Sequence[dict]) -> list[ObjectDiff]:
-    """Round 1: every live object; round 2: every dry-run apply. Raises on any API error."""
-    def read(obj):
-        return cluster.get_or_none(obj["kind"], obj["metadata"]["name"],
-                                   obj["metadata"].get("namespace"))
-    live = concurrently(read, objects)
-    _raise_first(objects, live, "read")
-    check_nim_objects(name, live)
-    merged = concurrently(lambda o: cluster.apply(o, dry_run=True), objects)
-    _raise_first(objects, merged, "dry-run apply")
+    namespace = objects[0]["metadata"].get("namespace") or cluster.namespace
+    checked = deploy.check_and_preflight(cluster, objects, namespace, apply=True,
+                                         force_conflicts=force_conflicts)
+    assert checked.before is not None
     return [compare(object_ref(o), before, after)
-            for o, before, after in zip(objects, live, merged)]
-
-
-def _raise_first(objects: Sequence[dict], answers: list, action: str) -> None:
-    for obj, answer in zip(objects, answers):
-        if isinstance(answer, ClusterError):
-            raise NimError(f"cannot {action} {object_ref(obj)}: {answer.message}",
-                           hint=answer.hint)
-
+            for o, before, after in zip(objects, checked.before, checked.answers)]

@@ -68,7 +68,7 @@ def _run(params) -> int:
                        "compared.")
             options = dataclasses.replace(options, skip_secrets=True)
     objects = render.render_deployment(options, template, key)
-    diffs = app.diff(session.cluster, options.name, objects)
+    diffs = app.diff(session.cluster, objects, force_conflicts=params.get("force_conflicts", False))
     for item in diffs:
         click.echo(item.text, nl=False)
     return 1 if any(d.changed for d in diffs) else 0

@@ -61,7 +61,7 @@ class Real:
         environment = {"NGC_API_KEY": key} if key is not None else {}
         environment.update(env or {})
         args = [*args, "--kubeconfig", kubeconfig or self.kubeconfig]
-        if args[0] in ("deploy", "rotate-key", "migrate", "validate-key", "diff"):
+        if args[0] in ("deploy", "rotate-key", "migrate", "validate-key"):
             args += ["--ngc-api-url", self.ngc_url]
         return self.invoke(*args, env=environment, input=input)
 
