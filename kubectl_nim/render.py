@@ -21,7 +21,8 @@ from kubectl_nim.catalog import Model
 from kubectl_nim.errors import UsageError
 from kubectl_nim.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.keys import pull_secret_dockerconfig
-from kubectl_nim.names import (derived_names, is_dns1123_label, validate_claim_name, validate_storage_class,
+from kubectl_nim.names import (derived_names, is_dns1123_label, validate_claim_name,
+                               validate_storage_class,
                                validate_deployment_name)
 from kubectl_nim.template import TemplateError, find_runtime, process_template
 

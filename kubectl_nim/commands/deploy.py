@@ -8,7 +8,8 @@ import click
 
 from kubectl_nim import completion, log
 from kubectl_nim.errors import NimError, UsageError
-from kubectl_nim.options import (field_manager_option, catalog_source_options, get_globals, global_options, key_options,
+from kubectl_nim.options import (catalog_source_options, field_manager_option, get_globals,
+                                 global_options, key_options,
                                  ngc_options, parse_duration)
 
 

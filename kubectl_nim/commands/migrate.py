@@ -10,7 +10,8 @@ from kubectl_nim import log
 from kubectl_nim.commands.rotate_key import (SUFFIX, check_restart_flags, dry_run_option,
                                              obtain_key, restart_options, restart_step)
 from kubectl_nim.errors import UsageError
-from kubectl_nim.options import field_manager_option, get_globals, global_options, key_options, ngc_options
+from kubectl_nim.options import (field_manager_option, get_globals, global_options,
+                                 key_options, ngc_options)
 
 
 @click.command("migrate")

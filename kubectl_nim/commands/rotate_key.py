@@ -9,7 +9,8 @@ import click
 
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
-from kubectl_nim.options import (field_manager_option, get_globals, global_options, key_options, ngc_options,
+from kubectl_nim.options import (field_manager_option, get_globals, global_options, key_options,
+                                 ngc_options,
                                  parse_duration)
 
 DRY_RUN = click.Choice(["none", "client", "server"])
