@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from kubectl_nim.domain import health
 from kubectl_nim.domain.health import (FAILED, MISSING, PROGRESSING, READY, UNKNOWN, Facts,
-                                       assess, kind_of_model)
+                                       assess)
+from kubectl_nim.domain.model_kind import kind_of_model
 
 NAME = "llama"
 POD = f"{NAME}-predictor-6d9f7c-x2x5q"
