@@ -211,3 +211,11 @@ def test_verdict_is_total_and_consistent(ready, pods, secret):
     if secret == MISSING:
         assert any(r.code == "SecretMissing" for r in result.reasons)
     assert all(r.message for r in result.reasons)
+
+
+def test_missing_runtime_fails():
+    result = assess(Facts(name=NAME, isvc=isvc("False"), runtime=None, pods=[]))
+    assert result.verdict == FAILED
+    assert result.reasons[0].code == "RuntimeMissing"
+    assert f"the ServingRuntime of inferenceservice/{NAME} does not exist" in \
+        result.reasons[0].text
