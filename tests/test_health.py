@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from kubectl_nim.domain import health
 from kubectl_nim.domain.health import (FAILED, MISSING, PROGRESSING, READY, UNKNOWN, Facts,
-                                       assess, kind_of_model)
+                                       assess)
+from kubectl_nim.domain.model_kind import kind_of_model
 
 NAME = "llama"
 POD = f"{NAME}-predictor-6d9f7c-x2x5q"
@@ -210,3 +211,11 @@ def test_verdict_is_total_and_consistent(ready, pods, secret):
     if secret == MISSING:
         assert any(r.code == "SecretMissing" for r in result.reasons)
     assert all(r.message for r in result.reasons)
+
+
+def test_missing_runtime_fails():
+    result = assess(Facts(name=NAME, isvc=isvc("False"), runtime=None, pods=[]))
+    assert result.verdict == FAILED
+    assert result.reasons[0].code == "RuntimeMissing"
+    assert f"the ServingRuntime of inferenceservice/{NAME} does not exist" in \
+        result.reasons[0].text

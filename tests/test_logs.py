@@ -138,3 +138,12 @@ def test_follow_stops_cleanly_on_ctrl_c(cluster, tmp_path):
             proc.kill()
     assert proc.returncode == 0
     assert err == ""
+
+
+def test_pods_not_listable(nim, cluster):
+    server, kc = cluster
+    deployment(server)
+    server.deny("list", "pods", namespace=NS)
+    result = nim("logs", NAME, *kc)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: you may not list the pods of {NS}")

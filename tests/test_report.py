@@ -115,3 +115,25 @@ def test_redact_object_keeps_shape():
     assert out["data"] == {"a": "<redacted> (5 bytes)"}
     assert out["metadata"]["annotations"][redaction.LAST_APPLIED] == "<redacted>"
     assert secret["data"]["a"] != out["data"]["a"]  # the input is untouched
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_key_chars = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+                     min_size=20, max_size=70)
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=_key_chars, before=st.binary(max_size=7), after=st.binary(max_size=7))
+def test_scrub_never_leaves_a_key_inside_any_base64(body, before, after):
+    key = "nvapi-" + body
+    blob = base64.b64encode(before + key.encode() + after).decode()
+    cleaned = redaction.scrub(f"{blob}\n{key}\n", {key})
+    assert key not in cleaned
+    # no 12-character run of the key's own base64 survives, at any alignment
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + key.encode()).decode()
+        inner = encoded[4:-4]
+        for i in range(0, max(1, len(inner) - 12)):
+            assert inner[i:i + 12] not in cleaned or len(inner) < 12

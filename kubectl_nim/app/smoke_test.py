@@ -232,7 +232,7 @@ def run(send: Send, target: str, kind_for: Callable[[str], str], prompt: Optiona
 def catalog_kind(catalog, deployment_model: Optional[str]) -> Callable[[str], str]:
     """The kind from the catalog entry of the deployment's model (else of the served model id's
     last segment), else from the served id's words alone."""
-    from kubectl_nim.domain.health import kind_of_model
+    from kubectl_nim.domain.model_kind import kind_of_model
 
     def kind_for(served: str) -> str:
         for candidate in (deployment_model, served.rsplit("/", 1)[-1]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from kubectl_nim.domain.model_kind import KINDS
 from kubectl_nim.options import get_globals, global_options
 
 
@@ -13,7 +14,7 @@ from kubectl_nim.options import get_globals, global_options
               help="Talk to this URL directly (a route, or a port-forward) instead of through "
                    "the API server's service proxy.")
 @click.option("--prompt", metavar="TEXT", help="The text to send (default: a tiny one).")
-@click.option("--kind", type=click.Choice(["llm", "embedding", "ranking"]),
+@click.option("--kind", type=click.Choice(KINDS),
               help="Override the model kind the catalog gives.")
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")

@@ -18,6 +18,7 @@ Standalone (benchmarks, manual poking)::
         [--latency-ms 5] [--seed objects.yaml ...] [--without-nimconfig]
 
 prints its URL as the first stdout line and serves until SIGTERM/SIGINT.
+``pods/log`` and ``services/proxy`` (admin ``/_fake/logs``, ``/_fake/backends``): kube_pods.py.
 
 kubectl against the fake
 ------------------------

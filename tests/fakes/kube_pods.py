@@ -35,7 +35,7 @@ PROXY_METHOD_VERBS = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "upd
 FOLLOW_LIMIT = 300.0  # seconds: a follow stream nobody ends stops by itself
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
                "proxy-authorization", "proxy-authenticate", "host", "content-length",
-               "authorization"}
+               "authorization", "server", "date"}
 
 
 @dataclass
