@@ -180,3 +180,22 @@ def test_standalone_apiserver_serves_logs_and_errors(tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(10) == 0
+
+
+def test_a_streamed_answer_says_it_closes_the_connection(kube_server):
+    """Regression: the fake closed the connection after a chunked answer without saying so, and
+    a pooled client's next request failed ("Server disconnected without sending a response")."""
+    import httpx
+
+    kube_server.put_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}})
+    kube_server.put_object({"apiVersion": "v1", "kind": "Pod",
+                            "metadata": {"name": "p", "namespace": "n"},
+                            "spec": {"containers": [{"name": "c", "image": "x"}]},
+                            "status": {"containerStatuses": [
+                                {"name": "c", "state": {"running": {}}}]}})
+    kube_server.pods.set_log("n", "p", "c", ["a line"])
+    with httpx.Client(base_url=kube_server.url) as client:
+        for _ in range(20):
+            log = client.get("/api/v1/namespaces/n/pods/p/log")
+            assert log.headers.get("connection") == "close"
+            assert client.get("/api/v1/namespaces/n").status_code == 200

@@ -1524,6 +1524,9 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Transfer-Encoding", "chunked")
+        # The connection is closed after the stream: say so, or a client reuses it from its pool
+        # and its next request meets "Server disconnected without sending a response".
+        self.send_header("Connection", "close")
         self.end_headers()
         for event in resp.stream:  # watch events, or raw bytes (logs, proxied answers)
             data = event if isinstance(event, bytes) else json.dumps(event).encode() + b"\n"
