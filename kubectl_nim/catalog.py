@@ -13,8 +13,9 @@ import os
 from typing import Any, Iterable, Mapping, Sequence
 
 from kubectl_nim.errors import NimError, NotFound
+from kubectl_nim.names import CATALOG_CONFIGMAPS
 
-CONFIGMAP_NAME = "nvidia-nim-models-data"
+CONFIGMAP_NAME = CATALOG_CONFIGMAPS[0]
 REGISTRY = "nvcr.io"
 CONFIGMAP_LIMIT_BYTES = 1024 * 1024  # etcd's limit for one object; a catalog must stay below it
 _REQUIRED = ("name", "namespace", "tags", "latestTag")

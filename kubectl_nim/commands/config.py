@@ -29,7 +29,7 @@ def view(output):
     session = Session(get_globals())
     cluster = session.cluster
     settings = session.settings
-    catalog, template = discovery.resolve_sources(cluster, settings)
+    catalog, template, naming = discovery.resolve_sources(cluster, settings)
     cat = catalog.value
     data = {
         "cluster": {"server": cluster.server, "context": cluster.context,
@@ -39,6 +39,7 @@ def view(output):
                                           "malformedEntries": len(cat.warnings)}),
         "template": template.to_data(value=template.value.get("metadata", {}).get("name")),
         "disconnected": settings.disconnected.to_data(),
+        "secretNaming": naming.to_data(),
     }
     if output != "text":
         click.echo(render_one(data, output), nl=False)
@@ -51,6 +52,7 @@ def view(output):
                         f"{len(cat.warnings)} malformed entries)", catalog)
     _section("Runtime template", template.source, template)
     _section("Disconnected", str(settings.disconnected.value).lower(), settings.disconnected)
+    _section("Secret naming", naming.value, naming)
 
 
 def _section(title: str, value: str, resolved) -> None:

@@ -57,7 +57,11 @@ def _positive(ctx, param, value):
 @click.option("--skip-secrets", is_flag=True,
               help="Render/create everything but the two Secrets (they come from elsewhere).")
 @click.option("--disconnected", is_flag=True,
-              help="With --offline/--catalog: render for a disconnected cluster (no secrets).")
+              help="Deploy for a disconnected cluster: no key, no secrets (default: the "
+                   "cluster's nimConfig or DataScienceCluster air-gap flag).")
+@click.option("--secret-naming", type=click.Choice(["seed", "later"]),  # names.SECRET_NAMINGS
+              help="Name the secrets nvidia-nim-secrets-NAME (seed) or nim-api-key-NAME "
+                   "(later); default: the cluster's generation (see `config view`).")
 @click.option("--dry-run", type=click.Choice(["none", "client", "server"]), default="none",
               show_default=True, help="client: print only; server: send with dryRun=All.")
 @click.option("-o", "--output", type=click.Choice(["yaml", "json", "name"]),
@@ -74,7 +78,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
             pvc_subpath, gpus, cpu_request, cpu_limit, memory_request, memory_limit,
             hardware_profile, hardware_profile_namespace, min_replicas, max_replicas,
             deployment_mode, env, expose, template_params, api_key_file, skip_key_validation,
-            skip_secrets, disconnected, dry_run, output, use_apply, wait, timeout, catalog_file,
+            skip_secrets, disconnected, secret_naming, dry_run, output, use_apply, wait, timeout, catalog_file,
             offline, ngc_api_url):
     """Deploy a NIM model: per-deployment secrets, PVC, ServingRuntime and InferenceService.
 
@@ -96,9 +100,6 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         raise UsageError("--pvc-subpath needs --existing-pvc")
     if min_replicas > max_replicas:
         raise UsageError(f"--min-replicas {min_replicas} is more than --max-replicas {max_replicas}")
-    if disconnected and not (offline or catalog_file):
-        raise UsageError("--disconnected is for --offline/--catalog rendering; on a cluster the "
-                         "OdhDashboardConfig decides")
     wait_timeout = parse_duration(timeout)
     client_only = dry_run == "client"
     local = bool(offline or catalog_file)
@@ -115,9 +116,14 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     name = name or names.derive_deployment_name(model.name, namespace)
     names.validate_deployment_name(name, namespace)
 
-    if not local:
+    if not local and not disconnected:
         disconnected = bool(session.settings.disconnected.value)
+        if disconnected:
+            log.notice(f"The cluster is disconnected ({session.settings.disconnected.source}: "
+                       f"{session.settings.disconnected.reason}): no key, no secrets.")
     template, template_source = session.template(offline=local)
+    naming = secret_naming or names.SEED if local else \
+        session.secret_naming(secret_naming).value
     if not local:  # one notice naming both sources the cluster decided on
         log.notice(f"Using the {catalog.source} and the {template_source}.")
 
@@ -130,6 +136,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         hardware_profile=hardware_profile, hardware_profile_namespace=hardware_profile_namespace,
         min_replicas=min_replicas, max_replicas=max_replicas, deployment_mode=deployment_mode,
         env=render.parse_assignments(env, "--env"), expose=expose, disconnected=disconnected, skip_secrets=skip_secrets,
+        secret_naming=naming,
         template_params=render.parse_assignments(template_params, "--template-param"))
 
     key = None

@@ -24,17 +24,22 @@ from kubectl_nim.options import get_globals, global_options, key_options, ngc_op
 @click.option("--cleanup-shared", is_flag=True,
               help="Then delete nvidia-nim-secrets and ngc-secret if no ServingRuntime of the "
                    "project references them any more (NAME may be left out).")
+@click.option("--secret-naming", type=click.Choice(["seed", "later"]),  # names.SECRET_NAMINGS
+              help="Name the new secrets nvidia-nim-secrets-NAME (seed) or nim-api-key-NAME "
+                   "(later); default: the cluster's generation (see `config view`).")
 @restart_options
 @dry_run_option
 @ngc_options
 @global_options
-def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, no_restart,
-            wait, timeout, dry_run, ngc_api_url):
+def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, secret_naming,
+            no_restart, wait, timeout, dry_run, ngc_api_url):
     """Give a deployment made with the shared secrets its own secrets.
 
     Deployments made by today's dashboard integration read the key from the project-wide
     secrets nvidia-nim-secrets and ngc-secret. This creates nvidia-nim-secrets-NAME and
-    nvidia-nim-image-pull-NAME (from a new key, or with --reuse-key from the shared secret),
+    nvidia-nim-image-pull-NAME (on clusters of the later generation nim-api-key-NAME and
+    nim-image-pull-NAME; see --secret-naming) from a new key, or with --reuse-key from the
+    shared secret,
     points the ServingRuntime's NGC_API_KEY env and imagePullSecrets at them, restarts the
     predictor and checks the result. At every step the ServingRuntime references secrets that
     exist: if a step fails, what this run created is removed again or left harmless, and
@@ -62,7 +67,8 @@ def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, 
     if name:
         dep = day2.find_deployment(cluster, namespace, name)
         if _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_restart,
-                    wait, timeout, dry_run, ngc_api_url, options.request_timeout):
+                    wait, timeout, dry_run, ngc_api_url, options.request_timeout,
+                    lambda: session.secret_naming(secret_naming).value):
             switched = dep.runtime_name
     if cleanup_shared:
         cleanup_shared_secrets(cluster, namespace, dry_run,
@@ -70,14 +76,14 @@ def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, 
 
 
 def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_restart, wait,
-             timeout, dry_run, ngc_api_url, request_timeout) -> bool:
-    """Migrate one deployment; False when there was nothing to do."""
+             timeout, dry_run, ngc_api_url, request_timeout, naming_of_cluster) -> bool:
+    """Migrate one deployment; False when there was nothing to do. `naming_of_cluster()` says
+    how the new secrets are named (asked only when there is something to migrate)."""
     from kubectl_nim import day2
     from kubectl_nim.errors import NimError
     from kubectl_nim.names import derived_names
 
     scheme = dep.scheme
-    own = derived_names(dep.name)
     if scheme == day2.PER_DEPLOYMENT:
         log.notice(f"{dep.name!r} already uses its own secrets ({', '.join(dep.refs.names)}): "
                    f"nothing to migrate.")
@@ -91,6 +97,8 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
             f"{dep.name!r} uses secrets under other names ({', '.join(dep.refs.names)}), not the "
             f"shared legacy ones: migrate only converts nvidia-nim-secrets / ngc-secret",
             hint=f"`kubectl nim rotate-key {dep.name}` updates the secrets it references")
+    naming = naming_of_cluster()
+    own = derived_names(dep.name, naming)
 
     if reuse_key:
         key = key_from_shared(cluster, dep)
@@ -132,7 +140,7 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
     def switch(runtime):
         if runtime is None:
             raise day2.Day2Error(f"{runtime_ref} disappeared during the migration")
-        return day2.switch_refs(runtime, dep.name)
+        return day2.switch_refs(runtime, dep.name, naming)
 
     try:
         answer = day2.read_modify_write(cluster, "ServingRuntime", dep.runtime_name,
@@ -144,7 +152,7 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
     restart_step(cluster, dep, dry_run, no_restart, wait, timeout,
                  "the ServingRuntime now uses its own secrets")
     if not server:
-        verify(cluster, dep, key)
+        verify(cluster, dep, key, naming)
     return True
 
 
@@ -206,14 +214,14 @@ def key_from_shared(cluster, dep) -> str:
     return key
 
 
-def verify(cluster, dep, key: str) -> None:
+def verify(cluster, dep, key: str, naming: str) -> None:
     """Read back: the runtime references the deployment's own secrets, both exist and hold
     the key."""
     from kubectl_nim import day2
     from kubectl_nim.errors import ClusterError
     from kubectl_nim.names import derived_names
 
-    own = derived_names(dep.name)
+    own = derived_names(dep.name, naming)
     try:
         runtime = cluster.get("ServingRuntime", dep.runtime_name, dep.namespace)
         secrets = day2.read_secrets(cluster, dep.namespace, [own["secret"], own["pull_secret"]])
