@@ -258,16 +258,34 @@ def unset_custom_configmap(dry_run):
 def set_disconnected(value, dry_run):
     """Turn disconnected mode on or off (spec.nimConfig.disconnected.disableKeyCollection).
 
-    When true, no NVIDIA key is asked for or validated and deployments get no secrets: images
+    Clusters whose OdhDashboardConfig has no nimConfig yet are refused with the way that works
+    there: the DataScienceCluster flag spec.components.kserve.nim.airGapped. When true, no NVIDIA key is asked for or validated and deployments get no secrets: images
     come through the cluster's global pull secret or mirror.
     """
     from kubectl_nim import log
     from kubectl_nim.session import Session
 
+    from kubectl_nim.discovery import DSC_AIR_GAPPED
+    from kubectl_nim.nimconfig import NimConfigUnsupported
+
     session = Session(get_globals())
     apps = _apps_namespace(session)
     flag = value.lower() == "true"
-    _write_nim_config(session, apps, {"disconnected": {"disableKeyCollection": flag}}, dry_run)
+    try:
+        _write_nim_config(session, apps, {"disconnected": {"disableKeyCollection": flag}},
+                          dry_run)
+    except NimConfigUnsupported as e:
+        # Today's clusters have the air-gap switch on the DataScienceCluster instead; it is the
+        # operator's setting (it also changes the cluster's own NIM template), so we name it
+        # rather than write it.
+        dscs = session.settings.datascience_clusters or []
+        dsc = (dscs[0].get("metadata") or {}).get("name") if dscs else "default-dsc"
+        raise NimConfigUnsupported(
+            e.message,
+            hint=f"on this release the way is the DataScienceCluster flag {DSC_AIR_GAPPED}, "
+                 f"which the plugin reads too: `oc patch datasciencecluster {dsc} --type merge "
+                 f"-p '{{\"spec\":{{\"components\":{{\"kserve\":{{\"nim\":"
+                 f"{{\"airGapped\":{value.lower()}}}}}}}}}}}'`. Nothing was changed") from None
     if dry_run == "none":
             log.notice("Disconnected mode is " + ("on: deploy will not ask for keys or create "
                                               "secrets." if flag else
