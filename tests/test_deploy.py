@@ -108,6 +108,7 @@ def test_serving_runtime(run_deploy, project):
         "opendatahub.io/recommended-accelerators": '["nvidia.com/gpu"]',
         "opendatahub.io/runtime-version": "v1",
         "openshift.io/display-name": "Llama-3.1-8B-Instruct",
+        "runtimes.opendatahub.io/nvidia-nim": "true",
         "opendatahub.io/template-name": "nvidia-nim-http-template",
         "opendatahub.io/template-display-name": "NVIDIA NIM",
         "opendatahub.io/apiProtocol": "REST"}
