@@ -115,4 +115,4 @@ def test_config_view_when_nothing_is_readable(nim, kube_server, kubeconfig):
     assert result.exit_code == 0
     assert "Applications namespace:  <none>\n" in result.stdout
     assert "  tried: DSCInitialization: HTTP 403 (Forbidden), trying the next source\n" in result.stdout
-    assert "Catalog:                 embedded catalog (14 models, 0 malformed entries)\n" in result.stdout
+    assert "Catalog:                 embedded catalog (186 models, 0 malformed entries)\n" in result.stdout
