@@ -90,7 +90,8 @@ def test_serving_runtime(run_deploy, project):
     spec = runtime["spec"]
     [container] = spec["containers"]
     assert container["name"] == "kserve-container"
-    assert container["image"] == f"{IMAGE}:latest"  # the catalog's latestTag
+    # latestTag is the floating `latest`: the newest concrete tag is deployed instead (SPEC §5)
+    assert container["image"] == f"{IMAGE}:1.15.5"
     assert "resources" not in container
     assert container["env"] == [
         {"name": "NIM_CACHE_PATH", "value": "/mnt/models/cache"},
@@ -98,7 +99,7 @@ def test_serving_runtime(run_deploy, project):
             "name": f"nvidia-nim-secrets-{NAME}", "key": "NGC_API_KEY"}}}]
     assert spec["imagePullSecrets"] == [{"name": f"nvidia-nim-image-pull-{NAME}"}]
     assert spec["supportedModelFormats"] == [
-        {"name": MODEL, "version": "latest", "autoSelect": False, "priority": 1}]
+        {"name": MODEL, "version": "1.15.5", "autoSelect": False, "priority": 1}]
     assert {"name": f"nim-pvc-{NAME}",
             "persistentVolumeClaim": {"claimName": f"nim-pvc-{NAME}"}} in spec["volumes"]
     assert {"name": f"nim-pvc-{NAME}", "mountPath": "/mnt/models/cache"} in \
@@ -395,7 +396,7 @@ def test_dry_run_client_yaml_is_accepted_by_kubectl_apply(nim, project):
     assert applied.stdout.splitlines() == [f"{r} serverside-applied" for r in refs()]
     assert decode(project.get("Secret", f"nvidia-nim-secrets-{NAME}"), "NGC_API_KEY") == KEY
     assert project.get("ServingRuntime", NAME)["spec"]["containers"][0]["image"] == \
-        f"{IMAGE}:latest"
+        f"{IMAGE}:1.15.5"
     assert project.get("InferenceService", NAME)["spec"]["predictor"]["model"]["runtime"] == NAME
 
 
@@ -485,7 +486,7 @@ def test_connected_dashboard_config_still_needs_a_key(run_deploy, project):
 def test_cluster_catalog_and_template_are_used(run_deploy, project):
     project.server.put_object(dashboard_config(custom={"name": "my-models",
                                                        "namespace": "nim-admin"}))
-    entry = model_entry("acme-coder", namespace="nim/acme", tags=("2.0", "1.9"), latest="2.0",
+    entry = model_entry("acme-coder", namespace="nim/acme", tags=("2.0.1", "1.9.0"), latest="2.0.1",
                         displayName="Acme Coder")
     project.server.put_object(catalog_configmap([entry], name="my-models",
                                                 namespace="nim-admin"))
@@ -504,7 +505,7 @@ def test_cluster_catalog_and_template_are_used(run_deploy, project):
     assert runtime["metadata"]["annotations"]["example.com/from"] == "cluster-template"
     assert runtime["spec"]["containers"][0]["ports"] == [{"containerPort": 9000,
                                                           "protocol": "TCP"}]
-    assert runtime["spec"]["containers"][0]["image"] == "nvcr.io/nim/acme/acme-coder:2.0"
+    assert runtime["spec"]["containers"][0]["image"] == "nvcr.io/nim/acme/acme-coder:2.0.1"
     assert project.get("InferenceService", "coder")["metadata"]["annotations"][
         "openshift.io/display-name"] == "Acme Coder"
 

@@ -24,7 +24,9 @@ def _positive(ctx, param, value):
               shell_complete=completion.model_names,
               help="Catalog name of the NIM model (see `models`).")
 @click.option("--tag", metavar="TAG", shell_complete=completion.model_tags,
-              help="Image tag (default: the model's latestTag).")
+              help="Image tag (default: latestTag when it is a concrete version, else the "
+                   "newest concrete tag; a floating tag such as latest is allowed with a "
+                   "warning).")
 @click.option("--display-name", metavar="TEXT", help="Name shown in the dashboard.")
 @click.option("--pvc-size", default="30Gi", show_default=True, metavar="SIZE",
               help="Size of the model cache PVC.")
@@ -108,6 +110,9 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     catalog = session.catalog(catalog_file, offline, notice=False, with_template=True)
     model = catalog.get(model_name)
     tag = catalog_mod.resolve_tag(model, tag)
+    floating = catalog_mod.floating_tag_warning(model, tag)
+    if floating:
+        log.warn(floating)
     if model.eu_restricted:
         log.warn(f"{model.name} is restricted in the European Union: NVIDIA refuses to serve it "
                  f"(HTTP 451) to EU locations, so pulls from such a cluster will fail")
