@@ -439,6 +439,31 @@ def _metadata(options: DeployOptions, name: str, labels: Optional[Mapping[str, s
     return meta
 
 
+def owner_reference(runtime: Mapping[str, Any]) -> dict:
+    """An ownerReference to a ServingRuntime as the server returned it (its uid is needed, so
+    only after it exists). Not a controller reference and not blocking: it only lets the garbage
+    collector delete the secrets when the runtime is deleted elsewhere (SPEC §3)."""
+    meta = runtime.get("metadata") or {}
+    return {"apiVersion": RUNTIME_API_VERSION, "kind": "ServingRuntime",
+            "name": meta.get("name"), "uid": meta.get("uid")}
+
+
+def owner_patch(secret: Mapping[str, Any], owner: Mapping[str, Any]) -> Optional[dict]:
+    """The merge patch adding `owner` to a secret's ownerReferences (replacing a stale reference
+    to a runtime of the same name, e.g. one deleted and re-made), or None when already there.
+    It carries the resourceVersion read, so a concurrent change is refused, not overwritten."""
+    meta = secret.get("metadata") or {}
+    current = list(meta.get("ownerReferences") or [])
+    if owner in current:
+        return None
+    kept = [r for r in current if not (r.get("kind") == owner["kind"]
+                                       and r.get("name") == owner["name"])]
+    patch: dict[str, Any] = {"ownerReferences": kept + [dict(owner)]}
+    if meta.get("resourceVersion"):
+        patch["resourceVersion"] = meta["resourceVersion"]
+    return {"metadata": patch}
+
+
 def namespace_annotation_patch() -> dict:
     """The merge patch that marks the project as NIM-enabled (SPEC §6.5)."""
     return {"metadata": {"annotations": {NIM_SUPPORT: "true"}}}

@@ -28,6 +28,10 @@ CREATES = [("POST", f"/api/v1/namespaces/{NS}/secrets"),
            ("POST", f"/api/v1/namespaces/{NS}/persistentvolumeclaims"),
            ("POST", f"/apis/serving.kserve.io/v1alpha1/namespaces/{NS}/servingruntimes"),
            ("POST", f"/apis/serving.kserve.io/v1beta1/namespaces/{NS}/inferenceservices")]
+# Once the ServingRuntime exists (its uid is needed): both secrets get an ownerReference to it.
+OWNER_PATCHES = [("PATCH", f"/api/v1/namespaces/{NS}/secrets/nvidia-nim-secrets-{NAME}"),
+                 ("PATCH", f"/api/v1/namespaces/{NS}/secrets/nvidia-nim-image-pull-{NAME}")]
+WRITES = CREATES + OWNER_PATCHES
 
 
 def _created_kinds(server) -> list[tuple[str, str]]:
@@ -48,7 +52,7 @@ def test_deploy_creates_exactly_the_objects_of_spec_6(run_deploy, project, ngc_s
     # The key was validated with NVIDIA exactly once, before anything was written.
     assert [r["path"] for r in ngc_server.requests] == ["/v3/keys/get-caller-info"]
     # Ordered writes, then the namespace marker (see test_namespace_annotation_comes_last).
-    assert writes(project.server) == CREATES + [NS_PATCH]
+    assert writes(project.server) == WRITES + [NS_PATCH]
     # Every write was preflighted with dryRun=All first.
     assert sorted(dry_runs(project.server)) == sorted(CREATES)
 
@@ -225,7 +229,7 @@ def test_existing_annotation_is_not_patched(run_deploy, project):
         "name": NS, "annotations": {"opendatahub.io/nim-support": "true", "other": "x"}}})
     project.server.clear_requests()
     assert run_deploy(NAME, "--model", MODEL).exit_code == 0
-    assert writes(project.server) == CREATES
+    assert writes(project.server) == WRITES
     assert NS_PATCH not in dry_runs(project.server)
 
 
@@ -258,7 +262,7 @@ def test_namespace_unreadable_is_a_warning(run_deploy, project):
     assert result.exit_code == 0
     assert "warning: cannot read namespace team to check its opendatahub.io/nim-support " \
            "annotation; going on\n" in result.stderr
-    assert writes(project.server) == CREATES  # no blind patch
+    assert writes(project.server) == WRITES  # no blind patch
 
 
 # --- EU restriction ------------------------------------------------------------------------------

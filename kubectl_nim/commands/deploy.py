@@ -232,6 +232,7 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run):
             click.echo(outcome.ref)
 
     outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, on_written=progress)
+    outcomes = deploy.own_secrets_or_roll_back(cluster, objects, outcomes)
     if annotate:  # last: a refused or rolled-back run leaves the project as it was
         deploy.annotate_project(cluster, namespace)
     if output in ("yaml", "json"):

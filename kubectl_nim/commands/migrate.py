@@ -149,11 +149,28 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
     except NimError as e:
         raise _switch_failed(cluster, dep, targets, written, e, server, runtime_ref) from None
     click.echo(f"{runtime_ref} {answer.action}{SUFFIX[dry_run]}")
+    if not server:
+        _set_owners(cluster, dep, written, answer.after or dep.runtime)
     restart_step(cluster, dep, dry_run, no_restart, wait, timeout,
                  "the ServingRuntime now uses its own secrets")
     if not server:
         verify(cluster, dep, key, naming)
     return True
+
+
+def _set_owners(cluster, dep, written, runtime) -> None:
+    """The new secrets get an ownerReference to the ServingRuntime (SPEC §3), as deploy's do. The
+    migration itself is done by then, so a refusal only warns."""
+    from kubectl_nim import deploy
+    from kubectl_nim.errors import ClusterError
+
+    secrets = [w.after or w.before for w in written if (w.after or w.before)]
+    try:
+        deploy.set_secret_owners(cluster, secrets, runtime)
+    except ClusterError as e:
+        log.warn(f"could not set the ownerReferences of the secrets to the ServingRuntime "
+                 f"{dep.runtime_name} ({e.message}): deleting the deployment elsewhere would "
+                 f"leave them behind; `kubectl nim delete {dep.name}` removes them")
 
 
 def _switch_failed(cluster, dep, targets, written, error, server, runtime_ref):
