@@ -30,12 +30,10 @@ from kubectl_nim.cluster import ApiError, Cluster
 from kubectl_nim.errors import ClusterError, NimError, NotFound
 from kubectl_nim.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.keys import REGISTRY, pull_secret_dockerconfig
-from kubectl_nim.names import SEED, derived_names, naming_of, own_secret_names
+from kubectl_nim.names import (LEGACY_PULL_SECRET, LEGACY_SECRET, SEED, derived_names,
+                               naming_of, own_secret_names)
 from kubectl_nim.render import KSERVE_CONTAINER, api_key_secret_for, object_ref, pull_secret_for
 
-# Today's dashboard integration copies one key into these two secrets of every NIM project.
-LEGACY_SECRET = "nvidia-nim-secrets"
-LEGACY_PULL_SECRET = "ngc-secret"
 LEGACY_NAMES = frozenset({LEGACY_SECRET, LEGACY_PULL_SECRET})
 
 NIM_RUNTIME_ANNOTATION = "runtimes.opendatahub.io/nvidia-nim"

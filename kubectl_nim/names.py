@@ -32,6 +32,9 @@ SECRET_NAMINGS = (SEED, LATER)
 _SECRET_PREFIXES = {SEED: ("nvidia-nim-secrets-", "nvidia-nim-image-pull-"),
                     LATER: ("nim-api-key-", "nim-image-pull-")}
 SECRET_PREFIX, PULL_SECRET_PREFIX = _SECRET_PREFIXES[SEED]
+# Today's dashboard integration copies one key into these two secrets of every NIM project.
+LEGACY_SECRET = "nvidia-nim-secrets"
+LEGACY_PULL_SECRET = "ngc-secret"
 # Lookup order in the applications namespace: the seed name first, then the later one.
 CATALOG_CONFIGMAPS = ("nvidia-nim-models-data", "nim-models-data")
 RUNTIME_TEMPLATES = ("nvidia-nim-http-template", "nim-http-template")

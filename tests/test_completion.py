@@ -139,7 +139,12 @@ def test_tags_of_the_model_given_with_model(catalog_file):
     assert tags == ["2.0", "1.0", "latest"]
     assert values(["deploy", "--catalog", path, "--model", "m", "--tag"], "1") == ["1.0"]
     items = complete(["deploy", "--catalog", path, "--model", "m", "--tag"])
-    assert items[0].help == "latest tag"
+    # 2.0 is a major.minor: it floats, and with nothing concrete it is still the default
+    assert items[0].help == "default, latest tag, floats"
+    pinned = catalog_file([model_entry("p", tags=("2.0.1", "2.0", "latest"), latest="latest")],
+                          name="pinned")
+    helps = [i.help for i in complete(["deploy", "--catalog", pinned, "--model", "p", "--tag"])]
+    assert helps == ["default", "floats", "latest tag, floats"]
     assert values(["deploy", "--tag"]) == []  # no --model yet
     assert values(["deploy", "--catalog", path, "--model", "nope", "--tag"]) == []
 
