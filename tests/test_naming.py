@@ -217,3 +217,11 @@ def test_catalog_and_template_found_under_the_later_names(nim, kubeconfig, kube_
     data = json.loads(nim("config", "view", "--kubeconfig", kubeconfig, "-o", "json").stdout)
     assert data["catalog"]["source"] == f"configmap {APPS}/nvidia-nim-models-data"
     assert data["secretNaming"]["value"] == "later"  # nim-models-data still marks the generation
+
+
+def test_rotate_key_recreates_a_missing_later_named_secret_under_its_own_name():
+    """A target named the later way is re-made under that name, not the seed one."""
+    for name, role in (("nim-api-key-x", "api-key"), ("nim-image-pull-x", "pull")):
+        target = day2.SecretTarget(name, role, deployment="x")
+        made = target.desired("ns", "nvapi-k")(None)
+        assert made["metadata"]["name"] == name
