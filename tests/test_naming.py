@@ -225,3 +225,14 @@ def test_rotate_key_recreates_a_missing_later_named_secret_under_its_own_name():
         target = day2.SecretTarget(name, role, deployment="x")
         made = target.desired("ns", "nvapi-k")(None)
         assert made["metadata"]["name"] == name
+
+
+def test_apply_rerun_keeps_the_naming_the_deployment_uses(deploy, kube_server):
+    """A later-named deployment re-applied on a cluster that now says seed keeps its names."""
+    seed_apps(kube_server)
+    assert deploy("--secret-naming", "later", "--apply").exit_code == 0
+    result = deploy("--apply")
+    assert result.exit_code == 0, result.stderr
+    assert secret(kube_server, "nvidia-nim-secrets-llama") is None
+    assert day2.runtime_refs(runtime(kube_server, NAME)).names == \
+        ("nim-api-key-llama", "nim-image-pull-llama")

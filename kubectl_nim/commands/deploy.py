@@ -127,6 +127,10 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
             log.notice(f"The cluster is disconnected ({session.settings.disconnected.source}: "
                        f"{session.settings.disconnected.reason}): no key, no secrets.")
     template, template_source = session.template(offline=local)
+    if use_apply and not (secret_naming or local or client_only):
+        # Re-applying keeps the names the deployment already references, even if the cluster's
+        # generation changed since: switching would leave the old pair behind.
+        secret_naming = _naming_in_use(session.cluster, name, namespace)
     naming = secret_naming or names.SEED if local else \
         session.secret_naming(secret_naming).value
     if not local:  # one notice naming both sources the cluster decided on
@@ -167,6 +171,19 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         log.notice(f"Waiting up to {timeout} for inferenceservice/{name} to become ready...")
         wait_ready(session.cluster, name, namespace, wait_timeout,
                    Reporter(click.echo, tty))
+
+
+def _naming_in_use(cluster, name, namespace):
+    """The secret naming an existing ServingRuntime `name` references, or None."""
+    from kubectl_nim import day2, names
+    from kubectl_nim.errors import ClusterError
+
+    try:
+        runtime = cluster.get_or_none("ServingRuntime", name, namespace)
+    except ClusterError:
+        return None  # preflight reports what is wrong with the runtime
+    found = [names.naming_of(name, n) for n in day2.runtime_refs(runtime).names]
+    return next((n for n in found if n), None)
 
 
 def _read_key(api_key_file, client_only):
