@@ -167,8 +167,7 @@ def _disconnected(settings: ClusterSettings, probes: list[str]) -> Resolved:
         if air is not None:
             return Resolved(air is True,
                             f"datasciencecluster/{(dsc.get('metadata') or {}).get('name')}",
-                            f"{DSC_AIR_GAPPED} (today's air-gap flag; "
-                            f"{DISABLE_KEY_COLLECTION} unset)", probes)
+                            DSC_AIR_GAPPED, probes)
     if settings.dashboard_config is None:
         return Resolved(False, "default", "no OdhDashboardConfig readable and no "
                         "DataScienceCluster air-gap flag", probes)
