@@ -49,6 +49,14 @@ embedded-catalog: $(BIN)/kubectl-nim
 	$(BIN)/python scripts/embedded_catalog.py $(CATALOG_BUILD_DIR)/nvidia-nim-models-data.yaml --embedded $(EMBEDDED_CATALOG)
 	$(BIN)/kubectl-nim catalog diff $(CATALOG_BUILD_DIR)/embedded.before.yaml $(EMBEDDED_CATALOG)
 
+## embedded-catalog-reference: remake kubectl_nim/data/catalog.yaml without NVIDIA: the plugin's
+##   own `catalog generate` against the fake NGC server serving the reference catalog in
+##   SHARED_DATA (186 models, 4 EU-restricted). tests/test_embedded_catalog.py checks the result.
+SHARED_DATA ?= ../shared/data
+.PHONY: embedded-catalog-reference
+embedded-catalog-reference: $(BIN)/kubectl-nim
+	$(BIN)/python scripts/embedded_catalog.py --from-reference $(SHARED_DATA) --embedded $(EMBEDDED_CATALOG)
+
 ## binary: build the single binary with PyInstaller (docs/distribution.md): on Linux and macOS
 ##   dist/kubectl-nim/kubectl-nim (onedir), on Windows dist/kubectl-nim.exe; reproducible.
 ## krew: pack it for this OS/arch with LICENSE (dist/release/), checksum it, and write

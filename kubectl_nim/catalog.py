@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass, field
 import os
+import re
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from kubectl_nim.errors import NimError, NotFound
+from kubectl_nim.names import CATALOG_CONFIGMAPS
 
-CONFIGMAP_NAME = "nvidia-nim-models-data"
+CONFIGMAP_NAME = CATALOG_CONFIGMAPS[0]
 REGISTRY = "nvcr.io"
 CONFIGMAP_LIMIT_BYTES = 1024 * 1024  # etcd's limit for one object; a catalog must stay below it
 _REQUIRED = ("name", "namespace", "tags", "latestTag")
@@ -39,8 +41,12 @@ class Model:
     def repository(self) -> str:
         return f"{REGISTRY}/{self.namespace}/{self.name}"
 
+    @property
+    def default_tag(self) -> str:
+        return default_tag(self)
+
     def image(self, tag: str | None = None) -> str:
-        return f"{self.repository}:{tag or self.latest_tag}"
+        return f"{self.repository}:{tag or self.default_tag}"
 
     def to_entry(self) -> dict:
         """The JSON object of SPEC §5, keys in the reference order."""
@@ -119,10 +125,60 @@ def did_you_mean(word: str, candidates: Sequence[str], fallback: str = "") -> st
     return fallback
 
 
-def resolve_tag(model: Model, tag: str | None) -> str:
-    """The tag to deploy: the one asked for (it must exist), else the model's latestTag."""
-    if tag is None:
+# --- concrete and floating tags (SPEC §5) --------------------------------------------------------
+# A *concrete* tag names one build: MAJOR.MINOR.PATCH (optionally more numeric parts and a
+# `-suffix`/`+suffix`, as in `1.8.0-RTX`). Everything else *floats*: `latest`, a bare major `1`,
+# a major.minor `1.15`, or any non-numeric name, because NVIDIA moves it to newer builds, and a
+# restart (rotate-key restarts!) would then silently pull a different model.
+# *Newest* is numeric version order (1.10.0 > 1.9.2); a plain release outranks any suffixed tag,
+# because NGC's suffixes mark pre-releases or hardware variants (`-RTX` builds target RTX AI
+# PCs), neither a safe default for a cluster; suffixed tags are used only when nothing plain
+# exists, the highest first (ties broken by the suffix, for a deterministic answer).
+_CONCRETE = re.compile(r"^v?(?P<nums>\d+(?:\.\d+){2,})(?P<suffix>[-+][0-9A-Za-z.+-]*)?$")
+
+
+def is_concrete(tag: str) -> bool:
+    return bool(_CONCRETE.fullmatch(tag))
+
+
+def version_key(tag: str) -> tuple:
+    """Sort key of a concrete tag: higher is newer (see the rules above)."""
+    match = _CONCRETE.fullmatch(tag)
+    if not match:
+        raise ValueError(f"{tag!r} is not a concrete version")
+    nums = tuple(int(n) for n in match["nums"].split("."))
+    suffix = match["suffix"] or ""
+    return (not suffix, nums, suffix)
+
+
+def newest_concrete(tags: Iterable[str]) -> str | None:
+    concrete = [t for t in tags if is_concrete(t)]
+    return max(concrete, key=version_key) if concrete else None
+
+
+def default_tag(model: Model) -> str:
+    """`latestTag` when concrete, else the newest concrete tag, else (nothing concrete at all)
+    the floating latestTag, which `floating_tag_warning` then reports."""
+    if is_concrete(model.latest_tag):
         return model.latest_tag
+    return newest_concrete(model.tags) or model.latest_tag
+
+
+def floating_tag_warning(model: Model, tag: str) -> str | None:
+    """What to tell the user deploying a floating tag, or None for a concrete one."""
+    if is_concrete(tag):
+        return None
+    pinned = newest_concrete(model.tags)
+    advice = (f"pin a version with --tag {pinned}" if pinned
+              else "the catalog lists no concrete version of this model")
+    return (f"tag {tag!r} of {model.name} floats: NVIDIA moves it to newer builds, so a restart "
+            f"(rotate-key restarts the model) may silently run a different model; {advice}")
+
+
+def resolve_tag(model: Model, tag: str | None) -> str:
+    """The tag to deploy: the one asked for (it must exist), else `default_tag`."""
+    if tag is None:
+        return default_tag(model)
     if tag in model.tags:
         return tag
     raise NotFound(f"model {model.name!r} has no tag {tag!r}",

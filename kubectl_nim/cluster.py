@@ -65,6 +65,8 @@ _ALL = [
     Resource("Account", "nim.opendatahub.io/v1", "accounts"),
     Resource("DSCInitialization", "dscinitialization.opendatahub.io/v1", "dscinitializations",
              namespaced=False),
+    Resource("DataScienceCluster", "datasciencecluster.opendatahub.io/v1",
+             "datascienceclusters", namespaced=False),
 ]
 RESOURCES: dict[str, Resource] = {r.kind: r for r in _ALL}
 

@@ -310,8 +310,15 @@ def model_tags(ctx: click.Context, param: click.Parameter, incomplete: str) -> l
     if not name:
         return []
     model = completion_catalog(ctx).get(name)
-    return [CompletionItem(t, help="latest tag" if t == model.latest_tag else None)
-            for t in model.tags if t.startswith(incomplete)]
+    from kubectl_nim.catalog import is_concrete
+
+    def describe(tag: str) -> str | None:
+        notes = (["default"] if tag == model.default_tag else []) + \
+            (["latest tag"] if tag == model.latest_tag else []) + \
+            ([] if is_concrete(tag) else ["floats"])
+        return ", ".join(notes) or None
+
+    return [CompletionItem(t, help=describe(t)) for t in model.tags if t.startswith(incomplete)]
 
 
 @_safe

@@ -30,12 +30,10 @@ from kubectl_nim.cluster import ApiError, Cluster
 from kubectl_nim.errors import ClusterError, NimError, NotFound
 from kubectl_nim.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.keys import REGISTRY, pull_secret_dockerconfig
-from kubectl_nim.names import derived_names
+from kubectl_nim.names import (LEGACY_PULL_SECRET, LEGACY_SECRET, SEED, derived_names,
+                               naming_of, own_secret_names)
 from kubectl_nim.render import KSERVE_CONTAINER, api_key_secret_for, object_ref, pull_secret_for
 
-# Today's dashboard integration copies one key into these two secrets of every NIM project.
-LEGACY_SECRET = "nvidia-nim-secrets"
-LEGACY_PULL_SECRET = "ngc-secret"
 LEGACY_NAMES = frozenset({LEGACY_SECRET, LEGACY_PULL_SECRET})
 
 NIM_RUNTIME_ANNOTATION = "runtimes.opendatahub.io/nvidia-nim"
@@ -123,10 +121,11 @@ def key_scheme(deployment: str, refs: Refs) -> str:
         return SHARED_LEGACY
     if not names:
         return INLINE if refs.inline else NONE
-    own = derived_names(deployment)
+    own = own_secret_names(deployment)  # either naming (SPEC §3)
     keyed = set(refs.key_secrets)
     # Extra pull secrets (for other registries) do not change the scheme; the key secrets do.
-    if keyed <= {own["secret"]} and (keyed or own["pull_secret"] in refs.pull_secrets):
+    own_pull = set(own["pull_secret"]) & set(refs.pull_secrets)
+    if keyed <= set(own["secret"]) and (keyed or own_pull):
         return PER_DEPLOYMENT
     return CUSTOM
 
@@ -195,6 +194,22 @@ def is_nim(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None) -> bool:
         return True
     images = _images(runtime, "spec") + _images(isvc, "spec", "predictor")
     return any(image.startswith(NIM_IMAGE_PREFIX) for image in images)
+
+
+def is_foreign(isvc: Mapping[str, Any] | None, runtime: Mapping[str, Any] | None) -> bool:
+    """Positively another kind of deployment, which --apply and delete must not touch: its
+    runtime is not a NIM one, or (runtime gone) the InferenceService loads a model from
+    `storageUri` or runs a non-NIM image. A half-made NIM deployment (secrets, an
+    InferenceService without its runtime) is not foreign: delete may clean it up."""
+    if runtime is not None:
+        return not is_nim(isvc or {}, runtime)
+    if not isvc:
+        return False
+    predictor = (isvc.get("spec") or {}).get("predictor") or {}
+    if (predictor.get("model") or {}).get("storageUri"):
+        return True
+    images = _images(isvc, "spec", "predictor")
+    return any(image and not image.startswith(NIM_IMAGE_PREFIX) for image in images)
 
 
 def split_image(image: str) -> tuple[str, str]:
@@ -476,7 +491,8 @@ class SecretTarget:
                 if not self.deployment:
                     raise Day2Error(f"secret/{self.name} does not exist in {namespace}")
                 build = api_key_secret_for if self.role == "api-key" else pull_secret_for
-                return build(self.deployment, namespace, key)
+                return build(self.deployment, namespace, key,
+                             naming_of(self.deployment, self.name) or SEED)
             data = dict(current.get("data") or {})
             if self.role == "api-key":
                 value = _b64(key)
@@ -797,9 +813,11 @@ def plan_delete(dep: Deployment, others: Sequence[Mapping[str, Any]],
                 other_claims.setdefault(claim, []).append(label)
 
     own = derived_names(dep.name)
+    own_secrets = own_secret_names(dep.name)
+    mine = own_secrets["secret"] + own_secrets["pull_secret"]  # either naming (SPEC §3)
     referenced = list(dep.refs.names)
     if dep.runtime is None:  # a half-made deployment: its own secrets, if they are left over
-        referenced = [n for n in (own["secret"], own["pull_secret"]) if n in existing_secrets]
+        referenced = [n for n in mine if n in existing_secrets]
     for secret in referenced:
         ref = f"secret/{secret}"
         if secret not in existing_secrets:
@@ -809,7 +827,7 @@ def plan_delete(dep: Deployment, others: Sequence[Mapping[str, Any]],
             plan.kept.append((ref, "shared legacy secret, still used by " + ", ".join(users)
                               if users else "shared legacy secret; `kubectl nim migrate "
                               "--cleanup-shared` removes it once nothing references it"))
-        elif secret not in (own["secret"], own["pull_secret"]):
+        elif secret not in mine:
             plan.kept.append((ref, "not this deployment's own secret (not named after it)"))
         elif other_refs.get(secret):
             plan.kept.append((ref, "still used by " + ", ".join(other_refs[secret])))
@@ -840,10 +858,12 @@ def kind_ref(kind: str, name: str) -> str:
 
 # --- migrate: pointing a runtime at its own secrets -----------------------------------------------
 
-def switch_refs(runtime: dict, deployment: str) -> dict | None:
+def switch_refs(runtime: dict, deployment: str, naming: str = SEED) -> dict | None:
     """The runtime with `NGC_API_KEY` and the nvcr.io pull secret pointing at the deployment's own
-    secrets (other env and other pull secrets untouched); None when it already does."""
-    own = derived_names(deployment)
+    secrets, named per `naming` (other env and other pull secrets untouched); None when it
+    already does."""
+    own = derived_names(deployment, naming)
+    own_pulls = own_secret_names(deployment)["pull_secret"]
     new = copy.deepcopy(runtime)
     spec = new.setdefault("spec", {})
     changed = False
@@ -857,7 +877,7 @@ def switch_refs(runtime: dict, deployment: str) -> dict | None:
                 env["valueFrom"] = want
                 changed = True
     pulls = [p for p in spec.get("imagePullSecrets") or []
-             if p.get("name") not in LEGACY_NAMES and p.get("name") != own["pull_secret"]]
+             if p.get("name") not in LEGACY_NAMES and p.get("name") not in own_pulls]
     pulls.insert(0, {"name": own["pull_secret"]})
     if pulls != (spec.get("imagePullSecrets") or []):
         spec["imagePullSecrets"] = pulls
@@ -928,7 +948,7 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
                              f"own secrets")
     if scheme == NONE:
         return RotationPlan([], {}, [])
-    own = derived_names(dep.name)
+    own = own_secret_names(dep.name)  # either naming (SPEC §3)
     current = read_secrets(cluster, dep.namespace, list(refs.names))
     targets: list[SecretTarget] = []
     skipped: list[tuple[str, str]] = []
@@ -936,7 +956,7 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
         if not ref.secret:
             continue
         target = SecretTarget(ref.secret, "api-key", ref.data_key or API_KEY_ENV,
-                              dep.name if ref.secret == own["secret"] else "")
+                              dep.name if ref.secret in own["secret"] else "")
         if current.get(ref.secret) is None and not target.deployment:
             raise Day2Error(f"secret/{ref.secret}, which the ServingRuntime's {API_KEY_ENV} "
                             f"reads, does not exist in {dep.namespace}",
@@ -945,11 +965,11 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
             targets.append(target)
     for name in refs.pull_secrets:
         secret = current.get(name)
-        if name == own["pull_secret"] or (secret is not None and nvcr_pull_secret(secret)):
+        if name in own["pull_secret"] or (secret is not None and nvcr_pull_secret(secret)):
             if secret is not None:
                 check_pull_secret(secret)
             targets.append(SecretTarget(name, "pull", DOCKERCONFIG_KEY,
-                                        dep.name if name == own["pull_secret"] else ""))
+                                        dep.name if name in own["pull_secret"] else ""))
         elif secret is None:
             skipped.append((f"secret/{name}", "referenced by imagePullSecrets but missing"))
         else:

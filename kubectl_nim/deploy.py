@@ -164,11 +164,11 @@ def check_existing_claim(cluster: Cluster, claim: str, namespace: str) -> None:
 def refuse_foreign_or_terminating(objects: Sequence[dict], live: Sequence[dict | None],
                                   namespace: str) -> None:
     """--apply updates NIM deployments only, and never an object that is being deleted."""
-    from kubectl_nim.day2 import is_nim, runtime_image
+    from kubectl_nim.day2 import is_foreign, runtime_image
 
     by_kind = {obj["kind"]: old for obj, old in zip(objects, live)}
     runtime, isvc = by_kind.get("ServingRuntime"), by_kind.get("InferenceService")
-    if (runtime or isvc) and not is_nim(isvc or {}, runtime):
+    if is_foreign(isvc, runtime):
         name = _name(runtime or isvc)
         what = (f"servingruntime.serving.kserve.io/{name} runs "
                 f"{runtime_image(runtime) or 'no image'}" if runtime
@@ -235,7 +235,7 @@ def judge_preflight(cluster: Cluster, objects: Sequence[dict], answers: Sequence
         if isinstance(answer, ApiError) and answer.conflicts:
             raise DeployFailed(
                 f"cannot apply {object_ref(obj)}: fields are managed by another tool: "
-                f"{describe_conflicts(answer.conflicts)}",
+                f"{describe_conflicts(answer.conflicts, cluster.field_manager)}",
                 hint="nothing was changed; re-run with --force-conflicts to take them over, or "
                      "change them with the tool that owns them")
         if isinstance(answer, ClusterError):
@@ -396,3 +396,52 @@ def _rollback_hint(undone: Undone, hint: str | None) -> str | None:
     if hint:
         parts.append(hint)
     return "; ".join(parts)
+
+
+# --- ownerReferences from the secrets to the ServingRuntime (SPEC §3) ---------------------------
+
+def set_secret_owners(cluster: Cluster, secrets: Sequence[dict], runtime: dict,
+                      dry_run: bool = False) -> dict[str, dict]:
+    """Point both secrets' ownerReferences at the runtime the server answered (uid included), so
+    deleting the deployment elsewhere (the dashboard deletes the ServingRuntime) lets the garbage
+    collector remove the key too. `secrets`: the server's answers for them. Returns the server's
+    answers to the patches by secret name; a ClusterError propagates (deploy rolls back, migrate
+    warns)."""
+    from kubectl_nim.render import owner_patch, owner_reference
+
+    owner = owner_reference(runtime)
+    if not owner.get("uid"):
+        return {}
+    patched = {}
+    for secret in secrets:
+        patch = owner_patch(secret, owner)
+        if patch is None:
+            continue
+        patched[_name(secret)] = cluster.patch("Secret", _name(secret), patch,
+                                               secret["metadata"].get("namespace"),
+                                               dry_run=dry_run)
+    return patched
+
+
+def own_secrets_or_roll_back(cluster: Cluster, objects: Sequence[dict],
+                             outcomes: Sequence[Outcome]) -> list[Outcome]:
+    """After deploy's writes: the ownerReferences. They are part of the deployment, so a refused
+    patch fails the run like any other write and rolls back what this run created. Returns the
+    outcomes with the secrets as the server stored them after the patch."""
+    kinds = [(obj["kind"], outcome.obj) for obj, outcome in zip(objects, outcomes)]
+    secrets = [answer for kind, answer in kinds if kind == "Secret"]
+    runtime = next((answer for kind, answer in kinds if kind == "ServingRuntime"), None)
+    if not secrets or runtime is None:
+        return list(outcomes)
+    try:
+        patched = set_secret_owners(cluster, secrets, runtime)
+    except ClusterError as error:
+        created = [obj for obj, outcome in zip(objects, outcomes) if outcome.action == "created"]
+        undone = rollback(cluster, created)
+        raise DeployFailed(f"cannot set the ownerReferences of the secrets to "
+                           f"{object_ref(runtime)}: {error.message}",
+                           hint=_rollback_hint(undone, error.hint)) from None
+    return [Outcome(o.ref, o.action, patched[_name(obj)])
+            if obj["kind"] == "Secret" and _name(obj) in patched else o
+            for obj, o in zip(objects, outcomes)]
+

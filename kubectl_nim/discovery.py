@@ -8,14 +8,16 @@ recorded and the next source is tried, ending at the copies embedded in the plug
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from kubectl_nim import catalog as catalog_mod
-from kubectl_nim import log
+from kubectl_nim import log, names
 from kubectl_nim.cluster import ApiError, Cluster, concurrently
 
 DASHBOARD_CONFIG_NAME = "odh-dashboard-config"
-TEMPLATE_NAME = "nvidia-nim-http-template"
+TEMPLATE_NAME = names.RUNTIME_TEMPLATES[0]
+DSC_AIR_GAPPED = "spec.components.kserve.nim.airGapped"
+DISABLE_KEY_COLLECTION = "spec.nimConfig.disconnected.disableKeyCollection"
 WELL_KNOWN_APPS_NAMESPACES = ("redhat-ods-applications", "opendatahub")
 FALLTHROUGH = (403, 404)
 
@@ -40,6 +42,7 @@ class ClusterSettings:
     apps_namespace: Resolved
     dashboard_config: dict | None
     disconnected: Resolved
+    datascience_clusters: list[dict] | None = None  # None: not readable
 
     @property
     def nim_config(self) -> dict:
@@ -73,6 +76,10 @@ def _take(answer: Any, probes: list[str], what: str) -> Any:
     return answer
 
 
+def _denied(probes: list[str]) -> bool:
+    return any("HTTP 403" in p for p in probes)
+
+
 def find_apps_namespace(cluster: Cluster, override: str | None) -> tuple[Resolved, dict | None]:
     """Applications namespace and, when found on the way, its OdhDashboardConfig.
 
@@ -81,10 +88,18 @@ def find_apps_namespace(cluster: Cluster, override: str | None) -> tuple[Resolve
     """
     if override:
         return Resolved(override, "--apps-namespace", "given on the command line"), None
-    probes: list[str] = []
-    dsci_answer, *odc_answers = _run(cluster, [lambda: cluster.list("DSCInitialization")] + [
+    return _apps_from(cluster, _run(cluster, _apps_probes(cluster)))
+
+
+def _apps_probes(cluster: Cluster) -> list[Callable[[], Any]]:
+    return [lambda: cluster.list("DSCInitialization")] + [
         _probe(cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, ns)
-        for ns in WELL_KNOWN_APPS_NAMESPACES])
+        for ns in WELL_KNOWN_APPS_NAMESPACES]
+
+
+def _apps_from(cluster: Cluster, answers: list[Any]) -> tuple[Resolved, dict | None]:
+    probes: list[str] = []
+    dsci_answer, *odc_answers = answers
     odcs = dict(zip(WELL_KNOWN_APPS_NAMESPACES, odc_answers))
     dscis = _take(dsci_answer, probes, "DSCInitialization")
     for dsci in dscis or []:
@@ -102,30 +117,62 @@ def find_apps_namespace(cluster: Cluster, override: str | None) -> tuple[Resolve
             return Resolved(ns, f"odhdashboardconfig {ns}/{DASHBOARD_CONFIG_NAME}",
                             "first well-known namespace holding an OdhDashboardConfig",
                             probes), odc
+    if _denied(probes):
+        return Resolved(None, "none", "access denied: this user may not read the "
+                        "DSCInitialization or the OdhDashboardConfigs (HTTP 403); pass "
+                        "--apps-namespace", probes), None
     return Resolved(None, "none", "no DSCInitialization or OdhDashboardConfig found "
                     "(is OpenShift AI / Open Data Hub installed?)", probes), None
 
 
 def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSettings:
-    apps, odc = find_apps_namespace(cluster, apps_override)
+    """Applications namespace, OdhDashboardConfig and the disconnected flag.
+
+    The DataScienceCluster (today's air-gap flag) is listed in the same concurrent round trip
+    as the applications-namespace probes, so reading it costs no extra wall time.
+    """
+    dsc_call = lambda: cluster.list("DataScienceCluster")  # noqa: E731
+    if apps_override:
+        apps = Resolved(apps_override, "--apps-namespace", "given on the command line")
+        dsc_answer, odc_answer = _run(cluster, [dsc_call, _probe(
+            cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, apps_override)])
+        odc_answers: list[Any] = [odc_answer]
+        odc = None
+    else:
+        dsc_answer, *rest = _run(cluster, [dsc_call] + _apps_probes(cluster))
+        apps, odc = _apps_from(cluster, rest)
+        odc_answers = []
     probes: list[str] = []
     if odc is None and apps.value:
-        odc = _take(_run(cluster, [_probe(cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME,
-                                          apps.value)])[0],
-                    probes, f"OdhDashboardConfig in {apps.value}")
-    settings = ClusterSettings(apps, odc, Resolved(False, "default", "", probes))
-    flag = (settings.nim_config.get("disconnected") or {}).get("disableKeyCollection")
-    if odc is None:
-        settings.disconnected = Resolved(False, "default", "no OdhDashboardConfig readable", probes)
-    elif flag is None:
-        settings.disconnected = Resolved(False, "default",
-                                         "spec.nimConfig.disconnected.disableKeyCollection unset",
-                                         probes)
-    else:
-        settings.disconnected = Resolved(
-            bool(flag), f"odhdashboardconfig {apps.value}/{DASHBOARD_CONFIG_NAME}",
-            "spec.nimConfig.disconnected.disableKeyCollection", probes)
+        answer = odc_answers[0] if odc_answers else _run(cluster, [_probe(
+            cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, apps.value)])[0]
+        odc = _take(answer, probes, f"OdhDashboardConfig in {apps.value}")
+    dscs = _take(dsc_answer, probes, "DataScienceCluster")
+    settings = ClusterSettings(apps, odc, Resolved(False, "default", "", probes), dscs)
+    settings.disconnected = _disconnected(settings, probes)
     return settings
+
+
+def _disconnected(settings: ClusterSettings, probes: list[str]) -> Resolved:
+    """The redesign's nimConfig flag when an admin set it; else today's DataScienceCluster flag
+    `spec.components.kserve.nim.airGapped` (SPEC §3); else connected."""
+    apps = settings.apps_namespace.value
+    flag = (settings.nim_config.get("disconnected") or {}).get("disableKeyCollection")
+    if flag is not None:
+        return Resolved(bool(flag), f"odhdashboardconfig {apps}/{DASHBOARD_CONFIG_NAME}",
+                        DISABLE_KEY_COLLECTION, probes)
+    for dsc in settings.datascience_clusters or []:
+        nim = (((dsc.get("spec") or {}).get("components") or {}).get("kserve") or {}).get("nim")
+        air = (nim or {}).get("airGapped")
+        if air is not None:
+            return Resolved(air is True,
+                            f"datasciencecluster/{(dsc.get('metadata') or {}).get('name')}",
+                            DSC_AIR_GAPPED, probes)
+    if settings.dashboard_config is None:
+        return Resolved(False, "default", "no OdhDashboardConfig readable and no "
+                        "DataScienceCluster air-gap flag", probes)
+    return Resolved(False, "default", f"{DISABLE_KEY_COLLECTION} and {DSC_AIR_GAPPED} unset",
+                    probes)
 
 
 def _account_ref(accounts: list[dict], field_name: str) -> tuple[dict, dict] | None:
@@ -136,13 +183,21 @@ def _account_ref(accounts: list[dict], field_name: str) -> tuple[dict, dict] | N
     return None
 
 
-def resolve_sources(cluster: Cluster, settings: ClusterSettings,
-                    template: bool = True) -> tuple[Resolved, Resolved | None]:
-    """The catalog ConfigMap and (optionally) the runtime Template of SPEC §4.
+class Sources(NamedTuple):
+    catalog: Resolved
+    template: Resolved | None
+    naming: Resolved | None   # the secret naming of the cluster; None when not probed
 
-    Every first-choice object is asked for at once; NIM Accounts are listed only when those
-    are missing, and the embedded copies end both chains. Values: a catalog.Catalog and the
-    Template as a dict.
+
+def resolve_sources(cluster: Cluster, settings: ClusterSettings,
+                    template: bool = True) -> Sources:
+    """The catalog ConfigMap, (optionally) the runtime Template of SPEC §4, and the secret
+    naming of the cluster's generation (SPEC §3; only with the Template, whose later name
+    is one of its markers).
+
+    Every first-choice object, under both namings, is asked for at once; NIM Accounts are
+    listed only when those are missing, and the embedded copies end both chains. Values: a
+    catalog.Catalog, the Template as a dict, and names.SEED or names.LATER.
     """
     apps = settings.apps_namespace.value
     custom = settings.nim_config.get("customConfigMap") or {}
@@ -151,13 +206,15 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
         candidates.append((custom["name"], custom.get("namespace") or apps,
                            "spec.nimConfig.customConfigMap of the OdhDashboardConfig"))
     if apps:
-        candidates.append((catalog_mod.CONFIGMAP_NAME, apps,
-                           "the catalog shipped in the applications namespace"))
+        candidates += [(name, apps, "the catalog shipped in the applications namespace")
+                       for name in names.CATALOG_CONFIGMAPS]
     calls = [_probe(cluster, "ConfigMap", name, ns) for name, ns, _ in candidates]
     want_template = template and bool(apps)
     if want_template:
-        calls.append(_probe(cluster, "Template", TEMPLATE_NAME, apps))
+        calls += [_probe(cluster, "Template", name, apps) for name in names.RUNTIME_TEMPLATES]
     answers = _run(cluster, calls)
+    catalog_answers = answers[:len(candidates)]
+    template_answers = answers[len(candidates):]
     accounts: list[dict] | None = None
 
     def account_list(probes: list[str]) -> list[dict]:
@@ -169,11 +226,13 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
 
     catalog_probes: list[str] = []
     catalog = None
-    for (name, ns, reason), answer in zip(candidates, answers):
+    for index, ((name, ns, reason), answer) in enumerate(zip(candidates, catalog_answers)):
         found = _take(answer, catalog_probes, f"ConfigMap {ns}/{name}")
         if found is not None:
             catalog = _catalog_from(found, name, ns, reason, catalog_probes)
             break
+        if index == 0 and custom.get("name"):
+            _custom_missing(answer, name, ns)
     if catalog is None and apps:
         hit = _account_ref(account_list(catalog_probes), "nimConfig")
         if hit:
@@ -186,21 +245,56 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
                                         f"Account {account['metadata']['name']}", catalog_probes)
     if catalog is None:
         catalog = Resolved(catalog_mod.load_embedded(), "embedded catalog",
-                           "no catalog ConfigMap found on the cluster", catalog_probes)
+                           _embedded_reason("catalog ConfigMap", apps, catalog_probes),
+                           catalog_probes)
     if not template:
-        return catalog, None
-    return catalog, _template_from(cluster, apps, answers[-1] if want_template else None,
-                                   account_list)
+        return Sources(catalog, None, None)
+    naming = _naming(apps, dict(zip(candidates, catalog_answers)), template_answers)
+    return Sources(catalog, _template_from(cluster, apps, template_answers, account_list),
+                   naming)
 
 
-def _template_from(cluster: Cluster, apps: str | None, answer: Any,
+def _custom_missing(answer: Any, name: str, ns: str) -> None:
+    """The admin's custom catalog is configured but missing or unreadable: say so by name,
+    on stderr, before the next source is used (SPEC §4)."""
+    if isinstance(answer, ApiError):
+        what = "does not exist" if answer.status == 404 else \
+            "cannot be read (access denied, HTTP 403)"
+        log.warn(f"the custom catalog ConfigMap {ns}/{name} (spec.nimConfig.customConfigMap) "
+                 f"{what}; falling back to the next catalog source")
+
+
+def _embedded_reason(what: str, apps: str | None, probes: list[str]) -> str:
+    if apps and _denied(probes):
+        return (f"access denied: this user may not read the {what} in the applications "
+                f"namespace {apps} (HTTP 403)")
+    return f"no {what} found on the cluster"
+
+
+def _naming(apps: str | None, catalog_answers: dict, template_answers: list[Any]) -> Resolved:
+    """Which secret naming this cluster's generation uses: later when the applications
+    namespace ships a later-named catalog or Template (found in the probes already made)."""
+    found = []
+    later_cm, later_tpl = (n for _, n in names.LATER_GENERATION_MARKERS)
+    cm_answer = catalog_answers.get((later_cm, apps, "the catalog shipped in the applications "
+                                                     "namespace"))
+    if isinstance(cm_answer, dict):
+        found.append(f"configmap {later_cm}")
+    if len(template_answers) == 2 and isinstance(template_answers[1], dict):
+        found.append(f"template {later_tpl}")
+    naming, source, reason = names.choose_secret_naming(None, apps, found)
+    return Resolved(naming, source, reason)
+
+
+def _template_from(cluster: Cluster, apps: str | None, answers: list[Any],
                    account_list: Callable[[list[str]], list[dict]]) -> Resolved:
     probes: list[str] = []
     if apps:
-        tpl = _take(answer, probes, f"Template {apps}/{TEMPLATE_NAME}")
-        if tpl is not None:
-            return Resolved(tpl, f"template {apps}/{TEMPLATE_NAME}",
-                            "the runtime template in the applications namespace", probes)
+        for name, answer in zip(names.RUNTIME_TEMPLATES, answers):
+            tpl = _take(answer, probes, f"Template {apps}/{name}")
+            if tpl is not None:
+                return Resolved(tpl, f"template {apps}/{name}",
+                                "the runtime template in the applications namespace", probes)
         hit = _account_ref(account_list(probes), "runtimeTemplate")
         if hit:
             account, ref = hit
@@ -212,7 +306,7 @@ def _template_from(cluster: Cluster, apps: str | None, answer: Any,
                                 f"status.runtimeTemplate of NIM Account "
                                 f"{account['metadata']['name']}", probes)
     return Resolved(embedded_template(), "embedded template",
-                    "no runtime Template found on the cluster", probes)
+                    _embedded_reason("runtime Template", apps, probes), probes)
 
 
 def resolve_catalog(cluster: Cluster, settings: ClusterSettings) -> Resolved:

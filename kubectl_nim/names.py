@@ -22,8 +22,26 @@ DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 LABEL_MAX = 63
 SUBDOMAIN_MAX = 253
 
-SECRET_PREFIX = "nvidia-nim-secrets-"
-PULL_SECRET_PREFIX = "nvidia-nim-image-pull-"
+# --- The two namings (SPEC §3, §4): every name the plugin looks for or writes, in one place ---
+# The ADR named the secrets `nvidia-nim-*` (the "seed" naming); the upstream design later dropped
+# the prefix (the "later" naming) and renamed the catalog ConfigMap and the runtime Template the
+# same way. Both exist on real clusters, so lookups try both and writes follow the cluster.
+SEED = "seed"
+LATER = "later"
+SECRET_NAMINGS = (SEED, LATER)
+_SECRET_PREFIXES = {SEED: ("nvidia-nim-secrets-", "nvidia-nim-image-pull-"),
+                    LATER: ("nim-api-key-", "nim-image-pull-")}
+SECRET_PREFIX, PULL_SECRET_PREFIX = _SECRET_PREFIXES[SEED]
+# Today's dashboard integration copies one key into these two secrets of every NIM project.
+LEGACY_SECRET = "nvidia-nim-secrets"
+LEGACY_PULL_SECRET = "ngc-secret"
+# Lookup order in the applications namespace: the seed name first, then the later one.
+CATALOG_CONFIGMAPS = ("nvidia-nim-models-data", "nim-models-data")
+RUNTIME_TEMPLATES = ("nvidia-nim-http-template", "nim-http-template")
+# Either of these in the applications namespace marks a cluster of the later generation.
+LATER_GENERATION_MARKERS = (("ConfigMap", CATALOG_CONFIGMAPS[1]),
+                            ("Template", RUNTIME_TEMPLATES[1]))
+
 PVC_PREFIX = "nim-pvc-"
 PREDICTOR_SUFFIX = "-predictor"
 DERIVED_NAME_FALLBACK_PREFIX = "nim-"
@@ -130,15 +148,54 @@ def derive_deployment_name(model_name: str, namespace: Optional[str] = None) -> 
     return slug[:limit].rstrip("-")
 
 
-def derived_names(name: str) -> dict[str, str]:
-    """Every object name a deployment owns, keyed by role (SPEC §3, §6)."""
+def derived_names(name: str, naming: str = SEED) -> dict[str, str]:
+    """Every object name a deployment owns, keyed by role, secrets in `naming` (SPEC §3, §6)."""
+    secret_prefix, pull_prefix = _SECRET_PREFIXES[naming]
     return {
-        "secret": SECRET_PREFIX + name,
-        "pull_secret": PULL_SECRET_PREFIX + name,
+        "secret": secret_prefix + name,
+        "pull_secret": pull_prefix + name,
         "pvc": PVC_PREFIX + name,
         "runtime": name,
         "inference_service": name,
     }
+
+
+def own_secret_names(name: str) -> dict[str, tuple[str, ...]]:
+    """The names a deployment's own secrets may have in either naming, by role: every verb
+    recognises both (`{"secret": (seed, later), "pull_secret": (seed, later)}`)."""
+    return {role: tuple(derived_names(name, n)[role] for n in SECRET_NAMINGS)
+            for role in ("secret", "pull_secret")}
+
+
+def naming_of(name: str, secret: str) -> Optional[str]:
+    """Which naming `secret` follows as one of deployment `name`'s own secrets, or None."""
+    for naming in SECRET_NAMINGS:
+        if secret in derived_names(name, naming).values():
+            return naming
+    return None
+
+
+def choose_secret_naming(override: Optional[str], apps_namespace: Optional[str],
+                         later_markers_found: list[str]) -> tuple[str, str, str]:
+    """The naming `deploy` (and `migrate`) write: (naming, source, why).
+
+    `later_markers_found`: the LATER_GENERATION_MARKERS that exist in the applications
+    namespace, as `kind/name`. `--secret-naming` wins; else a cluster shipping a later-named
+    catalog or Template gets the later naming, and every other cluster the ADR's seed naming.
+    """
+    if override:
+        if override not in SECRET_NAMINGS:
+            raise UsageError(f"unknown secret naming {override!r}",
+                             hint=f"use one of {', '.join(SECRET_NAMINGS)}")
+        return override, "--secret-naming", "given on the command line"
+    if later_markers_found:
+        return (LATER, f"{later_markers_found[0]} in {apps_namespace}",
+                f"the applications namespace ships {' and '.join(later_markers_found)}, "
+                f"the later names: secrets nim-api-key-NAME / nim-image-pull-NAME")
+    where = f"in {apps_namespace}" if apps_namespace else "(no applications namespace found)"
+    return (SEED, "default",
+            f"no {' or '.join(n for _, n in LATER_GENERATION_MARKERS)} {where}: the ADR's "
+            f"names, secrets nvidia-nim-secrets-NAME / nvidia-nim-image-pull-NAME")
 
 
 def is_dns1123_label(name: str) -> bool:

@@ -21,9 +21,9 @@ from kubectl_nim.catalog import Model
 from kubectl_nim.errors import UsageError
 from kubectl_nim.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.keys import pull_secret_dockerconfig
-from kubectl_nim.names import (derived_names, is_dns1123_label, validate_claim_name,
-                               validate_storage_class,
-                               validate_deployment_name)
+from kubectl_nim.names import (SECRET_NAMINGS, SEED, derived_names, is_dns1123_label,
+                               validate_claim_name, validate_deployment_name,
+                               validate_storage_class)
 from kubectl_nim.template import TemplateError, find_runtime, process_template
 
 KSERVE_GROUP = "serving.kserve.io"
@@ -93,9 +93,13 @@ class DeployOptions:
     disconnected: bool = False
     skip_secrets: bool = False
     template_params: Pairs = ()
+    secret_naming: str = SEED     # names.SEED or names.LATER: how the two secrets are named
 
     def __post_init__(self):
         validate_deployment_name(self.name, self.namespace)
+        if self.secret_naming not in SECRET_NAMINGS:
+            raise UsageError(f"unknown secret naming {self.secret_naming!r}",
+                             hint=f"use one of {', '.join(SECRET_NAMINGS)}")
         if not self.tag:
             raise UsageError("the model tag must not be empty")
         self._check_storage()
@@ -143,7 +147,7 @@ class DeployOptions:
 
     @property
     def names(self) -> dict[str, str]:
-        return derived_names(self.name)
+        return derived_names(self.name, self.secret_naming)
 
     @property
     def image(self) -> str:
@@ -189,24 +193,26 @@ def render_deployment(options: DeployOptions, template: Mapping[str, Any],
 
 def api_key_secret(options: DeployOptions, api_key: str) -> dict:
     """The Opaque secret the runtime's `NGC_API_KEY` env reads (SPEC §3)."""
-    return api_key_secret_for(options.name, options.namespace, api_key)
+    return api_key_secret_for(options.name, options.namespace, api_key, options.secret_naming)
 
 
 def pull_secret(options: DeployOptions, api_key: str) -> dict:
     """The nvcr.io pull secret the runtime's `imagePullSecrets` names (SPEC §3)."""
-    return pull_secret_for(options.name, options.namespace, api_key)
+    return pull_secret_for(options.name, options.namespace, api_key, options.secret_naming)
 
 
-def api_key_secret_for(deployment: str, namespace: Optional[str], api_key: str) -> dict:
+def api_key_secret_for(deployment: str, namespace: Optional[str], api_key: str,
+                       naming: str = SEED) -> dict:
     """`api_key_secret` by deployment name: what rotate-key and migrate write, byte for byte."""
-    return _secret(derived_names(deployment)["secret"], namespace, "Opaque",
+    return _secret(derived_names(deployment, naming)["secret"], namespace, "Opaque",
                    {API_KEY_ENV: api_key})
 
 
-def pull_secret_for(deployment: str, namespace: Optional[str], api_key: str) -> dict:
+def pull_secret_for(deployment: str, namespace: Optional[str], api_key: str,
+                    naming: str = SEED) -> dict:
     """`pull_secret` by deployment name: what rotate-key and migrate write, byte for byte."""
     config = json.dumps(pull_secret_dockerconfig(api_key), separators=(",", ":"))
-    return _secret(derived_names(deployment)["pull_secret"], namespace,
+    return _secret(derived_names(deployment, naming)["pull_secret"], namespace,
                    "kubernetes.io/dockerconfigjson", {".dockerconfigjson": config})
 
 
@@ -437,6 +443,31 @@ def _metadata(options: DeployOptions, name: str, labels: Optional[Mapping[str, s
     if annotations:
         meta["annotations"] = dict(annotations)
     return meta
+
+
+def owner_reference(runtime: Mapping[str, Any]) -> dict:
+    """An ownerReference to a ServingRuntime as the server returned it (its uid is needed, so
+    only after it exists). Not a controller reference and not blocking: it only lets the garbage
+    collector delete the secrets when the runtime is deleted elsewhere (SPEC §3)."""
+    meta = runtime.get("metadata") or {}
+    return {"apiVersion": RUNTIME_API_VERSION, "kind": "ServingRuntime",
+            "name": meta.get("name"), "uid": meta.get("uid")}
+
+
+def owner_patch(secret: Mapping[str, Any], owner: Mapping[str, Any]) -> Optional[dict]:
+    """The merge patch adding `owner` to a secret's ownerReferences (replacing a stale reference
+    to a runtime of the same name, e.g. one deleted and re-made), or None when already there.
+    It carries the resourceVersion read, so a concurrent change is refused, not overwritten."""
+    meta = secret.get("metadata") or {}
+    current = list(meta.get("ownerReferences") or [])
+    if owner in current:
+        return None
+    kept = [r for r in current if not (r.get("kind") == owner["kind"]
+                                       and r.get("name") == owner["name"])]
+    patch: dict[str, Any] = {"ownerReferences": kept + [dict(owner)]}
+    if meta.get("resourceVersion"):
+        patch["resourceVersion"] = meta["resourceVersion"]
+    return {"metadata": patch}
 
 
 def namespace_annotation_patch() -> dict:

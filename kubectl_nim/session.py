@@ -62,6 +62,16 @@ class Session:
             log.warn(warning)
         return result
 
+    def secret_naming(self, override: str | None = None):
+        """How this deployment's secrets are named (a discovery.Resolved): `--secret-naming`,
+        else the naming of the cluster's generation (SPEC §3)."""
+        from kubectl_nim import discovery, names
+
+        if override:
+            naming, source, reason = names.choose_secret_naming(override, None, [])
+            return discovery.Resolved(naming, source, reason)
+        return self.sources(template=True)[2]
+
     def template(self, offline: bool = False):
         """The runtime Template and a description of where it came from."""
         from kubectl_nim import discovery

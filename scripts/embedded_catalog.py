@@ -1,83 +1,127 @@
-"""Refresh the catalog embedded in the plugin from a full `kubectl nim catalog generate` run.
+"""Write the catalog embedded in the plugin: the FULL output of `kubectl nim catalog generate`.
 
-    python scripts/embedded_catalog.py FULL.yaml [--embedded kubectl_nim/data/catalog.yaml]
-                                                 [--date YYYY-MM-DD]
+    python scripts/embedded_catalog.py FULL [--embedded kubectl_nim/data/catalog.yaml]
+                                            [--source TEXT]
+    python scripts/embedded_catalog.py --from-reference DATA_DIR [--embedded PATH]
 
-The embedded catalog is a hand-picked sample; this keeps the choice of models and refreshes
-their data (tags, latestTag, EU flag, descriptions) from FULL, the output of `catalog generate`.
-The comment header is kept as written, with its `Made on YYYY-MM-DD` date moved to --date
-(default: today, UTC). A model of the sample that FULL lacks is an error naming it: NVIDIA may
-have renamed or withdrawn it, and a maintainer chooses the replacement by editing the file.
-`make embedded-catalog` runs the whole procedure (docs/catalog.md).
+The embedded catalog is the whole catalog (SPEC §11: NVIDIA's public metadata), byte for byte
+what `catalog generate` wrote, behind a comment header saying what it is and how it was made.
+Nothing in the header is volatile (no date), so regenerating from the same answers reproduces
+the file exactly; tests/test_embedded_catalog.py checks that.
 
-Exit codes: 0 written, 1 a sample model is missing from FULL (nothing written), 2 usage.
+`--from-reference DATA_DIR` makes it without NVIDIA: it starts the fake NGC server
+(tests/fakes/ngc_server.py) serving DATA_DIR/nvidia-nim-models-data.yaml and runs the plugin's own
+`catalog generate --eu-restricted DATA_DIR/eu_restricted_models.json` against it. That is how
+the shipped file is made until a maintainer regenerates it from NVIDIA with
+`make embedded-catalog` (docs/catalog.md).
+
+Exit codes: 0 written, 1 generate failed or FULL is unusable (nothing written), 2 usage.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import re
+import os
+import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from kubectl_nim import catalog, catalog_build  # noqa: E402
+from kubectl_nim import catalog  # noqa: E402
 from kubectl_nim.errors import NimError  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 EMBEDDED = ROOT / "kubectl_nim" / "data" / "catalog.yaml"
-_DATE = re.compile(r"(Made on )\d{4}-\d{2}-\d{2}")
+NVIDIA_SOURCE = "NVIDIA's NGC catalog"
+REFERENCE_SOURCE = ("the fake NGC server (tests/fakes/ngc_server.py) serving the reference "
+                    "catalog nvidia-nim-models-data.yaml with eu_restricted_models.json "
+                    "(../shared/data), until a maintainer regenerates it from NVIDIA")
+REFERENCE_KEY = "nvapi-test-key"  # the fake server's valid key; no real key is involved
 
 
-def header_of(text: str) -> list[str]:
-    """The leading comment block of a YAML file, without the `# ` prefixes."""
-    lines = []
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line[2:] if line.startswith("# ") else line[1:])
-    return lines
+def preamble(source: str) -> list[str]:
+    """The embedded file's own comment lines, above the header `catalog generate` writes."""
+    return [
+        "NIM model catalog embedded in kubectl-nim: the fallback of SPEC section 4, used by",
+        "`--offline` and on clusters without a catalog ConfigMap. It is the full catalog, byte",
+        "for byte what `kubectl nim catalog generate --eu-restricted FILE` wrote from",
+        *_wrap(source + ".", 92),
+        "Regenerate it with `make embedded-catalog` from NVIDIA, or `make",
+        "embedded-catalog-reference` from the reference data (docs/catalog.md); never by hand.",
+        "",
+    ]
 
 
-def refresh(full_path: str, embedded_path: str, date: str) -> tuple[str, catalog_build.Selection]:
-    """The new text of the embedded catalog, and the selection it holds."""
-    full = catalog.load_file(full_path)
-    if full.warnings:
-        raise NimError(f"{full_path} has malformed entries: {'; '.join(full.warnings)}")
-    current_text = Path(embedded_path).read_text(encoding="utf-8")
-    current = catalog.parse_text(current_text, source=embedded_path)
-    selection = catalog_build.select_models(full.models, current.names)
-    header = [_DATE.sub(rf"\g<1>{date}", line) for line in header_of(current_text)]
-    return catalog.to_configmap_yaml(selection.models, header=header), selection
+def _wrap(text: str, width: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + ([line] if line else [])
+
+
+def compose(full_text: str, source: str) -> str:
+    """The embedded file: preamble + generate's output, unchanged."""
+    parsed = catalog.parse_text(full_text, "generated catalog")
+    if parsed.warnings:
+        raise NimError(f"the generated catalog has malformed entries: {'; '.join(parsed.warnings)}")
+    if not parsed.models:
+        raise NimError("the generated catalog holds no model")
+    return "".join(f"# {line}\n" if line else "#\n" for line in preamble(source)) + full_text
+
+
+def generate_from_reference(data_dir: Path) -> str:
+    """`catalog generate` (the plugin's own, as a subprocess) against the fake NGC server."""
+    sys.path.insert(0, str(ROOT / "tests" / "fakes"))
+    from ngc_server import FakeNgcServer  # noqa: E402
+
+    env = {k: v for k, v in os.environ.items()
+           if k.upper() not in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NGC_API_URL")}
+    env["NGC_API_KEY"] = REFERENCE_KEY
+    with FakeNgcServer(catalog_file=str(data_dir / "nvidia-nim-models-data.yaml"),
+                       valid_keys=(REFERENCE_KEY,)) as server:
+        done = subprocess.run(
+            [sys.executable, "-m", "kubectl_nim", "catalog", "generate", "--ngc-api-url",
+             server.url, "--eu-restricted", str(data_dir / "eu_restricted_models.json")],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise NimError(f"catalog generate failed (exit {done.returncode}): "
+                       f"{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ''}")
+    return done.stdout
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("full", metavar="FULL", help="output of `kubectl nim catalog generate`")
+    parser.add_argument("full", metavar="FULL", nargs="?",
+                        help="output of `kubectl nim catalog generate`")
+    parser.add_argument("--from-reference", metavar="DATA_DIR",
+                        help="generate against the fake NGC server serving DATA_DIR's catalog")
     parser.add_argument("--embedded", default=str(EMBEDDED),
-                        help="the embedded catalog to refresh in place (default: %(default)s)")
-    parser.add_argument("--date", default=datetime.datetime.now(datetime.timezone.utc)
-                        .strftime("%Y-%m-%d"), help="date for the header (default: today, UTC)")
+                        help="the file to write (default: %(default)s)")
+    parser.add_argument("--source", default=None,
+                        help=f"where FULL came from, for the header (default: {NVIDIA_SOURCE})")
     args = parser.parse_args(argv)
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.date):
-        parser.error(f"--date {args.date!r} is not YYYY-MM-DD")
+    if bool(args.full) == bool(args.from_reference):
+        parser.error("give FULL or --from-reference DATA_DIR (one of them)")
     try:
-        text, selection = refresh(args.full, args.embedded, args.date)
+        if args.from_reference:
+            text = compose(generate_from_reference(Path(args.from_reference)),
+                           args.source or REFERENCE_SOURCE)
+        else:
+            text = compose(Path(args.full).read_text(encoding="utf-8"),
+                           args.source or NVIDIA_SOURCE)
     except (NimError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    if selection.missing:
-        print(f"error: {args.full} lacks {len(selection.missing)} model(s) of the embedded "
-              f"sample: {', '.join(selection.missing)}; nothing was written (NVIDIA may have "
-              f"renamed or withdrawn them: edit {args.embedded} to drop or replace them, then "
-              f"rerun)", file=sys.stderr)
-        return 1
     Path(args.embedded).write_text(text, encoding="utf-8")
-    eu = sum(m.eu_restricted for m in selection.models)
-    print(f"{args.embedded}: {len(selection.models)} models ({eu} EU-restricted) refreshed from "
-          f"{args.full}; review the header prose if the EU count changed", file=sys.stderr)
+    written = catalog.parse_text(text, args.embedded).models
+    eu = sum(m.eu_restricted for m in written)
+    print(f"{args.embedded}: {len(written)} models ({eu} EU-restricted), "
+          f"{len(text.encode()):,} bytes", file=sys.stderr)
     return 0
 
 

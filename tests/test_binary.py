@@ -135,5 +135,5 @@ def test_validate_key_against_the_fake_ngc(run, ngc_server):
 
 def test_completion(run):
     assert "_KUBECTL_NIM_COMPLETE=bash_complete" in run("completion", "bash").stdout
-    out = run("deploy", "--model", "gemma", extra_env={"_KUBECTL_NIM_COMPLETE": "cobra_complete"})
+    out = run("deploy", "--model", "gemma-2-9", extra_env={"_KUBECTL_NIM_COMPLETE": "cobra_complete"})
     assert out.stdout == "gemma-2-9b-it\tGemma-2-9B-IT\n:4\n"

@@ -371,6 +371,7 @@ def test_allow_partial_writes_the_rest_and_warns(generate, ngc_server):
         + "warning: could not fetch nim/google/gemma-2-9b-it: HTTP 500 after 5 attempts\n"
         + "warning: could not fetch nim/qwen/qwen2.5-7b-instruct: nim/qwen/qwen2.5-7b-instruct "
           "is not in the NGC catalog (HTTP 404)\n"
+        + NO_EU_WARNING
         + summary(12, 10, failed=2, retries=4, size=len(result.stdout.encode()))
         + "warning: --allow-partial: the catalog was written without the 2 models that could "
           "not be fetched\n")
@@ -610,6 +611,39 @@ def test_header_has_nothing_volatile():
         "One compact JSON entry per model, sorted by name."]
 
 
+# --- without --eu-restricted, and --name ---------------------------------------------------------
+
+NO_EU_WARNING = ("warning: no --eu-restricted FILE: every model is marked euRestricted: false; "
+                 "run `kubectl nim catalog detect-eu` from an EU location first and pass its "
+                 "output\n")
+
+
+def test_without_eu_list_it_warns_run_detect_eu_first(nim, ngc_sleeps, tmp_path):
+    with fake(THREE) as server:
+        result = nim("catalog", "generate", "--ngc-api-url", server.url,
+                     env={"NGC_API_KEY": VALID_KEY})
+        assert result.exit_code == 0, result.stderr
+        assert NO_EU_WARNING in result.stderr
+        (tmp_path / "eu.json").write_text("[]")
+        with_list = nim("catalog", "generate", "--ngc-api-url", server.url, "--eu-restricted",
+                        str(tmp_path / "eu.json"), env={"NGC_API_KEY": VALID_KEY})
+    assert with_list.exit_code == 0, with_list.stderr
+    assert "detect-eu" not in with_list.stderr
+
+
+def test_name_option_names_the_configmap(nim, ngc_sleeps):
+    with fake(THREE) as server:
+        result = nim("catalog", "generate", "--ngc-api-url", server.url, "--name",
+                     "nim-models-data", env={"NGC_API_KEY": VALID_KEY})
+        assert result.exit_code == 0, result.stderr
+        assert yaml.safe_load(result.stdout)["metadata"]["name"] == "nim-models-data"
+        before = len(server.requests)
+        bad = nim("catalog", "generate", "--ngc-api-url", server.url, "--name", "Bad_Name",
+                  env={"NGC_API_KEY": VALID_KEY})
+        assert bad.exit_code == 2 and "invalid ConfigMap name 'Bad_Name'" in bad.stderr
+        assert len(server.requests) == before  # refused before any request
+
+
 # --- against the real reference catalog -------------------------------------------------------
 
 def test_reference_catalog_round_trips(nim, ngc_sleeps, shared_data, tmp_path):
@@ -625,7 +659,8 @@ def test_reference_catalog_round_trips(nim, ngc_sleeps, shared_data, tmp_path):
     assert len(generated.models) == 186 and sum(m.eu_restricted for m in generated.models) == 4
 
 
-# --- the embedded sample catalog (scripts/embedded_catalog.py, make embedded-catalog) ----------
+# --- the embedded catalog (scripts/embedded_catalog.py, make embedded-catalog) -----------------
+# Reproducing the shipped file from the reference data: tests/test_embedded_catalog.py.
 
 def load_script():
     import importlib.util
@@ -642,45 +677,39 @@ EMBEDDED = ROOT / "kubectl_nim" / "data" / "catalog.yaml"
 
 @pytest.fixture
 def nvidia_with_the_embedded_models():
-    """A fake NVIDIA serving the embedded sample plus other models; the EU list it implies."""
-    sample = [m.to_entry() for m in catalog.load_file(str(EMBEDDED)).models]
+    """A fake NVIDIA serving the embedded catalog's models; the EU list it implies."""
+    served = [m.to_entry() for m in catalog.load_file(str(EMBEDDED)).models]
     eu = [catalog_build.EuRestricted.from_resource_id(f"{m['namespace']}/{m['name']}")
-          for m in sample if m.pop("euRestricted")]
-    others = [e for e in entries_from_configmap(generate_catalog(40))
-              if e["name"] not in {m["name"] for m in sample}]
-    with FakeNgcServer(models=sample + others) as server:
+          for m in served if m.pop("euRestricted")]
+    with FakeNgcServer(models=served) as server:
         yield server, catalog_build.eu_restricted_json(eu)
 
 
-def test_embedded_selection_script_refreshes_the_sample(nim, ngc_sleeps, tmp_path, capsys,
-                                                        nvidia_with_the_embedded_models):
+def test_embedded_script_puts_its_header_above_generates_output(nim, ngc_sleeps, tmp_path,
+                                                                capsys,
+                                                                nvidia_with_the_embedded_models):
     server, eu_json = nvidia_with_the_embedded_models
     (tmp_path / "eu.json").write_text(eu_json)
     full, embedded = tmp_path / "full.yaml", tmp_path / "catalog.yaml"
-    shutil.copy(EMBEDDED, embedded)
     result = nim("catalog", "generate", "--ngc-api-url", server.url, "--output", str(full),
                  "--eu-restricted", str(tmp_path / "eu.json"), env={"NGC_API_KEY": VALID_KEY})
     assert result.exit_code == 0
-    date = EMBEDDED.read_text().split("Made on ")[1][:10]
     script = load_script()
-    assert script.main([str(full), "--embedded", str(embedded), "--date", date]) == 0
-    # NVIDIA serves the same data: the refresh reproduces the shipped file byte for byte
-    assert embedded.read_bytes() == EMBEDDED.read_bytes()
-    assert "14 models (2 EU-restricted) refreshed" in capsys.readouterr().err
-    assert script.main([str(full), "--embedded", str(embedded), "--date", "2031-02-03"]) == 0
-    assert "Made on 2031-02-03 by" in embedded.read_text()
+    assert script.main([str(full), "--embedded", str(embedded)]) == 0
+    text = embedded.read_text()
+    assert text.endswith(full.read_text())  # generate's output, unchanged
+    assert "wrote from NVIDIA's NGC catalog." in text.split("apiVersion:")[0].replace("\n# ", " ")
+    assert catalog.load_file(str(embedded)).models == catalog.load_file(str(EMBEDDED)).models
+    n = len(catalog.load_file(str(EMBEDDED)).models)
+    assert f"{n} models (4 EU-restricted)" in capsys.readouterr().err
 
 
-def test_embedded_selection_script_refuses_when_a_model_is_gone(tmp_path, capsys):
+def test_embedded_script_refuses_an_empty_catalog(tmp_path, capsys):
     full, embedded = tmp_path / "full.yaml", tmp_path / "catalog.yaml"
-    shutil.copy(EMBEDDED, embedded)
-    models = [m for m in catalog.load_file(str(EMBEDDED)).models if m.name != "gemma-2-9b-it"]
-    full.write_text(catalog.to_configmap_yaml(models))
-    before = embedded.read_bytes()
+    full.write_text(catalog.to_configmap_yaml([]))
     assert load_script().main([str(full), "--embedded", str(embedded)]) == 1
-    assert "lacks 1 model(s) of the embedded sample: gemma-2-9b-it; nothing was written" \
-        in capsys.readouterr().err
-    assert embedded.read_bytes() == before
+    assert "holds no model" in capsys.readouterr().err
+    assert not embedded.exists()
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -702,8 +731,9 @@ def test_make_embedded_catalog_against_the_fake(tmp_path, nvidia_with_the_embedd
          f"EMBEDDED_CATALOG={embedded}", f"CATALOG_BUILD_DIR={tmp_path / 'build'}"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert catalog.load_file(str(embedded)).models == catalog.load_file(str(EMBEDDED)).models
-    assert "0 added, 0 removed, 0 changed, 14 unchanged.\n" in done.stdout
+    models = catalog.load_file(str(EMBEDDED)).models
+    assert catalog.load_file(str(embedded)).models == models
+    assert f"0 added, 0 removed, 0 changed, {len(models)} unchanged.\n" in done.stdout
     missing = subprocess.run(["make", "-o", f"{binary}/kubectl-nim", "embedded-catalog",
                               f"BIN={binary}"], cwd=ROOT, env=env, capture_output=True,
                              text=True, timeout=60)

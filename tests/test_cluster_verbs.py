@@ -25,17 +25,20 @@ def test_models_reads_the_cluster_catalog_and_names_it_once(nim, kube_server, ku
 
 
 def test_models_asks_for_little(nim, kube_server, kubeconfig):
-    """Four reads in two round trips: the DSCInitialization and both well-known
-    OdhDashboardConfigs at once, then the catalog (timings: benchmarks/cli_startup.py)."""
+    """Six reads in two round trips: the DataScienceCluster (air-gap flag), the
+    DSCInitialization and both well-known OdhDashboardConfigs at once, then the catalog under
+    both names (timings: benchmarks/cli_startup.py)."""
     seed_rhoai(kube_server)
     nim("models", "--kubeconfig", kubeconfig)
     paths = [r["path"] for r in kube_server.requests]
-    assert sorted(paths[:3]) == sorted([
+    assert sorted(paths[:4]) == sorted([
+        "/apis/datasciencecluster.opendatahub.io/v1/datascienceclusters",
         "/apis/dscinitialization.opendatahub.io/v1/dscinitializations",
         f"/apis/opendatahub.io/v1alpha/namespaces/{APPS}/odhdashboardconfigs/odh-dashboard-config",
         "/apis/opendatahub.io/v1alpha/namespaces/opendatahub/odhdashboardconfigs/odh-dashboard-config",
     ])
-    assert paths[3:] == [f"/api/v1/namespaces/{APPS}/configmaps/nvidia-nim-models-data"]
+    assert sorted(paths[4:]) == [f"/api/v1/namespaces/{APPS}/configmaps/nim-models-data",
+                                 f"/api/v1/namespaces/{APPS}/configmaps/nvidia-nim-models-data"]
 
 
 def test_models_with_apps_namespace_after_the_verb(nim, kube_server, kubeconfig):
@@ -84,9 +87,13 @@ Catalog:                 configmap {APPS}/nvidia-nim-models-data (2 models, 0 ma
 Runtime template:        embedded template
   why:  no runtime Template found on the cluster
   tried: Template {APPS}/nvidia-nim-http-template: HTTP 404 (NotFound), trying the next source
+  tried: Template {APPS}/nim-http-template: HTTP 404 (NotFound), trying the next source
 Disconnected:            true
   from: odhdashboardconfig {APPS}/odh-dashboard-config
   why:  spec.nimConfig.disconnected.disableKeyCollection
+Secret naming:           seed
+  why:  no nim-models-data or nim-http-template in {APPS}: the ADR's names, secrets \
+nvidia-nim-secrets-NAME / nvidia-nim-image-pull-NAME
 """
 
 
@@ -108,4 +115,4 @@ def test_config_view_when_nothing_is_readable(nim, kube_server, kubeconfig):
     assert result.exit_code == 0
     assert "Applications namespace:  <none>\n" in result.stdout
     assert "  tried: DSCInitialization: HTTP 403 (Forbidden), trying the next source\n" in result.stdout
-    assert "Catalog:                 embedded catalog (14 models, 0 malformed entries)\n" in result.stdout
+    assert "Catalog:                 embedded catalog (186 models, 0 malformed entries)\n" in result.stdout

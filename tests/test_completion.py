@@ -117,8 +117,8 @@ def test_model_names_from_the_embedded_catalog():
 
 
 def test_model_names_with_equals_and_after_other_options():
-    assert values(["deploy", "-n", "team", "--gpus", "1", "--model"], "gemma") == ["gemma-2-9b-it"]
-    assert values(["deploy"], "--model=gemma") == ["gemma-2-9b-it"]
+    assert values(["deploy", "-n", "team", "--gpus", "1", "--model"], "gemma-2-9") == ["gemma-2-9b-it"]
+    assert values(["deploy"], "--model=gemma-2-9") == ["gemma-2-9b-it"]
 
 
 def test_catalog_file_on_the_line_wins(catalog_file):
@@ -126,7 +126,7 @@ def test_catalog_file_on_the_line_wins(catalog_file):
     assert values(["models", "--catalog", path]) == ["alpha-1", "alpha-2", "beta"]
     assert values(["deploy", "--catalog", path, "--model"], "al") == ["alpha-1", "alpha-2"]
     # --catalog after the value being completed is not known yet: that is how click parses
-    assert values(["deploy", "--model"], "al") == []
+    assert values(["deploy", "--model"], "alpha-") == []
 
 
 def test_unreadable_catalog_file_completes_nothing(tmp_path):
@@ -139,7 +139,12 @@ def test_tags_of_the_model_given_with_model(catalog_file):
     assert tags == ["2.0", "1.0", "latest"]
     assert values(["deploy", "--catalog", path, "--model", "m", "--tag"], "1") == ["1.0"]
     items = complete(["deploy", "--catalog", path, "--model", "m", "--tag"])
-    assert items[0].help == "latest tag"
+    # 2.0 is a major.minor: it floats, and with nothing concrete it is still the default
+    assert items[0].help == "default, latest tag, floats"
+    pinned = catalog_file([model_entry("p", tags=("2.0.1", "2.0", "latest"), latest="latest")],
+                          name="pinned")
+    helps = [i.help for i in complete(["deploy", "--catalog", pinned, "--model", "p", "--tag"])]
+    assert helps == ["default", "floats", "latest tag, floats"]
     assert values(["deploy", "--tag"]) == []  # no --model yet
     assert values(["deploy", "--catalog", path, "--model", "nope", "--tag"]) == []
 
@@ -209,7 +214,7 @@ def run_env(words: str, cword: int, shell: str = "bash"):
 
 
 def test_bash_protocol_through_the_environment_variable():
-    result = run_env("kubectl-nim deploy --model gemma", 3)
+    result = run_env("kubectl-nim deploy --model gemma-2-9", 3)
     assert result.exit_code == 0
     assert result.stdout.splitlines() == ["plain,gemma-2-9b-it"]
     result = run_env("kubectl-nim deploy --kubeconfig ", 3)
@@ -217,11 +222,11 @@ def test_bash_protocol_through_the_environment_variable():
 
 
 def test_zsh_and_fish_protocols_carry_the_display_name():
-    zsh = run_env("kubectl-nim models gemma", 2, "zsh").stdout.splitlines()
+    zsh = run_env("kubectl-nim models gemma-2-9", 2, "zsh").stdout.splitlines()
     assert zsh == ["plain", "gemma-2-9b-it", "Gemma-2-9B-IT"]
     fish = CliRunner().invoke(cli, [], prog_name="kubectl-nim", env={
-        "_KUBECTL_NIM_COMPLETE": "fish_complete", "COMP_WORDS": "kubectl-nim models gemma",
-        "COMP_CWORD": "gemma"}).stdout.splitlines()
+        "_KUBECTL_NIM_COMPLETE": "fish_complete", "COMP_WORDS": "kubectl-nim models gemma-2-9",
+        "COMP_CWORD": "gemma-2-9"}).stdout.splitlines()
     assert fish == ["plain,gemma-2-9b-it\tGemma-2-9B-IT"]
 
 
@@ -353,7 +358,7 @@ def test_helper_speaks_cobra(plugin_path):
     lines = helper("")
     assert lines[-1] == ":4"
     assert "models\tList the NIM models of the catalog, or..." in lines
-    assert helper("deploy", "--model", "gemma") == ["gemma-2-9b-it\tGemma-2-9B-IT", ":4"]
+    assert helper("deploy", "--model", "gemma-2-9") == ["gemma-2-9b-it\tGemma-2-9B-IT", ":4"]
     assert helper("deploy", "--kubeconfig", "") == [":0"]
     # kubectl sets KUBECTL_PATH for plugins; the helper must not let it change the protocol
     env["KUBECTL_PATH"] = "/usr/bin/kubectl"
@@ -369,7 +374,7 @@ def test_kubectl_completes_the_plugin_through_the_helper(plugin_path):
         assert out.returncode == 0, out.stderr
         return out.stdout.splitlines()
 
-    assert kubectl_complete("deploy", "--model", "llama-3.1-8")[:1] == \
+    assert kubectl_complete("deploy", "--model", "llama-3.1-8b-instruct")[:1] == \
         ["llama-3.1-8b-instruct\tLlama-3.1-8B-Instruct"]
-    assert kubectl_complete("deploy", "--model", "llama-3.1-8")[-1] == ":4"
+    assert kubectl_complete("deploy", "--model", "llama-3.1-8b-instruct")[-1] == ":4"
     assert kubectl_complete("completion", "")[:3] == ["bash", "zsh", "fish"]

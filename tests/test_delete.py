@@ -221,7 +221,7 @@ def test_lifecycle_through_the_cli(nim, kube_server, kubeconfig, ngc_server):
     assert out.exit_code == 0, out.stderr
     listed = nim("list", "--kubeconfig", kubeconfig)
     assert listed.stdout.splitlines()[1].split()[:6] == [
-        "llm", "llama-3.1-8b-instruct", "latest", "Unknown", "per-deployment", "nim-pvc-llm"]
+        "llm", "llama-3.1-8b-instruct", "1.15.5", "Unknown", "per-deployment", "nim-pvc-llm"]
     rotated = nim("rotate-key", "llm", *common, env={"NGC_API_KEY": NEW_KEY})
     assert rotated.exit_code == 0, rotated.stderr
     assert keys_of(kube_server, "llm") == (NEW_KEY, NEW_KEY)

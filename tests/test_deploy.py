@@ -28,6 +28,10 @@ CREATES = [("POST", f"/api/v1/namespaces/{NS}/secrets"),
            ("POST", f"/api/v1/namespaces/{NS}/persistentvolumeclaims"),
            ("POST", f"/apis/serving.kserve.io/v1alpha1/namespaces/{NS}/servingruntimes"),
            ("POST", f"/apis/serving.kserve.io/v1beta1/namespaces/{NS}/inferenceservices")]
+# Once the ServingRuntime exists (its uid is needed): both secrets get an ownerReference to it.
+OWNER_PATCHES = [("PATCH", f"/api/v1/namespaces/{NS}/secrets/nvidia-nim-secrets-{NAME}"),
+                 ("PATCH", f"/api/v1/namespaces/{NS}/secrets/nvidia-nim-image-pull-{NAME}")]
+WRITES = CREATES + OWNER_PATCHES
 
 
 def _created_kinds(server) -> list[tuple[str, str]]:
@@ -48,7 +52,7 @@ def test_deploy_creates_exactly_the_objects_of_spec_6(run_deploy, project, ngc_s
     # The key was validated with NVIDIA exactly once, before anything was written.
     assert [r["path"] for r in ngc_server.requests] == ["/v3/keys/get-caller-info"]
     # Ordered writes, then the namespace marker (see test_namespace_annotation_comes_last).
-    assert writes(project.server) == CREATES + [NS_PATCH]
+    assert writes(project.server) == WRITES + [NS_PATCH]
     # Every write was preflighted with dryRun=All first.
     assert sorted(dry_runs(project.server)) == sorted(CREATES)
 
@@ -90,7 +94,8 @@ def test_serving_runtime(run_deploy, project):
     spec = runtime["spec"]
     [container] = spec["containers"]
     assert container["name"] == "kserve-container"
-    assert container["image"] == f"{IMAGE}:latest"  # the catalog's latestTag
+    # latestTag is the floating `latest`: the newest concrete tag is deployed instead (SPEC §5)
+    assert container["image"] == f"{IMAGE}:1.15.5"
     assert "resources" not in container
     assert container["env"] == [
         {"name": "NIM_CACHE_PATH", "value": "/mnt/models/cache"},
@@ -98,7 +103,7 @@ def test_serving_runtime(run_deploy, project):
             "name": f"nvidia-nim-secrets-{NAME}", "key": "NGC_API_KEY"}}}]
     assert spec["imagePullSecrets"] == [{"name": f"nvidia-nim-image-pull-{NAME}"}]
     assert spec["supportedModelFormats"] == [
-        {"name": MODEL, "version": "latest", "autoSelect": False, "priority": 1}]
+        {"name": MODEL, "version": "1.15.5", "autoSelect": False, "priority": 1}]
     assert {"name": f"nim-pvc-{NAME}",
             "persistentVolumeClaim": {"claimName": f"nim-pvc-{NAME}"}} in spec["volumes"]
     assert {"name": f"nim-pvc-{NAME}", "mountPath": "/mnt/models/cache"} in \
@@ -108,6 +113,7 @@ def test_serving_runtime(run_deploy, project):
         "opendatahub.io/recommended-accelerators": '["nvidia.com/gpu"]',
         "opendatahub.io/runtime-version": "v1",
         "openshift.io/display-name": "Llama-3.1-8B-Instruct",
+        "runtimes.opendatahub.io/nvidia-nim": "true",
         "opendatahub.io/template-name": "nvidia-nim-http-template",
         "opendatahub.io/template-display-name": "NVIDIA NIM",
         "opendatahub.io/apiProtocol": "REST"}
@@ -223,7 +229,7 @@ def test_existing_annotation_is_not_patched(run_deploy, project):
         "name": NS, "annotations": {"opendatahub.io/nim-support": "true", "other": "x"}}})
     project.server.clear_requests()
     assert run_deploy(NAME, "--model", MODEL).exit_code == 0
-    assert writes(project.server) == CREATES
+    assert writes(project.server) == WRITES
     assert NS_PATCH not in dry_runs(project.server)
 
 
@@ -256,7 +262,7 @@ def test_namespace_unreadable_is_a_warning(run_deploy, project):
     assert result.exit_code == 0
     assert "warning: cannot read namespace team to check its opendatahub.io/nim-support " \
            "annotation; going on\n" in result.stderr
-    assert writes(project.server) == CREATES  # no blind patch
+    assert writes(project.server) == WRITES  # no blind patch
 
 
 # --- EU restriction ------------------------------------------------------------------------------
@@ -307,7 +313,7 @@ def test_apply_converges(run_deploy, project):
 
 
 def test_apply_takes_over_a_created_deployment(run_deploy, project):
-    assert run_deploy(NAME, "--model", MODEL).exit_code == 0
+    assert run_deploy(NAME, "--model", MODEL, "--tag", "1.13.1").exit_code == 0
     result = run_deploy(NAME, "--model", MODEL, "--apply", "--tag", "1.15.5")
     assert result.exit_code == 0
     assert f"{SR}/{NAME} configured\n" in result.stdout
@@ -394,7 +400,7 @@ def test_dry_run_client_yaml_is_accepted_by_kubectl_apply(nim, project):
     assert applied.stdout.splitlines() == [f"{r} serverside-applied" for r in refs()]
     assert decode(project.get("Secret", f"nvidia-nim-secrets-{NAME}"), "NGC_API_KEY") == KEY
     assert project.get("ServingRuntime", NAME)["spec"]["containers"][0]["image"] == \
-        f"{IMAGE}:latest"
+        f"{IMAGE}:1.15.5"
     assert project.get("InferenceService", NAME)["spec"]["predictor"]["model"]["runtime"] == NAME
 
 
@@ -484,7 +490,7 @@ def test_connected_dashboard_config_still_needs_a_key(run_deploy, project):
 def test_cluster_catalog_and_template_are_used(run_deploy, project):
     project.server.put_object(dashboard_config(custom={"name": "my-models",
                                                        "namespace": "nim-admin"}))
-    entry = model_entry("acme-coder", namespace="nim/acme", tags=("2.0", "1.9"), latest="2.0",
+    entry = model_entry("acme-coder", namespace="nim/acme", tags=("2.0.1", "1.9.0"), latest="2.0.1",
                         displayName="Acme Coder")
     project.server.put_object(catalog_configmap([entry], name="my-models",
                                                 namespace="nim-admin"))
@@ -503,7 +509,7 @@ def test_cluster_catalog_and_template_are_used(run_deploy, project):
     assert runtime["metadata"]["annotations"]["example.com/from"] == "cluster-template"
     assert runtime["spec"]["containers"][0]["ports"] == [{"containerPort": 9000,
                                                           "protocol": "TCP"}]
-    assert runtime["spec"]["containers"][0]["image"] == "nvcr.io/nim/acme/acme-coder:2.0"
+    assert runtime["spec"]["containers"][0]["image"] == "nvcr.io/nim/acme/acme-coder:2.0.1"
     assert project.get("InferenceService", "coder")["metadata"]["annotations"][
         "openshift.io/display-name"] == "Acme Coder"
 

@@ -72,7 +72,7 @@ def test_unknown_model_did_you_mean(run_deploy, project, ngc_server):
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
         "error: model 'llama-3.1-8b-instruc' is not in the catalog (embedded catalog); did you "
-        "mean llama-3.1-8b-instruct, llama-3.3-70b-instruct, llama-3.1-nemotron-70b-instruct?\n")
+        "mean llama-3.1-8b-instruct, llama-3.1-70b-instruct, llama3-8b-instruct?\n")
     _nothing_sent(project, ngc_server)
 
 

@@ -131,6 +131,7 @@ def test_template_from_apps_namespace_then_account_then_embedded(cluster, kube_s
     assert second.source == "embedded template"  # the account's template is unreadable too
     assert [p.split(":")[0] for p in second.probes] == [
         f"Template {APPS}/nvidia-nim-http-template",
+        f"Template {APPS}/nim-http-template",
         f"Template {APPS}/nvidia-nim-serving-template"]
 
 

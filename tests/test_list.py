@@ -62,6 +62,8 @@ def test_detection_by_annotation_or_image():
     svc = next(o for o in rendered("x") if o["kind"] == "InferenceService")
     assert day2.is_nim(svc, rt)
     rt["spec"]["containers"][0]["image"] = "mirror.local/llama:1"
+    assert day2.is_nim(svc, rt)  # the embedded template's marker, as OpenShift AI ships it
+    del rt["metadata"]["annotations"][day2.NIM_RUNTIME_ANNOTATION]
     assert not day2.is_nim(svc, rt)
     rt["metadata"]["annotations"][day2.NIM_RUNTIME_ANNOTATION] = "true"
     assert day2.is_nim(svc, rt)

@@ -91,6 +91,7 @@ Display name:  Llama-3.1-8B-Instruct
 Description:   llama-3.1-8b-instruct for tests
 Namespace:     nim/meta
 Latest tag:    latest
+Default tag:   latest
 Image:         nvcr.io/nim/meta/llama-3.1-8b-instruct:latest
 Updated:       2026-02-04T19:47:27.380Z
 EU restricted: no

@@ -331,6 +331,7 @@ def test_runtime_labels_and_annotations():
         "opendatahub.io/recommended-accelerators": '["nvidia.com/gpu"]',  # kept from the template
         "opendatahub.io/runtime-version": "v1",
         "openshift.io/display-name": "Chat",
+        "runtimes.opendatahub.io/nvidia-nim": "true",  # kept: NIM metrics and detection need it
         "opendatahub.io/template-name": "nvidia-nim-http-template",
         "opendatahub.io/template-display-name": "NVIDIA NIM",
         "opendatahub.io/apiProtocol": "REST",

@@ -20,6 +20,9 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
     catalog = session.catalog(p["catalog_file"], p["offline"], notice=False, with_template=True)
     model = catalog.get(p["model_name"])
     tag = catalog_mod.resolve_tag(model, p["tag"])
+    floating = catalog_mod.floating_tag_warning(model, tag)
+    if floating:
+        log.warn(floating)
     if model.eu_restricted:
         log.warn(f"{model.name} is restricted in the European Union: NVIDIA refuses to serve it "
                  f"(HTTP 451) to EU locations, so pulls from such a cluster will fail")
@@ -29,9 +32,19 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
     names.validate_deployment_name(name, namespace)
 
     disconnected = p["disconnected"]
-    if not local:
+    if not local and not disconnected:
         disconnected = bool(session.settings.disconnected.value)
+        if disconnected:
+            log.notice(f"The cluster is disconnected ({session.settings.disconnected.source}: "
+                       f"{session.settings.disconnected.reason}): no key, no secrets.")
     template, template_source = session.template(offline=local)
+    secret_naming = p.get("secret_naming")
+    if p.get("use_apply") and not (secret_naming or local or client_only):
+        # Re-applying keeps the names the deployment already references, even if the cluster's
+        # generation changed since: switching would leave the old pair behind.
+        secret_naming = naming_in_use(session.cluster, name, namespace)
+    naming = (secret_naming or names.SEED) if local else \
+        session.secret_naming(secret_naming).value
     if not local:  # one notice naming both sources the cluster decided on
         log.notice(f"Using the {catalog.source} and the {template_source}.")
 
@@ -46,5 +59,19 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
         min_replicas=p["min_replicas"], max_replicas=p["max_replicas"],
         deployment_mode=p["deployment_mode"], env=render.parse_assignments(p["env"], "--env"),
         expose=p["expose"], disconnected=disconnected, skip_secrets=p["skip_secrets"],
+        secret_naming=naming,
         template_params=render.parse_assignments(p["template_params"], "--template-param"))
     return options, template
+
+
+def naming_in_use(cluster, name, namespace):
+    """The secret naming an existing ServingRuntime `name` references, or None."""
+    from kubectl_nim import day2, names
+    from kubectl_nim.errors import ClusterError
+
+    try:
+        runtime = cluster.get_or_none("ServingRuntime", name, namespace)
+    except ClusterError:
+        return None  # preflight reports what is wrong with the runtime
+    found = [names.naming_of(name, n) for n in day2.runtime_refs(runtime).names]
+    return next((n for n in found if n), None)

@@ -59,14 +59,17 @@ def _output_file_option(what: str):
 @_output_file_option("the ConfigMap")
 @click.option("--eu-restricted", "eu_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="JSON list from `catalog detect-eu`: mark these models euRestricted.")
+@click.option("--name", "configmap_name", default="nvidia-nim-models-data", show_default=True,
+              metavar="NAME", help="Name of the ConfigMap (the later upstream name is "
+                                   "nim-models-data).")
 @_concurrency_option
 @_allow_partial_option("the catalog")
 @key_options
 @ngc_options
 @global_options
 @refused_key_argument
-def generate(output_file: str, eu_file: Optional[str], concurrency: int, allow_partial: bool,
-             api_key_file: Optional[str], ngc_api_url: str) -> None:
+def generate(output_file: str, eu_file: Optional[str], configmap_name: str, concurrency: int,
+             allow_partial: bool, api_key_file: Optional[str], ngc_api_url: str) -> None:
     """Fetch the NIM catalog from NVIDIA and write the catalog ConfigMap.
 
     Validates the key, pages through the NGC catalog search, fetches every model's details with
@@ -78,16 +81,21 @@ def generate(output_file: str, eu_file: Optional[str], concurrency: int, allow_p
     result must stay under the 1 MiB ConfigMap limit.
     """
     from kubectl_nim import catalog_build
-    from kubectl_nim.errors import NimError
+    from kubectl_nim.errors import NimError, UsageError
+    from kubectl_nim.names import DNS1123_SUBDOMAIN, SUBDOMAIN_MAX
 
+    if len(configmap_name) > SUBDOMAIN_MAX or not DNS1123_SUBDOMAIN.fullmatch(configmap_name):
+        raise UsageError(f"invalid ConfigMap name {configmap_name!r}: a lowercase DNS-1123 "
+                         f"subdomain of at most {SUBDOMAIN_MAX} characters")
     eu = _read_eu_file(eu_file) if eu_file else ()
     _check_destination(output_file)
+
     started = clock()
     fetched = _fetch_details(api_key_file, ngc_api_url, concurrency)
     build_started = clock()
     result = catalog_build.build_catalog(fetched.resources, fetched.outcomes, eu,
                                          fetched.untagged)
-    text = catalog_build.render_configmap(result)
+    text = catalog_build.render_configmap(result, name=configmap_name)
     log.debug(f"timings: {fetched.timings}, build {clock() - build_started:.2f}s")
     for warning in result.warnings:
         log.warn(warning)
@@ -110,6 +118,12 @@ def generate(output_file: str, eu_file: Optional[str], concurrency: int, allow_p
             error = too_large
     if error is None:
         _write(output_file, text)
+        if not eu_file:
+            # As the reference tool does: without the list every model is marked as available
+            # in the EU, which a maintainer must not ship by accident.
+            log.warn("no --eu-restricted FILE: every model is marked euRestricted: false; run "
+                     "`kubectl nim catalog detect-eu` from an EU location first and pass its "
+                     "output")
     summary = catalog_build.Summary.of(
         result, processed=len(fetched.resources) + len(fetched.untagged),
         retries=fetched.retries, size=None if error else size, seconds=clock() - started,

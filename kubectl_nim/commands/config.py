@@ -28,7 +28,7 @@ def view(output):
     session = Session(get_globals())
     cluster = session.cluster
     settings = session.settings
-    data, catalog, template = view_data(session)
+    data, catalog, template, naming = view_data(session)
     cat = catalog.value
     if output != "text":
         click.echo(render_one(data, output), nl=False)
@@ -41,15 +41,16 @@ def view(output):
                         f"{len(cat.warnings)} malformed entries)", catalog)
     _section("Runtime template", template.source, template)
     _section("Disconnected", str(settings.disconnected.value).lower(), settings.disconnected)
+    _section("Secret naming", naming.value, naming)
 
 
-def view_data(session) -> tuple[dict, object, object]:
+def view_data(session) -> tuple[dict, object, object, object]:
     """What `config view -o yaml` prints (also a member of `report`'s bundle), with the
-    resolved catalog and template it describes."""
+    resolved catalog, template and secret naming it describes."""
     from kubectl_nim import discovery
 
     cluster, settings = session.cluster, session.settings
-    catalog, template = discovery.resolve_sources(cluster, settings)
+    catalog, template, naming = discovery.resolve_sources(cluster, settings)
     cat = catalog.value
     data = {
         "cluster": {"server": cluster.server, "context": cluster.context,
@@ -59,8 +60,9 @@ def view_data(session) -> tuple[dict, object, object]:
                                           "malformedEntries": len(cat.warnings)}),
         "template": template.to_data(value=template.value.get("metadata", {}).get("name")),
         "disconnected": settings.disconnected.to_data(),
+        "secretNaming": naming.to_data(),
     }
-    return data, catalog, template
+    return data, catalog, template, naming
 
 
 def _section(title: str, value: str, resolved) -> None:
@@ -269,16 +271,34 @@ def unset_custom_configmap(dry_run):
 def set_disconnected(value, dry_run):
     """Turn disconnected mode on or off (spec.nimConfig.disconnected.disableKeyCollection).
 
-    When true, no NVIDIA key is asked for or validated and deployments get no secrets: images
+    Clusters whose OdhDashboardConfig has no nimConfig yet are refused with the way that works
+    there: the DataScienceCluster flag spec.components.kserve.nim.airGapped. When true, no NVIDIA key is asked for or validated and deployments get no secrets: images
     come through the cluster's global pull secret or mirror.
     """
     from kubectl_nim import log
     from kubectl_nim.session import Session
 
+    from kubectl_nim.discovery import DSC_AIR_GAPPED
+    from kubectl_nim.nimconfig import NimConfigUnsupported
+
     session = Session(get_globals())
     apps = _apps_namespace(session)
     flag = value.lower() == "true"
-    _write_nim_config(session, apps, {"disconnected": {"disableKeyCollection": flag}}, dry_run)
+    try:
+        _write_nim_config(session, apps, {"disconnected": {"disableKeyCollection": flag}},
+                          dry_run)
+    except NimConfigUnsupported as e:
+        # Today's clusters have the air-gap switch on the DataScienceCluster instead; it is the
+        # operator's setting (it also changes the cluster's own NIM template), so we name it
+        # rather than write it.
+        dscs = session.settings.datascience_clusters or []
+        dsc = (dscs[0].get("metadata") or {}).get("name") if dscs else "default-dsc"
+        raise NimConfigUnsupported(
+            e.message,
+            hint=f"on this release the way is the DataScienceCluster flag {DSC_AIR_GAPPED}, "
+                 f"which the plugin reads too: `oc patch datasciencecluster {dsc} --type merge "
+                 f"-p '{{\"spec\":{{\"components\":{{\"kserve\":{{\"nim\":"
+                 f"{{\"airGapped\":{value.lower()}}}}}}}}}}}'`. Nothing was changed") from None
     if dry_run == "none":
             log.notice("Disconnected mode is " + ("on: deploy will not ask for keys or create "
                                               "secrets." if flag else

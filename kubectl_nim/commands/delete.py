@@ -35,7 +35,8 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run):
     """Delete a NIM deployment: InferenceService, ServingRuntime and its own secrets.
 
     The two secrets go when the ServingRuntime references them by the deployment's own names
-    (nvidia-nim-secrets-NAME, nvidia-nim-image-pull-NAME) and nothing else uses them. The shared
+    (nvidia-nim-secrets-NAME, nvidia-nim-image-pull-NAME, or the later naming nim-api-key-NAME,
+    nim-image-pull-NAME) and nothing else uses them. The shared
     legacy secrets (nvidia-nim-secrets, ngc-secret) are never deleted here. The model cache PVC
     is kept unless --delete-pvc, and even then kept while another ServingRuntime mounts it.
 
@@ -50,7 +51,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run):
     cluster, namespace = session.cluster, session.namespace
     try:
         dep = day2.find_deployment(cluster, namespace, name, require_runtime=False)
-        if not day2.is_nim(dep.isvc or {}, dep.runtime):
+        if day2.is_foreign(dep.isvc, dep.runtime):
             raise day2.Day2Error(
                 f"{name!r} in {namespace} is not a NIM deployment (its runtime runs "
                 f"{day2.runtime_image(dep.runtime) or 'no NIM image'})",
@@ -126,11 +127,13 @@ def _plan(cluster, dep, delete_pvc: bool):
     from kubectl_nim.cluster import ApiError
     from kubectl_nim.cluster import concurrently
     from kubectl_nim.errors import ClusterError
-    from kubectl_nim.names import derived_names
+    from kubectl_nim.names import derived_names, own_secret_names
 
     ns = dep.namespace
     own = derived_names(dep.name)
-    secrets = list(dict.fromkeys(list(dep.refs.names) + [own["secret"], own["pull_secret"]]))
+    both = own_secret_names(dep.name)  # a deployment's own secrets under either naming
+    secrets = list(dict.fromkeys(list(dep.refs.names) + list(both["secret"])
+                                 + list(both["pull_secret"])))
     claims = list(dict.fromkeys(day2.mounted_claims(dep.runtime) + [own["pvc"]]))
     reads = ([("list", "ServingRuntime"), ("list", "InferenceService")]
              + [("Secret", n) for n in secrets]

@@ -25,7 +25,9 @@ def _positive(ctx, param, value):
               shell_complete=completion.model_names,
               help="Catalog name of the NIM model (see `models`).")
 @click.option("--tag", metavar="TAG", shell_complete=completion.model_tags,
-              help="Image tag (default: the model's latestTag).")
+              help="Image tag (default: latestTag when it is a concrete version, else the "
+                   "newest concrete tag; a floating tag such as latest is allowed with a "
+                   "warning).")
 @click.option("--display-name", metavar="TEXT", help="Name shown in the dashboard.")
 @click.option("--pvc-size", default="30Gi", show_default=True, metavar="SIZE",
               help="Size of the model cache PVC.")
@@ -58,7 +60,11 @@ def _positive(ctx, param, value):
 @click.option("--skip-secrets", is_flag=True,
               help="Render/create everything but the two Secrets (they come from elsewhere).")
 @click.option("--disconnected", is_flag=True,
-              help="With --offline/--catalog: render for a disconnected cluster (no secrets).")
+              help="Deploy for a disconnected cluster: no key, no secrets (default: the "
+                   "cluster's nimConfig or DataScienceCluster air-gap flag).")
+@click.option("--secret-naming", type=click.Choice(["seed", "later"]),  # names.SECRET_NAMINGS
+              help="Name the secrets nvidia-nim-secrets-NAME (seed) or nim-api-key-NAME "
+                   "(later); default: the cluster's generation (see `config view`).")
 @click.option("--dry-run", type=click.Choice(["none", "client", "server"]), default="none",
               show_default=True, help="client: print only; server: send with dryRun=All.")
 @click.option("-o", "--output", type=click.Choice(["yaml", "json", "name"]),
@@ -78,8 +84,8 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
             pvc_subpath, gpus, cpu_request, cpu_limit, memory_request, memory_limit,
             hardware_profile, hardware_profile_namespace, min_replicas, max_replicas,
             deployment_mode, env, expose, template_params, api_key_file, skip_key_validation,
-            skip_secrets, disconnected, dry_run, output, use_apply, force_conflicts, wait, timeout,
-            catalog_file, offline, ngc_api_url):
+            skip_secrets, disconnected, secret_naming, dry_run, output, use_apply, force_conflicts,
+            wait, timeout, catalog_file, offline, ngc_api_url):
     """Deploy a NIM model: per-deployment secrets, PVC, ServingRuntime and InferenceService.
 
     NAME defaults to a name derived from the model. Everything is checked first (names, model
@@ -100,9 +106,6 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         raise UsageError("--pvc-subpath needs --existing-pvc")
     if min_replicas > max_replicas:
         raise UsageError(f"--min-replicas {min_replicas} is more than --max-replicas {max_replicas}")
-    if disconnected and not (offline or catalog_file):
-        raise UsageError("--disconnected is for --offline/--catalog rendering; on a cluster the "
-                         "OdhDashboardConfig decides")
     wait_timeout = parse_duration(timeout)
     client_only = dry_run == "client"
     session = Session(get_globals())
@@ -207,6 +210,7 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run, force_
 
     outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, checked=checked,
                             on_written=progress)
+    outcomes = deploy.own_secrets_or_roll_back(cluster, objects, outcomes)
     if annotate:  # last: a refused or rolled-back run leaves the project as it was
         deploy.annotate_project(cluster, namespace)
     if output in ("yaml", "json"):

@@ -52,7 +52,7 @@ def _run(params) -> int:
     from kubectl_nim.errors import UsageError
     from kubectl_nim.session import Session
 
-    params.update(offline=False, catalog_file=None, disconnected=False)
+    params.update(offline=False, catalog_file=None, disconnected=False, use_apply=True)
     if not params["name"]:
         raise UsageError("name the deployment to compare: diff NAME --model MODEL ...")
     session = Session(get_globals())

@@ -25,18 +25,23 @@ from kubectl_nim.options import (field_manager_option, get_globals, global_optio
 @click.option("--cleanup-shared", is_flag=True,
               help="Then delete nvidia-nim-secrets and ngc-secret if no ServingRuntime of the "
                    "project references them any more (NAME may be left out).")
+@click.option("--secret-naming", type=click.Choice(["seed", "later"]),  # names.SECRET_NAMINGS
+              help="Name the new secrets nvidia-nim-secrets-NAME (seed) or nim-api-key-NAME "
+                   "(later); default: the cluster's generation (see `config view`).")
 @restart_options
 @dry_run_option
 @ngc_options
 @field_manager_option
 @global_options
-def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, no_restart,
-            wait, timeout, dry_run, ngc_api_url):
+def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, secret_naming,
+            no_restart, wait, timeout, dry_run, ngc_api_url):
     """Give a deployment made with the shared secrets its own secrets.
 
     Deployments made by today's dashboard integration read the key from the project-wide
     secrets nvidia-nim-secrets and ngc-secret. This creates nvidia-nim-secrets-NAME and
-    nvidia-nim-image-pull-NAME (from a new key, or with --reuse-key from the shared secret),
+    nvidia-nim-image-pull-NAME (on clusters of the later generation nim-api-key-NAME and
+    nim-image-pull-NAME; see --secret-naming) from a new key, or with --reuse-key from the
+    shared secret,
     points the ServingRuntime's NGC_API_KEY env and imagePullSecrets at them, restarts the
     predictor and checks the result. At every step the ServingRuntime references secrets that
     exist: if a step fails, what this run created is removed again or left harmless, and
@@ -64,7 +69,8 @@ def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, 
     if name:
         dep = day2.find_deployment(cluster, namespace, name)
         if _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_restart,
-                    wait, timeout, dry_run, ngc_api_url, options.request_timeout):
+                    wait, timeout, dry_run, ngc_api_url, options.request_timeout,
+                    lambda: session.secret_naming(secret_naming).value):
             switched = dep.runtime_name
     if cleanup_shared:
         cleanup_shared_secrets(cluster, namespace, dry_run,
@@ -72,14 +78,14 @@ def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, 
 
 
 def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_restart, wait,
-             timeout, dry_run, ngc_api_url, request_timeout) -> bool:
-    """Migrate one deployment; False when there was nothing to do."""
+             timeout, dry_run, ngc_api_url, request_timeout, naming_of_cluster) -> bool:
+    """Migrate one deployment; False when there was nothing to do. `naming_of_cluster()` says
+    how the new secrets are named (asked only when there is something to migrate)."""
     from kubectl_nim import day2
     from kubectl_nim.errors import NimError
     from kubectl_nim.names import derived_names
 
     scheme = dep.scheme
-    own = derived_names(dep.name)
     if scheme == day2.PER_DEPLOYMENT:
         log.notice(f"{dep.name!r} already uses its own secrets ({', '.join(dep.refs.names)}): "
                    f"nothing to migrate.")
@@ -93,6 +99,8 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
             f"{dep.name!r} uses secrets under other names ({', '.join(dep.refs.names)}), not the "
             f"shared legacy ones: migrate only converts nvidia-nim-secrets / ngc-secret",
             hint=f"`kubectl nim rotate-key {dep.name}` updates the secrets it references")
+    naming = naming_of_cluster()
+    own = derived_names(dep.name, naming)
 
     if reuse_key:
         key = key_from_shared(cluster, dep)
@@ -134,7 +142,7 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
     def switch(runtime):
         if runtime is None:
             raise day2.Day2Error(f"{runtime_ref} disappeared during the migration")
-        return day2.switch_refs(runtime, dep.name)
+        return day2.switch_refs(runtime, dep.name, naming)
 
     try:
         answer = day2.read_modify_write(cluster, "ServingRuntime", dep.runtime_name,
@@ -143,11 +151,28 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
     except NimError as e:
         raise _switch_failed(cluster, dep, targets, written, e, server, runtime_ref) from None
     click.echo(f"{runtime_ref} {answer.action}{SUFFIX[dry_run]}")
+    if not server:
+        _set_owners(cluster, dep, written, answer.after or dep.runtime)
     restart_step(cluster, dep, dry_run, no_restart, wait, timeout,
                  "the ServingRuntime now uses its own secrets")
     if not server:
-        verify(cluster, dep, key)
+        verify(cluster, dep, key, naming)
     return True
+
+
+def _set_owners(cluster, dep, written, runtime) -> None:
+    """The new secrets get an ownerReference to the ServingRuntime (SPEC §3), as deploy's do. The
+    migration itself is done by then, so a refusal only warns."""
+    from kubectl_nim import deploy
+    from kubectl_nim.errors import ClusterError
+
+    secrets = [w.after or w.before for w in written if (w.after or w.before)]
+    try:
+        deploy.set_secret_owners(cluster, secrets, runtime)
+    except ClusterError as e:
+        log.warn(f"could not set the ownerReferences of the secrets to the ServingRuntime "
+                 f"{dep.runtime_name} ({e.message}): deleting the deployment elsewhere would "
+                 f"leave them behind; `kubectl nim delete {dep.name}` removes them")
 
 
 def _switch_failed(cluster, dep, targets, written, error, server, runtime_ref):
@@ -208,14 +233,14 @@ def key_from_shared(cluster, dep) -> str:
     return key
 
 
-def verify(cluster, dep, key: str) -> None:
+def verify(cluster, dep, key: str, naming: str) -> None:
     """Read back: the runtime references the deployment's own secrets, both exist and hold
     the key."""
     from kubectl_nim import day2
     from kubectl_nim.errors import ClusterError
     from kubectl_nim.names import derived_names
 
-    own = derived_names(dep.name)
+    own = derived_names(dep.name, naming)
     try:
         runtime = cluster.get("ServingRuntime", dep.runtime_name, dep.namespace)
         secrets = day2.read_secrets(cluster, dep.namespace, [own["secret"], own["pull_secret"]])

@@ -74,6 +74,7 @@ def show_model(model, output: str) -> str:
         ("Description", model.short_description or "<none>"),
         ("Namespace", model.namespace),
         ("Latest tag", model.latest_tag),
+        ("Default tag", model.default_tag),
         ("Image", model.image()),
         ("Updated", model.updated_date or "<unknown>"),
         ("EU restricted", "yes (NVIDIA answers HTTP 451 in the EU)" if model.eu_restricted else "no"),

@@ -46,10 +46,13 @@ def only_own_conflicts(conflicts: list[tuple[str, str]], manager: str) -> bool:
     return bool(conflicts) and all(owner_of(owner) == manager for _, owner in conflicts)
 
 
-def describe_conflicts(conflicts: list[tuple[str, str]]) -> str:
-    """`.spec.containers, .spec.x (kubectl-client-side-apply)`: the fields, grouped by owner."""
+def describe_conflicts(conflicts: list[tuple[str, str]], own: str = "") -> str:
+    """`.spec.containers, .spec.x (owned by kubectl-client-side-apply)`: the fields, grouped by
+    owner; fields contested only by the plugin's own manager `own` are left out (they are taken
+    over anyway)."""
     by_owner: dict[str, list[str]] = {}
     for field, owner in conflicts:
-        by_owner.setdefault(owner_of(owner), []).append(field)
+        if owner_of(owner) != own:
+            by_owner.setdefault(owner_of(owner), []).append(field)
     return "; ".join(f"{', '.join(fields)} (owned by {owner})"
                      for owner, fields in by_owner.items())

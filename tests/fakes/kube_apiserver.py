@@ -162,6 +162,8 @@ RESOURCES: Tuple[Resource, ...] = (
              status_subresource=True, builtin=False),
     Resource("dscinitialization.opendatahub.io", "v1", "dscinitializations",
              "dscinitialization", "DSCInitialization", False, ("dsci",), True, builtin=False),
+    Resource("datasciencecluster.opendatahub.io", "v1", "datascienceclusters",
+             "datasciencecluster", "DataScienceCluster", False, ("dsc",), True, builtin=False),
     Resource("authorization.k8s.io", "v1", "selfsubjectaccessreviews",
              "selfsubjectaccessreview", "SelfSubjectAccessReview", False, verbs=("create",)),
 )

@@ -81,9 +81,9 @@ class Real:
     def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[dict]:
         return self.server.get(kind, name, namespace or self.ns)
 
-    def create(self, obj: dict) -> dict:
+    def create(self, obj: dict, field_manager: Optional[str] = None) -> dict:
         obj.setdefault("metadata", {}).setdefault("namespace", self.ns)
-        return self.server.create(obj)
+        return self.server.create(obj, field_manager)
 
     def names(self, kind: str) -> list[str]:
         plural = {"Secret": "secrets", "PersistentVolumeClaim": "persistentvolumeclaims",

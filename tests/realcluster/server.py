@@ -323,8 +323,9 @@ class RealAPIServer:
         base += f"/{plural}"
         return base + (f"/{name}" if name else "")
 
-    def create(self, obj: dict) -> dict:
-        return self._ok("POST", self.path_of(obj), obj)
+    def create(self, obj: dict, field_manager: Optional[str] = None) -> dict:
+        query = f"?fieldManager={field_manager}" if field_manager else ""
+        return self._ok("POST", self.path_of(obj) + query, obj)
 
     def get(self, obj_or_kind: Any, name: Optional[str] = None,
             namespace: Optional[str] = None) -> Optional[dict]:

@@ -24,7 +24,7 @@ class _Seeder:
 
     def put_object(self, obj):
         obj["metadata"]["namespace"] = self.real.ns
-        self.real.create(obj)
+        self.real.create(obj, field_manager="odh-dashboard")  # as the dashboard made it
 
 
 def secret_key(real, name, data_key="NGC_API_KEY"):
@@ -88,8 +88,15 @@ def test_migrate_moves_a_dashboard_deployment_to_its_own_secrets(real):
     assert keys(real, "dash") == (KEY, KEY)
     sr = real.get("ServingRuntime", "dash")
     assert sr["spec"]["imagePullSecrets"] == [{"name": "nvidia-nim-image-pull-dash"}]
+    # Taking the dashboard's deployment over with --apply changes fields the dashboard owns
+    # (the model-format version of today's default tag): named, and taken only when asked.
     again = real.nim("deploy", "dash", "--model", MODEL, "--apply")
-    assert again.exit_code == 0, again.stderr
+    assert again.exit_code == 1
+    assert "owned by odh-dashboard" in again.stderr and "--force-conflicts" in again.stderr
+    assert "owned by kubectl-nim" not in again.stderr   # its own fields are not "another tool"
+    forced = real.nim("deploy", "dash", "--model", MODEL, "--apply", "--force-conflicts")
+    assert forced.exit_code == 0, forced.stderr
+    assert keys(real, "dash") == (KEY, KEY)
 
 
 def test_delete_removes_the_deployment_and_its_own_secrets(real):
