@@ -178,9 +178,19 @@ class NgcClient:
         self.retry_count = 0  # retries made so far by this client, over all threads
         # trust_env stays True and no transport is passed: both would disable proxies from the
         # environment and SSL_CERT_FILE.
+        import os
+
+        # The operating system's trust store (a proxy's CA that IT installed there is trusted,
+        # as by kubectl and browsers); SSL_CERT_FILE / SSL_CERT_DIR, when set, keep httpx's
+        # own handling of them.
+        verify: Any = True
+        if not (os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")):
+            from kubectl_nim.netenv import system_trust_context
+
+            verify = system_trust_context()
         try:
             self._http = httpx.Client(
-                base_url=self.base_url, timeout=httpx.Timeout(timeout),
+                base_url=self.base_url, timeout=httpx.Timeout(timeout), verify=verify,
                 limits=httpx.Limits(max_connections=max_connections,
                                     max_keepalive_connections=max_connections),
                 headers={"Accept": "application/json"}, follow_redirects=False)

@@ -563,6 +563,8 @@ class Request:
     query: str
     headers: Dict[str, str]
     body: bytes
+    # Impersonate-Group may come as several header lines (one per group), as kubectl sends it.
+    impersonate_groups: Tuple[str, ...] = ()
 
     @property
     def params(self) -> Dict[str, str]:
@@ -845,6 +847,8 @@ class FakeKubeAPIServer(LoopbackServer):
         with self._lock:
             self._log.append({"method": req.method, "path": req.path, "query": req.query,
                               "user_agent": req.headers.get("user-agent", ""),
+                              "impersonate_user": req.headers.get("impersonate-user"),
+                              "impersonate_groups": list(req.impersonate_groups),
                               "status": response.status})
         return response
 
@@ -1406,7 +1410,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         body = self._read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
-        req = Request(self.command, parts.path, parts.query, headers, body)
+        req = Request(self.command, parts.path, parts.query, headers, body,
+                      tuple(self.headers.get_all("Impersonate-Group") or ()))
         try:
             resp = self.fake.handle(req)
             if resp.stream is not None:
