@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from kubectl_nim import log
+from kubectl_nim import caller, log
 from kubectl_nim.cluster import DEFAULT_TIMEOUT, ApiError, Cluster, concurrently
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.render import NIM_SUPPORT, namespace_annotation_patch, object_ref
@@ -56,7 +56,7 @@ def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
     except ApiError as e:
         if e.status == 404:
             raise NimError(f"project {namespace!r} does not exist",
-                           hint="create it (`oc new-project`) or pick another with -n") from None
+                           hint=f"create it (`{caller.create_project_cmd()}`) or pick another with -n") from None
         if e.status == 403:
             log.warn(f"cannot read namespace {namespace} to check its "
                      f"{NIM_SUPPORT} annotation; going on")
@@ -272,7 +272,7 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
     for obj in pending:
         undone.uncertain.append(
             f"{object_ref(obj)} may still be created by the server ({why}); "
-            f"check `oc get {object_ref(obj)} -n {obj['metadata'].get('namespace')}` and "
+            f"check `{caller.tool()} get {object_ref(obj)} -n {obj['metadata'].get('namespace')}` and "
             f"delete it if it is there")
     if undone.deleted:
         log.debug("rolled back: " + ", ".join(undone.deleted))

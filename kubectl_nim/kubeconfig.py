@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from kubectl_nim import caller
 from kubectl_nim.errors import ClusterError
 
 DEFAULT_PATH = os.path.join("~", ".kube", "config")
@@ -182,12 +183,12 @@ def resolve(merged: Mapping[str, Any], context: Optional[str], base_dir: str,
         else:
             raise ClusterError(f"cannot load the cluster configuration: context {name!r} "
                                f"is not in the kubeconfig",
-                               hint="see `kubectl config get-contexts`, then pass --context")
+                               hint=f"see `{caller.tool_cmd('config get-contexts')}`, then pass --context")
     cluster_name = o.cluster or ctx.get("cluster")
     cluster = dict(merged["clusters"].get(cluster_name) or {})
     if o.cluster and cluster_name not in merged["clusters"]:
         raise ClusterError(f"cluster {o.cluster!r} is not in the kubeconfig",
-                           hint="see `kubectl config get-clusters`, then pass --cluster")
+                           hint=f"see `{caller.tool_cmd('config get-clusters')}`, then pass --cluster")
     if o.server:
         cluster["server"] = o.server
     if not cluster.get("server"):
@@ -204,7 +205,7 @@ def resolve(merged: Mapping[str, Any], context: Optional[str], base_dir: str,
     user_name = o.user or ctx.get("user")
     if o.user and user_name not in merged["users"]:
         raise ClusterError(f"user {o.user!r} is not in the kubeconfig",
-                           hint="see `kubectl config view`, then pass --user")
+                           hint=f"see `{caller.tool_cmd('config view')}`, then pass --user")
     user = dict(merged["users"].get(user_name) or {})
     if o.token:
         # kubectl: a token flag replaces every other way the user would authenticate.

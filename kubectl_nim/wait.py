@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from kubectl_nim import log
+from kubectl_nim import caller, log
 from kubectl_nim.cluster import ApiError, Cluster
 from kubectl_nim.errors import NimError
 
@@ -33,7 +33,7 @@ def _explain(reason: str, message: str) -> str:
     failing from a container that keeps crashing."""
     if reason in ("Failed", "BackOff") and "pull" in message.lower():
         return IMAGE_PULL
-    return STALL_REASONS[reason]
+    return STALL_REASONS[reason].replace("`oc ", f"`{caller.tool()} ")
 
 
 def _concerns(involved: str, name: str) -> bool:
@@ -119,7 +119,7 @@ def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
         return progress_state(isvc, _events(cluster, namespace), name)
 
     return poll(observe, report, timeout, f"inferenceservice/{name} to become ready",
-                f"it may still come up: `oc get inferenceservice {name} -n {namespace} -w`",
+                f"it may still come up: `{caller.tool()} get inferenceservice {name} -n {namespace} -w`",
                 interval, clock, sleep)
 
 

@@ -102,9 +102,10 @@ def test_embedded_template_renders(run):
 
 def test_usage_errors_exit_2(run):
     out = run("models", "--no-such-flag", expect=2)
-    assert "Usage: kubectl-nim models" in out.stderr
-    assert "No such option" in out.stderr and "--no-such-flag" in out.stderr
-    assert run("deploy", expect=2).stderr.rstrip().endswith("Missing option '--model'.")
+    assert out.stderr == ("error: no such option '--no-such-flag'; "
+                          "see 'kubectl-nim models --help'\n")
+    assert run("deploy", expect=2).stderr == ("error: missing option '--model'; "
+                                              "see 'kubectl-nim deploy --help'\n")
     assert run("no-such-verb", expect=2).stderr
 
 

@@ -104,7 +104,9 @@ def test_bad_duration_is_a_usage_error(nim):
 def test_unknown_flag_is_a_usage_error(nim):
     result = nim("models", "--bogus")
     assert result.exit_code == 2
-    assert "No such option '--bogus'" in result.stderr
+    assert result.stderr.startswith("error: no such option '--bogus' (did you mean one of:")
+    assert result.stderr.endswith("; see 'kubectl-nim models --help'\n")
+    assert result.stderr.count("\n") == 1
     assert result.stdout == ""
 
 
