@@ -119,9 +119,9 @@ class HttpxTransport:
     """The fast path: bearer token or client certificate over httpx, no `kubernetes` import."""
 
     def __init__(self, endpoint, timeout: float | None):
-        import httpx
+        from kubectl_nim.netenv import import_httpx
 
-        self._httpx = httpx
+        httpx = self._httpx = import_httpx()
         self.server = endpoint.server
         from kubectl_nim import kubeconfig, netenv
 
@@ -133,11 +133,16 @@ class HttpxTransport:
                                                     endpoint.impersonate_groups)
         # trust_env=False: the proxy was chosen above the way kubectl chooses it (NO_PROXY with
         # CIDRs, loopback never proxied), which httpx's own environment handling does not do.
+        # Plain http with nothing configured for TLS: no context (the system CA store alone
+        # costs ~20 ms to load). A configured CA or certificate is read even then, as kubectl
+        # does, so a wrong path is reported the same way on every server.
+        tls = endpoint.server.startswith("https:") or any(
+            (endpoint.ca_file, endpoint.ca_data, endpoint.cert_file, endpoint.cert_data))
         try:
             self._client = httpx.Client(base_url=endpoint.server, headers=headers,
-                                        verify=_ssl_context(endpoint), timeout=timeout,
-                                        follow_redirects=False, proxy=self.proxy,
-                                        trust_env=False)
+                                        verify=_ssl_context(endpoint) if tls else False,
+                                        timeout=timeout, follow_redirects=False,
+                                        proxy=self.proxy, trust_env=False)
         except ImportError as e:  # socks support missing from this installation
             raise ClusterError(f"cannot use the proxy {netenv.display(self.proxy)}: {e}",
                                hint="install kubectl-nim with its socks extra "
@@ -193,7 +198,12 @@ def _ssl_context(endpoint):
     import ssl
     import tempfile
 
-    if endpoint.ca_data:
+    if endpoint.insecure:
+        # Nothing to verify against: skip loading any CA store (~20 ms for the system one).
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif endpoint.ca_data:
         context = ssl.create_default_context(cadata=endpoint.ca_data.decode("ascii", "replace"))
     elif endpoint.ca_file:
         try:
@@ -207,9 +217,6 @@ def _ssl_context(endpoint):
         from kubectl_nim import netenv
 
         context = netenv.system_trust_context()
-    if endpoint.insecure:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
     cert, key = endpoint.cert_file, endpoint.key_file
     if endpoint.cert_data or endpoint.key_data:
         # ssl only loads client certificates from files: write them private, load, delete.

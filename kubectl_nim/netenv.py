@@ -23,6 +23,19 @@ from typing import Mapping, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 
+def import_httpx():
+    """httpx, without its command-line client: `httpx/__init__.py` imports `httpx._main`
+    (click, rich, pygments) when rich is installed, ~30-40 ms of every cluster verb for code we
+    never run. A None entry in sys.modules makes that import fail, which httpx handles."""
+    import sys
+
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)
+    import httpx
+
+    return httpx
+
+
 def _env(environ: Mapping[str, str], *names: str) -> str:
     for name in names:
         value = environ.get(name)

@@ -163,7 +163,9 @@ class NgcClient:
                  retries: int = 4, backoff: float = 0.5, max_backoff: float = 8.0,
                  sleep: Optional[Callable[[float], None]] = None,
                  jitter: Callable[[], float] = random.random, max_connections: int = 16):
-        import httpx
+        from kubectl_nim.netenv import import_httpx
+
+        httpx = import_httpx()
 
         self.base_url = _checked_url(base_url)
         self.host = _host(self.base_url)
