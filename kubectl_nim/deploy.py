@@ -3,15 +3,19 @@
 The objects come from `render.render_deployment` (pure); this module only decides how they reach
 the API server. Every write is first sent with `dryRun=All` (concurrently: one round-trip of wall
 time) so admission, schema and RBAC errors surface before anything exists; then the real writes go
-out in order, and if one fails every object this run created is deleted again, newest first.
-Objects that existed before the run are never touched by the rollback.
+out in batches (`write_batches`): the objects that do not depend on each other (the two secrets,
+the PVC, the ServingRuntime) at once, the InferenceService once they exist, since KServe resolves
+its runtime when it is created. If one fails, every object this run created is deleted again,
+newest first, once the other writes of its batch have answered. Objects that existed before the
+run are never touched by the rollback.
 
 A create that got no answer (timed out, connection dropped, 504) may still be carried out by the
 server, even after we gave up: the rollback deletes it if it is there, retries for as long again
 as the request was given, and otherwise names it in the error instead of claiming it was undone.
 Ctrl-C during the writes rolls back too (without waiting for late creates). The project's
-`opendatahub.io/nim-support` annotation is written only after every object exists, so a refused
-or rolled-back run leaves the cluster exactly as it was.
+`opendatahub.io/nim-support` annotation goes out with the last batch (one round trip less); if
+that batch fails, the rollback removes the annotation again, so a refused or rolled-back run
+leaves every object as it was (the namespace's resourceVersion aside).
 """
 
 from __future__ import annotations
@@ -90,21 +94,36 @@ def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: st
         return Checked(annotate, before.result() if before else None, dry_runs.result())
 
 
-def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) -> None:
-    """Write the marker; by then the deployment exists, so a failure only warns."""
+def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) -> bool:
+    """Write the marker; a failure only warns (the deployment works without it). True when
+    the marker was written."""
     try:
         cluster.patch("Namespace", namespace, namespace_annotation_patch(), dry_run=dry_run)
     except ApiError as e:
         if e.status != 403:
             log.warn(f"could not annotate namespace {namespace} with "
                      f"{NIM_SUPPORT}=true: {e.message}")
-            return
+            return False
         log.warn(f"not allowed to annotate namespace {namespace} with "
                  f"{NIM_SUPPORT}=true; the dashboard may not list NIM for it "
                  f"until an admin does")
+        return False
     except ClusterError as e:
         log.warn(f"could not annotate namespace {namespace} with "
                  f"{NIM_SUPPORT}=true: {e.message}")
+        return False
+    return True
+
+
+def unannotate_project(cluster: Cluster, namespace: str, undone: "Undone") -> None:
+    """Rollback of `annotate_project`: remove the marker this run added."""
+    path = "/metadata/annotations/" + NIM_SUPPORT.replace("~", "~0").replace("/", "~1")
+    try:
+        cluster.patch("Namespace", namespace, [{"op": "remove", "path": path}],
+                      patch_type="json")
+    except ClusterError as e:
+        undone.left.append(f"the {NIM_SUPPORT} annotation of namespace {namespace} "
+                           f"({e.message})")
 
 
 def _already_exists(obj: dict, namespace: str) -> DeployFailed:
@@ -155,46 +174,151 @@ def existing_objects(cluster: Cluster, objects: Sequence[dict]) -> list[dict | N
     return answers
 
 
+# Written only once everything before them exists: KServe's webhook resolves an
+# InferenceService's ServingRuntime when the InferenceService is created.
+WRITE_AFTER_THE_REST = ("InferenceService",)
+
+
+def write_batches(objects: Sequence[dict]) -> list[list[int]]:
+    """Indices of `objects` in the batches `write` sends, each batch at once, in order: runs of
+    independent objects together, each WRITE_AFTER_THE_REST kind alone after what precedes it."""
+    batches: list[list[int]] = []
+    run: list[int] = []
+    for i, obj in enumerate(objects):
+        if obj["kind"] in WRITE_AFTER_THE_REST:
+            batches += [run] if run else []
+            batches.append([i])
+            run = []
+        else:
+            run.append(i)
+    return batches + ([run] if run else [])
+
+
+class _Interrupted(Exception):
+    """Ctrl-C while a batch was in flight: what had answered, and what had not."""
+
+    def __init__(self, answers: list, in_flight: list[int]):
+        super().__init__("interrupted")
+        self.answers = answers
+        self.in_flight = in_flight
+
+
+def send_batch(send: Callable[[int], dict], items: Sequence[int]) -> list:
+    """send(item) for every item at once (one round trip of wall time); each answer is the
+    object or the ClusterError. Ctrl-C (in the waiting thread or raised by a send) becomes
+    _Interrupted, after which nothing more is sent."""
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    pool = ThreadPoolExecutor(max_workers=max(1, len(items)), thread_name_prefix="write")
+    futures = [pool.submit(send, item) for item in items]
+    try:
+        wait(futures)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        answers = [_answer(f) if f.done() and not f.cancelled() else None for f in futures]
+        raise _Interrupted(answers, [i for i, f in enumerate(futures)
+                                     if not f.done() or _interrupted(f)]) from None
+    pool.shutdown()
+    answers = [_answer(f) for f in futures]
+    interrupted = [i for i, f in enumerate(futures) if _interrupted(f)]
+    if interrupted:
+        raise _Interrupted(answers, interrupted)
+    return answers
+
+
+def _interrupted(future) -> bool:
+    return not future.cancelled() and isinstance(future.exception(), KeyboardInterrupt)
+
+
+def _answer(future):
+    error = future.exception()
+    if error is None:
+        return future.result()
+    if isinstance(error, (ClusterError, KeyboardInterrupt)):
+        return error if isinstance(error, ClusterError) else None
+    raise error
+
+
 def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
           before: Sequence[dict | None] | None = None,
           on_written: Callable[[Outcome], None] = lambda o: None,
           sleep: Callable[[float], None] = time.sleep,
-          clock: Callable[[], float] = time.monotonic) -> list[Outcome]:
-    """Write in order; on the first failure roll back what this run created and raise."""
+          clock: Callable[[], float] = time.monotonic,
+          annotate_namespace: str | None = None) -> list[Outcome]:
+    """Write batch by batch (`write_batches`); on a failure roll back what this run created.
+
+    `annotate_namespace`: add the project's nim-support marker alongside the last batch (and
+    remove it again if that batch fails). Progress (`on_written`) is reported in the objects'
+    order once their batch has answered."""
     before = list(before) if before is not None else [None] * len(objects)
     verb = "apply" if apply else "create"
     created: list[dict] = []
     outcomes: list[Outcome] = []
-    in_flight: dict | None = None  # a new object whose create was sent but not answered yet
+    annotated: list[str] = []
+    in_flight: list[dict] = []  # new objects whose create was sent but not answered
+
+    def send(i: int):
+        if i < 0:
+            if annotate_project(cluster, annotate_namespace):
+                annotated.append(annotate_namespace)
+            return None
+        return cluster.apply(objects[i]) if apply else cluster.create(objects[i])
+
+    def undo(uncertain: Sequence[dict], **kwargs) -> Undone:
+        undone = rollback(cluster, created, uncertain=uncertain, **kwargs)
+        for namespace in annotated:
+            unannotate_project(cluster, namespace, undone)
+        return undone
+
+    batches = write_batches(objects)
     try:
-        for obj, old in zip(objects, before):
-            in_flight = obj if old is None else None
+        for number, batch in enumerate(batches):
+            last = number == len(batches) - 1
+            items = batch + ([-1] if last and annotate_namespace else [])
+            in_flight = [objects[i] for i in batch if before[i] is None]
             try:
-                answer = cluster.apply(obj) if apply else cluster.create(obj)
-            except ClusterError as error:
-                unsure = in_flight is not None and _maybe_carried_out(error)
+                answers = send_batch(send, items)
+            except _Interrupted as stop:
+                _record(objects, before, batch, stop.answers, created, outcomes, on_written)
+                in_flight = [objects[batch[k]] for k in stop.in_flight
+                             if k < len(batch) and before[batch[k]] is None]
+                raise KeyboardInterrupt from None
+            failed = [(i, a) for i, a in zip(batch, answers) if isinstance(a, ClusterError)]
+            unsure = [objects[j] for j, e in failed
+                      if before[j] is None and _maybe_carried_out(e)]
+            in_flight = unsure  # answered now, except those that may still be carried out
+            _record(objects, before, batch, answers, created, outcomes, on_written)
+            if failed:
+                i, error = failed[0]
                 timed_out = error.status == 504 or "timed out" in error.message
-                undone = rollback(cluster, created, uncertain=[obj] if unsure else [],
-                                  grace=_grace(cluster), sleep=sleep, clock=clock,
-                                  why=f"its {verb} {'timed out' if timed_out else 'got no answer'}")
-                failure = _failure(verb, obj, error)
+                undone = undo(unsure, grace=_grace(cluster), sleep=sleep, clock=clock,
+                              why=f"its {verb} {'timed out' if timed_out else 'got no answer'}")
+                failure = _failure(verb, objects[i], error)
                 raise DeployFailed(failure.message,
                                    hint=_rollback_hint(undone, error.hint)) from None
-            in_flight = None
-            outcome = Outcome(object_ref(obj), _action(old, answer), answer)
-            if old is None:
-                created.append(obj)
-            outcomes.append(outcome)
-            on_written(outcome)
     except KeyboardInterrupt:
         # Ctrl-C (often: a write that seems stuck) is a failure too: undo what this run created,
         # without waiting, including a create the server may have carried out already.
-        undone = rollback(cluster, created, uncertain=[in_flight] if in_flight else [],
-                          why=f"its {verb} was interrupted")
+        undone = undo(in_flight, why=f"its {verb} was interrupted")
         doing = "applying" if apply else "creating"
-        what = f"interrupted while {doing} {object_ref(in_flight)}" if in_flight else "interrupted"
+        what = (f"interrupted while {doing} {', '.join(object_ref(o) for o in in_flight)}"
+                if in_flight else "interrupted")
         raise DeployFailed(what, hint=_rollback_hint(undone, None), exit_code=130) from None
     return outcomes
+
+
+def _record(objects, before, batch, answers, created, outcomes, on_written) -> None:
+    """The successful writes of a batch, in the objects' order: remember, then report them."""
+    new = []
+    for i, answer in zip(batch, answers):
+        if answer is None or isinstance(answer, ClusterError):
+            continue
+        if before[i] is None:
+            created.append(objects[i])
+        new.append(Outcome(object_ref(objects[i]), _action(before[i], answer), answer))
+    outcomes.extend(new)
+    for outcome in new:
+        on_written(outcome)
 
 
 def _maybe_carried_out(error: ClusterError) -> bool:

@@ -219,8 +219,8 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run):
         elif output == "name":
             click.echo(outcome.ref)
 
-    outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, on_written=progress)
-    if annotate:  # last: a refused or rolled-back run leaves the project as it was
-        deploy.annotate_project(cluster, namespace)
+    # The project's marker goes out with the last batch; a rollback removes it again.
+    outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, on_written=progress,
+                            annotate_namespace=namespace if annotate else None)
     if output in ("yaml", "json"):
         _print_objects([o.obj for o in outcomes], output)

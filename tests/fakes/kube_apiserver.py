@@ -723,6 +723,9 @@ class FakeKubeAPIServer(LoopbackServer):
              times: int = 1, hang_seconds: float = 0, retry_after: Optional[int] = None) -> None:
         """Make the nth..nth+times-1 requests matching method+path(?query) fail/hang.
 
+        A POST's target ends with ``#NAME``, the metadata.name of the object it creates, so a
+        rule can pick one of several creates sent to the same collection at once.
+
         ``status`` 0 (or < 400) with ``hang_seconds`` only delays the normal answer.  Every
         rule counts every request it matches; when several are in their failing window
         the oldest rule decides.  429 answers carry ``Retry-After: 1`` unless told.
@@ -825,6 +828,8 @@ class FakeKubeAPIServer(LoopbackServer):
         with self._lock:
             latency = self._latency_ms / 1000.0
             target = req.path + ("?" + req.query if req.query else "")
+            if req.method == "POST":  # creates name the object only in the body
+                target += "#" + _posted_name(req.body)
             hits = [r for r in self._fail_rules if r.hit(req.method, target)]  # count all
             rule = hits[0] if hits else None
         if latency:
@@ -1395,6 +1400,13 @@ class FakeKubeAPIServer(LoopbackServer):
 
 
 # --------------------------------------------------------------------------- HTTP glue
+
+def _posted_name(body: bytes) -> str:
+    try:
+        return str(json.loads(body)["metadata"]["name"])
+    except (ValueError, KeyError, TypeError):
+        return ""
+
 
 class _Handler(BaseHTTPRequestHandler):
     """Translates HTTP/1.1 to :class:`Request`/:class:`Response` (keep-alive aware)."""
