@@ -186,7 +186,8 @@ class NgcClient:
         # as by kubectl and browsers); SSL_CERT_FILE / SSL_CERT_DIR, when set, keep httpx's
         # own handling of them.
         verify: Any = True
-        if not (os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")):
+        if base_url.startswith("https:") and not (os.environ.get("SSL_CERT_FILE")
+                                                  or os.environ.get("SSL_CERT_DIR")):
             from kubectl_nim.netenv import system_trust_context
 
             verify = system_trust_context()
