@@ -136,9 +136,26 @@ def global_options(f):
     return f
 
 
-def output_option(*formats: str, default: str = "table"):
-    return click.option("-o", "--output", "output", type=click.Choice(formats), default=default,
-                        show_default=True, help="Output format.")
+class OutputFormat(click.Choice):
+    """A Choice that also takes kubectl's `jsonpath=TEMPLATE` (kubectl_nim/jsonpath.py)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.startswith("jsonpath="):
+            from kubectl_nim import jsonpath
+
+            try:
+                jsonpath.parse(value[len("jsonpath="):])
+            except Exception as e:  # UsageError: one line, exit 2, like click's own
+                self.fail(str(e), param, ctx)
+            return value
+        return super().convert(value, param, ctx)
+
+
+def output_option(*formats: str, default: str = "table", jsonpath: bool = False):
+    kind = OutputFormat(formats) if jsonpath else click.Choice(formats)
+    extra = " (or jsonpath=TEMPLATE)" if jsonpath else ""
+    return click.option("-o", "--output", "output", type=kind, default=default,
+                        show_default=True, help=f"Output format{extra}.")
 
 
 def catalog_source_options(f):

@@ -94,13 +94,18 @@ def _cell(value: Any) -> str:
 
 def render(items: Sequence[Any], fmt: str, *, columns: Sequence[Column],
            to_data: Callable[[Any], Any], name: Callable[[Any], str],
-           as_kube_list: bool = False) -> str:
-    """Render a collection in one of FORMATS."""
+           as_kube_list: bool = False, headers: bool = True) -> str:
+    """Render a collection in one of FORMATS, or `jsonpath=TEMPLATE` (over a v1 List of the
+    items' data, as kubectl applies it to a list). `headers=False`: kubectl's --no-headers."""
     if fmt in ("table", "wide"):
-        return table(items, columns, wide=fmt == "wide")
+        return table(items, columns, wide=fmt == "wide", headers=headers)
     if fmt == "name":
         return "".join(f"{name(i)}\n" for i in items)
     data = [to_data(i) for i in items]
+    if fmt.startswith("jsonpath="):
+        from kubectl_nim import jsonpath
+
+        return jsonpath.render(fmt[len("jsonpath="):], kube_list(data))
     if as_kube_list:
         data = kube_list(data)
     return dump_json(data) if fmt == "json" else dump_yaml(data)
