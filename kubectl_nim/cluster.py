@@ -23,6 +23,9 @@ from kubectl_nim.errors import ClusterError
 
 DEFAULT_TIMEOUT = 30.0
 FIELD_MANAGER = "kubectl-nim"
+# A request unanswered this long gets one notice on stderr (per process), so a hanging API
+# server is not up to --request-timeout of silence.
+SLOW_NOTICE_AFTER = 5.0
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ class HttpxTransport:
         from kubectl_nim import kubeconfig, netenv
 
         self.proxy = netenv.proxy_for(endpoint.server, endpoint.proxy_url, os.environ)
+        self.timeout = timeout
+        self._slow_noticed = False  # one "has not answered" notice per connection
         headers = [("User-Agent", f"kubectl-nim/{_version()}"), ("Accept", "application/json")]
         if endpoint.token:
             headers.append(("Authorization", f"Bearer {endpoint.token}"))
@@ -148,9 +153,33 @@ class HttpxTransport:
                                hint="install kubectl-nim with its socks extra "
                                     "(`pip install httpx[socks]`)") from None
 
+    def _say_slow(self, waited: float) -> None:
+        if self._slow_noticed:
+            return
+        self._slow_noticed = True
+        limit = f"up to {self.timeout:g}s" if self.timeout else "without a limit"
+        log.notice(f"The API server at {self.server} has not answered for {waited:g}s; "
+                   f"waiting {limit} (--request-timeout changes that)...")
+
     def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes]:
-        httpx = self._httpx
         content = None if body is None else json.dumps(body).encode()
+        timer = None
+        if not self._slow_noticed and (not self.timeout
+                                                 or self.timeout > SLOW_NOTICE_AFTER):
+            import threading
+
+            timer = threading.Timer(SLOW_NOTICE_AFTER, self._say_slow, (SLOW_NOTICE_AFTER,))
+            timer.daemon = True
+            timer.start()
+        try:
+            return self._send(method, url, content, headers)
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _send(self, method: str, url: str, content: bytes | None,
+              headers: dict) -> tuple[int, bytes]:
+        httpx = self._httpx
         try:
             response = self._client.request(method, url, content=content, headers=headers)
         except httpx.TimeoutException:

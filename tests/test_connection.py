@@ -364,3 +364,19 @@ def test_without_a_kubeconfig_ca_the_system_trust_store_is_used():
     assert isinstance(_ssl_context(endpoint), truststore.SSLContext)
     with_ca = kc_mod.Endpoint(server="https://x", context="c", ca_file=ca_bundle())
     assert not isinstance(_ssl_context(with_ca), truststore.SSLContext)
+
+
+# --------------------------------------------------------------------- long silences
+
+def test_a_slow_api_server_is_announced_once(kube_server, kubeconfig, nim, monkeypatch):
+    from kubectl_nim import cluster as cluster_mod
+
+    monkeypatch.setattr(cluster_mod, "SLOW_NOTICE_AFTER", 0.2)
+    kube_server.fail("GET", r"/inferenceservices", 0, hang_seconds=0.6)
+    kube_server.fail("GET", r"/servingruntimes", 0, hang_seconds=0.6)
+    result = nim("list", "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count(f"The API server at {kube_server.url} has not answered for "
+                               f"0.2s; waiting up to 30s (--request-timeout changes that)...") == 1
+    quick = nim("list", "--kubeconfig", kubeconfig)
+    assert "has not answered" not in quick.stderr
