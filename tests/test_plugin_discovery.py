@@ -156,5 +156,20 @@ def test_name_clash_with_the_nim_operator_plugin(on_path, tmp_path):
            f"{theirs / 'kubectl-nim'}" in listed.stderr + listed.stdout
     # ln -s kubectl-nim ~/.krew/bin/kubectl-nvnim: a relative link to Krew's link
     (on_path.bin_dir / "kubectl-nvnim").symlink_to("kubectl-nim")
-    assert on_path("nvnim", "version").stdout.startswith("kubectl-nim ")
+    ours = on_path("nvnim", "version")
+    assert ours.stdout.startswith("kubectl-nim ")
+    # `version` says which kubectl-nim `kubectl nim` runs, and that it is not this one.
+    assert (f"warning: 2 plugins named kubectl-nim on PATH: kubectl runs the first, "
+            f"{theirs / 'kubectl-nim'} (not this one)") in ours.stderr
+    data = json.loads(on_path("nvnim", "version", "-o", "json").stdout)
+    assert data["plugin"]["runs"] == str(theirs / "kubectl-nim")
+    assert data["plugin"]["runsThisPlugin"] is False
     assert on_path("nvnim", "models", "--offline", "-o", "name").stdout.startswith("model/")
+
+
+def test_version_alone_on_path_says_nothing_more(on_path):
+    on_path.install()
+    out = on_path("nim", "version")
+    assert out.stderr == ""
+    data = json.loads(on_path("nim", "version", "-o", "json").stdout)
+    assert data["plugin"]["runsThisPlugin"] is True
