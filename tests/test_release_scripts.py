@@ -352,3 +352,14 @@ def test_local_manifest_for_the_platforms_built_here(tmp_path):
     result = script("krew_manifest.py", "--local", "--version", VERSION, "--archives", empty,
                     "--repo", "a/b", "--out", out, expect=1)
     assert "no archive" in result.stderr
+
+
+def test_build_warns_loudly_on_a_glibc_newer_than_the_release():
+    glibc_warning = build_binary.glibc_warning
+
+    warning = glibc_warning(("glibc", "2.35"), "linux")
+    assert warning and "glibc 2.35, newer than 2.28" in warning and "WARNING" in warning
+    assert glibc_warning(("glibc", "2.28"), "linux") is None
+    assert glibc_warning(("glibc", "2.17"), "linux") is None
+    assert glibc_warning(("", ""), "darwin") is None
+    assert glibc_warning(("musl", "1.2"), "linux") is None
