@@ -363,3 +363,19 @@ def test_build_warns_loudly_on_a_glibc_newer_than_the_release():
     assert glibc_warning(("glibc", "2.17"), "linux") is None
     assert glibc_warning(("", ""), "darwin") is None
     assert glibc_warning(("musl", "1.2"), "linux") is None
+
+
+def test_one_version_source():
+    """pyproject takes the version from kubectl_nim.__version__; nothing else states one."""
+    import re
+
+    import kubectl_nim
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "pyproject.toml").read_text()
+    assert not re.search(r'(?m)^version\s*=\s*"', text)  # no literal version
+    assert 'dynamic = ["version"]' in text
+    assert 'version = {attr = "kubectl_nim.__version__"}' in text
+    from importlib.metadata import version
+
+    assert version("kubectl-nim") == kubectl_nim.__version__
