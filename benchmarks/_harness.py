@@ -20,6 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+def precompile() -> None:
+    """Byte-compile the plugin first, as an installed wheel (pip) or the binary ships it: with
+    PYTHONDONTWRITEBYTECODE set (some shells and CI images do), every run would otherwise
+    compile the changed modules from source again, ~25 ms that no user pays."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "kubectl_nim")],
+                   check=True)
+
+
 def tool(name: str) -> str:
     """A console script or binary next to this interpreter, else on PATH."""
     candidate = BIN / name

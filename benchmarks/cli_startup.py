@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._harness import FakeServer, measure, paired_ratio, table, tool  # noqa: E402
+from benchmarks._harness import (FakeServer, measure, paired_ratio, precompile, table,  # noqa: E402
+                                 tool)
 from tests.fakes.ngc_server import generate_catalog  # noqa: E402
 
 APPS = "redhat-ods-applications"
@@ -131,6 +132,7 @@ def main() -> None:
     parser.add_argument("--old-kubernetes-python",
                         help="python of a venv with kubernetes < 37, to compare the typed API")
     args = parser.parse_args()
+    precompile()
     print(startup(args.runs))
     print(big_catalog(args.runs, args.old_kubernetes_python))
 
