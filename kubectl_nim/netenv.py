@@ -147,13 +147,20 @@ def system_trust_context():
         import truststore
     except ImportError:
         truststore = None
+    from kubectl_nim import log
+
     if truststore is not None:
+        log.debug("TLS trust: the system trust store (truststore)")
         return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context = ssl.create_default_context()
     if not context.cert_store_stats().get("x509_ca"):
         try:
             import certifi
         except ImportError:
+            log.debug("TLS trust: OpenSSL's default paths, which hold no CA")
             return context
+        log.debug("TLS trust: certifi's bundle (OpenSSL's default paths hold no CA)")
         context.load_verify_locations(cafile=certifi.where())
+        return context
+    log.debug("TLS trust: OpenSSL's default paths")
     return context
