@@ -23,8 +23,8 @@ from kubectl_nim.errors import ClusterError
 
 DEFAULT_TIMEOUT = 30.0
 FIELD_MANAGER = "kubectl-nim"
-# A request unanswered this long gets one notice on stderr (per process), so a hanging API
-# server is not up to --request-timeout of silence.
+# A request unanswered this long gets one notice on stderr (once per connection, i.e. per
+# command), so a hanging API server is not up to --request-timeout of silence.
 SLOW_NOTICE_AFTER = 5.0
 
 
@@ -122,12 +122,10 @@ class HttpxTransport:
     """The fast path: bearer token or client certificate over httpx, no `kubernetes` import."""
 
     def __init__(self, endpoint, timeout: float | None):
-        from kubectl_nim.netenv import import_httpx
-
-        httpx = self._httpx = import_httpx()
-        self.server = endpoint.server
         from kubectl_nim import kubeconfig, netenv
 
+        httpx = self._httpx = netenv.import_httpx()
+        self.server = endpoint.server
         self.proxy = netenv.proxy_for(endpoint.server, endpoint.proxy_url, os.environ)
         self.timeout = timeout
         self._slow_noticed = False  # one "has not answered" notice per connection
@@ -164,8 +162,7 @@ class HttpxTransport:
     def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes]:
         content = None if body is None else json.dumps(body).encode()
         timer = None
-        if not self._slow_noticed and (not self.timeout
-                                                 or self.timeout > SLOW_NOTICE_AFTER):
+        if not self._slow_noticed and (not self.timeout or self.timeout > SLOW_NOTICE_AFTER):
             import threading
 
             timer = threading.Timer(SLOW_NOTICE_AFTER, self._say_slow, (SLOW_NOTICE_AFTER,))
@@ -201,7 +198,7 @@ class HttpxTransport:
 def _proxy_detail(proxy: str | None, error: Exception) -> str:
     from kubectl_nim import netenv
 
-    kind, detail = _classify(str(error))
+    detail = _classify(str(error))[1]
     return f"{netenv.display(proxy)} ({detail or type(error).__name__})"
 
 
