@@ -64,8 +64,11 @@ def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_in
     -o jsonpath=TEMPLATE and --sort-by apply to the -o json form (a v1 List of rows with name,
     namespace, model, tag, ready, keyScheme, secrets, pvc, runtime, image, url,
     creationTimestamp), with the JSONPath subset kubectl users need most: .key, ['key'], [N],
-    [*], ..key, {range ...}{end} and "literal" text; e.g.
-    -o jsonpath='{range .items[*]}{.name}{"\\t"}{.ready}{"\\n"}{end}'.
+    [*], ..key, {range ...}{end} and "literal" text. For example:
+
+    \b
+      list -o jsonpath='{range .items[*]}{.name}{"\\t"}{.ready}{"\\n"}{end}'
+      list --sort-by .creationTimestamp --no-headers
     """
     from kubectl_nim import jsonpath
     from kubectl_nim.errors import NotFound
