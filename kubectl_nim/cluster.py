@@ -127,6 +127,9 @@ class HttpxTransport:
         httpx = self._httpx = netenv.import_httpx()
         self.server = endpoint.server
         self.proxy = netenv.proxy_for(endpoint.server, endpoint.proxy_url, os.environ)
+        if self.proxy:
+            log.debug(f"through the proxy {netenv.display(self.proxy)}"
+                      + (" (the kubeconfig's proxy-url)" if endpoint.proxy_url else ""))
         self.timeout = timeout
         self._slow_noticed = False  # one "has not answered" notice per connection
         headers = [("User-Agent", f"kubectl-nim/{_version()}"), ("Accept", "application/json")]
