@@ -405,14 +405,12 @@ CHANGE_HEADERS = ["NEW TAGS", "REMOVED TAGS", "LATEST TAG", "EU RESTRICTED", "NA
 
 def diff_table(diff: CatalogDiff) -> str:
     """Plain tables per section, for a terminal."""
-    from tabulate import tabulate
+    from kubectl_nim.output import plain_table
 
     def section(title: str, headers: list[str], rows: list[list[str]]) -> str:
         if not rows:
             return ""
-        return (f"{title} ({len(rows)}):\n"
-                + tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
-                + "\n\n")
+        return f"{title} ({len(rows)}):\n" + plain_table(rows, headers) + "\n\n"
 
     model_headers = ["MODEL", "NAMESPACE", "LATEST", "TAGS", "EU"]
 

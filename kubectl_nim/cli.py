@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from kubectl_nim import __version__, log
+from kubectl_nim import __version__, caller, log
 from kubectl_nim.commands import COMMANDS
 from kubectl_nim.errors import EXIT_FAILURE, NimError
 from kubectl_nim.options import global_options
@@ -27,6 +27,25 @@ def _basename(path: str) -> str:
     return re.split(r"[\\/]", path)[-1]
 
 
+# Before kubectl 1.37 nothing tells a plugin who ran it (kubectl execs it with argv0 = the
+# plugin's full path, which a console script also gets when run directly: ambiguous). bash and
+# zsh put the path of the program they ran in `_`, which kubectl passes on unchanged: a `_`
+# naming kubectl or oc means the user typed `kubectl nim` / `oc nim`.
+_SHELL_RAN = "_"
+_CLIENTS = re.compile(r"^(kubectl|oc)([-._]?[0-9][-.0-9a-z]*)?$")
+
+
+def _caller(environ) -> str | None:
+    caller = next((environ[v] for v in CALLER_VARIABLES if environ.get(v)), None)
+    if caller:
+        return caller
+    ran = environ.get(_SHELL_RAN) or ""
+    name = _basename(ran)
+    if name.endswith(".exe"):
+        name = name[:-4]
+    return ran if _CLIENTS.match(name) else None
+
+
 def invoked_name(argv0: str, environ) -> str:
     """`kubectl nim`, `oc nim`, or the bare binary name, as the user typed it."""
     binary = _basename(argv0)
@@ -35,7 +54,7 @@ def invoked_name(argv0: str, environ) -> str:
             binary = binary[: -len(suffix)]
     if binary in ("", "__main__", "-c"):
         binary = "kubectl-nim"
-    caller = next((environ[v] for v in CALLER_VARIABLES if environ.get(v)), None)
+    caller = _caller(environ)
     if caller and binary.startswith("kubectl-"):
         caller_name = _basename(caller)
         if caller_name.endswith(".exe"):
@@ -51,17 +70,61 @@ def _echo_traceback() -> None:
     click.echo(log.redact(traceback.format_exc()), err=True, nl=False)
 
 
+_KUBECTL_VERBOSITY = re.compile(r"^(?:-v|--v|--verbose)=(\d+)$")
+
+
+def kubectl_spellings(args: list[str]) -> list[str]:
+    """kubectl's spellings that click does not parse, rewritten to ours (before `--` only).
+
+    `-v=N` / `--v=N`: kubectl's log level; ours has two (-v: requests and decisions, -vv: also
+    tracebacks), so N >= 2 is -vv. A bare `--dry-run` is `--dry-run=client` with a warning, as
+    in kubectl (never taking the next word as its value, as kubectl's flag parser does not).
+    """
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return out + args[i:]
+        level = _KUBECTL_VERBOSITY.match(arg)
+        if level:
+            out += ["-v"] * min(int(level.group(1)), 2)
+        elif arg == "--dry-run":
+            log.warn("--dry-run without a value means --dry-run=client (as in kubectl); "
+                     "write --dry-run=client")
+            out.append("--dry-run=client")
+        else:
+            out.append(arg)
+    return out
+
+
+def usage_line(error: click.UsageError) -> str:
+    """click's four-line usage error as our one line: `error: ...; see 'kubectl nim X --help'`."""
+    message = error.format_message().strip().rstrip(".")
+    # click: "No such option '--x'. Did you mean '--y'?" or "... (Did you mean one of: ...?)"
+    suggestion = re.match(r"^(.*?)\.\s*\(?[Dd]id you mean (.*?\?)\)?$", message, re.S)
+    if suggestion:
+        message = f"{suggestion.group(1)} (did you mean {suggestion.group(2)})"
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        message = message[0].lower() + message[1:]
+    where = error.ctx.command_path if error.ctx else caller.prog_name()
+    return f"error: {message}; see '{where} --help'"
+
+
 class NimGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if prog_name is None:
             prog_name = invoked_name(sys.argv[0], os.environ)
+        caller.set_prog_name(prog_name)
         try:
+            args = kubectl_spellings(list(sys.argv[1:] if args is None else args))
             rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                               standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
         except click.exceptions.Abort:
             click.echo("Aborted.", err=True)
             code = EXIT_FAILURE
+        except click.UsageError as e:
+            click.echo(log.redact(usage_line(e)), err=True)
+            code = e.exit_code
         except click.ClickException as e:
             e.show()
             code = e.exit_code
@@ -81,6 +144,11 @@ class NimGroup(click.Group):
                        f"and report it", err=True)
             code = EXIT_FAILURE
         if standalone_mode:
+            # Interpreter shutdown garbage-collects every object the run made (~15 ms after a
+            # deploy); frozen objects are skipped. Output is flushed regardless.
+            import gc
+
+            gc.freeze()
             sys.exit(code)
         return code
 

@@ -24,6 +24,9 @@ from kubectl_nim.errors import ClusterError
 
 DEFAULT_TIMEOUT = 30.0
 FIELD_MANAGER = "kubectl-nim"
+# A request unanswered this long gets one notice on stderr (once per connection, i.e. per
+# command), so a hanging API server is not up to --request-timeout of silence.
+SLOW_NOTICE_AFTER = 5.0
 
 
 @dataclass(frozen=True)
@@ -147,29 +150,76 @@ class HttpxTransport:
     """The fast path: bearer token or client certificate over httpx, no `kubernetes` import."""
 
     def __init__(self, endpoint, timeout: float | None):
-        import httpx
+        from kubectl_nim import kubeconfig, netenv
 
-        self._httpx = httpx
+        httpx = self._httpx = netenv.import_httpx()
         self.server = endpoint.server
+        self.proxy = netenv.proxy_for(endpoint.server, endpoint.proxy_url, os.environ)
+        if self.proxy:
+            log.debug(f"through the proxy {netenv.display(self.proxy)}"
+                      + (" (the kubeconfig's proxy-url)" if endpoint.proxy_url else ""))
         self.timeout = timeout
-        kwargs: dict[str, Any] = {}
-        if endpoint.proxy_url:
-            kwargs["proxy"] = endpoint.proxy_url
-        headers = {"User-Agent": f"kubectl-nim/{_version()}", "Accept": "application/json"}
+        self._slow_noticed = False  # one "has not answered" notice per connection
+        headers = [("User-Agent", f"kubectl-nim/{_version()}"), ("Accept", "application/json")]
         if endpoint.token:
-            headers["Authorization"] = f"Bearer {endpoint.token}"
-        self._client = httpx.Client(base_url=endpoint.server, headers=headers,
-                                    verify=_ssl_context(endpoint), timeout=timeout,
-                                    follow_redirects=False, **kwargs)
+            headers.append(("Authorization", f"Bearer {endpoint.token}"))
+        headers += kubeconfig.impersonation_headers(endpoint.impersonate_user,
+                                                    endpoint.impersonate_groups)
+        # trust_env=False: the proxy was chosen above the way kubectl chooses it (NO_PROXY with
+        # CIDRs, loopback never proxied), which httpx's own environment handling does not do.
+        # Plain http with nothing configured for TLS: no context (the system CA store alone
+        # costs ~20 ms to load). A configured CA or certificate is read even then, as kubectl
+        # does, so a wrong path is reported the same way on every server.
+        tls = endpoint.server.startswith("https:") or any(
+            (endpoint.ca_file, endpoint.ca_data, endpoint.cert_file, endpoint.cert_data))
+        try:
+            self._client = httpx.Client(base_url=endpoint.server, headers=headers,
+                                        verify=_ssl_context(endpoint) if tls else False,
+                                        timeout=timeout, follow_redirects=False,
+                                        proxy=self.proxy, trust_env=False)
+        except ImportError as e:  # socks support missing from this installation
+            raise ClusterError(f"cannot use the proxy {netenv.display(self.proxy)}: {e}",
+                               hint="install kubectl-nim with its socks extra "
+                                    "(`pip install httpx[socks]`)") from None
+
+    def _say_slow(self, waited: float) -> None:
+        if self._slow_noticed:
+            return
+        self._slow_noticed = True
+        limit = f"up to {self.timeout:g}s" if self.timeout else "without a limit"
+        log.notice(f"The API server at {self.server} has not answered for {waited:g}s; "
+                   f"waiting {limit} (--request-timeout changes that)...")
 
     def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes]:
-        httpx = self._httpx
         content = None if body is None else json.dumps(body).encode()
+        timer = None
+        if not self._slow_noticed and (not self.timeout or self.timeout > SLOW_NOTICE_AFTER):
+            import threading
+
+            timer = threading.Timer(SLOW_NOTICE_AFTER, self._say_slow, (SLOW_NOTICE_AFTER,))
+            timer.daemon = True
+            timer.start()
+        try:
+            return self._send(method, url, content, headers)
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _send(self, method: str, url: str, content: bytes | None,
+              headers: dict) -> tuple[int, bytes]:
+        httpx = self._httpx
         try:
             response = self._client.request(method, url, content=content, headers=headers)
         except httpx.TimeoutException:
             raise Unreachable("timeout", "timed out") from None
+        except httpx.ProxyError as e:
+            raise Unreachable("proxy", _proxy_detail(self.proxy, e)) from None
         except httpx.ConnectError as e:
+            if self.proxy and (_socks_failure(e) or _classify(str(e))[0] in ("refused", "dns")):
+                # Through a proxy the only connection we open is to the proxy: a refused or
+                # unknown host is the proxy's (the proxy reports the cluster's own as a
+                # ProxyError or an HTTP status), so name the proxy, not the cluster.
+                raise Unreachable("proxy", _proxy_detail(self.proxy, e)) from None
             raise Unreachable(*_classify(str(e))) from None
         except httpx.TransportError as e:
             raise Unreachable("other", str(e) or type(e).__name__) from None
@@ -192,6 +242,17 @@ class HttpxTransport:
             raise Unreachable("other", str(e) or type(e).__name__) from None
 
 
+def _proxy_detail(proxy: str | None, error: Exception) -> str:
+    from kubectl_nim import netenv
+
+    detail = _classify(str(error))[1]
+    return f"{netenv.display(proxy)} ({detail or type(error).__name__})"
+
+
+def _socks_failure(error: Exception) -> bool:
+    return "socks" in type(error).__name__.lower() or "socks" in str(error).lower()
+
+
 def _classify(text: str) -> tuple[str, str]:
     lowered = text.lower()
     if "refused" in lowered:
@@ -210,15 +271,25 @@ def _ssl_context(endpoint):
     import ssl
     import tempfile
 
-    if endpoint.ca_data:
-        context = ssl.create_default_context(cadata=endpoint.ca_data.decode("ascii", "replace"))
-    elif endpoint.ca_file:
-        context = ssl.create_default_context(cafile=endpoint.ca_file)
-    else:
-        context = ssl.create_default_context()
     if endpoint.insecure:
+        # Nothing to verify against: skip loading any CA store (~20 ms for the system one).
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    elif endpoint.ca_data:
+        context = ssl.create_default_context(cadata=endpoint.ca_data.decode("ascii", "replace"))
+    elif endpoint.ca_file:
+        try:
+            context = ssl.create_default_context(cafile=endpoint.ca_file)
+        except OSError as e:
+            raise ClusterError(f"cannot read the certificate authority {endpoint.ca_file}: "
+                               f"{e.strerror or e}",
+                               hint="check certificate-authority in the kubeconfig or "
+                                    "--certificate-authority") from None
+    else:
+        from kubectl_nim import netenv
+
+        context = netenv.system_trust_context()
     cert, key = endpoint.cert_file, endpoint.key_file
     if endpoint.cert_data or endpoint.key_data:
         # ssl only loads client certificates from files: write them private, load, delete.
@@ -248,7 +319,8 @@ class KubernetesTransport:
     (BENCHMARKS.md, "kubernetes client options").
     """
 
-    def __init__(self, kubeconfig_paths: str, context: str | None, timeout: float | None):
+    def __init__(self, kubeconfig_paths: str, context: str | None, timeout: float | None,
+                 overrides=None, impersonate: tuple = (None, ())):
         from kubernetes import client
         from kubernetes.config import kube_config
         from kubernetes.config.config_exception import ConfigException
@@ -271,10 +343,38 @@ class KubernetesTransport:
                                hint="check --kubeconfig, $KUBECONFIG and --context") from None
         self.namespace = loader.current_context.get("context", {}).get("namespace")
         self.context = loader.current_context.get("name")
+        self._override(configuration, overrides)
         self.server = configuration.host
         self.timeout = timeout
         self.api_client = client.ApiClient(configuration)
         self.api_client.user_agent = f"kubectl-nim/{_version()}"
+        self._impersonate(impersonate)
+
+    @staticmethod
+    def _override(configuration, o) -> None:
+        """kubectl's connection flags over what the loader read (--token never gets here)."""
+        if o is None:
+            return
+        if o.server:
+            configuration.host = o.server.rstrip("/")
+        if o.certificate_authority:
+            configuration.ssl_ca_cert = os.path.abspath(o.certificate_authority)
+            configuration.verify_ssl = True
+        if o.insecure_skip_tls_verify:
+            configuration.verify_ssl = False
+
+    def _impersonate(self, impersonate: tuple) -> None:
+        """The loader ignores `as`/`as-groups`: our own reading of the kubeconfig found them."""
+        from kubectl_nim import kubeconfig
+
+        headers = kubeconfig.impersonation_headers(*impersonate)
+        if len([h for h in headers if h[0] == "Impersonate-Group"]) > 1:
+            # urllib3's default headers are a dict: one line per group cannot be sent.
+            raise ClusterError("impersonating several groups is not supported with this "
+                               "kubeconfig's credentials (exec plugin or auth provider)",
+                               hint="impersonate one group, or use a token kubeconfig")
+        for name, value in headers:
+            self.api_client.set_default_header(name, value)
 
     def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes]:
         import urllib3
@@ -338,7 +438,7 @@ class Cluster:
     @classmethod
     def connect(cls, kubeconfig: str | None = None, context: str | None = None,
                 namespace: str | None = None, timeout: float | None = None,
-                fast_only: bool = False) -> "Cluster":
+                fast_only: bool = False, overrides=None) -> "Cluster":
         """Kubeconfig (--kubeconfig, else every file of $KUBECONFIG, else ~/.kube/config) with
         its context's namespace; in-cluster config when there is no kubeconfig (CI in a pod).
 
@@ -348,12 +448,13 @@ class Cluster:
 
         timeout = DEFAULT_TIMEOUT if timeout is None else (timeout or None)
         try:
-            endpoint = kc.find_endpoint(kubeconfig, context, os.environ)
-        except kc.NeedsKubernetesLoader:
+            endpoint = kc.find_endpoint(kubeconfig, context, os.environ, overrides)
+        except kc.NeedsKubernetesLoader as needs:
             if fast_only:
                 raise
             paths = os.pathsep.join(kc.config_paths(kubeconfig, os.environ))
-            transport = KubernetesTransport(paths, context, timeout)
+            transport = KubernetesTransport(paths, context, timeout, overrides,
+                                            needs.impersonate)
             log.debug(f"cluster {transport.server} context {transport.context} "
                       f"(credentials through the kubernetes package)")
             return cls(transport, namespace or transport.namespace or "default",
@@ -426,6 +527,11 @@ class Cluster:
             return ClusterError(
                 f"{method} {path} timed out after {limit} ({self.server})",
                 hint="the API server is slow or unreachable; retry or raise --request-timeout")
+        if error.kind == "proxy":
+            return ClusterError(f"cannot reach the cluster at {self.server} through the proxy "
+                                f"{error.detail}",
+                                hint="check the proxy (HTTPS_PROXY, NO_PROXY, the kubeconfig's "
+                                     "proxy-url)", never_sent=True)
         if error.kind == "tls":
             return ClusterError(f"TLS failure talking to {self.server}: {error.detail}",
                                 hint="check the cluster CA in your kubeconfig", never_sent=True)
@@ -551,6 +657,7 @@ def _version() -> str:
 def connect(options) -> Cluster:
     """Build a Cluster from the CLI's GlobalOptions."""
     cluster = Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
-                              namespace=options.namespace, timeout=options.request_timeout)
+                              namespace=options.namespace, timeout=options.request_timeout,
+                              overrides=options.overrides())
     cluster.field_manager = options.field_manager or FIELD_MANAGER
     return cluster

@@ -258,7 +258,8 @@ def _cluster(ctx: click.Context):
     options = _options(ctx)
     timeout = min(options.request_timeout or CLUSTER_TIMEOUT, CLUSTER_TIMEOUT)
     return Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
-                           namespace=options.namespace, timeout=timeout), options
+                           namespace=options.namespace, timeout=timeout,
+                           overrides=options.overrides()), options
 
 
 def completion_catalog(ctx: click.Context):

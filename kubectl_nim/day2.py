@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from kubectl_nim import log
+from kubectl_nim import caller, log
 from kubectl_nim.cluster import ApiError, Cluster
 from kubectl_nim.errors import ClusterError, NimError, NotFound
 from kubectl_nim.keys import ENV_VAR as API_KEY_ENV
@@ -359,7 +359,7 @@ def find_deployment(cluster: Cluster, namespace: str, name: str,
     if isvc is None and dep.runtime is None:
         raise NotFound(f"no NIM deployment {name!r} in {namespace} (no InferenceService or "
                        f"ServingRuntime of that name)",
-                       hint=f"`kubectl nim list -n {namespace}` shows the deployments")
+                       hint=f"`{caller.plugin_cmd('list')} -n {namespace}` shows the deployments")
     if require_runtime and dep.runtime is None:
         raise NotFound(f"inferenceservice/{name} in {namespace} has no ServingRuntime "
                        f"{dep.runtime_name!r}",
@@ -776,7 +776,7 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
         return restart_state(isvc, pods, _events(cluster, namespace), name, stamp, generation)
 
     return poll(observe, report, timeout, f"inferenceservice/{name} to restart",
-                f"it may still finish: `oc get pods -l {ISVC_LABEL}={name} -n {namespace} -w`",
+                f"it may still finish: `{caller.tool()} get pods -l {ISVC_LABEL}={name} -n {namespace} -w`",
                 interval, clock, wait or time.sleep)
 
 
@@ -825,8 +825,9 @@ def plan_delete(dep: Deployment, others: Sequence[Mapping[str, Any]],
         if secret in LEGACY_NAMES:
             users = other_refs.get(secret)
             plan.kept.append((ref, "shared legacy secret, still used by " + ", ".join(users)
-                              if users else "shared legacy secret; `kubectl nim migrate "
-                              "--cleanup-shared` removes it once nothing references it"))
+                              if users else f"shared legacy secret; "
+                              f"`{caller.plugin_cmd('migrate --cleanup-shared')}` removes it "
+                              f"once nothing references it"))
         elif secret not in mine:
             plan.kept.append((ref, "not this deployment's own secret (not named after it)"))
         elif other_refs.get(secret):
@@ -931,7 +932,7 @@ def legacy_refusal(dep: Deployment, verb: str) -> Day2Error:
     return Day2Error(
         f"cannot {verb} {dep.name!r}: its ServingRuntime uses the shared legacy secrets ({used}), "
         f"which other deployments of the project share",
-        hint=f"give it its own secrets first: `kubectl nim migrate {dep.name} -n {dep.namespace}`")
+        hint=f"give it its own secrets first: `{caller.plugin_cmd('migrate')} {dep.name} -n {dep.namespace}`")
 
 
 def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
@@ -944,7 +945,7 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
     if scheme == INLINE:
         raise Day2Error(f"the ServingRuntime of {dep.name!r} sets {API_KEY_ENV} as a plain value, "
                         f"not from a secret: there is no secret to rotate",
-                        hint=f"`kubectl nim migrate {dep.name}` moves it into the deployment's "
+                        hint=f"`{caller.plugin_cmd('migrate')} {dep.name}` moves it into the deployment's "
                              f"own secrets")
     if scheme == NONE:
         return RotationPlan([], {}, [])

@@ -3,15 +3,19 @@
 The objects come from `render.render_deployment` (pure); this module only decides how they reach
 the API server. Every write is first sent with `dryRun=All` (concurrently: one round-trip of wall
 time) so admission, schema and RBAC errors surface before anything exists; then the real writes go
-out in order, and if one fails every object this run created is deleted again, newest first.
-Objects that existed before the run are never touched by the rollback.
+out in batches (`write_batches`): the objects that do not depend on each other (the two secrets,
+the PVC, the ServingRuntime) at once, the InferenceService once they exist, since KServe resolves
+its runtime when it is created. If one fails, every object this run created is deleted again,
+newest first, once the other writes of its batch have answered. Objects that existed before the
+run are never touched by the rollback.
 
 A create that got no answer (timed out, connection dropped, 504) may still be carried out by the
 server, even after we gave up: the rollback deletes it if it is there, retries for as long again
 as the request was given, and otherwise names it in the error instead of claiming it was undone.
 Ctrl-C during the writes rolls back too (without waiting for late creates). The project's
-`opendatahub.io/nim-support` annotation is written only after every object exists, so a refused
-or rolled-back run leaves the cluster exactly as it was.
+`opendatahub.io/nim-support` annotation goes out with the last batch (one round trip less); if
+that batch fails, the rollback removes the annotation again, so a refused or rolled-back run
+leaves every object as it was (the namespace's resourceVersion aside).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from kubectl_nim import log
+from kubectl_nim import caller, log
 from kubectl_nim.cluster import DEFAULT_TIMEOUT, ApiError, Cluster, concurrently
 from kubectl_nim.domain.ownership import describe_conflicts, only_own_conflicts, same_content
 from kubectl_nim.errors import ClusterError, NimError
@@ -57,7 +61,7 @@ def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
     except ApiError as e:
         if e.status == 404:
             raise NimError(f"project {namespace!r} does not exist",
-                           hint="create it (`oc new-project`) or pick another with -n") from None
+                           hint=f"create it (`{caller.create_project_cmd()}`) or pick another with -n") from None
         if e.status == 403:
             log.warn(f"cannot read namespace {namespace} to check its "
                      f"{NIM_SUPPORT} annotation; going on")
@@ -180,21 +184,36 @@ def refuse_foreign_or_terminating(objects: Sequence[dict], live: Sequence[dict |
             raise _terminating_error(object_ref(obj), namespace)
 
 
-def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) -> None:
-    """Write the marker; by then the deployment exists, so a failure only warns."""
+def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) -> bool:
+    """Write the marker; a failure only warns (the deployment works without it). True when
+    the marker was written."""
     try:
         cluster.patch("Namespace", namespace, namespace_annotation_patch(), dry_run=dry_run)
     except ApiError as e:
         if e.status != 403:
             log.warn(f"could not annotate namespace {namespace} with "
                      f"{NIM_SUPPORT}=true: {e.message}")
-            return
+            return False
         log.warn(f"not allowed to annotate namespace {namespace} with "
                  f"{NIM_SUPPORT}=true; the dashboard may not list NIM for it "
                  f"until an admin does")
+        return False
     except ClusterError as e:
         log.warn(f"could not annotate namespace {namespace} with "
                  f"{NIM_SUPPORT}=true: {e.message}")
+        return False
+    return True
+
+
+def unannotate_project(cluster: Cluster, namespace: str, undone: "Undone") -> None:
+    """Rollback of `annotate_project`: remove the marker this run added."""
+    path = "/metadata/annotations/" + NIM_SUPPORT.replace("~", "~0").replace("/", "~1")
+    try:
+        cluster.patch("Namespace", namespace, [{"op": "remove", "path": path}],
+                      patch_type="json")
+    except ClusterError as e:
+        undone.left.append(f"the {NIM_SUPPORT} annotation of namespace {namespace} "
+                           f"({e.message})")
 
 
 def _already_exists(cluster: Cluster, obj: dict, namespace: str) -> DeployFailed:
@@ -254,52 +273,186 @@ def existing_objects(cluster: Cluster, objects: Sequence[dict]) -> list[dict | N
     return answers
 
 
+# Written only once everything before them exists: KServe's webhook resolves an
+# InferenceService's ServingRuntime when the InferenceService is created.
+WRITE_AFTER_THE_REST = ("InferenceService",)
+
+
+def write_batches(objects: Sequence[dict]) -> list[list[int]]:
+    """Indices of `objects` in the batches `write` sends, each batch at once, in order: runs of
+    independent objects together, each WRITE_AFTER_THE_REST kind alone after what precedes it."""
+    batches: list[list[int]] = []
+    run: list[int] = []
+    for i, obj in enumerate(objects):
+        if obj["kind"] in WRITE_AFTER_THE_REST:
+            batches += [run] if run else []
+            batches.append([i])
+            run = []
+        else:
+            run.append(i)
+    return batches + ([run] if run else [])
+
+
+class _Interrupted(Exception):
+    """Ctrl-C while a batch was in flight: what had answered, and what had not."""
+
+    def __init__(self, answers: list, in_flight: list[int]):
+        super().__init__("interrupted")
+        self.answers = answers
+        self.in_flight = in_flight
+
+
+def send_batch(send: Callable[[int], dict], items: Sequence[int]) -> list:
+    """send(item) for every item at once (one round trip of wall time); each answer is the
+    object or the ClusterError. Ctrl-C (in the waiting thread or raised by a send) becomes
+    _Interrupted, after which nothing more is sent."""
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    pool = ThreadPoolExecutor(max_workers=max(1, len(items)), thread_name_prefix="write")
+    futures = [pool.submit(send, item) for item in items]
+    try:
+        wait(futures)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        answers = [_answer(f) if f.done() and not f.cancelled() else None for f in futures]
+        raise _Interrupted(answers, [i for i, f in enumerate(futures)
+                                     if not f.done() or _interrupted(f)]) from None
+    pool.shutdown()
+    answers = [_answer(f) for f in futures]
+    interrupted = [i for i, f in enumerate(futures) if _interrupted(f)]
+    if interrupted:
+        raise _Interrupted(answers, interrupted)
+    return answers
+
+
+def _interrupted(future) -> bool:
+    return not future.cancelled() and isinstance(future.exception(), KeyboardInterrupt)
+
+
+def _answer(future):
+    error = future.exception()
+    if error is None:
+        return future.result()
+    if isinstance(error, (ClusterError, KeyboardInterrupt)):
+        return error if isinstance(error, ClusterError) else None
+    raise error
+
+
+ANNOTATE, OWN_SECRETS = -1, -2   # the extra items of the last batch
+
+
 def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
           before: Sequence[dict | None] | None = None, checked: Checked | None = None,
           on_written: Callable[[Outcome], None] = lambda o: None,
           sleep: Callable[[float], None] = time.sleep,
-          clock: Callable[[], float] = time.monotonic) -> list[Outcome]:
-    """Write in order; on the first failure roll back what this run created and raise."""
+          clock: Callable[[], float] = time.monotonic,
+          annotate_namespace: str | None = None, own_secrets: bool = False) -> list[Outcome]:
+    """Write batch by batch (`write_batches`); on a failure roll back what this run created.
+
+    With `checked` (--apply): an object whose dry run stored nothing new is not written
+    ("unchanged"), and one whose only conflicts were the plugin's own is applied with force.
+    `annotate_namespace`: add the project's nim-support marker alongside the last batch (and
+    remove it again if that batch fails). `own_secrets`: point both secrets' ownerReferences at
+    the ServingRuntime, also alongside the last batch (its uid exists by then); a refused patch
+    fails the run like any write. Progress (`on_written`) is reported in the objects' order once
+    their batch has answered."""
     before = list(before) if before is not None else [None] * len(objects)
     verb = "apply" if apply else "create"
     created: list[dict] = []
     outcomes: list[Outcome] = []
-    in_flight: dict | None = None  # a new object whose create was sent but not answered yet
+    annotated: list[str] = []
+    in_flight: list[dict] = []  # new objects whose create was sent but not answered
+
+    def send(i: int):
+        if i == ANNOTATE:
+            if annotate_project(cluster, annotate_namespace):
+                annotated.append(annotate_namespace)
+            return None
+        if i == OWN_SECRETS:
+            return _set_owners(cluster, objects, outcomes)
+        if apply and checked is not None and checked.unchanged(i):
+            return before[i]  # same resourceVersion: reported as unchanged, nothing sent
+        force = bool(apply and checked and checked.forced and checked.forced[i])
+        return cluster.apply(objects[i], force=force) if apply else cluster.create(objects[i])
+
+    def undo(uncertain: Sequence[dict], **kwargs) -> Undone:
+        undone = rollback(cluster, created, uncertain=uncertain, **kwargs)
+        for namespace in annotated:
+            unannotate_project(cluster, namespace, undone)
+        return undone
+
+    batches = write_batches(objects)
     try:
-        for index, (obj, old) in enumerate(zip(objects, before)):
-            if apply and checked is not None and checked.unchanged(index):
-                outcome = Outcome(object_ref(obj), "unchanged", old)
-                outcomes.append(outcome)
-                on_written(outcome)
-                continue
-            in_flight = obj if old is None else None
-            force = bool(checked and checked.forced and checked.forced[index])
+        for number, batch in enumerate(batches):
+            last = number == len(batches) - 1
+            extras = ([ANNOTATE] if last and annotate_namespace else []) + \
+                ([OWN_SECRETS] if last and own_secrets else [])
+            in_flight = [objects[i] for i in batch if before[i] is None]
             try:
-                answer = cluster.apply(obj, force=force) if apply else cluster.create(obj)
-            except ClusterError as error:
-                unsure = in_flight is not None and _maybe_carried_out(error)
+                answers = send_batch(send, batch + extras)
+            except _Interrupted as stop:
+                _record(objects, before, batch, stop.answers, created, outcomes, on_written)
+                in_flight = [objects[batch[k]] for k in stop.in_flight
+                             if k < len(batch) and before[batch[k]] is None]
+                raise KeyboardInterrupt from None
+            owners = answers[len(batch) + extras.index(OWN_SECRETS)] \
+                if OWN_SECRETS in extras else None
+            failed = [(i, a) for i, a in zip(batch, answers) if isinstance(a, ClusterError)]
+            unsure = [objects[j] for j, e in failed
+                      if before[j] is None and _maybe_carried_out(e)]
+            in_flight = unsure  # answered now, except those that may still be carried out
+            _record(objects, before, batch, answers, created, outcomes, on_written)
+            if failed:
+                i, error = failed[0]
                 timed_out = error.status == 504 or "timed out" in error.message
-                undone = rollback(cluster, created, uncertain=[obj] if unsure else [],
-                                  grace=_grace(cluster), sleep=sleep, clock=clock,
-                                  why=f"its {verb} {'timed out' if timed_out else 'got no answer'}")
-                failure = _failure(verb, obj, error)
+                undone = undo(unsure, grace=_grace(cluster), sleep=sleep, clock=clock,
+                              why=f"its {verb} {'timed out' if timed_out else 'got no answer'}")
+                failure = _failure(verb, objects[i], error)
                 raise DeployFailed(failure.message,
                                    hint=_rollback_hint(undone, error.hint)) from None
-            in_flight = None
-            outcome = Outcome(object_ref(obj), _action(old, answer), answer)
-            if old is None:
-                created.append(obj)
-            outcomes.append(outcome)
-            on_written(outcome)
+            if isinstance(owners, ClusterError):
+                undone = undo([])
+                runtime = next(o for o in objects if o["kind"] == "ServingRuntime")
+                raise DeployFailed(f"cannot set the ownerReferences of the secrets to "
+                                   f"{object_ref(runtime)}: {owners.message}",
+                                   hint=_rollback_hint(undone, owners.hint)) from None
+            if owners:
+                outcomes[:] = [Outcome(o.ref, o.action, owners[_name(obj)])
+                               if obj["kind"] == "Secret" and _name(obj) in owners else o
+                               for obj, o in zip(objects, outcomes)]
     except KeyboardInterrupt:
         # Ctrl-C (often: a write that seems stuck) is a failure too: undo what this run created,
         # without waiting, including a create the server may have carried out already.
-        undone = rollback(cluster, created, uncertain=[in_flight] if in_flight else [],
-                          why=f"its {verb} was interrupted")
+        undone = undo(in_flight, why=f"its {verb} was interrupted")
         doing = "applying" if apply else "creating"
-        what = f"interrupted while {doing} {object_ref(in_flight)}" if in_flight else "interrupted"
+        what = (f"interrupted while {doing} {', '.join(object_ref(o) for o in in_flight)}"
+                if in_flight else "interrupted")
         raise DeployFailed(what, hint=_rollback_hint(undone, None), exit_code=130) from None
     return outcomes
+
+
+def _set_owners(cluster: Cluster, objects: Sequence[dict], outcomes: Sequence[Outcome]):
+    """The ownerReference patch of the secrets, from the answers of the earlier batches."""
+    answers = {(obj["kind"], _name(obj)): o.obj for obj, o in zip(objects, outcomes)}
+    secrets = [a for (kind, _), a in answers.items() if kind == "Secret"]
+    runtime = next((a for (kind, _), a in answers.items() if kind == "ServingRuntime"), None)
+    if not secrets or runtime is None:
+        return None
+    return set_secret_owners(cluster, secrets, runtime)
+
+
+def _record(objects, before, batch, answers, created, outcomes, on_written) -> None:
+    """The successful writes of a batch, in the objects' order: remember, then report them."""
+    new = []
+    for i, answer in zip(batch, answers):
+        if answer is None or isinstance(answer, ClusterError):
+            continue
+        if before[i] is None:
+            created.append(objects[i])
+        new.append(Outcome(object_ref(objects[i]), _action(before[i], answer), answer))
+    outcomes.extend(new)
+    for outcome in new:
+        on_written(outcome)
 
 
 def _maybe_carried_out(error: ClusterError) -> bool:
@@ -377,7 +530,7 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
     for obj in pending:
         undone.uncertain.append(
             f"{object_ref(obj)} may still be created by the server ({why}); "
-            f"check `oc get {object_ref(obj)} -n {obj['metadata'].get('namespace')}` and "
+            f"check `{caller.tool()} get {object_ref(obj)} -n {obj['metadata'].get('namespace')}` and "
             f"delete it if it is there")
     if undone.deleted:
         log.debug("rolled back: " + ", ".join(undone.deleted))
@@ -421,27 +574,3 @@ def set_secret_owners(cluster: Cluster, secrets: Sequence[dict], runtime: dict,
                                                secret["metadata"].get("namespace"),
                                                dry_run=dry_run)
     return patched
-
-
-def own_secrets_or_roll_back(cluster: Cluster, objects: Sequence[dict],
-                             outcomes: Sequence[Outcome]) -> list[Outcome]:
-    """After deploy's writes: the ownerReferences. They are part of the deployment, so a refused
-    patch fails the run like any other write and rolls back what this run created. Returns the
-    outcomes with the secrets as the server stored them after the patch."""
-    kinds = [(obj["kind"], outcome.obj) for obj, outcome in zip(objects, outcomes)]
-    secrets = [answer for kind, answer in kinds if kind == "Secret"]
-    runtime = next((answer for kind, answer in kinds if kind == "ServingRuntime"), None)
-    if not secrets or runtime is None:
-        return list(outcomes)
-    try:
-        patched = set_secret_owners(cluster, secrets, runtime)
-    except ClusterError as error:
-        created = [obj for obj, outcome in zip(objects, outcomes) if outcome.action == "created"]
-        undone = rollback(cluster, created)
-        raise DeployFailed(f"cannot set the ownerReferences of the secrets to "
-                           f"{object_ref(runtime)}: {error.message}",
-                           hint=_rollback_hint(undone, error.hint)) from None
-    return [Outcome(o.ref, o.action, patched[_name(obj)])
-            if obj["kind"] == "Secret" and _name(obj) in patched else o
-            for obj, o in zip(objects, outcomes)]
-

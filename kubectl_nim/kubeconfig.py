@@ -9,6 +9,9 @@ handed to the `kubernetes` package's own loader, which stays the reference imple
 
 Merging follows kubectl: with several files in $KUBECONFIG the first file that names a
 cluster/user/context wins for that name, and the first file that sets current-context wins.
+Relative file paths are resolved against the folder of the file that names them, before the
+merge (kubectl's ResolveLocalPaths), so a CA next to the second file is found there.
+kubectl's connection flags (--server, --token, --as, ...) are applied on top as `Overrides`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from kubectl_nim import caller
 from kubectl_nim.errors import ClusterError
 
 DEFAULT_PATH = os.path.join("~", ".kube", "config")
@@ -27,7 +31,13 @@ DELEGATED_USER_FIELDS = ("exec", "auth-provider", "username", "password")
 
 
 class NeedsKubernetesLoader(Exception):
-    """This kubeconfig needs the full loader (exec plugin, auth provider, basic auth...)."""
+    """This kubeconfig needs the full loader (exec plugin, auth provider, basic auth...).
+
+    `impersonate` carries what that loader ignores: the user and groups to impersonate."""
+
+    def __init__(self, context: str, impersonate: tuple = (None, ())):
+        super().__init__(context)
+        self.impersonate = impersonate
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,55 @@ class Endpoint:
     key_data: Optional[bytes] = field(default=None, repr=False)
     key_file: Optional[str] = None
     proxy_url: Optional[str] = None
+    impersonate_user: Optional[str] = None
+    impersonate_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """kubectl's connection flags, applied over the kubeconfig as kubectl applies them."""
+
+    server: Optional[str] = None
+    token: Optional[str] = field(default=None, repr=False)
+    certificate_authority: Optional[str] = None
+    insecure_skip_tls_verify: bool = False
+    as_user: Optional[str] = None
+    as_groups: tuple[str, ...] = ()
+    user: Optional[str] = None
+    cluster: Optional[str] = None
+
+    def check(self) -> None:
+        """The combinations kubectl refuses, refused with kubectl's reasons."""
+        from kubectl_nim.errors import UsageError
+
+        if self.as_groups and not self.as_user:
+            raise UsageError("--as-group needs --as: impersonating groups requires a user",
+                             hint="add --as USER")
+        if self.certificate_authority and self.insecure_skip_tls_verify:
+            raise UsageError("--certificate-authority and --insecure-skip-tls-verify exclude "
+                             "each other", hint="pass only one of them")
+
+
+# Fields holding file paths, per section, that kubectl resolves against the naming file.
+_PATH_FIELDS = {"clusters": ("cluster", ("certificate-authority",)),
+                "users": ("user", ("client-certificate", "client-key", "tokenFile"))}
+
+
+def resolve_local_paths(doc: Mapping[str, Any], path: str) -> Mapping[str, Any]:
+    """Make the relative file paths of one kubeconfig file absolute against its folder."""
+    if not isinstance(doc, dict):
+        return doc
+    base = os.path.dirname(os.path.abspath(path))
+    for section, (inner, fields) in _PATH_FIELDS.items():
+        for entry in doc.get(section) or []:
+            body = entry.get(inner) if isinstance(entry, dict) else None
+            if not isinstance(body, dict):
+                continue
+            for key in fields:
+                value = body.get(key)
+                if isinstance(value, str) and value and not os.path.isabs(value):
+                    body[key] = os.path.join(base, os.path.expanduser(value))
+    return doc
 
 
 def config_paths(explicit: Optional[str], environ: Mapping[str, str]) -> list[str]:
@@ -82,7 +141,7 @@ def load_documents(paths: list[str], explicit: bool) -> list[dict]:
     for path in paths:
         try:
             with open(path, encoding="utf-8") as f:
-                docs.append(load_yaml(f.read()) or {})
+                docs.append(resolve_local_paths(load_yaml(f.read()) or {}, path))
         except FileNotFoundError:
             if explicit:
                 raise ClusterError(f"kubeconfig {path} does not exist",
@@ -108,23 +167,54 @@ def _data_or_file(entry: Mapping, key: str, base: str) -> tuple[Optional[bytes],
     return None, None
 
 
-def resolve(merged: Mapping[str, Any], context: Optional[str], base_dir: str) -> Endpoint:
+def resolve(merged: Mapping[str, Any], context: Optional[str], base_dir: str,
+            overrides: Optional[Overrides] = None) -> Endpoint:
+    """The endpoint of a context. `base_dir` resolves paths still relative (documents that did
+    not go through `load_documents`); `overrides` are kubectl's connection flags."""
+    o = overrides or Overrides()
     name = context or merged.get("current-context")
-    if not name:
+    if not name and not (o.server or o.cluster):
         raise ClusterError("the kubeconfig has no current context",
                            hint="pass --context, or log in (`oc login`)")
-    ctx = merged["contexts"].get(name)
+    ctx = merged["contexts"].get(name) if name else {}
     if ctx is None:
-        raise ClusterError(f"cannot load the cluster configuration: context {name!r} "
-                           f"is not in the kubeconfig",
-                           hint="see `kubectl config get-contexts`, then pass --context")
-    cluster = merged["clusters"].get(ctx.get("cluster"))
-    if not cluster or not cluster.get("server"):
+        if not context and (o.server or o.cluster):
+            ctx = {}  # kubectl: a dangling current-context does not matter when flags say all
+        else:
+            raise ClusterError(f"cannot load the cluster configuration: context {name!r} "
+                               f"is not in the kubeconfig",
+                               hint=f"see `{caller.tool_cmd('config get-contexts')}`, then pass --context")
+    cluster_name = o.cluster or ctx.get("cluster")
+    cluster = dict(merged["clusters"].get(cluster_name) or {})
+    if o.cluster and cluster_name not in merged["clusters"]:
+        raise ClusterError(f"cluster {o.cluster!r} is not in the kubeconfig",
+                           hint=f"see `{caller.tool_cmd('config get-clusters')}`, then pass --cluster")
+    if o.server:
+        cluster["server"] = o.server
+    if not cluster.get("server"):
         raise ClusterError(f"context {name!r} names cluster {ctx.get('cluster')!r}, which the "
                            f"kubeconfig does not define", hint="log in again (`oc login`)")
-    user = merged["users"].get(ctx.get("user")) or {}
+    if o.certificate_authority:
+        cluster.pop("certificate-authority-data", None)
+        cluster["certificate-authority"] = os.path.abspath(o.certificate_authority)
+        cluster["insecure-skip-tls-verify"] = False
+    if o.insecure_skip_tls_verify:
+        cluster.pop("certificate-authority-data", None)
+        cluster.pop("certificate-authority", None)
+        cluster["insecure-skip-tls-verify"] = True
+    user_name = o.user or ctx.get("user")
+    if o.user and user_name not in merged["users"]:
+        raise ClusterError(f"user {o.user!r} is not in the kubeconfig",
+                           hint=f"see `{caller.tool_cmd('config view')}`, then pass --user")
+    user = dict(merged["users"].get(user_name) or {})
+    if o.token:
+        # kubectl: a token flag replaces every other way the user would authenticate.
+        user = {k: v for k, v in user.items()
+                if k in ("client-certificate", "client-certificate-data", "client-key",
+                         "client-key-data", "as", "as-groups")}
+        user["token"] = o.token
     if any(user.get(k) for k in DELEGATED_USER_FIELDS):
-        raise NeedsKubernetesLoader(name)
+        raise NeedsKubernetesLoader(name, impersonation(user, o))
     token = user.get("token")
     if not token and user.get("tokenFile"):
         try:
@@ -136,11 +226,27 @@ def resolve(merged: Mapping[str, Any], context: Optional[str], base_dir: str) ->
     ca_data, ca_file = _data_or_file(cluster, "certificate-authority", base_dir)
     cert_data, cert_file = _data_or_file(user, "client-certificate", base_dir)
     key_data, key_file = _data_or_file(user, "client-key", base_dir)
-    return Endpoint(server=cluster["server"].rstrip("/"), context=name,
+    as_user, as_groups = impersonation(user, o)
+    return Endpoint(server=cluster["server"].rstrip("/"), context=name or "",
                     namespace=ctx.get("namespace") or None, token=token, ca_data=ca_data,
                     ca_file=ca_file, insecure=bool(cluster.get("insecure-skip-tls-verify")),
                     cert_data=cert_data, cert_file=cert_file, key_data=key_data,
-                    key_file=key_file, proxy_url=cluster.get("proxy-url"))
+                    key_file=key_file, proxy_url=cluster.get("proxy-url"),
+                    impersonate_user=as_user, impersonate_groups=as_groups)
+
+
+def impersonation(user: Mapping[str, Any], o: Overrides) -> tuple[Optional[str], tuple[str, ...]]:
+    """kubectl: --as/--as-group replace the kubeconfig user's `as`/`as-groups` (each on its own)."""
+    as_user = o.as_user or user.get("as") or None
+    groups = o.as_groups or tuple(str(g) for g in user.get("as-groups") or ())
+    return as_user, tuple(groups)
+
+
+def impersonation_headers(as_user: Optional[str], groups: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The Impersonate-* headers, one Impersonate-Group line per group as kubectl sends them."""
+    if not as_user:
+        return []
+    return [("Impersonate-User", as_user)] + [("Impersonate-Group", g) for g in groups]
 
 
 def in_cluster(environ: Mapping[str, str], sa_dir: Optional[str] = None) -> Endpoint:
@@ -167,14 +273,31 @@ def in_cluster(environ: Mapping[str, str], sa_dir: Optional[str] = None) -> Endp
 
 
 def find_endpoint(kubeconfig: Optional[str], context: Optional[str],
-                  environ: Mapping[str, str]) -> Endpoint:
+                  environ: Mapping[str, str], overrides: Optional[Overrides] = None) -> Endpoint:
     """The endpoint to use, or NeedsKubernetesLoader for credentials only that loader knows."""
+    o = overrides or Overrides()
+    o.check()
     paths = config_paths(kubeconfig, environ)
     existing = [p for p in paths if os.path.exists(p)]
     if not existing and not kubeconfig:
-        if environ.get("KUBERNETES_SERVICE_HOST"):
-            return in_cluster(environ)
-        raise ClusterError("no kubeconfig found and not running inside a cluster",
-                           hint="log in (`oc login`), set KUBECONFIG or pass --kubeconfig")
+        if environ.get("KUBERNETES_SERVICE_HOST") and not o.server:
+            return _override_in_cluster(in_cluster(environ), o)
+        if not o.server:
+            raise ClusterError("no kubeconfig found and not running inside a cluster",
+                               hint="log in (`oc login`), set KUBECONFIG or pass --kubeconfig")
     docs = load_documents(paths, explicit=bool(kubeconfig))
-    return resolve(merge(docs), context, os.path.dirname(existing[0]) if existing else ".")
+    return resolve(merge(docs), context, os.path.dirname(existing[0]) if existing else ".", o)
+
+
+def _override_in_cluster(endpoint: Endpoint, o: Overrides) -> Endpoint:
+    from dataclasses import replace
+
+    as_user, groups = impersonation({}, o)
+    changes: dict[str, Any] = {"impersonate_user": as_user, "impersonate_groups": groups}
+    if o.token:
+        changes["token"] = o.token
+    if o.certificate_authority:
+        changes["ca_file"] = os.path.abspath(o.certificate_authority)
+    if o.insecure_skip_tls_verify:
+        changes.update(ca_file=None, insecure=True)
+    return replace(endpoint, **changes)

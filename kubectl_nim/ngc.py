@@ -133,7 +133,7 @@ def validate_key(key: str, base_url: str = DEFAULT_BASE_URL,
     `request_timeout` is the global --request-timeout (see `cli_timeout`).
     """
     ensure_personal(key)
-    with NgcClient(base_url, timeout=cli_timeout(request_timeout)) as client:
+    with NgcClient(base_url, timeout=cli_timeout(request_timeout), announce_retries=True) as client:
         return client.caller_info(key)
 
 
@@ -162,8 +162,11 @@ class NgcClient:
                  timeout: Optional[float] = DEFAULT_TIMEOUT,
                  retries: int = 4, backoff: float = 0.5, max_backoff: float = 8.0,
                  sleep: Optional[Callable[[float], None]] = None,
-                 jitter: Callable[[], float] = random.random, max_connections: int = 16):
-        import httpx
+                 jitter: Callable[[], float] = random.random, max_connections: int = 16,
+                 announce_retries: bool = False):
+        from kubectl_nim.netenv import import_httpx
+
+        httpx = import_httpx()
 
         self.base_url = _checked_url(base_url)
         self.host = _host(self.base_url)
@@ -175,12 +178,26 @@ class NgcClient:
         self._sleep = sleep
         self._jitter = jitter
         self._retry_lock = threading.Lock()
+        # One request a user waits for (a key check): say on stderr that it is being retried,
+        # instead of up to a minute of silence. Batches (catalog tools) show their own progress.
+        self.announce_retries = announce_retries
         self.retry_count = 0  # retries made so far by this client, over all threads
         # trust_env stays True and no transport is passed: both would disable proxies from the
         # environment and SSL_CERT_FILE.
+        import os
+
+        # The operating system's trust store (a proxy's CA that IT installed there is trusted,
+        # as by kubectl and browsers); SSL_CERT_FILE / SSL_CERT_DIR, when set, keep httpx's
+        # own handling of them.
+        verify: Any = True
+        if base_url.startswith("https:") and not (os.environ.get("SSL_CERT_FILE")
+                                                  or os.environ.get("SSL_CERT_DIR")):
+            from kubectl_nim.netenv import system_trust_context
+
+            verify = system_trust_context()
         try:
             self._http = httpx.Client(
-                base_url=self.base_url, timeout=httpx.Timeout(timeout),
+                base_url=self.base_url, timeout=httpx.Timeout(timeout), verify=verify,
                 limits=httpx.Limits(max_connections=max_connections,
                                     max_keepalive_connections=max_connections),
                 headers={"Accept": "application/json"}, follow_redirects=False)
@@ -366,6 +383,9 @@ class NgcClient:
             self.retry_count += 1
         log.debug(f"retrying in {delay:.2f}s after {failure.cause} "
                   f"(attempt {attempt + 2} of {self.retries + 1})")
+        if self.announce_retries:
+            log.notice(f"NVIDIA ({self.host}): {failure.cause}; "
+                       f"retrying ({attempt + 2}/{self.retries + 1})...")
         (self._sleep or default_sleep)(delay)
 
     def _gave_up(self, failure: _Retryable, attempts: int) -> RetriesExhausted:
@@ -377,11 +397,24 @@ class NgcClient:
         return RetriesExhausted(self._unreachable_message(cause), hint=_NETWORK_HINT,
                                 cause=cause, status=failure.status)
 
-    @staticmethod
-    def _refusal(method: str, path: str, status: int, key_sent: bool) -> NimError:
+    def _refusal(self, method: str, path: str, status: int, key_sent: bool) -> NimError:
         if key_sent and status in _KEY_HINTS:
             return KeyRejected(f"NVIDIA rejected the API key (HTTP {status})",
                                hint=_KEY_HINTS[status])
+        if status == 451:
+            return NimError(
+                f"NVIDIA refuses {method} {path} from this location (HTTP 451 Unavailable For "
+                f"Legal Reasons): NVIDIA restricts some services by region, the European Union "
+                f"among them", hint="run it from an unrestricted location or through a proxy "
+                                    "there (HTTPS_PROXY), or ask NVIDIA about your account")
+        if status in (404, 405):
+            # Not NVIDIA's API at all (a wrong --ngc-api-url, a proxy's page): exit 3, as for an
+            # NVIDIA that cannot be reached, so CI can tell it from a rejected key (exit 1).
+            return NvidiaUnreachable(
+                self._unreachable_message(f"HTTP {status} to {method} {path}, which NVIDIA's "
+                                          f"API serves"),
+                hint=f"check --ngc-api-url / NGC_API_URL (now {self.base_url}); the default "
+                     f"is {DEFAULT_BASE_URL}")
         return NimError(f"NVIDIA answered HTTP {status} to {method} {path}")
 
     def _json(self, response: "httpx.Response") -> dict:

@@ -9,7 +9,7 @@ value given after the verb wins over one given before it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import click
@@ -26,6 +26,24 @@ class GlobalOptions:
     verbose: int = 0
     apps_namespace: Optional[str] = None
     field_manager: Optional[str] = None  # None = the plugin's own, `kubectl-nim`
+    # kubectl's connection flags (SPEC §2), applied over the kubeconfig by kubeconfig.Overrides.
+    server: Optional[str] = None
+    token: Optional[str] = field(default=None, repr=False)
+    certificate_authority: Optional[str] = None
+    insecure_skip_tls_verify: bool = False
+    as_user: Optional[str] = None
+    as_groups: tuple = ()
+    user: Optional[str] = None
+    cluster: Optional[str] = None
+
+    def overrides(self):
+        from kubectl_nim.kubeconfig import Overrides
+
+        return Overrides(server=self.server, token=self.token,
+                         certificate_authority=self.certificate_authority,
+                         insecure_skip_tls_verify=self.insecure_skip_tls_verify,
+                         as_user=self.as_user, as_groups=tuple(self.as_groups),
+                         user=self.user, cluster=self.cluster)
 
 
 def get_globals(ctx: click.Context | None = None) -> GlobalOptions:
@@ -50,9 +68,14 @@ def parse_duration(text: str) -> float:
 
 def _store(attr: str, convert: Callable | None = None):
     def callback(ctx: click.Context, param: click.Parameter, value):
-        if value is None or (attr == "verbose" and not value):
+        if value is None or (attr in ("verbose", "insecure_skip_tls_verify", "as_groups")
+                             and not value):
             return
         opts = get_globals(ctx)
+        if attr == "token" and len(value) >= 8:
+            # argv is kubectl's choice for --token; our output still hides it. (A toy token of a
+            # few letters would redact every such letter of every message instead.)
+            log.register_secret(value)
         if attr == "verbose":
             opts.verbose += value
             log.set_verbosity(opts.verbose)
@@ -84,6 +107,26 @@ _GLOBAL_OPTIONS = [
     click.option("--apps-namespace", metavar="NS", expose_value=False,
                  callback=_store("apps_namespace"),
                  help="Applications namespace (default: discovered from the cluster)."),
+    # kubectl's connection flags, with kubectl's names and meaning.
+    click.option("--server", "server", metavar="URL", expose_value=False,
+                 callback=_store("server"), help="The address of the Kubernetes API server."),
+    click.option("--token", metavar="TOKEN", expose_value=False, callback=_store("token"),
+                 help="Bearer token for the API server (replaces the kubeconfig user's)."),
+    click.option("--certificate-authority", metavar="PATH", expose_value=False,
+                 callback=_store("certificate_authority"),
+                 help="Path to a CA certificate file for the API server."),
+    click.option("--insecure-skip-tls-verify", is_flag=True, default=None, expose_value=False,
+                 callback=_store("insecure_skip_tls_verify"),
+                 help="Do not check the API server's certificate (insecure)."),
+    click.option("--as", "as_user", metavar="USER", expose_value=False,
+                 callback=_store("as_user"), help="Username to impersonate."),
+    click.option("--as-group", "as_groups", metavar="GROUP", multiple=True, expose_value=False,
+                 callback=_store("as_groups", tuple),
+                 help="Group to impersonate; repeat for several."),
+    click.option("--user", metavar="NAME", expose_value=False, callback=_store("user"),
+                 help="The kubeconfig user to use."),
+    click.option("--cluster", metavar="NAME", expose_value=False, callback=_store("cluster"),
+                 help="The kubeconfig cluster to use."),
 ]
 
 
@@ -110,9 +153,26 @@ def field_manager_option(f):
              "(default: kubectl-nim; server-side apply tracks ownership by it).")(f)
 
 
-def output_option(*formats: str, default: str = "table"):
-    return click.option("-o", "--output", "output", type=click.Choice(formats), default=default,
-                        show_default=True, help="Output format.")
+class OutputFormat(click.Choice):
+    """A Choice that also takes kubectl's `jsonpath=TEMPLATE` (kubectl_nim/jsonpath.py)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.startswith("jsonpath="):
+            from kubectl_nim import jsonpath
+
+            try:
+                jsonpath.parse(value[len("jsonpath="):])
+            except Exception as e:  # UsageError: one line, exit 2, like click's own
+                self.fail(str(e), param, ctx)
+            return value
+        return super().convert(value, param, ctx)
+
+
+def output_option(*formats: str, default: str = "table", jsonpath: bool = False):
+    kind = OutputFormat(formats) if jsonpath else click.Choice(formats)
+    extra = " (or jsonpath=TEMPLATE)" if jsonpath else ""
+    return click.option("-o", "--output", "output", type=kind, default=default,
+                        show_default=True, help=f"Output format{extra}.")
 
 
 def catalog_source_options(f):

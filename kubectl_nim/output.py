@@ -40,15 +40,58 @@ def kube_list(items: Sequence[dict]) -> dict:
     return {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": list(items)}
 
 
-def table(items: Iterable[Any], columns: Sequence[Column], wide: bool = False) -> str:
-    from tabulate import tabulate
-
+def table(items: Iterable[Any], columns: Sequence[Column], wide: bool = False,
+          headers: bool = True) -> str:
     shown = [c for c in columns if wide or not c.wide_only]
     rows = [[_cell(c.value(item)) for c in shown] for item in items]
     if not rows:
         return ""
-    return tabulate(rows, headers=[c.header for c in shown], tablefmt="plain",
-                    disable_numparse=True) + "\n"
+    return plain_table(rows, [c.header for c in shown], show_headers=headers) + "\n"
+
+
+def plain_table(rows: Sequence[Sequence[str]], headers: Sequence[str],
+                show_headers: bool = True) -> str:
+    """tabulate's `plain` format with `disable_numparse`, byte for byte, without tabulate.
+
+    Why not tabulate itself: importing tabulate 0.10 costs ~30 ms (it pulls in
+    importlib.metadata), a third of `models --offline` (BENCHMARKS.md); this is ~30 lines.
+    tests/test_output.py checks the output against tabulate's. Columns are two spaces apart,
+    cells left-aligned and stripped, a column at least two wider than its header, multi-line
+    cells stacked, trailing blanks dropped; East Asian wide characters count two columns, as
+    on a terminal. `show_headers=False` is kubectl's --no-headers: the rows alone, as wide as
+    they need.
+    """
+    flat = [[str(cell).strip() for cell in row] for row in [headers, *rows]]
+    if all(cell.isascii() and "\n" not in cell for row in flat for cell in row):
+        # The common case, ~3x faster: one line per cell, one column per character.
+        body = flat if show_headers else flat[1:]
+        widths = [max([len(flat[0][i]) + 2 if show_headers else 0]
+                      + [len(row[i]) for row in flat[1:]]) for i in range(len(headers))]
+        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                         for row in body)
+    grid = [[cell.split("\n") for cell in row] for row in flat]
+    # tabulate keeps two columns more than a header needs, even when no cell is that wide.
+    widths = [max(max(_width(line) for line in grid[0][i]) + 2 if show_headers else 0,
+                  max((_width(line) for row in grid[1:] for line in row[i]), default=0))
+              for i in range(len(headers))]
+    out = []
+    for row in grid if show_headers else grid[1:]:
+        for n in range(max(len(cell) for cell in row)):
+            parts = []
+            for i, cell in enumerate(row):
+                line = cell[n] if n < len(cell) else ""
+                parts.append(line + " " * (widths[i] - _width(line)))
+            out.append("  ".join(parts).rstrip())
+    return "\n".join(out)
+
+
+def _width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def _cell(value: Any) -> str:
@@ -59,13 +102,18 @@ def _cell(value: Any) -> str:
 
 def render(items: Sequence[Any], fmt: str, *, columns: Sequence[Column],
            to_data: Callable[[Any], Any], name: Callable[[Any], str],
-           as_kube_list: bool = False) -> str:
-    """Render a collection in one of FORMATS."""
+           as_kube_list: bool = False, headers: bool = True) -> str:
+    """Render a collection in one of FORMATS, or `jsonpath=TEMPLATE` (over a v1 List of the
+    items' data, as kubectl applies it to a list). `headers=False`: kubectl's --no-headers."""
     if fmt in ("table", "wide"):
-        return table(items, columns, wide=fmt == "wide")
+        return table(items, columns, wide=fmt == "wide", headers=headers)
     if fmt == "name":
         return "".join(f"{name(i)}\n" for i in items)
     data = [to_data(i) for i in items]
+    if fmt.startswith("jsonpath="):
+        from kubectl_nim import jsonpath
+
+        return jsonpath.render(fmt[len("jsonpath="):], kube_list(data))
     if as_kube_list:
         data = kube_list(data)
     return dump_json(data) if fmt == "json" else dump_yaml(data)

@@ -6,10 +6,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
-from kubectl_nim import log
+from kubectl_nim import caller, log
 from kubectl_nim.cluster import ApiError, Cluster
 from kubectl_nim.domain.health import EVENT_REASONS, concerns, explain_event
 from kubectl_nim.domain.health import conditions as isvc_conditions
@@ -23,7 +23,17 @@ STALL_REASONS = EVENT_REASONS
 class State:
     ready: bool
     summary: str           # one line: conditions and predictor readiness
-    stalls: tuple[str, ...]  # warnings from events
+    stalls: tuple[str, ...]  # warnings from events, the latest last
+    # For the success message only (not part of what a state *is*: equality ignores them).
+    url: str = field(default="", compare=False)  # status.url, once KServe reports one
+    name: str = field(default="", compare=False)
+    namespace: str = field(default="", compare=False)
+
+
+def _when(event: dict) -> str:
+    """When an event last happened (RFC 3339 strings sort in time order)."""
+    return (event.get("lastTimestamp") or event.get("eventTime") or event.get("firstTimestamp")
+            or (event.get("metadata") or {}).get("creationTimestamp") or "")
 
 
 def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
@@ -43,14 +53,19 @@ def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
                      f"{not_ready[0]['message']})")
     summary = " ".join(parts) or "waiting for the controller to report status"
     stalls = []
-    for event in events:
+    # Oldest first, so that the last stall is the latest problem (an image pull failing after
+    # a wait for GPUs): the timeout error names that one.
+    for event in sorted(events, key=_when):
         involved = (event.get("involvedObject") or {}).get("name", "")
         reason = event.get("reason", "")
         message = (event.get("message") or "").strip()
         if event.get("type") == "Warning" and reason in STALL_REASONS and \
                 concerns(involved, name):
             stalls.append(f"{reason} on {involved}: {explain_event(reason, message)} — {message}")
-    return State(ready, summary, tuple(dict.fromkeys(stalls)))
+    latest_last = tuple(reversed(dict.fromkeys(reversed(stalls))))  # each at its last time
+    meta = isvc.get("metadata") or {}
+    return State(ready, summary, latest_last, str((isvc.get("status") or {}).get("url") or ""),
+                 meta.get("name", name), meta.get("namespace", ""))
 
 
 def _events(cluster: Cluster, namespace: str) -> list[dict]:
@@ -89,9 +104,38 @@ def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
         isvc = cluster.get_or_none("InferenceService", name, namespace)
         return progress_state(isvc, _events(cluster, namespace), name)
 
-    return poll(observe, report, timeout, f"inferenceservice/{name} to become ready",
-                f"it may still come up: `oc get inferenceservice {name} -n {namespace} -w`",
-                interval, clock, sleep)
+    try:
+        return poll(observe, report, timeout, f"inferenceservice/{name} to become ready",
+                    f"it may still come up: "
+                    f"`{caller.tool()} get inferenceservice {name} -n {namespace} -w`",
+                    interval, clock, sleep)
+    except BaseException:
+        end = getattr(report, "end", None)
+        if end:  # the error goes on its own line, not after the spinner
+            end()
+        raise
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) < width else text[:max(1, width - 2)] + "…"
+
+
+def next_steps(state: State) -> list[str]:
+    """What a user does with a deployment that just became ready."""
+    if not state.name:
+        return []
+    ns = f" -n {state.namespace}" if state.namespace else ""
+    steps = []
+    if state.url:
+        internal = ".svc" in state.url.split("//", 1)[-1].split("/", 1)[0]
+        steps.append(f"inferenceservice/{state.name} is ready at {state.url}")
+        steps.append(f"  try: curl -s {state.url.rstrip('/')}/v1/models"
+                     + ("   (from inside the cluster; deploy with --expose for a route)"
+                        if internal else ""))
+    else:
+        steps.append(f"inferenceservice/{state.name} is ready (no URL reported yet)")
+    steps.append(f"  details: {caller.tool()} get inferenceservice {state.name}{ns}")
+    return steps
 
 
 class Reporter:
@@ -114,10 +158,30 @@ class Reporter:
         if self.tty:
             self.tick += 1
             spin = "✓" if state.ready else self.SPINNER[self.tick % len(self.SPINNER)]
-            self.echo(f"\r\033[K{spin} {state.summary}", nl=state.ready, err=True)
+            # Cut to the terminal's width: a wrapped line cannot be rewritten with \r.
+            line = _fit(f"{spin} {state.summary}", self.width())
+            self.echo(f"\r\033[K{line}", nl=state.ready, err=True)
+            self.open = not state.ready
         elif state.summary != self.last:
             self.echo(state.summary, err=True)
         self.last = state.summary
+        if state.ready:
+            for line in next_steps(state):
+                self.echo(line, err=True)
+
+    open = False  # a spinner line without its newline is on screen
+
+    @staticmethod
+    def width() -> int:
+        import shutil
+
+        return shutil.get_terminal_size((80, 24)).columns
+
+    def end(self) -> None:
+        """Clear an unfinished spinner line, so that what comes next starts a line."""
+        if self.open:
+            self.echo("\r\033[K", nl=False, err=True)
+            self.open = False
 
     def _line(self, text: str, err: bool) -> None:
         if self.tty:

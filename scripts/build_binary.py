@@ -59,6 +59,30 @@ def resolve_mode(mode: str, platform: str = sys.platform) -> str:
     return mode
 
 
+RELEASE_GLIBC = (2, 28)  # UBI 8 / RHEL 8, where the Linux release is built (scripts/glibc_floor.py)
+
+
+def glibc_warning(libc: tuple[str, str], platform: str = sys.platform) -> str | None:
+    """A loud warning when this Linux host's glibc is newer than the release's: the binary
+    would need that glibc too and fail to start on RHEL 8 (`GLIBC_2.xx not found`)."""
+    name, version = libc
+    if not platform.startswith("linux") or name != "glibc":
+        return None
+    try:
+        found = tuple(int(p) for p in version.split(".")[:2])
+    except ValueError:
+        return None
+    if found <= RELEASE_GLIBC:
+        return None
+    floor = ".".join(map(str, RELEASE_GLIBC))
+    bar = "!" * 78
+    return (f"{bar}\n!! WARNING: this host has glibc {version}, newer than {floor} (UBI 8).\n"
+            f"!! The binary built here needs glibc >= {version} and will NOT start on RHEL 8 or\n"
+            f"!! other older distributions. Fine for local testing; build releases in UBI 8\n"
+            f"!! (docs/distribution.md), and check with: python scripts/glibc_floor.py "
+            f"dist/kubectl-nim --max {floor}\n{bar}")
+
+
 def build_env(mode: str, environ=os.environ) -> dict:
     env = dict(environ)
     env["PYTHONHASHSEED"] = "0"
@@ -77,6 +101,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     args.mode = resolve_mode(args.mode)
 
+    import platform
+
+    warning = glibc_warning(platform.libc_ver())
+    if warning:
+        print(warning, file=sys.stderr)
     work = args.work or ROOT / "build" / f"pyinstaller-{args.mode}"
     cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
            "--distpath", str(args.dist), "--workpath", str(work), str(ROOT / "build.spec")]
@@ -90,6 +119,8 @@ def main(argv=None) -> int:
         print(f"error: PyInstaller finished but {exe} is missing", file=sys.stderr)
         return 1
     print(f"built {exe} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    if warning:  # again at the end, where it is seen
+        print(warning, file=sys.stderr)
     print(exe)
     return 0
 

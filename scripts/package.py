@@ -58,8 +58,10 @@ def archive_name(version: str, os_name: str, arch: str) -> str:
     return f"{NAME}_{version}_{os_name}_{arch}.{ext}"
 
 
-def collect(input_path: Path, os_name: str, root: Path = ROOT) -> list[tuple[str, Path]]:
-    """(name in the archive, file on disk) for the build output, LICENSE and the helper."""
+def collect(input_path: Path, os_name: str, root: Path = ROOT,
+            notices: Path | None = None) -> list[tuple[str, Path]]:
+    """(name in the archive, file on disk) for the build output, LICENSE, THIRD_PARTY_NOTICES
+    (when given) and the helper."""
     exe = NAME + (".exe" if os_name == "windows" else "")
     entries: list[tuple[str, Path]] = []
     if input_path.is_dir():  # onedir: the folder's contents go to the archive root
@@ -72,6 +74,8 @@ def collect(input_path: Path, os_name: str, root: Path = ROOT) -> list[tuple[str
     else:
         raise SystemExit(f"error: {input_path} does not exist; build first (make binary)")
     entries.append(("LICENSE", root / "LICENSE"))
+    if notices is not None:
+        entries.append(("THIRD_PARTY_NOTICES", notices))
     if os_name != "windows":
         entries.append(("kubectl_complete-nim", root / "kubectl_complete-nim"))
     names = [n for n, _ in entries]
@@ -145,8 +149,15 @@ def package(input_path: Path, out_dir: Path, version: str, os_name: str, arch: s
     if not _VERSION.match(version):
         raise SystemExit(f"error: version {version!r} is not v-prefixed semver (v1.2.3)")
     mtime = source_date_epoch(root) if mtime is None else mtime
-    entries = collect(input_path, os_name, root)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # The licenses of what the binary bundles, from the environment that built it.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import third_party_notices
+
+    notices = out_dir / "THIRD_PARTY_NOTICES"
+    notices.write_text(third_party_notices.render(third_party_notices.closure()),
+                       encoding="utf-8")
+    entries = collect(input_path, os_name, root, notices)
     out = out_dir / archive_name(version, os_name, arch)
     tmp = out.with_name(out.name + ".tmp")
     (write_zip if os_name == "windows" else write_tar_gz)(entries, tmp, mtime)

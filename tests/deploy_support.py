@@ -102,8 +102,19 @@ def dry_runs(server) -> list[tuple[str, str]]:
 
 
 def state(server) -> dict:
-    """Every stored object by (kind, namespace, name), whole (resourceVersion included)."""
-    return {(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]): o
+    """Every stored object by (kind, namespace, name), whole (resourceVersion included).
+
+    Namespaces without their resourceVersion and managedFields, and an emptied annotation map
+    as none: deploy adds the project's marker alongside its last write and a rollback removes
+    it again, which leaves the namespace as it was but one version on."""
+    def settled(o):
+        if o["kind"] != "Namespace":
+            return o
+        meta = {k: v for k, v in o["metadata"].items()
+                if k not in ("resourceVersion", "managedFields")
+                and not (k == "annotations" and not v)}
+        return {**o, "metadata": meta}
+    return {(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]): settled(o)
             for o in server.objects()}
 
 

@@ -102,9 +102,10 @@ def test_embedded_template_renders(run):
 
 def test_usage_errors_exit_2(run):
     out = run("models", "--no-such-flag", expect=2)
-    assert "Usage: kubectl-nim models" in out.stderr
-    assert "No such option" in out.stderr and "--no-such-flag" in out.stderr
-    assert run("deploy", expect=2).stderr.rstrip().endswith("Missing option '--model'.")
+    assert out.stderr == ("error: no such option '--no-such-flag'; "
+                          "see 'kubectl-nim models --help'\n")
+    assert run("deploy", expect=2).stderr == ("error: missing option '--model'; "
+                                              "see 'kubectl-nim deploy --help'\n")
     assert run("no-such-verb", expect=2).stderr
 
 
@@ -137,3 +138,29 @@ def test_completion(run):
     assert "_KUBECTL_NIM_COMPLETE=bash_complete" in run("completion", "bash").stdout
     out = run("deploy", "--model", "gemma-2-9", extra_env={"_KUBECTL_NIM_COMPLETE": "cobra_complete"})
     assert out.stdout == "gemma-2-9b-it\tGemma-2-9B-IT\n:4\n"
+
+
+# --- issue 14: what the binary must carry for connections -----------------------------------------
+
+from tests.test_connection import config, dead_port, socks_proxy, write  # noqa: E402,F401
+
+
+def test_binary_speaks_socks5_to_a_proxy_url(run, kube_server, socks_proxy, tmp_path):  # noqa: F811
+    host, port = socks_proxy.server_address
+    path = write(tmp_path / "kc",
+                 config(clusters=[("c", {"server": kube_server.url,
+                                         "proxy-url": f"socks5://{host}:{port}"})],
+                        users=[("u", {"token": "t"})],
+                        contexts=[("x", {"cluster": "c", "user": "u", "namespace": "team"})],
+                        current="x"))
+    run("list", "--kubeconfig", path)
+    assert socks_proxy.tunnels, "socksio is missing from the binary"
+
+
+def test_binary_trusts_the_system_store(run, tmp_path):
+    path = write(tmp_path / "kc",
+                 config(clusters=[("c", {"server": f"https://127.0.0.1:{dead_port()}"})],
+                        users=[("u", {"token": "t"})],
+                        contexts=[("x", {"cluster": "c", "user": "u"})], current="x"))
+    out = run("list", "--kubeconfig", path, "-v", expect=1)
+    assert "TLS trust: the system trust store (truststore)" in out.stderr

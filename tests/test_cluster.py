@@ -132,7 +132,8 @@ def test_unreachable_cluster_through_the_cli_is_one_clean_line(nim, tmp_path, ku
     result = nim("models", "--kubeconfig", path, "--request-timeout", "1s")
     assert result.exit_code == 1
     assert result.stderr == (f"error: cannot reach the cluster at {url}: connection refused; "
-                             "check your network, `oc login`, --kubeconfig and --context\n")
+                             "check your network, `oc login`, --kubeconfig and --context; or "
+                             "pass --offline to list the catalog embedded in the plugin\n")
 
 
 def test_namespace_comes_from_the_context_and_flags_win(tmp_path, kube_server, monkeypatch):
@@ -272,3 +273,11 @@ def test_broken_kubeconfig_is_one_line(tmp_path):
         Cluster.connect(kubeconfig=str(path))
     assert str(e.value) == (f"kubeconfig {path} is not valid YAML; check the file, or log in "
                             "again (`oc login`)")
+
+
+def test_models_without_any_kubeconfig_suggests_offline(nim):
+    result = nim("models")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: no kubeconfig found and not running inside a cluster; log "
+                             "in (`oc login`), set KUBECONFIG or pass --kubeconfig; or pass "
+                             "--offline to list the catalog embedded in the plugin\n")

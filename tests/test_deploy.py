@@ -51,8 +51,12 @@ def test_deploy_creates_exactly_the_objects_of_spec_6(run_deploy, project, ngc_s
         ("ServingRuntime", NAME)]
     # The key was validated with NVIDIA exactly once, before anything was written.
     assert [r["path"] for r in ngc_server.requests] == ["/v3/keys/get-caller-info"]
-    # Ordered writes, then the namespace marker (see test_namespace_annotation_comes_last).
-    assert writes(project.server) == WRITES + [NS_PATCH]
+    # The first batch at once (any order), then the InferenceService with the namespace marker
+    # (see test_namespace_annotation_goes_with_the_last_batch).
+    # ... and the ownerReference patches of the secrets (the ServingRuntime's uid exists by then).
+    sent = writes(project.server)
+    assert sorted(sent[:4]) == sorted(CREATES[:4])
+    assert sorted(sent[4:]) == sorted([CREATES[4], NS_PATCH] + OWNER_PATCHES)
     # Every write was preflighted with dryRun=All first.
     assert sorted(dry_runs(project.server)) == sorted(CREATES)
 
@@ -217,11 +221,13 @@ def test_namespace_annotation_added(run_deploy, project):
     assert annotations == {"opendatahub.io/nim-support": "true"}
 
 
-def test_namespace_annotation_comes_last(run_deploy, project):
-    """The marker is written once the deployment exists: a run refused by preflight or rolled
-    back leaves the project exactly as it was (test_deploy_failures.py checks that)."""
+def test_namespace_annotation_goes_with_the_last_batch(run_deploy, project):
+    """The marker is written alongside the InferenceService, once everything else exists; a
+    run refused by preflight or rolled back leaves the project as it was (the rollback removes
+    a marker it added: test_deploy_failures.py checks that)."""
     assert run_deploy(NAME, "--model", MODEL).exit_code == 0
-    assert writes(project.server)[-1] == NS_PATCH
+    assert NS_PATCH in writes(project.server)[-4:]      # with the InferenceService and owners
+    assert NS_PATCH not in writes(project.server)[:-4]
 
 
 def test_existing_annotation_is_not_patched(run_deploy, project):
@@ -229,7 +235,7 @@ def test_existing_annotation_is_not_patched(run_deploy, project):
         "name": NS, "annotations": {"opendatahub.io/nim-support": "true", "other": "x"}}})
     project.server.clear_requests()
     assert run_deploy(NAME, "--model", MODEL).exit_code == 0
-    assert writes(project.server) == WRITES
+    assert sorted(writes(project.server)) == sorted(WRITES)
     assert NS_PATCH not in dry_runs(project.server)
 
 
@@ -262,7 +268,7 @@ def test_namespace_unreadable_is_a_warning(run_deploy, project):
     assert result.exit_code == 0
     assert "warning: cannot read namespace team to check its opendatahub.io/nim-support " \
            "annotation; going on\n" in result.stderr
-    assert writes(project.server) == WRITES  # no blind patch
+    assert sorted(writes(project.server)) == sorted(WRITES)  # no blind namespace patch
 
 
 # --- EU restriction ------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 rollback, and the fault matrix of issue 3 (each write × 403, 409, 500, hang past the timeout).
 
 The invariant checked everywhere: after a failed run the fake API server holds exactly the
-objects it held before, byte for byte (resourceVersions included). The namespace annotation is
-written only after every object exists, so it is part of that invariant too.
+objects it held before, byte for byte (resourceVersions included; for the namespace, whose marker
+annotation goes out with the last write and is removed again by a rollback, its content).
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ from tests.deploy_support import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, 
                                   dry_runs, fast_fake, lines, project, refs, run_deploy, state,
                                   writes)
 
-PATHS = {  # the real (not dry-run) write of each object; dry runs carry dryRun=All first
-    0: ("POST", r"/secrets\?fieldManager", 1),
-    1: ("POST", r"/secrets\?fieldManager", 2),   # the second secret write: the pull secret
+PATHS = {  # the real (not dry-run) write of each object; dry runs carry dryRun=All first. The
+    # secrets go out together, so each is told apart by the name the fake appends (#NAME).
+    0: ("POST", rf"/secrets\?fieldManager.*#nvidia-nim-secrets-{NAME}$", 1),
+    1: ("POST", rf"/secrets\?fieldManager.*#nvidia-nim-image-pull-{NAME}$", 1),
     2: ("POST", r"/persistentvolumeclaims\?fieldManager", 1),
     3: ("POST", r"/servingruntimes\?fieldManager", 1),
     4: ("POST", r"/inferenceservices\?fieldManager", 1),
 }
+FIRST_BATCH = 4  # the secrets, the PVC and the ServingRuntime are written at once
 TIMEOUT = 0.25  # --request-timeout for hang cases
 HANG = 0.32     # longer than TIMEOUT, well within TIMEOUT + the grace the rollback allows
 
@@ -266,8 +268,15 @@ def _inject(server, index: int, fault) -> None:
         server.fail(method, path, fault, nth=nth)
 
 
+def _created_with(index: int) -> list[str]:
+    """What a run whose write `index` fails has created: the rest of its batch, and every
+    batch before it."""
+    end = FIRST_BATCH if index < FIRST_BATCH else len(refs())
+    return [r for i, r in enumerate(refs()[:end]) if i != index]
+
+
 def _rolled_back(index: int) -> str:
-    done = list(reversed(refs()[:index]))
+    done = list(reversed(_created_with(index)))
     return "rolled back " + ", ".join(done) if done else "nothing was created"
 
 
@@ -281,13 +290,15 @@ def test_fault_matrix_leaves_no_trace(run_deploy, project, index, fault):
     result = run_deploy(NAME, "--model", MODEL, "--request-timeout", f"{TIMEOUT}s")
     assert result.exit_code == 1
     # Progress lines of the writes that succeeded, then one error naming the failed object.
-    assert result.stdout == lines("created", only=refs()[:index])
+    assert result.stdout == lines("created", only=_created_with(index))
     error = result.stderr.splitlines()[-1]
     assert error.startswith(f"error: cannot create {refs()[index]}: "), error
     if fault == "hang":
         assert f"timed out after {TIMEOUT:g}s" in error
-        # The server created it after we gave up; the rollback waited for it and deleted it.
-        assert "rolled back " + ", ".join(reversed(refs()[:index + 1])) in error
+        # The server created it after we gave up; the rollback waited for it and deleted it
+        # (first: it is deleted before the rest once it appears).
+        assert "rolled back " + ", ".join([refs()[index]] + list(reversed(
+            _created_with(index)))) in error
         time.sleep(max(0.0, started + HANG + 0.1 - time.monotonic()))
     else:
         assert f"; {_rolled_back(index)}" in error
@@ -379,8 +390,9 @@ def test_object_created_by_someone_else_meanwhile_is_not_deleted(run_deploy, pro
     error = result.stderr.splitlines()[-1]
     assert error.startswith(f"error: cannot create persistentvolumeclaim/nim-pvc-{NAME}: ")
     assert "already exists" in error
-    assert f"; rolled back secret/nvidia-nim-image-pull-{NAME}, secret/nvidia-nim-secrets-" \
-           f"{NAME}" in error
+    # The ServingRuntime went out in the same batch as the PVC: it is rolled back too.
+    assert f"; rolled back {SR}/{NAME}, secret/nvidia-nim-image-pull-{NAME}, " \
+           f"secret/nvidia-nim-secrets-{NAME}" in error
     pvc = project.get("PersistentVolumeClaim", f"nim-pvc-{NAME}")
     assert pvc is not None and pvc["metadata"]["labels"] == {"owner": "someone-else"}
     assert project.get("Secret", f"nvidia-nim-secrets-{NAME}") is None
@@ -415,7 +427,8 @@ def test_apply_rollback_deletes_only_what_this_run_created(run_deploy, project, 
     result = run_deploy(NAME, "--model", MODEL, "--apply")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1].startswith(f"error: cannot apply {refs()[index]}: ")
-    created_before_failure = [r for i, r in enumerate(refs()[:index]) if i not in (1, 2)]
+    created_before_failure = [r for i, r in enumerate(refs()[:FIRST_BATCH])
+                              if i not in (1, 2, index)]
     expected = ("rolled back " + ", ".join(reversed(created_before_failure))
                 if created_before_failure else "nothing was created")
     assert f"; {expected};" in result.stderr
@@ -450,8 +463,9 @@ def test_interrupt_between_writes_rolls_back(project):
     with pytest.raises(deploy.DeployFailed) as caught:
         deploy.write(cluster, _objects(), on_written=interrupt_after_the_pvc)
     assert caught.value.exit_code == 130
+    # Progress is reported once the whole first batch answered: the ServingRuntime exists too.
     assert str(caught.value) == (
-        f"interrupted; rolled back persistentvolumeclaim/nim-pvc-{NAME}, "
+        f"interrupted; rolled back {SR}/{NAME}, persistentvolumeclaim/nim-pvc-{NAME}, "
         f"secret/nvidia-nim-image-pull-{NAME}, secret/nvidia-nim-secrets-{NAME}")
     assert state(project.server) == before
 
@@ -533,3 +547,20 @@ def test_apply_hang_beyond_the_grace_says_apply(run_deploy, project):
     assert result.exit_code == 1
     assert f"{ISVC}/{NAME} may still be created by the server (its apply timed out)" \
         in result.stderr
+
+
+# --- the first batch goes out at once ------------------------------------------------------------
+
+def test_independent_objects_are_written_at_once(run_deploy, project):
+    """The secrets, the PVC and the ServingRuntime are sent together: four slow creates cost
+    the wall time of one, and the InferenceService waits for all of them."""
+    for index in range(FIRST_BATCH):
+        method, path, nth = PATHS[index]
+        project.server.fail(method, path, 0, nth=nth, hang_seconds=0.6)
+    started = time.monotonic()
+    result = run_deploy(NAME, "--model", MODEL)
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.stderr
+    assert elapsed < 4 * 0.6 - 0.4, f"{elapsed:.2f}s: the first batch was not concurrent"
+    sent = [p for m, p in writes(project.server) if m == "POST"]
+    assert sent[-1].endswith("/inferenceservices")

@@ -99,7 +99,7 @@ def test_kubectl_nim_models_offline(on_path):
 def test_exit_codes_pass_through_kubectl(on_path):
     on_path.install()
     out = on_path("nim", "models", "--no-such-flag", expect=2)
-    assert "Usage:" in out.stderr
+    assert out.stderr.startswith("error: no such option '--no-such-flag'; see '")
 
 
 def test_help_says_kubectl_nim(on_path):
@@ -114,7 +114,7 @@ def test_help_says_kubectl_nim(on_path):
     sub = on_path("nim", "models", "--help").stdout
     assert sub.startswith("Usage: kubectl nim models ")
     err = on_path("nim", "models", "--no-such-flag", expect=2).stderr
-    assert "Try 'kubectl nim models --help' for help." in err
+    assert err == "error: no such option '--no-such-flag'; see 'kubectl nim models --help'\n"
 
 
 def test_kubectl_sets_kubectl_path_for_plugins(on_path):
@@ -156,5 +156,20 @@ def test_name_clash_with_the_nim_operator_plugin(on_path, tmp_path):
            f"{theirs / 'kubectl-nim'}" in listed.stderr + listed.stdout
     # ln -s kubectl-nim ~/.krew/bin/kubectl-nvnim: a relative link to Krew's link
     (on_path.bin_dir / "kubectl-nvnim").symlink_to("kubectl-nim")
-    assert on_path("nvnim", "version").stdout.startswith("kubectl-nim ")
+    ours = on_path("nvnim", "version")
+    assert ours.stdout.startswith("kubectl-nim ")
+    # `version` says which kubectl-nim `kubectl nim` runs, and that it is not this one.
+    assert (f"warning: 2 plugins named kubectl-nim on PATH: kubectl runs the first, "
+            f"{theirs / 'kubectl-nim'} (not this one)") in ours.stderr
+    data = json.loads(on_path("nvnim", "version", "-o", "json").stdout)
+    assert data["plugin"]["runs"] == str(theirs / "kubectl-nim")
+    assert data["plugin"]["runsThisPlugin"] is False
     assert on_path("nvnim", "models", "--offline", "-o", "name").stdout.startswith("model/")
+
+
+def test_version_alone_on_path_says_nothing_more(on_path):
+    on_path.install()
+    out = on_path("nim", "version")
+    assert out.stderr == ""
+    data = json.loads(on_path("nim", "version", "-o", "json").stdout)
+    assert data["plugin"]["runsThisPlugin"] is True

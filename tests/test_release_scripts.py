@@ -120,7 +120,7 @@ def test_tar_gz_layout_and_normalised_metadata(tmp_path):
         members = tar.getmembers()
     names = [m.name for m in members]
     assert names == sorted(names)
-    assert names == ["LICENSE", "_internal", "_internal/kubectl_nim",
+    assert names == ["LICENSE", "THIRD_PARTY_NOTICES", "_internal", "_internal/kubectl_nim",
                      "_internal/kubectl_nim/data", "_internal/kubectl_nim/data/catalog.yaml",
                      "_internal/libpython3.so", "kubectl-nim", "kubectl_complete-nim"]
     for m in members:
@@ -142,7 +142,7 @@ def test_windows_zip_is_deterministic_and_has_the_exe_and_license(tmp_path):
     assert a.name == f"kubectl-nim_{VERSION}_windows_amd64.zip"
     assert a.read_bytes() == b.read_bytes()
     with zipfile.ZipFile(a) as zf:
-        assert zf.namelist() == ["LICENSE", "kubectl-nim.exe"]
+        assert zf.namelist() == ["LICENSE", "THIRD_PARTY_NOTICES", "kubectl-nim.exe"]
         assert zf.read("kubectl-nim.exe") == exe.read_bytes()
         info = zf.getinfo("kubectl-nim.exe")
         assert stat.S_IMODE(info.external_attr >> 16) == 0o755
@@ -352,3 +352,45 @@ def test_local_manifest_for_the_platforms_built_here(tmp_path):
     result = script("krew_manifest.py", "--local", "--version", VERSION, "--archives", empty,
                     "--repo", "a/b", "--out", out, expect=1)
     assert "no archive" in result.stderr
+
+
+def test_build_warns_loudly_on_a_glibc_newer_than_the_release():
+    glibc_warning = build_binary.glibc_warning
+
+    warning = glibc_warning(("glibc", "2.35"), "linux")
+    assert warning and "glibc 2.35, newer than 2.28" in warning and "WARNING" in warning
+    assert glibc_warning(("glibc", "2.28"), "linux") is None
+    assert glibc_warning(("glibc", "2.17"), "linux") is None
+    assert glibc_warning(("", ""), "darwin") is None
+    assert glibc_warning(("musl", "1.2"), "linux") is None
+
+
+def test_one_version_source():
+    """pyproject takes the version from kubectl_nim.__version__; nothing else states one."""
+    import re
+
+    import kubectl_nim
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "pyproject.toml").read_text()
+    assert not re.search(r'(?m)^version\s*=\s*"', text)  # no literal version
+    assert 'dynamic = ["version"]' in text
+    assert 'version = {attr = "kubectl_nim.__version__"}' in text
+    from importlib.metadata import version
+
+    assert version("kubectl-nim") == kubectl_nim.__version__
+
+
+def test_third_party_notices_list_what_the_binary_bundles():
+    import third_party_notices
+
+    names = [d.metadata["Name"].lower().replace("_", "-")
+             for d in third_party_notices.closure()]
+    assert {"click", "httpx", "pyyaml", "socksio", "truststore", "kubernetes"} <= set(names)
+    assert "aiohttp" not in names  # build.spec keeps kubernetes' asyncio client out
+    assert "pytest" not in names and "pyinstaller" not in names  # test and build extras
+    assert names == sorted(names)
+    text = third_party_notices.render(third_party_notices.closure())
+    assert text.startswith("Third-party software bundled in the kubectl-nim binary")
+    assert "\nhttpx 0." in text and "License: BSD-3-Clause" in text
+    assert "--- LICENSE" in text  # the license texts themselves, not only their names

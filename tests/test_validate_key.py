@@ -175,8 +175,11 @@ def test_5xx_exhausted(validate, ngc_server, ngc_sleeps):
     ngc_server.fail("POST", "/v3/keys", 503, times=100)
     result = validate()
     assert (result.exit_code, result.stdout) == (3, "")
-    assert result.stderr == (f"error: NVIDIA could not be reached at {host(ngc_server)}: "
-                             f"HTTP 503 after 5 attempts" + NETWORK_HINT)
+    # Each retry is announced on stderr (no minute of silence), then the one error line.
+    assert result.stderr == "".join(
+        f"NVIDIA ({host(ngc_server)}): HTTP 503; retrying ({n}/5)...\n" for n in range(2, 6)) + (
+        f"error: NVIDIA could not be reached at {host(ngc_server)}: "
+        f"HTTP 503 after 5 attempts" + NETWORK_HINT)
     assert len(ngc_sleeps) == 4
 
 
@@ -184,16 +187,38 @@ def test_hang_past_a_short_timeout(validate, ngc_server):
     ngc_server.fail("POST", "/v3/keys", hang_seconds=5, times=100)
     result = validate("--request-timeout", "0.1s")
     assert result.exit_code == 3
-    assert result.stderr == (f"error: NVIDIA could not be reached at {host(ngc_server)}: "
-                             f"timed out after 0.1s (5 attempts)" + NETWORK_HINT)
+    assert result.stderr.splitlines()[0] == \
+        f"NVIDIA ({host(ngc_server)}): timed out after 0.1s; retrying (2/5)..."
+    assert result.stderr.splitlines()[-1] + "\n" == (
+        f"error: NVIDIA could not be reached at {host(ngc_server)}: "
+        f"timed out after 0.1s (5 attempts)" + NETWORK_HINT)
 
 
 def test_connection_refused(validate):
     port = closed_port()
     result = validate("--ngc-api-url", f"http://127.0.0.1:{port}")
     assert result.exit_code == 3
-    assert result.stderr == (f"error: NVIDIA could not be reached at 127.0.0.1:{port}: "
-                             f"connection refused (5 attempts)" + NETWORK_HINT)
+    assert result.stderr.count("retrying") == 4
+    assert result.stderr.splitlines()[-1] + "\n" == (
+        f"error: NVIDIA could not be reached at 127.0.0.1:{port}: "
+        f"connection refused (5 attempts)" + NETWORK_HINT)
+
+
+def test_wrong_ngc_api_url_exits_3_not_1(validate, ngc_server):
+    """A URL that is not NVIDIA's API (404) is "not reached", not "key rejected"."""
+    result = validate("--ngc-api-url", ngc_server.url + "/nothing-here")
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"error: NVIDIA could not be reached at {host(ngc_server)}: "
+                                    f"HTTP 404 to POST /v3/keys/get-caller-info, which NVIDIA's API serves")
+    assert "check --ngc-api-url" in result.stderr
+
+
+def test_451_is_explained(validate, ngc_server):
+    ngc_server.fail("POST", "/v3/keys", 451)
+    result = validate()
+    assert result.exit_code == 1
+    assert "HTTP 451 Unavailable For Legal Reasons" in result.stderr
+    assert "European Union" in result.stderr and result.stderr.count("\n") == 1
 
 
 # --- secret hygiene -----------------------------------------------------------------------

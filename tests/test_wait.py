@@ -218,7 +218,9 @@ def test_wait_ready_follows_the_status_and_reports_each_stall_once(cluster, proj
         f"(often: not enough free GPUs) — {GPU_MESSAGE}",
         "PredictorReady=no IngressReady=no Ready=no (ContainersNotReady: containers with "
         "unready status: [kserve-container])",
-        "PredictorReady=yes IngressReady=yes Ready=yes"]
+        "PredictorReady=yes IngressReady=yes Ready=yes",
+        f"inferenceservice/{NAME} is ready (no URL reported yet)",
+        f"  details: oc get inferenceservice {NAME} -n {NS}"]
 
 
 def test_wait_ready_times_out_with_the_last_known_state(cluster, project):
@@ -270,7 +272,9 @@ def test_deploy_wait_until_ready(run_deploy, project, scripted_wait):
         "waiting for the controller to report status\n"
         "PredictorReady=no IngressReady=no Ready=no (ContainersNotReady: containers with unready "
         "status: [kserve-container])\n"
-        "PredictorReady=yes IngressReady=yes Ready=yes\n")
+        "PredictorReady=yes IngressReady=yes Ready=yes\n"
+        f"inferenceservice/{NAME} is ready (no URL reported yet)\n"
+        f"  details: oc get inferenceservice {NAME} -n {NS}\n")
     assert script.slept == [2.0, 2.0]
 
 
@@ -292,3 +296,48 @@ def test_dry_runs_do_not_wait(run_deploy, project, scripted_wait):
     result = run_deploy(NAME, "--model", MODEL, "--wait", "--dry-run=server")
     assert result.exit_code == 0
     assert "Waiting" not in result.stderr and script.slept == []
+
+
+# --- issue 14: the terminal, the latest problem, what to do next -----------------------------------
+
+def test_final_error_names_the_latest_problem():
+    """A GPU wait first, then an image pull refused: the pull is what the user must fix."""
+    gpu = {**event(f"{NAME}-predictor-a", "FailedScheduling", GPU_MESSAGE),
+           "lastTimestamp": "2026-01-01T10:00:00Z"}
+    pull = {**event(f"{NAME}-predictor-a", "Failed", "Failed to pull image: 401 Unauthorized",
+                    name="pull"), "lastTimestamp": "2026-01-01T10:05:00Z"}
+    for events in ([gpu, pull], [pull, gpu]):  # whatever order the API lists them in
+        stalls = progress_state(isvc(NOT_READY), events, NAME).stalls
+        assert "401 Unauthorized" in stalls[-1]
+    again = {**gpu, "lastTimestamp": "2026-01-01T10:09:00Z"}  # the GPU wait came back
+    assert progress_state(isvc(NOT_READY), [gpu, pull, again], NAME).stalls[-1].startswith(
+        "FailedScheduling")
+
+
+def test_tty_spinner_is_cut_to_the_terminal_width_and_ended_before_an_error(cluster, project):
+    class Narrow(Reporter):
+        @staticmethod
+        def width():
+            return 30
+
+    project.server.put_object(isvc(NOT_READY))
+    echo = Echo()
+    script = Script(project.server, [])
+    with pytest.raises(NimError):
+        wait_ready(cluster, NAME, NS, 3, Narrow(echo, tty=True), sleep=script.sleep,
+                   clock=script.clock)
+    spinner = [text for text, nl, _ in echo.calls if text.startswith("\r\033[K") and not nl]
+    assert spinner and all(len(text) - len("\r\033[K") < 30 for text in spinner)
+    assert spinner[0].endswith("…")
+    assert echo.calls[-1] == ("\r\033[K", False, True)  # the error starts a clean line
+
+
+def test_success_prints_the_endpoint_and_next_steps():
+    echo = Echo()
+    ready = {**READY, "url": f"http://{NAME}-predictor.{NS}.svc.cluster.local"}
+    Reporter(echo, tty=False)(progress_state(isvc(ready), [], NAME))
+    assert [text for text, _, _ in echo.calls][1:] == [
+        f"inferenceservice/{NAME} is ready at http://{NAME}-predictor.{NS}.svc.cluster.local",
+        f"  try: curl -s http://{NAME}-predictor.{NS}.svc.cluster.local/v1/models   (from "
+        f"inside the cluster; deploy with --expose for a route)",
+        f"  details: oc get inferenceservice {NAME} -n {NS}"]

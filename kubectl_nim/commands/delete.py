@@ -30,8 +30,10 @@ def _interactive() -> bool:
 @click.option("--dry-run", type=click.Choice(["none", "client", "server"]), default="none",
               show_default=True,
               help="client: list what would be deleted; server: send deletes with dryRun=All.")
+@click.option("-o", "--output", type=click.Choice(["name"]),
+              help="name: print only what was deleted, as kubectl -o name (for scripts).")
 @global_options
-def command(name, delete_pvc, yes, ignore_not_found, dry_run):
+def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     """Delete a NIM deployment: InferenceService, ServingRuntime and its own secrets.
 
     The two secrets go when the ServingRuntime references them by the deployment's own names
@@ -86,7 +88,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run):
     for kind, obj_name in plan.delete:
         ref = day2.kind_ref(kind, obj_name)
         if dry_run == "client":
-            click.echo(f"{ref} deleted{SUFFIX[dry_run]}")
+            click.echo(ref if output == "name" else f"{ref} deleted{SUFFIX[dry_run]}")
             continue
         try:
             gone = day2.delete_object(cluster, kind, obj_name, namespace,
@@ -99,6 +101,10 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run):
                 + f"still there: {', '.join(left)}; re-run to finish"
                 + (f"; {e.hint}" if e.hint else "")) from None
         deleted.append(ref)
+        if output == "name":
+            if gone or dry_run == "server":  # kubectl -o name lists what it deleted
+                click.echo(ref)
+            continue
         click.echo(f"{ref} deleted{SUFFIX[dry_run]}" if gone or dry_run == "server"
                    else f"{ref} already gone")
         if kind == "PersistentVolumeClaim" and gone and dry_run == "none":

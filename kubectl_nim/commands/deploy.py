@@ -208,10 +208,10 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run, force_
         elif output == "name":
             click.echo(outcome.ref)
 
+    # The project's marker and the secrets' ownerReferences go out with the last batch; a
+    # rollback removes the marker again.
     outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, checked=checked,
-                            on_written=progress)
-    outcomes = deploy.own_secrets_or_roll_back(cluster, objects, outcomes)
-    if annotate:  # last: a refused or rolled-back run leaves the project as it was
-        deploy.annotate_project(cluster, namespace)
+                            on_written=progress, own_secrets=True,
+                            annotate_namespace=namespace if annotate else None)
     if output in ("yaml", "json"):
         _print_objects([o.obj for o in outcomes], output)

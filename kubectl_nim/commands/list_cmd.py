@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim import log
+from kubectl_nim import caller, log
 from kubectl_nim.options import get_globals, global_options, output_option
 from kubectl_nim.output import Column, render
 
 MAX_PARALLEL = 8
+WATCH_INTERVAL = 2.0  # seconds between polls of `list -w`
 
 
 def columns(all_namespaces: bool, now=None) -> list[Column]:
@@ -37,35 +38,105 @@ def _name(row) -> str:
 
 
 @click.command("list")
+@click.argument("name", required=False)
 @click.option("-A", "--all-namespaces", is_flag=True,
               help="Every project you can read, not just the current one.")
-@output_option("table", "wide", "json", "yaml", "name")
+@click.option("-l", "--selector", metavar="SELECTOR",
+              help="Only InferenceServices with these labels, as kubectl -l (e.g. team=a,env!=dev).")
+@click.option("--sort-by", metavar="JSONPATH",
+              help="Sort by a field of the -o json form, e.g. {.creationTimestamp} or .model.")
+@click.option("--no-headers", is_flag=True, help="Tables without their header line.")
+@click.option("-w", "--watch", is_flag=True,
+              help="After the list, print a line for every deployment that appears or changes "
+                   "(and a notice for one that goes) until Ctrl-C.")
+@click.option("--watch-interval", type=float, default=WATCH_INTERVAL, hidden=True)
+@output_option("table", "wide", "json", "yaml", "name", jsonpath=True)
 @global_options
-def command(all_namespaces, output):
-    """List the NIM deployments of the project.
+def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_interval, output):
+    """List the NIM deployments of the project (or just NAME).
 
     A NIM deployment is an InferenceService whose ServingRuntime is annotated
     runtimes.opendatahub.io/nvidia-nim: "true" or runs an nvcr.io/nim/ image, whether the
     dashboard or this plugin made it. KEY tells how it gets its NVIDIA key: per-deployment (its
     own secrets), shared-legacy (nvidia-nim-secrets / ngc-secret: see `migrate`), none
     (disconnected), custom (secrets under other names) or inline.
+
+    -o jsonpath=TEMPLATE and --sort-by apply to the -o json form (a v1 List of rows with name,
+    namespace, model, tag, ready, keyScheme, secrets, pvc, runtime, image, url,
+    creationTimestamp), with the JSONPath subset kubectl users need most: .key, ['key'], [N],
+    [*], ..key, {range ...}{end} and "literal" text. For example:
+
+    \b
+      list -o jsonpath='{range .items[*]}{.name}{"\\t"}{.ready}{"\\n"}{end}'
+      list --sort-by .creationTimestamp --no-headers
     """
+    from kubectl_nim import jsonpath
+    from kubectl_nim.errors import NotFound
     from kubectl_nim.session import Session
 
+    if sort_by:
+        jsonpath.sort_key_path(sort_by)  # a bad expression is a usage error before any request
     session = Session(get_globals())
     cluster = session.cluster
     namespace = None if all_namespaces else session.namespace
-    rows = collect(cluster, namespace)
+
+    def current() -> list:
+        rows = collect(cluster, namespace, selector)
+        if name:
+            rows = [r for r in rows if r.name == name]
+        return jsonpath.sort_items(rows, sort_by, _data) if sort_by else rows
+
+    rows = current()
+    where = "any project you can read" if all_namespaces else f"{namespace}"
+    if name and not rows and not watch:
+        raise NotFound(f"no NIM deployment {name!r} in {where}",
+                       hint=f"`{caller.plugin_cmd('list')}" + (" -A" if all_namespaces else
+                                                               f" -n {namespace}")
+                       + "` shows the deployments")
     if not rows:
-        where = "any project you can read" if all_namespaces else f"{namespace}"
         log.notice(f"No NIM deployments found in {where}.")
-        if output not in ("json", "yaml"):
-            return
-    click.echo(render(rows, output, columns=columns(all_namespaces),
-                      to_data=lambda r: r.to_data(), name=_name), nl=False)
+    if rows or output in ("json", "yaml"):
+        click.echo(_render(rows, output, all_namespaces, not no_headers), nl=False)
+    if watch:
+        _watch(current, rows, output, all_namespaces, watch_interval)
 
 
-def collect(cluster, namespace: str | None) -> list:
+def _data(row) -> dict:
+    return row.to_data()
+
+
+def _render(rows, output, all_namespaces, headers=True) -> str:
+    return render(rows, output, columns=columns(all_namespaces), to_data=_data, name=_name,
+                  headers=headers)
+
+
+def _watch(current, rows, output, all_namespaces, interval) -> None:
+    """Poll (every `interval` seconds) and print what changed, as kubectl -w prints events:
+    one line (or object) per deployment that appeared or changed, no header again."""
+    import time
+
+    from kubectl_nim.output import render_one
+
+    seen = {(r.namespace, r.name): r for r in rows}
+    try:
+        while True:
+            time.sleep(interval)
+            rows = current()
+            now = {(r.namespace, r.name): r for r in rows}
+            changed = [r for key, r in now.items() if seen.get(key) != r]
+            for row in changed:
+                if output in ("json", "yaml"):
+                    click.echo(render_one(row.to_data(), output), nl=False)
+                else:
+                    click.echo(_render([row], output, all_namespaces, headers=False), nl=False)
+            for key in seen.keys() - now.keys():
+                log.notice(f"{_name(seen[key])} deleted")
+            seen = now
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how a watch ends
+
+
+def collect(cluster, namespace: str | None, selector: str | None = None) -> list:
     """Rows for one namespace, or (namespace None) for all the user can list: cluster-wide when
     allowed, else project by project (OpenShift projects, else namespaces), skipping the ones
     that answer 403."""
@@ -73,16 +144,16 @@ def collect(cluster, namespace: str | None) -> list:
     from kubectl_nim.cluster import ApiError
 
     if namespace is not None:
-        isvcs = cluster.list("InferenceService", namespace)
+        isvcs = cluster.list("InferenceService", namespace, label_selector=selector)
         runtimes, unreadable = _runtimes(cluster, namespace)
         return day2.nim_rows(isvcs, runtimes, runtimes_readable=not unreadable)
     try:
-        isvcs = cluster.list("InferenceService", all_namespaces=True)
+        isvcs = cluster.list("InferenceService", all_namespaces=True, label_selector=selector)
     except ApiError as e:
         if e.status != 403:
             raise
         log.debug("listing InferenceServices cluster-wide is forbidden; going project by project")
-        return _per_namespace(cluster)
+        return _per_namespace(cluster, selector)
     try:
         runtimes = cluster.list("ServingRuntime", all_namespaces=True)
     except ApiError as e:
@@ -141,7 +212,7 @@ def visible_namespaces(cluster) -> list[str]:
                        hint="drop -A and name a project with -n") from None
 
 
-def _per_namespace(cluster) -> list:
+def _per_namespace(cluster, selector: str | None = None) -> list:
     from concurrent.futures import ThreadPoolExecutor
 
     from kubectl_nim.cluster import ApiError
@@ -149,7 +220,7 @@ def _per_namespace(cluster) -> list:
 
     def one(ns):
         try:
-            isvcs = cluster.list("InferenceService", ns)
+            isvcs = cluster.list("InferenceService", ns, label_selector=selector)
         except ApiError as e:
             if e.status in (403, 404):
                 return None

@@ -6,7 +6,7 @@ import copy
 
 import click
 
-from kubectl_nim import log
+from kubectl_nim import caller, log
 from kubectl_nim.commands.rotate_key import (SUFFIX, check_restart_flags, dry_run_option,
                                              obtain_key, restart_options, restart_step)
 from kubectl_nim.errors import UsageError
@@ -98,7 +98,7 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
         raise day2.Day2Error(
             f"{dep.name!r} uses secrets under other names ({', '.join(dep.refs.names)}), not the "
             f"shared legacy ones: migrate only converts nvidia-nim-secrets / ngc-secret",
-            hint=f"`kubectl nim rotate-key {dep.name}` updates the secrets it references")
+            hint=f"`{caller.plugin_cmd('rotate-key')} {dep.name}` updates the secrets it references")
     naming = naming_of_cluster()
     own = derived_names(dep.name, naming)
 
@@ -186,7 +186,7 @@ def _switch_failed(cluster, dep, targets, written, error, server, runtime_ref):
         return day2.Day2Error(
             f"{cause}; the new secrets are kept (the change may have been applied), so the "
             f"runtime references existing secrets either way",
-            hint=f"re-run `kubectl nim migrate {dep.name}` to finish")
+            hint=f"re-run `{caller.plugin_cmd('migrate')} {dep.name}` to finish")
     restored, left = day2.undo_secrets(cluster, dep.namespace, list(zip(targets, written)))
     undone = f"; removed what this run wrote ({', '.join(restored)})" if restored else ""
     if left:
@@ -246,7 +246,7 @@ def verify(cluster, dep, key: str, naming: str) -> None:
         secrets = day2.read_secrets(cluster, dep.namespace, [own["secret"], own["pull_secret"]])
     except ClusterError as e:
         raise day2.Day2Error(f"migrated, but could not read the result back: {e.message}",
-                             hint=f"check with `kubectl nim list -n {dep.namespace}`") from None
+                             hint=f"check with `{caller.plugin_cmd('list')} -n {dep.namespace}`") from None
     refs = day2.runtime_refs(runtime)
     problems = []
     if day2.key_scheme(dep.name, refs) != day2.PER_DEPLOYMENT:

@@ -41,9 +41,16 @@ def command(name, search, catalog_file, offline, output):
     cluster: the custom ConfigMap of OdhDashboardConfig, then nvidia-nim-models-data in the
     applications namespace, then the NIM Account's ConfigMap, then the embedded copy.
     """
+    from kubectl_nim.errors import ClusterError
     from kubectl_nim.session import Session
 
-    catalog = Session(get_globals()).catalog(catalog_file, offline)
+    try:
+        catalog = Session(get_globals()).catalog(catalog_file, offline)
+    except ClusterError as e:
+        # No kubeconfig, an unreachable or refusing cluster: the embedded catalog still answers.
+        way_out = "or pass --offline to list the catalog embedded in the plugin"
+        raise ClusterError(e.message, hint=f"{e.hint}; {way_out}" if e.hint else way_out,
+                           status=e.status, reason=e.reason) from None
     if name:
         click.echo(show_model(catalog.get(name), output), nl=False)
         return

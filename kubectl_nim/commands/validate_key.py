@@ -53,7 +53,8 @@ def _disconnected_notice() -> Optional[str]:
     opts = get_globals()
     try:
         cluster = Cluster.connect(kubeconfig=opts.kubeconfig, context=opts.context,
-                                  timeout=min(opts.request_timeout or 3.0, 3.0), fast_only=True)
+                                  timeout=min(opts.request_timeout or 3.0, 3.0), fast_only=True,
+                                  overrides=opts.overrides())
         settings = discovery.read_settings(cluster, opts.apps_namespace)
     except (NimError, kubeconfig.NeedsKubernetesLoader) as e:
         log.debug(f"not checking the cluster's disconnected flag: {e or type(e).__name__}")

@@ -598,6 +598,8 @@ class Request:
     query: str
     headers: Dict[str, str]
     body: bytes
+    # Impersonate-Group may come as several header lines (one per group), as kubectl sends it.
+    impersonate_groups: Tuple[str, ...] = ()
 
     @property
     def params(self) -> Dict[str, str]:
@@ -759,6 +761,9 @@ class FakeKubeAPIServer(LoopbackServer):
              times: int = 1, hang_seconds: float = 0, retry_after: Optional[int] = None) -> None:
         """Make the nth..nth+times-1 requests matching method+path(?query) fail/hang.
 
+        A POST's target ends with ``#NAME``, the metadata.name of the object it creates, so a
+        rule can pick one of several creates sent to the same collection at once.
+
         ``status`` 0 (or < 400) with ``hang_seconds`` only delays the normal answer.  Every
         rule counts every request it matches; when several are in their failing window
         the oldest rule decides.  429 answers carry ``Retry-After: 1`` unless told.
@@ -869,6 +874,8 @@ class FakeKubeAPIServer(LoopbackServer):
         with self._lock:
             latency = self._latency_ms / 1000.0
             target = req.path + ("?" + req.query if req.query else "")
+            if req.method == "POST":  # creates name the object only in the body
+                target += "#" + _posted_name(req.body)
             hits = [r for r in self._fail_rules if r.hit(req.method, target)]  # count all
             rule = hits[0] if hits else None
         if latency:
@@ -891,6 +898,8 @@ class FakeKubeAPIServer(LoopbackServer):
         with self._lock:
             self._log.append({"method": req.method, "path": req.path, "query": req.query,
                               "user_agent": req.headers.get("user-agent", ""),
+                              "impersonate_user": req.headers.get("impersonate-user"),
+                              "impersonate_groups": list(req.impersonate_groups),
                               "status": response.status, "arrived": arrived})
         return response
 
@@ -1468,6 +1477,13 @@ class FakeKubeAPIServer(LoopbackServer):
 
 # --------------------------------------------------------------------------- HTTP glue
 
+def _posted_name(body: bytes) -> str:
+    try:
+        return str(json.loads(body)["metadata"]["name"])
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Translates HTTP/1.1 to :class:`Request`/:class:`Response` (keep-alive aware)."""
 
@@ -1482,7 +1498,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         body = self._read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
-        req = Request(self.command, parts.path, parts.query, headers, body)
+        req = Request(self.command, parts.path, parts.query, headers, body,
+                      tuple(self.headers.get_all("Impersonate-Group") or ()))
         try:
             resp = self.fake.handle(req)
             if resp.stream is not None:

@@ -42,10 +42,16 @@ class _Handler(BaseHTTPRequestHandler):
             proxy.fail(spec.get("method"), spec["path"], spec.get("status", 0),
                        spec.get("nth", 1), spec.get("times", 1), spec.get("hang_seconds", 0))
             return self._answer(200, b"{}", "application/json")
+        target = self.path
+        if self.command == "POST" and body:  # as the fake: `#NAME` tells concurrent creates apart
+            try:
+                target += "#" + str(json.loads(body).get("metadata", {}).get("name", ""))
+            except (ValueError, AttributeError):
+                pass
         with proxy.lock:
             proxy.requests.append({"method": self.command, "path": self.path.split("?")[0],
                                    "query": self.path.partition("?")[2]})
-            rule = next((r for r in proxy.rules if r.hit(self.command, self.path)), None)
+            rule = next((r for r in proxy.rules if r.hit(self.command, target)), None)
         if rule and rule.hang_seconds:
             time.sleep(rule.hang_seconds)
         if rule and rule.status >= 400:

@@ -21,9 +21,10 @@ SR = "servingruntime.serving.kserve.io"
 ISVC = "inferenceservice.serving.kserve.io"
 TIMEOUT = 0.5   # --request-timeout of the runs with a hang
 HANG = 0.8      # the proxy holds the request this long, then forwards it: the write lands late
-WRITES = [  # each real (not dry-run) write of deploy, in order: method, path regex, nth
-    ("POST", r"/secrets\?fieldManager", 1),
-    ("POST", r"/secrets\?fieldManager", 2),
+WRITES = [  # each real (not dry-run) write of deploy: method, path regex, nth. The secrets go
+    # out together, told apart by the `#NAME` the proxy appends to a POST, as the fake does.
+    ("POST", r"/secrets\?fieldManager.*#nvidia-nim-secrets-c1$", 1),
+    ("POST", r"/secrets\?fieldManager.*#nvidia-nim-image-pull-c1$", 1),
     ("POST", r"/persistentvolumeclaims\?fieldManager", 1),
     ("POST", r"/servingruntimes\?fieldManager", 1),
     ("POST", r"/inferenceservices\?fieldManager", 1),
