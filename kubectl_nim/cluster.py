@@ -42,11 +42,18 @@ class Resource:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
     def path(self, namespace: str | None = None, name: str | None = None) -> str:
+        """The URL path; only `None` omits a namespace or name. An empty, `.`, `..` or
+        slash-bearing value raises instead of addressing a collection (issue 10)."""
+        from kubectl_nim.domain.validation import check_path_segment
+
         base = f"/apis/{self.api_version}" if self.group else f"/api/{self.api_version}"
-        if self.namespaced and namespace:
+        if self.namespaced and namespace is not None:
+            check_path_segment(namespace, "namespace")
             base += f"/namespaces/{quote(namespace, safe='')}"
         base += f"/{self.plural}"
-        return base + (f"/{quote(name, safe='')}" if name else "")
+        if name is None:
+            return base
+        return base + f"/{quote(check_path_segment(name, self.kind.lower()), safe='')}"
 
 
 _ALL = [

@@ -15,6 +15,7 @@ from typing import Callable, Optional
 import click
 
 from kubectl_nim import log
+from kubectl_nim.domain.validation import check, check_namespace
 
 
 @dataclass
@@ -73,7 +74,7 @@ _GLOBAL_OPTIONS = [
     click.option("--context", metavar="NAME", expose_value=False, callback=_store("context"),
                  help="The kubeconfig context to use."),
     click.option("-n", "--namespace", metavar="NS", expose_value=False,
-                 callback=_store("namespace"),
+                 callback=_store("namespace", lambda v: check_namespace(v)),
                  help="Project (namespace) to work in (default: the context's namespace)."),
     click.option("--request-timeout", metavar="DURATION", expose_value=False,
                  callback=_duration_callback,
@@ -81,9 +82,18 @@ _GLOBAL_OPTIONS = [
     click.option("-v", "--verbose", count=True, expose_value=False, callback=_store("verbose"),
                  help="Debug log on stderr (secrets redacted). Repeat for more."),
     click.option("--apps-namespace", metavar="NS", expose_value=False,
-                 callback=_store("apps_namespace"),
+                 callback=_store("apps_namespace",
+                                 lambda v: check_namespace(v, "applications namespace")),
                  help="Applications namespace (default: discovered from the cluster)."),
 ]
+
+
+def validated(kind: str, what: str):
+    """A click callback checking an optional name against a Kubernetes rule (domain.validation):
+    `None` (not given) passes, anything else, the empty string included, must be valid."""
+    def callback(ctx, param, value):
+        return value if value is None else check(value, kind, what)
+    return callback
 
 
 def global_options(f):

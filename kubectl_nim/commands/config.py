@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.options import get_globals, global_options, output_option
+from kubectl_nim.options import get_globals, global_options, output_option, validated
 from kubectl_nim.output import render_one
 
 
@@ -101,8 +101,9 @@ def _write_nim_config(session, apps: str, nim_config: dict, dry_run: str) -> Non
 
 
 @command.command("set-custom-configmap")
-@click.argument("name")
+@click.argument("name", callback=validated("subdomain", "ConfigMap name"))
 @click.option("--configmap-namespace", metavar="NS",
+              callback=validated("label", "ConfigMap namespace"),
               help="Namespace of the ConfigMap (default: the applications namespace).")
 @click.option("--from-file", "from_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="Create or update the ConfigMap from this catalog file first.")

@@ -8,7 +8,7 @@ import click
 
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
-from kubectl_nim.options import get_globals, global_options
+from kubectl_nim.options import get_globals, global_options, validated
 
 SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
 
@@ -21,7 +21,7 @@ def _interactive() -> bool:
 
 
 @click.command("delete")
-@click.argument("name")
+@click.argument("name", callback=validated("subdomain", "deployment name"))
 @click.option("--delete-pvc", is_flag=True,
               help="Also delete the model cache PVC (kept if another ServingRuntime mounts it).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")

@@ -10,11 +10,12 @@ from kubectl_nim import log
 from kubectl_nim.commands.rotate_key import (SUFFIX, check_restart_flags, dry_run_option,
                                              obtain_key, restart_options, restart_step)
 from kubectl_nim.errors import UsageError
-from kubectl_nim.options import get_globals, global_options, key_options, ngc_options
+from kubectl_nim.options import get_globals, global_options, key_options, ngc_options, validated
 
 
 @click.command("migrate")
-@click.argument("name", required=False)
+@click.argument("name", required=False,
+                callback=validated("subdomain", "deployment name"))
 @key_options
 @click.option("--reuse-key", is_flag=True,
               help="Take the key from the shared secret instead of a new one (only a personal "
