@@ -51,6 +51,17 @@ def _echo_traceback() -> None:
     click.echo(log.redact(traceback.format_exc()), err=True, nl=False)
 
 
+def _show_redacted(error: click.ClickException) -> None:
+    """click's own message (usage, bad parameter) with keys redacted: `Got unexpected extra
+    argument (nvapi-...)` must not echo a key typed in the wrong place."""
+    import io
+
+    buffer = io.StringIO()
+    error.show(file=buffer)
+    sys.stderr.write(log.redact(buffer.getvalue()))
+    sys.stderr.flush()
+
+
 class NimGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if prog_name is None:
@@ -63,7 +74,7 @@ class NimGroup(click.Group):
             click.echo("Aborted.", err=True)
             code = EXIT_FAILURE
         except click.ClickException as e:
-            e.show()
+            _show_redacted(e)
             code = e.exit_code
         except NimError as e:
             if log.verbosity() >= 2:
