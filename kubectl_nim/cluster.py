@@ -137,7 +137,7 @@ class HttpxTransport:
         if endpoint.token:
             headers["Authorization"] = f"Bearer {endpoint.token}"
         self._client = httpx.Client(base_url=endpoint.server, headers=headers,
-                                    verify=_ssl_context(endpoint), timeout=timeout,
+                                    verify=_checked_ssl_context(endpoint), timeout=timeout,
                                     follow_redirects=False, **kwargs)
 
     def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes]:
@@ -166,6 +166,23 @@ def _classify(text: str) -> tuple[str, str]:
     if "timed out" in lowered:
         return "timeout", "timed out"
     return "other", text
+
+
+def _checked_ssl_context(endpoint):
+    """_ssl_context, with a missing or unreadable CA / client certificate file (or bad PEM data)
+    reported as one line naming the file, not an unexpected OSError (issue 10)."""
+    import ssl
+
+    try:
+        return _ssl_context(endpoint)
+    except (OSError, ssl.SSLError, ValueError) as e:
+        files = [f for f in (endpoint.ca_file, endpoint.cert_file, endpoint.key_file) if f]
+        named = getattr(e, "filename", None) or ", ".join(files) or "embedded certificate data"
+        reason = getattr(e, "strerror", None) or getattr(e, "reason", None) or str(e)
+        raise ClusterError(f"cannot load the TLS files of kubeconfig context {endpoint.context} "
+                           f"({named}): {reason}",
+                           hint="check certificate-authority, client-certificate and client-key "
+                                "in your kubeconfig", never_sent=True) from None
 
 
 def _ssl_context(endpoint):
@@ -320,7 +337,23 @@ class Cluster:
         log.debug(f"{method} {self.server}{url} -> {status} ({elapsed:.0f} ms)")
         if status >= 400:
             raise error_from_response(status, data, method, path)
-        return json.loads(data) if data else None
+        return self._decode(data, method, path) if data else None
+
+    def _decode(self, data: bytes, method: str, path: str) -> dict:
+        """Every Kubernetes answer is a JSON object: anything else (a login page, a proxy's
+        HTML, an array) is reported as such, naming the server (issue 10)."""
+        from kubectl_nim.domain import bounded
+
+        hint = "is the kubeconfig's server a Kubernetes API server (not a proxy or login page)?"
+        try:
+            doc = bounded.load_json(data.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise ClusterError(f"{method} {path}: the server at {self.server} answered with "
+                               f"something that is not JSON", hint=hint) from None
+        if not isinstance(doc, dict):
+            raise ClusterError(f"{method} {path}: the server at {self.server} answered with a "
+                               f"JSON {type(doc).__name__}, not a JSON object", hint=hint)
+        return doc
 
     # Transport failures that prove the request never reached the server.
     NEVER_SENT_KINDS = ("refused", "dns", "tls")
@@ -361,8 +394,11 @@ class Cluster:
         res = RESOURCES[kind]
         ns = None if all_namespaces else self._ns(res, namespace)
         query = [("labelSelector", label_selector)] if label_selector else []
-        doc = self.request("GET", res.path(ns), query=query)
+        doc = self.request("GET", res.path(ns), query=query) or {}
         items = doc.get("items") or []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ClusterError(f"GET {res.path(ns)}: the server at {self.server} answered with "
+                               f"a list whose items are not objects")
         for item in items:  # list items carry no apiVersion/kind on real servers
             item.setdefault("apiVersion", res.api_version)
             item.setdefault("kind", kind)

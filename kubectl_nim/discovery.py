@@ -106,6 +106,20 @@ def find_apps_namespace(cluster: Cluster, override: str | None) -> tuple[Resolve
                     "(is OpenShift AI / Open Data Hub installed?)", probes), None
 
 
+def _checked_dashboard_config(odc: Any, apps: str | None) -> dict | None:
+    """The OdhDashboardConfig with wrongly typed nimConfig fields dropped, each one warned about
+    (domain.dashboard): a bad field means "unset", never a crash."""
+    from kubectl_nim.domain import dashboard
+
+    if odc is not None and not isinstance(odc, dict):
+        odc = None
+    odc, problems = dashboard.sanitize(odc)
+    for problem in problems:
+        log.warn(f"ignoring {problem} (odhdashboardconfig {apps}/{DASHBOARD_CONFIG_NAME}); "
+                 f"an admin can fix it with `config set-*`")
+    return odc
+
+
 def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSettings:
     apps, odc = find_apps_namespace(cluster, apps_override)
     probes: list[str] = []
@@ -113,6 +127,7 @@ def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSetting
         odc = _take(_run(cluster, [_probe(cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME,
                                           apps.value)])[0],
                     probes, f"OdhDashboardConfig in {apps.value}")
+    odc = _checked_dashboard_config(odc, apps.value)
     settings = ClusterSettings(apps, odc, Resolved(False, "default", "", probes))
     flag = (settings.nim_config.get("disconnected") or {}).get("disableKeyCollection")
     if odc is None:

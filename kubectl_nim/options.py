@@ -40,12 +40,24 @@ def parse_duration(text: str) -> float:
     """kubectl-style durations: `30` (seconds), `30s`, `2m`, `1h`, `1m30s`. `0` means no timeout."""
     text = text.strip()
     if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
+        return _bounded(float(text), text)
     m = _DURATION.fullmatch(text)
     if not text or not m or not any(m.groups()):
         raise click.BadParameter(f"{text!r} is not a duration; use for example 30s, 2m or 1h")
     hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
-    return hours * 3600 + minutes * 60 + seconds
+    return _bounded(hours * 3600 + minutes * 60 + seconds, text)
+
+
+# Socket and sleep timeouts overflow long before "forever" (99999999999h raised OverflowError);
+# a week is far beyond any request or wait anyone means, and 0 already means "no timeout".
+MAX_DURATION = 7 * 24 * 3600.0
+
+
+def _bounded(seconds: float, text: str) -> float:
+    if not seconds <= MAX_DURATION:  # also catches inf and nan
+        shown = text if len(text) <= 20 else text[:17] + "..."
+        raise click.BadParameter(f"{shown!r} is too long; at most 168h (use 0 for no timeout)")
+    return seconds
 
 
 def _store(attr: str, convert: Callable | None = None):
