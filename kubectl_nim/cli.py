@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from kubectl_nim import __version__, log
+from kubectl_nim import __version__, interrupts, log
 from kubectl_nim.commands import COMMANDS
 from kubectl_nim.errors import EXIT_FAILURE, NimError
 from kubectl_nim.options import global_options
@@ -51,6 +51,13 @@ def _echo_traceback() -> None:
     click.echo(log.redact(traceback.format_exc()), err=True, nl=False)
 
 
+def _echo_interrupted(signal: BaseException) -> None:
+    # Writes in flight are finished before a signal is delivered (interrupts.deferred), and the
+    # verbs that write several objects report their own progress; this is everything else.
+    text = interrupts.describe(signal)
+    click.echo(f"{text[0].upper()}{text[1:]}.", err=True)
+
+
 def _show_redacted(error: click.ClickException) -> None:
     """click's own message (usage, bad parameter) with keys redacted: `Got unexpected extra
     argument (nvapi-...)` must not echo a key typed in the wrong place."""
@@ -67,12 +74,20 @@ class NimGroup(click.Group):
         if prog_name is None:
             prog_name = invoked_name(sys.argv[0], os.environ)
         try:
-            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
-                              standalone_mode=False, **extra)
+            with interrupts.installed():
+                rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                  standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
-        except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
-            code = EXIT_FAILURE
+        except click.exceptions.Abort as e:
+            # click turns a KeyboardInterrupt (and our SIGTERM/SIGHUP) into Abort: exit with the
+            # signal's code, not 1; a declined confirmation stays "Aborted." with 1.
+            cause = e.__cause__ or e.__context__
+            if isinstance(cause, KeyboardInterrupt):
+                _echo_interrupted(cause)
+                code = interrupts.exit_code(cause)
+            else:
+                click.echo("Aborted.", err=True)
+                code = EXIT_FAILURE
         except click.ClickException as e:
             _show_redacted(e)
             code = e.exit_code
@@ -81,9 +96,9 @@ class NimGroup(click.Group):
                 _echo_traceback()
             click.echo(log.redact(f"error: {e}"), err=True)
             code = e.exit_code
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            code = 130
+        except KeyboardInterrupt as e:
+            _echo_interrupted(e)
+            code = interrupts.exit_code(e)
         except Exception as e:  # a bug: still one line unless -v, never the key
             if log.verbosity():
                 _echo_traceback()

@@ -14,11 +14,12 @@ import json
 import logging
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
-from kubectl_nim import log
+from kubectl_nim import interrupts, log
 from kubectl_nim.errors import ClusterError
 
 DEFAULT_TIMEOUT = 30.0
@@ -330,7 +331,10 @@ class Cluster:
             headers["Content-Type"] = content_type or "application/json"
         started = time.perf_counter()
         try:
-            status, data = self.transport.send(method, url, body, headers)
+            # A write in flight is finished before a signal is delivered (interrupts.deferred):
+            # the rollback then knows whether the object exists instead of guessing.
+            with (interrupts.deferred() if method != "GET" else nullcontext()):
+                status, data = self.transport.send(method, url, body, headers)
         except Unreachable as e:
             raise self._unreachable(e, method, path) from None
         elapsed = (time.perf_counter() - started) * 1000

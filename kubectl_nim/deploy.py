@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from kubectl_nim import log
+from kubectl_nim import interrupts, log
 from kubectl_nim.cluster import DEFAULT_TIMEOUT, ApiError, Cluster, concurrently
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.render import NIM_SUPPORT, namespace_annotation_patch, object_ref
@@ -186,14 +186,16 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
                 created.append(obj)
             outcomes.append(outcome)
             on_written(outcome)
-    except KeyboardInterrupt:
-        # Ctrl-C (often: a write that seems stuck) is a failure too: undo what this run created,
-        # without waiting, including a create the server may have carried out already.
+    except KeyboardInterrupt as signal:
+        # Ctrl-C, SIGTERM or SIGHUP (interrupts.Interrupted) is a failure too: undo what this
+        # run created, without waiting, including a create the server may have carried out.
         undone = rollback(cluster, created, uncertain=[in_flight] if in_flight else [],
                           why=f"its {verb} was interrupted")
         doing = "applying" if apply else "creating"
-        what = f"interrupted while {doing} {object_ref(in_flight)}" if in_flight else "interrupted"
-        raise DeployFailed(what, hint=_rollback_hint(undone, None), exit_code=130) from None
+        what = interrupts.describe(signal)
+        what = f"{what} while {doing} {object_ref(in_flight)}" if in_flight else what
+        raise DeployFailed(what, hint=_rollback_hint(undone, None),
+                           exit_code=interrupts.exit_code(signal)) from None
     return outcomes
 
 
@@ -256,9 +258,26 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
     creates them late. Those that never appeared are reported as uncertain, not as undone.
     """
     undone = Undone([], [])
-    pending = [obj for obj in uncertain if not _delete(cluster, obj, undone)]
-    for obj in reversed(created):
-        _delete(cluster, obj, undone)
+    todo = list(uncertain) + list(reversed(created))
+    pending = []
+    current = None
+    try:
+        while todo:
+            current = todo.pop(0)
+            if not _delete(cluster, current, undone) and current in uncertain:
+                pending.append(current)
+            current = None
+    except KeyboardInterrupt:
+        # A second signal during the rollback: stop, and say exactly what is left.
+        if current is not None:
+            undone.uncertain.append(f"{object_ref(current)} was being deleted when interrupted; "
+                                    f"check whether it is gone")
+        for obj in todo:
+            undone.left.append(f"{object_ref(obj)} (rollback interrupted)")
+        for obj in pending:
+            undone.uncertain.append(f"{object_ref(obj)} may have been created (rollback "
+                                    f"interrupted); check and delete it if it is there")
+        return undone
     deadline, delay = clock() + grace, 0.05
     while pending and clock() < deadline:
         sleep(min(delay, max(0.0, deadline - clock())))
