@@ -187,3 +187,33 @@ def verify(cluster, namespace: str, targets: Sequence, key: str,
         f"(this run's key is {fingerprint(key)})",
         hint="the pair was left as the other writer made it; re-run the same command to put "
              "one key into both")
+
+
+def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None],
+                  on_written: Callable = lambda w: None) -> dict[int, object]:
+    """`deploy --apply` over existing Secrets holding another key: the new key goes in through
+    write_pair (preconditions, verification), never a blind server-side apply. Returns the
+    day2.Written of each such Secret by its index in `objects`; {} when the normal path applies
+    (a Secret is missing: deploy creates and rolls back; or the key is unchanged)."""
+    from kubectl_nim import day2
+
+    indexes = [i for i, obj in enumerate(objects) if obj.get("kind") == "Secret"]
+    if not indexes or any(before[i] is None for i in indexes):
+        return {}
+    targets, current, keys = [], {}, set()
+    for i in indexes:
+        obj = objects[i]
+        pull = obj.get("type") == day2.DOCKERCONFIG_TYPE
+        target = day2.SecretTarget(obj["metadata"]["name"], "pull" if pull else "api-key",
+                                   day2.DOCKERCONFIG_KEY if pull else day2.API_KEY_ENV)
+        keys.add(target.key_in(obj))
+        targets.append(target)
+        current[target.name] = before[i]
+    if len(keys) != 1 or None in keys:
+        return {}
+    key = keys.pop()
+    if all(t.key_in(current[t.name]) == key for t in targets):
+        return {}
+    namespace = objects[indexes[0]]["metadata"].get("namespace") or cluster.namespace
+    written = write_pair(cluster, namespace, targets, key, current=current, on_written=on_written)
+    return dict(zip(indexes, written))

@@ -1,0 +1,81 @@
+"""Issue 10: concurrent key writers never leave a deployment's two Secrets with different keys.
+
+Real concurrent `kubectl-nim` processes against one fake API server; the fake's `hang_seconds`
+and `nth` rules force the interleavings that mixed keys before (one slow write)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.day2_support import OLD_KEY, keys_of, opaque_key, secret, seed_plugin
+from tests.deploy_support import fast_fake  # noqa: F401
+from tests.process_support import finish, spawn, wait_until
+
+KEY_A = "nvapi-AAAA-concurrent-key-0123456789"
+KEY_B = "nvapi-BBBB-concurrent-key-0123456789"
+
+
+def _rotate(kubeconfig, key, tmp_path):
+    return spawn("rotate-key", "x", "--skip-key-validation", "--no-restart",
+                 "--kubeconfig", kubeconfig, key=key, home=str(tmp_path))
+
+
+def _deploy_apply(kubeconfig, key, tmp_path):
+    return spawn("deploy", "x", "--model", "llama-3.1-8b-instruct", "--apply",
+                 "--skip-key-validation", "--kubeconfig", kubeconfig, key=key,
+                 home=str(tmp_path))
+
+
+def _check(server, runs, *keys):
+    api, pull = keys_of(server, "x")
+    assert api == pull, [r.stderr for r in runs]
+    assert api in keys
+    assert sum(r.code == 0 for r in runs) <= 1, [r.stderr for r in runs]
+    for run in runs:
+        assert "unexpected" not in run.stderr
+        for key in (KEY_A, KEY_B, OLD_KEY):
+            assert key not in run.stdout + run.stderr
+        if run.code:
+            assert "sha256:" in run.stderr  # which secret holds which key fingerprint
+
+
+@pytest.mark.parametrize("start", [_rotate, _deploy_apply])
+def test_slow_write_overtaken_by_a_concurrent_run_never_mixes_keys(kube_server, kubeconfig,
+                                                                   tmp_path, start):
+    seed_plugin(kube_server, "x")
+    # A's pull-secret write hangs 1.5 s (then lands); B starts once A's api-key write is in.
+    kube_server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)", 0, nth=1, times=1,
+                     hang_seconds=1.5)
+    a = start(kubeconfig, KEY_A, tmp_path)
+    wait_until(lambda: opaque_key(secret(kube_server, "nvidia-nim-secrets-x")) == KEY_A,
+               what="A's first write")
+    b = start(kubeconfig, KEY_B, tmp_path)
+    runs = [finish(a), finish(b)]
+    _check(kube_server, runs, KEY_A, KEY_B)
+    assert any(r.code for r in runs), "both reported success over each other"
+
+
+@pytest.mark.parametrize("start", [_rotate, _deploy_apply])
+def test_concurrent_runs_with_random_timing_never_mix_keys(kube_server, kubeconfig, tmp_path,
+                                                           start):
+    seed_plugin(kube_server, "x")
+    kube_server.set_latency(30)
+    for round_ in range(3):
+        a = start(kubeconfig, KEY_A, tmp_path)
+        b = start(kubeconfig, KEY_B, tmp_path)
+        runs = [finish(a), finish(b)]
+        api, pull = keys_of(kube_server, "x")
+        assert api == pull, (round_, [r.stderr for r in runs])
+
+
+def test_deploy_apply_new_key_failing_pull_secret_write_keeps_one_key(nim, kube_server,
+                                                                      kubeconfig):
+    seed_plugin(kube_server, "x")
+    kube_server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)", 403, times=100)
+    result = nim("deploy", "x", "--model", "llama-3.1-8b-instruct", "--apply",
+                 "--skip-key-validation", "--kubeconfig", kubeconfig, env={"NGC_API_KEY": KEY_A})
+    assert result.exit_code == 1
+    assert keys_of(kube_server, "x") == (OLD_KEY, OLD_KEY)
+    assert "nothing was created" not in result.stderr
+    assert "put back secret/nvidia-nim-secrets-x" in result.stderr
+    assert KEY_A not in result.stderr and OLD_KEY not in result.stderr
