@@ -85,6 +85,17 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run):
         try:
             gone = day2.delete_object(cluster, kind, obj_name, namespace,
                                       dry_run=dry_run == "server")
+        except KeyboardInterrupt as signal:
+            # The delete in flight was finished first (interrupts.deferred): say where we are.
+            from kubectl_nim import interrupts
+
+            left = [day2.kind_ref(k, n) for k, n in plan.delete[len(deleted) + 1:]]
+            raise day2.Day2Error(
+                f"{interrupts.describe(signal)} while deleting {ref} (its delete was sent)",
+                hint=(f"deleted {', '.join(deleted)}; " if deleted else "")
+                + (f"still there: {', '.join(left)}; " if left else "")
+                + "re-run the same command to finish",
+                exit_code=interrupts.exit_code(signal)) from None
         except ClusterError as e:
             left = [day2.kind_ref(k, n) for k, n in plan.delete[len(deleted):]]
             raise day2.Day2Error(
