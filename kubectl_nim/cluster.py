@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 from kubectl_nim import interrupts, log
+from kubectl_nim.adapters import retry
 from kubectl_nim.errors import ClusterError
 
 DEFAULT_TIMEOUT = 30.0
@@ -152,7 +153,7 @@ class HttpxTransport:
             raise Unreachable(*_classify(str(e))) from None
         except httpx.TransportError as e:
             raise Unreachable("other", str(e) or type(e).__name__) from None
-        return response.status_code, response.content
+        return response.status_code, response.content, response.headers.get("Retry-After")
 
 
 def _classify(text: str) -> tuple[str, str]:
@@ -275,7 +276,7 @@ class KubernetesTransport:
             if getattr(e, "status", None) == 0:
                 raise Unreachable("tls", str(getattr(e, "reason", e)).splitlines()[-1]) from None
             raise
-        return response.status, response.data
+        return response.status, response.data, response.headers.get("Retry-After")
 
 
 class Cluster:
@@ -329,19 +330,39 @@ class Cluster:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
-        started = time.perf_counter()
-        try:
-            # A write in flight is finished before a signal is delivered (interrupts.deferred):
-            # the rollback then knows whether the object exists instead of guessing.
-            with (interrupts.deferred() if method != "GET" else nullcontext()):
-                status, data = self.transport.send(method, url, body, headers)
-        except Unreachable as e:
-            raise self._unreachable(e, method, path) from None
-        elapsed = (time.perf_counter() - started) * 1000
-        log.debug(f"{method} {self.server}{url} -> {status} ({elapsed:.0f} ms)")
-        if status >= 400:
-            raise error_from_response(status, data, method, path)
-        return self._decode(data, method, path) if data else None
+        # Reads are retried on 429/5xx and dropped connections (adapters.retry, as kubectl's
+        # client does); never on a timeout, which costs one --request-timeout, not several.
+        # Writes are never retried here: the callers know whether a write is safe to repeat.
+        policy = retry.CLUSTER_READS
+        attempts = policy.attempts if method == "GET" else 1
+        for attempt in range(attempts):
+            last = attempt + 1 == attempts
+            started = time.perf_counter()
+            try:
+                # A write in flight is finished before a signal is delivered
+                # (interrupts.deferred): the rollback then knows whether the object exists.
+                with (interrupts.deferred() if method != "GET" else nullcontext()):
+                    status, data, retry_after = self.transport.send(method, url, body, headers)
+            except Unreachable as e:
+                if last or e.kind != "other":
+                    raise self._unreachable(e, method, path) from None
+                delay = policy.delay(attempt)
+                log.debug(f"{method} {self.server}{url} -> {e.detail}; retrying in {delay:.2f}s")
+                retry.sleep(delay)
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            log.debug(f"{method} {self.server}{url} -> {status} ({elapsed:.0f} ms)")
+            if status >= 400:
+                if not last and retry.transient_status(status):
+                    delay = policy.delay(attempt, retry.parse_retry_after(retry_after))
+                    log.debug(f"retrying in {delay:.2f}s")
+                    retry.sleep(delay)
+                    continue
+                error = error_from_response(status, data, method, path)
+                error.retry_after = retry.parse_retry_after(retry_after)
+                raise error
+            return self._decode(data, method, path) if data else None
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _decode(self, data: bytes, method: str, path: str) -> dict:
         """Every Kubernetes answer is a JSON object: anything else (a login page, a proxy's
