@@ -18,6 +18,8 @@ The protocol
    * any other key: a CONCURRENT KEY WRITER. We never overwrite it: we stop, put back what
      this run already wrote (compare-and-swap, only where our write is still in place), and
      fail saying which Secret holds which key fingerprint.
+   A write that timed out may land later: if a retry then finds our key already in place,
+   that Secret still counts as written by this run (a later failure puts it back).
    A write in flight when a signal arrives is finished first (interrupts.deferred); the
    interruption is then handled like a failure: undo what this run wrote, report, exit 128+n.
 3. Verify. Both Secrets are read again; each must hold our key. If one holds another key, a
@@ -103,6 +105,11 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
                     _add_in_flight(done, target, namespace, key, before)
                 raise day2._failed_secrets(cluster, namespace, target, error, done,
                                            dry_run) from None
+            if written.action == "unchanged" and written.uncertain and expected_old != key:
+                # An earlier attempt timed out but landed: the "unchanged" Secret holds our key
+                # because of this run, so a later failure must put it back too.
+                written = day2.Written(written.ref, before, written.before,
+                                       "created" if before is None else "configured", True)
             done.append((target, written))
             target = None
             on_written(written)

@@ -79,3 +79,23 @@ def test_deploy_apply_new_key_failing_pull_secret_write_keeps_one_key(nim, kube_
     assert "nothing was created" not in result.stderr
     assert "put back secret/nvidia-nim-secrets-x" in result.stderr
     assert KEY_A not in result.stderr and OLD_KEY not in result.stderr
+
+
+def test_late_landing_first_write_and_refused_second_write(nim, kube_server, kubeconfig):
+    """The first Secret write times out but lands later; the second is refused: the run must
+    not say "nothing was changed", and the pair must end with one key."""
+    import time
+
+    from kubectl_nim import day2
+
+    seed_plugin(kube_server, "x")
+    kube_server.fail("PUT", r"/secrets/nvidia-nim-secrets-x(\?|$)", 0, hang_seconds=0.3)
+    kube_server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)", 403, times=100)
+    result = nim("rotate-key", "x", "--skip-key-validation", "--no-restart", "--kubeconfig",
+                 kubeconfig, "--request-timeout", "0.2s", env={"NGC_API_KEY": KEY_A})
+    time.sleep(0.8)  # let the held write land
+    api, pull = keys_of(kube_server, "x")
+    assert result.exit_code == 1
+    assert "nothing was changed" not in result.stderr, result.stderr
+    assert api == pull == OLD_KEY, result.stderr
+    assert day2.MAX_ATTEMPTS >= 2
