@@ -3,7 +3,8 @@ keys into one deployment's Secret pair at once; counts rounds that end with mixe
 0) and rounds where both runs reported success over each other.
 
 Scenarios: `rotate-key` and `deploy --apply` with a new key, each with random timing (30 ms
-fake latency, runs started together) and with one slow write (the first run's pull-Secret PUT
+fake latency, runs started together, rounds following each other on one deployment, so each
+round starts from the previous round's key) and with one slow write (the first run's pull-Secret PUT
 held 1.5 s, the second run started once the first run's api-key write landed).
 
     python benchmarks/concurrent_keys.py [ROUNDS]
@@ -37,11 +38,10 @@ def command(verb: str, kubeconfig: str) -> list[str]:
             "--skip-key-validation", "--kubeconfig", kubeconfig]
 
 
-def round_(verb: str, slow: bool, tmp: str) -> tuple[bool, int]:
+def round_(verb: str, slow: bool, tmp: str, server) -> tuple[bool, int]:
     """(mixed keys afterwards, runs that exited 0)."""
-    with kube_apiserver.FakeKubeAPIServer() as server:
-        kubeconfig = str(server.write_kubeconfig(Path(tmp) / "kubeconfig"))
-        seed_plugin(server, "x")
+    kubeconfig = str(server.write_kubeconfig(Path(tmp) / "kubeconfig"))
+    if True:
         first, second = random.sample(KEYS, 2)
         if slow:
             server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)", 0, hang_seconds=1.5)
@@ -67,12 +67,20 @@ def main() -> None:
         for verb in ("rotate-key", "deploy --apply"):
             for slow in (False, True):
                 mixed = both = one = none = 0
+                shared = kube_apiserver.FakeKubeAPIServer().start()  # random timing: the
+                seed_plugin(shared, "x")  # rounds follow each other on one deployment
                 for _ in range(rounds):
-                    m, ok = round_(verb, slow, tmp)
+                    if slow:
+                        with kube_apiserver.FakeKubeAPIServer() as server:
+                            seed_plugin(server, "x")
+                            m, ok = round_(verb, slow, tmp, server)
+                    else:
+                        m, ok = round_(verb, slow, tmp, shared)
                     mixed += m
                     both += ok == 2
                     one += ok == 1
                     none += ok == 0
+                shared.stop()
                 timing = "one slow write" if slow else "random timing"
                 print(f"| `{verb}`, {timing} | {rounds} | {mixed} | {both} | {one} | {none} |",
                       flush=True)

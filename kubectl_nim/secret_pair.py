@@ -10,7 +10,10 @@ The protocol
 1. Snapshot. Each Secret is read once; the key it holds then is the *expected old key* and its
    resourceVersion the precondition of our write.
 2. Write each Secret in turn with a precondition: an update is a PUT carrying the snapshot's
-   resourceVersion, a missing Secret is created (POST; AlreadyExists is a conflict). A
+   resourceVersion, a missing Secret is created (POST; AlreadyExists is a conflict). When the
+   pair changes at all, a Secret that already holds our key is written too (its annotation
+   kubectl-nim/key-written-at changes): a Secret skipped as "unchanged" would take no part in
+   the preconditions, and another run could complete its half of the pair over ours. A
    conflict (409) makes us read the Secret again and look at the key it holds now:
    * our key: our own earlier attempt landed (a write that timed out) — done;
    * the expected old key: someone changed something else (a label) — retry on the new
@@ -63,16 +66,30 @@ class ConcurrentWriter(NimError):
         self.ref = ref
 
 
-def guarded(target, namespace: str, key: str, expected_old: str | None) -> Callable:
-    """target.desired, refusing to overwrite a key that is neither the snapshot's nor ours."""
+FENCE_ANNOTATION = "kubectl-nim/key-written-at"
+
+
+def guarded(target, namespace: str, key: str, expected_old: str | None,
+            fence: str | None = None) -> Callable:
+    """target.desired, refusing to overwrite a key that is neither the snapshot's nor ours.
+
+    With `fence`, an existing Secret is always written (the annotation changes), even when it
+    already holds our key: see step 2 of the module docstring."""
     compute = target.desired(namespace, key)
 
     def desired(current):
-        if current is not None:
-            held = target.key_in(current)
-            if held not in (expected_old, key):
-                raise ConcurrentWriter(f"secret/{target.name}", held)
-        return compute(current)
+        if current is None:
+            return compute(current)
+        held = target.key_in(current)
+        if held not in (expected_old, key):
+            raise ConcurrentWriter(f"secret/{target.name}", held)
+        want = compute(copy.deepcopy(current))
+        if fence is None:
+            return want
+        want = want if want is not None else copy.deepcopy(current)
+        annotations = want.setdefault("metadata", {}).get("annotations") or {}
+        want["metadata"]["annotations"] = {**annotations, FENCE_ANNOTATION: fence}
+        return want
     return desired
 
 
@@ -87,6 +104,12 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
     missing = [t.name for t in targets if t.name not in snapshot]
     if missing:
         snapshot.update(day2.read_secrets(cluster, namespace, missing))
+    # When any Secret of the pair changes, every existing one is written (fenced), so that each
+    # takes part in the resourceVersion preconditions; see step 2 of the module docstring.
+    changing = any(t.desired(namespace, key)(copy.deepcopy(snapshot.get(t.name))) is not None
+                   for t in targets if snapshot.get(t.name) is not None) or \
+        any(snapshot.get(t.name) is None for t in targets)
+    fence = day2.timestamp() if changing and len(targets) > 1 else None
     done: list = []
     target = None
     try:
@@ -96,7 +119,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
             try:
                 written = day2.read_modify_write(
                     cluster, "Secret", target.name, namespace,
-                    guarded(target, namespace, key, expected_old), dry_run=dry_run,
+                    guarded(target, namespace, key, expected_old, fence), dry_run=dry_run,
                     current=before, have_current=True)
             except ConcurrentWriter as error:
                 raise _concurrent_failure(cluster, namespace, targets, error, done) from None
@@ -110,6 +133,10 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
                 # because of this run, so a later failure must put it back too.
                 written = day2.Written(written.ref, before, written.before,
                                        "created" if before is None else "configured", True)
+            elif written.action != "unchanged" and before is not None:
+                # Undo puts back the data of the snapshot (the state before this run), not of
+                # a re-read after a retry, which may already hold our own landed write.
+                written.before = before
             done.append((target, written))
             target = None
             on_written(written)
@@ -198,10 +225,10 @@ def verify(cluster, namespace: str, targets: Sequence, key: str,
 
 def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None],
                   on_written: Callable = lambda w: None) -> dict[int, object]:
-    """`deploy --apply` over existing Secrets holding another key: the new key goes in through
-    write_pair (preconditions, verification), never a blind server-side apply. Returns the
-    day2.Written of each such Secret by its index in `objects`; {} when the normal path applies
-    (a Secret is missing: deploy creates and rolls back; or the key is unchanged)."""
+    """`deploy --apply` over existing Secrets: the key goes in through write_pair
+    (preconditions, verification), never a blind server-side apply. Returns the day2.Written of
+    each Secret by its index in `objects`; {} when the normal path applies (a Secret is missing:
+    deploy creates it and rolls back on failure)."""
     from kubectl_nim import day2
 
     indexes = [i for i, obj in enumerate(objects) if obj.get("kind") == "Secret"]
@@ -219,8 +246,9 @@ def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None
     if len(keys) != 1 or None in keys:
         return {}
     key = keys.pop()
-    if all(t.key_in(current[t.name]) == key for t in targets):
-        return {}
+    # Even when the snapshot already holds our key: a server-side apply of the Secrets would
+    # overwrite, without precondition, a key another run put in since (the pair then mixes).
+    # write_pair writes nothing for an unchanged Secret and refuses a foreign key.
     namespace = objects[indexes[0]]["metadata"].get("namespace") or cluster.namespace
     written = write_pair(cluster, namespace, targets, key, current=current, on_written=on_written)
     return dict(zip(indexes, written))
