@@ -16,9 +16,10 @@ The protocol
    the preconditions, and another run could complete its half of the pair over ours. A
    conflict (409) makes us read the Secret again and look at the key it holds now:
    * our key: our own earlier attempt landed (a write that timed out) — done;
-   * the expected old key: someone changed something else (a label) — retry on the new
-     resourceVersion, bounded (day2.MAX_ATTEMPTS);
-   * any other key: a CONCURRENT KEY WRITER. We never overwrite it: we stop, put back what
+   * the expected old key and the snapshot's fence annotation: someone changed something
+     else (a label) — retry on the new resourceVersion, bounded (day2.MAX_ATTEMPTS);
+   * any other key, or another run's fence (it may have written the very key we took for
+     the old one): a CONCURRENT KEY WRITER. We never overwrite it: we stop, put back what
      this run already wrote (compare-and-swap, only where our write is still in place), and
      fail saying which Secret holds which key fingerprint.
    A write that timed out may land later: if a retry then finds our key already in place,
@@ -69,8 +70,12 @@ class ConcurrentWriter(NimError):
 FENCE_ANNOTATION = "kubectl-nim/key-written-at"
 
 
+def fence_of(secret: Mapping | None) -> str | None:
+    return (((secret or {}).get("metadata") or {}).get("annotations") or {}).get(FENCE_ANNOTATION)
+
+
 def guarded(target, namespace: str, key: str, expected_old: str | None,
-            fence: str | None = None) -> Callable:
+            fence: str | None = None, expected_fence: str | None = None) -> Callable:
     """target.desired, refusing to overwrite a key that is neither the snapshot's nor ours.
 
     With `fence`, an existing Secret is always written (the annotation changes), even when it
@@ -81,7 +86,10 @@ def guarded(target, namespace: str, key: str, expected_old: str | None,
         if current is None:
             return compute(current)
         held = target.key_in(current)
-        if held not in (expected_old, key):
+        if held not in (expected_old, key) or \
+                fence_of(current) not in (expected_fence, fence):
+            # Another key, or another run's fence (it may have written the very key we took
+            # for the old one): a concurrent key writer.
             raise ConcurrentWriter(f"secret/{target.name}", held)
         want = compute(copy.deepcopy(current))
         if fence is None:
@@ -119,7 +127,8 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
             try:
                 written = day2.read_modify_write(
                     cluster, "Secret", target.name, namespace,
-                    guarded(target, namespace, key, expected_old, fence), dry_run=dry_run,
+                    guarded(target, namespace, key, expected_old, fence, fence_of(before)),
+                    dry_run=dry_run,
                     current=before, have_current=True)
             except ConcurrentWriter as error:
                 raise _concurrent_failure(cluster, namespace, targets, error, done) from None

@@ -99,3 +99,23 @@ def test_late_landing_first_write_and_refused_second_write(nim, kube_server, kub
     assert "nothing was changed" not in result.stderr, result.stderr
     assert api == pull == OLD_KEY, result.stderr
     assert day2.MAX_ATTEMPTS >= 2
+
+
+def test_other_run_writing_the_key_we_took_for_old_is_detected(kube_server, kubeconfig,
+                                                                tmp_path):
+    """The pair starts mixed (api-key: old, pull: B's key). A starts, its pull-Secret write is
+    held; B then writes its key into the api-key Secret and fences the pull Secret. A's held
+    write meets a 409 and finds "B's key" there, which is also what A took for the old key:
+    only the fence tells that another run wrote it. A must not overwrite it."""
+    from tests.day2_support import dockerconfig
+
+    seed_plugin(kube_server, "x")
+    kube_server.put_object(dockerconfig("nvidia-nim-image-pull-x", "default", KEY_B))
+    kube_server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)", 0, nth=1, times=1,
+                     hang_seconds=1.5)
+    a = _rotate(kubeconfig, KEY_A, tmp_path)
+    wait_until(lambda: opaque_key(secret(kube_server, "nvidia-nim-secrets-x")) == KEY_A,
+               what="A's first write")
+    b = _rotate(kubeconfig, KEY_B, tmp_path)
+    runs = [finish(a), finish(b)]
+    _check(kube_server, runs, KEY_A, KEY_B)
