@@ -371,7 +371,7 @@ class Cluster:
 
         hint = "is the kubeconfig's server a Kubernetes API server (not a proxy or login page)?"
         try:
-            doc = bounded.load_json(data.decode("utf-8"))
+            doc = bounded.load_json(data.decode("utf-8"), max_bytes=None)
         except (ValueError, UnicodeDecodeError):
             raise ClusterError(f"{method} {path}: the server at {self.server} answered with "
                                f"something that is not JSON", hint=hint) from None

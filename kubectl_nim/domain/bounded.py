@@ -22,15 +22,16 @@ class TooComplex(ValueError):
     """The text breaks a bound; the message says which."""
 
 
-def _check_size(text: str) -> None:
-    if len(text) > MAX_BYTES:
-        raise TooComplex(f"it is {len(text)} bytes, more than the {MAX_BYTES} allowed")
+def _check_size(text: str, limit: int | None = MAX_BYTES) -> None:
+    if limit is not None and len(text) > limit:
+        raise TooComplex(f"it is {len(text)} bytes, more than the {limit} allowed")
 
 
-def load_json(text: str) -> Any:
-    """json.loads with the size bound; deep nesting becomes TooComplex, not RecursionError.
-    Invalid JSON still raises json.JSONDecodeError (callers fall back to YAML on it)."""
-    _check_size(text)
+def load_json(text: str, max_bytes: int | None = MAX_BYTES) -> Any:
+    """json.loads with the size bound (None: none, for API answers, already in memory and free
+    of aliases); deep nesting becomes TooComplex, not RecursionError. Invalid JSON still raises
+    json.JSONDecodeError (callers fall back to YAML on it)."""
+    _check_size(text, max_bytes)
     try:
         return json.loads(text)
     except RecursionError:
