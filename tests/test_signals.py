@@ -193,3 +193,25 @@ def test_ctrl_c_outside_deploy_exits_130(kube_server, kubeconfig, tmp_path):
     record("list", "reading", "SIGINT", ran, [])
     _common(ran, 130)
     assert "Aborted." not in ran.stderr
+
+
+def test_migrate_interrupted_while_switching_the_runtime(kube_server, kubeconfig, tmp_path):
+    from kubectl_nim import day2
+    from tests.day2_support import runtime, seed_legacy
+
+    def refs_of_runtime(server, name):
+        return day2.runtime_refs(runtime(server, name)).names
+
+    seed_legacy(kube_server, "x")
+    kube_server.fail("PUT", r"/servingruntimes/x(\?|$)", 0, hang_seconds=HANG)
+    process = spawn("migrate", "x", "--reuse-key", "--skip-key-validation", "--no-restart",
+                    "--kubeconfig", kubeconfig, home=str(tmp_path))
+    wait_until(exists(kube_server, "Secret", "nvidia-nim-image-pull-x"), what="new secrets")
+    time.sleep(0.3)
+    send(process, signal.SIGTERM)
+    ran = finish(process)
+    pointed = refs_of_runtime(kube_server, "x")
+    record("migrate", "switching the ServingRuntime", "SIGTERM", ran, [f"runtime uses {pointed}"])
+    _common(ran, 143)
+    assert "re-run `kubectl nim migrate x -n default` to finish" in ran.stderr
+    assert pointed == ("nvidia-nim-secrets-x", "nvidia-nim-image-pull-x")  # finished, not torn
