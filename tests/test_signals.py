@@ -182,6 +182,8 @@ def test_config_set_interrupted_finishes_its_one_write(kube_server, kubeconfig, 
            [f"disableKeyCollection={flag}"])
     _common(ran, 129)
     assert flag is True  # the write in flight was finished, not torn
+    assert "interrupted by SIGHUP after sending the patch" in ran.stderr
+    assert "kubectl nim config view" in ran.stderr
 
 
 def test_ctrl_c_outside_deploy_exits_130(kube_server, kubeconfig, tmp_path):
