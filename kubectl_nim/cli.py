@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from kubectl_nim import __version__, caller, log
+from kubectl_nim import __version__, caller, interrupts, log
 from kubectl_nim.commands import COMMANDS
 from kubectl_nim.errors import EXIT_FAILURE, NimError
 from kubectl_nim.options import global_options
@@ -109,6 +109,24 @@ def usage_line(error: click.UsageError) -> str:
     return f"error: {message}; see '{where} --help'"
 
 
+def _echo_interrupted(signal: BaseException) -> None:
+    # Writes in flight are finished before a signal is delivered (interrupts.deferred), and the
+    # verbs that write several objects report their own progress; this is everything else.
+    text = interrupts.describe(signal)
+    click.echo(f"{text[0].upper()}{text[1:]}.", err=True)
+
+
+def _show_redacted(error: click.ClickException) -> None:
+    """click's own message (usage, bad parameter) with keys redacted: `Got unexpected extra
+    argument (nvapi-...)` must not echo a key typed in the wrong place."""
+    import io
+
+    buffer = io.StringIO()
+    error.show(file=buffer)
+    sys.stderr.write(log.redact(buffer.getvalue()))
+    sys.stderr.flush()
+
+
 class NimGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if prog_name is None:
@@ -116,26 +134,34 @@ class NimGroup(click.Group):
         caller.set_prog_name(prog_name)
         try:
             args = kubectl_spellings(list(sys.argv[1:] if args is None else args))
-            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
-                              standalone_mode=False, **extra)
+            with interrupts.installed():
+                rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                  standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
-        except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
-            code = EXIT_FAILURE
+        except click.exceptions.Abort as e:
+            # click turns a KeyboardInterrupt (and our SIGTERM/SIGHUP) into Abort: exit with the
+            # signal's code, not 1; a declined confirmation stays "Aborted." with 1.
+            cause = e.__cause__ or e.__context__
+            if isinstance(cause, KeyboardInterrupt):
+                _echo_interrupted(cause)
+                code = interrupts.exit_code(cause)
+            else:
+                click.echo("Aborted.", err=True)
+                code = EXIT_FAILURE
         except click.UsageError as e:
             click.echo(log.redact(usage_line(e)), err=True)
             code = e.exit_code
         except click.ClickException as e:
-            e.show()
+            _show_redacted(e)
             code = e.exit_code
         except NimError as e:
             if log.verbosity() >= 2:
                 _echo_traceback()
             click.echo(log.redact(f"error: {e}"), err=True)
             code = e.exit_code
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            code = 130
+        except KeyboardInterrupt as e:
+            _echo_interrupted(e)
+            code = interrupts.exit_code(e)
         except Exception as e:  # a bug: still one line unless -v, never the key
             if log.verbosity():
                 _echo_traceback()

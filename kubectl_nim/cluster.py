@@ -14,12 +14,13 @@ import json
 import logging
 import os
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
-from kubectl_nim import log
+from kubectl_nim import interrupts, log
+from kubectl_nim.adapters import retry
 from kubectl_nim.errors import ClusterError
 
 DEFAULT_TIMEOUT = 30.0
@@ -46,11 +47,18 @@ class Resource:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
     def path(self, namespace: str | None = None, name: str | None = None) -> str:
+        """The URL path; only `None` omits a namespace or name. An empty, `.`, `..` or
+        slash-bearing value raises instead of addressing a collection (issue 10)."""
+        from kubectl_nim.domain.validation import check_path_segment
+
         base = f"/apis/{self.api_version}" if self.group else f"/api/{self.api_version}"
-        if self.namespaced and namespace:
+        if self.namespaced and namespace is not None:
+            check_path_segment(namespace, "namespace")
             base += f"/namespaces/{quote(namespace, safe='')}"
         base += f"/{self.plural}"
-        return base + (f"/{quote(name, safe='')}" if name else "")
+        if name is None:
+            return base
+        return base + f"/{quote(check_path_segment(name, self.kind.lower()), safe='')}"
 
 
 _ALL = [
@@ -174,7 +182,7 @@ class HttpxTransport:
             (endpoint.ca_file, endpoint.ca_data, endpoint.cert_file, endpoint.cert_data))
         try:
             self._client = httpx.Client(base_url=endpoint.server, headers=headers,
-                                        verify=_ssl_context(endpoint) if tls else False,
+                                        verify=_checked_ssl_context(endpoint) if tls else False,
                                         timeout=timeout, follow_redirects=False,
                                         proxy=self.proxy, trust_env=False)
         except ImportError as e:  # socks support missing from this installation
@@ -190,7 +198,7 @@ class HttpxTransport:
         log.notice(f"The API server at {self.server} has not answered for {waited:g}s; "
                    f"waiting {limit} (--request-timeout changes that)...")
 
-    def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes]:
+    def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes, str | None]:
         content = None if body is None else json.dumps(body).encode()
         timer = None
         if not self._slow_noticed and (not self.timeout or self.timeout > SLOW_NOTICE_AFTER):
@@ -206,7 +214,7 @@ class HttpxTransport:
                 timer.cancel()
 
     def _send(self, method: str, url: str, content: bytes | None,
-              headers: dict) -> tuple[int, bytes]:
+              headers: dict) -> tuple[int, bytes, str | None]:
         httpx = self._httpx
         try:
             response = self._client.request(method, url, content=content, headers=headers)
@@ -223,7 +231,7 @@ class HttpxTransport:
             raise Unreachable(*_classify(str(e))) from None
         except httpx.TransportError as e:
             raise Unreachable("other", str(e) or type(e).__name__) from None
-        return response.status_code, response.content
+        return response.status_code, response.content, response.headers.get("Retry-After")
 
     @contextmanager
     def stream(self, method: str, url: str, headers: dict):
@@ -265,6 +273,23 @@ def _classify(text: str) -> tuple[str, str]:
     if "timed out" in lowered:
         return "timeout", "timed out"
     return "other", text
+
+
+def _checked_ssl_context(endpoint):
+    """_ssl_context, with a missing or unreadable CA / client certificate file (or bad PEM data)
+    reported as one line naming the file, not an unexpected OSError (issue 10)."""
+    import ssl
+
+    try:
+        return _ssl_context(endpoint)
+    except (OSError, ssl.SSLError, ValueError) as e:
+        files = [f for f in (endpoint.ca_file, endpoint.cert_file, endpoint.key_file) if f]
+        named = getattr(e, "filename", None) or ", ".join(files) or "embedded certificate data"
+        reason = getattr(e, "strerror", None) or getattr(e, "reason", None) or str(e)
+        raise ClusterError(f"cannot load the TLS files of kubeconfig context {endpoint.context} "
+                           f"({named}): {reason}",
+                           hint="check certificate-authority, client-certificate and client-key "
+                                "in your kubeconfig", never_sent=True) from None
 
 
 def _ssl_context(endpoint):
@@ -376,7 +401,7 @@ class KubernetesTransport:
         for name, value in headers:
             self.api_client.set_default_header(name, value)
 
-    def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes]:
+    def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes, str | None]:
         import urllib3
 
         method_, full_url, headers, body, _ = self.api_client.param_serialize(
@@ -395,7 +420,7 @@ class KubernetesTransport:
             if getattr(e, "status", None) == 0:
                 raise Unreachable("tls", str(getattr(e, "reason", e)).splitlines()[-1]) from None
             raise
-        return response.status, response.data
+        return response.status, response.data, response.headers.get("Retry-After")
 
     @contextmanager
     def stream(self, method: str, url: str, headers: dict):
@@ -467,28 +492,72 @@ class Cluster:
 
     def request(self, method: str, path: str, *, query: Iterable[tuple[str, str]] = (),
                 body: Any = None, content_type: str | None = None) -> Any:
-        status, data = self.request_raw(method, path, query=query, body=body,
-                                        content_type=content_type)
+        status, data, retry_after = self._exchange(method, path, query, body, content_type)
         if status >= 400:
-            raise error_from_response(status, data, method, path)
-        return json.loads(data) if data else None
+            error = error_from_response(status, data, method, path)
+            error.retry_after = retry.parse_retry_after(retry_after)
+            raise error
+        return self._decode(data, method, path) if data else None
 
     def request_raw(self, method: str, path: str, *, query: Iterable[tuple[str, str]] = (),
                     body: Any = None, content_type: str | None = None) -> tuple[int, bytes]:
         """(status, body) whatever the status: for answers that are not the API server's own
         (a service behind the proxy), which the caller judges itself."""
+        status, data, _ = self._exchange(method, path, query, body, content_type)
+        return status, data
+
+    def _exchange(self, method: str, path: str, query: Iterable[tuple[str, str]], body: Any,
+                  content_type: str | None) -> tuple[int, bytes, str | None]:
+        """The one request path: (status, body, Retry-After) of the last attempt."""
         url = _url(path, query)
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
-        started = time.perf_counter()
+        # Reads are retried on 429/5xx and dropped connections (adapters.retry, as kubectl's
+        # client does); never on a timeout, which costs one --request-timeout, not several.
+        # Writes are never retried here: the callers know whether a write is safe to repeat.
+        policy = retry.CLUSTER_READS
+        attempts = policy.attempts if method == "GET" else 1
+        for attempt in range(attempts):
+            last = attempt + 1 == attempts
+            started = time.perf_counter()
+            try:
+                # A write in flight is finished before a signal is delivered
+                # (interrupts.deferred): the rollback then knows whether the object exists.
+                with (interrupts.deferred() if method != "GET" else nullcontext()):
+                    status, data, retry_after = self.transport.send(method, url, body, headers)
+            except Unreachable as e:
+                if last or e.kind != "other":
+                    raise self._unreachable(e, method, path) from None
+                delay = policy.delay(attempt)
+                log.debug(f"{method} {self.server}{url} -> {e.detail}; retrying in {delay:.2f}s")
+                retry.sleep(delay)
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            log.debug(f"{method} {self.server}{url} -> {status} ({elapsed:.0f} ms)")
+            if status >= 400 and not last and retry.transient_status(status):
+                delay = policy.delay(attempt, retry.parse_retry_after(retry_after))
+                log.debug(f"retrying in {delay:.2f}s")
+                retry.sleep(delay)
+                continue
+            return status, data, retry_after
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _decode(self, data: bytes, method: str, path: str) -> dict:
+        """Every Kubernetes answer is a JSON object: anything else (a login page, a proxy's
+        HTML, an array) is reported as such, naming the server (issue 10)."""
+        from kubectl_nim.domain import bounded
+
+        hint = "is the kubeconfig's server a Kubernetes API server (not a proxy or login page)?"
         try:
-            status, data = self.transport.send(method, url, body, headers)
-        except Unreachable as e:
-            raise self._unreachable(e, method, path) from None
-        elapsed = (time.perf_counter() - started) * 1000
-        log.debug(f"{method} {self.server}{url} -> {status} ({elapsed:.0f} ms)")
-        return status, data
+            doc = bounded.load_json(data.decode("utf-8"), max_bytes=None)
+        except (ValueError, UnicodeDecodeError):
+            raise ClusterError(f"{method} {path}: the server at {self.server} answered with "
+                               f"something that is not JSON", hint=hint) from None
+        if not isinstance(doc, dict):
+            raise ClusterError(f"{method} {path}: the server at {self.server} answered with a "
+                               f"JSON {type(doc).__name__}, not a JSON object", hint=hint)
+        return doc
 
     def request_text(self, method: str, path: str, *,
                      query: Iterable[tuple[str, str]] = ()) -> str:
@@ -561,8 +630,11 @@ class Cluster:
         res = RESOURCES[kind]
         ns = None if all_namespaces else self._ns(res, namespace)
         query = [("labelSelector", label_selector)] if label_selector else []
-        doc = self.request("GET", res.path(ns), query=query)
+        doc = self.request("GET", res.path(ns), query=query) or {}
         items = doc.get("items") or []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ClusterError(f"GET {res.path(ns)}: the server at {self.server} answered with "
+                               f"a list whose items are not objects")
         for item in items:  # list items carry no apiVersion/kind on real servers
             item.setdefault("apiVersion", res.api_version)
             item.setdefault("kind", kind)

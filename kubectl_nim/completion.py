@@ -357,16 +357,19 @@ def contexts(ctx: click.Context, param: click.Parameter, incomplete: str) -> lis
     """Context names of the kubeconfig files (read locally, no cluster contact)."""
     import yaml
 
+    from kubectl_nim.domain import bounded
+
     names: list[str] = []
     for path in _kubeconfig_paths(_options(ctx)):
         try:
             with open(path, encoding="utf-8") as f:
-                doc = yaml.safe_load(f) or {}
-        except (OSError, yaml.YAMLError):
+                doc = bounded.load_yaml(f.read()) or {}
+        except (OSError, ValueError, yaml.YAMLError):
             continue
-        for entry in doc.get("contexts") or []:
-            name = (entry or {}).get("name")
-            if name and name not in names:
+        contexts = doc.get("contexts") if isinstance(doc, dict) else None
+        for entry in contexts if isinstance(contexts, list) else []:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str) and name and name not in names:
                 names.append(name)
     return [CompletionItem(n) for n in names if n.startswith(incomplete)]
 

@@ -556,26 +556,12 @@ def write_secrets(cluster: Cluster, namespace: str, targets: Sequence[SecretTarg
                   *, dry_run: bool = False, current: Mapping[str, dict | None] | None = None,
                   on_written: Callable[[Written], None] = lambda w: None) -> list[Written]:
     """Put `key` into every target, or into none: when one write fails, the ones already made
-    are put back (compare-and-swap: only a secret that still holds what we wrote is restored)."""
-    done: list[tuple[SecretTarget, Written]] = []
-    for target in targets:
-        known = current is not None and target.name in current
-        before = (current or {}).get(target.name)
-        try:
-            written = read_modify_write(
-                cluster, "Secret", target.name, namespace, target.desired(namespace, key),
-                dry_run=dry_run, current=before, have_current=known)
-        except NimError as error:
-            if known and was_uncertain(error) and not dry_run:
-                # The failed write may still land: put this secret back too if it did.
-                ours = target.desired(namespace, key)(copy.deepcopy(before) if before else None)
-                if ours is not None:
-                    done.append((target, Written(f"secret/{target.name}", before, ours,
-                                                 "created" if before is None else "configured")))
-            raise _failed_secrets(cluster, namespace, target, error, done, dry_run) from None
-        done.append((target, written))
-        on_written(written)
-    return [w for _, w in done]
+    are put back (compare-and-swap: only a secret that still holds what we wrote is restored).
+    The protocol against concurrent writers and signals is secret_pair's (see its docstring)."""
+    from kubectl_nim import secret_pair
+
+    return secret_pair.write_pair(cluster, namespace, targets, key, dry_run=dry_run,
+                                  current=current, on_written=on_written)
 
 
 def _failed_secrets(cluster: Cluster, namespace: str, target: SecretTarget, error: NimError,

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from kubectl_nim import caller, log
+from kubectl_nim import caller, interrupts, log
 from kubectl_nim.cluster import DEFAULT_TIMEOUT, ApiError, Cluster, concurrently
 from kubectl_nim.domain.ownership import describe_conflicts, only_own_conflicts, same_content
 from kubectl_nim.errors import ClusterError, NimError
@@ -296,10 +296,12 @@ def write_batches(objects: Sequence[dict]) -> list[list[int]]:
 class _Interrupted(Exception):
     """Ctrl-C while a batch was in flight: what had answered, and what had not."""
 
-    def __init__(self, answers: list, in_flight: list[int]):
+    def __init__(self, answers: list, in_flight: list[int],
+                 signal: BaseException | None = None):
         super().__init__("interrupted")
         self.answers = answers
         self.in_flight = in_flight
+        self.signal = signal  # the KeyboardInterrupt (interrupts.Interrupted names SIGTERM...)
 
 
 def send_batch(send: Callable[[int], dict], items: Sequence[int]) -> list:
@@ -312,16 +314,22 @@ def send_batch(send: Callable[[int], dict], items: Sequence[int]) -> list:
     futures = [pool.submit(send, item) for item in items]
     try:
         wait(futures)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as signal:
+        # A signal: the writes in flight finish first (each bounded by --request-timeout), so
+        # the rollback knows what exists; a second signal stops the waiting.
+        try:
+            wait(futures)
+        except KeyboardInterrupt:
+            pass
         pool.shutdown(wait=False, cancel_futures=True)
         answers = [_answer(f) if f.done() and not f.cancelled() else None for f in futures]
         raise _Interrupted(answers, [i for i, f in enumerate(futures)
-                                     if not f.done() or _interrupted(f)]) from None
+                                     if not f.done() or _interrupted(f)], signal) from None
     pool.shutdown()
     answers = [_answer(f) for f in futures]
     interrupted = [i for i, f in enumerate(futures) if _interrupted(f)]
     if interrupted:
-        raise _Interrupted(answers, interrupted)
+        raise _Interrupted(answers, interrupted, futures[interrupted[0]].exception())
     return answers
 
 
@@ -362,6 +370,10 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
     outcomes: list[Outcome] = []
     annotated: list[str] = []
     in_flight: list[dict] = []  # new objects whose create was sent but not answered
+    # --apply with a new key over existing Secrets: written first by the secret-pair protocol
+    # (preconditions, no mixed keys with a concurrent writer); its failures are undone there.
+    by_pair = _new_key_pair(cluster, objects, before, on_written) if apply else {}
+    outcomes.extend(by_pair.values())
 
     def send(i: int):
         if i == ANNOTATE:
@@ -387,6 +399,7 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
             last = number == len(batches) - 1
             extras = ([ANNOTATE] if last and annotate_namespace else []) + \
                 ([OWN_SECRETS] if last and own_secrets else [])
+            batch = [i for i in batch if i not in by_pair]
             in_flight = [objects[i] for i in batch if before[i] is None]
             try:
                 answers = send_batch(send, batch + extras)
@@ -394,7 +407,7 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
                 _record(objects, before, batch, stop.answers, created, outcomes, on_written)
                 in_flight = [objects[batch[k]] for k in stop.in_flight
                              if k < len(batch) and before[batch[k]] is None]
-                raise KeyboardInterrupt from None
+                raise (stop.signal or KeyboardInterrupt()) from None
             owners = answers[len(batch) + extras.index(OWN_SECRETS)] \
                 if OWN_SECRETS in extras else None
             failed = [(i, a) for i, a in zip(batch, answers) if isinstance(a, ClusterError)]
@@ -417,25 +430,30 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
                                    f"{object_ref(runtime)}: {owners.message}",
                                    hint=_rollback_hint(undone, owners.hint)) from None
             if owners:
-                outcomes[:] = [Outcome(o.ref, o.action, owners[_name(obj)])
-                               if obj["kind"] == "Secret" and _name(obj) in owners else o
-                               for obj, o in zip(objects, outcomes)]
-    except KeyboardInterrupt:
-        # Ctrl-C (often: a write that seems stuck) is a failure too: undo what this run created,
-        # without waiting, including a create the server may have carried out already.
+                outcomes[:] = [Outcome(o.ref, o.action, owners[o.ref.split("/", 1)[1]])
+                               if o.ref.startswith("secret/") and o.ref.split("/", 1)[1] in owners
+                               else o for o in outcomes]
+    except KeyboardInterrupt as signal:
+        # Ctrl-C, SIGTERM or SIGHUP (interrupts.Interrupted) is a failure too: undo what this
+        # run created, without waiting, including a create the server may have carried out.
         undone = undo(in_flight, why=f"its {verb} was interrupted")
         doing = "applying" if apply else "creating"
-        what = (f"interrupted while {doing} {', '.join(object_ref(o) for o in in_flight)}"
-                if in_flight else "interrupted")
-        raise DeployFailed(what, hint=_rollback_hint(undone, None), exit_code=130) from None
-    return outcomes
+        what = interrupts.describe(signal)
+        what = (f"{what} while {doing} {', '.join(object_ref(o) for o in in_flight)}"
+                if in_flight else what)
+        raise DeployFailed(what, hint=_rollback_hint(undone, None),
+                           exit_code=interrupts.exit_code(signal)) from None
+    order = [object_ref(obj) for obj in objects]
+    return sorted(outcomes, key=lambda o: order.index(o.ref) if o.ref in order else len(order))
 
 
 def _set_owners(cluster: Cluster, objects: Sequence[dict], outcomes: Sequence[Outcome]):
     """The ownerReference patch of the secrets, from the answers of the earlier batches."""
-    answers = {(obj["kind"], _name(obj)): o.obj for obj, o in zip(objects, outcomes)}
-    secrets = [a for (kind, _), a in answers.items() if kind == "Secret"]
-    runtime = next((a for (kind, _), a in answers.items() if kind == "ServingRuntime"), None)
+    answers = {o.ref: o.obj for o in outcomes}
+    secrets = [answers[object_ref(obj)] for obj in objects
+               if obj["kind"] == "Secret" and object_ref(obj) in answers]
+    runtime = next((answers.get(object_ref(obj)) for obj in objects
+                    if obj["kind"] == "ServingRuntime"), None)
     if not secrets or runtime is None:
         return None
     return set_secret_owners(cluster, secrets, runtime)
@@ -453,6 +471,20 @@ def _record(objects, before, batch, answers, created, outcomes, on_written) -> N
     outcomes.extend(new)
     for outcome in new:
         on_written(outcome)
+
+
+def _new_key_pair(cluster: Cluster, objects: Sequence[dict], before: Sequence[dict | None],
+                  on_written: Callable[[Outcome], None]) -> dict[int, Outcome]:
+    """A new key over existing Secrets goes in through secret_pair (preconditions, no mixed
+    keys with a concurrent writer); its failures are already undone and explained there."""
+    from kubectl_nim import secret_pair
+
+    def report(written):
+        on_written(Outcome(written.ref, written.action, written.after or {}))
+
+    done = secret_pair.apply_new_key(cluster, objects, before, report)
+    return {i: Outcome(object_ref(objects[i]), w.action, w.after or before[i] or {})
+            for i, w in done.items()}
 
 
 def _maybe_carried_out(error: ClusterError) -> bool:
@@ -514,9 +546,26 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
     creates them late. Those that never appeared are reported as uncertain, not as undone.
     """
     undone = Undone([], [])
-    pending = [obj for obj in uncertain if not _delete(cluster, obj, undone)]
-    for obj in reversed(created):
-        _delete(cluster, obj, undone)
+    todo = list(uncertain) + list(reversed(created))
+    pending = []
+    current = None
+    try:
+        while todo:
+            current = todo.pop(0)
+            if not _delete(cluster, current, undone) and current in uncertain:
+                pending.append(current)
+            current = None
+    except KeyboardInterrupt:
+        # A second signal during the rollback: stop, and say exactly what is left.
+        if current is not None:
+            undone.uncertain.append(f"{object_ref(current)} was being deleted when interrupted; "
+                                    f"check whether it is gone")
+        for obj in todo:
+            undone.left.append(f"{object_ref(obj)} (rollback interrupted)")
+        for obj in pending:
+            undone.uncertain.append(f"{object_ref(obj)} may have been created (rollback "
+                                    f"interrupted); check and delete it if it is there")
+        return undone
     deadline, delay = clock() + grace, 0.05
     while pending and clock() < deadline:
         sleep(min(delay, max(0.0, deadline - clock())))

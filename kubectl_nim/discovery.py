@@ -125,6 +125,20 @@ def _apps_from(cluster: Cluster, answers: list[Any]) -> tuple[Resolved, dict | N
                     "(is OpenShift AI / Open Data Hub installed?)", probes), None
 
 
+def _checked_dashboard_config(odc: Any, apps: str | None) -> dict | None:
+    """The OdhDashboardConfig with wrongly typed nimConfig fields dropped, each one warned about
+    (domain.dashboard): a bad field means "unset", never a crash."""
+    from kubectl_nim.domain import dashboard
+
+    if odc is not None and not isinstance(odc, dict):
+        odc = None
+    odc, problems = dashboard.sanitize(odc)
+    for problem in problems:
+        log.warn(f"ignoring {problem} (odhdashboardconfig {apps}/{DASHBOARD_CONFIG_NAME}); "
+                 f"an admin can fix it with `config set-*`")
+    return odc
+
+
 def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSettings:
     """Applications namespace, OdhDashboardConfig and the disconnected flag.
 
@@ -147,6 +161,7 @@ def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSetting
         answer = odc_answers[0] if odc_answers else _run(cluster, [_probe(
             cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, apps.value)])[0]
         odc = _take(answer, probes, f"OdhDashboardConfig in {apps.value}")
+    odc = _checked_dashboard_config(odc, apps.value)
     dscs = _take(dsc_answer, probes, "DataScienceCluster")
     settings = ClusterSettings(apps, odc, Resolved(False, "default", "", probes), dscs)
     settings.disconnected = _disconnected(settings, probes)

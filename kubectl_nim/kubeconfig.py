@@ -96,7 +96,8 @@ def resolve_local_paths(doc: Mapping[str, Any], path: str) -> Mapping[str, Any]:
         return doc
     base = os.path.dirname(os.path.abspath(path))
     for section, (inner, fields) in _PATH_FIELDS.items():
-        for entry in doc.get(section) or []:
+        entries = doc.get(section)
+        for entry in entries if isinstance(entries, list) else []:  # shapes: _check_types
             body = entry.get(inner) if isinstance(entry, dict) else None
             if not isinstance(body, dict):
                 continue
@@ -121,15 +122,43 @@ def merge(documents: list[Mapping[str, Any]]) -> dict:
     merged: dict[str, Any] = {"clusters": {}, "users": {}, "contexts": {}, "current-context": None}
     for doc in documents:
         if not isinstance(doc, Mapping):
-            continue
-        if not merged["current-context"] and doc.get("current-context"):
-            merged["current-context"] = doc["current-context"]
+            raise ValueError("it is not a mapping of clusters, users and contexts")
+        current = doc.get("current-context")
+        if current is not None and not isinstance(current, str):
+            raise ValueError("current-context is not a string")
+        if not merged["current-context"] and current:
+            merged["current-context"] = current
         for section, inner in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
-            for entry in doc.get(section) or []:
-                if isinstance(entry, Mapping) and entry.get("name") and \
-                        entry["name"] not in merged[section]:
-                    merged[section][entry["name"]] = entry.get(inner) or {}
+            entries = doc.get(section) or []
+            if not isinstance(entries, list):
+                raise ValueError(f"{section} is not a list")
+            for entry in entries:
+                if not isinstance(entry, Mapping):
+                    raise ValueError(f"an entry of {section} is not a mapping")
+                if not isinstance(entry.get("name"), str) or not entry["name"]:
+                    continue  # kubectl ignores unnamed entries too
+                value = entry.get(inner) or {}
+                if not isinstance(value, Mapping):
+                    raise ValueError(f"{section} entry {entry['name']!r}: {inner} is not a mapping")
+                if entry["name"] not in merged[section]:
+                    merged[section][entry["name"]] = value
     return merged
+
+
+# The fields kubectl-nim reads, and the type each must have.
+_STRING_FIELDS = (("clusters", ("server", "certificate-authority", "certificate-authority-data",
+                                "proxy-url")),
+                  ("users", ("token", "tokenFile", "client-certificate", "client-key",
+                             "client-certificate-data", "client-key-data")),
+                  ("contexts", ("cluster", "user", "namespace")))
+
+
+def _check_types(merged: Mapping[str, Any]) -> None:
+    for section, fields in _STRING_FIELDS:
+        for name, entry in merged[section].items():
+            for key in fields:
+                if entry.get(key) is not None and not isinstance(entry[key], str):
+                    raise ValueError(f"{key} of {section[:-1]} {name!r} is not a string")
 
 
 def load_documents(paths: list[str], explicit: bool) -> list[dict]:
@@ -150,6 +179,11 @@ def load_documents(paths: list[str], explicit: bool) -> list[dict]:
             raise ClusterError(f"cannot read kubeconfig {path}: {e.strerror or e}") from None
         except yaml.YAMLError:
             raise ClusterError(f"kubeconfig {path} is not valid YAML",
+                               hint="check the file, or log in again (`oc login`)") from None
+        except UnicodeDecodeError:
+            raise ClusterError(f"kubeconfig {path} is not UTF-8 text") from None
+        except ValueError as e:  # domain.bounded.TooComplex: an alias bomb, deep nesting
+            raise ClusterError(f"kubeconfig {path} is refused: {e}",
                                hint="check the file, or log in again (`oc login`)") from None
     return docs
 
@@ -286,7 +320,13 @@ def find_endpoint(kubeconfig: Optional[str], context: Optional[str],
             raise ClusterError("no kubeconfig found and not running inside a cluster",
                                hint="log in (`oc login`), set KUBECONFIG or pass --kubeconfig")
     docs = load_documents(paths, explicit=bool(kubeconfig))
-    return resolve(merge(docs), context, os.path.dirname(existing[0]) if existing else ".", o)
+    try:
+        merged = merge(docs)
+        _check_types(merged)
+    except (ValueError, TypeError, AttributeError) as e:  # merge meets the wrong shapes first
+        raise ClusterError(f"kubeconfig {', '.join(existing or paths)} is malformed: {e}",
+                           hint="check the file, or log in again (`oc login`)") from None
+    return resolve(merged, context, os.path.dirname(existing[0]) if existing else ".", o)
 
 
 def _override_in_cluster(endpoint: Endpoint, o: Overrides) -> Endpoint:

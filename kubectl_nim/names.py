@@ -16,9 +16,9 @@ from typing import Optional
 
 from kubectl_nim.errors import UsageError
 
-DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# The Kubernetes name rules live in domain/validation (one definition, checked at the boundary).
+from kubectl_nim.domain.validation import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN  # noqa: E402,F401
+
 LABEL_MAX = 63
 SUBDOMAIN_MAX = 253
 
@@ -209,12 +209,3 @@ def validate_claim_name(name: str) -> str:
                          f"subdomain of at most {SUBDOMAIN_MAX} characters")
     return name
 
-
-def validate_storage_class(name: str) -> str:
-    """`--storage-class`: a StorageClass is named like any object (DNS-1123 subdomain); the API
-    server refuses anything else with a 422 after the secrets were already sent."""
-    if len(name) > SUBDOMAIN_MAX or not DNS1123_SUBDOMAIN.fullmatch(name):
-        raise UsageError(f"--storage-class {name!r} is not a valid storage class name",
-                         hint=f"a lowercase DNS-1123 subdomain of at most {SUBDOMAIN_MAX} "
-                              f"characters, e.g. gp3-csi; `oc get storageclass` lists them")
-    return name

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 from urllib.parse import quote, urlencode, urlsplit
 
 from kubectl_nim import log
+from kubectl_nim.adapters import retry as _retry
 from kubectl_nim.errors import KeyRejected, NimError, NotFound, NvidiaUnreachable, UsageError
 from kubectl_nim.keys import PERSONAL_KEYS_URL, check_key_characters, ensure_personal
 
@@ -34,8 +35,10 @@ CATALOG_PATH = "/v2/search/catalog/resources/CONTAINER"
 CATALOG_ORG = "nim"
 PAGE_SIZE = 1000
 DEFAULT_TIMEOUT = 10.0  # seconds per attempt
+# The retry policy is adapters.retry's (one policy for every adapter); a client's own
+# retries/backoff/max_backoff only tune it.
 RETRY_AFTER_CAP = 30.0  # seconds; a server asking for more is not worth a CLI user's wait
-RETRY_STATUSES = frozenset({429}) | frozenset(range(500, 600))
+RETRY_STATUSES = _retry.RETRY_STATUSES
 _MAX_PAGES = 10_000  # a misbehaving server must not make pagination endless
 
 # Module level so that CLI tests and benchmarks can swap it (tests/fakes/ngc_fixtures.py
@@ -374,11 +377,9 @@ class NgcClient:
 
     def _pause(self, attempt: int, failure: _Retryable) -> None:
         """Wait before the next attempt: Retry-After when given (capped), else backoff+jitter."""
-        if failure.retry_after is not None:
-            delay = min(failure.retry_after, RETRY_AFTER_CAP)
-        else:
-            ceiling = min(self.max_backoff, self.backoff * 2 ** attempt)
-            delay = ceiling * (0.5 + self._jitter() / 2)  # jitter spreads concurrent retries
+        policy = _retry.Policy(attempts=self.retries + 1, backoff=self.backoff,
+                               max_backoff=self.max_backoff, retry_after_cap=RETRY_AFTER_CAP)
+        delay = policy.delay(attempt, failure.retry_after, self._jitter)
         with self._retry_lock:
             self.retry_count += 1
         log.debug(f"retrying in {delay:.2f}s after {failure.cause} "
@@ -467,13 +468,7 @@ def _transport_cause(error: Exception, timeout: Optional[float]) -> tuple[str, b
     return f"connection failed ({text or type(error).__name__})", True
 
 
-def _retry_after(value: Optional[str]) -> Optional[float]:
-    """The seconds form of Retry-After; the HTTP-date form falls back to our own backoff."""
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return seconds if seconds is not None and seconds >= 0 else None
+_retry_after = _retry.parse_retry_after
 
 
 def parse_catalog_page(body: dict, requested_page: int = 0) -> CatalogPage:

@@ -15,6 +15,7 @@ from typing import Callable, Optional
 import click
 
 from kubectl_nim import log
+from kubectl_nim.domain.validation import check, check_namespace
 
 
 @dataclass
@@ -58,12 +59,24 @@ def parse_duration(text: str) -> float:
     """kubectl-style durations: `30` (seconds), `30s`, `2m`, `1h`, `1m30s`. `0` means no timeout."""
     text = text.strip()
     if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
+        return _bounded(float(text), text)
     m = _DURATION.fullmatch(text)
     if not text or not m or not any(m.groups()):
         raise click.BadParameter(f"{text!r} is not a duration; use for example 30s, 2m or 1h")
     hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
-    return hours * 3600 + minutes * 60 + seconds
+    return _bounded(hours * 3600 + minutes * 60 + seconds, text)
+
+
+# Socket and sleep timeouts overflow long before "forever" (99999999999h raised OverflowError);
+# a week is far beyond any request or wait anyone means, and 0 already means "no timeout".
+MAX_DURATION = 7 * 24 * 3600.0
+
+
+def _bounded(seconds: float, text: str) -> float:
+    if not seconds <= MAX_DURATION:  # also catches inf and nan
+        shown = text if len(text) <= 20 else text[:17] + "..."
+        raise click.BadParameter(f"{shown!r} is too long; at most 168h (use 0 for no timeout)")
+    return seconds
 
 
 def _store(attr: str, convert: Callable | None = None):
@@ -97,7 +110,7 @@ _GLOBAL_OPTIONS = [
     click.option("--context", metavar="NAME", expose_value=False, callback=_store("context"),
                  help="The kubeconfig context to use."),
     click.option("-n", "--namespace", metavar="NS", expose_value=False,
-                 callback=_store("namespace"),
+                 callback=_store("namespace", lambda v: check_namespace(v)),
                  help="Project (namespace) to work in (default: the context's namespace)."),
     click.option("--request-timeout", metavar="DURATION", expose_value=False,
                  callback=_duration_callback,
@@ -105,7 +118,8 @@ _GLOBAL_OPTIONS = [
     click.option("-v", "--verbose", count=True, expose_value=False, callback=_store("verbose"),
                  help="Debug log on stderr (secrets redacted). Repeat for more."),
     click.option("--apps-namespace", metavar="NS", expose_value=False,
-                 callback=_store("apps_namespace"),
+                 callback=_store("apps_namespace",
+                                 lambda v: check_namespace(v, "applications namespace")),
                  help="Applications namespace (default: discovered from the cluster)."),
     # kubectl's connection flags, with kubectl's names and meaning.
     click.option("--server", "server", metavar="URL", expose_value=False,
@@ -128,6 +142,14 @@ _GLOBAL_OPTIONS = [
     click.option("--cluster", metavar="NAME", expose_value=False, callback=_store("cluster"),
                  help="The kubeconfig cluster to use."),
 ]
+
+
+def validated(kind: str, what: str):
+    """A click callback checking an optional name against a Kubernetes rule (domain.validation):
+    `None` (not given) passes, anything else, the empty string included, must be valid."""
+    def callback(ctx, param, value):
+        return value if value is None else check(value, kind, what)
+    return callback
 
 
 def global_options(f):

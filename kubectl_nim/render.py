@@ -21,9 +21,9 @@ from kubectl_nim.catalog import Model
 from kubectl_nim.errors import UsageError
 from kubectl_nim.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.keys import pull_secret_dockerconfig
+from kubectl_nim.domain import validation
 from kubectl_nim.names import (SECRET_NAMINGS, SEED, derived_names, is_dns1123_label,
-                               validate_claim_name, validate_deployment_name,
-                               validate_storage_class)
+                               validate_claim_name, validate_deployment_name)
 from kubectl_nim.template import TemplateError, find_runtime, process_template
 
 KSERVE_GROUP = "serving.kserve.io"
@@ -118,8 +118,8 @@ class DeployOptions:
         if _parse_quantity(self.pvc_size) < 1:  # the API server: "must be greater than zero"
             raise UsageError(f"--pvc-size {self.pvc_size!r} is too small: a claim needs at "
                              f"least one byte", hint="for example 30Gi")
-        if self.storage_class is not None:
-            validate_storage_class(self.storage_class)
+        if self.storage_class is not None:  # the CLI checked it already; other callers too
+            validation.check(self.storage_class, "subdomain", "storage class name")
         if self.existing_pvc is not None:
             validate_claim_name(self.existing_pvc)
             if self.storage_class:

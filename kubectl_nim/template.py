@@ -55,6 +55,7 @@ def process_template(template: Mapping[str, Any], params: Optional[Mapping[str, 
     deterministic in tests; by default they come from the system's secure source.
     """
     params = dict(params or {})
+    _check_shape(template)
     declared = template.get("parameters") or []
     _refuse_unknown(params, declared)
     objects = copy.deepcopy(list(template.get("objects") or []))
@@ -67,6 +68,29 @@ def process_template(template: Mapping[str, Any], params: Optional[Mapping[str, 
         for obj in objects:
             obj.setdefault("metadata", {}).setdefault("labels", {}).update(labels)
     return objects
+
+
+def _check_shape(template: Any) -> None:
+    """A Template read from the cluster may hold anything: say what is wrong in one line
+    instead of failing on it later (issue 10)."""
+    hint = "fix the Template on the cluster, or deploy with --offline (the embedded template)"
+    if not isinstance(template, Mapping):
+        raise TemplateError("the runtime template is not an object", hint=hint)
+    declared = template.get("parameters") or []
+    if not isinstance(declared, list) or not all(isinstance(p, Mapping) for p in declared):
+        raise TemplateError("the runtime template's parameters are not a list of objects",
+                            hint=hint)
+    for param in declared:
+        if not isinstance(param.get("name"), str) or not param["name"]:
+            raise TemplateError("the runtime template has a parameter without a name", hint=hint)
+        for key in ("value", "generate", "from"):
+            if param.get(key) is not None and not isinstance(param[key], str):
+                raise TemplateError(f"parameter {param['name']} of the runtime template has a "
+                                    f"{key} that is not a string", hint=hint)
+    if not isinstance(template.get("objects") or [], list):
+        raise TemplateError("the runtime template's objects are not a list", hint=hint)
+    if not isinstance(template.get("labels") or {}, Mapping):
+        raise TemplateError("the runtime template's labels are not an object", hint=hint)
 
 
 def _refuse_unknown(params: Mapping[str, str], declared: Iterable[Mapping[str, Any]]) -> None:

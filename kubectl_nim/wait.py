@@ -13,7 +13,7 @@ from kubectl_nim import caller, log
 from kubectl_nim.cluster import ApiError, Cluster
 from kubectl_nim.domain.health import EVENT_REASONS, concerns, explain_event
 from kubectl_nim.domain.health import conditions as isvc_conditions
-from kubectl_nim.errors import NimError
+from kubectl_nim.errors import ClusterError, NimError
 
 # The event vocabulary is shared with `status` (domain/health.py).
 STALL_REASONS = EVENT_REASONS
@@ -82,18 +82,46 @@ def poll(observe: Callable[[], State], report: Callable[[State], None], timeout:
          what: str, hint: str, interval: float = 2.0,
          clock: Callable[[], float] = time.monotonic,
          sleep: Callable[[float], None] = time.sleep) -> State:
-    """Observe, report, until ready; at the deadline a NimError with the last known state."""
+    """Observe, report, until ready; at the deadline a NimError with the last known state.
+
+    A transient failure to observe (5xx, 429, no answer) is retried with adapters.retry's
+    polling policy until the deadline: one bad answer must not end a 30-minute wait. An
+    interruption (Ctrl-C, SIGTERM, SIGHUP) says that the deployment keeps running.
+    """
+    from kubectl_nim import interrupts
+    from kubectl_nim.adapters import retry
+
     deadline = clock() + timeout
-    while True:
-        state = observe()
-        report(state)
-        if state.ready:
-            return state
-        if clock() >= deadline:
-            detail = f"; {state.stalls[-1]}" if state.stalls else ""
-            raise NimError(f"timed out after {timeout:g}s waiting for {what}: "
-                           f"{state.summary}{detail}", hint=hint)
-        sleep(min(interval, max(0.0, deadline - clock())))
+    failures = 0
+    try:
+        while True:
+            try:
+                state = observe()
+            except ClusterError as error:
+                if not (error.status is None or retry.transient_status(error.status)) \
+                        or clock() >= deadline:
+                    raise
+                delay = retry.POLLING.delay(failures, getattr(error, "retry_after", None))
+                failures += 1
+                log.warn(f"cannot read the state of {what.split(' ')[0]} ({error.message}); "
+                         f"retrying in {delay:.0f}s")
+                sleep(min(delay, max(0.0, deadline - clock())))
+                continue
+            failures = 0
+            report(state)
+            if state.ready:
+                return state
+            if clock() >= deadline:
+                detail = f"; {state.stalls[-1]}" if state.stalls else ""
+                raise NimError(f"timed out after {timeout:g}s waiting for {what}: "
+                               f"{state.summary}{detail}", hint=hint)
+            sleep(min(interval, max(0.0, deadline - clock())))
+    except KeyboardInterrupt as signal:
+        watch = hint.split(": ", 1)[-1]
+        raise NimError(f"{interrupts.describe(signal)} while waiting for {what}; nothing was "
+                       f"undone: the deployment keeps running",
+                       hint=f"resume watching with {watch}",
+                       exit_code=interrupts.exit_code(signal)) from None
 
 
 def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,

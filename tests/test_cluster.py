@@ -87,7 +87,7 @@ def test_missing_crd_is_named(cluster, kube_server):
 
 
 def test_server_errors_hint_at_retrying(cluster, kube_server):
-    kube_server.fail("GET", r"/secrets", 503)
+    kube_server.fail("GET", r"/secrets", 503, times=10)  # past the read retries
     with pytest.raises(ApiError) as e:
         cluster.list("Secret")
     assert e.value.status == 503

@@ -81,7 +81,7 @@ def test_403_on_dsci_falls_through(cluster, kube_server):
 
 
 def test_500_is_not_swallowed(cluster, kube_server):
-    kube_server.fail("GET", "dscinitializations", 500)
+    kube_server.fail("GET", "dscinitializations", 500, times=10)  # past the read retries
     with pytest.raises(ApiError) as e:
         discovery.find_apps_namespace(cluster, None)
     assert e.value.status == 500

@@ -28,7 +28,8 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
                  f"(HTTP 451) to EU locations, so pulls from such a cluster will fail")
 
     namespace = session.options.namespace if (client_only and local) else session.namespace
-    name = p["name"] or names.derive_deployment_name(model.name, namespace)
+    name = p["name"] if p["name"] is not None else \
+        names.derive_deployment_name(model.name, namespace)
     names.validate_deployment_name(name, namespace)
 
     disconnected = p["disconnected"]

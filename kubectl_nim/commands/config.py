@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.options import field_manager_option, get_globals, global_options, output_option
+from kubectl_nim.options import (field_manager_option, get_globals, global_options, output_option,
+                                 validated)
 from kubectl_nim.output import render_one
 
 
@@ -107,14 +108,27 @@ def _write_nim_config(session, apps: str, nim_config: dict, dry_run: str) -> Non
         log.notice("Would send this JSON merge patch (fieldValidation=Strict): "
                    + json.dumps(nimconfig.nim_config_patch(nim_config), separators=(",", ":")))
     else:
-        nimconfig.patch_nim_config(session.cluster, apps, nim_config,
-                                   dry_run=dry_run == "server")
+        try:
+            nimconfig.patch_nim_config(session.cluster, apps, nim_config,
+                                       dry_run=dry_run == "server")
+        except KeyboardInterrupt as signal:
+            from kubectl_nim import interrupts
+            from kubectl_nim.errors import NimError
+
+            # The patch in flight was finished first (interrupts.deferred); only its check
+            # against the answer was skipped.
+            raise NimError(f"{interrupts.describe(signal)} after sending the patch of "
+                           f"{_ODC_REF} in {apps}",
+                           hint="it was most likely applied; check with `kubectl nim config "
+                                "view`, or re-run the same command (it converges)",
+                           exit_code=interrupts.exit_code(signal)) from None
     click.echo(f"{_ODC_REF} patched{_SUFFIX[dry_run]}")
 
 
 @command.command("set-custom-configmap")
-@click.argument("name")
+@click.argument("name", callback=validated("subdomain", "ConfigMap name"))
 @click.option("--configmap-namespace", metavar="NS",
+              callback=validated("label", "ConfigMap namespace"),
               help="Namespace of the ConfigMap (default: the applications namespace).")
 @click.option("--from-file", "from_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="Create or update the ConfigMap from this catalog file first.")

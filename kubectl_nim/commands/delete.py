@@ -8,7 +8,7 @@ import click
 
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
-from kubectl_nim.options import get_globals, global_options
+from kubectl_nim.options import get_globals, global_options, validated
 
 SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
 
@@ -21,7 +21,7 @@ def _interactive() -> bool:
 
 
 @click.command("delete")
-@click.argument("name")
+@click.argument("name", callback=validated("subdomain", "deployment name"))
 @click.option("--delete-pvc", is_flag=True,
               help="Also delete the model cache PVC (kept if another ServingRuntime mounts it).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -93,6 +93,17 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
         try:
             gone = day2.delete_object(cluster, kind, obj_name, namespace,
                                       dry_run=dry_run == "server")
+        except KeyboardInterrupt as signal:
+            # The delete in flight was finished first (interrupts.deferred): say where we are.
+            from kubectl_nim import interrupts
+
+            left = [day2.kind_ref(k, n) for k, n in plan.delete[len(deleted) + 1:]]
+            raise day2.Day2Error(
+                f"{interrupts.describe(signal)} while deleting {ref} (its delete was sent)",
+                hint=(f"deleted {', '.join(deleted)}; " if deleted else "")
+                + (f"still there: {', '.join(left)}; " if left else "")
+                + "re-run the same command to finish",
+                exit_code=interrupts.exit_code(signal)) from None
         except ClusterError as e:
             left = [day2.kind_ref(k, n) for k, n in plan.delete[len(deleted):]]
             raise day2.Day2Error(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -9,8 +10,19 @@ import click
 from kubectl_nim import completion, log
 from kubectl_nim.errors import NimError, UsageError
 from kubectl_nim.options import (catalog_source_options, field_manager_option, get_globals,
-                                 global_options, key_options,
-                                 ngc_options, parse_duration)
+                                 global_options, key_options, ngc_options, parse_duration,
+                                 validated)
+
+
+def _deployment_name(ctx, param, value):
+    """An empty NAME is an error, never "derive one" (issue 10). Names that could address
+    something else (empty, dots, slashes) are refused at parse time, before any request; the
+    full rule (case, length against the project) is checked once the model is known."""
+    from kubectl_nim import names
+
+    if value is not None and not re.fullmatch(r"[-A-Za-z0-9]+", value):
+        names.validate_deployment_name(value)
+    return value
 
 
 def _positive(ctx, param, value):
@@ -20,7 +32,7 @@ def _positive(ctx, param, value):
 
 
 @click.command("deploy")
-@click.argument("name", required=False)
+@click.argument("name", required=False, callback=_deployment_name)
 @click.option("--model", "model_name", required=True, metavar="MODEL",
               shell_complete=completion.model_names,
               help="Catalog name of the NIM model (see `models`).")
@@ -31,8 +43,10 @@ def _positive(ctx, param, value):
 @click.option("--display-name", metavar="TEXT", help="Name shown in the dashboard.")
 @click.option("--pvc-size", default="30Gi", show_default=True, metavar="SIZE",
               help="Size of the model cache PVC.")
-@click.option("--storage-class", metavar="NAME", help="Storage class of the cache PVC.")
-@click.option("--existing-pvc", metavar="NAME", help="Reuse this PVC instead of creating one.")
+@click.option("--storage-class", metavar="NAME",
+              callback=validated("subdomain", "storage class name"), help="Storage class of the cache PVC.")
+@click.option("--existing-pvc", metavar="NAME",
+              callback=validated("subdomain", "PVC name"), help="Reuse this PVC instead of creating one.")
 @click.option("--pvc-subpath", metavar="PATH", help="Sub-path inside --existing-pvc.")
 @click.option("--gpus", type=int, callback=_positive, metavar="N",
               help="GPUs (nvidia.com/gpu) requested and limited (default: the template's).")
@@ -40,8 +54,10 @@ def _positive(ctx, param, value):
 @click.option("--cpu-limit", metavar="CPU", help="CPU limit (default: the template's).")
 @click.option("--memory-request", metavar="MEM", help="Memory request (default: the template's).")
 @click.option("--memory-limit", metavar="MEM", help="Memory limit (default: the template's).")
-@click.option("--hardware-profile", metavar="NAME", help="Hardware profile to annotate.")
+@click.option("--hardware-profile", metavar="NAME",
+              callback=validated("subdomain", "hardware profile name"), help="Hardware profile to annotate.")
 @click.option("--hardware-profile-namespace", metavar="NS",
+              callback=validated("label", "hardware profile namespace"),
               help="Namespace of the hardware profile.")
 @click.option("--min-replicas", type=int, default=1, show_default=True, callback=_positive,
               help="Minimum predictor replicas.")

@@ -11,11 +11,12 @@ from kubectl_nim.commands.rotate_key import (SUFFIX, check_restart_flags, dry_ru
                                              obtain_key, restart_options, restart_step)
 from kubectl_nim.errors import UsageError
 from kubectl_nim.options import (field_manager_option, get_globals, global_options,
-                                 key_options, ngc_options)
+                                 key_options, ngc_options, validated)
 
 
 @click.command("migrate")
-@click.argument("name", required=False)
+@click.argument("name", required=False,
+                callback=validated("subdomain", "deployment name"))
 @key_options
 @click.option("--reuse-key", is_flag=True,
               help="Take the key from the shared secret instead of a new one (only a personal "
@@ -148,6 +149,16 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
         answer = day2.read_modify_write(cluster, "ServingRuntime", dep.runtime_name,
                                         dep.namespace, switch, dry_run=server,
                                         current=dep.runtime, have_current=True)
+    except KeyboardInterrupt as signal:
+        # The update in flight was finished first (interrupts.deferred); the new secrets
+        # exist either way, so the runtime references existing secrets.
+        from kubectl_nim import interrupts
+
+        raise day2.Day2Error(
+            f"{interrupts.describe(signal)} while pointing {runtime_ref} at its own secrets "
+            f"(the update was sent); its new secrets are kept, nothing was restarted",
+            hint=f"re-run `kubectl nim migrate {dep.name} -n {dep.namespace}` to finish",
+            exit_code=interrupts.exit_code(signal)) from None
     except NimError as e:
         raise _switch_failed(cluster, dep, targets, written, e, server, runtime_ref) from None
     click.echo(f"{runtime_ref} {answer.action}{SUFFIX[dry_run]}")

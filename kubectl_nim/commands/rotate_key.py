@@ -10,8 +10,7 @@ import click
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
 from kubectl_nim.options import (field_manager_option, get_globals, global_options, key_options,
-                                 ngc_options,
-                                 parse_duration)
+                                 ngc_options, parse_duration, validated)
 
 DRY_RUN = click.Choice(["none", "client", "server"])
 SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
@@ -90,7 +89,7 @@ def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeo
 
 
 @click.command("rotate-key")
-@click.argument("name")
+@click.argument("name", callback=validated("subdomain", "deployment name"))
 @key_options
 @click.option("--skip-key-validation", is_flag=True,
               help="Do not check the new key with NVIDIA first.")

@@ -174,7 +174,7 @@ def test_existing_pvc_that_is_terminating_or_missing_is_refused(real):
 def test_values_the_server_rejects_are_refused_before_any_request(real):
     for flags, word in ((("--pvc-size", "0"), "--pvc-size"),
                         (("--pvc-size", "-5Gi"), "--pvc-size"),
-                        (("--storage-class", "Bad_Class"), "--storage-class")):
+                        (("--storage-class", "Bad_Class"), "storage class name")):
         result = real.nim("deploy", "c1", "--model", MODEL, *flags)
         assert result.exit_code == 2, (flags, result.stderr)
         assert word in result.stderr

@@ -1,0 +1,56 @@
+"""The one retry policy of kubectl-nim's adapters (issue 10 and 11).
+
+What is transient: HTTP 429 and 5xx, and a request that got no answer (timeout, connection
+reset). What is not: every other 4xx (retrying cannot change the answer) and failures that prove
+nothing was reached but will not heal by waiting (a TLS or DNS failure). Between attempts:
+Retry-After when the server gives one (capped, a CLI user will not wait minutes), else
+exponential backoff with jitter, so that concurrent clients do not retry in lock-step.
+
+Used by the cluster adapter for reads (GET retries, as kubectl's client does), by `--wait`'s
+polling (until its own deadline rather than a number of attempts) and by the NGC client.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+RETRY_STATUSES = frozenset({429}) | frozenset(range(500, 600))
+sleep: Callable[[float], None] = time.sleep  # the waits between attempts (tests may record them)
+
+
+@dataclass(frozen=True)
+class Policy:
+    attempts: int = 4             # total, the first included
+    backoff: float = 0.5          # seconds before the second attempt (then doubled)
+    max_backoff: float = 8.0
+    retry_after_cap: float = 30.0
+
+    def delay(self, attempt: int, retry_after: Optional[float] = None,
+              jitter: Callable[[], float] = random.random) -> float:
+        """Seconds to wait after failed attempt number `attempt` (0-based)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.retry_after_cap)
+        ceiling = min(self.max_backoff, self.backoff * 2 ** attempt)
+        return ceiling * (0.5 + jitter() / 2)
+
+
+# Cluster reads: short, because a CLI user waits on them; kubectl's client retries similarly.
+CLUSTER_READS = Policy(attempts=4, backoff=0.25, max_backoff=2.0, retry_after_cap=10.0)
+# Polling (`--wait`): keeps going until the wait's own deadline; this only spaces the retries.
+POLLING = Policy(attempts=1_000_000, backoff=1.0, max_backoff=10.0, retry_after_cap=30.0)
+
+
+def transient_status(status: Optional[int]) -> bool:
+    return status is not None and status in RETRY_STATUSES
+
+
+def parse_retry_after(value: Optional[str]) -> Optional[float]:
+    """The seconds form of Retry-After; the HTTP-date form falls back to our own backoff."""
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds >= 0 and seconds != float("inf") else None
