@@ -22,7 +22,8 @@ if ! command -v etcd >/dev/null 2>&1; then
         apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
         # The package starts a system etcd on :2379; the tests run their own on other ports.
-        (systemctl stop etcd || service etcd stop || pkill -x etcd) >/dev/null 2>&1 || true
+        # (only that one: its command line is the bare binary; the tests' etcds carry flags).
+        (systemctl stop etcd || service etcd stop || pkill -fx /usr/bin/etcd) >/dev/null 2>&1 || true
     else
         log "etcd is missing: install Debian's etcd-server (or put an etcd on PATH)"
         exit 1
