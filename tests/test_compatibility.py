@@ -19,7 +19,7 @@ import json
 
 import pytest
 
-from kubectl_nim import day2, discovery
+from kubectl_nim.app import day2, discovery
 from tests.day2_support import APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_legacy
 
 from conftest import catalog_configmap, model_entry

@@ -86,7 +86,7 @@ def test_late_landing_first_write_and_refused_second_write(nim, kube_server, kub
     not say "nothing was changed", and the pair must end with one key."""
     import time
 
-    from kubectl_nim import day2
+    from kubectl_nim.app import day2
 
     seed_plugin(kube_server, "x")
     kube_server.fail("PUT", r"/secrets/nvidia-nim-secrets-x(\?|$)", 0, hang_seconds=0.3)

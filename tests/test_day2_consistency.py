@@ -24,7 +24,7 @@ from typing import Callable
 
 import pytest
 
-from kubectl_nim import day2
+from kubectl_nim.app import day2
 from tests.day2_support import (NEW_KEY, OLD_KEY, isvc, keys_of, secret, seed_legacy,
                                 seed_plugin)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_nim import day2
-from kubectl_nim.commands import delete as delete_cmd
+from kubectl_nim.app import day2
+from kubectl_nim.cli.commands import delete as delete_cmd
 from tests.day2_support import (isvc, runtime, secret, seed_disconnected, seed_legacy,
                                 seed_plugin, writes)
 

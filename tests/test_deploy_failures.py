@@ -440,9 +440,9 @@ def test_apply_rollback_deletes_only_what_this_run_created(run_deploy, project, 
 # --- Ctrl-C during the writes --------------------------------------------------------------------
 
 def _objects(name=NAME):
-    from kubectl_nim import render
-    from kubectl_nim.catalog import load_embedded
-    from kubectl_nim.discovery import embedded_template
+    from kubectl_nim.domain import render
+    from kubectl_nim.domain.catalog import load_embedded
+    from kubectl_nim.app.discovery import embedded_template
 
     model = load_embedded().get(MODEL)
     options = render.DeployOptions(name=name, namespace=NS, model=model, tag="latest")
@@ -450,8 +450,8 @@ def _objects(name=NAME):
 
 
 def test_interrupt_between_writes_rolls_back(project):
-    from kubectl_nim import deploy
-    from kubectl_nim.cluster import Cluster
+    from kubectl_nim.app import deploy
+    from kubectl_nim.adapters.kube.cluster import Cluster
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig)
     before = state(project.server)
@@ -472,8 +472,8 @@ def test_interrupt_between_writes_rolls_back(project):
 
 def test_interrupt_during_a_create_undoes_it_too(project):
     """Ctrl-C while a create is in flight: the server may have carried it out."""
-    from kubectl_nim import deploy
-    from kubectl_nim.cluster import Cluster
+    from kubectl_nim.app import deploy
+    from kubectl_nim.adapters.kube.cluster import Cluster
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig)
     before = state(project.server)
@@ -509,8 +509,8 @@ def _failing_create(cluster, kind, error, create_first):
 
 
 def test_dropped_connection_is_treated_as_possibly_created(project):
-    from kubectl_nim import deploy
-    from kubectl_nim.cluster import Cluster, Unreachable
+    from kubectl_nim.app import deploy
+    from kubectl_nim.adapters.kube.cluster import Cluster, Unreachable
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig, timeout=0.2)
     before = state(project.server)
@@ -527,8 +527,8 @@ def test_dropped_connection_is_treated_as_possibly_created(project):
                                          ("dns", "host name not found"),
                                          ("tls", "certificate verify failed")])
 def test_request_that_never_left_is_not_waited_for(project, kind, detail):
-    from kubectl_nim import deploy
-    from kubectl_nim.cluster import Cluster, Unreachable
+    from kubectl_nim.app import deploy
+    from kubectl_nim.adapters.kube.cluster import Cluster, Unreachable
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig, timeout=5)
     error = cluster._unreachable(Unreachable(kind, detail), "POST", "/x")

@@ -1,4 +1,4 @@
-"""Key input, shape checks and the pull-secret content of SPEC §3 (kubectl_nim.keys)."""
+"""Key input, shape checks and the pull-secret content of SPEC §3 (kubectl_nim.domain.keys)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubectl_nim import keys, log
+from kubectl_nim.cli import api_key
+from kubectl_nim.domain import keys
+from kubectl_nim import log
 from kubectl_nim.errors import KeyRejected, UsageError
 
 KEY = "nvapi-Abc123_def-456ghiJKL"
@@ -25,7 +27,7 @@ no_fixture_check = settings(suppress_health_check=[HealthCheck.function_scoped_f
 
 
 def read(api_key_file=None, environ=None, stdin="", interactive=False):
-    return keys.read_api_key(api_key_file, environ=environ or {}, stdin=io.StringIO(stdin),
+    return api_key.read_api_key(api_key_file, environ=environ or {}, stdin=io.StringIO(stdin),
                              interactive=interactive)
 
 
@@ -56,7 +58,7 @@ def test_hidden_prompt_when_interactive():
     """The prompt is hidden and goes to stderr, so `-o json` stdout stays clean."""
     @click.command()
     def probe():
-        click.echo(keys.read_api_key(None, environ={}, interactive=True) == KEY)
+        click.echo(api_key.read_api_key(None, environ={}, interactive=True) == KEY)
 
     result = CliRunner().invoke(probe, input=f"  {KEY}  \n")
     assert result.exit_code == 0
@@ -80,7 +82,7 @@ def test_interactive_defaults_to_stdin_being_a_terminal():
             return False
 
     with pytest.raises(UsageError, match="no NVIDIA API key given"):
-        keys.read_api_key(None, environ={}, stdin=NotATerminal())
+        api_key.read_api_key(None, environ={}, stdin=NotATerminal())
 
 
 @pytest.mark.parametrize("source", ["file", "stdin", "env"])

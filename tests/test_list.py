@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import yaml
 
-from kubectl_nim import day2
+from kubectl_nim.app import day2
 from tests.day2_support import (OLD_KEY, assert_key_hidden, isvc, rendered, runtime,
                                 seed_disconnected, seed_legacy, seed_plugin)
 

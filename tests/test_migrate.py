@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_nim import day2, render
+from kubectl_nim.app import day2
+from kubectl_nim.domain import render
 from tests.day2_support import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
                                 dockerconfig, isvc, keys_of, opaque, runtime, secret,
                                 seed_disconnected, seed_legacy, seed_plugin, writes)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kubectl_nim.errors import EXIT_USAGE, UsageError
-from kubectl_nim.names import (DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN,
+from kubectl_nim.domain.names import (DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN,
                                derive_deployment_name, derived_names, max_deployment_name_length,
                                validate_claim_name, validate_deployment_name)
 

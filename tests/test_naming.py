@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from kubectl_nim import catalog, day2, discovery, names, render
+from kubectl_nim.domain import catalog, names, render
+from kubectl_nim.app import day2, discovery
 from tests.day2_support import (APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_apps,
                                 seed_legacy)
 from tests.deploy_support import KEY

@@ -1,4 +1,4 @@
-"""The NGC client (kubectl_nim.ngc) with real httpx against the fake NGC API."""
+"""The NGC client (kubectl_nim.adapters.ngc) with real httpx against the fake NGC API."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.fakes.ngc_server import (FakeNgcServer, entries_from_configmap,
                                     generate_catalog)
-from kubectl_nim import log, ngc
+from kubectl_nim import log
+from kubectl_nim.adapters import ngc
 from kubectl_nim.errors import KeyRejected, NimError, NotFound, NvidiaUnreachable, UsageError
 
 BAD_KEY = "nvapi-not-a-valid-key-0123456789"

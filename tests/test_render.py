@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 import render_cases
-from kubectl_nim.catalog import embedded_text
+from kubectl_nim.domain.catalog import embedded_text
 from kubectl_nim.errors import EXIT_USAGE, NimError, UsageError
-from kubectl_nim.output import dump_yaml_documents
-from kubectl_nim.render import (DeployOptions, model_resources, namespace_annotation_patch,
+from kubectl_nim.domain.formats import dump_yaml_documents
+from kubectl_nim.domain.render import (DeployOptions, model_resources, namespace_annotation_patch,
                                 normalize_subpath, object_ref, parse_assignments,
                                 render_deployment)
 

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from kubectl_nim import day2, render
-from kubectl_nim.cluster import Cluster
+from kubectl_nim.app import day2
+from kubectl_nim.domain import render
+from kubectl_nim.adapters.kube.cluster import Cluster
 from tests.day2_support import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
                                 delete_secret, dockerconfig, isvc, keys_of, opaque_key, pull_key,
                                 rendered, secret, seed_disconnected, seed_legacy, seed_plugin,

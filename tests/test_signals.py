@@ -198,7 +198,7 @@ def test_ctrl_c_outside_deploy_exits_130(kube_server, kubeconfig, tmp_path):
 
 
 def test_migrate_interrupted_while_switching_the_runtime(kube_server, kubeconfig, tmp_path):
-    from kubectl_nim import day2
+    from kubectl_nim.app import day2
     from tests.day2_support import runtime, seed_legacy
 
     def refs_of_runtime(server, name):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from kubectl_nim.errors import EXIT_USAGE, UsageError
-from kubectl_nim.template import (TemplateError, find_runtime, generate_expression,
+from kubectl_nim.domain.template import (TemplateError, find_runtime, generate_expression,
                                   parameter_names, process_template, resolve_parameters)
 
 TEMPLATES = Path(__file__).parent / "fixtures" / "templates"

@@ -11,10 +11,10 @@ import functools
 
 import pytest
 
-from kubectl_nim import wait as wait_mod
-from kubectl_nim.cluster import Cluster
+from kubectl_nim.app import wait as wait_mod
+from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.errors import NimError
-from kubectl_nim.wait import Reporter, State, progress_state, wait_ready
+from kubectl_nim.app.wait import Reporter, State, progress_state, wait_ready
 from tests.deploy_support import (MODEL, NAME, NOTICE, NS, fast_fake, lines,  # noqa: F401
                                   project, run_deploy)
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from kubectl_nim import day2, log
-from kubectl_nim.cluster import ApiError, Cluster, concurrently
+from kubectl_nim.app import day2
+from kubectl_nim import log
+from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
 from kubectl_nim.domain import health
 from kubectl_nim.errors import ClusterError, NimError, NotFound
 
@@ -231,7 +232,7 @@ def _finish(observed: Observed, secrets: dict, claims: dict, lines: dict) -> Sta
 def eu_flag(model: str) -> Optional[bool]:
     """From the catalog embedded in the plugin: build-time metadata, no round trip (a cluster's
     custom catalog is not consulted, to keep `status` within its three round trips)."""
-    from kubectl_nim import catalog
+    from kubectl_nim.domain import catalog
 
     try:
         return catalog.load_embedded().get(model).eu_restricted
