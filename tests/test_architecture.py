@@ -24,7 +24,8 @@ APP_FORBIDDEN = ("click", "kubectl_nim.cli")
 ADAPTERS_FORBIDDEN = ("click", "kubectl_nim.app", "kubectl_nim.cli")
 CLI_FORBIDDEN = ("kubectl_nim.adapters",)
 
-RULES = {"domain": DOMAIN_FORBIDDEN, "app": APP_FORBIDDEN, "adapters": ADAPTERS_FORBIDDEN}
+RULES = {"domain": DOMAIN_FORBIDDEN, "app": APP_FORBIDDEN, "adapters": ADAPTERS_FORBIDDEN,
+         "cli": CLI_FORBIDDEN}
 
 
 def imported_modules(path: Path) -> set[str]:

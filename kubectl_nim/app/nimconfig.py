@@ -116,3 +116,13 @@ def patch_nim_config(cluster: Cluster, namespace: str, nim_config: Mapping[str, 
 
 def current_nim_config(odc: Mapping[str, Any] | None) -> dict:
     return dict(((odc or {}).get("spec") or {}).get("nimConfig") or {})
+
+
+def read_configmap(cluster: Cluster, name: str, namespace: str):
+    """(the ConfigMap, None), or (None, why) when it does not exist or may not be read."""
+    try:
+        return cluster.get("ConfigMap", name, namespace), None
+    except ApiError as e:
+        if e.status not in (403, 404):
+            raise
+        return None, ("does not exist" if e.status == 404 else f"cannot be read ({e.message})")

@@ -81,3 +81,13 @@ class Session:
             return discovery.embedded_template(), "embedded template"
         resolved = self.sources(template=True)[1]
         return resolved.value, resolved.source
+
+
+def connect(options: GlobalOptions, timeout: float):
+    """A Cluster with its own request timeout, for a lookup that must not keep anyone waiting
+    (a shell TAB): the global options' connection, nothing discovered yet."""
+    from kubectl_nim.adapters.kube.cluster import Cluster
+
+    return Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
+                           namespace=options.namespace, timeout=timeout,
+                           overrides=options.overrides())

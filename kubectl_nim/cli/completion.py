@@ -253,13 +253,11 @@ def cluster_configured(options) -> bool:
 
 
 def _cluster(ctx: click.Context):
-    from kubectl_nim.adapters.kube.cluster import Cluster
+    from kubectl_nim.app.session import connect
 
     options = _options(ctx)
     timeout = min(options.request_timeout or CLUSTER_TIMEOUT, CLUSTER_TIMEOUT)
-    return Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
-                           namespace=options.namespace, timeout=timeout,
-                           overrides=options.overrides()), options
+    return connect(options, timeout=timeout), options
 
 
 def completion_catalog(ctx: click.Context):
@@ -335,20 +333,14 @@ def deployment_names(ctx: click.Context, param: click.Parameter, incomplete: str
 
 @_safe
 def namespaces(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
-    """Namespaces, or the OpenShift projects the user can see when namespaces are forbidden."""
+    """The OpenShift projects the user can see, else namespaces: the lookup of `list -A`."""
     if not cluster_configured(_options(ctx)):
         return []
-    from kubectl_nim.adapters.kube.cluster import ApiError
+    from kubectl_nim.app import listing
 
     cluster, _ = _cluster(ctx)
-    try:
-        items = cluster.list("Namespace")
-    except ApiError as e:
-        if e.status != 403:
-            raise
-        items = (cluster.request("GET", "/apis/project.openshift.io/v1/projects") or {}).get(
-            "items") or []
-    names = sorted(i.get("metadata", {}).get("name", "") for i in items)
+    # The same lookup as `list -A` (projects first, then namespaces).
+    names = listing.visible_namespaces(cluster)
     return [CompletionItem(n) for n in names if n and n.startswith(incomplete)]
 
 

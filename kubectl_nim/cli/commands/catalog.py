@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
 from typing import IO, Callable, Optional
 
 import click
@@ -218,50 +217,22 @@ def diff(old: str, new: str, output: str, exit_code: bool) -> int:
 
 # --- shared by generate and detect-eu ---------------------------------------------------------
 
-@dataclass
-class Fetched:
-    resources: list      # ngc.CatalogResource, tagged
-    untagged: list       # resource ids listed without a latestTag
-    outcomes: list       # ngc.DetailsOutcome, one per resource
-    retries: int
-    timings: str
-
-
-def _fetch_details(api_key_file: Optional[str], ngc_api_url: str, concurrency: int) -> Fetched:
+def _fetch_details(api_key_file: Optional[str], ngc_api_url: str, concurrency: int):
     """Key (legacy refused before the network, then validated), catalog search, details."""
+    from kubectl_nim.app import catalog_fetch
     from kubectl_nim.cli import api_key
     from kubectl_nim.domain import keys
-    from kubectl_nim.adapters import ngc
 
     key = keys.ensure_personal(api_key.read_api_key(api_key_file))
-    timeout = ngc.cli_timeout(get_globals().request_timeout)
-    marks = [clock()]
-    with ngc.NgcClient(ngc_api_url, timeout=timeout, max_connections=concurrency) as client:
-        client.caller_info(key)
-        marks.append(clock())
-        untagged: list[str] = []
-        resources = list(client.iter_catalog(untagged=untagged))
-        marks.append(clock())
-        if not resources:
-            from kubectl_nim.errors import NimError
 
-            raise NimError(f"NVIDIA's catalog search at {client.host} listed no NIM model with a "
-                           f"latestTag ({len(untagged)} without); nothing was written",
-                           hint="the search service may be degraded: retry later")
+    def start_progress(total: int) -> Progress:
         if not _isatty(sys.stderr):
-            log.notice(f"Fetching the details of {_models(len(resources))} from NVIDIA "
+            log.notice(f"Fetching the details of {_models(total)} from NVIDIA "
                        f"(concurrency {concurrency})...")
-        progress = Progress(len(resources), sys.stderr)
-        try:
-            outcomes = client.model_details_many(
-                [r.resource_id for r in resources], key, concurrency=concurrency,
-                progress=lambda _: progress.update(client.retry_count))
-        finally:
-            progress.finish()
-        marks.append(clock())
-        timings = ", ".join(f"{what} {end - start:.2f}s" for what, start, end in
-                            zip(("key", "catalog", "details"), marks, marks[1:]))
-        return Fetched(resources, untagged, outcomes, client.retry_count, timings)
+        return Progress(total, sys.stderr)
+
+    return catalog_fetch.fetch_details(key, ngc_api_url, get_globals().request_timeout,
+                                       concurrency, start_progress, clock)
 
 
 class Progress:

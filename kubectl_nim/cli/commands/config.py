@@ -183,16 +183,12 @@ def _report(catalog, where: str, force: bool) -> None:
 def _check_configmap(session, name: str, namespace: str, force: bool) -> None:
     from kubectl_nim.domain import catalog as catalog_mod
     from kubectl_nim import log
-    from kubectl_nim.adapters.kube.cluster import ApiError
+    from kubectl_nim.app import nimconfig
     from kubectl_nim.errors import NimError
 
     where = f"{namespace}/{name}"
-    try:
-        configmap = session.cluster.get("ConfigMap", name, namespace)
-    except ApiError as e:
-        if e.status not in (403, 404):
-            raise
-        what = "does not exist" if e.status == 404 else f"cannot be read ({e.message})"
+    configmap, what = nimconfig.read_configmap(session.cluster, name, namespace)
+    if configmap is None:
         if not force:
             raise NimError(f"ConfigMap {where} {what}",
                            hint="create it first, use --from-file FILE, or pass --force") \

@@ -177,16 +177,15 @@ def _read_key(api_key_file, client_only):
 
 
 def _validate_with_nvidia(key, base_url, request_timeout):
-    from kubectl_nim.adapters import ngc
+    from kubectl_nim.app import keycheck
     from kubectl_nim.errors import NvidiaUnreachable
 
     try:
-        info = ngc.validate_key(key, base_url, request_timeout)
+        keycheck.validate(key, base_url, request_timeout)
     except NvidiaUnreachable as e:
         # Exit 3 is validate-key's (SPEC §2); here it is a failure like any other, with a way on.
         way_on = "or pass --skip-key-validation to deploy without checking the key"
         raise NimError(e.message, hint=f"{e.hint}; {way_on}" if e.hint else way_on) from None
-    log.debug(f"NVIDIA accepted the key ({info.type}, org {info.org})")
 
 
 def _print_objects(objects, output, suffix=""):

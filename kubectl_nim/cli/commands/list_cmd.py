@@ -8,7 +8,6 @@ from kubectl_nim import caller, log
 from kubectl_nim.cli.options import get_globals, global_options, output_option
 from kubectl_nim.cli.output import Column, render
 
-MAX_PARALLEL = 8
 WATCH_INTERVAL = 2.0  # seconds between polls of `list -w`
 
 
@@ -70,6 +69,7 @@ def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_in
       list -o jsonpath='{range .items[*]}{.name}{"\\t"}{.ready}{"\\n"}{end}'
       list --sort-by .creationTimestamp --no-headers
     """
+    from kubectl_nim.app import listing
     from kubectl_nim.domain import jsonpath
     from kubectl_nim.errors import NotFound
     from kubectl_nim.app.session import Session
@@ -81,7 +81,7 @@ def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_in
     namespace = None if all_namespaces else session.namespace
 
     def current() -> list:
-        rows = collect(cluster, namespace, selector)
+        rows = listing.collect(cluster, namespace, selector)
         if name:
             rows = [r for r in rows if r.name == name]
         return jsonpath.sort_items(rows, sort_by, _data) if sort_by else rows
@@ -134,121 +134,3 @@ def _watch(current, rows, output, all_namespaces, interval) -> None:
             seen = now
     except KeyboardInterrupt:
         return  # Ctrl-C is how a watch ends
-
-
-def collect(cluster, namespace: str | None, selector: str | None = None) -> list:
-    """Rows for one namespace, or (namespace None) for all the user can list: cluster-wide when
-    allowed, else project by project (OpenShift projects, else namespaces), skipping the ones
-    that answer 403."""
-    from kubectl_nim.app import day2
-    from kubectl_nim.adapters.kube.cluster import ApiError
-
-    if namespace is not None:
-        isvcs = cluster.list("InferenceService", namespace, label_selector=selector)
-        runtimes, unreadable = _runtimes(cluster, namespace)
-        return day2.nim_rows(isvcs, runtimes, runtimes_readable=not unreadable)
-    try:
-        isvcs = cluster.list("InferenceService", all_namespaces=True, label_selector=selector)
-    except ApiError as e:
-        if e.status != 403:
-            raise
-        log.debug("listing InferenceServices cluster-wide is forbidden; going project by project")
-        return _per_namespace(cluster, selector)
-    try:
-        runtimes = cluster.list("ServingRuntime", all_namespaces=True)
-    except ApiError as e:
-        if e.status != 403:
-            raise
-        namespaces = sorted({(i.get("metadata") or {}).get("namespace", "") for i in isvcs})
-        runtimes, unreadable = [], set()
-        for ns in namespaces:
-            found, denied = _runtimes(cluster, ns)
-            runtimes += found
-            unreadable |= {ns} if denied else set()
-        return _rows_split(isvcs, runtimes, unreadable)
-    return day2.nim_rows(isvcs, runtimes)
-
-
-def _rows_split(isvcs, runtimes, unreadable: set) -> list:
-    from kubectl_nim.app import day2
-
-    readable = [i for i in isvcs if (i.get("metadata") or {}).get("namespace") not in unreadable]
-    blind = [i for i in isvcs if (i.get("metadata") or {}).get("namespace") in unreadable]
-    rows = day2.nim_rows(readable, runtimes) + day2.nim_rows(blind, [], runtimes_readable=False)
-    return sorted(rows, key=lambda r: (r.namespace, r.name))
-
-
-def _runtimes(cluster, namespace: str) -> tuple[list, bool]:
-    from kubectl_nim.adapters.kube.cluster import ApiError
-
-    try:
-        return cluster.list("ServingRuntime", namespace), False
-    except ApiError as e:
-        if e.status != 403:
-            raise
-        log.warn(f"cannot list ServingRuntimes in {namespace} (HTTP 403): NIM deployments are "
-                 f"recognised by their InferenceService image only, and KEY shows unknown")
-        return [], True
-
-
-def visible_namespaces(cluster) -> list[str]:
-    """OpenShift projects (the API lists exactly those the user can see), else namespaces."""
-    from kubectl_nim.adapters.kube.cluster import ApiError
-    from kubectl_nim.errors import NimError
-
-    try:
-        doc = cluster.request("GET", "/apis/project.openshift.io/v1/projects") or {}
-        return sorted(i["metadata"]["name"] for i in doc.get("items") or [])
-    except ApiError as e:
-        if e.status not in (403, 404):
-            raise
-    try:
-        return sorted(n["metadata"]["name"] for n in cluster.list("Namespace"))
-    except ApiError as e:
-        if e.status != 403:
-            raise
-        raise NimError("you may not list InferenceServices across the cluster, nor list the "
-                       "projects to look into one by one",
-                       hint="drop -A and name a project with -n") from None
-
-
-def _per_namespace(cluster, selector: str | None = None) -> list:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from kubectl_nim.adapters.kube.cluster import ApiError
-    from kubectl_nim.errors import ClusterError
-
-    def one(ns):
-        try:
-            isvcs = cluster.list("InferenceService", ns, label_selector=selector)
-        except ApiError as e:
-            if e.status in (403, 404):
-                return None
-            return e
-        except ClusterError as e:
-            return e
-        if not isvcs:
-            return isvcs, [], False
-        try:
-            runtimes, unreadable = _runtimes(cluster, ns)
-        except ClusterError as e:
-            return e
-        return isvcs, runtimes, unreadable
-
-    namespaces = visible_namespaces(cluster)
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(namespaces)))) as pool:
-        answers = list(pool.map(one, namespaces))
-    isvcs, runtimes, unreadable, skipped = [], [], set(), 0
-    for ns, answer in zip(namespaces, answers):
-        if answer is None:
-            skipped += 1
-            continue
-        if isinstance(answer, ClusterError):
-            raise answer
-        isvcs += answer[0]
-        runtimes += answer[1]
-        if answer[2]:
-            unreadable.add(ns)
-    if skipped:
-        log.debug(f"skipped {skipped} project(s) whose InferenceServices you may not list")
-    return _rows_split(isvcs, runtimes, unreadable)

@@ -106,9 +106,9 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
     if reuse_key:
         key = key_from_shared(cluster, dep)
         if not (skip_key_validation or dry_run == "client"):
-            from kubectl_nim.adapters import ngc
+            from kubectl_nim.app import keycheck
 
-            ngc.validate_key(key, ngc_api_url, request_timeout)
+            keycheck.validate(key, ngc_api_url, request_timeout)
     else:
         key = obtain_key(api_key_file, skip_key_validation, dry_run == "client", ngc_api_url,
                          request_timeout)

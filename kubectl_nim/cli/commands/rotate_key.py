@@ -39,12 +39,11 @@ def obtain_key(api_key_file, skip_validation: bool, client_only: bool, ngc_api_u
     to (or only printing a client dry run)."""
     from kubectl_nim.cli import api_key
     from kubectl_nim.domain import keys
-    from kubectl_nim.adapters import ngc
+    from kubectl_nim.app import keycheck
 
     key = keys.ensure_personal(api_key.read_api_key(api_key_file))
     if not (skip_validation or client_only):
-        info = ngc.validate_key(key, ngc_api_url, request_timeout)
-        log.debug(f"NVIDIA accepted the key ({info.type}, org {info.org})")
+        keycheck.validate(key, ngc_api_url, request_timeout)
     return key
 
 
