@@ -49,6 +49,10 @@ class NvidiaUnreachable(NimError):
     exit_code = EXIT_UNREACHABLE
 
 
+class Day2Error(NimError):
+    """A day-2 verb (rotate-key, migrate, delete) refuses or stops: what is there does not allow it."""
+
+
 class ClusterError(NimError):
     """The Kubernetes API answered with an error or could not be reached."""
 

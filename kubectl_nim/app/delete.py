@@ -1,5 +1,5 @@
 """`delete`'s reads: what the deployment owns and whether anything else still uses it (the plan
-itself is day2.plan_delete), and whether a deleted claim is only marked for deletion.
+itself is day2_plans.plan_delete), and whether a deleted claim is only marked for deletion.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ def say_if_terminating(cluster, claim: str, namespace: str) -> None:
 def plan(cluster, dep, delete_pvc: bool):
     """Read what the decision needs: every other runtime/InferenceService of the project, which
     of the candidate secrets and claims exist."""
-    from kubectl_nim.app import day2
+    from kubectl_nim.domain import day2_plans
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.errors import Day2Error
     from kubectl_nim.adapters.kube.cluster import ApiError
     from kubectl_nim.adapters.kube.cluster import concurrently
     from kubectl_nim.errors import ClusterError
@@ -36,7 +38,7 @@ def plan(cluster, dep, delete_pvc: bool):
     both = own_secret_names(dep.name)  # a deployment's own secrets under either naming
     secrets = list(dict.fromkeys(list(dep.refs.names) + list(both["secret"])
                                  + list(both["pull_secret"])))
-    claims = list(dict.fromkeys(day2.mounted_claims(dep.runtime) + [own["pvc"]]))
+    claims = list(dict.fromkeys(nim_runtime.mounted_claims(dep.runtime) + [own["pvc"]]))
     reads = ([("list", "ServingRuntime"), ("list", "InferenceService")]
              + [("Secret", n) for n in secrets]
              + [("PersistentVolumeClaim", n) for n in claims])
@@ -51,7 +53,7 @@ def plan(cluster, dep, delete_pvc: bool):
     runtimes, isvcs = answers[0], answers[1]
     for (what, arg), answer in zip(reads[:2], (runtimes, isvcs)):
         if isinstance(answer, ClusterError):
-            raise day2.Day2Error(
+            raise Day2Error(
                 f"cannot list {arg}s in {ns} to check what else uses this deployment's secrets "
                 f"and PVC: {answer.message}", hint=answer.hint)
     existing_secrets, existing_claims = set(), set()
@@ -59,11 +61,11 @@ def plan(cluster, dep, delete_pvc: bool):
         if isinstance(answer, ApiError) and answer.status == 403:
             answer = {}  # cannot read it: assume it exists; deleting it will say whether we may
         elif isinstance(answer, ClusterError):
-            raise day2.Day2Error(f"cannot read {what.lower()}/{arg} in {ns}: {answer.message}",
+            raise Day2Error(f"cannot read {what.lower()}/{arg} in {ns}: {answer.message}",
                                  hint=answer.hint)
         if answer is not None:
             (existing_secrets if what == "Secret" else existing_claims).add(arg)
     mine = {("ServingRuntime", dep.runtime_name), ("InferenceService", dep.name)}
     others = [o for o in runtimes + isvcs
               if (o.get("kind"), (o.get("metadata") or {}).get("name")) not in mine]
-    return day2.plan_delete(dep, others, existing_secrets, existing_claims, delete_pvc)
+    return day2_plans.plan_delete(dep, others, existing_secrets, existing_claims, delete_pvc)

@@ -168,7 +168,7 @@ def check_existing_claim(cluster: Cluster, claim: str, namespace: str) -> None:
 def refuse_foreign_or_terminating(objects: Sequence[dict], live: Sequence[dict | None],
                                   namespace: str) -> None:
     """--apply updates NIM deployments only, and never an object that is being deleted."""
-    from kubectl_nim.app.day2 import is_foreign, runtime_image
+    from kubectl_nim.domain.nim_runtime import is_foreign, runtime_image
 
     by_kind = {obj["kind"]: old for obj, old in zip(objects, live)}
     runtime, isvc = by_kind.get("ServingRuntime"), by_kind.get("InferenceService")

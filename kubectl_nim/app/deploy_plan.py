@@ -67,7 +67,7 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
 
 def naming_in_use(cluster, name, namespace):
     """The secret naming an existing ServingRuntime `name` references, or None."""
-    from kubectl_nim.app import day2
+    from kubectl_nim.domain import nim_runtime
     from kubectl_nim.domain import names
     from kubectl_nim.errors import ClusterError
 
@@ -75,5 +75,5 @@ def naming_in_use(cluster, name, namespace):
         runtime = cluster.get_or_none("ServingRuntime", name, namespace)
     except ClusterError:
         return None  # preflight reports what is wrong with the runtime
-    found = [names.naming_of(name, n) for n in day2.runtime_refs(runtime).names]
+    found = [names.naming_of(name, n) for n in nim_runtime.runtime_refs(runtime).names]
     return next((n for n in found if n), None)

@@ -13,13 +13,13 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
     """Rows for one namespace, or (namespace None) for all the user can list: cluster-wide when
     allowed, else project by project (OpenShift projects, else namespaces), skipping the ones
     that answer 403."""
-    from kubectl_nim.app import day2
+    from kubectl_nim.domain import list_rows
     from kubectl_nim.adapters.kube.cluster import ApiError
 
     if namespace is not None:
         isvcs = cluster.list("InferenceService", namespace, label_selector=selector)
         runtimes, unreadable = _runtimes(cluster, namespace)
-        return day2.nim_rows(isvcs, runtimes, runtimes_readable=not unreadable)
+        return list_rows.nim_rows(isvcs, runtimes, runtimes_readable=not unreadable)
     try:
         isvcs = cluster.list("InferenceService", all_namespaces=True, label_selector=selector)
     except ApiError as e:
@@ -39,15 +39,15 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
             runtimes += found
             unreadable |= {ns} if denied else set()
         return _rows_split(isvcs, runtimes, unreadable)
-    return day2.nim_rows(isvcs, runtimes)
+    return list_rows.nim_rows(isvcs, runtimes)
 
 
 def _rows_split(isvcs, runtimes, unreadable: set) -> list:
-    from kubectl_nim.app import day2
+    from kubectl_nim.domain import list_rows
 
     readable = [i for i in isvcs if (i.get("metadata") or {}).get("namespace") not in unreadable]
     blind = [i for i in isvcs if (i.get("metadata") or {}).get("namespace") in unreadable]
-    rows = day2.nim_rows(readable, runtimes) + day2.nim_rows(blind, [], runtimes_readable=False)
+    rows = list_rows.nim_rows(readable, runtimes) + list_rows.nim_rows(blind, [], runtimes_readable=False)
     return sorted(rows, key=lambda r: (r.namespace, r.name))
 
 

@@ -17,7 +17,7 @@ The protocol
    conflict (409) makes us read the Secret again and look at the key it holds now:
    * our key: our own earlier attempt landed (a write that timed out) — done;
    * the expected old key and the snapshot's fence annotation: someone changed something
-     else (a label) — retry on the new resourceVersion, bounded (day2.MAX_ATTEMPTS);
+     else (a label) — retry on the new resourceVersion, bounded (optimistic.MAX_ATTEMPTS);
    * any other key, or another run's fence (it may have written the very key we took for
      the old one): a CONCURRENT KEY WRITER. We never overwrite it: we stop, put back what
      this run already wrote (compare-and-swap, only where our write is still in place), and
@@ -45,6 +45,9 @@ import time
 from typing import Callable, Mapping, Sequence
 
 from kubectl_nim import interrupts
+from kubectl_nim.app import optimistic, predictor_restart, secret_writes
+from kubectl_nim.domain import nim_runtime
+from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.errors import NimError
 
 VERIFY_ATTEMPTS = 3
@@ -104,20 +107,19 @@ def guarded(target, namespace: str, key: str, expected_old: str | None,
 def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run: bool = False,
                current: Mapping[str, dict | None] | None = None,
                on_written: Callable = lambda w: None) -> list:
-    """Steps 1-3 of the module docstring. Returns day2.Written per target; raises
-    day2.SecretsFailed (exit 1, or 128+n when a signal interrupted it) after undoing."""
-    from kubectl_nim.app import day2
+    """Steps 1-3 of the module docstring. Returns optimistic.Written per target; raises
+    secret_writes.SecretsFailed (exit 1, or 128+n when a signal interrupted it) after undoing."""
 
     snapshot = dict(current) if current is not None else {}
     missing = [t.name for t in targets if t.name not in snapshot]
     if missing:
-        snapshot.update(day2.read_secrets(cluster, namespace, missing))
+        snapshot.update(optimistic.read_secrets(cluster, namespace, missing))
     # When any Secret of the pair changes, every existing one is written (fenced), so that each
     # takes part in the resourceVersion preconditions; see step 2 of the module docstring.
     changing = any(t.desired(namespace, key)(copy.deepcopy(snapshot.get(t.name))) is not None
                    for t in targets if snapshot.get(t.name) is not None) or \
         any(snapshot.get(t.name) is None for t in targets)
-    fence = day2.timestamp() if changing and len(targets) > 1 else None
+    fence = predictor_restart.timestamp() if changing and len(targets) > 1 else None
     done: list = []
     target = None
     try:
@@ -125,7 +127,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
             before = snapshot.get(target.name)
             expected_old = target.key_in(before) if before is not None else None
             try:
-                written = day2.read_modify_write(
+                written = optimistic.read_modify_write(
                     cluster, "Secret", target.name, namespace,
                     guarded(target, namespace, key, expected_old, fence, fence_of(before)),
                     dry_run=dry_run,
@@ -133,14 +135,14 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
             except ConcurrentWriter as error:
                 raise _concurrent_failure(cluster, namespace, targets, error, done) from None
             except NimError as error:
-                if day2.was_uncertain(error) and not dry_run:
+                if optimistic.was_uncertain(error) and not dry_run:
                     _add_in_flight(done, target, namespace, key, before)
-                raise day2._failed_secrets(cluster, namespace, target, error, done,
+                raise secret_writes._failed_secrets(cluster, namespace, target, error, done,
                                            dry_run) from None
             if written.action == "unchanged" and written.uncertain and expected_old != key:
                 # An earlier attempt timed out but landed: the "unchanged" Secret holds our key
                 # because of this run, so a later failure must put it back too.
-                written = day2.Written(written.ref, before, written.before,
+                written = optimistic.Written(written.ref, before, written.before,
                                        "created" if before is None else "configured", True)
             elif written.action != "unchanged" and before is not None:
                 # Undo puts back the data of the snapshot (the state before this run), not of
@@ -152,7 +154,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
     except KeyboardInterrupt as signal:
         if target is not None and not dry_run:  # its write was in flight and has finished
             _add_in_flight(done, target, namespace, key, snapshot.get(target.name))
-        failure = day2._failed_secrets(
+        failure = secret_writes._failed_secrets(
             cluster, namespace, target or targets[-1],
             NimError(interrupts.describe(signal)), done, dry_run)
         failure.exit_code = interrupts.exit_code(signal)
@@ -164,9 +166,8 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
 
 def _concurrent_failure(cluster, namespace: str, targets: Sequence, error: ConcurrentWriter,
                         done: list):
-    from kubectl_nim.app import day2
 
-    restored, left = day2.undo_secrets(cluster, namespace, done)
+    restored, left = secret_writes.undo_secrets(cluster, namespace, done)
     undone = f"; put back {', '.join(restored)}" if restored else "; this run changed nothing"
     if left:
         undone += f"; COULD NOT put back {', '.join(left)}"
@@ -174,25 +175,23 @@ def _concurrent_failure(cluster, namespace: str, targets: Sequence, error: Concu
         now = f"; now {describe_pair(held_keys(cluster, namespace, targets))}"
     except NimError:
         now = ""
-    return day2.SecretsFailed(f"{error.message}{undone}{now}",
+    return secret_writes.SecretsFailed(f"{error.message}{undone}{now}",
                               hint="another run is changing this deployment's key; when it is "
                                    "done, re-run the same command if your key should win")
 
 
 def _add_in_flight(done: list, target, namespace: str, key: str, before) -> None:
     """A write that may have landed: undo it too if it did (undo compares the data)."""
-    from kubectl_nim.app import day2
 
     ours = target.desired(namespace, key)(copy.deepcopy(before) if before else None)
     if ours is not None:
-        done.append((target, day2.Written(f"secret/{target.name}", before, ours,
+        done.append((target, optimistic.Written(f"secret/{target.name}", before, ours,
                                           "created" if before is None else "configured")))
 
 
 def held_keys(cluster, namespace: str, targets: Sequence) -> dict[str, str | None]:
-    from kubectl_nim.app import day2
 
-    secrets = day2.read_secrets(cluster, namespace, [t.name for t in targets])
+    secrets = optimistic.read_secrets(cluster, namespace, [t.name for t in targets])
     return {t.name: t.key_in(secrets.get(t.name)) for t in targets}
 
 
@@ -203,7 +202,6 @@ def describe_pair(held: Mapping[str, str | None]) -> str:
 def verify(cluster, namespace: str, targets: Sequence, key: str,
            sleep: Callable[[float], None] = time.sleep) -> None:
     """Step 3: every Secret of the pair holds `key`, or a failure that says who holds what."""
-    from kubectl_nim.app import day2
 
     from kubectl_nim import log
 
@@ -225,7 +223,7 @@ def verify(cluster, namespace: str, targets: Sequence, key: str,
         log.warn(f"the secrets were written but could not be read back to verify them "
                  f"({unreadable.message})")
         return
-    raise day2.SecretsFailed(
+    raise secret_writes.SecretsFailed(
         f"another writer changed the key while this run wrote it: {describe_pair(held)} "
         f"(this run's key is {fingerprint(key)})",
         hint="the pair was left as the other writer made it; re-run the same command to put "
@@ -235,10 +233,9 @@ def verify(cluster, namespace: str, targets: Sequence, key: str,
 def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None],
                   on_written: Callable = lambda w: None) -> dict[int, object]:
     """`deploy --apply` over existing Secrets: the key goes in through write_pair
-    (preconditions, verification), never a blind server-side apply. Returns the day2.Written of
+    (preconditions, verification), never a blind server-side apply. Returns the optimistic.Written of
     each Secret by its index in `objects`; {} when the normal path applies (a Secret is missing:
     deploy creates it and rolls back on failure)."""
-    from kubectl_nim.app import day2
 
     indexes = [i for i, obj in enumerate(objects) if obj.get("kind") == "Secret"]
     if not indexes or any(before[i] is None for i in indexes):
@@ -246,9 +243,9 @@ def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None
     targets, current, keys = [], {}, set()
     for i in indexes:
         obj = objects[i]
-        pull = obj.get("type") == day2.DOCKERCONFIG_TYPE
-        target = day2.SecretTarget(obj["metadata"]["name"], "pull" if pull else "api-key",
-                                   day2.DOCKERCONFIG_KEY if pull else day2.API_KEY_ENV)
+        pull = obj.get("type") == nim_runtime.DOCKERCONFIG_TYPE
+        target = secret_writes.SecretTarget(obj["metadata"]["name"], "pull" if pull else "api-key",
+                                   nim_runtime.DOCKERCONFIG_KEY if pull else API_KEY_ENV)
         keys.add(target.key_in(obj))
         targets.append(target)
         current[target.name] = before[i]

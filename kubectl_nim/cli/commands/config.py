@@ -212,7 +212,7 @@ def _configmap_from_file(session, apps: str, name: str, namespace: str, path: st
     import json
 
     from kubectl_nim.domain import catalog as catalog_mod
-    from kubectl_nim.app import day2, nimconfig
+    from kubectl_nim.app import nimconfig, optimistic
     from kubectl_nim.errors import NimError
 
     configmap, catalog = catalog_mod.read_file(path)
@@ -246,7 +246,7 @@ def _configmap_from_file(session, apps: str, name: str, namespace: str, path: st
         action = "unchanged" if want is None else ("created" if existing is None else "configured")
         click.echo(f"configmap/{name} {action}{_SUFFIX[dry_run]}")
         return
-    written = day2.read_modify_write(cluster, "ConfigMap", name, namespace, desired,
+    written = optimistic.read_modify_write(cluster, "ConfigMap", name, namespace, desired,
                                      dry_run=dry_run == "server")
     click.echo(f"configmap/{name} {written.action}{_SUFFIX[dry_run]}")
 

@@ -46,6 +46,9 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     unless --yes is given, so a pipeline never deletes by accident.
     """
     from kubectl_nim.app import day2
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.errors import Day2Error
     from kubectl_nim.app import delete as delete_reads
     from kubectl_nim.errors import ClusterError, NotFound
     from kubectl_nim.app.session import Session
@@ -54,15 +57,15 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     cluster, namespace = session.cluster, session.namespace
     try:
         dep = day2.find_deployment(cluster, namespace, name, require_runtime=False)
-        if day2.is_foreign(dep.isvc, dep.runtime):
-            raise day2.Day2Error(
+        if nim_runtime.is_foreign(dep.isvc, dep.runtime):
+            raise Day2Error(
                 f"{name!r} in {namespace} is not a NIM deployment (its runtime runs "
-                f"{day2.runtime_image(dep.runtime) or 'no NIM image'})",
+                f"{nim_runtime.runtime_image(dep.runtime) or 'no NIM image'})",
                 hint="kubectl nim delete removes NIM deployments only; use oc delete for others")
         plan = delete_reads.plan(cluster, dep, delete_pvc)
     except NotFound as missing:
         # No InferenceService or runtime: an earlier delete may have stopped before the secrets.
-        dep = day2.Deployment(name, namespace, None, None)
+        dep = nim_runtime.Deployment(name, namespace, None, None)
         plan = delete_reads.plan(cluster, dep, delete_pvc)
         if not plan.delete:
             if ignore_not_found:
@@ -81,33 +84,33 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
                              hint="pass --yes to delete, or --dry-run=client to see what would go")
         click.echo(f"This deletes from project {namespace}:", err=True)
         for kind, obj_name in plan.delete:
-            click.echo(f"  {day2.kind_ref(kind, obj_name)}", err=True)
+            click.echo(f"  {optimistic.kind_ref(kind, obj_name)}", err=True)
         if not click.confirm("Delete?", default=False, err=True):
             raise click.exceptions.Abort()
 
     deleted: list[str] = []
     for kind, obj_name in plan.delete:
-        ref = day2.kind_ref(kind, obj_name)
+        ref = optimistic.kind_ref(kind, obj_name)
         if dry_run == "client":
             click.echo(ref if output == "name" else f"{ref} deleted{SUFFIX[dry_run]}")
             continue
         try:
-            gone = day2.delete_object(cluster, kind, obj_name, namespace,
+            gone = optimistic.delete_object(cluster, kind, obj_name, namespace,
                                       dry_run=dry_run == "server")
         except KeyboardInterrupt as signal:
             # The delete in flight was finished first (interrupts.deferred): say where we are.
             from kubectl_nim import interrupts
 
-            left = [day2.kind_ref(k, n) for k, n in plan.delete[len(deleted) + 1:]]
-            raise day2.Day2Error(
+            left = [optimistic.kind_ref(k, n) for k, n in plan.delete[len(deleted) + 1:]]
+            raise Day2Error(
                 f"{interrupts.describe(signal)} while deleting {ref} (its delete was sent)",
                 hint=(f"deleted {', '.join(deleted)}; " if deleted else "")
                 + (f"still there: {', '.join(left)}; " if left else "")
                 + "re-run the same command to finish",
                 exit_code=interrupts.exit_code(signal)) from None
         except ClusterError as e:
-            left = [day2.kind_ref(k, n) for k, n in plan.delete[len(deleted):]]
-            raise day2.Day2Error(
+            left = [optimistic.kind_ref(k, n) for k, n in plan.delete[len(deleted):]]
+            raise Day2Error(
                 f"cannot delete {ref}: {e.message}",
                 hint=(f"deleted {', '.join(deleted)}; " if deleted else "nothing was deleted; ")
                 + f"still there: {', '.join(left)}; re-run to finish"

@@ -12,7 +12,7 @@ WATCH_INTERVAL = 2.0  # seconds between polls of `list -w`
 
 
 def columns(all_namespaces: bool, now=None) -> list[Column]:
-    from kubectl_nim.app.day2 import human_age
+    from kubectl_nim.domain.list_rows import human_age
 
     cols = [
         Column("NAME", lambda r: r.name),

@@ -82,21 +82,24 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
              timeout, dry_run, ngc_api_url, request_timeout, naming_of_cluster) -> bool:
     """Migrate one deployment; False when there was nothing to do. `naming_of_cluster()` says
     how the new secrets are named (asked only when there is something to migrate)."""
-    from kubectl_nim.app import day2
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.app import secret_writes
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.errors import Day2Error
     from kubectl_nim.errors import NimError
     from kubectl_nim.domain.names import derived_names
 
     scheme = dep.scheme
-    if scheme == day2.PER_DEPLOYMENT:
+    if scheme == nim_runtime.PER_DEPLOYMENT:
         log.notice(f"{dep.name!r} already uses its own secrets ({', '.join(dep.refs.names)}): "
                    f"nothing to migrate.")
         return False
-    if scheme == day2.NONE:
+    if scheme == nim_runtime.NONE:
         log.notice(f"The ServingRuntime of {dep.name!r} references no key secret (a disconnected "
                    f"deployment): nothing to migrate.")
         return False
-    if scheme == day2.CUSTOM:
-        raise day2.Day2Error(
+    if scheme == nim_runtime.CUSTOM:
+        raise Day2Error(
             f"{dep.name!r} uses secrets under other names ({', '.join(dep.refs.names)}), not the "
             f"shared legacy ones: migrate only converts nvidia-nim-secrets / ngc-secret",
             hint=f"`{caller.plugin_cmd('rotate-key')} {dep.name}` updates the secrets it references")
@@ -113,14 +116,14 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
         key = obtain_key(api_key_file, skip_key_validation, dry_run == "client", ngc_api_url,
                          request_timeout)
 
-    targets = [day2.SecretTarget(own["secret"], "api-key", deployment=dep.name),
-               day2.SecretTarget(own["pull_secret"], "pull", day2.DOCKERCONFIG_KEY,
+    targets = [secret_writes.SecretTarget(own["secret"], "api-key", deployment=dep.name),
+               secret_writes.SecretTarget(own["pull_secret"], "pull", nim_runtime.DOCKERCONFIG_KEY,
                                  deployment=dep.name)]
-    current = day2.read_secrets(cluster, dep.namespace, [t.name for t in targets])
+    current = optimistic.read_secrets(cluster, dep.namespace, [t.name for t in targets])
     if current[own["pull_secret"]] is not None:
-        day2.check_pull_secret(current[own["pull_secret"]])
+        secret_writes.check_pull_secret(current[own["pull_secret"]])
     if not no_restart and dep.isvc is not None:
-        log.warn(day2.double_capacity_warning(dep.isvc))
+        log.warn(nim_runtime.double_capacity_warning(dep.isvc))
     runtime_ref = f"servingruntime.serving.kserve.io/{dep.runtime_name}"
 
     if dry_run == "client":
@@ -135,18 +138,18 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
         return True
 
     server = dry_run == "server"
-    written = day2.write_secrets(cluster, dep.namespace, targets, key, dry_run=server,
+    written = secret_writes.write_secrets(cluster, dep.namespace, targets, key, dry_run=server,
                                  current=current,
                                  on_written=lambda w: click.echo(f"{w.ref} {w.action}"
                                                                  f"{SUFFIX[dry_run]}"))
 
     def switch(runtime):
         if runtime is None:
-            raise day2.Day2Error(f"{runtime_ref} disappeared during the migration")
-        return day2.switch_refs(runtime, dep.name, naming)
+            raise Day2Error(f"{runtime_ref} disappeared during the migration")
+        return nim_runtime.switch_refs(runtime, dep.name, naming)
 
     try:
-        answer = day2.read_modify_write(cluster, "ServingRuntime", dep.runtime_name,
+        answer = optimistic.read_modify_write(cluster, "ServingRuntime", dep.runtime_name,
                                         dep.namespace, switch, dry_run=server,
                                         current=dep.runtime, have_current=True)
     except KeyboardInterrupt as signal:
@@ -154,7 +157,7 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
         # exist either way, so the runtime references existing secrets.
         from kubectl_nim import interrupts
 
-        raise day2.Day2Error(
+        raise Day2Error(
             f"{interrupts.describe(signal)} while pointing {runtime_ref} at its own secrets "
             f"(the update was sent); its new secrets are kept, nothing was restarted",
             hint=f"re-run `kubectl nim migrate {dep.name} -n {dep.namespace}` to finish",
@@ -187,29 +190,33 @@ def _set_owners(cluster, dep, written, runtime) -> None:
 
 
 def _switch_failed(cluster, dep, targets, written, error, server, runtime_ref):
-    from kubectl_nim.app import day2
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.app import secret_writes
+    from kubectl_nim.errors import Day2Error
 
     cause = f"cannot point {runtime_ref} at its own secrets: {error.message}"
     if server:
-        return day2.Day2Error(cause, hint=error.hint)
-    if day2.was_uncertain(error):
+        return Day2Error(cause, hint=error.hint)
+    if optimistic.was_uncertain(error):
         # The change may still land: the new secrets must exist then, so they stay.
-        return day2.Day2Error(
+        return Day2Error(
             f"{cause}; the new secrets are kept (the change may have been applied), so the "
             f"runtime references existing secrets either way",
             hint=f"re-run `{caller.plugin_cmd('migrate')} {dep.name}` to finish")
-    restored, left = day2.undo_secrets(cluster, dep.namespace, list(zip(targets, written)))
+    restored, left = secret_writes.undo_secrets(cluster, dep.namespace, list(zip(targets, written)))
     undone = f"; removed what this run wrote ({', '.join(restored)})" if restored else ""
     if left:
         undone += f"; could not undo {', '.join(left)} (harmless: nothing references it)"
-    return day2.Day2Error(f"{cause}{undone}; the deployment still uses the shared secrets",
+    return Day2Error(f"{cause}{undone}; the deployment still uses the shared secrets",
                           hint=error.hint)
 
 
 def key_from_shared(cluster, dep) -> str:
     """The key the deployment uses today, for --reuse-key: only a personal (nvapi-) key."""
-    from kubectl_nim.app import day2
+    from kubectl_nim.app import secret_writes
+    from kubectl_nim.errors import Day2Error
     from kubectl_nim.domain import keys
+    from kubectl_nim.domain.names import LEGACY_PULL_SECRET
 
     refs = dep.refs
     key, source = None, None
@@ -223,20 +230,20 @@ def key_from_shared(cluster, dep) -> str:
         elif ref.secret:
             secret = cluster.get_or_none("Secret", ref.secret, dep.namespace)
             if secret is None:
-                raise day2.Day2Error(f"secret/{ref.secret} does not exist in {dep.namespace}: "
+                raise Day2Error(f"secret/{ref.secret} does not exist in {dep.namespace}: "
                                      f"there is no key to reuse",
                                      hint="migrate with a new key: drop --reuse-key")
-            key, source = day2.api_secret_key(secret, ref.data_key), f"secret/{ref.secret}"
+            key, source = secret_writes.api_secret_key(secret, ref.data_key), f"secret/{ref.secret}"
         if key:
             break
-    if not key and day2.LEGACY_PULL_SECRET in refs.pull_secrets:
-        secret = cluster.get_or_none("Secret", day2.LEGACY_PULL_SECRET, dep.namespace)
-        key, source = day2.pull_secret_key(secret), f"secret/{day2.LEGACY_PULL_SECRET}"
+    if not key and LEGACY_PULL_SECRET in refs.pull_secrets:
+        secret = cluster.get_or_none("Secret", LEGACY_PULL_SECRET, dep.namespace)
+        key, source = secret_writes.pull_secret_key(secret), f"secret/{LEGACY_PULL_SECRET}"
     if not key:
-        raise day2.Day2Error(f"found no NVIDIA key to reuse in {source or 'the shared secrets'}",
+        raise Day2Error(f"found no NVIDIA key to reuse in {source or 'the shared secrets'}",
                              hint="migrate with a new key: drop --reuse-key")
     if not key.startswith(keys.PERSONAL_PREFIX):
-        raise day2.Day2Error(
+        raise Day2Error(
             f"{source} holds a legacy NVIDIA key, not a personal key (nvapi-...): it cannot be "
             f"reused",
             hint=f"migrate with a new personal key (drop --reuse-key; give it with "
@@ -248,27 +255,30 @@ def key_from_shared(cluster, dep) -> str:
 def verify(cluster, dep, key: str, naming: str) -> None:
     """Read back: the runtime references the deployment's own secrets, both exist and hold
     the key."""
-    from kubectl_nim.app import day2
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.app import secret_writes
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.errors import Day2Error
     from kubectl_nim.errors import ClusterError
     from kubectl_nim.domain.names import derived_names
 
     own = derived_names(dep.name, naming)
     try:
         runtime = cluster.get("ServingRuntime", dep.runtime_name, dep.namespace)
-        secrets = day2.read_secrets(cluster, dep.namespace, [own["secret"], own["pull_secret"]])
+        secrets = optimistic.read_secrets(cluster, dep.namespace, [own["secret"], own["pull_secret"]])
     except ClusterError as e:
-        raise day2.Day2Error(f"migrated, but could not read the result back: {e.message}",
+        raise Day2Error(f"migrated, but could not read the result back: {e.message}",
                              hint=f"check with `{caller.plugin_cmd('list')} -n {dep.namespace}`") from None
-    refs = day2.runtime_refs(runtime)
+    refs = nim_runtime.runtime_refs(runtime)
     problems = []
-    if day2.key_scheme(dep.name, refs) != day2.PER_DEPLOYMENT:
+    if nim_runtime.key_scheme(dep.name, refs) != nim_runtime.PER_DEPLOYMENT:
         problems.append(f"the runtime references {', '.join(refs.names) or 'no secret'}")
-    if day2.api_secret_key(secrets[own["secret"]]) != key:
+    if secret_writes.api_secret_key(secrets[own["secret"]]) != key:
         problems.append(f"secret/{own['secret']} does not hold the key")
-    if day2.pull_secret_key(secrets[own["pull_secret"]]) != key:
+    if secret_writes.pull_secret_key(secrets[own["pull_secret"]]) != key:
         problems.append(f"secret/{own['pull_secret']} does not hold the key")
     if problems:
-        raise day2.Day2Error("verification failed after the migration: " + "; ".join(problems),
+        raise Day2Error("verification failed after the migration: " + "; ".join(problems),
                              hint="someone changed it meanwhile? re-run the migration")
     log.notice(f"Verified: {dep.name} reads its key from secret/{own['secret']} and pulls with "
                f"secret/{own['pull_secret']}, which hold the same key.")
@@ -278,32 +288,34 @@ def cleanup_shared_secrets(cluster, namespace: str, dry_run: str,
                            switched_runtime: str | None = None) -> None:
     """Delete the shared legacy secrets once nothing in the project references them.
     `switched_runtime`: a runtime a dry run pretended to migrate (counts as not referencing)."""
-    from kubectl_nim.app import day2
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.errors import Day2Error
     from kubectl_nim.errors import ClusterError
 
     try:
         others = cluster.list("ServingRuntime", namespace) + \
             cluster.list("InferenceService", namespace)
     except ClusterError as e:
-        raise day2.Day2Error(f"cannot list what references the shared secrets in {namespace}: "
+        raise Day2Error(f"cannot list what references the shared secrets in {namespace}: "
                              f"{e.message}; nothing was deleted", hint=e.hint) from None
-    secrets = day2.read_secrets(cluster, namespace, sorted(day2.LEGACY_NAMES))
+    secrets = optimistic.read_secrets(cluster, namespace, sorted(nim_runtime.LEGACY_NAMES))
     skip = {("ServingRuntime", switched_runtime)} if switched_runtime else set()
-    present = [n for n in sorted(day2.LEGACY_NAMES) if secrets[n] is not None]
+    present = [n for n in sorted(nim_runtime.LEGACY_NAMES) if secrets[n] is not None]
     if not present:
         log.notice(f"No shared legacy secrets in {namespace}.")
         return
     for secret in present:
-        users = day2.users_of(others, secret, skip)
+        users = nim_runtime.users_of(others, secret, skip)
         if users:
             log.notice(f"Keeping secret/{secret}: still referenced by {', '.join(users)} "
                        f"(migrate those first).")
             continue
         if dry_run != "client":
             try:
-                day2.delete_object(cluster, "Secret", secret, namespace,
+                optimistic.delete_object(cluster, "Secret", secret, namespace,
                                    dry_run=dry_run == "server")
             except ClusterError as e:
-                raise day2.Day2Error(f"cannot delete secret/{secret}: {e.message}",
+                raise Day2Error(f"cannot delete secret/{secret}: {e.message}",
                                      hint=e.hint) from None
         click.echo(f"secret/{secret} deleted{SUFFIX[dry_run]}")

@@ -56,7 +56,9 @@ def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeo
                  done_what: str) -> None:
     """Restart the predictor after the secrets changed (and --wait for it); explain failures
     without hiding that the secrets are already done."""
-    from kubectl_nim.app import day2
+    from kubectl_nim.app import predictor_restart
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.errors import Day2Error
     from kubectl_nim.errors import ClusterError
 
     ref = f"inferenceservice.serving.kserve.io/{dep.name}"
@@ -71,13 +73,13 @@ def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeo
         click.echo(f"{ref} restarted{SUFFIX[dry_run]}")
         return
     try:
-        stamp, answer = day2.restart(cluster, dep.namespace, dep.name,
+        stamp, answer = predictor_restart.restart(cluster, dep.namespace, dep.name,
                                      dry_run=dry_run == "server")
     except ClusterError as e:
-        raise day2.Day2Error(
+        raise Day2Error(
             f"{done_what}, but restarting {ref} failed: {e.message}",
             hint=f"the running pods keep the old key until they restart; re-run the same "
-                 f"command (it converges) or set the annotation {day2.RESTART_ANNOTATION} on "
+                 f"command (it converges) or set the annotation {nim_runtime.RESTART_ANNOTATION} on "
                  f"spec.predictor.annotations by hand") from None
     click.echo(f"{ref} restarted{SUFFIX[dry_run]}")
     if wait and dry_run == "none":
@@ -85,7 +87,7 @@ def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeo
 
         generation = (answer.get("metadata") or {}).get("generation")
         log.notice(f"Waiting up to {timeout} for the new predictor pods of {dep.name}...")
-        day2.wait_restarted(cluster, dep.name, dep.namespace, stamp, generation,
+        predictor_restart.wait_restarted(cluster, dep.name, dep.namespace, stamp, generation,
                             parse_duration(timeout), Reporter(click.echo, sys.stderr.isatty()))
 
 
@@ -116,6 +118,8 @@ def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, 
       NGC_API_KEY=nvapi-... kubectl nim rotate-key llama -n team --no-restart
     """
     from kubectl_nim.app import day2
+    from kubectl_nim.app import secret_writes
+    from kubectl_nim.domain import nim_runtime
     from kubectl_nim.app.session import Session
 
     check_restart_flags(no_restart, wait)
@@ -136,7 +140,7 @@ def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, 
     key = obtain_key(api_key_file, skip_key_validation, dry_run == "client", ngc_api_url,
                      options.request_timeout)
     if not no_restart and dep.isvc is not None:
-        log.warn(day2.double_capacity_warning(dep.isvc))
+        log.warn(nim_runtime.double_capacity_warning(dep.isvc))
 
     if dry_run == "client":
         for target in plan.targets:
@@ -146,7 +150,7 @@ def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, 
                                                        else "configured")
             click.echo(f"secret/{target.name} {action}{SUFFIX[dry_run]}")
     else:
-        day2.write_secrets(cluster, namespace, plan.targets, key,
+        secret_writes.write_secrets(cluster, namespace, plan.targets, key,
                            dry_run=dry_run == "server", current=plan.current,
                            on_written=lambda w: click.echo(f"{w.ref} {w.action}"
                                                            f"{SUFFIX[dry_run]}"))

@@ -39,7 +39,7 @@ def command(name, url, prompt, kind, output):
         send = app.direct(url, session.options.request_timeout)
         target, model, cat = url, None, catalog.load_embedded()
     else:
-        from kubectl_nim.app import day2
+        from kubectl_nim.domain import list_rows
         from kubectl_nim.app.status import find_nim
 
         cluster, namespace = session.cluster, session.namespace
@@ -47,7 +47,7 @@ def command(name, url, prompt, kind, output):
         base = app.target_of(observed, name)
         send = app.via_proxy(cluster, base, name)
         target = f"service proxy {base}"
-        model = day2.make_row(observed.isvc or {}, observed.runtime).model
+        model = list_rows.make_row(observed.isvc or {}, observed.runtime).model
         cat = session.catalog(notice=False)
     result = app.run(send, target, app.catalog_kind(cat, model), prompt, kind)
     if output == "json":
