@@ -1,38 +1,31 @@
-"""The one error type the CLI reports, and the exit codes of SPEC §2.
+"""The error types the CLI reports.
 
 Every failure the user can cause or meet is raised as a `NimError` carrying a one-line message
-(what happened) and an optional hint (what to do). The CLI shell turns it into a single stderr
-line and the exit code; nothing else prints errors.
+(what happened) and an optional hint (what to do). The CLI's boundary turns it into a single
+stderr line and an exit code (kubectl_nim/cli/exit_status.py: the one mapping from these types to
+the codes of SPEC §2); nothing else prints errors or picks codes.
 """
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3  # validate-key: NVIDIA could not be reached (CI tells it apart from "rejected")
-
 
 class NimError(Exception):
-    """A failure with a message meant for the user."""
+    """A failure with a message meant for the user. `signal`: the SIGINT/SIGTERM/SIGHUP that
+    stopped the work (the exit code is then 128+N, whatever the error)."""
 
-    exit_code = EXIT_FAILURE
-
-    def __init__(self, message: str, hint: str | None = None, exit_code: int | None = None):
+    def __init__(self, message: str, hint: str | None = None,
+                 signal: BaseException | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
-        if exit_code is not None:
-            self.exit_code = exit_code
+        self.signal = signal
 
     def __str__(self) -> str:
         return f"{self.message}; {self.hint}" if self.hint else self.message
 
 
 class UsageError(NimError):
-    """Bad flags or arguments: exit 2, like click's own usage errors."""
-
-    exit_code = EXIT_USAGE
+    """Bad flags or arguments (exit 2, like click's own usage errors)."""
 
 
 class NotFound(NimError):
@@ -44,9 +37,11 @@ class KeyRejected(NimError):
 
 
 class NvidiaUnreachable(NimError):
-    """NVIDIA's API could not be reached or kept failing: exit 3 for validate-key."""
+    """NVIDIA's API could not be reached or kept failing (exit 3, from every verb)."""
 
-    exit_code = EXIT_UNREACHABLE
+
+class DiffFailed(NimError):
+    """`diff` could not compare. kubectl diff exits 1 for "differences", so its failures exit 2."""
 
 
 class Day2Error(NimError):

@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from kubectl_nim.cli.exit_status import for_error
+
 from tests.deploy_support import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR,  # noqa: F401
                                   dry_runs, fast_fake, lines, project, refs, run_deploy, state,
                                   writes)
@@ -112,8 +114,8 @@ def test_key_rejected_by_nvidia(run_deploy, project, ngc_server):
 def test_nvidia_unreachable(run_deploy, project, ngc_sleeps):
     port = closed_port()
     result = run_deploy(NAME, "--model", MODEL, ngc_url=f"http://127.0.0.1:{port}")
-    # SPEC §2: exit 3 is validate-key's; deploy fails with 1 and names the way out.
-    assert (result.exit_code, result.stdout) == (1, "")
+    # NVIDIA unreachable exits 3 from every verb (issue 11), and deploy names the way out.
+    assert (result.exit_code, result.stdout) == (3, "")
     assert f"error: NVIDIA could not be reached at 127.0.0.1:{port}: connection refused" \
         in result.stderr
     assert "--skip-key-validation" in result.stderr
@@ -123,7 +125,7 @@ def test_nvidia_unreachable(run_deploy, project, ngc_sleeps):
 def test_nvidia_check_honours_request_timeout(run_deploy, project, ngc_server, ngc_sleeps):
     ngc_server.fail("POST", "/v3/keys", hang_seconds=5, times=100)
     result = run_deploy(NAME, "--model", MODEL, "--request-timeout", "0.1s")
-    assert (result.exit_code, result.stdout) == (1, "")
+    assert (result.exit_code, result.stdout) == (3, "")  # NVIDIA unreachable
     assert "timed out after 0.1s (5 attempts)" in result.stderr
     _nothing_sent(project)
 
@@ -462,7 +464,7 @@ def test_interrupt_between_writes_rolls_back(project):
 
     with pytest.raises(deploy.DeployFailed) as caught:
         deploy.write(cluster, _objects(), on_written=interrupt_after_the_pvc)
-    assert caught.value.exit_code == 130
+    assert for_error(caught.value) == 130
     # Progress is reported once the whole first batch answered: the ServingRuntime exists too.
     assert str(caught.value) == (
         f"interrupted; rolled back {SR}/{NAME}, persistentvolumeclaim/nim-pvc-{NAME}, "

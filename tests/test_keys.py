@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.cli import api_key
 from kubectl_nim.domain import keys
 from kubectl_nim import log
@@ -143,7 +144,7 @@ def test_legacy_key_is_refused_without_quoting_it():
     legacy = "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg"
     with pytest.raises(KeyRejected) as caught:
         keys.ensure_personal(legacy)
-    assert caught.value.exit_code == 1
+    assert for_error(caught.value) == ExitStatus.FAILURE
     assert "legacy" in str(caught.value) and "nvapi-" in str(caught.value)
     assert legacy not in str(caught.value) and legacy not in repr(caught.value)
 

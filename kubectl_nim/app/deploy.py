@@ -442,7 +442,7 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
         what = (f"{what} while {doing} {', '.join(object_ref(o) for o in in_flight)}"
                 if in_flight else what)
         raise DeployFailed(what, hint=_rollback_hint(undone, None),
-                           exit_code=interrupts.exit_code(signal)) from None
+                           signal=signal) from None
     order = [object_ref(obj) for obj in objects]
     return sorted(outcomes, key=lambda o: order.index(o.ref) if o.ref in order else len(order))
 

@@ -12,11 +12,21 @@ from typing import Optional
 from kubectl_nim import log
 
 
-def validate(key: str, ngc_api_url: str, request_timeout: Optional[float]):
-    """NVIDIA's answer about `key` (ngc.KeyInfo); raises KeyRejected or NvidiaUnreachable."""
+def validate(key: str, ngc_api_url: str, request_timeout: Optional[float],
+             verb: Optional[str] = None):
+    """NVIDIA's answer about `key` (ngc.KeyInfo); raises KeyRejected or NvidiaUnreachable. `verb`:
+    the verb that may skip the check (--skip-key-validation), named in the unreachable hint."""
     from kubectl_nim.adapters import ngc
+    from kubectl_nim.errors import NvidiaUnreachable
 
-    info = ngc.validate_key(key, ngc_api_url, request_timeout)
+    try:
+        info = ngc.validate_key(key, ngc_api_url, request_timeout)
+    except NvidiaUnreachable as e:
+        if verb is None:
+            raise
+        way_on = f"or pass --skip-key-validation to {verb} without checking the key"
+        raise NvidiaUnreachable(e.message, hint=f"{e.hint}; {way_on}" if e.hint else way_on) \
+            from None
     log.debug(f"NVIDIA accepted the key ({info.type}, org {info.org})")
     return info
 

@@ -157,7 +157,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
         failure = secret_writes._failed_secrets(
             cluster, namespace, target or targets[-1],
             NimError(interrupts.describe(signal)), done, dry_run)
-        failure.exit_code = interrupts.exit_code(signal)
+        failure.signal = signal
         raise failure from None
     if not dry_run:
         verify(cluster, namespace, targets, key)

@@ -121,7 +121,7 @@ def poll(observe: Callable[[], State], report: Callable[[State], None], timeout:
         raise NimError(f"{interrupts.describe(signal)} while waiting for {what}; nothing was "
                        f"undone: the deployment keeps running",
                        hint=f"resume watching with {watch}",
-                       exit_code=interrupts.exit_code(signal)) from None
+                       signal=signal) from None
 
 
 def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,

@@ -1,7 +1,8 @@
 """The root command: global options, the invoked name, and the single error path.
 
 Every failure leaves through `NimGroup.main`: a one-line `error: ...` on stderr and the exit code of
-SPEC §2, a traceback only with `-v`, and every registered secret redacted from all of it.
+SPEC §2 (chosen in cli/exit_status.py), a traceback only with `-vv`, and every registered
+secret redacted from all of it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import click
 
 from kubectl_nim import __version__, caller, interrupts, log
 from kubectl_nim.cli.commands import COMMANDS
-from kubectl_nim.errors import EXIT_FAILURE, NimError
+from kubectl_nim.cli.exit_status import ExitStatus, for_error
+from kubectl_nim.errors import NimError
 from kubectl_nim.cli.options import global_options
 
 # kubectl sets one of these for the plugins it runs (KUBECTL_PATH since 1.37, KUBECTL_BINARY in
@@ -144,39 +146,39 @@ class NimGroup(click.Group):
             cause = e.__cause__ or e.__context__
             if isinstance(cause, KeyboardInterrupt):
                 _echo_interrupted(cause)
-                code = interrupts.exit_code(cause)
+                code = for_error(cause)
             else:
                 click.echo("Aborted.", err=True)
-                code = EXIT_FAILURE
+                code = ExitStatus.FAILURE
         except click.UsageError as e:
             click.echo(log.redact(usage_line(e)), err=True)
-            code = e.exit_code
+            code = for_error(e)
         except click.ClickException as e:
             _show_redacted(e)
-            code = e.exit_code
+            code = for_error(e)
         except NimError as e:
             if log.verbosity() >= 2:
                 _echo_traceback()
             click.echo(log.redact(f"error: {e}"), err=True)
-            code = e.exit_code
+            code = for_error(e)
         except KeyboardInterrupt as e:
             _echo_interrupted(e)
-            code = interrupts.exit_code(e)
+            code = for_error(e)
         except Exception as e:  # a bug: still one line unless -v, never the key
             if log.verbosity():
                 _echo_traceback()
             detail = log.redact(f"{type(e).__name__}: {e}")
             click.echo(f"error: unexpected failure ({detail}); rerun with -v for a traceback "
                        f"and report it", err=True)
-            code = EXIT_FAILURE
+            code = ExitStatus.FAILURE
         if standalone_mode:
             # Interpreter shutdown garbage-collects every object the run made (~15 ms after a
             # deploy); frozen objects are skipped. Output is flushed regardless.
             import gc
 
             gc.freeze()
-            sys.exit(code)
-        return code
+            sys.exit(int(code))
+        return int(code)
 
 
 @click.group(cls=NimGroup, name="kubectl-nim",

@@ -122,7 +122,7 @@ def _write_nim_config(session, apps: str, nim_config: dict, dry_run: str) -> Non
                            f"{_ODC_REF} in {apps}",
                            hint="it was most likely applied; check with `kubectl nim config "
                                 "view`, or re-run the same command (it converges)",
-                           exit_code=interrupts.exit_code(signal)) from None
+                           signal=signal) from None
     click.echo(f"{_ODC_REF} patched{_SUFFIX[dry_run]}")
 
 

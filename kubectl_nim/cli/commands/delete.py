@@ -107,7 +107,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
                 hint=(f"deleted {', '.join(deleted)}; " if deleted else "")
                 + (f"still there: {', '.join(left)}; " if left else "")
                 + "re-run the same command to finish",
-                exit_code=interrupts.exit_code(signal)) from None
+                signal=signal) from None
         except ClusterError as e:
             left = [optimistic.kind_ref(k, n) for k, n in plan.delete[len(deleted):]]
             raise Day2Error(

@@ -9,7 +9,7 @@ import click
 
 from kubectl_nim.cli import completion
 from kubectl_nim import log
-from kubectl_nim.errors import NimError, UsageError
+from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import (catalog_source_options, field_manager_option, get_globals,
                                  global_options, key_options, ngc_options, parse_duration,
                                  validated)
@@ -178,14 +178,8 @@ def _read_key(api_key_file, client_only):
 
 def _validate_with_nvidia(key, base_url, request_timeout):
     from kubectl_nim.app import keycheck
-    from kubectl_nim.errors import NvidiaUnreachable
 
-    try:
-        keycheck.validate(key, base_url, request_timeout)
-    except NvidiaUnreachable as e:
-        # Exit 3 is validate-key's (SPEC §2); here it is a failure like any other, with a way on.
-        way_on = "or pass --skip-key-validation to deploy without checking the key"
-        raise NimError(e.message, hint=f"{e.hint}; {way_on}" if e.hint else way_on) from None
+    keycheck.validate(key, base_url, request_timeout, verb="deploy")
 
 
 def _print_objects(objects, output, suffix=""):

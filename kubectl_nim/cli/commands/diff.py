@@ -32,13 +32,14 @@ def run(**params):
     Example:
       kubectl nim diff llama --model llama-3.1-8b-instruct --gpus 2 -n team
     """
-    from kubectl_nim.errors import NimError
+    from kubectl_nim.cli.exit_status import ExitStatus, for_error
+    from kubectl_nim.errors import DiffFailed, NimError
 
     try:
         return _run(params)
     except NimError as e:
-        if e.exit_code < 2:  # kubectl diff: 1 means "differences", errors are > 1
-            e.exit_code = 2
+        if for_error(e) == ExitStatus.FAILURE:  # kubectl diff: 1 means "differences"
+            raise DiffFailed(e.message, hint=e.hint, signal=e.signal) from None
         raise
 
 

@@ -111,10 +111,10 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
         if not (skip_key_validation or dry_run == "client"):
             from kubectl_nim.app import keycheck
 
-            keycheck.validate(key, ngc_api_url, request_timeout)
+            keycheck.validate(key, ngc_api_url, request_timeout, verb="migrate")
     else:
         key = obtain_key(api_key_file, skip_key_validation, dry_run == "client", ngc_api_url,
-                         request_timeout)
+                         request_timeout, verb="migrate")
 
     targets = [secret_writes.SecretTarget(own["secret"], "api-key", deployment=dep.name),
                secret_writes.SecretTarget(own["pull_secret"], "pull", nim_runtime.DOCKERCONFIG_KEY,
@@ -161,7 +161,7 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
             f"{interrupts.describe(signal)} while pointing {runtime_ref} at its own secrets "
             f"(the update was sent); its new secrets are kept, nothing was restarted",
             hint=f"re-run `kubectl nim migrate {dep.name} -n {dep.namespace}` to finish",
-            exit_code=interrupts.exit_code(signal)) from None
+            signal=signal) from None
     except NimError as e:
         raise _switch_failed(cluster, dep, targets, written, e, server, runtime_ref) from None
     click.echo(f"{runtime_ref} {answer.action}{SUFFIX[dry_run]}")

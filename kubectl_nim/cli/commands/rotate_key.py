@@ -34,7 +34,7 @@ def restart_options(f):
 
 
 def obtain_key(api_key_file, skip_validation: bool, client_only: bool, ngc_api_url: str,
-               request_timeout) -> str:
+               request_timeout, verb: str = "rotate-key") -> str:
     """The new key: read (never from argv), personal only, validated with NVIDIA unless told not
     to (or only printing a client dry run)."""
     from kubectl_nim.cli import api_key
@@ -43,7 +43,7 @@ def obtain_key(api_key_file, skip_validation: bool, client_only: bool, ngc_api_u
 
     key = keys.ensure_personal(api_key.read_api_key(api_key_file))
     if not (skip_validation or client_only):
-        keycheck.validate(key, ngc_api_url, request_timeout)
+        keycheck.validate(key, ngc_api_url, request_timeout, verb=verb)
     return key
 
 
