@@ -52,10 +52,34 @@ class ClusterError(NimError):
     """The Kubernetes API answered with an error or could not be reached."""
 
     def __init__(self, message: str, hint: str | None = None, status: int | None = None,
-                 reason: str | None = None, never_sent: bool = False):
+                 reason: str | None = None, never_sent: bool = False, timed_out: bool = False):
         super().__init__(message, hint)
         self.status = status
         self.reason = reason
         # True only when the request provably never reached the server (connection refused,
         # unknown host, TLS handshake failed): a write that failed so was certainly not applied.
         self.never_sent = never_sent
+        self._timed_out = timed_out  # the client gave up waiting for an answer
+
+    @property
+    def timed_out(self) -> bool:
+        """No answer in time: the client's own timeout, or the server's (504)."""
+        return self._timed_out or self.status == 504
+
+    @property
+    def may_have_applied(self) -> bool:
+        """May the failed write have been carried out? The one answer every rollback and retry
+        uses. Yes when no answer came (timeout, dropped connection) unless the request provably
+        never left, and for any 5xx: a 504 says the request may still complete, a 500 can wrap
+        a storage timeout after the write reached etcd, a 502/503 can come from a proxy in front
+        of a server that did the work."""
+        if self.never_sent:
+            return False
+        return self.status is None or self.status >= 500
+
+    @property
+    def may_land_later(self) -> bool:
+        """May have been applied and had no final answer (no answer, or a 504): the server may
+        still carry it out after we gave up, so a rollback waits a grace period for it. A 5xx
+        answer is final: whatever was applied is there now."""
+        return self.may_have_applied and (self.status is None or self.status == 504)

@@ -412,14 +412,14 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
                 if OWN_SECRETS in extras else None
             failed = [(i, a) for i, a in zip(batch, answers) if isinstance(a, ClusterError)]
             unsure = [objects[j] for j, e in failed
-                      if before[j] is None and _maybe_carried_out(e)]
+                      if before[j] is None and e.may_land_later]
             in_flight = unsure  # answered now, except those that may still be carried out
             _record(objects, before, batch, answers, created, outcomes, on_written)
             if failed:
                 i, error = failed[0]
-                timed_out = error.status == 504 or "timed out" in error.message
+                late = "timed out" if error.timed_out else "got no answer"
                 undone = undo(unsure, grace=_grace(cluster), sleep=sleep, clock=clock,
-                              why=f"its {verb} {'timed out' if timed_out else 'got no answer'}")
+                              why=f"its {verb} {late}")
                 failure = _failure(verb, objects[i], error)
                 raise DeployFailed(failure.message,
                                    hint=_rollback_hint(undone, error.hint)) from None
@@ -485,15 +485,6 @@ def _new_key_pair(cluster: Cluster, objects: Sequence[dict], before: Sequence[di
     done = secret_pair.apply_new_key(cluster, objects, before, report)
     return {i: Outcome(object_ref(objects[i]), w.action, w.after or before[i] or {})
             for i, w in done.items()}
-
-
-def _maybe_carried_out(error: ClusterError) -> bool:
-    """No answer (timed out, connection dropped) or 504: the server may have created the object
-    anyway, now or a little later (kube-apiserver says so for its own request timeouts). Only a
-    refused connection, an unknown host or a failed TLS handshake prove that nothing was sent."""
-    if error.status == 504:
-        return True
-    return error.status is None and not error.never_sent
 
 
 def _grace(cluster: Cluster) -> float:

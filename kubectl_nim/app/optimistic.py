@@ -25,11 +25,6 @@ def retryable(error: ClusterError) -> bool:
     return error.status is None or error.status in (409, 429) or error.status >= 500
 
 
-def ambiguous(error: ClusterError) -> bool:
-    """The write may have been carried out even though it failed (timeout, 5xx, no answer)."""
-    return error.status is None or error.status >= 500
-
-
 @dataclass
 class Written:
     ref: str
@@ -70,7 +65,7 @@ def read_modify_write(cluster: Cluster, kind: str, name: str, namespace: str,
             return Written(ref, current, answer, "configured", uncertain)
         except ClusterError as e:
             last = e
-            uncertain = uncertain or ambiguous(e)
+            uncertain = uncertain or e.may_have_applied
             if not retryable(e):
                 break
             log.debug(f"{ref}: {e.message}; attempt {attempt + 1} of {MAX_ATTEMPTS}")
@@ -82,7 +77,7 @@ def read_modify_write(cluster: Cluster, kind: str, name: str, namespace: str,
 def was_uncertain(error: NimError) -> bool:
     """Did any attempt of a failed read_modify_write end in a way that may have applied it?"""
     return bool(getattr(error, "uncertain", False)) or \
-        (isinstance(error, ClusterError) and ambiguous(error))
+        (isinstance(error, ClusterError) and error.may_have_applied)
 
 
 def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any) -> bool:

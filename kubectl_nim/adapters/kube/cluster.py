@@ -596,7 +596,8 @@ class Cluster:
             limit = f"{self.timeout:g}s" if self.timeout else "the client's limit"
             return ClusterError(
                 f"{method} {path} timed out after {limit} ({self.server})",
-                hint="the API server is slow or unreachable; retry or raise --request-timeout")
+                hint="the API server is slow or unreachable; retry or raise --request-timeout",
+                timed_out=True)
         if error.kind == "proxy":
             return ClusterError(f"cannot reach the cluster at {self.server} through the proxy "
                                 f"{error.detail}",
