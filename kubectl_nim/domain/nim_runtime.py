@@ -233,39 +233,50 @@ def double_capacity_warning(isvc: Mapping[str, Any] | None) -> str:
             f"--no-restart and restart later if the GPUs are not free)")
 
 
-def switch_refs(runtime: dict, deployment: str, naming: str = SEED) -> dict | None:
-    """The runtime with `NGC_API_KEY` and the nvcr.io pull secret pointing at the deployment's own
-    secrets, named per `naming` (other env and other pull secrets untouched); None when it
-    already does."""
-    own = derived_names(deployment, naming)
-    own_pulls = own_secret_names(deployment)["pull_secret"]
-    new = copy.deepcopy(runtime)
-    spec = new.setdefault("spec", {})
-    changed = False
+def point_at_own_secrets(spec: dict, deployment: str, key_secret: Optional[str],
+                         pull_secret: Optional[str]) -> None:
+    """Point a ServingRuntime spec at a deployment's own secrets, in place: the one way deploy
+    (render) and migrate do it (SPEC §3).
+
+    `NGC_API_KEY`: every container that reads it (a sidecar too: otherwise the deployment would
+    still use the shared secret, `list` would call it shared-legacy and rotate-key refuse it) and
+    the kserve-container get exactly one, from `key_secret`, where the first one was (duplicates
+    dropped). imagePullSecrets: the shared legacy one and the deployment's own (either naming)
+    give way to `pull_secret`, first; pull secrets for other registries are kept. None (a
+    disconnected deployment): the key env and those pull secrets are removed.
+    """
+    own_pulls = set(own_secret_names(deployment)["pull_secret"]) | LEGACY_NAMES
     for container in spec.get("containers") or []:
-        for env in container.get("env") or []:
-            if env.get("name") != API_KEY_ENV:
-                continue
-            want = {"secretKeyRef": {"name": own["secret"], "key": API_KEY_ENV}}
-            if env.get("valueFrom") != want or "value" in env:
-                env.pop("value", None)
-                env["valueFrom"] = want
-                changed = True
-    pulls = [p for p in spec.get("imagePullSecrets") or []
-             if p.get("name") not in LEGACY_NAMES and p.get("name") not in own_pulls]
-    pulls.insert(0, {"name": own["pull_secret"]})
-    if pulls != (spec.get("imagePullSecrets") or []):
+        env = list(container.get("env") or [])
+        at = next((k for k, e in enumerate(env) if e.get("name") == API_KEY_ENV), None)
+        if at is None and container.get("name") != KSERVE_CONTAINER:
+            continue
+        kept = [e for e in env if e.get("name") != API_KEY_ENV]
+        if key_secret:
+            ref = {"name": API_KEY_ENV,
+                   "valueFrom": {"secretKeyRef": {"name": key_secret, "key": API_KEY_ENV}}}
+            kept.insert(len(kept) if at is None else at, ref)
+        if kept:
+            container["env"] = kept
+        else:
+            container.pop("env", None)
+    pulls = [p for p in spec.get("imagePullSecrets") or [] if p.get("name") not in own_pulls]
+    if pull_secret:
+        pulls.insert(0, {"name": pull_secret})
+    if pulls:
         spec["imagePullSecrets"] = pulls
-        changed = True
-    if not any(env.get("name") == API_KEY_ENV
-               for c in spec.get("containers") or [] for env in c.get("env") or []):
-        for container in spec.get("containers") or []:
-            if container.get("name") == KSERVE_CONTAINER:
-                container.setdefault("env", []).append(
-                    {"name": API_KEY_ENV,
-                     "valueFrom": {"secretKeyRef": {"name": own["secret"], "key": API_KEY_ENV}}})
-                changed = True
-    return new if changed else None
+    else:
+        spec.pop("imagePullSecrets", None)
+
+
+def switch_refs(runtime: dict, deployment: str, naming: str = SEED) -> dict | None:
+    """The runtime pointing at the deployment's own secrets, named per `naming`
+    (point_at_own_secrets); None when it already does."""
+    own = derived_names(deployment, naming)
+    new = copy.deepcopy(runtime)
+    point_at_own_secrets(new.setdefault("spec", {}), deployment, own["secret"],
+                         own["pull_secret"])
+    return None if new == runtime or (new["spec"] == (runtime.get("spec") or {})) else new
 
 
 def users_of(objects: Iterable[Mapping[str, Any]], secret: str,

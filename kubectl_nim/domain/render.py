@@ -261,8 +261,11 @@ def serving_runtime(options: DeployOptions, template: Mapping[str, Any],
     spec["supportedModelFormats"] = [
         {"name": options.model.name, "version": options.tag, "autoSelect": False, "priority": 1}]
     _attach_cache_claim(spec, container, options)
-    _set_api_key_env(container, None if options.disconnected else options.names["secret"])
-    _set_pull_secret(spec, None if options.disconnected else options.names["pull_secret"])
+    from kubectl_nim.domain.nim_runtime import point_at_own_secrets  # it imports this module
+
+    point_at_own_secrets(spec, options.name,
+                         None if options.disconnected else options.names["secret"],
+                         None if options.disconnected else options.names["pull_secret"])
     _declare_missing_shm(spec)
     for each in spec.get("containers") or []:
         each.pop("resources", None)  # sized on the InferenceService instead
@@ -329,28 +332,6 @@ def _attach_cache_claim(spec: dict, container: dict, options: DeployOptions) -> 
         container.setdefault("volumeMounts", []).append(cache_mount)
     if options.pvc_subpath:
         cache_mount["subPath"] = options.pvc_subpath
-
-
-def _set_api_key_env(container: dict, secret_name: Optional[str]) -> None:
-    """Exactly one `NGC_API_KEY` env, from this deployment's secret; none when disconnected.
-    A legacy template's reference to the shared secret is replaced, never kept."""
-    env = [e for e in container.get("env") or [] if e.get("name") != API_KEY_ENV]
-    if secret_name:
-        env.append({"name": API_KEY_ENV,
-                    "valueFrom": {"secretKeyRef": {"name": secret_name, "key": API_KEY_ENV}}})
-    if env:
-        container["env"] = env
-    else:
-        container.pop("env", None)
-
-
-def _set_pull_secret(spec: dict, secret_name: Optional[str]) -> None:
-    """This deployment's pull secret only (a legacy `ngc-secret` is dropped); none when
-    disconnected, where the cluster's global pull secret applies."""
-    if secret_name:
-        spec["imagePullSecrets"] = [{"name": secret_name}]
-    else:
-        spec.pop("imagePullSecrets", None)
 
 
 def _declare_missing_shm(spec: dict) -> None:
