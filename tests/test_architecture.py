@@ -84,3 +84,23 @@ def test_only_the_shared_modules_stay_at_the_top():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert top == ["__init__.py", "__main__.py", "caller.py", "errors.py", "interrupts.py",
                    "log.py"]
+
+
+def secret_registrations(path: Path) -> list[int]:
+    """Lines that call `log.register_secret` (global state: the redacting log)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "register_secret"]
+
+
+@pytest.mark.parametrize("path", modules("domain"), ids=lambda p: p.name)
+def test_domain_registers_no_secret(path):
+    """Pure code does not touch the global log: whoever reads a secret registers it (app, cli)."""
+    assert secret_registrations(path) == []
+
+
+def test_the_registration_check_catches_one(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from kubectl_nim import log\n\ndef f(k):\n    log.register_secret(k)\n")
+    assert secret_registrations(bad) == [4]
