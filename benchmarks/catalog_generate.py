@@ -98,7 +98,7 @@ def catalog_file(tmp: Path) -> tuple[str, str]:
 
 
 def model_names(text: str) -> set[str]:
-    from kubectl_nim import catalog
+    from kubectl_nim.domain import catalog
 
     parsed = catalog.parse_text(text, "output")
     if parsed.warnings:

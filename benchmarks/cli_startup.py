@@ -26,12 +26,12 @@ APPS = "redhat-ods-applications"
 # Three ways to read one ConfigMap with the kubernetes package (the choice made in cluster.py).
 CLIENT_OPTIONS = {
     "kubectl-nim Cluster, token kubeconfig: httpx, no kubernetes import (chosen)": """
-from kubectl_nim.cluster import Cluster
+from kubectl_nim.adapters.kube.cluster import Cluster
 c = Cluster.connect(kubeconfig=KC)
 c.get("ConfigMap", "nvidia-nim-models-data", "%(ns)s")
 """,
     "raw JSON through kubernetes ApiClient (exec/OIDC kubeconfigs)": """
-from kubectl_nim.cluster import Cluster, KubernetesTransport
+from kubectl_nim.adapters.kube.cluster import Cluster, KubernetesTransport
 c = Cluster(KubernetesTransport(KC, None, 30), "default", "")
 c.get("ConfigMap", "nvidia-nim-models-data", "%(ns)s")
 """,

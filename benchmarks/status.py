@@ -31,7 +31,8 @@ KEY = "nvapi-benchmark-key-0123456789"
 
 
 def deployment(crash: bool) -> list[dict]:
-    from kubectl_nim import catalog, discovery, render
+    from kubectl_nim.domain import catalog, render
+    from kubectl_nim.app import discovery
 
     model = catalog.load_embedded().get("llama-3.1-8b-instruct")
     options = render.DeployOptions(name=NAME, namespace=NS, model=model, tag=model.latest_tag)

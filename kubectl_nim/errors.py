@@ -1,38 +1,31 @@
-"""The one error type the CLI reports, and the exit codes of SPEC §2.
+"""The error types the CLI reports.
 
 Every failure the user can cause or meet is raised as a `NimError` carrying a one-line message
-(what happened) and an optional hint (what to do). The CLI shell turns it into a single stderr
-line and the exit code; nothing else prints errors.
+(what happened) and an optional hint (what to do). The CLI's boundary turns it into a single
+stderr line and an exit code (kubectl_nim/cli/exit_status.py: the one mapping from these types to
+the codes of SPEC §2); nothing else prints errors or picks codes.
 """
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3  # validate-key: NVIDIA could not be reached (CI tells it apart from "rejected")
-
 
 class NimError(Exception):
-    """A failure with a message meant for the user."""
+    """A failure with a message meant for the user. `signal`: the SIGINT/SIGTERM/SIGHUP that
+    stopped the work (the exit code is then 128+N, whatever the error)."""
 
-    exit_code = EXIT_FAILURE
-
-    def __init__(self, message: str, hint: str | None = None, exit_code: int | None = None):
+    def __init__(self, message: str, hint: str | None = None,
+                 signal: BaseException | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
-        if exit_code is not None:
-            self.exit_code = exit_code
+        self.signal = signal
 
     def __str__(self) -> str:
         return f"{self.message}; {self.hint}" if self.hint else self.message
 
 
 class UsageError(NimError):
-    """Bad flags or arguments: exit 2, like click's own usage errors."""
-
-    exit_code = EXIT_USAGE
+    """Bad flags or arguments (exit 2, like click's own usage errors)."""
 
 
 class NotFound(NimError):
@@ -44,19 +37,49 @@ class KeyRejected(NimError):
 
 
 class NvidiaUnreachable(NimError):
-    """NVIDIA's API could not be reached or kept failing: exit 3 for validate-key."""
+    """NVIDIA's API could not be reached or kept failing (exit 3, from every verb)."""
 
-    exit_code = EXIT_UNREACHABLE
+
+class DiffFailed(NimError):
+    """`diff` could not compare. kubectl diff exits 1 for "differences", so its failures exit 2."""
+
+
+class Day2Error(NimError):
+    """A day-2 verb (rotate-key, migrate, delete) refuses or stops: what is there does not allow it."""
 
 
 class ClusterError(NimError):
     """The Kubernetes API answered with an error or could not be reached."""
 
     def __init__(self, message: str, hint: str | None = None, status: int | None = None,
-                 reason: str | None = None, never_sent: bool = False):
+                 reason: str | None = None, never_sent: bool = False, timed_out: bool = False):
         super().__init__(message, hint)
         self.status = status
         self.reason = reason
         # True only when the request provably never reached the server (connection refused,
         # unknown host, TLS handshake failed): a write that failed so was certainly not applied.
         self.never_sent = never_sent
+        self._timed_out = timed_out  # the client gave up waiting for an answer
+
+    @property
+    def timed_out(self) -> bool:
+        """No answer in time: the client's own timeout, or the server's (504)."""
+        return self._timed_out or self.status == 504
+
+    @property
+    def may_have_applied(self) -> bool:
+        """May the failed write have been carried out? The one answer every rollback and retry
+        uses. Yes when no answer came (timeout, dropped connection) unless the request provably
+        never left, and for any 5xx: a 504 says the request may still complete, a 500 can wrap
+        a storage timeout after the write reached etcd, a 502/503 can come from a proxy in front
+        of a server that did the work."""
+        if self.never_sent:
+            return False
+        return self.status is None or self.status >= 500
+
+    @property
+    def may_land_later(self) -> bool:
+        """May have been applied and had no final answer (no answer, or a 504): the server may
+        still carry it out after we gave up, so a rollback waits a grace period for it. A 5xx
+        answer is final: whatever was applied is there now."""
+        return self.may_have_applied and (self.status is None or self.status == 504)

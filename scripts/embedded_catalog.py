@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kubectl_nim import catalog  # noqa: E402
+from kubectl_nim.domain import catalog  # noqa: E402
 from kubectl_nim.errors import NimError  # noqa: E402
 
 EMBEDDED = ROOT / "kubectl_nim" / "data" / "catalog.yaml"

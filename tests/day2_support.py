@@ -8,7 +8,8 @@ import copy
 import json
 from functools import lru_cache
 
-from kubectl_nim import catalog, discovery, render
+from kubectl_nim.domain import catalog, render
+from kubectl_nim.app import discovery
 
 OLD_KEY = "nvapi-old-key-0123456789"
 NEW_KEY = "nvapi-test-key"          # the fake NGC server's valid key

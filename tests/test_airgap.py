@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from kubectl_nim import discovery
-from kubectl_nim.cluster import Cluster
+from kubectl_nim.app import discovery
+from kubectl_nim.adapters.kube.cluster import Cluster
 from tests.day2_support import APPS, seed_apps
 from tests.deploy_support import KEY
 

@@ -1,7 +1,12 @@
-"""The layering rules, checked on the source (ast): a test fails when a module under
-`kubectl_nim/domain/` imports I/O (an adapter, click, httpx, kubernetes, sockets) or a layer above
-it, or when a module under `kubectl_nim/app/` imports click (use cases do not print or parse
-flags)."""
+"""The layering rules (issue 11), checked on the source (ast), lazy imports included:
+
+- `kubectl_nim/domain/` is pure: no I/O (an adapter, click, httpx, kubernetes, sockets) and no layer
+  above it (app, cli);
+- `kubectl_nim/app/` (use cases) does not parse flags or print: no click, nothing from the cli;
+- `kubectl_nim/adapters/` (transports) knows nothing of use cases or the CLI;
+- `kubectl_nim/cli/` does not call the cluster or NVIDIA directly: nothing from the adapters (a
+  verb that needs the cluster asks a use case in app/).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "kubectl_nim"
 
 # What pure code may not reach: transports, the CLI, and the layers that orchestrate I/O.
 DOMAIN_FORBIDDEN = ("click", "httpx", "kubernetes", "urllib3", "socket", "ssl", "requests",
-                    "subprocess", "kubectl_nim.cluster", "kubectl_nim.kubeconfig",
-                    "kubectl_nim.ngc", "kubectl_nim.adapters", "kubectl_nim.session",
-                    "kubectl_nim.app", "kubectl_nim.commands", "kubectl_nim.cli",
-                    "kubectl_nim.deploy", "kubectl_nim.discovery")
-APP_FORBIDDEN = ("click", "kubectl_nim.commands", "kubectl_nim.cli")
+                    "subprocess", "kubectl_nim.adapters", "kubectl_nim.app", "kubectl_nim.cli")
+APP_FORBIDDEN = ("click", "kubectl_nim.cli")
+ADAPTERS_FORBIDDEN = ("click", "kubectl_nim.app", "kubectl_nim.cli")
+CLI_FORBIDDEN = ("kubectl_nim.adapters",)
+
+RULES = {"domain": DOMAIN_FORBIDDEN, "app": APP_FORBIDDEN, "adapters": ADAPTERS_FORBIDDEN,
+         "cli": CLI_FORBIDDEN}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -40,25 +47,60 @@ def violations(path: Path, forbidden: tuple[str, ...]) -> list[str]:
 
 
 def modules(layer: str) -> list[Path]:
-    return sorted((PACKAGE / layer).glob("*.py"))
+    return sorted((PACKAGE / layer).rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", modules("domain"), ids=lambda p: p.name)
-def test_domain_is_pure(path):
-    assert violations(path, DOMAIN_FORBIDDEN) == []
+def layered_modules():
+    return [pytest.param(layer, path, id=str(path.relative_to(PACKAGE)))
+            for layer in RULES for path in modules(layer)]
 
 
-@pytest.mark.parametrize("path", modules("app"), ids=lambda p: p.name)
-def test_app_does_not_parse_flags_or_print(path):
-    assert violations(path, APP_FORBIDDEN) == []
+@pytest.mark.parametrize("layer, path", layered_modules())
+def test_module_respects_its_layer(layer, path):
+    assert violations(path, RULES[layer]) == []
 
 
 def test_the_rule_catches_a_violation(tmp_path):
     """The checker itself: a domain module importing the cluster adapter is caught."""
     bad = tmp_path / "bad.py"
-    bad.write_text("from kubectl_nim import cluster\nimport click\nfrom . import names\n")
-    assert violations(bad, DOMAIN_FORBIDDEN) == ["click", "kubectl_nim.cluster"]
+    bad.write_text("from kubectl_nim.adapters.kube import cluster\nimport click\n"
+                   "from . import names\n")
+    assert violations(bad, DOMAIN_FORBIDDEN) == ["click", "kubectl_nim.adapters.kube",
+                                                 "kubectl_nim.adapters.kube.cluster"]
+
+
+def test_a_lazy_cluster_call_in_the_cli_is_caught(tmp_path):
+    bad = tmp_path / "verb.py"
+    bad.write_text("def command():\n    from kubectl_nim.adapters import ngc\n")
+    assert violations(bad, CLI_FORBIDDEN) == ["kubectl_nim.adapters", "kubectl_nim.adapters.ngc"]
 
 
 def test_the_layers_exist():
-    assert modules("domain") and modules("app")
+    assert all(modules(layer) for layer in RULES)
+
+
+def test_only_the_shared_modules_stay_at_the_top():
+    """Every other module belongs to a layer."""
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert top == ["__init__.py", "__main__.py", "caller.py", "errors.py", "interrupts.py",
+                   "log.py"]
+
+
+def secret_registrations(path: Path) -> list[int]:
+    """Lines that call `log.register_secret` (global state: the redacting log)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "register_secret"]
+
+
+@pytest.mark.parametrize("path", modules("domain"), ids=lambda p: p.name)
+def test_domain_registers_no_secret(path):
+    """Pure code does not touch the global log: whoever reads a secret registers it (app, cli)."""
+    assert secret_registrations(path) == []
+
+
+def test_the_registration_check_catches_one(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from kubectl_nim import log\n\ndef f(k):\n    log.register_secret(k)\n")
+    assert secret_registrations(bad) == [4]

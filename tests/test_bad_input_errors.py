@@ -224,7 +224,7 @@ def test_wrongly_typed_nim_config_does_not_break_validate_key(nim, kube_server, 
 
 @pytest.mark.parametrize("parameters", ["a string", ["a", "b"], {"name": "x"}, [{"name": 5}]])
 def test_template_with_malformed_parameters(nim, kube_server, kubeconfig, parameters):
-    from kubectl_nim import discovery
+    from kubectl_nim.app import discovery
 
     seed_apps(kube_server)
     tpl = discovery.embedded_template()

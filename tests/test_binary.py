@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from kubectl_nim import __version__
-from kubectl_nim import catalog as catalog_mod
+from kubectl_nim.domain import catalog as catalog_mod
 
 from conftest import catalog_configmap, model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY

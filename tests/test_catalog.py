@@ -4,8 +4,8 @@ import pytest
 import yaml
 from hypothesis import given, strategies as st
 
-from kubectl_nim import catalog
-from kubectl_nim.catalog import Model, MalformedCatalog, parse_configmap, parse_entries, resolve_tag
+from kubectl_nim.domain import catalog
+from kubectl_nim.domain.catalog import Model, MalformedCatalog, parse_configmap, parse_entries, resolve_tag
 from kubectl_nim.errors import NimError, NotFound
 
 from conftest import catalog_configmap, model_entry

@@ -11,8 +11,9 @@ import pytest
 from conftest import model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.fakes.ngc_server import FakeNgcServer, entries_from_configmap, generate_catalog
-from kubectl_nim import catalog, catalog_build
-from kubectl_nim.commands import catalog as catalog_cmd
+from kubectl_nim.domain import catalog
+from kubectl_nim.app import catalog_build
+from kubectl_nim.cli.commands import catalog as catalog_cmd
 
 BAD_KEY = "nvapi-revoked-0123456789abcdef"
 LEGACY_KEY = "bGVnYWN5LWtleS0wMTIzNDU2Nzg5YWJjZGVm"

@@ -7,8 +7,8 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
-from kubectl_nim import catalog_build
-from kubectl_nim.catalog import Model, to_configmap_yaml
+from kubectl_nim.app import catalog_build
+from kubectl_nim.domain.catalog import Model, to_configmap_yaml
 
 OLD = [Model("alpha", "nim/meta", ("1.0", "latest"), "1.0"),
        Model("beta", "nim/meta", ("2.0", "1.0", "latest"), "2.0"),

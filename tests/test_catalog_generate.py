@@ -19,9 +19,11 @@ from hypothesis import given, settings, strategies as st
 from conftest import model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.fakes.ngc_server import FakeNgcServer, entries_from_configmap, generate_catalog
-from kubectl_nim import catalog, catalog_build, ngc
-from kubectl_nim.catalog import Model
-from kubectl_nim.commands import catalog as catalog_cmd
+from kubectl_nim.domain import catalog
+from kubectl_nim.app import catalog_build
+from kubectl_nim.adapters import ngc
+from kubectl_nim.domain.catalog import Model
+from kubectl_nim.cli.commands import catalog as catalog_cmd
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD_KEY = "nvapi-revoked-0123456789abcdef"
@@ -740,7 +742,7 @@ def test_make_embedded_catalog_against_the_fake(tmp_path, nvidia_with_the_embedd
     assert missing.returncode == 2 and "set EU_RESTRICTED=FILE" in missing.stderr
 
 
-# --- the NgcClient additions the catalog relies on (kubectl_nim/ngc.py) ------------------------
+# --- the NgcClient additions the catalog relies on (kubectl_nim/adapters/ngc.py) ------------------------
 
 def test_client_counts_retries_and_reports_untagged_resources(ngc_sleeps):
     entries = [model_entry("a"), model_entry("b", latest=""), model_entry("c")]

@@ -8,8 +8,8 @@ import pytest
 
 from kubectl_nim import __version__, log
 from kubectl_nim.cli import cli, invoked_name
-from kubectl_nim.errors import NimError
-from kubectl_nim.options import GlobalOptions, get_globals, global_options, parse_duration
+from kubectl_nim.errors import NvidiaUnreachable
+from kubectl_nim.cli.options import GlobalOptions, get_globals, global_options, parse_duration
 
 
 @pytest.mark.parametrize("argv0, env, expected", [
@@ -135,7 +135,7 @@ def exploding(request):
 
 
 def test_nim_errors_are_one_line_with_the_exit_code(nim, exploding):
-    exploding(NimError("the thing broke", hint="do the other thing", exit_code=3))
+    exploding(NvidiaUnreachable("the thing broke", hint="do the other thing"))
     result = nim("explode")
     assert result.exit_code == 3
     assert result.stderr == "error: the thing broke; do the other thing\n"

@@ -5,8 +5,8 @@ import os
 import pytest
 import yaml
 
-from kubectl_nim import kubeconfig
-from kubectl_nim.cluster import ApiError, Cluster, RESOURCES
+from kubectl_nim.adapters.kube import kubeconfig
+from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, RESOURCES
 from kubectl_nim.errors import ClusterError
 
 
@@ -177,7 +177,7 @@ def test_in_cluster_config(tmp_path, monkeypatch):
     (tmp_path / "ca.crt").write_text("pem")
     (tmp_path / "namespace").write_text("ci-project\n")
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
-    monkeypatch.setattr("kubectl_nim.kubeconfig.SERVICE_ACCOUNT_DIR", str(tmp_path))
+    monkeypatch.setattr("kubectl_nim.adapters.kube.kubeconfig.SERVICE_ACCOUNT_DIR", str(tmp_path))
     endpoint = kubeconfig.find_endpoint(None, None, {"KUBERNETES_SERVICE_HOST": "10.0.0.1",
                                                       "KUBERNETES_SERVICE_PORT": "6443",
                                                       "KUBECONFIG": str(tmp_path / "missing")})
@@ -187,7 +187,7 @@ def test_in_cluster_config(tmp_path, monkeypatch):
 
 
 def test_in_cluster_without_a_token_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr("kubectl_nim.kubeconfig.SERVICE_ACCOUNT_DIR", str(tmp_path))
+    monkeypatch.setattr("kubectl_nim.adapters.kube.kubeconfig.SERVICE_ACCOUNT_DIR", str(tmp_path))
     with pytest.raises(ClusterError) as e:
         kubeconfig.in_cluster({"KUBERNETES_SERVICE_HOST": "10.0.0.1"})
     assert "service-account token is not mounted" in str(e.value)
@@ -229,7 +229,7 @@ def test_token_kubeconfig_does_not_import_kubernetes(tmp_path, kube_server):
     import sys
 
     path = kube_server.write_kubeconfig(tmp_path / "kc")
-    code = ("import sys\nfrom kubectl_nim.cluster import Cluster\n"
+    code = ("import sys\nfrom kubectl_nim.adapters.kube.cluster import Cluster\n"
             f"c = Cluster.connect(kubeconfig={str(path)!r})\n"
             "print(len(c.list('Secret')), 'kubernetes' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

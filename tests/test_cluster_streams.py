@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from kubectl_nim.cluster import ApiError, Cluster
+from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
 from tests.test_cluster import EXEC_PLUGIN
 
 NS = "team"

@@ -19,7 +19,8 @@ import json
 
 import pytest
 
-from kubectl_nim import day2, discovery
+from kubectl_nim.app import discovery, optimistic
+from kubectl_nim.domain import nim_runtime
 from tests.day2_support import APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_legacy
 
 from conftest import catalog_configmap, model_entry
@@ -98,7 +99,7 @@ def seed_generation(server, generation):
 @pytest.fixture(params=GENERATIONS)
 def cluster(request, nim, tmp_path, ngc_server, monkeypatch):
     """(generation, run) where run(*args, key=...) invokes the CLI against that cluster."""
-    monkeypatch.setattr(day2, "sleep", lambda s: None)
+    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
     today = request.param.startswith("today")
     server = request.getfixturevalue("kube_server_without_nimconfig" if today
                                      else "kube_server")
@@ -160,7 +161,7 @@ def test_validate_key(cluster):
 def test_deploy_writes_the_generations_secrets(cluster):
     deployed(cluster)
     names = EXPECTED_SECRETS[cluster.generation]
-    refs = day2.runtime_refs(runtime(cluster.server, NAME))
+    refs = nim_runtime.runtime_refs(runtime(cluster.server, NAME))
     assert refs.names == names  # never the shared legacy secrets of today's template
     if names:
         assert keys_of(cluster.server, NAME) == (NEW_KEY, NEW_KEY)
@@ -172,7 +173,7 @@ def test_deploy_disconnected_flag(cluster):
     result = cluster("deploy", NAME, "--model", MODEL if cluster.generation != "bare"
                      else "llama-3.1-8b-instruct", "--disconnected", key=None)
     assert result.exit_code == 0, result.stderr
-    assert day2.runtime_refs(runtime(cluster.server, NAME)).names == ()
+    assert nim_runtime.runtime_refs(runtime(cluster.server, NAME)).names == ()
 
 
 def test_list(cluster):
@@ -180,8 +181,8 @@ def test_list(cluster):
     result = cluster("list", "-o", "json")
     assert result.exit_code == 0, result.stderr
     [row] = json.loads(result.stdout)
-    assert row["keyScheme"] == (day2.NONE if cluster.generation == "today-airgap"
-                                else day2.PER_DEPLOYMENT)
+    assert row["keyScheme"] == (nim_runtime.NONE if cluster.generation == "today-airgap"
+                                else nim_runtime.PER_DEPLOYMENT)
 
 
 def test_rotate_key(cluster):
@@ -200,7 +201,7 @@ def test_migrate_a_legacy_deployment(cluster):
     assert result.exit_code == 0, result.stderr
     want = ("nim-api-key-dash", "nim-image-pull-dash") if cluster.generation == "redesign-later" \
         else ("nvidia-nim-secrets-dash", "nvidia-nim-image-pull-dash")
-    assert day2.runtime_refs(runtime(cluster.server, "dash")).names == want
+    assert nim_runtime.runtime_refs(runtime(cluster.server, "dash")).names == want
     assert keys_of(cluster.server, "dash") == (NEW_KEY, NEW_KEY)
 
 

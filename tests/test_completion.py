@@ -18,9 +18,9 @@ import pytest
 from click.shell_completion import get_completion_class
 from click.testing import CliRunner
 
-from kubectl_nim import completion
+from kubectl_nim.cli import completion
 from kubectl_nim.cli import cli
-from kubectl_nim.options import global_options
+from kubectl_nim.cli.options import global_options
 
 from conftest import catalog_configmap, model_entry
 
@@ -40,7 +40,7 @@ def values(args, incomplete="", **kw):
 
 
 def embedded_names():
-    from kubectl_nim import catalog
+    from kubectl_nim.domain import catalog
 
     return [m.name for m in catalog.load_embedded().models]
 

@@ -86,7 +86,7 @@ def test_late_landing_first_write_and_refused_second_write(nim, kube_server, kub
     not say "nothing was changed", and the pair must end with one key."""
     import time
 
-    from kubectl_nim import day2
+    from kubectl_nim.app import optimistic
 
     seed_plugin(kube_server, "x")
     kube_server.fail("PUT", r"/secrets/nvidia-nim-secrets-x(\?|$)", 0, hang_seconds=0.3)
@@ -98,7 +98,7 @@ def test_late_landing_first_write_and_refused_second_write(nim, kube_server, kub
     assert result.exit_code == 1
     assert "nothing was changed" not in result.stderr, result.stderr
     assert api == pull == OLD_KEY, result.stderr
-    assert day2.MAX_ATTEMPTS >= 2
+    assert optimistic.MAX_ATTEMPTS >= 2
 
 
 def test_other_run_writing_the_key_we_took_for_old_is_detected(kube_server, kubeconfig,

@@ -8,8 +8,8 @@ import json
 import pytest
 import yaml
 
-from kubectl_nim import nimconfig
-from kubectl_nim.cluster import Cluster
+from kubectl_nim.app import nimconfig
+from kubectl_nim.adapters.kube.cluster import Cluster
 from tests.conftest import catalog_configmap, model_entry
 from tests.day2_support import APPS, seed_apps
 

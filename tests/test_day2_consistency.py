@@ -24,7 +24,8 @@ from typing import Callable
 
 import pytest
 
-from kubectl_nim import day2
+from kubectl_nim.app import optimistic
+from kubectl_nim.domain import nim_runtime
 from tests.day2_support import (NEW_KEY, OLD_KEY, isvc, keys_of, secret, seed_legacy,
                                 seed_plugin)
 
@@ -83,7 +84,7 @@ def violations(server, scenario, result) -> list[str]:
     found = []
     for rt in _runtimes(server):
         name = rt["metadata"]["name"]
-        for ref in sorted(day2.referenced_secrets(rt)):
+        for ref in sorted(nim_runtime.referenced_secrets(rt)):
             if secret(server, ref) is None:
                 found.append(f"{name}: references missing secret/{ref}")
         api, pull = keys_of(server, name)
@@ -93,14 +94,14 @@ def violations(server, scenario, result) -> list[str]:
         if api not in allowed:
             found.append(f"{name}: holds an unexpected key")
     if result.exit_code == 0:
-        refs = day2.runtime_refs(next(r for r in _runtimes(server)
+        refs = nim_runtime.runtime_refs(next(r for r in _runtimes(server)
                                       if r["metadata"]["name"] == scenario.target))
-        if day2.key_scheme(scenario.target, refs) != day2.PER_DEPLOYMENT:
+        if nim_runtime.key_scheme(scenario.target, refs) != nim_runtime.PER_DEPLOYMENT:
             found.append("exit 0 but the deployment does not use its own secrets")
         if keys_of(server, scenario.target)[0] != scenario.new_key:
             found.append("exit 0 but the new key is not in place")
         annotations = isvc(server, scenario.target)["spec"]["predictor"].get("annotations") or {}
-        if day2.RESTART_ANNOTATION not in annotations:
+        if nim_runtime.RESTART_ANNOTATION not in annotations:
             found.append("exit 0 but the predictor was not restarted")
         if "--cleanup-shared" in scenario.args and secret(server, "nvidia-nim-secrets"):
             found.append("exit 0 but the unused shared secret is still there")
@@ -125,7 +126,7 @@ def _failure_points(server) -> list[tuple[str, str, int]]:
 
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
-    monkeypatch.setattr(day2, "sleep", lambda s: None)
+    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
 
 
 def test_injected_failures_leave_the_cluster_consistent(nim, kube_server, kubeconfig, capsys):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_nim import day2
-from kubectl_nim.commands import delete as delete_cmd
+from kubectl_nim.app import optimistic
+from kubectl_nim.domain import day2_plans
+from kubectl_nim.domain import nim_runtime
+from kubectl_nim.cli.commands import delete as delete_cmd
 from tests.day2_support import (isvc, runtime, secret, seed_disconnected, seed_legacy,
                                 seed_plugin, writes)
 
@@ -15,7 +17,7 @@ SR_REF = "servingruntime.serving.kserve.io"
 
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
-    monkeypatch.setattr(day2, "sleep", lambda s: None)
+    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
 
 
 @pytest.fixture
@@ -191,8 +193,8 @@ def test_cannot_list_runtimes_means_nothing_is_deleted(delete, kube_server):
 
 
 def test_plan_is_pure():
-    dep = day2.Deployment("x", "ns", None, None)
-    plan = day2.plan_delete(dep, [], {"nvidia-nim-secrets-x"}, {"nim-pvc-x"}, delete_pvc=True)
+    dep = nim_runtime.Deployment("x", "ns", None, None)
+    plan = day2_plans.plan_delete(dep, [], {"nvidia-nim-secrets-x"}, {"nim-pvc-x"}, delete_pvc=True)
     # a half-made deployment (no runtime, no InferenceService): its leftovers go
     assert plan.delete == [("Secret", "nvidia-nim-secrets-x"),
                            ("PersistentVolumeClaim", "nim-pvc-x")]

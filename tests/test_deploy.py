@@ -14,7 +14,7 @@ import subprocess
 import pytest
 import yaml
 
-from kubectl_nim import discovery
+from kubectl_nim.app import discovery
 from tests.conftest import catalog_configmap, model_entry
 from tests.deploy_support import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR, decode,
                                   dashboard_config, dockerconfig, dry_runs, fast_fake,  # noqa: F401

@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from kubectl_nim.cli.exit_status import for_error
+
 from tests.deploy_support import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR,  # noqa: F401
                                   dry_runs, fast_fake, lines, project, refs, run_deploy, state,
                                   writes)
@@ -112,8 +114,8 @@ def test_key_rejected_by_nvidia(run_deploy, project, ngc_server):
 def test_nvidia_unreachable(run_deploy, project, ngc_sleeps):
     port = closed_port()
     result = run_deploy(NAME, "--model", MODEL, ngc_url=f"http://127.0.0.1:{port}")
-    # SPEC §2: exit 3 is validate-key's; deploy fails with 1 and names the way out.
-    assert (result.exit_code, result.stdout) == (1, "")
+    # NVIDIA unreachable exits 3 from every verb (issue 11), and deploy names the way out.
+    assert (result.exit_code, result.stdout) == (3, "")
     assert f"error: NVIDIA could not be reached at 127.0.0.1:{port}: connection refused" \
         in result.stderr
     assert "--skip-key-validation" in result.stderr
@@ -123,7 +125,7 @@ def test_nvidia_unreachable(run_deploy, project, ngc_sleeps):
 def test_nvidia_check_honours_request_timeout(run_deploy, project, ngc_server, ngc_sleeps):
     ngc_server.fail("POST", "/v3/keys", hang_seconds=5, times=100)
     result = run_deploy(NAME, "--model", MODEL, "--request-timeout", "0.1s")
-    assert (result.exit_code, result.stdout) == (1, "")
+    assert (result.exit_code, result.stdout) == (3, "")  # NVIDIA unreachable
     assert "timed out after 0.1s (5 attempts)" in result.stderr
     _nothing_sent(project)
 
@@ -440,9 +442,9 @@ def test_apply_rollback_deletes_only_what_this_run_created(run_deploy, project, 
 # --- Ctrl-C during the writes --------------------------------------------------------------------
 
 def _objects(name=NAME):
-    from kubectl_nim import render
-    from kubectl_nim.catalog import load_embedded
-    from kubectl_nim.discovery import embedded_template
+    from kubectl_nim.domain import render
+    from kubectl_nim.domain.catalog import load_embedded
+    from kubectl_nim.app.discovery import embedded_template
 
     model = load_embedded().get(MODEL)
     options = render.DeployOptions(name=name, namespace=NS, model=model, tag="latest")
@@ -450,8 +452,8 @@ def _objects(name=NAME):
 
 
 def test_interrupt_between_writes_rolls_back(project):
-    from kubectl_nim import deploy
-    from kubectl_nim.cluster import Cluster
+    from kubectl_nim.app import deploy
+    from kubectl_nim.adapters.kube.cluster import Cluster
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig)
     before = state(project.server)
@@ -462,7 +464,7 @@ def test_interrupt_between_writes_rolls_back(project):
 
     with pytest.raises(deploy.DeployFailed) as caught:
         deploy.write(cluster, _objects(), on_written=interrupt_after_the_pvc)
-    assert caught.value.exit_code == 130
+    assert for_error(caught.value) == 130
     # Progress is reported once the whole first batch answered: the ServingRuntime exists too.
     assert str(caught.value) == (
         f"interrupted; rolled back {SR}/{NAME}, persistentvolumeclaim/nim-pvc-{NAME}, "
@@ -472,8 +474,8 @@ def test_interrupt_between_writes_rolls_back(project):
 
 def test_interrupt_during_a_create_undoes_it_too(project):
     """Ctrl-C while a create is in flight: the server may have carried it out."""
-    from kubectl_nim import deploy
-    from kubectl_nim.cluster import Cluster
+    from kubectl_nim.app import deploy
+    from kubectl_nim.adapters.kube.cluster import Cluster
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig)
     before = state(project.server)
@@ -509,8 +511,8 @@ def _failing_create(cluster, kind, error, create_first):
 
 
 def test_dropped_connection_is_treated_as_possibly_created(project):
-    from kubectl_nim import deploy
-    from kubectl_nim.cluster import Cluster, Unreachable
+    from kubectl_nim.app import deploy
+    from kubectl_nim.adapters.kube.cluster import Cluster, Unreachable
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig, timeout=0.2)
     before = state(project.server)
@@ -527,8 +529,8 @@ def test_dropped_connection_is_treated_as_possibly_created(project):
                                          ("dns", "host name not found"),
                                          ("tls", "certificate verify failed")])
 def test_request_that_never_left_is_not_waited_for(project, kind, detail):
-    from kubectl_nim import deploy
-    from kubectl_nim.cluster import Cluster, Unreachable
+    from kubectl_nim.app import deploy
+    from kubectl_nim.adapters.kube.cluster import Cluster, Unreachable
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig, timeout=5)
     error = cluster._unreachable(Unreachable(kind, detail), "POST", "/x")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from kubectl_nim import catalog
+from kubectl_nim.domain import catalog
 from tests.day2_support import MODEL, OLD_KEY
 from tests.obs_support import NAME, NS, cluster, deployment, not_nim  # noqa: F401
 

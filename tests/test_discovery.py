@@ -2,8 +2,8 @@
 
 import pytest
 
-from kubectl_nim import discovery
-from kubectl_nim.cluster import ApiError, Cluster
+from kubectl_nim.app import discovery
+from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
 
 from conftest import catalog_configmap, model_entry
 

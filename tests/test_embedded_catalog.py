@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_nim import catalog
+from kubectl_nim.domain import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 EMBEDDED = ROOT / "kubectl_nim" / "data" / "catalog.yaml"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_nim import discovery, render
-from kubectl_nim.catalog import embedded_text
+from kubectl_nim.app import discovery
+from kubectl_nim.domain import render
+from kubectl_nim.domain.catalog import embedded_text
 
 RUNTIME = ("objects", 0)
 CONTAINER = RUNTIME + ("spec", "containers", 0)
@@ -79,7 +80,7 @@ def test_comment_tells_the_truth():
 
 
 def test_a_deployment_from_it_keeps_the_nim_marker_and_workspace(embedded):
-    from kubectl_nim.catalog import Model
+    from kubectl_nim.domain.catalog import Model
 
     model = Model("m", "nim/meta", ("1.0.0",), "1.0.0")
     options = render.DeployOptions(name="x", namespace="ns", model=model, tag="1.0.0")

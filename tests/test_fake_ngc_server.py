@@ -18,7 +18,7 @@ import pytest
 from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.fakes.ngc_server import (FakeNgcServer, entries_from_configmap,
                                     generate_catalog)
-from kubectl_nim.catalog import CONFIGMAP_LIMIT_BYTES, parse_configmap
+from kubectl_nim.domain.catalog import CONFIGMAP_LIMIT_BYTES, parse_configmap
 
 FAKE = Path(__file__).parent / "fakes" / "ngc_server.py"
 SEARCH = "/v2/search/catalog/resources/CONTAINER"

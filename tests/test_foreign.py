@@ -1,6 +1,6 @@
-"""day2.is_foreign: which deployments --apply and delete must never touch."""
+"""nim_runtime.is_foreign: which deployments --apply and delete must never touch."""
 
-from kubectl_nim.day2 import is_foreign
+from kubectl_nim.domain.nim_runtime import is_foreign
 
 NIM_SR = {"metadata": {"annotations": {"runtimes.opendatahub.io/nvidia-nim": "true"}},
           "spec": {"containers": [{"name": "kserve-container", "image": "nvcr.io/nim/x:1"}]}}

@@ -176,7 +176,7 @@ def test_kind_of_model(name, display, description, kind):
 def test_kind_of_model_on_the_reference_catalog(shared_data):
     """Every embedding/reranking NIM of the 186-model catalog is recognised, no LLM is taken
     for one (the LLM names below are checked explicitly)."""
-    from kubectl_nim import catalog
+    from kubectl_nim.domain import catalog
 
     models = {m.name: m for m in catalog.load_file(
         str(shared_data / "nvidia-nim-models-data.yaml")).models}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_nim import cluster as cluster_mod
+from kubectl_nim.adapters.kube import cluster as cluster_mod
 from kubectl_nim.errors import NimError
 from tests.day2_support import isvc, runtime, seed_plugin
 

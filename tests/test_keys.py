@@ -1,4 +1,4 @@
-"""Key input, shape checks and the pull-secret content of SPEC §3 (kubectl_nim.keys)."""
+"""Key input, shape checks and the pull-secret content of SPEC §3 (kubectl_nim.domain.keys)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubectl_nim import keys, log
+from kubectl_nim.cli.exit_status import ExitStatus, for_error
+from kubectl_nim.cli import api_key
+from kubectl_nim.domain import keys
+from kubectl_nim import log
 from kubectl_nim.errors import KeyRejected, UsageError
 
 KEY = "nvapi-Abc123_def-456ghiJKL"
@@ -25,7 +28,7 @@ no_fixture_check = settings(suppress_health_check=[HealthCheck.function_scoped_f
 
 
 def read(api_key_file=None, environ=None, stdin="", interactive=False):
-    return keys.read_api_key(api_key_file, environ=environ or {}, stdin=io.StringIO(stdin),
+    return api_key.read_api_key(api_key_file, environ=environ or {}, stdin=io.StringIO(stdin),
                              interactive=interactive)
 
 
@@ -56,7 +59,7 @@ def test_hidden_prompt_when_interactive():
     """The prompt is hidden and goes to stderr, so `-o json` stdout stays clean."""
     @click.command()
     def probe():
-        click.echo(keys.read_api_key(None, environ={}, interactive=True) == KEY)
+        click.echo(api_key.read_api_key(None, environ={}, interactive=True) == KEY)
 
     result = CliRunner().invoke(probe, input=f"  {KEY}  \n")
     assert result.exit_code == 0
@@ -80,7 +83,7 @@ def test_interactive_defaults_to_stdin_being_a_terminal():
             return False
 
     with pytest.raises(UsageError, match="no NVIDIA API key given"):
-        keys.read_api_key(None, environ={}, stdin=NotATerminal())
+        api_key.read_api_key(None, environ={}, stdin=NotATerminal())
 
 
 @pytest.mark.parametrize("source", ["file", "stdin", "env"])
@@ -141,7 +144,7 @@ def test_legacy_key_is_refused_without_quoting_it():
     legacy = "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg"
     with pytest.raises(KeyRejected) as caught:
         keys.ensure_personal(legacy)
-    assert caught.value.exit_code == 1
+    assert for_error(caught.value) == ExitStatus.FAILURE
     assert "legacy" in str(caught.value) and "nvapi-" in str(caught.value)
     assert legacy not in str(caught.value) and legacy not in repr(caught.value)
 

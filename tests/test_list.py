@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import yaml
 
-from kubectl_nim import day2
+from kubectl_nim.domain import list_rows
+from kubectl_nim.domain import nim_runtime
 from tests.day2_support import (OLD_KEY, assert_key_hidden, isvc, rendered, runtime,
                                 seed_disconnected, seed_legacy, seed_plugin)
 
@@ -60,17 +61,17 @@ def test_plugin_and_dashboard_deployments_both_show(nim_list, kube_server):
 def test_detection_by_annotation_or_image():
     rt = next(o for o in rendered("x") if o["kind"] == "ServingRuntime")
     svc = next(o for o in rendered("x") if o["kind"] == "InferenceService")
-    assert day2.is_nim(svc, rt)
+    assert nim_runtime.is_nim(svc, rt)
     rt["spec"]["containers"][0]["image"] = "mirror.local/llama:1"
-    assert day2.is_nim(svc, rt)  # the embedded template's marker, as OpenShift AI ships it
-    del rt["metadata"]["annotations"][day2.NIM_RUNTIME_ANNOTATION]
-    assert not day2.is_nim(svc, rt)
-    rt["metadata"]["annotations"][day2.NIM_RUNTIME_ANNOTATION] = "true"
-    assert day2.is_nim(svc, rt)
+    assert nim_runtime.is_nim(svc, rt)  # the embedded template's marker, as OpenShift AI ships it
+    del rt["metadata"]["annotations"][nim_runtime.NIM_RUNTIME_ANNOTATION]
+    assert not nim_runtime.is_nim(svc, rt)
+    rt["metadata"]["annotations"][nim_runtime.NIM_RUNTIME_ANNOTATION] = "true"
+    assert nim_runtime.is_nim(svc, rt)
     # a predictor with its own container (no runtime) running a NIM image
     custom = {"spec": {"predictor": {"containers": [{"image": "nvcr.io/nim/meta/x:1"}]}}}
-    assert day2.is_nim(custom, None)
-    assert not day2.is_nim({"spec": {"predictor": {}}}, None)
+    assert nim_runtime.is_nim(custom, None)
+    assert not nim_runtime.is_nim({"spec": {"predictor": {}}}, None)
 
 
 def test_custom_and_inline_schemes(nim_list, kube_server):
@@ -190,11 +191,11 @@ def test_dashboard_runtime_named_differently(nim_list, kube_server):
 def test_human_age(delta, shown):
     now = datetime(2026, 3, 1, tzinfo=timezone.utc)
     created = (now - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert day2.human_age(created, now) == shown
-    assert day2.human_age("garbage", now) == "<unknown>"
+    assert list_rows.human_age(created, now) == shown
+    assert list_rows.human_age("garbage", now) == "<unknown>"
 
 
 def test_split_image():
-    assert day2.split_image("nvcr.io/nim/meta/llama:1.8") == ("llama", "1.8")
-    assert day2.split_image("localhost:5000/nim/x") == ("x", "")
-    assert day2.split_image("nvcr.io/nim/x@sha256:abc") == ("x", "sha256:abc")
+    assert nim_runtime.split_image("nvcr.io/nim/meta/llama:1.8") == ("llama", "1.8")
+    assert nim_runtime.split_image("localhost:5000/nim/x") == ("x", "")
+    assert nim_runtime.split_image("nvcr.io/nim/x@sha256:abc") == ("x", "sha256:abc")

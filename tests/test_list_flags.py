@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kubectl_nim import jsonpath
+from kubectl_nim.domain import jsonpath
 from kubectl_nim.errors import UsageError
 from tests.day2_support import seed_plugin
 

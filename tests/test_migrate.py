@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_nim import day2, render
+from kubectl_nim.app import optimistic
+from kubectl_nim.domain import nim_runtime
+from kubectl_nim.domain import render
 from tests.day2_support import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
                                 dockerconfig, isvc, keys_of, opaque, runtime, secret,
                                 seed_disconnected, seed_legacy, seed_plugin, writes)
@@ -14,7 +16,7 @@ SR_REF = "servingruntime.serving.kserve.io"
 
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
-    monkeypatch.setattr(day2, "sleep", lambda s: None)
+    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def migrate(nim, kubeconfig, ngc_server):
 
 
 def refs(server, name):
-    return day2.runtime_refs(runtime(server, name)).names
+    return nim_runtime.runtime_refs(runtime(server, name)).names
 
 
 def test_migrates_to_own_secrets_with_a_new_key(migrate, kube_server, ngc_server):
@@ -50,7 +52,7 @@ def test_migrates_to_own_secrets_with_a_new_key(migrate, kube_server, ngc_server
         assert stored["metadata"]["labels"] == built["metadata"]["labels"]
     # the shared secrets are left for the other deployments
     assert secret(kube_server, "nvidia-nim-secrets") and secret(kube_server, "ngc-secret")
-    assert day2.RESTART_ANNOTATION in isvc(kube_server, "dash")["spec"]["predictor"]["annotations"]
+    assert nim_runtime.RESTART_ANNOTATION in isvc(kube_server, "dash")["spec"]["predictor"]["annotations"]
     assert len(ngc_server.requests) == 1
     assert_key_hidden(result, NEW_KEY, OLD_KEY)
 
@@ -201,7 +203,7 @@ def test_runtime_update_refused_rolls_the_new_secrets_back(migrate, kube_server)
 
 def test_runtime_update_with_unknown_outcome_keeps_the_secrets(migrate, kube_server):
     seed_legacy(kube_server, "dash")
-    kube_server.fail("PUT", r"/servingruntimes/dash", 503, times=day2.MAX_ATTEMPTS)
+    kube_server.fail("PUT", r"/servingruntimes/dash", 503, times=optimistic.MAX_ATTEMPTS)
     result = migrate("dash")
     assert result.exit_code == 1
     assert "the new secrets are kept" in result.stderr

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kubectl_nim.errors import EXIT_USAGE, UsageError
-from kubectl_nim.names import (DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN,
+from kubectl_nim.cli.exit_status import ExitStatus, for_error
+from kubectl_nim.errors import UsageError
+from kubectl_nim.domain.names import (DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN,
                                derive_deployment_name, derived_names, max_deployment_name_length,
                                validate_claim_name, validate_deployment_name)
 
@@ -20,7 +21,7 @@ PROJECTS = st.from_regex(r"\A[a-z]([-a-z0-9]{0,30}[a-z0-9])?\Z")
 def rejection(name: str, namespace: str | None = None) -> str:
     with pytest.raises(UsageError) as err:
         validate_deployment_name(name, namespace)
-    assert err.value.exit_code == EXIT_USAGE
+    assert for_error(err.value) == ExitStatus.USAGE
     return err.value.message
 
 

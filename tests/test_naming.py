@@ -9,7 +9,9 @@ import json
 
 import pytest
 
-from kubectl_nim import catalog, day2, discovery, names, render
+from kubectl_nim.domain import catalog, names, render
+from kubectl_nim.app import discovery, optimistic, secret_writes
+from kubectl_nim.domain import nim_runtime
 from tests.day2_support import (APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_apps,
                                 seed_legacy)
 from tests.deploy_support import KEY
@@ -68,9 +70,9 @@ def test_choose_secret_naming():
 
 def test_key_scheme_of_a_later_named_deployment_is_per_deployment():
     sr = next(o for o in later_objects() if o["kind"] == "ServingRuntime")
-    assert day2.key_scheme(NAME, day2.runtime_refs(sr)) == day2.PER_DEPLOYMENT
+    assert nim_runtime.key_scheme(NAME, nim_runtime.runtime_refs(sr)) == nim_runtime.PER_DEPLOYMENT
     # another deployment's later-named secrets are not this one's own
-    assert day2.key_scheme("other", day2.runtime_refs(sr)) == day2.CUSTOM
+    assert nim_runtime.key_scheme("other", nim_runtime.runtime_refs(sr)) == nim_runtime.CUSTOM
 
 
 def test_list_calls_a_later_named_deployment_per_deployment(nim, kubeconfig, kube_server):
@@ -79,12 +81,12 @@ def test_list_calls_a_later_named_deployment_per_deployment(nim, kubeconfig, kub
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)
     rows = rows.get("items", rows) if isinstance(rows, dict) else rows
-    assert [r["keyScheme"] for r in rows] == [day2.PER_DEPLOYMENT]
+    assert [r["keyScheme"] for r in rows] == [nim_runtime.PER_DEPLOYMENT]
 
 
 def test_rotate_key_updates_the_later_named_secrets(nim, kubeconfig, kube_server, ngc_server,
                                                      monkeypatch):
-    monkeypatch.setattr(day2, "sleep", lambda s: None)
+    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
     seed_later(kube_server)
     result = nim("rotate-key", NAME, "--kubeconfig", kubeconfig, "--ngc-api-url", ngc_server.url,
                  "--no-restart", env={"NGC_API_KEY": NEW_KEY})
@@ -186,7 +188,7 @@ def test_migrate_on_a_later_cluster_writes_later_names(nim, kubeconfig, kube_ser
     result = nim("migrate", "dash", "--kubeconfig", kubeconfig, "--ngc-api-url", ngc_server.url,
                  "--skip-key-validation", "--no-restart", env={"NGC_API_KEY": NEW_KEY})
     assert result.exit_code == 0, result.stderr
-    assert day2.runtime_refs(runtime(kube_server, "dash")).names == \
+    assert nim_runtime.runtime_refs(runtime(kube_server, "dash")).names == \
         ("nim-api-key-dash", "nim-image-pull-dash")
     assert keys_of(kube_server, "dash") == (NEW_KEY, NEW_KEY)
 
@@ -222,7 +224,7 @@ def test_catalog_and_template_found_under_the_later_names(nim, kubeconfig, kube_
 def test_rotate_key_recreates_a_missing_later_named_secret_under_its_own_name():
     """A target named the later way is re-made under that name, not the seed one."""
     for name, role in (("nim-api-key-x", "api-key"), ("nim-image-pull-x", "pull")):
-        target = day2.SecretTarget(name, role, deployment="x")
+        target = secret_writes.SecretTarget(name, role, deployment="x")
         made = target.desired("ns", "nvapi-k")(None)
         assert made["metadata"]["name"] == name
 
@@ -234,5 +236,5 @@ def test_apply_rerun_keeps_the_naming_the_deployment_uses(deploy, kube_server):
     result = deploy("--apply")
     assert result.exit_code == 0, result.stderr
     assert secret(kube_server, "nvidia-nim-secrets-llama") is None
-    assert day2.runtime_refs(runtime(kube_server, NAME)).names == \
+    assert nim_runtime.runtime_refs(runtime(kube_server, NAME)).names == \
         ("nim-api-key-llama", "nim-image-pull-llama")

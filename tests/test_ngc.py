@@ -1,4 +1,4 @@
-"""The NGC client (kubectl_nim.ngc) with real httpx against the fake NGC API."""
+"""The NGC client (kubectl_nim.adapters.ngc) with real httpx against the fake NGC API."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import pytest
 from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.fakes.ngc_server import (FakeNgcServer, entries_from_configmap,
                                     generate_catalog)
-from kubectl_nim import log, ngc
+from kubectl_nim.cli.exit_status import for_error
+from kubectl_nim import log
+from kubectl_nim.adapters import ngc
 from kubectl_nim.errors import KeyRejected, NimError, NotFound, NvidiaUnreachable, UsageError
 
 BAD_KEY = "nvapi-not-a-valid-key-0123456789"
@@ -61,7 +63,7 @@ def test_rejected_key_is_never_retried(client, ngc_server, slept, status):
     with pytest.raises(KeyRejected) as caught:
         client.caller_info(VALID_KEY)
     assert str(caught.value).startswith(f"NVIDIA rejected the API key (HTTP {status}); ")
-    assert caught.value.exit_code == 1
+    assert for_error(caught.value) == 1
     assert len(ngc_server.requests) == 1 and slept == []
     assert_no_key(caught.value)
 
@@ -113,7 +115,7 @@ def test_5xx_exhausted_is_unreachable(client, ngc_server, slept):
     host = ngc_server.url.split("//")[1]
     assert caught.value.message == (f"NVIDIA could not be reached at {host}: "
                                     f"HTTP 503 after 5 attempts")
-    assert caught.value.exit_code == 3
+    assert for_error(caught.value) == 3
     assert len(ngc_server.requests) == 5 and len(slept) == 4
     assert_no_key(caught.value)
 

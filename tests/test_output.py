@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tabulate import tabulate
 
-from kubectl_nim.output import plain_table
+from kubectl_nim.domain.formats import plain_table
 
 # Printable text as catalog and cluster data holds it (tabulate measures wide characters with
 # wcwidth, which we approximate with unicodedata: compared on Latin text, tested by example).

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import yaml
 
-from kubectl_nim import render
+from kubectl_nim.domain import render
 from tests.day2_support import NEW_KEY, runtime, secret, seed_legacy
 from tests.deploy_support import MODEL, NAME, NS, project, run_deploy, writes  # noqa: F401
 

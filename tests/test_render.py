@@ -16,10 +16,11 @@ import pytest
 import yaml
 
 import render_cases
-from kubectl_nim.catalog import embedded_text
-from kubectl_nim.errors import EXIT_USAGE, NimError, UsageError
-from kubectl_nim.output import dump_yaml_documents
-from kubectl_nim.render import (DeployOptions, model_resources, namespace_annotation_patch,
+from kubectl_nim.domain.catalog import embedded_text
+from kubectl_nim.cli.exit_status import ExitStatus, for_error
+from kubectl_nim.errors import NimError, UsageError
+from kubectl_nim.domain.formats import dump_yaml_documents
+from kubectl_nim.domain.render import (DeployOptions, model_resources, namespace_annotation_patch,
                                 normalize_subpath, object_ref, parse_assignments,
                                 render_deployment)
 
@@ -505,7 +506,7 @@ def test_env_on_the_model():
 def test_invalid_options_are_usage_errors(overrides, message):
     with pytest.raises(UsageError, match=re.escape(message)) as err:
         options(**overrides)
-    assert err.value.exit_code == EXIT_USAGE
+    assert for_error(err.value) == ExitStatus.USAGE
 
 
 def test_options_normalise_pairs_and_subpath():

@@ -7,10 +7,11 @@ import signal
 
 import pytest
 
-from kubectl_nim.cluster import Cluster
+from kubectl_nim.cli.exit_status import for_error
+from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.interrupts import Interrupted
-from kubectl_nim.wait import Reporter, wait_ready
+from kubectl_nim.app.wait import Reporter, wait_ready
 from tests.deploy_support import NAME, NS, fast_fake, project  # noqa: F401
 from tests.test_wait import NOT_READY, READY, Echo, Script, isvc
 
@@ -75,7 +76,7 @@ def test_interrupted_wait_says_the_deployment_keeps_running(cluster, project, si
     with pytest.raises(NimError) as caught:
         wait_ready(cluster, NAME, NS, 600, Reporter(Echo(), tty=False),
                    sleep=interrupted_sleep, clock=lambda: 0.0)
-    assert caught.value.exit_code == code
+    assert for_error(caught.value) == code
     assert "the deployment keeps running" in str(caught.value)
     assert f"resume watching with `oc get inferenceservice {NAME} -n {NS} -w`" in str(caught.value)
     assert project.server.get_object("serving.kserve.io/v1beta1", "inferenceservices", NS, NAME)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kubectl_nim.adapters import retry
-from kubectl_nim.cluster import ApiError, Cluster
+from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
 
 
 @pytest.fixture

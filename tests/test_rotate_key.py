@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from kubectl_nim import day2, render
-from kubectl_nim.cluster import Cluster
+from kubectl_nim.app import optimistic, predictor_restart
+from kubectl_nim.domain import nim_runtime
+from kubectl_nim.domain import render
+from kubectl_nim.adapters.kube.cluster import Cluster
 from tests.day2_support import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
                                 delete_secret, dockerconfig, isvc, keys_of, opaque_key, pull_key,
                                 rendered, secret, seed_disconnected, seed_legacy, seed_plugin,
@@ -19,7 +21,7 @@ SECRET_PATH = "/api/v1/namespaces/default/secrets/"
 
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
-    monkeypatch.setattr(day2, "sleep", lambda s: None)
+    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def test_rotates_both_secrets_and_restarts(rotate, kube_server, ngc_server):
         stored = secret(kube_server, built["metadata"]["name"])
         assert stored["data"] == built["data"] and stored["type"] == built["type"]
         assert stored["metadata"]["labels"] == built["metadata"]["labels"]
-    stamp = isvc(kube_server, "x")["spec"]["predictor"]["annotations"][day2.RESTART_ANNOTATION]
+    stamp = isvc(kube_server, "x")["spec"]["predictor"]["annotations"][nim_runtime.RESTART_ANNOTATION]
     assert stamp.endswith("Z")
     # optimistic concurrency: each PUT carries the resourceVersion it read
     assert [w for w in writes(kube_server)] == [
@@ -140,7 +142,7 @@ def test_conflicts_are_bounded(rotate, kube_server):
     result = rotate("x")
     assert result.exit_code == 1
     puts = [r for r in kube_server.requests if r["method"] == "PUT"]
-    assert len(puts) == day2.MAX_ATTEMPTS
+    assert len(puts) == optimistic.MAX_ATTEMPTS
     assert "nothing was changed" in result.stderr
     assert keys_of(kube_server, "x") == (OLD_KEY, OLD_KEY)
 
@@ -280,7 +282,7 @@ def test_not_found(rotate, kube_server):
 def test_wait_follows_the_new_pods(rotate, kube_server, monkeypatch):
     seed_plugin(kube_server, "x")
     stamp = "2026-01-01T00:00:00.000000Z"
-    monkeypatch.setattr(day2, "timestamp", lambda: stamp)
+    monkeypatch.setattr(predictor_restart, "timestamp", lambda: stamp)
     obj = isvc(kube_server, "x")
     obj["status"] = {"observedGeneration": 2,
                      "conditions": [{"type": "Ready", "status": "True"}]}
@@ -288,8 +290,8 @@ def test_wait_follows_the_new_pods(rotate, kube_server, monkeypatch):
     kube_server.put_object({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "x-predictor-1", "namespace": "default",
-                     "labels": {day2.ISVC_LABEL: "x"},
-                     "annotations": {day2.RESTART_ANNOTATION: stamp}},
+                     "labels": {nim_runtime.ISVC_LABEL: "x"},
+                     "annotations": {nim_runtime.RESTART_ANNOTATION: stamp}},
         "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
     result = rotate("x", "--wait", "--timeout", "10s")
     assert result.exit_code == 0, result.stderr
@@ -303,7 +305,7 @@ def test_wait_times_out_while_old_pods_remain(rotate, kube_server, monkeypatch):
     kube_server.put_object(obj)
     kube_server.put_object({"apiVersion": "v1", "kind": "Pod",
                             "metadata": {"name": "old", "namespace": "default",
-                                         "labels": {day2.ISVC_LABEL: "x"}}})
+                                         "labels": {nim_runtime.ISVC_LABEL: "x"}}})
     result = rotate("x", "--wait", "--timeout", "0s")
     assert result.exit_code == 1
     assert "waiting for inferenceservice/x to restart" in result.stderr
@@ -327,14 +329,14 @@ def test_verbose_output_never_shows_a_key(rotate, kube_server):
 
 def test_refs_and_schemes():
     plugin = next(o for o in rendered("x") if o["kind"] == "ServingRuntime")
-    refs = day2.runtime_refs(plugin)
+    refs = nim_runtime.runtime_refs(plugin)
     assert refs.key_secrets == ("nvidia-nim-secrets-x",)
     assert refs.pull_secrets == ("nvidia-nim-image-pull-x",)
-    assert day2.key_scheme("x", refs) == day2.PER_DEPLOYMENT
-    assert day2.key_scheme("y", refs) == day2.CUSTOM
-    assert day2.key_scheme("x", day2.Refs((), ())) == day2.NONE
-    legacy = day2.Refs((day2.KeyRef("c", "nvidia-nim-secrets", "NGC_API_KEY"),),
+    assert nim_runtime.key_scheme("x", refs) == nim_runtime.PER_DEPLOYMENT
+    assert nim_runtime.key_scheme("y", refs) == nim_runtime.CUSTOM
+    assert nim_runtime.key_scheme("x", nim_runtime.Refs((), ())) == nim_runtime.NONE
+    legacy = nim_runtime.Refs((nim_runtime.KeyRef("c", "nvidia-nim-secrets", "NGC_API_KEY"),),
                        ("nvidia-nim-image-pull-x",))
-    assert day2.key_scheme("x", legacy) == day2.SHARED_LEGACY
-    assert day2.key_scheme("x", day2.Refs((day2.KeyRef("c", None, None, True),), ())) == \
-        day2.INLINE
+    assert nim_runtime.key_scheme("x", legacy) == nim_runtime.SHARED_LEGACY
+    assert nim_runtime.key_scheme("x", nim_runtime.Refs((nim_runtime.KeyRef("c", None, None, True),), ())) == \
+        nim_runtime.INLINE

@@ -198,11 +198,11 @@ def test_ctrl_c_outside_deploy_exits_130(kube_server, kubeconfig, tmp_path):
 
 
 def test_migrate_interrupted_while_switching_the_runtime(kube_server, kubeconfig, tmp_path):
-    from kubectl_nim import day2
+    from kubectl_nim.domain import nim_runtime
     from tests.day2_support import runtime, seed_legacy
 
     def refs_of_runtime(server, name):
-        return day2.runtime_refs(runtime(server, name)).names
+        return nim_runtime.runtime_refs(runtime(server, name)).names
 
     seed_legacy(kube_server, "x")
     kube_server.fail("PUT", r"/servingruntimes/x(\?|$)", 0, hang_seconds=HANG)

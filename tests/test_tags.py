@@ -1,7 +1,7 @@
 """Concrete default tags (SPEC §5): `latestTag` when it is a concrete version, else the newest
 concrete tag; a floating tag (`latest`, `1`, `1.15`) deployed on request with a warning.
 
-Definitions (kubectl_nim/catalog.py): concrete = MAJOR.MINOR.PATCH (more numeric parts allowed)
+Definitions (kubectl_nim/domain/catalog.py): concrete = MAJOR.MINOR.PATCH (more numeric parts allowed)
 with an optional `-`/`+` suffix; newest = numeric order, a plain release before any suffixed tag.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from kubectl_nim import catalog
-from kubectl_nim.catalog import Model
+from kubectl_nim.domain import catalog
+from kubectl_nim.domain.catalog import Model
 
 from conftest import model_entry
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kubectl_nim.errors import EXIT_USAGE, UsageError
-from kubectl_nim.template import (TemplateError, find_runtime, generate_expression,
+from kubectl_nim.cli.exit_status import ExitStatus, for_error
+from kubectl_nim.errors import UsageError
+from kubectl_nim.domain.template import (TemplateError, find_runtime, generate_expression,
                                   parameter_names, process_template, resolve_parameters)
 
 TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
@@ -82,7 +83,7 @@ def test_fixture_template_with_parameters():
 def test_missing_required_parameter_is_named():
     with pytest.raises(UsageError, match="requires parameter RUNTIME_VERSION") as err:
         process_template(load("with-parameters.yaml"), {})
-    assert err.value.exit_code == EXIT_USAGE
+    assert for_error(err.value) == ExitStatus.USAGE
     assert "--template-param RUNTIME_VERSION=VALUE" in err.value.hint
 
 

@@ -11,10 +11,11 @@ import functools
 
 import pytest
 
-from kubectl_nim import wait as wait_mod
-from kubectl_nim.cluster import Cluster
+from kubectl_nim.cli.exit_status import ExitStatus, for_error
+from kubectl_nim.app import wait as wait_mod
+from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.errors import NimError
-from kubectl_nim.wait import Reporter, State, progress_state, wait_ready
+from kubectl_nim.app.wait import Reporter, State, progress_state, wait_ready
 from tests.deploy_support import (MODEL, NAME, NOTICE, NS, fast_fake, lines,  # noqa: F401
                                   project, run_deploy)
 
@@ -238,7 +239,7 @@ def test_wait_ready_times_out_with_the_last_known_state(cluster, project):
         f"unready status: [kserve-container]); FailedScheduling on {NAME}-predictor-a: no node "
         f"can run it (often: not enough free GPUs) — {GPU_MESSAGE}; it may still come up: "
         f"`oc get inferenceservice {NAME} -n {NS} -w`")
-    assert caught.value.exit_code == 1
+    assert for_error(caught.value) == ExitStatus.FAILURE
 
 
 def test_wait_ready_without_permission_to_read_events(cluster, project):

@@ -14,7 +14,7 @@ from kubectl_nim import log
 def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
     """(render.DeployOptions, template) from deploy's flags `p`; UsageError/NotFound for flags
     that cannot work, before anything is asked for or sent."""
-    from kubectl_nim import catalog as catalog_mod, names, render
+    from kubectl_nim.domain import catalog as catalog_mod, names, render
 
     local = bool(p["offline"] or p["catalog_file"])
     catalog = session.catalog(p["catalog_file"], p["offline"], notice=False, with_template=True)
@@ -67,12 +67,13 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
 
 def naming_in_use(cluster, name, namespace):
     """The secret naming an existing ServingRuntime `name` references, or None."""
-    from kubectl_nim import day2, names
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.domain import names
     from kubectl_nim.errors import ClusterError
 
     try:
         runtime = cluster.get_or_none("ServingRuntime", name, namespace)
     except ClusterError:
         return None  # preflight reports what is wrong with the runtime
-    found = [names.naming_of(name, n) for n in day2.runtime_refs(runtime).names]
+    found = [names.naming_of(name, n) for n in nim_runtime.runtime_refs(runtime).names]
     return next((n for n in found if n), None)

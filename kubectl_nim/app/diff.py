@@ -14,9 +14,9 @@ import difflib
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from kubectl_nim.cluster import Cluster
+from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.domain.ownership import without_server_noise
-from kubectl_nim.render import object_ref
+from kubectl_nim.domain.render import object_ref
 
 SECRET_FIELDS = ("data", "stringData")
 
@@ -59,7 +59,7 @@ def redact_pair(live: Optional[dict], merged: Optional[dict]) -> tuple[Optional[
 
 
 def unified(ref: str, live: Optional[dict], merged: Optional[dict]) -> str:
-    from kubectl_nim.output import dump_yaml
+    from kubectl_nim.domain.formats import dump_yaml
 
     before = dump_yaml(live).splitlines(keepends=True) if live is not None else []
     after = dump_yaml(merged).splitlines(keepends=True) if merged is not None else []
@@ -78,7 +78,7 @@ def diff(cluster: Cluster, objects: Sequence[dict],
     """One round trip, the one `deploy --apply` makes before writing (deploy.check_and_preflight):
     every live object and every dry-run apply, judged the same way (not a NIM deployment,
     terminating objects, conflicts with other managers, the plugin's own earlier writes)."""
-    from kubectl_nim import deploy
+    from kubectl_nim.app import deploy
 
     namespace = objects[0]["metadata"].get("namespace") or cluster.namespace
     checked = deploy.check_and_preflight(cluster, objects, namespace, apply=True,

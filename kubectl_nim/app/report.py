@@ -22,10 +22,10 @@ from typing import Any, Callable
 
 from kubectl_nim import __version__, log
 from kubectl_nim.app import status as status_app
-from kubectl_nim.cluster import Cluster, concurrently
+from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 from kubectl_nim.domain import health, redaction
 from kubectl_nim.errors import ClusterError, NimError
-from kubectl_nim.keys import ENV_VAR as API_KEY_ENV
+from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 
 DEFAULT_TAIL = 500
 
@@ -38,7 +38,7 @@ class Bundle:
     values: set = field(default_factory=set)      # secret values to scrub
 
     def add_yaml(self, path: str, obj: Any) -> None:
-        from kubectl_nim.output import dump_yaml
+        from kubectl_nim.domain.formats import dump_yaml
 
         self.members[path] = dump_yaml(redaction.redact_object(obj))
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from kubectl_nim import day2, log
-from kubectl_nim.cluster import ApiError, Cluster, concurrently
+from kubectl_nim.domain import list_rows
+from kubectl_nim.domain import nim_runtime
+from kubectl_nim import log
+from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
 from kubectl_nim.domain import health
 from kubectl_nim.errors import ClusterError, NimError, NotFound
 
@@ -42,7 +44,7 @@ class Observed:
 class Status:
     observed: Observed
     health: health.Health
-    row: day2.Row
+    row: list_rows.Row
     secrets: dict
     claims: dict
     eu_restricted: Optional[bool]
@@ -69,7 +71,7 @@ class Status:
             "restarts": health.restarts(pods) if self.observed.pods is not None else None,
             "lastRestart": health.last_restart(pods),
             "creationTimestamp": (isvc.get("metadata") or {}).get("creationTimestamp"),
-            "age": day2.human_age((isvc.get("metadata") or {}).get("creationTimestamp", ""), now),
+            "age": list_rows.human_age((isvc.get("metadata") or {}).get("creationTimestamp", ""), now),
         }
 
 
@@ -118,7 +120,7 @@ def _maybe(fn):
 
 def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) -> Observed:
     """Round 1; NotFound when there is no such deployment. `events` False: not needed."""
-    selector = f"{day2.ISVC_LABEL}={name}"
+    selector = f"{nim_runtime.ISVC_LABEL}={name}"
     calls = [
         lambda: cluster.get_or_none("InferenceService", name, namespace),
         lambda: cluster.get_or_none("ServingRuntime", name, namespace),
@@ -141,13 +143,13 @@ def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) ->
 def check_nim(observed: Observed) -> None:
     """A NIM runtime (annotation or nvcr.io/nim/ image); a missing runtime is left to the
     verdict, which reports it, since nothing then says what the deployment was."""
-    if observed.runtime is None or day2.is_nim(observed.isvc or {}, observed.runtime):
+    if observed.runtime is None or nim_runtime.is_nim(observed.isvc or {}, observed.runtime):
         return
-    image = day2.runtime_image(observed.runtime) or "no image"
-    runtime = day2.runtime_name_of(observed.isvc or {}) or observed.name
+    image = nim_runtime.runtime_image(observed.runtime) or "no image"
+    runtime = nim_runtime.runtime_name_of(observed.isvc or {}) or observed.name
     raise NotNim(f"{observed.name!r} in {observed.namespace} is not a NIM deployment: its "
-                 f"ServingRuntime {runtime!r} is not annotated {day2.NIM_RUNTIME_ANNOTATION} "
-                 f"and runs {image}, not an {day2.NIM_IMAGE_PREFIX} image",
+                 f"ServingRuntime {runtime!r} is not annotated {nim_runtime.NIM_RUNTIME_ANNOTATION} "
+                 f"and runs {image}, not an {nim_runtime.NIM_IMAGE_PREFIX} image",
                  hint="use `oc describe inferenceservice` for other model servers")
 
 
@@ -178,8 +180,8 @@ def last_line(cluster: Cluster, namespace: str, pod: str, container: str) -> Opt
 def complete(cluster: Cluster, observed: Observed) -> Status:
     """Round 2: secrets, PVCs and crash logs, concurrently; then the verdict."""
     namespace = observed.namespace
-    refs = day2.runtime_refs(observed.runtime)
-    claims = day2.mounted_claims(observed.runtime)
+    refs = nim_runtime.runtime_refs(observed.runtime)
+    claims = nim_runtime.mounted_claims(observed.runtime)
     calls = [("secret", s, _get(cluster, "Secret", s, namespace)) for s in refs.names]
     calls += [("pvc", c, _get(cluster, "PersistentVolumeClaim", c, namespace)) for c in claims]
     calls += [("log", f"{p}/{c}", (lambda p=p, c=c: last_line(cluster, namespace, p, c)))
@@ -198,7 +200,7 @@ def complete(cluster: Cluster, observed: Observed) -> Status:
 
 def other_runtime(cluster: Cluster, observed: Observed) -> None:
     """The InferenceService names a runtime other than NAME (made by hand): one more read."""
-    wanted = day2.runtime_name_of(observed.isvc or {})
+    wanted = nim_runtime.runtime_name_of(observed.isvc or {})
     if observed.isvc is not None and wanted and wanted != observed.name:
         observed.runtime = cluster.get_or_none("ServingRuntime", wanted, observed.namespace)
 
@@ -221,8 +223,8 @@ def _finish(observed: Observed, secrets: dict, claims: dict, lines: dict) -> Sta
     isvc = observed.isvc
     facts = health.Facts(name=observed.name, isvc=isvc, runtime=observed.runtime,
                          pods=observed.pods, events=observed.events, claims=claims,
-                         secrets=secrets, last_lines=lines, gpus=day2.gpus_per_pod(isvc))
-    row = day2.make_row(isvc or {"metadata": {"name": observed.name,
+                         secrets=secrets, last_lines=lines, gpus=nim_runtime.gpus_per_pod(isvc))
+    row = list_rows.make_row(isvc or {"metadata": {"name": observed.name,
                                               "namespace": observed.namespace}},
                         observed.runtime)
     return Status(observed, health.assess(facts), row, secrets, claims, eu_flag(row.model))
@@ -231,7 +233,7 @@ def _finish(observed: Observed, secrets: dict, claims: dict, lines: dict) -> Sta
 def eu_flag(model: str) -> Optional[bool]:
     """From the catalog embedded in the plugin: build-time metadata, no round trip (a cluster's
     custom catalog is not consulted, to keep `status` within its three round trips)."""
-    from kubectl_nim import catalog
+    from kubectl_nim.domain import catalog
 
     try:
         return catalog.load_embedded().get(model).eu_restricted
@@ -261,7 +263,7 @@ def overview(cluster: Cluster, namespace: str) -> list[Status]:
     calls = [
         lambda: cluster.list("InferenceService", namespace),
         lambda: cluster.list("ServingRuntime", namespace),
-        lambda: cluster.list("Pod", namespace, label_selector=day2.ISVC_LABEL),
+        lambda: cluster.list("Pod", namespace, label_selector=nim_runtime.ISVC_LABEL),
         lambda: cluster.list("Event", namespace),
     ]
     isvcs, runtimes, pods, events = concurrently(lambda call: call(), calls)
@@ -273,12 +275,12 @@ def overview(cluster: Cluster, namespace: str) -> list[Status]:
     observed = []
     for isvc in isvcs:
         name = isvc["metadata"]["name"]
-        runtime = by_name.get(day2.runtime_name_of(isvc) or name)
-        if not day2.is_nim(isvc, runtime):
+        runtime = by_name.get(nim_runtime.runtime_name_of(isvc) or name)
+        if not nim_runtime.is_nim(isvc, runtime):
             continue
         mine = None if pods is None else \
             [p for p in pods if ((p.get("metadata") or {}).get("labels") or {})
-             .get(day2.ISVC_LABEL) == name]
+             .get(nim_runtime.ISVC_LABEL) == name]
         observed.append(Observed(name, namespace, isvc, runtime, mine, events))
     observed.sort(key=lambda o: o.name)
     results = concurrently(lambda o: complete(cluster, o), observed)

@@ -38,7 +38,7 @@ def ngc_server(monkeypatch):
 @pytest.fixture
 def ngc_sleeps(monkeypatch):
     """The delays the NGC client slept between retries (it does not really sleep)."""
-    from kubectl_nim import ngc
+    from kubectl_nim.adapters import ngc
 
     slept: list[float] = []
     monkeypatch.setattr(ngc, "default_sleep", slept.append)

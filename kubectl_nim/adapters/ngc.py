@@ -1,0 +1,566 @@
+"""The NVIDIA NGC API of SPEC §8: key validation, catalog search and model details.
+
+One `NgcClient` wraps an httpx client with a bounded timeout and bounded retries (exponential
+backoff with jitter, `Retry-After` honoured) for the answers worth retrying: 429, 5xx, timeouts
+and connection errors. 401/403 are never retried: a rejected key stays rejected.
+
+The key travels only in per-request headers and bodies, which are never logged; exceptions are
+built from status codes and causes, never from requests. httpx is imported lazily so that merely
+importing this module (every `--help`) stays cheap. The client keeps httpx's `trust_env` default
+and never passes a custom transport (which would silently disable environment proxies), so
+HTTPS_PROXY / NO_PROXY / SSL_CERT_FILE are honoured.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
+from urllib.parse import quote, urlencode, urlsplit
+
+from kubectl_nim import log
+from kubectl_nim.adapters import retry as _retry
+from kubectl_nim.errors import KeyRejected, NimError, NotFound, NvidiaUnreachable, UsageError
+from kubectl_nim.domain.keys import PERSONAL_KEYS_URL, check_key_characters, ensure_personal
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_BASE_URL = "https://api.ngc.nvidia.com"
+CALLER_INFO_PATH = "/v3/keys/get-caller-info"
+CATALOG_PATH = "/v2/search/catalog/resources/CONTAINER"
+CATALOG_ORG = "nim"
+PAGE_SIZE = 1000
+DEFAULT_TIMEOUT = 10.0  # seconds per attempt
+# The retry policy is adapters.retry's (one policy for every adapter); a client's own
+# retries/backoff/max_backoff only tune it.
+RETRY_AFTER_CAP = 30.0  # seconds; a server asking for more is not worth a CLI user's wait
+RETRY_STATUSES = _retry.RETRY_STATUSES
+_MAX_PAGES = 10_000  # a misbehaving server must not make pagination endless
+
+# Module level so that CLI tests and benchmarks can swap it (tests/fakes/ngc_fixtures.py
+# `ngc_sleeps`); a client built with `sleep=` uses its own.
+default_sleep: Callable[[float], None] = time.sleep
+
+_KEY_HINTS = {
+    401: f"check that it is a current personal key (nvapi-...), neither revoked nor expired; "
+         f"create one at {PERSONAL_KEYS_URL}",
+    403: f"the key is not allowed to do this; use a personal key with the NGC Catalog service, "
+         f"created at {PERSONAL_KEYS_URL}",
+}
+
+
+class ModelUnavailable(NimError):
+    """HTTP 451: NVIDIA does not serve this model where the request came from (EU restriction)."""
+
+    def __init__(self, resource_id: str):
+        super().__init__(f"NVIDIA does not serve {resource_id} from this location "
+                         f"(HTTP 451 Unavailable For Legal Reasons)")
+        self.resource_id = resource_id
+
+
+class RetriesExhausted(NvidiaUnreachable):
+    """Every attempt failed in a retryable way; `status` is the last HTTP status, None when the
+    last attempt got no answer at all (timeout, refused connection). `cause` is the short form,
+    e.g. "HTTP 503 after 5 attempts"."""
+
+    def __init__(self, message: str, hint: str, cause: str, status: Optional[int]):
+        super().__init__(message, hint=hint)
+        self.cause = cause
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CallerInfo:
+    """What get-caller-info says about a valid key (never the key itself)."""
+
+    type: str
+    org: str
+    products: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CatalogResource:
+    """One NIM container from the catalog search; `resource_id` is `org/team/image`."""
+
+    resource_id: str
+    latest_tag: str
+    display_name: str = ""
+    description: str = ""
+    date_modified: str = ""
+
+    @property
+    def org(self) -> str:
+        return self.resource_id.split("/")[0]
+
+    @property
+    def team(self) -> Optional[str]:
+        parts = self.resource_id.split("/")
+        return parts[1] if len(parts) == 3 else None
+
+    @property
+    def name(self) -> str:
+        return self.resource_id.split("/")[-1]
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    page: int
+    page_total: int
+    result_total: int
+    resources: tuple[CatalogResource, ...]
+    untagged: tuple[str, ...] = ()  # CONTAINER resource ids listed without a latestTag
+
+
+@dataclass(frozen=True)
+class DetailsOutcome:
+    """One model of a `model_details_many` batch: its details, or why there are none."""
+
+    resource_id: str
+    details: Optional[dict] = None
+    error: Optional[NimError] = None
+
+    @property
+    def eu_restricted(self) -> bool:
+        return isinstance(self.error, ModelUnavailable)
+
+
+def validate_key(key: str, base_url: str = DEFAULT_BASE_URL,
+                 request_timeout: Optional[float] = None) -> CallerInfo:
+    """The key check that validate-key, deploy and rotate-key share.
+
+    A legacy key is refused before any network call; then NVIDIA must answer 200.
+    `request_timeout` is the global --request-timeout (see `cli_timeout`).
+    """
+    ensure_personal(key)
+    with NgcClient(base_url, timeout=cli_timeout(request_timeout), announce_retries=True) as client:
+        return client.caller_info(key)
+
+
+def cli_timeout(request_timeout: Optional[float]) -> Optional[float]:
+    """--request-timeout for NVIDIA calls: unset → DEFAULT_TIMEOUT, 0 → none (as in kubectl)."""
+    if request_timeout is None:
+        return DEFAULT_TIMEOUT
+    return request_timeout or None
+
+
+class _Retryable(Exception):
+    """An attempt that failed in a way worth repeating (internal to the retry loop)."""
+
+    def __init__(self, cause: str, status: Optional[int] = None,
+                 retry_after: Optional[float] = None):
+        super().__init__(cause)
+        self.cause = cause
+        self.status = status
+        self.retry_after = retry_after
+
+
+class NgcClient:
+    """NVIDIA NGC API client; use as a context manager or call `close()`."""
+
+    def __init__(self, base_url: str = DEFAULT_BASE_URL,
+                 timeout: Optional[float] = DEFAULT_TIMEOUT,
+                 retries: int = 4, backoff: float = 0.5, max_backoff: float = 8.0,
+                 sleep: Optional[Callable[[float], None]] = None,
+                 jitter: Callable[[], float] = random.random, max_connections: int = 16,
+                 announce_retries: bool = False):
+        from kubectl_nim.adapters.netenv import import_httpx
+
+        httpx = import_httpx()
+
+        self.base_url = _checked_url(base_url)
+        self.host = _host(self.base_url)
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_connections = max_connections
+        self._sleep = sleep
+        self._jitter = jitter
+        self._retry_lock = threading.Lock()
+        # One request a user waits for (a key check): say on stderr that it is being retried,
+        # instead of up to a minute of silence. Batches (catalog tools) show their own progress.
+        self.announce_retries = announce_retries
+        self.retry_count = 0  # retries made so far by this client, over all threads
+        # trust_env stays True and no transport is passed: both would disable proxies from the
+        # environment and SSL_CERT_FILE.
+        import os
+
+        # The operating system's trust store (a proxy's CA that IT installed there is trusted,
+        # as by kubectl and browsers); SSL_CERT_FILE / SSL_CERT_DIR, when set, keep httpx's
+        # own handling of them.
+        verify: Any = True
+        if base_url.startswith("https:") and not (os.environ.get("SSL_CERT_FILE")
+                                                  or os.environ.get("SSL_CERT_DIR")):
+            from kubectl_nim.adapters.netenv import system_trust_context
+
+            verify = system_trust_context()
+        try:
+            self._http = httpx.Client(
+                base_url=self.base_url, timeout=httpx.Timeout(timeout), verify=verify,
+                limits=httpx.Limits(max_connections=max_connections,
+                                    max_keepalive_connections=max_connections),
+                headers={"Accept": "application/json"}, follow_redirects=False)
+        except OSError as e:  # SSL_CERT_FILE / SSL_CERT_DIR name a missing or bad CA bundle
+            raise NvidiaUnreachable(
+                self._unreachable_message(f"cannot load the CA certificates named by "
+                                          f"SSL_CERT_FILE or SSL_CERT_DIR "
+                                          f"({e.strerror or type(e).__name__})"),
+                hint="point SSL_CERT_FILE at a PEM bundle, or unset it") from None
+
+    def __repr__(self) -> str:
+        return f"NgcClient({self.base_url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "NgcClient":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # --- the endpoints ---------------------------------------------------------------------
+
+    def caller_info(self, key: str) -> CallerInfo:
+        """Validate a key: HTTP 200 from get-caller-info means NVIDIA accepts it."""
+        response = self._request(
+            "POST", CALLER_INFO_PATH, key=key,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            content=_form(credentials=key))
+        body = self._json(response)
+        products = body.get("products")
+        return CallerInfo(type=str(body.get("type") or ""), org=str(body.get("orgName") or ""),
+                          products=tuple(str(p) for p in products)
+                          if isinstance(products, list) else ())
+
+    def search_catalog_page(self, page: int, page_size: int = PAGE_SIZE,
+                            org: str = CATALOG_ORG) -> CatalogPage:
+        """One page of the (unauthenticated) catalog search, CONTAINER resources with a tag."""
+        query = json.dumps({"query": f"orgName:{org}", "page": page, "pageSize": page_size},
+                           separators=(",", ":"))
+        body = self._json(self._request("GET", CATALOG_PATH, params={"q": query}))
+        return parse_catalog_page(body, page)
+
+    def iter_catalog(self, org: str = CATALOG_ORG, page_size: int = PAGE_SIZE,
+                     untagged: Optional[list] = None) -> Iterator[CatalogResource]:
+        """Every NIM container of the catalog, page after page, each resource once.
+
+        Containers listed without a latestTag are not yielded; pass a list as `untagged` to
+        collect their resource ids (each once).
+        """
+        seen: set[str] = set()
+        page = 0
+        while page < _MAX_PAGES:
+            result = self.search_catalog_page(page, page_size, org)
+            if untagged is not None:
+                untagged.extend(r for r in result.untagged if r not in seen)
+                seen.update(result.untagged)
+            for resource in result.resources:
+                if resource.resource_id not in seen:
+                    seen.add(resource.resource_id)
+                    yield resource
+            page = max(page, result.page) + 1
+            if page >= result.page_total:
+                return
+
+    def model_details(self, resource_id: str, key: str) -> dict:
+        """The repository details of one model (name, tags, latestTag, ...).
+
+        Raises ModelUnavailable on 451, NotFound on 404, KeyRejected on 401/403.
+        """
+        response = self._request("GET", _repo_path(resource_id), key=key,
+                                 params={"resolve-labels": "true"},
+                                 passthrough=(404, 451))
+        if response.status_code == 451:
+            raise ModelUnavailable(resource_id)
+        if response.status_code == 404:
+            raise NotFound(f"{resource_id} is not in the NGC catalog (HTTP 404)")
+        return self._json(response)
+
+    def model_details_many(self, resource_ids: Iterable[str], key: str, *, concurrency: int = 8,
+                           progress: Optional[Callable[[DetailsOutcome], None]] = None
+                           ) -> list[DetailsOutcome]:
+        """Details of many models with at most `concurrency` requests in flight, in input order.
+
+        Threads share this client's connection pool, so the retry logic is the same as for one
+        request. A rejected key or an unreachable NVIDIA (no answer at all: refused, timed out)
+        stops the batch (every other request would fail the same way) and is raised; 451, 404
+        and other per-model answers, including a status that stayed 429/5xx through every retry
+        (a `RetriesExhausted` with a `status`), become outcomes. `progress` is called in the
+        caller's thread as each model completes.
+        """
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        ids = list(resource_ids)
+        self._prepare_key(key)
+        stop = threading.Event()
+
+        def fetch(resource_id: str) -> Optional[DetailsOutcome]:
+            if stop.is_set():
+                return None
+            try:
+                return DetailsOutcome(resource_id, details=self.model_details(resource_id, key))
+            except RetriesExhausted as e:
+                if e.status is None:
+                    stop.set()
+                    raise
+                return DetailsOutcome(resource_id, error=e)
+            except (KeyRejected, NvidiaUnreachable):
+                stop.set()
+                raise
+            except NimError as e:
+                return DetailsOutcome(resource_id, error=e)
+
+        outcomes: list[Optional[DetailsOutcome]] = [None] * len(ids)
+        # More workers than pooled connections would only wait for a connection (and time out).
+        workers = max(1, min(concurrency, self.max_connections))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ngc") as pool:
+            futures = {pool.submit(fetch, rid): i for i, rid in enumerate(ids)}
+            try:
+                for future in as_completed(futures):
+                    outcome = future.result()
+                    outcomes[futures[future]] = outcome
+                    if progress and outcome is not None:
+                        progress(outcome)
+            except BaseException:
+                stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        return [o for o in outcomes if o is not None]
+
+    # --- one request, with retries -------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, key: Optional[str] = None,
+                 headers: Optional[dict] = None, passthrough: tuple[int, ...] = (),
+                 **kwargs: Any) -> "httpx.Response":
+        """Send with retries; 2xx and `passthrough` statuses are returned, the rest raised."""
+        headers = dict(headers or {})
+        if key is not None:
+            headers["Authorization"] = f"Bearer {self._prepare_key(key)}"
+        attempts = self.retries + 1
+        for attempt in range(attempts):
+            try:
+                response = self._attempt(method, path, headers, kwargs)
+            except _Retryable as failure:
+                if attempt + 1 == attempts:
+                    raise self._gave_up(failure, attempts) from None
+                self._pause(attempt, failure)
+                continue
+            if response.is_success or response.status_code in passthrough:
+                return response
+            raise self._refusal(method, path, response.status_code, key_sent=key is not None)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _attempt(self, method: str, path: str, headers: dict, kwargs: dict) -> "httpx.Response":
+        """One HTTP exchange; retryable outcomes become `_Retryable`. Logs no header or body."""
+        import httpx
+
+        started = time.monotonic()
+        url = f"{self.base_url}{path}"
+        try:
+            response = self._http.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as e:
+            cause, retryable = _transport_cause(e, self.timeout)
+            log.debug(f"{method} {url} -> {cause} ({_ms(started)})")
+            if retryable:
+                raise _Retryable(cause) from e
+            raise NvidiaUnreachable(self._unreachable_message(cause), hint=_NETWORK_HINT) from e
+        log.debug(f"{method} {response.request.url} -> {response.status_code} ({_ms(started)})")
+        if response.status_code in RETRY_STATUSES:
+            raise _Retryable(f"HTTP {response.status_code}", status=response.status_code,
+                             retry_after=_retry_after(response.headers.get("Retry-After")))
+        return response
+
+    def _pause(self, attempt: int, failure: _Retryable) -> None:
+        """Wait before the next attempt: Retry-After when given (capped), else backoff+jitter."""
+        policy = _retry.Policy(attempts=self.retries + 1, backoff=self.backoff,
+                               max_backoff=self.max_backoff, retry_after_cap=RETRY_AFTER_CAP)
+        delay = policy.delay(attempt, failure.retry_after, self._jitter)
+        with self._retry_lock:
+            self.retry_count += 1
+        log.debug(f"retrying in {delay:.2f}s after {failure.cause} "
+                  f"(attempt {attempt + 2} of {self.retries + 1})")
+        if self.announce_retries:
+            log.notice(f"NVIDIA ({self.host}): {failure.cause}; "
+                       f"retrying ({attempt + 2}/{self.retries + 1})...")
+        (self._sleep or default_sleep)(delay)
+
+    def _gave_up(self, failure: _Retryable, attempts: int) -> RetriesExhausted:
+        tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
+        if failure.status:
+            cause = f"{failure.cause} after {tries}"  # "HTTP 503 after 5 attempts"
+        else:
+            cause = f"{failure.cause} ({tries})" if attempts > 1 else failure.cause
+        return RetriesExhausted(self._unreachable_message(cause), hint=_NETWORK_HINT,
+                                cause=cause, status=failure.status)
+
+    def _refusal(self, method: str, path: str, status: int, key_sent: bool) -> NimError:
+        if key_sent and status in _KEY_HINTS:
+            return KeyRejected(f"NVIDIA rejected the API key (HTTP {status})",
+                               hint=_KEY_HINTS[status])
+        if status == 451:
+            return NimError(
+                f"NVIDIA refuses {method} {path} from this location (HTTP 451 Unavailable For "
+                f"Legal Reasons): NVIDIA restricts some services by region, the European Union "
+                f"among them", hint="run it from an unrestricted location or through a proxy "
+                                    "there (HTTPS_PROXY), or ask NVIDIA about your account")
+        if status in (404, 405):
+            # Not NVIDIA's API at all (a wrong --ngc-api-url, a proxy's page): exit 3, as for an
+            # NVIDIA that cannot be reached, so CI can tell it from a rejected key (exit 1).
+            return NvidiaUnreachable(
+                self._unreachable_message(f"HTTP {status} to {method} {path}, which NVIDIA's "
+                                          f"API serves"),
+                hint=f"check --ngc-api-url / NGC_API_URL (now {self.base_url}); the default "
+                     f"is {DEFAULT_BASE_URL}")
+        return NimError(f"NVIDIA answered HTTP {status} to {method} {path}")
+
+    def _json(self, response: "httpx.Response") -> dict:
+        """The JSON object of a 2xx answer; anything else means something else answered."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise NvidiaUnreachable(
+                self._unreachable_message(f"HTTP {response.status_code} with a body that is not "
+                                          f"an NGC JSON object"),
+                hint="a proxy or captive portal may be answering instead of NVIDIA")
+        return body
+
+    def _unreachable_message(self, cause: str) -> str:
+        return f"NVIDIA could not be reached at {self.host}: {cause}"
+
+    @staticmethod
+    def _prepare_key(key: str) -> str:
+        """Redact the key from all output before it is used, and make sure it fits a header."""
+        log.register_secret(key)
+        return check_key_characters(key)
+
+
+_NETWORK_HINT = ("check the network path to NVIDIA (HTTPS_PROXY, NO_PROXY and SSL_CERT_FILE are "
+                 "honoured) and retry; --ngc-api-url overrides the endpoint")
+
+_DNS_FAILURES = ("name or service not known", "nodename nor servname", "name resolution",
+                 "getaddrinfo failed", "no address associated")
+
+
+def _transport_cause(error: Exception, timeout: Optional[float]) -> tuple[str, bool]:
+    """A plain-words cause for a transport failure, and whether retrying could help."""
+    import httpx
+
+    text = str(error)
+    lowered = text.lower()
+    if isinstance(error, httpx.TimeoutException):
+        return (f"timed out after {timeout:g}s" if timeout else "timed out"), True
+    if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
+        return ("TLS certificate verification failed (set SSL_CERT_FILE to the CA bundle of a "
+                "proxy that re-signs traffic)"), False
+    if isinstance(error, httpx.ProxyError):
+        return f"the proxy failed ({text or type(error).__name__})", False
+    if "refused" in lowered:
+        return "connection refused", True
+    if any(marker in lowered for marker in _DNS_FAILURES):
+        return "the host name could not be resolved", True
+    return f"connection failed ({text or type(error).__name__})", True
+
+
+_retry_after = _retry.parse_retry_after
+
+
+def parse_catalog_page(body: dict, requested_page: int = 0) -> CatalogPage:
+    """A catalog search answer → its page number, page count and NIM containers."""
+    params = body.get("params") if isinstance(body.get("params"), dict) else {}
+    return CatalogPage(page=_int(params.get("page"), requested_page),
+                       page_total=_int(body.get("resultPageTotal"), 0),
+                       result_total=_int(body.get("resultTotal"), 0),
+                       resources=tuple(_containers(body.get("results"))),
+                       untagged=tuple(_untagged(body.get("results"))))
+
+
+def _containers(results: Any) -> Iterator[CatalogResource]:
+    """CONTAINER resources that carry a latestTag (the `_scored` group repeats some of them)."""
+    for group in results if isinstance(results, list) else ():
+        if isinstance(group, dict) and group.get("groupValue") == "CONTAINER":
+            for raw in group.get("resources") or ():
+                resource = _resource(raw)
+                if resource is not None:
+                    yield resource
+
+
+def _untagged(results: Any) -> Iterator[str]:
+    """Ids of CONTAINER resources listed without a latestTag (each once, in listing order)."""
+    seen: set[str] = set()
+    for group in results if isinstance(results, list) else ():
+        if isinstance(group, dict) and group.get("groupValue") == "CONTAINER":
+            for raw in group.get("resources") or ():
+                if isinstance(raw, dict) and isinstance(raw.get("resourceId"), str) \
+                        and not _has_latest_tag(raw) and raw["resourceId"] not in seen:
+                    seen.add(raw["resourceId"])
+                    yield raw["resourceId"]
+
+
+def _has_latest_tag(raw: dict) -> bool:
+    return any(isinstance(a, dict) and a.get("key") == "latestTag" and a.get("value")
+               for a in raw.get("attributes") or ())
+
+
+def _resource(raw: Any) -> Optional[CatalogResource]:
+    if not isinstance(raw, dict):
+        return None
+    attributes = {a.get("key"): a.get("value") for a in raw.get("attributes") or ()
+                  if isinstance(a, dict)}
+    resource_id, latest = raw.get("resourceId"), attributes.get("latestTag")
+    if not (isinstance(resource_id, str) and isinstance(latest, str) and latest):
+        return None
+    parts = resource_id.split("/")
+    if len(parts) not in (2, 3) or not all(parts):
+        log.debug(f"skipping catalog resource with an unexpected id {resource_id!r}")
+        return None
+    return CatalogResource(resource_id=resource_id, latest_tag=latest,
+                           display_name=str(raw.get("displayName") or ""),
+                           description=str(raw.get("description") or ""),
+                           date_modified=str(raw.get("dateModified") or ""))
+
+
+def _repo_path(resource_id: str) -> str:
+    """`org/team/image` → /v2/org/{org}/team/{team}/repos/{image} (`org/image` has no team)."""
+    parts = [quote(p, safe="") for p in resource_id.split("/")]
+    if len(parts) == 3 and all(parts):
+        return f"/v2/org/{parts[0]}/team/{parts[1]}/repos/{parts[2]}"
+    if len(parts) == 2 and all(parts):
+        return f"/v2/org/{parts[0]}/repos/{parts[1]}"
+    raise NimError(f"{resource_id!r} is not an NGC resource id (org/team/image)")
+
+
+def _form(**fields: str) -> bytes:
+    return urlencode(fields).encode("ascii")
+
+
+def _checked_url(base_url: str) -> str:
+    """Refuse a base URL httpx could not use, instead of retrying it as a network failure."""
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError("the NGC API URL must start with https:// (or http://) and name a host",
+                         hint=f"for example {DEFAULT_BASE_URL}")
+    return base_url.strip().rstrip("/")
+
+
+def _host(base_url: str) -> str:
+    """host[:port] of the URL, without any user:password@ part."""
+    netloc = urlsplit(base_url).netloc
+    return netloc.rsplit("@", 1)[-1] or base_url
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _ms(started: float) -> str:
+    return f"{(time.monotonic() - started) * 1000:.0f}ms"

@@ -1,0 +1,87 @@
+"""Finding a deployment and planning `rotate-key` (the pieces the day-2 verbs share live in
+domain/nim_runtime, domain/list_rows, domain/day2_plans, app/optimistic, app/secret_writes and
+app/predictor_restart).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubectl_nim import caller
+from kubectl_nim.adapters.kube.cluster import Cluster
+from kubectl_nim.app.optimistic import read_secrets
+from kubectl_nim.app.secret_writes import SecretTarget, check_pull_secret, nvcr_pull_secret
+from kubectl_nim.domain.day2_plans import legacy_refusal
+from kubectl_nim.domain.keys import REGISTRY
+from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
+from kubectl_nim.domain.names import own_secret_names
+from kubectl_nim.domain.nim_runtime import DOCKERCONFIG_KEY, Deployment, INLINE, NONE, SHARED_LEGACY, key_scheme
+from kubectl_nim.errors import Day2Error, NotFound
+
+def find_deployment(cluster: Cluster, namespace: str, name: str,
+                    require_runtime: bool = True) -> Deployment:
+    """The InferenceService NAME and its ServingRuntime (spec.predictor.model.runtime, else the
+    runtime named NAME). Raises NotFound when neither exists (or the runtime, if required)."""
+    isvc = cluster.get_or_none("InferenceService", name, namespace)
+    dep = Deployment(name, namespace, isvc, None)
+    dep.runtime = cluster.get_or_none("ServingRuntime", dep.runtime_name, namespace)
+    if isvc is None and dep.runtime is None:
+        raise NotFound(f"no NIM deployment {name!r} in {namespace} (no InferenceService or "
+                       f"ServingRuntime of that name)",
+                       hint=f"`{caller.plugin_cmd('list')} -n {namespace}` shows the deployments")
+    if require_runtime and dep.runtime is None:
+        raise NotFound(f"inferenceservice/{name} in {namespace} has no ServingRuntime "
+                       f"{dep.runtime_name!r}",
+                       hint="the runtime is what references the key; redeploy it")
+    return dep
+
+
+@dataclass
+class RotationPlan:
+    targets: list[SecretTarget]
+    current: dict[str, dict | None]       # every target as read now (None: missing, will create)
+    skipped: list[tuple[str, str]]        # (ref, why) referenced but not rotated
+
+
+def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
+    """What rotate-key writes, from the secrets the runtime actually references. Refuses the
+    shared legacy secrets (migrate first) and an inline key; no references = nothing to rotate."""
+    refs = dep.refs
+    scheme = key_scheme(dep.name, refs)
+    if scheme == SHARED_LEGACY:
+        raise legacy_refusal(dep, "rotate the key of")
+    if scheme == INLINE:
+        raise Day2Error(f"the ServingRuntime of {dep.name!r} sets {API_KEY_ENV} as a plain value, "
+                        f"not from a secret: there is no secret to rotate",
+                        hint=f"`{caller.plugin_cmd('migrate')} {dep.name}` moves it into the deployment's "
+                             f"own secrets")
+    if scheme == NONE:
+        return RotationPlan([], {}, [])
+    own = own_secret_names(dep.name)  # either naming (SPEC §3)
+    current = read_secrets(cluster, dep.namespace, list(refs.names))
+    targets: list[SecretTarget] = []
+    skipped: list[tuple[str, str]] = []
+    for ref in refs.key_refs:
+        if not ref.secret:
+            continue
+        target = SecretTarget(ref.secret, "api-key", ref.data_key or API_KEY_ENV,
+                              dep.name if ref.secret in own["secret"] else "")
+        if current.get(ref.secret) is None and not target.deployment:
+            raise Day2Error(f"secret/{ref.secret}, which the ServingRuntime's {API_KEY_ENV} "
+                            f"reads, does not exist in {dep.namespace}",
+                            hint="create it, or redeploy")
+        if target not in targets:
+            targets.append(target)
+    for name in refs.pull_secrets:
+        secret = current.get(name)
+        if name in own["pull_secret"] or (secret is not None and nvcr_pull_secret(secret)):
+            if secret is not None:
+                check_pull_secret(secret)
+            targets.append(SecretTarget(name, "pull", DOCKERCONFIG_KEY,
+                                        dep.name if name in own["pull_secret"] else ""))
+        elif secret is None:
+            skipped.append((f"secret/{name}", "referenced by imagePullSecrets but missing"))
+        else:
+            skipped.append((f"secret/{name}", f"a pull secret for other registries than "
+                                              f"{REGISTRY}"))
+    return RotationPlan(targets, {t.name: current.get(t.name) for t in targets}, skipped)

@@ -1,0 +1,339 @@
+"""Where cluster configuration comes from (SPEC §4), with the reason for every choice.
+
+Each resolver returns what it chose *and why*, so `config view` can show the picture and other
+verbs can print one notice naming the source. A 403 or 404 on any probe is never fatal: it is
+recorded and the next source is tried, ending at the copies embedded in the plugin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple
+
+from kubectl_nim.domain import catalog as catalog_mod
+from kubectl_nim import log
+from kubectl_nim.domain import names
+from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
+
+DASHBOARD_CONFIG_NAME = "odh-dashboard-config"
+TEMPLATE_NAME = names.RUNTIME_TEMPLATES[0]
+DSC_AIR_GAPPED = "spec.components.kserve.nim.airGapped"
+DISABLE_KEY_COLLECTION = "spec.nimConfig.disconnected.disableKeyCollection"
+WELL_KNOWN_APPS_NAMESPACES = ("redhat-ods-applications", "opendatahub")
+FALLTHROUGH = (403, 404)
+
+
+@dataclass
+class Resolved:
+    value: Any
+    source: str            # what was used, e.g. "configmap redhat-ods-applications/x"
+    reason: str            # why it was chosen
+    probes: list[str] = field(default_factory=list)  # what was tried before it, and what happened
+
+    def to_data(self, value: Any = None) -> dict:
+        data = {"value": self.value if value is None else value, "source": self.source,
+                "reason": self.reason}
+        if self.probes:
+            data["tried"] = list(self.probes)
+        return data
+
+
+@dataclass
+class ClusterSettings:
+    apps_namespace: Resolved
+    dashboard_config: dict | None
+    disconnected: Resolved
+    datascience_clusters: list[dict] | None = None  # None: not readable
+
+    @property
+    def nim_config(self) -> dict:
+        return ((self.dashboard_config or {}).get("spec") or {}).get("nimConfig") or {}
+
+
+def _fallthrough(probes: list[str], what: str, error: ApiError) -> None:
+    note = f"{what}: HTTP {error.status} ({error.reason or 'error'}), trying the next source"
+    probes.append(note)
+    log.debug(note)
+
+
+def _probe(cluster: Cluster, kind: str, name: str, ns: str) -> Callable[[], Any]:
+    return lambda: cluster.get(kind, name, ns)
+
+
+def _run(cluster: Cluster, calls: list[Callable[[], Any]]) -> list[Any]:
+    """Independent probes at once: a round trip of wall time for all of them."""
+    return concurrently(lambda call: call(), calls)
+
+
+def _take(answer: Any, probes: list[str], what: str) -> Any:
+    """The probe's value; None after a 403/404 (noted, fall through); other errors raise."""
+    if isinstance(answer, ApiError):
+        if answer.status not in FALLTHROUGH:
+            raise answer
+        _fallthrough(probes, what, answer)
+        return None
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+
+def _denied(probes: list[str]) -> bool:
+    return any("HTTP 403" in p for p in probes)
+
+
+def find_apps_namespace(cluster: Cluster, override: str | None) -> tuple[Resolved, dict | None]:
+    """Applications namespace and, when found on the way, its OdhDashboardConfig.
+
+    The DSCInitialization and the OdhDashboardConfigs of both well-known namespaces are asked
+    for at once; the answers are then read in SPEC §4's order.
+    """
+    if override:
+        return Resolved(override, "--apps-namespace", "given on the command line"), None
+    return _apps_from(cluster, _run(cluster, _apps_probes(cluster)))
+
+
+def _apps_probes(cluster: Cluster) -> list[Callable[[], Any]]:
+    return [lambda: cluster.list("DSCInitialization")] + [
+        _probe(cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, ns)
+        for ns in WELL_KNOWN_APPS_NAMESPACES]
+
+
+def _apps_from(cluster: Cluster, answers: list[Any]) -> tuple[Resolved, dict | None]:
+    probes: list[str] = []
+    dsci_answer, *odc_answers = answers
+    odcs = dict(zip(WELL_KNOWN_APPS_NAMESPACES, odc_answers))
+    dscis = _take(dsci_answer, probes, "DSCInitialization")
+    for dsci in dscis or []:
+        ns = (dsci.get("spec") or {}).get("applicationsNamespace")
+        if ns:
+            odc = odcs.get(ns)
+            return (Resolved(ns, f"dscinitialization/{dsci['metadata']['name']}",
+                             "spec.applicationsNamespace of the DSCInitialization", probes),
+                    odc if isinstance(odc, dict) else None)
+    if dscis is not None:
+        probes.append("DSCInitialization: none with spec.applicationsNamespace")
+    for ns, answer in odcs.items():
+        odc = _take(answer, probes, f"OdhDashboardConfig in {ns}")
+        if odc is not None:
+            return Resolved(ns, f"odhdashboardconfig {ns}/{DASHBOARD_CONFIG_NAME}",
+                            "first well-known namespace holding an OdhDashboardConfig",
+                            probes), odc
+    if _denied(probes):
+        return Resolved(None, "none", "access denied: this user may not read the "
+                        "DSCInitialization or the OdhDashboardConfigs (HTTP 403); pass "
+                        "--apps-namespace", probes), None
+    return Resolved(None, "none", "no DSCInitialization or OdhDashboardConfig found "
+                    "(is OpenShift AI / Open Data Hub installed?)", probes), None
+
+
+def _checked_dashboard_config(odc: Any, apps: str | None) -> dict | None:
+    """The OdhDashboardConfig with wrongly typed nimConfig fields dropped, each one warned about
+    (domain.dashboard): a bad field means "unset", never a crash."""
+    from kubectl_nim.domain import dashboard
+
+    if odc is not None and not isinstance(odc, dict):
+        odc = None
+    odc, problems = dashboard.sanitize(odc)
+    for problem in problems:
+        log.warn(f"ignoring {problem} (odhdashboardconfig {apps}/{DASHBOARD_CONFIG_NAME}); "
+                 f"an admin can fix it with `config set-*`")
+    return odc
+
+
+def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSettings:
+    """Applications namespace, OdhDashboardConfig and the disconnected flag.
+
+    The DataScienceCluster (today's air-gap flag) is listed in the same concurrent round trip
+    as the applications-namespace probes, so reading it costs no extra wall time.
+    """
+    dsc_call = lambda: cluster.list("DataScienceCluster")  # noqa: E731
+    if apps_override:
+        apps = Resolved(apps_override, "--apps-namespace", "given on the command line")
+        dsc_answer, odc_answer = _run(cluster, [dsc_call, _probe(
+            cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, apps_override)])
+        odc_answers: list[Any] = [odc_answer]
+        odc = None
+    else:
+        dsc_answer, *rest = _run(cluster, [dsc_call] + _apps_probes(cluster))
+        apps, odc = _apps_from(cluster, rest)
+        odc_answers = []
+    probes: list[str] = []
+    if odc is None and apps.value:
+        answer = odc_answers[0] if odc_answers else _run(cluster, [_probe(
+            cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, apps.value)])[0]
+        odc = _take(answer, probes, f"OdhDashboardConfig in {apps.value}")
+    odc = _checked_dashboard_config(odc, apps.value)
+    dscs = _take(dsc_answer, probes, "DataScienceCluster")
+    settings = ClusterSettings(apps, odc, Resolved(False, "default", "", probes), dscs)
+    settings.disconnected = _disconnected(settings, probes)
+    return settings
+
+
+def _disconnected(settings: ClusterSettings, probes: list[str]) -> Resolved:
+    """The redesign's nimConfig flag when an admin set it; else today's DataScienceCluster flag
+    `spec.components.kserve.nim.airGapped` (SPEC §3); else connected."""
+    apps = settings.apps_namespace.value
+    flag = (settings.nim_config.get("disconnected") or {}).get("disableKeyCollection")
+    if flag is not None:
+        return Resolved(bool(flag), f"odhdashboardconfig {apps}/{DASHBOARD_CONFIG_NAME}",
+                        DISABLE_KEY_COLLECTION, probes)
+    for dsc in settings.datascience_clusters or []:
+        nim = (((dsc.get("spec") or {}).get("components") or {}).get("kserve") or {}).get("nim")
+        air = (nim or {}).get("airGapped")
+        if air is not None:
+            return Resolved(air is True,
+                            f"datasciencecluster/{(dsc.get('metadata') or {}).get('name')}",
+                            DSC_AIR_GAPPED, probes)
+    if settings.dashboard_config is None:
+        return Resolved(False, "default", "no OdhDashboardConfig readable and no "
+                        "DataScienceCluster air-gap flag", probes)
+    return Resolved(False, "default", f"{DISABLE_KEY_COLLECTION} and {DSC_AIR_GAPPED} unset",
+                    probes)
+
+
+def _account_ref(accounts: list[dict], field_name: str) -> tuple[dict, dict] | None:
+    for account in accounts:
+        ref = (account.get("status") or {}).get(field_name) or {}
+        if ref.get("name"):
+            return account, ref
+    return None
+
+
+class Sources(NamedTuple):
+    catalog: Resolved
+    template: Resolved | None
+    naming: Resolved | None   # the secret naming of the cluster; None when not probed
+
+
+def resolve_sources(cluster: Cluster, settings: ClusterSettings,
+                    template: bool = True) -> Sources:
+    """The catalog ConfigMap, (optionally) the runtime Template of SPEC §4, and the secret
+    naming of the cluster's generation (SPEC §3; only with the Template, whose later name
+    is one of its markers).
+
+    Every first-choice object, under both namings, is asked for at once; NIM Accounts are
+    listed only when those are missing, and the embedded copies end both chains. Values: a
+    catalog.Catalog, the Template as a dict, and names.SEED or names.LATER.
+    """
+    apps = settings.apps_namespace.value
+    custom = settings.nim_config.get("customConfigMap") or {}
+    candidates: list[tuple[str, str, str]] = []
+    if custom.get("name"):
+        candidates.append((custom["name"], custom.get("namespace") or apps,
+                           "spec.nimConfig.customConfigMap of the OdhDashboardConfig"))
+    if apps:
+        candidates += [(name, apps, "the catalog shipped in the applications namespace")
+                       for name in names.CATALOG_CONFIGMAPS]
+    calls = [_probe(cluster, "ConfigMap", name, ns) for name, ns, _ in candidates]
+    want_template = template and bool(apps)
+    if want_template:
+        calls += [_probe(cluster, "Template", name, apps) for name in names.RUNTIME_TEMPLATES]
+    answers = _run(cluster, calls)
+    catalog_answers = answers[:len(candidates)]
+    template_answers = answers[len(candidates):]
+    accounts: list[dict] | None = None
+
+    def account_list(probes: list[str]) -> list[dict]:
+        nonlocal accounts
+        if accounts is None:
+            accounts = _take(_run(cluster, [lambda: cluster.list("Account", apps)])[0],
+                             probes, f"NIM Accounts in {apps}") or []
+        return accounts
+
+    catalog_probes: list[str] = []
+    catalog = None
+    for index, ((name, ns, reason), answer) in enumerate(zip(candidates, catalog_answers)):
+        found = _take(answer, catalog_probes, f"ConfigMap {ns}/{name}")
+        if found is not None:
+            catalog = _catalog_from(found, name, ns, reason, catalog_probes)
+            break
+        if index == 0 and custom.get("name"):
+            _custom_missing(answer, name, ns)
+    if catalog is None and apps:
+        hit = _account_ref(account_list(catalog_probes), "nimConfig")
+        if hit:
+            account, ref = hit
+            ns = ref.get("namespace") or apps
+            found = _take(_run(cluster, [_probe(cluster, "ConfigMap", ref["name"], ns)])[0],
+                          catalog_probes, f"ConfigMap {ns}/{ref['name']}")
+            if found is not None:
+                catalog = _catalog_from(found, ref["name"], ns, "status.nimConfig of NIM "
+                                        f"Account {account['metadata']['name']}", catalog_probes)
+    if catalog is None:
+        catalog = Resolved(catalog_mod.load_embedded(), "embedded catalog",
+                           _embedded_reason("catalog ConfigMap", apps, catalog_probes),
+                           catalog_probes)
+    if not template:
+        return Sources(catalog, None, None)
+    naming = _naming(apps, dict(zip(candidates, catalog_answers)), template_answers)
+    return Sources(catalog, _template_from(cluster, apps, template_answers, account_list),
+                   naming)
+
+
+def _custom_missing(answer: Any, name: str, ns: str) -> None:
+    """The admin's custom catalog is configured but missing or unreadable: say so by name,
+    on stderr, before the next source is used (SPEC §4)."""
+    if isinstance(answer, ApiError):
+        what = "does not exist" if answer.status == 404 else \
+            "cannot be read (access denied, HTTP 403)"
+        log.warn(f"the custom catalog ConfigMap {ns}/{name} (spec.nimConfig.customConfigMap) "
+                 f"{what}; falling back to the next catalog source")
+
+
+def _embedded_reason(what: str, apps: str | None, probes: list[str]) -> str:
+    if apps and _denied(probes):
+        return (f"access denied: this user may not read the {what} in the applications "
+                f"namespace {apps} (HTTP 403)")
+    return f"no {what} found on the cluster"
+
+
+def _naming(apps: str | None, catalog_answers: dict, template_answers: list[Any]) -> Resolved:
+    """Which secret naming this cluster's generation uses: later when the applications
+    namespace ships a later-named catalog or Template (found in the probes already made)."""
+    found = []
+    later_cm, later_tpl = (n for _, n in names.LATER_GENERATION_MARKERS)
+    cm_answer = catalog_answers.get((later_cm, apps, "the catalog shipped in the applications "
+                                                     "namespace"))
+    if isinstance(cm_answer, dict):
+        found.append(f"configmap {later_cm}")
+    if len(template_answers) == 2 and isinstance(template_answers[1], dict):
+        found.append(f"template {later_tpl}")
+    naming, source, reason = names.choose_secret_naming(None, apps, found)
+    return Resolved(naming, source, reason)
+
+
+def _template_from(cluster: Cluster, apps: str | None, answers: list[Any],
+                   account_list: Callable[[list[str]], list[dict]]) -> Resolved:
+    probes: list[str] = []
+    if apps:
+        for name, answer in zip(names.RUNTIME_TEMPLATES, answers):
+            tpl = _take(answer, probes, f"Template {apps}/{name}")
+            if tpl is not None:
+                return Resolved(tpl, f"template {apps}/{name}",
+                                "the runtime template in the applications namespace", probes)
+        hit = _account_ref(account_list(probes), "runtimeTemplate")
+        if hit:
+            account, ref = hit
+            ns = ref.get("namespace") or apps
+            tpl = _take(_run(cluster, [_probe(cluster, "Template", ref["name"], ns)])[0],
+                        probes, f"Template {ns}/{ref['name']}")
+            if tpl is not None:
+                return Resolved(tpl, f"template {ns}/{ref['name']}",
+                                f"status.runtimeTemplate of NIM Account "
+                                f"{account['metadata']['name']}", probes)
+    return Resolved(embedded_template(), "embedded template",
+                    _embedded_reason("runtime Template", apps, probes), probes)
+
+
+def resolve_catalog(cluster: Cluster, settings: ClusterSettings) -> Resolved:
+    """The catalog ConfigMap, first that exists (SPEC §4); value is a catalog.Catalog."""
+    return resolve_sources(cluster, settings, template=False)[0]
+
+
+def _catalog_from(configmap: dict, name: str, ns: str, reason: str, probes: list[str]) -> Resolved:
+    source = f"configmap {ns}/{name}"
+    return Resolved(catalog_mod.parse_configmap(configmap, source), source, reason, probes)
+
+
+def embedded_template() -> dict:
+    return catalog_mod.load_yaml(catalog_mod.embedded_text("template.yaml"))

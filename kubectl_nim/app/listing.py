@@ -1,0 +1,127 @@
+"""`list`'s reads: the NIM deployments of one project, or of every project the user can read
+(cluster-wide when allowed, else project by project), with 403s turned into what can be shown.
+"""
+
+from __future__ import annotations
+
+from kubectl_nim import log
+
+MAX_PARALLEL = 8  # projects read at once when listing project by project
+
+
+def collect(cluster, namespace: str | None, selector: str | None = None) -> list:
+    """Rows for one namespace, or (namespace None) for all the user can list: cluster-wide when
+    allowed, else project by project (OpenShift projects, else namespaces), skipping the ones
+    that answer 403."""
+    from kubectl_nim.domain import list_rows
+    from kubectl_nim.adapters.kube.cluster import ApiError
+
+    if namespace is not None:
+        isvcs = cluster.list("InferenceService", namespace, label_selector=selector)
+        runtimes, unreadable = _runtimes(cluster, namespace)
+        return list_rows.nim_rows(isvcs, runtimes, runtimes_readable=not unreadable)
+    try:
+        isvcs = cluster.list("InferenceService", all_namespaces=True, label_selector=selector)
+    except ApiError as e:
+        if e.status != 403:
+            raise
+        log.debug("listing InferenceServices cluster-wide is forbidden; going project by project")
+        return _per_namespace(cluster, selector)
+    try:
+        runtimes = cluster.list("ServingRuntime", all_namespaces=True)
+    except ApiError as e:
+        if e.status != 403:
+            raise
+        namespaces = sorted({(i.get("metadata") or {}).get("namespace", "") for i in isvcs})
+        runtimes, unreadable = [], set()
+        for ns in namespaces:
+            found, denied = _runtimes(cluster, ns)
+            runtimes += found
+            unreadable |= {ns} if denied else set()
+        return _rows_split(isvcs, runtimes, unreadable)
+    return list_rows.nim_rows(isvcs, runtimes)
+
+
+def _rows_split(isvcs, runtimes, unreadable: set) -> list:
+    from kubectl_nim.domain import list_rows
+
+    readable = [i for i in isvcs if (i.get("metadata") or {}).get("namespace") not in unreadable]
+    blind = [i for i in isvcs if (i.get("metadata") or {}).get("namespace") in unreadable]
+    rows = list_rows.nim_rows(readable, runtimes) + list_rows.nim_rows(blind, [], runtimes_readable=False)
+    return sorted(rows, key=lambda r: (r.namespace, r.name))
+
+
+def _runtimes(cluster, namespace: str) -> tuple[list, bool]:
+    from kubectl_nim.adapters.kube.cluster import ApiError
+
+    try:
+        return cluster.list("ServingRuntime", namespace), False
+    except ApiError as e:
+        if e.status != 403:
+            raise
+        log.warn(f"cannot list ServingRuntimes in {namespace} (HTTP 403): NIM deployments are "
+                 f"recognised by their InferenceService image only, and KEY shows unknown")
+        return [], True
+
+
+def visible_namespaces(cluster) -> list[str]:
+    """OpenShift projects (the API lists exactly those the user can see), else namespaces."""
+    from kubectl_nim.adapters.kube.cluster import ApiError
+    from kubectl_nim.errors import NimError
+
+    try:
+        doc = cluster.request("GET", "/apis/project.openshift.io/v1/projects") or {}
+        return sorted(i["metadata"]["name"] for i in doc.get("items") or [])
+    except ApiError as e:
+        if e.status not in (403, 404):
+            raise
+    try:
+        return sorted(n["metadata"]["name"] for n in cluster.list("Namespace"))
+    except ApiError as e:
+        if e.status != 403:
+            raise
+        raise NimError("you may not list InferenceServices across the cluster, nor list the "
+                       "projects to look into one by one",
+                       hint="drop -A and name a project with -n") from None
+
+
+def _per_namespace(cluster, selector: str | None = None) -> list:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kubectl_nim.adapters.kube.cluster import ApiError
+    from kubectl_nim.errors import ClusterError
+
+    def one(ns):
+        try:
+            isvcs = cluster.list("InferenceService", ns, label_selector=selector)
+        except ApiError as e:
+            if e.status in (403, 404):
+                return None
+            return e
+        except ClusterError as e:
+            return e
+        if not isvcs:
+            return isvcs, [], False
+        try:
+            runtimes, unreadable = _runtimes(cluster, ns)
+        except ClusterError as e:
+            return e
+        return isvcs, runtimes, unreadable
+
+    namespaces = visible_namespaces(cluster)
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(namespaces)))) as pool:
+        answers = list(pool.map(one, namespaces))
+    isvcs, runtimes, unreadable, skipped = [], [], set(), 0
+    for ns, answer in zip(namespaces, answers):
+        if answer is None:
+            skipped += 1
+            continue
+        if isinstance(answer, ClusterError):
+            raise answer
+        isvcs += answer[0]
+        runtimes += answer[1]
+        if answer[2]:
+            unreadable.add(ns)
+    if skipped:
+        log.debug(f"skipped {skipped} project(s) whose InferenceServices you may not list")
+    return _rows_split(isvcs, runtimes, unreadable)

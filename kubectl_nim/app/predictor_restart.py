@@ -1,0 +1,98 @@
+"""Restarting the predictor after its secrets changed, and waiting until the new pods serve."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+from kubectl_nim import caller, log
+from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
+from kubectl_nim.app import optimistic
+from kubectl_nim.app.optimistic import BACKOFF, MAX_ATTEMPTS, retryable
+from kubectl_nim.domain.nim_runtime import ISVC_LABEL, RESTART_ANNOTATION, restart_patch
+from kubectl_nim.errors import ClusterError
+
+def timestamp() -> str:
+    """RFC 3339 with microseconds, so that two restarts in one second still differ."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: bool = False,
+            stamp: str | None = None) -> tuple[str, dict]:
+    """Merge-patch a timestamp into spec.predictor.annotations: KServe rolls the predictor pods
+    in RawDeployment and Serverless alike (`oc rollout restart` is undone by KServe, which owns
+    the Deployment). Retried like the writes above: the patch is idempotent."""
+    stamp = stamp or timestamp()
+    last: ClusterError | None = None
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            optimistic.sleep(BACKOFF * 2 ** (attempt - 1))  # one seam for tests: optimistic.sleep
+        try:
+            answer = cluster.patch("InferenceService", name, restart_patch(stamp), namespace,
+                                   dry_run=dry_run)
+            return stamp, answer
+        except ClusterError as e:
+            last = e
+            if not retryable(e):
+                break
+    assert last is not None
+    raise last
+
+
+def restart_state(isvc: dict | None, pods: list[dict] | None, events: list[dict], name: str,
+                  stamp: str, generation: int | None):
+    """Done when the controller saw the new spec, the InferenceService is Ready, and every
+    remaining predictor pod is a new one (carrying `stamp`) and ready. `pods` None = unreadable."""
+    from kubectl_nim.app.wait import State, progress_state
+
+    base = progress_state(isvc, events, name)
+    if isvc is None:
+        return base
+    observed = (isvc.get("status") or {}).get("observedGeneration")
+    seen = generation is None or observed is None or int(observed) >= int(generation)
+    parts = [base.summary]
+    pods_done = True
+    if pods is not None:
+        live = [p for p in pods if not (p.get("metadata") or {}).get("deletionTimestamp")]
+        new = [p for p in live if ((p.get("metadata") or {}).get("annotations") or {})
+               .get(RESTART_ANNOTATION) == stamp]
+        old = len(live) - len(new)
+        ready_new = sum(1 for p in new if _pod_ready(p))
+        parts.append(f"new pods ready {ready_new}/{len(new)}, old pods {old}")
+        pods_done = old == 0 and ready_new == len(new)
+    if not seen:
+        parts.append("(waiting for the controller to see the restart)")
+    return State(base.ready and seen and pods_done, " ".join(parts), base.stalls)
+
+
+def _pod_ready(pod: Mapping[str, Any]) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions") or [])
+
+
+def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
+                   generation: int | None, timeout: float, report: Callable,
+                   interval: float = 2.0, clock: Callable[[], float] = time.monotonic,
+                   wait: Callable[[float], None] | None = None):
+    from kubectl_nim.app.wait import _events, poll
+
+    pods_readable = True
+
+    def observe():
+        nonlocal pods_readable
+        isvc = cluster.get_or_none("InferenceService", name, namespace)
+        pods = None
+        if pods_readable:
+            try:
+                pods = cluster.list("Pod", namespace, label_selector=f"{ISVC_LABEL}={name}")
+            except ApiError as e:
+                if e.status not in (403, 404):
+                    raise
+                pods_readable = False
+                log.debug(f"pods not readable (HTTP {e.status}); following the InferenceService")
+        return restart_state(isvc, pods, _events(cluster, namespace), name, stamp, generation)
+
+    return poll(observe, report, timeout, f"inferenceservice/{name} to restart",
+                f"it may still finish: `{caller.tool()} get pods -l {ISVC_LABEL}={name} -n {namespace} -w`",
+                interval, clock, wait or time.sleep)

@@ -1,0 +1,93 @@
+"""What a command needs from its surroundings, resolved lazily and at most once.
+
+Commands ask a Session for the catalog, the template or the cluster; nothing connects to a
+cluster (or imports `kubernetes`) until a command actually needs it, so `--offline` and
+`--catalog FILE` stay cluster-free.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from kubectl_nim.domain import catalog as catalog_mod
+from kubectl_nim import log
+from kubectl_nim.app.connection import GlobalOptions
+
+
+class Session:
+    def __init__(self, options: GlobalOptions):
+        self.options = options
+        self._sources = None
+
+    @cached_property
+    def cluster(self):
+        from kubectl_nim.adapters.kube import cluster
+
+        return cluster.connect(self.options)
+
+    @property
+    def namespace(self) -> str:
+        return self.options.namespace or self.cluster.namespace
+
+    @cached_property
+    def settings(self):
+        from kubectl_nim.app import discovery
+
+        return discovery.read_settings(self.cluster, self.options.apps_namespace)
+
+    def sources(self, template: bool):
+        """(catalog, template) as discovery.Resolved, fetched together and at most once."""
+        from kubectl_nim.app import discovery
+
+        if self._sources is None or (template and self._sources[1] is None):
+            self._sources = discovery.resolve_sources(self.cluster, self.settings, template)
+        return self._sources
+
+    def catalog(self, catalog_file: str | None = None, offline: bool = False,
+                notice: bool = True, with_template: bool = False) -> catalog_mod.Catalog:
+        """The catalog; when the cluster decided, one stderr notice names the source and why.
+
+        `with_template` fetches the runtime Template in the same round trip, for `template()`.
+        """
+        if catalog_file:
+            result = catalog_mod.load_file(catalog_file)
+        elif offline:
+            result = catalog_mod.load_embedded()
+        else:
+            resolved = self.sources(with_template)[0]
+            result = resolved.value
+            if notice:
+                log.notice(f"Using the {resolved.source} ({resolved.reason}).")
+        for warning in result.warnings:
+            log.warn(warning)
+        return result
+
+    def secret_naming(self, override: str | None = None):
+        """How this deployment's secrets are named (a discovery.Resolved): `--secret-naming`,
+        else the naming of the cluster's generation (SPEC §3)."""
+        from kubectl_nim.app import discovery
+        from kubectl_nim.domain import names
+
+        if override:
+            naming, source, reason = names.choose_secret_naming(override, None, [])
+            return discovery.Resolved(naming, source, reason)
+        return self.sources(template=True)[2]
+
+    def template(self, offline: bool = False):
+        """The runtime Template and a description of where it came from."""
+        from kubectl_nim.app import discovery
+
+        if offline:
+            return discovery.embedded_template(), "embedded template"
+        resolved = self.sources(template=True)[1]
+        return resolved.value, resolved.source
+
+
+def connect(options: GlobalOptions, timeout: float):
+    """A Cluster with its own request timeout, for a lookup that must not keep anyone waiting
+    (a shell TAB): the global options' connection, nothing discovered yet."""
+    from kubectl_nim.adapters.kube.cluster import Cluster
+
+    return Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
+                           namespace=options.namespace, timeout=timeout,
+                           overrides=options.overrides())

@@ -1,0 +1,218 @@
+"""`--wait`: follow an InferenceService until it is Ready, explaining stalls from events.
+
+`progress_state` is pure (objects in, text out); `wait_ready` is the polling loop around it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from kubectl_nim import caller, log
+from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
+from kubectl_nim.domain.health import EVENT_REASONS, concerns, explain_event
+from kubectl_nim.domain.health import conditions as isvc_conditions
+from kubectl_nim.errors import ClusterError, NimError
+
+# The event vocabulary is shared with `status` (domain/health.py).
+STALL_REASONS = EVENT_REASONS
+
+
+@dataclass(frozen=True)
+class State:
+    ready: bool
+    summary: str           # one line: conditions and predictor readiness
+    stalls: tuple[str, ...]  # warnings from events, the latest last
+    # For the success message only (not part of what a state *is*: equality ignores them).
+    url: str = field(default="", compare=False)  # status.url, once KServe reports one
+    name: str = field(default="", compare=False)
+    namespace: str = field(default="", compare=False)
+
+
+def _when(event: dict) -> str:
+    """When an event last happened (RFC 3339 strings sort in time order)."""
+    return (event.get("lastTimestamp") or event.get("eventTime") or event.get("firstTimestamp")
+            or (event.get("metadata") or {}).get("creationTimestamp") or "")
+
+
+def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
+    if isvc is None:
+        return State(False, "InferenceService not found", ())
+    conditions = isvc_conditions(isvc)
+    ready = conditions.get("Ready", {}).get("status") == "True"
+    parts = []
+    for kind in ("PredictorReady", "IngressReady", "Ready"):
+        cond = conditions.get(kind)
+        if cond:
+            mark = {"True": "yes", "False": "no"}.get(cond.get("status"), "unknown")
+            parts.append(f"{kind}={mark}")
+    not_ready = [c for c in conditions.values() if c.get("status") == "False" and c.get("message")]
+    if not_ready and not ready:
+        parts.append(f"({not_ready[0].get('reason') or not_ready[0]['type']}: "
+                     f"{not_ready[0]['message']})")
+    summary = " ".join(parts) or "waiting for the controller to report status"
+    stalls = []
+    # Oldest first, so that the last stall is the latest problem (an image pull failing after
+    # a wait for GPUs): the timeout error names that one.
+    for event in sorted(events, key=_when):
+        involved = (event.get("involvedObject") or {}).get("name", "")
+        reason = event.get("reason", "")
+        message = (event.get("message") or "").strip()
+        if event.get("type") == "Warning" and reason in STALL_REASONS and \
+                concerns(involved, name):
+            stalls.append(f"{reason} on {involved}: {explain_event(reason, message)} — {message}")
+    latest_last = tuple(reversed(dict.fromkeys(reversed(stalls))))  # each at its last time
+    meta = isvc.get("metadata") or {}
+    return State(ready, summary, latest_last, str((isvc.get("status") or {}).get("url") or ""),
+                 meta.get("name", name), meta.get("namespace", ""))
+
+
+def _events(cluster: Cluster, namespace: str) -> list[dict]:
+    try:
+        return cluster.list("Event", namespace)
+    except ApiError as e:
+        if e.status in (403, 404):  # users may not read events; the wait still works
+            log.debug(f"events not readable: HTTP {e.status}")
+            return []
+        raise
+
+
+def poll(observe: Callable[[], State], report: Callable[[State], None], timeout: float,
+         what: str, hint: str, interval: float = 2.0,
+         clock: Callable[[], float] = time.monotonic,
+         sleep: Callable[[float], None] = time.sleep) -> State:
+    """Observe, report, until ready; at the deadline a NimError with the last known state.
+
+    A transient failure to observe (5xx, 429, no answer) is retried with adapters.retry's
+    polling policy until the deadline: one bad answer must not end a 30-minute wait. An
+    interruption (Ctrl-C, SIGTERM, SIGHUP) says that the deployment keeps running.
+    """
+    from kubectl_nim import interrupts
+    from kubectl_nim.adapters import retry
+
+    deadline = clock() + timeout
+    failures = 0
+    try:
+        while True:
+            try:
+                state = observe()
+            except ClusterError as error:
+                if not (error.status is None or retry.transient_status(error.status)) \
+                        or clock() >= deadline:
+                    raise
+                delay = retry.POLLING.delay(failures, getattr(error, "retry_after", None))
+                failures += 1
+                log.warn(f"cannot read the state of {what.split(' ')[0]} ({error.message}); "
+                         f"retrying in {delay:.0f}s")
+                sleep(min(delay, max(0.0, deadline - clock())))
+                continue
+            failures = 0
+            report(state)
+            if state.ready:
+                return state
+            if clock() >= deadline:
+                detail = f"; {state.stalls[-1]}" if state.stalls else ""
+                raise NimError(f"timed out after {timeout:g}s waiting for {what}: "
+                               f"{state.summary}{detail}", hint=hint)
+            sleep(min(interval, max(0.0, deadline - clock())))
+    except KeyboardInterrupt as signal:
+        watch = hint.split(": ", 1)[-1]
+        raise NimError(f"{interrupts.describe(signal)} while waiting for {what}; nothing was "
+                       f"undone: the deployment keeps running",
+                       hint=f"resume watching with {watch}",
+                       signal=signal) from None
+
+
+def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
+               report: Callable[[State], None], interval: float = 2.0,
+               clock: Callable[[], float] = time.monotonic,
+               sleep: Callable[[float], None] = time.sleep) -> State:
+    def observe() -> State:
+        isvc = cluster.get_or_none("InferenceService", name, namespace)
+        return progress_state(isvc, _events(cluster, namespace), name)
+
+    try:
+        return poll(observe, report, timeout, f"inferenceservice/{name} to become ready",
+                    f"it may still come up: "
+                    f"`{caller.tool()} get inferenceservice {name} -n {namespace} -w`",
+                    interval, clock, sleep)
+    except BaseException:
+        end = getattr(report, "end", None)
+        if end:  # the error goes on its own line, not after the spinner
+            end()
+        raise
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) < width else text[:max(1, width - 2)] + "…"
+
+
+def next_steps(state: State) -> list[str]:
+    """What a user does with a deployment that just became ready."""
+    if not state.name:
+        return []
+    ns = f" -n {state.namespace}" if state.namespace else ""
+    steps = []
+    if state.url:
+        internal = ".svc" in state.url.split("//", 1)[-1].split("/", 1)[0]
+        steps.append(f"inferenceservice/{state.name} is ready at {state.url}")
+        steps.append(f"  try: curl -s {state.url.rstrip('/')}/v1/models"
+                     + ("   (from inside the cluster; deploy with --expose for a route)"
+                        if internal else ""))
+    else:
+        steps.append(f"inferenceservice/{state.name} is ready (no URL reported yet)")
+    steps.append(f"  details: {caller.tool()} get inferenceservice {state.name}{ns}")
+    return steps
+
+
+class Reporter:
+    """Live progress: one rewritten line on a TTY, a plain line per change when piped."""
+
+    SPINNER = "|/-\\"
+
+    def __init__(self, echo: Callable[..., None], tty: bool):
+        self.echo = echo
+        self.tty = tty
+        self.last = None
+        self.seen_stalls: set[str] = set()
+        self.tick = 0
+
+    def __call__(self, state: State) -> None:
+        for stall in state.stalls:
+            if stall not in self.seen_stalls:
+                self.seen_stalls.add(stall)
+                self._line(f"warning: {stall}", err=True)
+        if self.tty:
+            self.tick += 1
+            spin = "✓" if state.ready else self.SPINNER[self.tick % len(self.SPINNER)]
+            # Cut to the terminal's width: a wrapped line cannot be rewritten with \r.
+            line = _fit(f"{spin} {state.summary}", self.width())
+            self.echo(f"\r\033[K{line}", nl=state.ready, err=True)
+            self.open = not state.ready
+        elif state.summary != self.last:
+            self.echo(state.summary, err=True)
+        self.last = state.summary
+        if state.ready:
+            for line in next_steps(state):
+                self.echo(line, err=True)
+
+    open = False  # a spinner line without its newline is on screen
+
+    @staticmethod
+    def width() -> int:
+        import shutil
+
+        return shutil.get_terminal_size((80, 24)).columns
+
+    def end(self) -> None:
+        """Clear an unfinished spinner line, so that what comes next starts a line."""
+        if self.open:
+            self.echo("\r\033[K", nl=False, err=True)
+            self.open = False
+
+    def _line(self, text: str, err: bool) -> None:
+        if self.tty:
+            self.echo("\r\033[K" + text, err=err)
+        else:
+            self.echo(text, err=err)

@@ -1,0 +1,228 @@
+"""`deploy`: create a NIM deployment exactly the way the OpenShift AI dashboard does."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+
+from kubectl_nim.cli import completion
+from kubectl_nim import log
+from kubectl_nim.errors import UsageError
+from kubectl_nim.cli.options import (catalog_source_options, field_manager_option, get_globals,
+                                 global_options, key_options, ngc_options, parse_duration,
+                                 validated)
+
+
+def _deployment_name(ctx, param, value):
+    """An empty NAME is an error, never "derive one" (issue 10). Names that could address
+    something else (empty, dots, slashes) are refused at parse time, before any request; the
+    full rule (case, length against the project) is checked once the model is known."""
+    from kubectl_nim.domain import names
+
+    if value is not None and not re.fullmatch(r"[-A-Za-z0-9]+", value):
+        names.validate_deployment_name(value)
+    return value
+
+
+def _positive(ctx, param, value):
+    if value is not None and value < 0:
+        raise click.BadParameter("must be 0 or more", ctx=ctx, param=param)
+    return value
+
+
+@click.command("deploy")
+@click.argument("name", required=False, callback=_deployment_name)
+@click.option("--model", "model_name", required=True, metavar="MODEL",
+              shell_complete=completion.model_names,
+              help="Catalog name of the NIM model (see `models`).")
+@click.option("--tag", metavar="TAG", shell_complete=completion.model_tags,
+              help="Image tag (default: latestTag when it is a concrete version, else the "
+                   "newest concrete tag; a floating tag such as latest is allowed with a "
+                   "warning).")
+@click.option("--display-name", metavar="TEXT", help="Name shown in the dashboard.")
+@click.option("--pvc-size", default="30Gi", show_default=True, metavar="SIZE",
+              help="Size of the model cache PVC.")
+@click.option("--storage-class", metavar="NAME",
+              callback=validated("subdomain", "storage class name"), help="Storage class of the cache PVC.")
+@click.option("--existing-pvc", metavar="NAME",
+              callback=validated("subdomain", "PVC name"), help="Reuse this PVC instead of creating one.")
+@click.option("--pvc-subpath", metavar="PATH", help="Sub-path inside --existing-pvc.")
+@click.option("--gpus", type=int, callback=_positive, metavar="N",
+              help="GPUs (nvidia.com/gpu) requested and limited (default: the template's).")
+@click.option("--cpu-request", metavar="CPU", help="CPU request (default: the template's).")
+@click.option("--cpu-limit", metavar="CPU", help="CPU limit (default: the template's).")
+@click.option("--memory-request", metavar="MEM", help="Memory request (default: the template's).")
+@click.option("--memory-limit", metavar="MEM", help="Memory limit (default: the template's).")
+@click.option("--hardware-profile", metavar="NAME",
+              callback=validated("subdomain", "hardware profile name"), help="Hardware profile to annotate.")
+@click.option("--hardware-profile-namespace", metavar="NS",
+              callback=validated("label", "hardware profile namespace"),
+              help="Namespace of the hardware profile.")
+@click.option("--min-replicas", type=int, default=1, show_default=True, callback=_positive,
+              help="Minimum predictor replicas.")
+@click.option("--max-replicas", type=int, default=1, show_default=True, callback=_positive,
+              help="Maximum predictor replicas.")
+@click.option("--deployment-mode", type=click.Choice(["RawDeployment", "Serverless"]),  # render.DEPLOYMENT_MODES
+              default="RawDeployment", show_default=True, help="KServe deployment mode.")
+@click.option("--env", "env", multiple=True, metavar="KEY=VALUE",
+              help="Environment variable for the model container (repeatable).")
+@click.option("--expose", is_flag=True, help="Make the model reachable through an external route.")
+@click.option("--template-param", "template_params", multiple=True,
+              metavar="NAME=VALUE", help="Parameter of a runtime Template that declares some.")
+@key_options
+@click.option("--skip-key-validation", is_flag=True,
+              help="Do not check the key with NVIDIA before creating anything.")
+@click.option("--skip-secrets", is_flag=True,
+              help="Render/create everything but the two Secrets (they come from elsewhere).")
+@click.option("--disconnected", is_flag=True,
+              help="Deploy for a disconnected cluster: no key, no secrets (default: the "
+                   "cluster's nimConfig or DataScienceCluster air-gap flag).")
+@click.option("--secret-naming", type=click.Choice(["seed", "later"]),  # names.SECRET_NAMINGS
+              help="Name the secrets nvidia-nim-secrets-NAME (seed) or nim-api-key-NAME "
+                   "(later); default: the cluster's generation (see `config view`).")
+@click.option("--dry-run", type=click.Choice(["none", "client", "server"]), default="none",
+              show_default=True, help="client: print only; server: send with dryRun=All.")
+@click.option("-o", "--output", type=click.Choice(["yaml", "json", "name"]),
+              help="Print the objects (yaml, json) or their names instead of progress lines.")
+@click.option("--apply", "use_apply", is_flag=True,
+              help="Server-side apply (field manager kubectl-nim): re-runs converge.")
+@click.option("--force-conflicts", is_flag=True,
+              help="With --apply: take over fields another manager owns (as kubectl does).")
+@click.option("--wait", is_flag=True, help="Wait until the InferenceService is Ready.")
+@click.option("--timeout", default="30m", show_default=True, metavar="DURATION",
+              help="How long --wait waits.")
+@catalog_source_options
+@ngc_options
+@field_manager_option
+@global_options
+def command(name, model_name, tag, display_name, pvc_size, storage_class, existing_pvc,
+            pvc_subpath, gpus, cpu_request, cpu_limit, memory_request, memory_limit,
+            hardware_profile, hardware_profile_namespace, min_replicas, max_replicas,
+            deployment_mode, env, expose, template_params, api_key_file, skip_key_validation,
+            skip_secrets, disconnected, secret_naming, dry_run, output, use_apply, force_conflicts,
+            wait, timeout, catalog_file, offline, ngc_api_url):
+    """Deploy a NIM model: per-deployment secrets, PVC, ServingRuntime and InferenceService.
+
+    NAME defaults to a name derived from the model. Everything is checked first (names, model
+    and tag, the key with NVIDIA, then every write with dryRun=All); if a write still fails,
+    what this run created is deleted again.
+
+    \b
+    Examples:
+      NGC_API_KEY=nvapi-... kubectl nim deploy --model llama-3.1-8b-instruct -n team
+      kubectl nim deploy llama --model llama-3.1-8b-instruct --api-key-file key.txt --wait
+      kubectl nim deploy --model llama-3.1-8b-instruct --offline --skip-secrets \\
+          --dry-run=client -o yaml | kubectl apply -f -
+    """
+    from kubectl_nim.domain import render
+    from kubectl_nim.app.session import Session
+
+    if pvc_subpath and not existing_pvc:
+        raise UsageError("--pvc-subpath needs --existing-pvc")
+    if min_replicas > max_replicas:
+        raise UsageError(f"--min-replicas {min_replicas} is more than --max-replicas {max_replicas}")
+    wait_timeout = parse_duration(timeout)
+    client_only = dry_run == "client"
+    session = Session(get_globals())
+
+    from kubectl_nim.app.deploy_plan import build_options
+
+    options, template = build_options(session, locals(), client_only=client_only)
+    name, namespace, disconnected = options.name, options.namespace, options.disconnected
+
+    key = None
+    if disconnected:
+        if api_key_file:
+            log.warn("the cluster is disconnected: key collection is disabled, the key is ignored")
+    elif not skip_secrets:
+        key = _read_key(api_key_file, client_only)
+    # Rendering is pure and checks the rest (requests within limits, template parameters)
+    # before the key leaves the machine.
+    objects = render.render_deployment(options, template, key)
+    if key is not None and not (skip_key_validation or client_only):
+        _validate_with_nvidia(key, ngc_api_url, session.options.request_timeout)
+
+    if client_only:
+        _print_objects(objects, output, suffix=" (dry run)")
+        return
+    if force_conflicts and not use_apply:
+        raise UsageError("--force-conflicts goes with --apply")
+    _send(session, objects, namespace, output, use_apply, dry_run == "server", force_conflicts,
+          existing_pvc)
+    if wait and dry_run == "none":
+        from kubectl_nim.app.wait import Reporter, wait_ready
+
+        tty = sys.stderr.isatty()
+        log.notice(f"Waiting up to {timeout} for inferenceservice/{name} to become ready...")
+        wait_ready(session.cluster, name, namespace, wait_timeout,
+                   Reporter(click.echo, tty))
+
+
+def _read_key(api_key_file, client_only):
+    from kubectl_nim.cli import api_key
+    from kubectl_nim.domain import keys
+
+    try:
+        key = api_key.read_api_key(api_key_file)
+    except UsageError as e:
+        if client_only:
+            raise UsageError(
+                "the two Secrets need the NVIDIA API key, and none was given",
+                hint="provide it (--api-key-file PATH, - for stdin, or NGC_API_KEY), or pass "
+                     "--skip-secrets to render everything but the Secrets") from None
+        raise e
+    return keys.ensure_personal(key)
+
+
+def _validate_with_nvidia(key, base_url, request_timeout):
+    from kubectl_nim.app import keycheck
+
+    keycheck.validate(key, base_url, request_timeout, verb="deploy")
+
+
+def _print_objects(objects, output, suffix=""):
+    from kubectl_nim.domain.formats import dump_json, dump_yaml_documents, kube_list
+    from kubectl_nim.domain.render import object_ref
+
+    if output == "yaml":
+        click.echo(dump_yaml_documents(objects), nl=False)
+    elif output == "json":
+        click.echo(dump_json(kube_list(objects)), nl=False)
+    elif output == "name":
+        for obj in objects:
+            click.echo(object_ref(obj))
+    else:
+        for obj in objects:
+            click.echo(f"{object_ref(obj)} created{suffix}")
+
+
+def _send(session, objects, namespace, output, use_apply, server_dry_run, force_conflicts=False,
+          existing_pvc=None):
+    from kubectl_nim.app import deploy
+
+    cluster = session.cluster
+    checked = deploy.check_and_preflight(cluster, objects, namespace, apply=use_apply,
+                                         force_conflicts=force_conflicts,
+                                         existing_pvc=existing_pvc)
+    annotate, before = checked.annotate, checked.before
+    if server_dry_run:
+        if annotate:
+            deploy.annotate_project(cluster, namespace, dry_run=True)
+        _print_objects(checked.answers, output, suffix=" (server dry run)")
+        return
+
+    def progress(outcome):
+        if output is None:
+            click.echo(f"{outcome.ref} {outcome.action}")
+        elif output == "name":
+            click.echo(outcome.ref)
+
+    # The project's marker and the secrets' ownerReferences go out with the last batch; a
+    # rollback removes the marker again.
+    outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, checked=checked,
+                            on_written=progress, own_secrets=True,
+                            annotate_namespace=namespace if annotate else None)
+    if output in ("yaml", "json"):
+        _print_objects([o.obj for o in outcomes], output)

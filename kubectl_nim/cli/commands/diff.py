@@ -1,0 +1,82 @@
+"""`diff`: what `deploy --apply` with the same flags would change, like `kubectl diff`."""
+
+from __future__ import annotations
+
+import click
+
+from kubectl_nim.cli.options import get_globals
+
+# deploy's flags that decide how it writes, not what: meaningless for a diff.
+# --offline/--catalog/--disconnected render without a cluster, which a diff needs.
+NOT_FOR_DIFF = {"dry_run", "output", "use_apply", "wait", "timeout", "skip_key_validation",
+                "ngc_api_url", "offline", "catalog_file", "disconnected"}
+
+
+def _deploy_params():
+    """deploy's own options (one definition): every flag deploy gains, diff gains too."""
+    from kubectl_nim.cli.commands.deploy import command as deploy
+
+    return [p for p in deploy.params if p.name not in NOT_FOR_DIFF]
+
+
+def run(**params):
+    """Show what `deploy NAME --apply [deploy flags]` would change: a unified diff per object.
+
+    Each object is sent as a server-side apply with dryRun=All and the server's answer compared
+    with the live object, server noise (managedFields, resourceVersion, uid, timestamps, status)
+    stripped. Secret values are never shown: a changed key reads <redacted: old>/<redacted: new>.
+    Exit 0: no change; 1: changes; 2 or more: error. The Secrets are compared only when a key
+    is given (--api-key-file or NGC_API_KEY); there is no prompt.
+
+    \b
+    Example:
+      kubectl nim diff llama --model llama-3.1-8b-instruct --gpus 2 -n team
+    """
+    from kubectl_nim.cli.exit_status import ExitStatus, for_error
+    from kubectl_nim.errors import DiffFailed, NimError
+
+    try:
+        return _run(params)
+    except NimError as e:
+        if for_error(e) == ExitStatus.FAILURE:  # kubectl diff: 1 means "differences"
+            raise DiffFailed(e.message, hint=e.hint, signal=e.signal) from None
+        raise
+
+
+def _run(params) -> int:
+    import dataclasses
+    import os
+
+    from kubectl_nim.cli import api_key
+    from kubectl_nim.domain import keys, render
+    from kubectl_nim import log
+    from kubectl_nim.app import diff as app
+    from kubectl_nim.app.deploy_plan import build_options
+    from kubectl_nim.errors import UsageError
+    from kubectl_nim.app.session import Session
+
+    params.update(offline=False, catalog_file=None, disconnected=False, use_apply=True)
+    if not params["name"]:
+        raise UsageError("name the deployment to compare: diff NAME --model MODEL ...")
+    session = Session(get_globals())
+    options, template = build_options(session, params)
+    key = None
+    if not (options.disconnected or options.skip_secrets):
+        if params["api_key_file"] or os.environ.get(keys.ENV_VAR):
+            key = keys.ensure_personal(api_key.read_api_key(params["api_key_file"],
+                                                         interactive=False))
+            log.register_secret(key)
+        else:
+            log.notice("No key given (--api-key-file or NGC_API_KEY): the Secrets are not "
+                       "compared.")
+            options = dataclasses.replace(options, skip_secrets=True)
+    objects = render.render_deployment(options, template, key)
+    diffs = app.diff(session.cluster, objects, force_conflicts=params.get("force_conflicts", False))
+    for item in diffs:
+        click.echo(item.text, nl=False)
+    return 1 if any(d.changed for d in diffs) else 0
+
+
+command = click.Command("diff", callback=run, help=run.__doc__,
+                        short_help="Show what deploy --apply would change (like kubectl diff).",
+                        params=_deploy_params())  # global options included, as deploy has them

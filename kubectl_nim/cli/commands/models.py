@@ -1,0 +1,92 @@
+"""`models`: browse the NIM catalog (cluster ConfigMap, a file, or the embedded copy)."""
+
+from __future__ import annotations
+
+import click
+
+from kubectl_nim.cli import completion
+from kubectl_nim import log
+from kubectl_nim.cli.options import catalog_source_options, get_globals, global_options, output_option
+from kubectl_nim.cli.output import Column, render, render_one
+
+EU_MARK = "*"
+EU_LEGEND = f"{EU_MARK} EU: restricted in the European Union (NVIDIA answers HTTP 451 there)"
+
+COLUMNS = [
+    Column("NAME", lambda m: m.name),
+    Column("DISPLAY NAME", lambda m: m.display_name),
+    Column("LATEST", lambda m: m.latest_tag),
+    Column("TAGS", lambda m: len(m.tags)),
+    Column("UPDATED", lambda m: m.updated_date[:10]),
+    Column("EU", lambda m: EU_MARK if m.eu_restricted else "-"),
+    Column("NAMESPACE", lambda m: m.namespace, wide_only=True),
+    Column("IMAGE", lambda m: m.image(), wide_only=True),
+]
+
+
+def model_data(model) -> dict:
+    return {**model.to_entry(), "image": model.image()}
+
+
+@click.command("models")
+@click.argument("name", required=False, shell_complete=completion.model_names)
+@click.option("-s", "--search", metavar="TEXT",
+              help="Only models whose name, display name or description contains TEXT.")
+@catalog_source_options
+@output_option("table", "wide", "json", "yaml", "name")
+@global_options
+def command(name, search, catalog_file, offline, output):
+    """List the NIM models of the catalog, or show one model with all its tags.
+
+    The catalog comes from --catalog FILE, --offline (the copy embedded in the plugin), or the
+    cluster: the custom ConfigMap of OdhDashboardConfig, then nvidia-nim-models-data in the
+    applications namespace, then the NIM Account's ConfigMap, then the embedded copy.
+    """
+    from kubectl_nim.errors import ClusterError
+    from kubectl_nim.app.session import Session
+
+    try:
+        catalog = Session(get_globals()).catalog(catalog_file, offline)
+    except ClusterError as e:
+        # No kubeconfig, an unreachable or refusing cluster: the embedded catalog still answers.
+        way_out = "or pass --offline to list the catalog embedded in the plugin"
+        raise ClusterError(e.message, hint=f"{e.hint}; {way_out}" if e.hint else way_out,
+                           status=e.status, reason=e.reason) from None
+    if name:
+        click.echo(show_model(catalog.get(name), output), nl=False)
+        return
+    models = catalog.search(search) if search else list(catalog.models)
+    if not models:
+        what = f"match {search!r}" if search else "are listed"
+        log.notice(f"No models {what} in the {catalog.source}.")
+        if output in ("json", "yaml"):
+            click.echo(render([], output, columns=COLUMNS, to_data=model_data, name=_name), nl=False)
+        return
+    click.echo(render(models, output, columns=COLUMNS, to_data=model_data, name=_name), nl=False)
+    if output in ("table", "wide") and any(m.eu_restricted for m in models):
+        click.echo(f"\n{EU_LEGEND}")
+
+
+def _name(model) -> str:
+    return f"model/{model.name}"
+
+
+def show_model(model, output: str) -> str:
+    if output in ("json", "yaml"):
+        return render_one(model_data(model), output)
+    if output == "name":
+        return _name(model) + "\n"
+    rows = [
+        ("Name", model.name),
+        ("Display name", model.display_name),
+        ("Description", model.short_description or "<none>"),
+        ("Namespace", model.namespace),
+        ("Latest tag", model.latest_tag),
+        ("Default tag", model.default_tag),
+        ("Image", model.image()),
+        ("Updated", model.updated_date or "<unknown>"),
+        ("EU restricted", "yes (NVIDIA answers HTTP 451 in the EU)" if model.eu_restricted else "no"),
+        (f"Tags ({len(model.tags)})", ", ".join(model.tags)),
+    ]
+    width = max(len(k) for k, _ in rows) + 2
+    return "".join(f"{k + ':':<{width}}{v}\n" for k, v in rows)

@@ -1,0 +1,91 @@
+"""`status`: is a NIM deployment serving, and if not, why and what to do."""
+
+from __future__ import annotations
+
+import click
+
+from kubectl_nim.cli.options import get_globals, global_options, output_option
+
+MARKS = {"failed": "✗", "progressing": "…", "warning": "!"}
+
+
+@click.command("status")
+@click.argument("name", required=False)
+@click.option("--all", "all_", is_flag=True, help="Every NIM deployment of the project "
+              "(the default without NAME).")
+@output_option("table", "json", "yaml")
+@global_options
+def command(name, all_, output):
+    """Show whether NAME serves: a verdict first, then why, then its facts.
+
+    The verdict is Ready, Progressing, Failed or Unknown, with the reasons in plain words and
+    what to do, from the InferenceService's conditions, the predictor pods, their events, the
+    cache PVC and the secrets the runtime references. Without NAME (or with --all): one line per
+    NIM deployment. Exit code 0 whatever the verdict; scripts read `-o json` (`verdict`,
+    `reasons[]`, `url`).
+    """
+    from kubectl_nim.app import status as app
+    from kubectl_nim.errors import UsageError
+    from kubectl_nim.cli.output import Column, render, render_one
+    from kubectl_nim.app.session import Session
+
+    if name and all_:
+        raise UsageError("give NAME or --all, not both")
+    session = Session(get_globals())
+    namespace = session.namespace
+    if name:
+        result = app.status(session.cluster, namespace, name)
+        if output == "table":
+            click.echo(describe(result), nl=False)
+        else:
+            click.echo(render_one(result.to_data(), output), nl=False)
+        return
+    results = app.overview(session.cluster, namespace)
+    if not results and output == "table":
+        from kubectl_nim import log
+
+        log.notice(f"No NIM deployments found in {namespace}.")
+        return
+    columns = [
+        Column("NAME", lambda s: s.observed.name),
+        Column("VERDICT", lambda s: s.health.verdict),
+        Column("READY", lambda s: _replicas(s.to_data())),
+        Column("MODEL", lambda s: s.row.model),
+        Column("TAG", lambda s: s.row.tag),
+        Column("REASON", lambda s: s.health.reasons[0].message if s.health.reasons else ""),
+    ]
+    click.echo(render(results, output, columns=columns, to_data=lambda s: s.to_data(),
+                      name=lambda s: s.observed.name), nl=False)
+
+
+def _replicas(data: dict) -> str:
+    ready = data["replicas"]["ready"]
+    return f"{'?' if ready is None else ready}/{data['replicas']['desired']}"
+
+
+def describe(result) -> str:
+    data = result.to_data()
+    lines = [f"{data['name']}: {data['verdict']}"]
+    for reason in result.health.reasons:
+        lines.append(f"  {MARKS[reason.severity]} {reason.text}")
+    secrets = ", ".join(f"{k}" + ("" if v == "present" else f" ({v})")
+                        for k, v in data["secrets"].items()) or "none"
+    eu = {True: "yes: NVIDIA refuses this model to EU locations", False: "no",
+          None: "unknown (not in the embedded catalog)"}[data["euRestricted"]]
+    restarts = data["restarts"]
+    facts = [
+        ("Model", data["model"] or "<unknown>"),
+        ("Tag", data["tag"] or "<unknown>"),
+        ("Image", data["image"] or "<unknown>"),
+        ("Key", f"{data['keyScheme']} ({data['secretNaming']} naming)"),
+        ("Secrets", secrets),
+        ("PVC", ", ".join(f"{k} ({v})" for k, v in data["pvc"].items()) or "none"),
+        ("EU restricted", eu),
+        ("Replicas", f"{_replicas(data)} ready"),
+        ("Restarts", "unknown" if restarts is None else
+         f"{restarts}" + (f" (last {data['lastRestart']})" if data["lastRestart"] else "")),
+        ("URL", data["url"] or "<none yet>"),
+        ("Age", data["age"]),
+    ]
+    lines += [f"{label + ':':<15}{value}" for label, value in facts]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,228 @@
+"""Click options shared by several verbs, defined once (the pip-tools way).
+
+kubectl users type global flags after the verb (`kubectl nim deploy x -n team`), so the global
+options are attached both to the root group and to every cluster verb. They never reach the
+command functions as parameters: a callback stores them on the shared `GlobalOptions` object, and a
+value given after the verb wins over one given before it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import click
+
+from kubectl_nim import log
+from kubectl_nim.app.connection import GlobalOptions  # noqa: F401 - re-exported for the verbs
+from kubectl_nim.domain.validation import check, check_namespace
+
+
+def get_globals(ctx: click.Context | None = None) -> GlobalOptions:
+    ctx = ctx or click.get_current_context()
+    return ctx.ensure_object(GlobalOptions)
+
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def parse_duration(text: str) -> float:
+    """kubectl-style durations: `30` (seconds), `30s`, `2m`, `1h`, `1m30s`. `0` means no timeout."""
+    text = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return _bounded(float(text), text)
+    m = _DURATION.fullmatch(text)
+    if not text or not m or not any(m.groups()):
+        raise click.BadParameter(f"{text!r} is not a duration; use for example 30s, 2m or 1h")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
+    return _bounded(hours * 3600 + minutes * 60 + seconds, text)
+
+
+# Socket and sleep timeouts overflow long before "forever" (99999999999h raised OverflowError);
+# a week is far beyond any request or wait anyone means, and 0 already means "no timeout".
+MAX_DURATION = 7 * 24 * 3600.0
+
+
+def _bounded(seconds: float, text: str) -> float:
+    if not seconds <= MAX_DURATION:  # also catches inf and nan
+        shown = text if len(text) <= 20 else text[:17] + "..."
+        raise click.BadParameter(f"{shown!r} is too long; at most 168h (use 0 for no timeout)")
+    return seconds
+
+
+def _store(attr: str, convert: Callable | None = None):
+    def callback(ctx: click.Context, param: click.Parameter, value):
+        if value is None or (attr in ("verbose", "insecure_skip_tls_verify", "as_groups")
+                             and not value):
+            return
+        opts = get_globals(ctx)
+        if attr == "token" and len(value) >= 8:
+            # argv is kubectl's choice for --token; our output still hides it. (A toy token of a
+            # few letters would redact every such letter of every message instead.)
+            log.register_secret(value)
+        if attr == "verbose":
+            opts.verbose += value
+            log.set_verbosity(opts.verbose)
+            return
+        setattr(opts, attr, convert(value) if convert else value)
+
+    return callback
+
+
+def _duration_callback(ctx, param, value):
+    if value is None:
+        return
+    _store("request_timeout")(ctx, param, parse_duration(value))
+
+
+_GLOBAL_OPTIONS = [
+    click.option("--kubeconfig", metavar="PATH", expose_value=False, callback=_store("kubeconfig"),
+                 help="Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."),
+    click.option("--context", metavar="NAME", expose_value=False, callback=_store("context"),
+                 help="The kubeconfig context to use."),
+    click.option("-n", "--namespace", metavar="NS", expose_value=False,
+                 callback=_store("namespace", lambda v: check_namespace(v)),
+                 help="Project (namespace) to work in (default: the context's namespace)."),
+    click.option("--request-timeout", metavar="DURATION", expose_value=False,
+                 callback=_duration_callback,
+                 help="Timeout of one API request, e.g. 30s or 1m (0 = none)."),
+    click.option("-v", "--verbose", count=True, expose_value=False, callback=_store("verbose"),
+                 help="Debug log on stderr (secrets redacted). Repeat for more."),
+    click.option("--apps-namespace", metavar="NS", expose_value=False,
+                 callback=_store("apps_namespace",
+                                 lambda v: check_namespace(v, "applications namespace")),
+                 help="Applications namespace (default: discovered from the cluster)."),
+    # kubectl's connection flags, with kubectl's names and meaning.
+    click.option("--server", "server", metavar="URL", expose_value=False,
+                 callback=_store("server"), help="The address of the Kubernetes API server."),
+    click.option("--token", metavar="TOKEN", expose_value=False, callback=_store("token"),
+                 help="Bearer token for the API server (replaces the kubeconfig user's)."),
+    click.option("--certificate-authority", metavar="PATH", expose_value=False,
+                 callback=_store("certificate_authority"),
+                 help="Path to a CA certificate file for the API server."),
+    click.option("--insecure-skip-tls-verify", is_flag=True, default=None, expose_value=False,
+                 callback=_store("insecure_skip_tls_verify"),
+                 help="Do not check the API server's certificate (insecure)."),
+    click.option("--as", "as_user", metavar="USER", expose_value=False,
+                 callback=_store("as_user"), help="Username to impersonate."),
+    click.option("--as-group", "as_groups", metavar="GROUP", multiple=True, expose_value=False,
+                 callback=_store("as_groups", tuple),
+                 help="Group to impersonate; repeat for several."),
+    click.option("--user", metavar="NAME", expose_value=False, callback=_store("user"),
+                 help="The kubeconfig user to use."),
+    click.option("--cluster", metavar="NAME", expose_value=False, callback=_store("cluster"),
+                 help="The kubeconfig cluster to use."),
+]
+
+
+def validated(kind: str, what: str):
+    """A click callback checking an optional name against a Kubernetes rule (domain.validation):
+    `None` (not given) passes, anything else, the empty string included, must be valid."""
+    def callback(ctx, param, value):
+        return value if value is None else check(value, kind, what)
+    return callback
+
+
+def global_options(f):
+    """Attach the kubectl-style global options (usable before or after the verb)."""
+    for option in reversed(_GLOBAL_OPTIONS):
+        f = option(f)
+    return f
+
+
+def _field_manager_callback(ctx, param, value):
+    if value is None:
+        return
+    if not value.strip() or len(value) > 128 or any(c in value for c in "\r\n\t"):
+        raise click.BadParameter("a field manager is a non-empty name of at most 128 characters")
+    _store("field_manager")(ctx, param, value)
+
+
+def field_manager_option(f):
+    """`--field-manager` for every verb that writes (kubectl's flag, the same meaning)."""
+    return click.option(
+        "--field-manager", metavar="NAME", expose_value=False, callback=_field_manager_callback,
+        help="Name of the manager that owns the fields this command writes "
+             "(default: kubectl-nim; server-side apply tracks ownership by it).")(f)
+
+
+class OutputFormat(click.Choice):
+    """A Choice that also takes kubectl's `jsonpath=TEMPLATE` (kubectl_nim/domain/jsonpath.py)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.startswith("jsonpath="):
+            from kubectl_nim.domain import jsonpath
+
+            try:
+                jsonpath.parse(value[len("jsonpath="):])
+            except Exception as e:  # UsageError: one line, exit 2, like click's own
+                self.fail(str(e), param, ctx)
+            return value
+        return super().convert(value, param, ctx)
+
+
+def output_option(*formats: str, default: str = "table", jsonpath: bool = False):
+    kind = OutputFormat(formats) if jsonpath else click.Choice(formats)
+    extra = " (or jsonpath=TEMPLATE)" if jsonpath else ""
+    return click.option("-o", "--output", "output", type=kind, default=default,
+                        show_default=True, help=f"Output format{extra}.")
+
+
+def catalog_source_options(f):
+    f = click.option("--offline", is_flag=True,
+                     help="Use the catalog embedded in the plugin; do not contact the cluster.")(f)
+    f = click.option("--catalog", "catalog_file", metavar="FILE",
+                     type=click.Path(dir_okay=False),
+                     help="Read the catalog from a ConfigMap file (YAML or JSON).")(f)
+    return f
+
+
+def ngc_options(f):
+    return click.option("--ngc-api-url", envvar="NGC_API_URL", metavar="URL",
+                        default="https://api.ngc.nvidia.com", show_default=True,
+                        help="NVIDIA NGC API base URL (also $NGC_API_URL).")(f)
+
+
+def _refuse_key_value(ctx, param, value):
+    if value:
+        from kubectl_nim.errors import UsageError
+
+        log.register_secret(value)
+        raise UsageError(
+            "refusing an API key given on the command line: it would leak to `ps` and shell history",
+            hint="use --api-key-file PATH (or - for stdin), the NGC_API_KEY environment variable, "
+                 "or the interactive prompt")
+    return None
+
+
+def key_options(f):
+    """The key input of SPEC §3. `--api-key VALUE` exists only to refuse it with a reason."""
+    f = click.option("--api-key", "refused_api_key", hidden=True, expose_value=False,
+                     callback=_refuse_key_value, is_eager=True)(f)
+    f = click.option("--api-key-file", metavar="PATH",
+                     help="Read the NVIDIA API key from PATH (- for stdin). "
+                          "Else $NGC_API_KEY, else a hidden prompt.")(f)
+    return f
+
+
+class _RefusedArgument(click.Argument):
+    """A positional parameter left out of the usage line: it exists only to be refused."""
+
+    def get_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return []
+
+
+def refused_key_argument(f):
+    """Accept a key pasted as positional argument(s) only to refuse it with the reason.
+
+    `nargs=-1` takes every extra word, so click never echoes one in an "unexpected extra
+    argument" error; the refusal registers the value as a secret so nothing prints it.
+    """
+    return click.argument("refused_key", cls=_RefusedArgument, nargs=-1, expose_value=False,
+                          callback=_refuse_key_words, is_eager=True)(f)
+
+
+def _refuse_key_words(ctx, param, words):
+    for word in words:
+        log.register_secret(word)
+    return _refuse_key_value(ctx, param, " ".join(words))

@@ -1,0 +1,111 @@
+"""The rows `list` prints, made from InferenceServices and their runtimes (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, Optional
+
+from kubectl_nim.domain.nim_runtime import UNKNOWN, _images, is_nim, key_scheme, mounted_claims, runtime_image, runtime_name_of, runtime_refs, split_image
+
+def _condition(isvc: Mapping[str, Any], kind: str) -> str:
+    for cond in (isvc.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == kind:
+            return str(cond.get("status") or "Unknown")
+    return "Unknown"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One NIM deployment as `list` shows it."""
+
+    name: str
+    namespace: str
+    model: str
+    tag: str
+    ready: str
+    key: str
+    pvc: tuple[str, ...]
+    created: str
+    runtime: str
+    image: str
+    secrets: tuple[str, ...]
+    url: str
+    dashboard: bool
+
+    def to_data(self) -> dict:
+        return {"name": self.name, "namespace": self.namespace, "model": self.model,
+                "tag": self.tag, "ready": self.ready, "keyScheme": self.key,
+                "secrets": list(self.secrets), "pvc": list(self.pvc), "runtime": self.runtime,
+                "image": self.image, "url": self.url or None,
+                "creationTimestamp": self.created}
+
+
+def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
+             runtime_readable: bool = True) -> Row:
+    meta = isvc.get("metadata") or {}
+    predictor = (isvc.get("spec") or {}).get("predictor") or {}
+    image = runtime_image(runtime) or next(iter(_images(isvc, "spec", "predictor")), "")
+    image_model, image_tag = split_image(image) if image else ("", "")
+    model = ((predictor.get("model") or {}).get("modelFormat") or {}).get("name") or image_model
+    tag = ""
+    for fmt in ((runtime or {}).get("spec") or {}).get("supportedModelFormats") or []:
+        if fmt.get("name") == model and fmt.get("version"):
+            tag = str(fmt["version"])
+            break
+    refs = runtime_refs(runtime)
+    if runtime is None and not runtime_readable:
+        scheme = UNKNOWN
+    else:
+        scheme = key_scheme(meta.get("name", ""), refs)
+    return Row(name=meta.get("name", ""), namespace=meta.get("namespace", ""), model=model,
+               tag=tag or image_tag, ready=_condition(isvc, "Ready"), key=scheme,
+               pvc=tuple(mounted_claims(runtime)), created=meta.get("creationTimestamp", ""),
+               runtime=runtime_name_of(isvc) or "", image=image, secrets=refs.names,
+               url=(isvc.get("status") or {}).get("url") or "",
+               dashboard=((meta.get("labels") or {}).get("opendatahub.io/dashboard") == "true"))
+
+
+def nim_rows(isvcs: Iterable[Mapping[str, Any]], runtimes: Iterable[Mapping[str, Any]],
+             runtimes_readable: bool = True) -> list[Row]:
+    by_key = {((r.get("metadata") or {}).get("namespace", ""),
+               (r.get("metadata") or {}).get("name", "")): r for r in runtimes}
+    rows = []
+    for isvc in isvcs:
+        meta = isvc.get("metadata") or {}
+        runtime = by_key.get((meta.get("namespace", ""), runtime_name_of(isvc) or ""))
+        if is_nim(isvc, runtime):
+            rows.append(make_row(isvc, runtime, runtimes_readable))
+    rows.sort(key=lambda r: (r.namespace, r.name))
+    return rows
+
+
+def human_age(created: str, now: Optional[datetime] = None) -> str:
+    """kubectl's AGE column (apimachinery's HumanDuration)."""
+    try:
+        then = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except (TypeError, ValueError):
+        return "<unknown>"
+    seconds = int(((now or datetime.now(timezone.utc)) - then).total_seconds())
+    if seconds < 0:
+        return "<invalid>" if seconds < -1 else "0s"
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 10:
+        return f"{minutes}m{seconds % 60}s" if seconds % 60 else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 8:
+        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if hours < 24 * 8:
+        return f"{days}d{hours % 24}h" if hours % 24 else f"{days}d"
+    if days < 365 * 2:
+        return f"{days}d"
+    if days < 365 * 8:
+        return f"{days // 365}y{days % 365}d" if days % 365 else f"{days // 365}y"
+    return f"{days // 365}y"

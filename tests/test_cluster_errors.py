@@ -1,0 +1,30 @@
+"""`ClusterError.may_have_applied` / `may_land_later` (issue 11): the one answer to "may this
+failed write have been carried out?", used by deploy's rollback and the day-2 writes alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from kubectl_nim.errors import ClusterError
+
+
+@pytest.mark.parametrize("error, applied, later", [
+    (ClusterError("no answer"), True, True),                       # dropped connection
+    (ClusterError("timed out", timed_out=True), True, True),
+    (ClusterError("refused", never_sent=True), False, False),      # provably never sent
+    (ClusterError("gateway timeout", status=504), True, True),
+    (ClusterError("internal", status=500), True, False),          # final answer, maybe applied
+    (ClusterError("unavailable", status=503), True, False),
+    (ClusterError("conflict", status=409), False, False),
+    (ClusterError("forbidden", status=403), False, False),
+    (ClusterError("invalid", status=422), False, False),
+])
+def test_may_have_applied(error, applied, later):
+    assert (error.may_have_applied, error.may_land_later) == (applied, later)
+
+
+def test_timed_out_is_a_flag_or_a_504_never_the_message_text():
+    assert ClusterError("GET /x timed out after 1s", timed_out=True).timed_out
+    assert ClusterError("gateway", status=504).timed_out
+    # A message that merely says "timed out" (the server's words, a webhook's) is no timeout of ours.
+    assert not ClusterError("admission webhook timed out", status=500).timed_out
