@@ -59,22 +59,29 @@ def _main_thread() -> bool:
 
 
 @contextmanager
-def installed() -> Iterator[None]:
-    """For the duration of one CLI invocation: the three signals raise Interrupted."""
-    if not _main_thread():
-        yield
-        return
+def _handled_by(handler) -> Iterator[None]:
+    """The three signals go to `handler` inside the block; the previous handlers come back."""
     previous = {}
     for sig in HANDLED:
         try:
-            previous[sig] = signal.signal(sig, _raise)
+            previous[sig] = signal.signal(sig, handler)
         except (ValueError, OSError):
             pass
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def installed() -> Iterator[None]:
+    """For the duration of one CLI invocation: the three signals raise Interrupted."""
+    if not _main_thread():
+        yield
+        return
+    with _handled_by(_raise):
+        yield
 
 
 @contextmanager
@@ -90,16 +97,7 @@ def deferred() -> Iterator[None]:
             raise Interrupted(signum)
         pending.append(signum)
 
-    previous = {}
-    for sig in HANDLED:
-        try:
-            previous[sig] = signal.signal(sig, hold)
-        except (ValueError, OSError):
-            pass
-    try:
+    with _handled_by(hold):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     if pending:
         raise Interrupted(pending[0])
