@@ -191,6 +191,23 @@ def _disconnected(settings: ClusterSettings, probes: list[str]) -> Resolved:
                     probes)
 
 
+def _account_target(cluster: Cluster, accounts: list[dict], field_name: str, kind: str,
+                    apps: str, probes: list[str]) -> tuple[dict, str, str] | None:
+    """(object, source, reason) of the object a NIM Account's `status.<field_name>` names, or
+    None when no Account names one or it cannot be read (noted in `probes`)."""
+    hit = _account_ref(accounts, field_name)
+    if not hit:
+        return None
+    account, ref = hit
+    ns = ref.get("namespace") or apps
+    found = _take(_run(cluster, [_probe(cluster, kind, ref["name"], ns)])[0],
+                  probes, f"{kind} {ns}/{ref['name']}")
+    if found is None:
+        return None
+    return (found, f"{kind.lower()} {ns}/{ref['name']}",
+            f"status.{field_name} of NIM Account {account['metadata']['name']}")
+
+
 def _account_ref(accounts: list[dict], field_name: str) -> tuple[dict, dict] | None:
     for account in accounts:
         ref = (account.get("status") or {}).get(field_name) or {}
@@ -245,20 +262,15 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
     for index, ((name, ns, reason), answer) in enumerate(zip(candidates, catalog_answers)):
         found = _take(answer, catalog_probes, f"ConfigMap {ns}/{name}")
         if found is not None:
-            catalog = _catalog_from(found, name, ns, reason, catalog_probes)
+            catalog = _catalog_from(found, f"configmap {ns}/{name}", reason, catalog_probes)
             break
         if index == 0 and custom.get("name"):
             _custom_missing(answer, name, ns)
     if catalog is None and apps:
-        hit = _account_ref(account_list(catalog_probes), "nimConfig")
-        if hit:
-            account, ref = hit
-            ns = ref.get("namespace") or apps
-            found = _take(_run(cluster, [_probe(cluster, "ConfigMap", ref["name"], ns)])[0],
-                          catalog_probes, f"ConfigMap {ns}/{ref['name']}")
-            if found is not None:
-                catalog = _catalog_from(found, ref["name"], ns, "status.nimConfig of NIM "
-                                        f"Account {account['metadata']['name']}", catalog_probes)
+        target = _account_target(cluster, account_list(catalog_probes), "nimConfig",
+                                 "ConfigMap", apps, catalog_probes)
+        if target:
+            catalog = _catalog_from(*target, catalog_probes)
     if catalog is None:
         catalog = Resolved(catalog_mod.load_embedded(), "embedded catalog",
                            _embedded_reason("catalog ConfigMap", apps, catalog_probes),
@@ -311,16 +323,10 @@ def _template_from(cluster: Cluster, apps: str | None, answers: list[Any],
             if tpl is not None:
                 return Resolved(tpl, f"template {apps}/{name}",
                                 "the runtime template in the applications namespace", probes)
-        hit = _account_ref(account_list(probes), "runtimeTemplate")
-        if hit:
-            account, ref = hit
-            ns = ref.get("namespace") or apps
-            tpl = _take(_run(cluster, [_probe(cluster, "Template", ref["name"], ns)])[0],
-                        probes, f"Template {ns}/{ref['name']}")
-            if tpl is not None:
-                return Resolved(tpl, f"template {ns}/{ref['name']}",
-                                f"status.runtimeTemplate of NIM Account "
-                                f"{account['metadata']['name']}", probes)
+        target = _account_target(cluster, account_list(probes), "runtimeTemplate", "Template",
+                                 apps, probes)
+        if target:
+            return Resolved(*target, probes)
     return Resolved(embedded_template(), "embedded template",
                     _embedded_reason("runtime Template", apps, probes), probes)
 
@@ -330,8 +336,7 @@ def resolve_catalog(cluster: Cluster, settings: ClusterSettings) -> Resolved:
     return resolve_sources(cluster, settings, template=False)[0]
 
 
-def _catalog_from(configmap: dict, name: str, ns: str, reason: str, probes: list[str]) -> Resolved:
-    source = f"configmap {ns}/{name}"
+def _catalog_from(configmap: dict, source: str, reason: str, probes: list[str]) -> Resolved:
     return Resolved(catalog_mod.parse_configmap(configmap, source), source, reason, probes)
 
 

@@ -161,6 +161,16 @@ class OutputFormat(click.Choice):
         return super().convert(value, param, ctx)
 
 
+def secret_naming_option(what: str = "secrets"):
+    """`--secret-naming` of deploy and migrate: one definition, the choices from names."""
+    from kubectl_nim.domain.names import SECRET_NAMINGS
+
+    return click.option(
+        "--secret-naming", type=click.Choice(list(SECRET_NAMINGS)),
+        help=f"Name the {what} nvidia-nim-secrets-NAME (seed) or nim-api-key-NAME (later); "
+             f"default: the cluster's generation (see `config view`).")
+
+
 def output_option(*formats: str, default: str = "table", jsonpath: bool = False):
     kind = OutputFormat(formats) if jsonpath else click.Choice(formats)
     extra = " (or jsonpath=TEMPLATE)" if jsonpath else ""

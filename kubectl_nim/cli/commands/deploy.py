@@ -11,8 +11,8 @@ from kubectl_nim.cli import completion
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import (catalog_source_options, field_manager_option, get_globals,
-                                 global_options, key_options, ngc_options, parse_duration,
-                                 validated)
+                                     global_options, key_options, ngc_options, parse_duration,
+                                     secret_naming_option, validated)
 
 
 def _deployment_name(ctx, param, value):
@@ -79,9 +79,7 @@ def _positive(ctx, param, value):
 @click.option("--disconnected", is_flag=True,
               help="Deploy for a disconnected cluster: no key, no secrets (default: the "
                    "cluster's nimConfig or DataScienceCluster air-gap flag).")
-@click.option("--secret-naming", type=click.Choice(["seed", "later"]),  # names.SECRET_NAMINGS
-              help="Name the secrets nvidia-nim-secrets-NAME (seed) or nim-api-key-NAME "
-                   "(later); default: the cluster's generation (see `config view`).")
+@secret_naming_option("secrets")
 @click.option("--dry-run", type=click.Choice(["none", "client", "server"]), default="none",
               show_default=True, help="client: print only; server: send with dryRun=All.")
 @click.option("-o", "--output", type=click.Choice(["yaml", "json", "name"]),

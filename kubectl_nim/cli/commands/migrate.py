@@ -10,8 +10,8 @@ from kubectl_nim import caller, log
 from kubectl_nim.cli.commands.rotate_key import (SUFFIX, check_restart_flags, dry_run_option,
                                              obtain_key, restart_options, restart_step)
 from kubectl_nim.errors import UsageError
-from kubectl_nim.cli.options import (field_manager_option, get_globals, global_options,
-                                 key_options, ngc_options, validated)
+from kubectl_nim.cli.options import (field_manager_option, get_globals, global_options, key_options,
+                                     ngc_options, secret_naming_option, validated)
 
 
 @click.command("migrate")
@@ -26,9 +26,7 @@ from kubectl_nim.cli.options import (field_manager_option, get_globals, global_o
 @click.option("--cleanup-shared", is_flag=True,
               help="Then delete nvidia-nim-secrets and ngc-secret if no ServingRuntime of the "
                    "project references them any more (NAME may be left out).")
-@click.option("--secret-naming", type=click.Choice(["seed", "later"]),  # names.SECRET_NAMINGS
-              help="Name the new secrets nvidia-nim-secrets-NAME (seed) or nim-api-key-NAME "
-                   "(later); default: the cluster's generation (see `config view`).")
+@secret_naming_option("new secrets")
 @restart_options
 @dry_run_option
 @ngc_options
