@@ -23,7 +23,7 @@ from tests.fakes.ngc_server import generate_catalog  # noqa: E402
 
 APPS = "redhat-ods-applications"
 
-# Three ways to read one ConfigMap with the kubernetes package (the choice made in cluster.py).
+# Three ways to read one ConfigMap with the kubernetes package (the choice made in adapters/kube: cluster.py and its two transports).
 CLIENT_OPTIONS = {
     "kubectl-nim Cluster, token kubeconfig: httpx, no kubernetes import (chosen)": """
 from kubectl_nim.adapters.kube.cluster import Cluster
@@ -31,7 +31,8 @@ c = Cluster.connect(kubeconfig=KC)
 c.get("ConfigMap", "nvidia-nim-models-data", "%(ns)s")
 """,
     "raw JSON through kubernetes ApiClient (exec/OIDC kubeconfigs)": """
-from kubectl_nim.adapters.kube.cluster import Cluster, KubernetesTransport
+from kubectl_nim.adapters.kube.cluster import Cluster
+from kubectl_nim.adapters.kube.kubernetes_transport import KubernetesTransport
 c = Cluster(KubernetesTransport(KC, None, 30), "default", "")
 c.get("ConfigMap", "nvidia-nim-models-data", "%(ns)s")
 """,

@@ -6,7 +6,9 @@ import pytest
 import yaml
 
 from kubectl_nim.adapters.kube import kubeconfig
-from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, RESOURCES
+from kubectl_nim.adapters.kube.api_errors import ApiError
+from kubectl_nim.adapters.kube.cluster import Cluster
+from kubectl_nim.adapters.kube.resources import RESOURCES
 from kubectl_nim.errors import ClusterError
 
 

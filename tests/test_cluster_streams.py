@@ -10,7 +10,9 @@ import time
 import pytest
 import yaml
 
-from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
+from kubectl_nim.adapters.kube.api_errors import ApiError
+
+from kubectl_nim.adapters.kube.cluster import Cluster
 from tests.test_cluster import EXEC_PLUGIN
 
 NS = "team"

@@ -360,7 +360,7 @@ def test_without_a_kubeconfig_ca_the_system_trust_store_is_used():
     import truststore
 
     endpoint = kc_mod.Endpoint(server="https://x", context="c")
-    from kubectl_nim.adapters.kube.cluster import _ssl_context
+    from kubectl_nim.adapters.kube.httpx_transport import _ssl_context
 
     assert isinstance(_ssl_context(endpoint), truststore.SSLContext)
     with_ca = kc_mod.Endpoint(server="https://x", context="c", ca_file=ca_bundle())
@@ -370,9 +370,9 @@ def test_without_a_kubeconfig_ca_the_system_trust_store_is_used():
 # --------------------------------------------------------------------- long silences
 
 def test_a_slow_api_server_is_announced_once(kube_server, kubeconfig, nim, monkeypatch):
-    from kubectl_nim.adapters.kube import cluster as cluster_mod
+    from kubectl_nim.adapters.kube import httpx_transport
 
-    monkeypatch.setattr(cluster_mod, "SLOW_NOTICE_AFTER", 0.2)
+    monkeypatch.setattr(httpx_transport, "SLOW_NOTICE_AFTER", 0.2)
     kube_server.fail("GET", r"/inferenceservices", 0, hang_seconds=0.6)
     kube_server.fail("GET", r"/servingruntimes", 0, hang_seconds=0.6)
     result = nim("list", "--kubeconfig", kubeconfig)

@@ -512,7 +512,8 @@ def _failing_create(cluster, kind, error, create_first):
 
 def test_dropped_connection_is_treated_as_possibly_created(project):
     from kubectl_nim.app import deploy
-    from kubectl_nim.adapters.kube.cluster import Cluster, Unreachable
+    from kubectl_nim.adapters.kube.cluster import Cluster
+    from kubectl_nim.adapters.kube.transport import Unreachable
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig, timeout=0.2)
     before = state(project.server)
@@ -530,7 +531,8 @@ def test_dropped_connection_is_treated_as_possibly_created(project):
                                          ("tls", "certificate verify failed")])
 def test_request_that_never_left_is_not_waited_for(project, kind, detail):
     from kubectl_nim.app import deploy
-    from kubectl_nim.adapters.kube.cluster import Cluster, Unreachable
+    from kubectl_nim.adapters.kube.cluster import Cluster
+    from kubectl_nim.adapters.kube.transport import Unreachable
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig, timeout=5)
     error = cluster._unreachable(Unreachable(kind, detail), "POST", "/x")

@@ -3,7 +3,8 @@
 import pytest
 
 from kubectl_nim.app import discovery
-from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
+from kubectl_nim.adapters.kube.api_errors import ApiError
+from kubectl_nim.adapters.kube.cluster import Cluster
 
 from conftest import catalog_configmap, model_entry
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kubectl_nim.adapters.kube import cluster as cluster_mod
+from kubectl_nim.adapters.kube.resources import RESOURCES
 from kubectl_nim.errors import NimError
 from tests.day2_support import isvc, runtime, seed_plugin
 
@@ -70,7 +71,7 @@ def test_namespace_option_names_the_rule(run, bad):
 
 @pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "/"])
 def test_resource_path_refuses_names_that_would_address_a_collection(bad):
-    res = cluster_mod.RESOURCES["InferenceService"]
+    res = RESOURCES["InferenceService"]
     with pytest.raises(NimError):
         res.path("team", bad)
     with pytest.raises(NimError):
@@ -80,7 +81,7 @@ def test_resource_path_refuses_names_that_would_address_a_collection(bad):
 
 
 def test_resource_path_still_builds_valid_urls():
-    res = cluster_mod.RESOURCES["InferenceService"]
+    res = RESOURCES["InferenceService"]
     assert res.path("team", "x") == "/apis/serving.kserve.io/v1beta1/namespaces/team/inferenceservices/x"
     assert res.path("team") == "/apis/serving.kserve.io/v1beta1/namespaces/team/inferenceservices"
     assert res.path(None) == "/apis/serving.kserve.io/v1beta1/inferenceservices"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from kubectl_nim.adapters import retry
-from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
+from kubectl_nim.adapters.kube.api_errors import ApiError
+from kubectl_nim.adapters.kube.cluster import Cluster
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def plan(cluster, dep, delete_pvc: bool):
     from kubectl_nim.domain import day2_plans
     from kubectl_nim.domain import nim_runtime
     from kubectl_nim.errors import Day2Error
-    from kubectl_nim.adapters.kube.cluster import ApiError
+    from kubectl_nim.adapters.kube.api_errors import ApiError
     from kubectl_nim.adapters.kube.cluster import concurrently
     from kubectl_nim.errors import ClusterError
     from kubectl_nim.domain.names import derived_names, own_secret_names

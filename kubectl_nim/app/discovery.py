@@ -13,7 +13,8 @@ from typing import Any, Callable, NamedTuple
 from kubectl_nim.domain import catalog as catalog_mod
 from kubectl_nim import log
 from kubectl_nim.domain import names
-from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
+from kubectl_nim.adapters.kube.api_errors import ApiError
+from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 
 DASHBOARD_CONFIG_NAME = "odh-dashboard-config"
 TEMPLATE_NAME = names.RUNTIME_TEMPLATES[0]

@@ -14,7 +14,7 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
     allowed, else project by project (OpenShift projects, else namespaces), skipping the ones
     that answer 403."""
     from kubectl_nim.domain import list_rows
-    from kubectl_nim.adapters.kube.cluster import ApiError
+    from kubectl_nim.adapters.kube.api_errors import ApiError
 
     if namespace is not None:
         isvcs = cluster.list("InferenceService", namespace, label_selector=selector)
@@ -52,7 +52,7 @@ def _rows_split(isvcs, runtimes, unreadable: set) -> list:
 
 
 def _runtimes(cluster, namespace: str) -> tuple[list, bool]:
-    from kubectl_nim.adapters.kube.cluster import ApiError
+    from kubectl_nim.adapters.kube.api_errors import ApiError
 
     try:
         return cluster.list("ServingRuntime", namespace), False
@@ -66,7 +66,7 @@ def _runtimes(cluster, namespace: str) -> tuple[list, bool]:
 
 def visible_namespaces(cluster) -> list[str]:
     """OpenShift projects (the API lists exactly those the user can see), else namespaces."""
-    from kubectl_nim.adapters.kube.cluster import ApiError
+    from kubectl_nim.adapters.kube.api_errors import ApiError
     from kubectl_nim.errors import NimError
 
     try:
@@ -88,7 +88,7 @@ def visible_namespaces(cluster) -> list[str]:
 def _per_namespace(cluster, selector: str | None = None) -> list:
     from concurrent.futures import ThreadPoolExecutor
 
-    from kubectl_nim.adapters.kube.cluster import ApiError
+    from kubectl_nim.adapters.kube.api_errors import ApiError
     from kubectl_nim.errors import ClusterError
 
     def one(ns):

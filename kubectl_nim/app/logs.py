@@ -13,7 +13,8 @@ from typing import Callable, Iterator, Optional
 
 from kubectl_nim import log
 from kubectl_nim.app.status import find_nim
-from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
+from kubectl_nim.adapters.kube.api_errors import ApiError
+from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 from kubectl_nim.domain import health
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.domain.render import KSERVE_CONTAINER

@@ -121,7 +121,7 @@ def delete_object(cluster: Cluster, kind: str, name: str, namespace: str, *,
 
 
 def kind_ref(kind: str, name: str) -> str:
-    from kubectl_nim.adapters.kube.cluster import RESOURCES
+    from kubectl_nim.adapters.kube.resources import RESOURCES
 
     return object_ref({"apiVersion": RESOURCES[kind].api_version, "kind": kind,
                        "metadata": {"name": name}})

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from kubectl_nim import caller, log
-from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
+from kubectl_nim.adapters.kube.api_errors import ApiError
+from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app import optimistic
 from kubectl_nim.app.optimistic import BACKOFF, MAX_ATTEMPTS, retryable
 from kubectl_nim.domain.nim_runtime import ISVC_LABEL, RESTART_ANNOTATION, restart_patch

@@ -16,7 +16,8 @@ from typing import Any, Optional
 from kubectl_nim.domain import list_rows
 from kubectl_nim.domain import nim_runtime
 from kubectl_nim import log
-from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
+from kubectl_nim.adapters.kube.api_errors import ApiError
+from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 from kubectl_nim.domain import health
 from kubectl_nim.errors import ClusterError, NimError, NotFound
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from kubectl_nim import caller, log
-from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
+from kubectl_nim.adapters.kube.api_errors import ApiError
+from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.domain.health import EVENT_REASONS, concerns, explain_event
 from kubectl_nim.domain.health import conditions as isvc_conditions
 from kubectl_nim.errors import ClusterError, NimError

@@ -3,7 +3,7 @@
 A user value becomes part of a URL path. An empty name turns `DELETE .../inferenceservices/NAME`
 into a collection delete, `..` walks up a path segment, and a slash addresses another resource:
 so every name and namespace a user types is checked here, exactly as the API server would
-check it, and refused as a usage error (exit 2) before anything is sent. `cluster.Resource.path`
+check it, and refused as a usage error (exit 2) before anything is sent. `resources.Resource.path`
 checks again with `check_path_segment`, so a value that slipped past the boundary still cannot
 address a collection (defence in depth).
 """

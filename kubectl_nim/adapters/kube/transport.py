@@ -1,0 +1,35 @@
+"""What the two transports share: the one failure type they raise when no HTTP answer came back.
+
+The request path (`cluster.Cluster`) maps an `Unreachable` to a `ClusterError` (timed out, never
+sent, through a proxy...) the same way whichever transport raised it.
+"""
+
+from __future__ import annotations
+
+
+class Unreachable(Exception):
+    """A transport could not get an HTTP answer: kind is timeout, refused, dns, tls or other."""
+
+    def __init__(self, kind: str, detail: str):
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+def classify(text: str) -> tuple[str, str]:
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "refused", "connection refused"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or \
+            "name resolution" in lowered:
+        return "dns", "host name not found"
+    if "certificate" in lowered or "ssl" in lowered:
+        return "tls", text.splitlines()[-1] if text else "TLS failure"
+    if "timed out" in lowered:
+        return "timeout", "timed out"
+    return "other", text
+
+
+def user_agent() -> str:
+    from kubectl_nim import __version__
+
+    return f"kubectl-nim/{__version__}"
