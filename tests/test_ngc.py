@@ -15,7 +15,7 @@ from tests.fakes.ngc_server import (FakeNgcServer, entries_from_configmap,
                                     generate_catalog)
 from kubectl_nim.cli.exit_status import for_error
 from kubectl_nim import log
-from kubectl_nim.adapters import ngc
+from kubectl_nim.adapters import ngc, ngc_catalog
 from kubectl_nim.errors import KeyRejected, NimError, NotFound, NvidiaUnreachable, UsageError
 
 BAD_KEY = "nvapi-not-a-valid-key-0123456789"
@@ -258,7 +258,7 @@ def test_catalog_search_retries_too(client, ngc_server, slept):
 
 
 def test_parse_the_real_catalog_page(shared_data):
-    page = ngc.parse_catalog_page(json.loads((shared_data / "ngc/catalog_search.json").read_text()))
+    page = ngc_catalog.parse_catalog_page(json.loads((shared_data / "ngc/catalog_search.json").read_text()))
     assert (page.page, page.page_total, page.result_total) == (0, 90, 180)
     assert [r.resource_id for r in page.resources] == [
         "nim/nvidia/cosmos-embed1", *[r.resource_id for r in page.resources][1:]]

@@ -9,6 +9,9 @@ built from status codes and causes, never from requests. httpx is imported lazil
 importing this module (every `--help`) stays cheap. The client keeps httpx's `trust_env` default
 and never passes a custom transport (which would silently disable environment proxies), so
 HTTPS_PROXY / NO_PROXY / SSL_CERT_FILE are honoured.
+
+The catalog search's answers are parsed in `ngc_catalog`; the errors and their wording live in
+`ngc_failures`.
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from kubectl_nim import log
 from kubectl_nim.adapters import retry as _retry
+from kubectl_nim.adapters.ngc_catalog import CatalogPage, CatalogResource, parse_catalog_page
+from kubectl_nim.adapters.ngc_failures import (NETWORK_HINT, ModelUnavailable, RetriesExhausted,
+                                               Retryable, gave_up, refusal, transport_cause,
+                                               unreachable_message)
+from kubectl_nim.domain.keys import check_key_characters, ensure_personal
 from kubectl_nim.errors import KeyRejected, NimError, NotFound, NvidiaUnreachable, UsageError
-from kubectl_nim.domain.keys import PERSONAL_KEYS_URL, check_key_characters, ensure_personal
 
 if TYPE_CHECKING:
     import httpx
@@ -45,33 +52,6 @@ _MAX_PAGES = 10_000  # a misbehaving server must not make pagination endless
 # `ngc_sleeps`); a client built with `sleep=` uses its own.
 default_sleep: Callable[[float], None] = time.sleep
 
-_KEY_HINTS = {
-    401: f"check that it is a current personal key (nvapi-...), neither revoked nor expired; "
-         f"create one at {PERSONAL_KEYS_URL}",
-    403: f"the key is not allowed to do this; use a personal key with the NGC Catalog service, "
-         f"created at {PERSONAL_KEYS_URL}",
-}
-
-
-class ModelUnavailable(NimError):
-    """HTTP 451: NVIDIA does not serve this model where the request came from (EU restriction)."""
-
-    def __init__(self, resource_id: str):
-        super().__init__(f"NVIDIA does not serve {resource_id} from this location "
-                         f"(HTTP 451 Unavailable For Legal Reasons)")
-        self.resource_id = resource_id
-
-
-class RetriesExhausted(NvidiaUnreachable):
-    """Every attempt failed in a retryable way; `status` is the last HTTP status, None when the
-    last attempt got no answer at all (timeout, refused connection). `cause` is the short form,
-    e.g. "HTTP 503 after 5 attempts"."""
-
-    def __init__(self, message: str, hint: str, cause: str, status: Optional[int]):
-        super().__init__(message, hint=hint)
-        self.cause = cause
-        self.status = status
-
 
 @dataclass(frozen=True)
 class CallerInfo:
@@ -80,39 +60,6 @@ class CallerInfo:
     type: str
     org: str
     products: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CatalogResource:
-    """One NIM container from the catalog search; `resource_id` is `org/team/image`."""
-
-    resource_id: str
-    latest_tag: str
-    display_name: str = ""
-    description: str = ""
-    date_modified: str = ""
-
-    @property
-    def org(self) -> str:
-        return self.resource_id.split("/")[0]
-
-    @property
-    def team(self) -> Optional[str]:
-        parts = self.resource_id.split("/")
-        return parts[1] if len(parts) == 3 else None
-
-    @property
-    def name(self) -> str:
-        return self.resource_id.split("/")[-1]
-
-
-@dataclass(frozen=True)
-class CatalogPage:
-    page: int
-    page_total: int
-    result_total: int
-    resources: tuple[CatalogResource, ...]
-    untagged: tuple[str, ...] = ()  # CONTAINER resource ids listed without a latestTag
 
 
 @dataclass(frozen=True)
@@ -145,17 +92,6 @@ def cli_timeout(request_timeout: Optional[float]) -> Optional[float]:
     if request_timeout is None:
         return DEFAULT_TIMEOUT
     return request_timeout or None
-
-
-class _Retryable(Exception):
-    """An attempt that failed in a way worth repeating (internal to the retry loop)."""
-
-    def __init__(self, cause: str, status: Optional[int] = None,
-                 retry_after: Optional[float] = None):
-        super().__init__(cause)
-        self.cause = cause
-        self.status = status
-        self.retry_after = retry_after
 
 
 class NgcClient:
@@ -345,18 +281,20 @@ class NgcClient:
         for attempt in range(attempts):
             try:
                 response = self._attempt(method, path, headers, kwargs)
-            except _Retryable as failure:
+            except Retryable as failure:
                 if attempt + 1 == attempts:
-                    raise self._gave_up(failure, attempts) from None
+                    raise gave_up(self.host, failure, attempts) from None
                 self._pause(attempt, failure)
                 continue
             if response.is_success or response.status_code in passthrough:
                 return response
-            raise self._refusal(method, path, response.status_code, key_sent=key is not None)
+            raise refusal(method, path, response.status_code, key_sent=key is not None,
+                          host=self.host, base_url=self.base_url,
+                          default_url=DEFAULT_BASE_URL)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _attempt(self, method: str, path: str, headers: dict, kwargs: dict) -> "httpx.Response":
-        """One HTTP exchange; retryable outcomes become `_Retryable`. Logs no header or body."""
+        """One HTTP exchange; retryable outcomes become `Retryable`. Logs no header or body."""
         import httpx
 
         started = time.monotonic()
@@ -364,18 +302,18 @@ class NgcClient:
         try:
             response = self._http.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as e:
-            cause, retryable = _transport_cause(e, self.timeout)
+            cause, retryable = transport_cause(e, self.timeout)
             log.debug(f"{method} {url} -> {cause} ({_ms(started)})")
             if retryable:
-                raise _Retryable(cause) from e
-            raise NvidiaUnreachable(self._unreachable_message(cause), hint=_NETWORK_HINT) from e
+                raise Retryable(cause) from e
+            raise NvidiaUnreachable(self._unreachable_message(cause), hint=NETWORK_HINT) from e
         log.debug(f"{method} {response.request.url} -> {response.status_code} ({_ms(started)})")
         if response.status_code in RETRY_STATUSES:
-            raise _Retryable(f"HTTP {response.status_code}", status=response.status_code,
+            raise Retryable(f"HTTP {response.status_code}", status=response.status_code,
                              retry_after=_retry_after(response.headers.get("Retry-After")))
         return response
 
-    def _pause(self, attempt: int, failure: _Retryable) -> None:
+    def _pause(self, attempt: int, failure: Retryable) -> None:
         """Wait before the next attempt: Retry-After when given (capped), else backoff+jitter."""
         policy = _retry.Policy(attempts=self.retries + 1, backoff=self.backoff,
                                max_backoff=self.max_backoff, retry_after_cap=RETRY_AFTER_CAP)
@@ -388,35 +326,6 @@ class NgcClient:
             log.notice(f"NVIDIA ({self.host}): {failure.cause}; "
                        f"retrying ({attempt + 2}/{self.retries + 1})...")
         (self._sleep or default_sleep)(delay)
-
-    def _gave_up(self, failure: _Retryable, attempts: int) -> RetriesExhausted:
-        tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
-        if failure.status:
-            cause = f"{failure.cause} after {tries}"  # "HTTP 503 after 5 attempts"
-        else:
-            cause = f"{failure.cause} ({tries})" if attempts > 1 else failure.cause
-        return RetriesExhausted(self._unreachable_message(cause), hint=_NETWORK_HINT,
-                                cause=cause, status=failure.status)
-
-    def _refusal(self, method: str, path: str, status: int, key_sent: bool) -> NimError:
-        if key_sent and status in _KEY_HINTS:
-            return KeyRejected(f"NVIDIA rejected the API key (HTTP {status})",
-                               hint=_KEY_HINTS[status])
-        if status == 451:
-            return NimError(
-                f"NVIDIA refuses {method} {path} from this location (HTTP 451 Unavailable For "
-                f"Legal Reasons): NVIDIA restricts some services by region, the European Union "
-                f"among them", hint="run it from an unrestricted location or through a proxy "
-                                    "there (HTTPS_PROXY), or ask NVIDIA about your account")
-        if status in (404, 405):
-            # Not NVIDIA's API at all (a wrong --ngc-api-url, a proxy's page): exit 3, as for an
-            # NVIDIA that cannot be reached, so CI can tell it from a rejected key (exit 1).
-            return NvidiaUnreachable(
-                self._unreachable_message(f"HTTP {status} to {method} {path}, which NVIDIA's "
-                                          f"API serves"),
-                hint=f"check --ngc-api-url / NGC_API_URL (now {self.base_url}); the default "
-                     f"is {DEFAULT_BASE_URL}")
-        return NimError(f"NVIDIA answered HTTP {status} to {method} {path}")
 
     def _json(self, response: "httpx.Response") -> dict:
         """The JSON object of a 2xx answer; anything else means something else answered."""
@@ -432,7 +341,7 @@ class NgcClient:
         return body
 
     def _unreachable_message(self, cause: str) -> str:
-        return f"NVIDIA could not be reached at {self.host}: {cause}"
+        return unreachable_message(self.host, cause)
 
     @staticmethod
     def _prepare_key(key: str) -> str:
@@ -440,91 +349,7 @@ class NgcClient:
         log.register_secret(key)
         return check_key_characters(key)
 
-
-_NETWORK_HINT = ("check the network path to NVIDIA (HTTPS_PROXY, NO_PROXY and SSL_CERT_FILE are "
-                 "honoured) and retry; --ngc-api-url overrides the endpoint")
-
-_DNS_FAILURES = ("name or service not known", "nodename nor servname", "name resolution",
-                 "getaddrinfo failed", "no address associated")
-
-
-def _transport_cause(error: Exception, timeout: Optional[float]) -> tuple[str, bool]:
-    """A plain-words cause for a transport failure, and whether retrying could help."""
-    import httpx
-
-    text = str(error)
-    lowered = text.lower()
-    if isinstance(error, httpx.TimeoutException):
-        return (f"timed out after {timeout:g}s" if timeout else "timed out"), True
-    if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
-        return ("TLS certificate verification failed (set SSL_CERT_FILE to the CA bundle of a "
-                "proxy that re-signs traffic)"), False
-    if isinstance(error, httpx.ProxyError):
-        return f"the proxy failed ({text or type(error).__name__})", False
-    if "refused" in lowered:
-        return "connection refused", True
-    if any(marker in lowered for marker in _DNS_FAILURES):
-        return "the host name could not be resolved", True
-    return f"connection failed ({text or type(error).__name__})", True
-
-
 _retry_after = _retry.parse_retry_after
-
-
-def parse_catalog_page(body: dict, requested_page: int = 0) -> CatalogPage:
-    """A catalog search answer → its page number, page count and NIM containers."""
-    params = body.get("params") if isinstance(body.get("params"), dict) else {}
-    return CatalogPage(page=_int(params.get("page"), requested_page),
-                       page_total=_int(body.get("resultPageTotal"), 0),
-                       result_total=_int(body.get("resultTotal"), 0),
-                       resources=tuple(_containers(body.get("results"))),
-                       untagged=tuple(_untagged(body.get("results"))))
-
-
-def _containers(results: Any) -> Iterator[CatalogResource]:
-    """CONTAINER resources that carry a latestTag (the `_scored` group repeats some of them)."""
-    for group in results if isinstance(results, list) else ():
-        if isinstance(group, dict) and group.get("groupValue") == "CONTAINER":
-            for raw in group.get("resources") or ():
-                resource = _resource(raw)
-                if resource is not None:
-                    yield resource
-
-
-def _untagged(results: Any) -> Iterator[str]:
-    """Ids of CONTAINER resources listed without a latestTag (each once, in listing order)."""
-    seen: set[str] = set()
-    for group in results if isinstance(results, list) else ():
-        if isinstance(group, dict) and group.get("groupValue") == "CONTAINER":
-            for raw in group.get("resources") or ():
-                if isinstance(raw, dict) and isinstance(raw.get("resourceId"), str) \
-                        and not _has_latest_tag(raw) and raw["resourceId"] not in seen:
-                    seen.add(raw["resourceId"])
-                    yield raw["resourceId"]
-
-
-def _has_latest_tag(raw: dict) -> bool:
-    return any(isinstance(a, dict) and a.get("key") == "latestTag" and a.get("value")
-               for a in raw.get("attributes") or ())
-
-
-def _resource(raw: Any) -> Optional[CatalogResource]:
-    if not isinstance(raw, dict):
-        return None
-    attributes = {a.get("key"): a.get("value") for a in raw.get("attributes") or ()
-                  if isinstance(a, dict)}
-    resource_id, latest = raw.get("resourceId"), attributes.get("latestTag")
-    if not (isinstance(resource_id, str) and isinstance(latest, str) and latest):
-        return None
-    parts = resource_id.split("/")
-    if len(parts) not in (2, 3) or not all(parts):
-        log.debug(f"skipping catalog resource with an unexpected id {resource_id!r}")
-        return None
-    return CatalogResource(resource_id=resource_id, latest_tag=latest,
-                           display_name=str(raw.get("displayName") or ""),
-                           description=str(raw.get("description") or ""),
-                           date_modified=str(raw.get("dateModified") or ""))
-
 
 def _repo_path(resource_id: str) -> str:
     """`org/team/image` → /v2/org/{org}/team/{team}/repos/{image} (`org/image` has no team)."""
@@ -553,13 +378,6 @@ def _host(base_url: str) -> str:
     """host[:port] of the URL, without any user:password@ part."""
     netloc = urlsplit(base_url).netloc
     return netloc.rsplit("@", 1)[-1] or base_url
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def _ms(started: float) -> str:
