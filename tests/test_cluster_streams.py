@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from kubectl_nim.adapters.kube.api_errors import ApiError
-
 from kubectl_nim.adapters.kube.cluster import Cluster
 from tests.test_cluster import EXEC_PLUGIN
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import yaml
 
-from kubectl_nim.domain import render
+from kubectl_nim.domain import objects
 from tests.day2_support import NEW_KEY, runtime, secret, seed_legacy
 from tests.deploy_support import MODEL, NAME, NS, project, run_deploy, writes  # noqa: F401
 
@@ -74,11 +74,11 @@ def test_owner_patch_replaces_a_stale_reference_and_keeps_others():
     stale = {"apiVersion": "serving.kserve.io/v1alpha1", "kind": "ServingRuntime",
              "name": "x", "uid": "old"}
     other = {"apiVersion": "v1", "kind": "ConfigMap", "name": "keep", "uid": "c"}
-    owner = render.owner_reference({"metadata": {"name": "x", "uid": "new"}})
-    patch = render.owner_patch({"metadata": {"ownerReferences": [stale, other],
+    owner = objects.owner_reference({"metadata": {"name": "x", "uid": "new"}})
+    patch = objects.owner_patch({"metadata": {"ownerReferences": [stale, other],
                                              "resourceVersion": "7"}}, owner)
     assert patch == {"metadata": {"ownerReferences": [other, owner], "resourceVersion": "7"}}
-    assert render.owner_patch({"metadata": {"ownerReferences": [owner]}}, owner) is None
+    assert objects.owner_patch({"metadata": {"ownerReferences": [owner]}}, owner) is None
 
 
 def test_migrate_sets_the_owner_references(nim, kubeconfig, kube_server, ngc_server):

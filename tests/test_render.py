@@ -20,9 +20,9 @@ from kubectl_nim.domain.catalog import embedded_text
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.errors import NimError, UsageError
 from kubectl_nim.domain.formats import dump_yaml_documents
-from kubectl_nim.domain.render import (DeployOptions, model_resources, namespace_annotation_patch,
-                                normalize_subpath, object_ref, parse_assignments,
-                                render_deployment)
+from kubectl_nim.domain.deploy_options import DeployOptions, normalize_subpath, parse_assignments
+from kubectl_nim.domain.objects import object_ref
+from kubectl_nim.domain.render import model_resources, namespace_annotation_patch, render_deployment
 
 
 cases = render_cases.load()

@@ -9,7 +9,7 @@ import tarfile
 import pytest
 import yaml
 
-from kubectl_nim.domain import redaction
+from kubectl_nim.domain import names, redaction
 from tests.obs_support import NAME, NS, POD, cluster, deployment, not_nim, pod  # noqa: F401
 
 KEY = "nvapi-Zr3aLkEy-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -110,10 +110,10 @@ def test_scrub_removes_every_base64_alignment(prefix):
 
 def test_redact_object_keeps_shape():
     secret = {"kind": "Secret", "data": {"a": base64.b64encode(b"12345").decode()},
-              "metadata": {"annotations": {redaction.LAST_APPLIED: "{...}"}}}
+              "metadata": {"annotations": {names.LAST_APPLIED_ANNOTATION: "{...}"}}}
     out = redaction.redact_object(secret)
     assert out["data"] == {"a": "<redacted> (5 bytes)"}
-    assert out["metadata"]["annotations"][redaction.LAST_APPLIED] == "<redacted>"
+    assert out["metadata"]["annotations"][names.LAST_APPLIED_ANNOTATION] == "<redacted>"
     assert secret["data"]["a"] != out["data"]["a"]  # the input is untouched
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from kubectl_nim.app import optimistic, predictor_restart
-from kubectl_nim.domain import nim_runtime
+from kubectl_nim.domain import names, nim_runtime
 from kubectl_nim.domain import render
 from kubectl_nim.adapters.kube.cluster import Cluster
 from tests.day2_support import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
@@ -290,7 +290,7 @@ def test_wait_follows_the_new_pods(rotate, kube_server, monkeypatch):
     kube_server.put_object({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "x-predictor-1", "namespace": "default",
-                     "labels": {nim_runtime.ISVC_LABEL: "x"},
+                     "labels": {names.ISVC_LABEL: "x"},
                      "annotations": {nim_runtime.RESTART_ANNOTATION: stamp}},
         "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
     result = rotate("x", "--wait", "--timeout", "10s")
@@ -305,7 +305,7 @@ def test_wait_times_out_while_old_pods_remain(rotate, kube_server, monkeypatch):
     kube_server.put_object(obj)
     kube_server.put_object({"apiVersion": "v1", "kind": "Pod",
                             "metadata": {"name": "old", "namespace": "default",
-                                         "labels": {nim_runtime.ISVC_LABEL: "x"}}})
+                                         "labels": {names.ISVC_LABEL: "x"}}})
     result = rotate("x", "--wait", "--timeout", "0s")
     assert result.exit_code == 1
     assert "waiting for inferenceservice/x to restart" in result.stderr

@@ -28,7 +28,9 @@ from kubectl_nim import caller, interrupts, log
 from kubectl_nim.adapters.kube.cluster import DEFAULT_TIMEOUT, ApiError, Cluster, concurrently
 from kubectl_nim.domain.ownership import describe_conflicts, only_own_conflicts, same_content
 from kubectl_nim.errors import ClusterError, NimError
-from kubectl_nim.domain.render import NIM_SUPPORT, namespace_annotation_patch, object_ref
+from kubectl_nim.domain.names import NIM_SUPPORT
+from kubectl_nim.domain.objects import object_ref
+from kubectl_nim.domain.render import namespace_annotation_patch
 
 
 
@@ -600,7 +602,7 @@ def set_secret_owners(cluster: Cluster, secrets: Sequence[dict], runtime: dict,
     collector remove the key too. `secrets`: the server's answers for them. Returns the server's
     answers to the patches by secret name; a ClusterError propagates (deploy rolls back, migrate
     warns)."""
-    from kubectl_nim.domain.render import owner_patch, owner_reference
+    from kubectl_nim.domain.objects import owner_patch, owner_reference
 
     owner = owner_reference(runtime)
     if not owner.get("uid"):

@@ -12,9 +12,9 @@ from kubectl_nim import log
 
 
 def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
-    """(render.DeployOptions, template) from deploy's flags `p`; UsageError/NotFound for flags
-    that cannot work, before anything is asked for or sent."""
-    from kubectl_nim.domain import catalog as catalog_mod, names, render
+    """(deploy_options.DeployOptions, template) from deploy's flags `p`; UsageError/NotFound for
+    flags that cannot work, before anything is asked for or sent."""
+    from kubectl_nim.domain import catalog as catalog_mod, deploy_options, names
 
     local = bool(p["offline"] or p["catalog_file"])
     catalog = session.catalog(p["catalog_file"], p["offline"], notice=False, with_template=True)
@@ -49,7 +49,7 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
     if not local:  # one notice naming both sources the cluster decided on
         log.notice(f"Using the {catalog.source} and the {template_source}.")
 
-    options = render.DeployOptions(
+    options = deploy_options.DeployOptions(
         name=name, namespace=namespace, model=model, tag=tag, display_name=p["display_name"],
         pvc_size=p["pvc_size"], storage_class=p["storage_class"],
         existing_pvc=p["existing_pvc"], pvc_subpath=p["pvc_subpath"], gpus=p["gpus"],
@@ -58,10 +58,11 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
         hardware_profile=p["hardware_profile"],
         hardware_profile_namespace=p["hardware_profile_namespace"],
         min_replicas=p["min_replicas"], max_replicas=p["max_replicas"],
-        deployment_mode=p["deployment_mode"], env=render.parse_assignments(p["env"], "--env"),
+        deployment_mode=p["deployment_mode"],
+        env=deploy_options.parse_assignments(p["env"], "--env"),
         expose=p["expose"], disconnected=disconnected, skip_secrets=p["skip_secrets"],
         secret_naming=naming,
-        template_params=render.parse_assignments(p["template_params"], "--template-param"))
+        template_params=deploy_options.parse_assignments(p["template_params"], "--template-param"))
     return options, template
 
 

@@ -16,8 +16,6 @@ from kubectl_nim.domain import names
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 
-DASHBOARD_CONFIG_NAME = "odh-dashboard-config"
-TEMPLATE_NAME = names.RUNTIME_TEMPLATES[0]
 DSC_AIR_GAPPED = "spec.components.kserve.nim.airGapped"
 DISABLE_KEY_COLLECTION = "spec.nimConfig.disconnected.disableKeyCollection"
 WELL_KNOWN_APPS_NAMESPACES = ("redhat-ods-applications", "opendatahub")
@@ -95,7 +93,7 @@ def find_apps_namespace(cluster: Cluster, override: str | None) -> tuple[Resolve
 
 def _apps_probes(cluster: Cluster) -> list[Callable[[], Any]]:
     return [lambda: cluster.list("DSCInitialization")] + [
-        _probe(cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, ns)
+        _probe(cluster, "OdhDashboardConfig", names.DASHBOARD_CONFIG_NAME, ns)
         for ns in WELL_KNOWN_APPS_NAMESPACES]
 
 
@@ -116,7 +114,7 @@ def _apps_from(cluster: Cluster, answers: list[Any]) -> tuple[Resolved, dict | N
     for ns, answer in odcs.items():
         odc = _take(answer, probes, f"OdhDashboardConfig in {ns}")
         if odc is not None:
-            return Resolved(ns, f"odhdashboardconfig {ns}/{DASHBOARD_CONFIG_NAME}",
+            return Resolved(ns, f"odhdashboardconfig {ns}/{names.DASHBOARD_CONFIG_NAME}",
                             "first well-known namespace holding an OdhDashboardConfig",
                             probes), odc
     if _denied(probes):
@@ -136,7 +134,7 @@ def _checked_dashboard_config(odc: Any, apps: str | None) -> dict | None:
         odc = None
     odc, problems = dashboard.sanitize(odc)
     for problem in problems:
-        log.warn(f"ignoring {problem} (odhdashboardconfig {apps}/{DASHBOARD_CONFIG_NAME}); "
+        log.warn(f"ignoring {problem} (odhdashboardconfig {apps}/{names.DASHBOARD_CONFIG_NAME}); "
                  f"an admin can fix it with `config set-*`")
     return odc
 
@@ -151,7 +149,7 @@ def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSetting
     if apps_override:
         apps = Resolved(apps_override, "--apps-namespace", "given on the command line")
         dsc_answer, odc_answer = _run(cluster, [dsc_call, _probe(
-            cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, apps_override)])
+            cluster, "OdhDashboardConfig", names.DASHBOARD_CONFIG_NAME, apps_override)])
         odc_answers: list[Any] = [odc_answer]
         odc = None
     else:
@@ -161,7 +159,7 @@ def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSetting
     probes: list[str] = []
     if odc is None and apps.value:
         answer = odc_answers[0] if odc_answers else _run(cluster, [_probe(
-            cluster, "OdhDashboardConfig", DASHBOARD_CONFIG_NAME, apps.value)])[0]
+            cluster, "OdhDashboardConfig", names.DASHBOARD_CONFIG_NAME, apps.value)])[0]
         odc = _take(answer, probes, f"OdhDashboardConfig in {apps.value}")
     odc = _checked_dashboard_config(odc, apps.value)
     dscs = _take(dsc_answer, probes, "DataScienceCluster")
@@ -176,7 +174,7 @@ def _disconnected(settings: ClusterSettings, probes: list[str]) -> Resolved:
     apps = settings.apps_namespace.value
     flag = (settings.nim_config.get("disconnected") or {}).get("disableKeyCollection")
     if flag is not None:
-        return Resolved(bool(flag), f"odhdashboardconfig {apps}/{DASHBOARD_CONFIG_NAME}",
+        return Resolved(bool(flag), f"odhdashboardconfig {apps}/{names.DASHBOARD_CONFIG_NAME}",
                         DISABLE_KEY_COLLECTION, probes)
     for dsc in settings.datascience_clusters or []:
         nim = (((dsc.get("spec") or {}).get("components") or {}).get("kserve") or {}).get("nim")

@@ -17,7 +17,7 @@ from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 from kubectl_nim.domain import health
 from kubectl_nim.errors import ClusterError, NimError
-from kubectl_nim.domain.render import KSERVE_CONTAINER
+from kubectl_nim.domain.names import KSERVE_CONTAINER
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from kubectl_nim.adapters.kube.api_errors import ApiError
-
 from kubectl_nim.adapters.kube.cluster import Cluster
-
 from kubectl_nim.adapters.kube.resources import RESOURCES
-from kubectl_nim.app.discovery import DASHBOARD_CONFIG_NAME
+from kubectl_nim.domain.names import DASHBOARD_CONFIG_NAME
 from kubectl_nim.errors import NimError
 
 KIND = "OdhDashboardConfig"

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.cluster import Cluster
-from kubectl_nim.domain.render import object_ref
+from kubectl_nim.domain.objects import object_ref
 from kubectl_nim.errors import ClusterError, Day2Error, NimError
 
 MAX_ATTEMPTS = 4         # per read-modify-write: the first try plus three retries

@@ -11,7 +11,8 @@ from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app import optimistic
 from kubectl_nim.app.optimistic import BACKOFF, MAX_ATTEMPTS, retryable
-from kubectl_nim.domain.nim_runtime import ISVC_LABEL, RESTART_ANNOTATION, restart_patch
+from kubectl_nim.domain.names import ISVC_LABEL, RESTART_ANNOTATION
+from kubectl_nim.domain.nim_runtime import restart_patch
 from kubectl_nim.errors import ClusterError
 
 def timestamp() -> str:

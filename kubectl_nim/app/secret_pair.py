@@ -46,7 +46,7 @@ from typing import Callable, Mapping, Sequence
 
 from kubectl_nim import interrupts
 from kubectl_nim.app import optimistic, predictor_restart, secret_writes
-from kubectl_nim.domain import nim_runtime
+from kubectl_nim.domain import names, nim_runtime
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.errors import NimError
 
@@ -243,7 +243,7 @@ def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None
     targets, current, keys = [], {}, set()
     for i in indexes:
         obj = objects[i]
-        pull = obj.get("type") == nim_runtime.DOCKERCONFIG_TYPE
+        pull = obj.get("type") == names.DOCKERCONFIG_TYPE
         target = secret_writes.SecretTarget(obj["metadata"]["name"], "pull" if pull else "api-key",
                                    nim_runtime.DOCKERCONFIG_KEY if pull else API_KEY_ENV)
         keys.add(target.key_in(obj))

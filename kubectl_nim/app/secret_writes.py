@@ -16,7 +16,8 @@ from kubectl_nim.app.optimistic import Written, _delete_if_unchanged, read_modif
 from kubectl_nim.domain.keys import REGISTRY, pull_secret_dockerconfig
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.names import SEED, naming_of
-from kubectl_nim.domain.nim_runtime import DOCKERCONFIG_KEY, DOCKERCONFIG_TYPE
+from kubectl_nim.domain.names import DOCKERCONFIG_TYPE
+from kubectl_nim.domain.nim_runtime import DOCKERCONFIG_KEY
 from kubectl_nim.domain.render import api_key_secret_for, pull_secret_for
 from kubectl_nim.errors import Day2Error, NimError
 

@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from kubectl_nim.domain import list_rows
 from kubectl_nim.domain import nim_runtime
+from kubectl_nim.domain.names import ISVC_LABEL, NIM_RUNTIME_ANNOTATION
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
@@ -121,7 +122,7 @@ def _maybe(fn):
 
 def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) -> Observed:
     """Round 1; NotFound when there is no such deployment. `events` False: not needed."""
-    selector = f"{nim_runtime.ISVC_LABEL}={name}"
+    selector = f"{ISVC_LABEL}={name}"
     calls = [
         lambda: cluster.get_or_none("InferenceService", name, namespace),
         lambda: cluster.get_or_none("ServingRuntime", name, namespace),
@@ -149,7 +150,7 @@ def check_nim(observed: Observed) -> None:
     image = nim_runtime.runtime_image(observed.runtime) or "no image"
     runtime = nim_runtime.runtime_name_of(observed.isvc or {}) or observed.name
     raise NotNim(f"{observed.name!r} in {observed.namespace} is not a NIM deployment: its "
-                 f"ServingRuntime {runtime!r} is not annotated {nim_runtime.NIM_RUNTIME_ANNOTATION} "
+                 f"ServingRuntime {runtime!r} is not annotated {NIM_RUNTIME_ANNOTATION} "
                  f"and runs {image}, not an {nim_runtime.NIM_IMAGE_PREFIX} image",
                  hint="use `oc describe inferenceservice` for other model servers")
 
@@ -264,7 +265,7 @@ def overview(cluster: Cluster, namespace: str) -> list[Status]:
     calls = [
         lambda: cluster.list("InferenceService", namespace),
         lambda: cluster.list("ServingRuntime", namespace),
-        lambda: cluster.list("Pod", namespace, label_selector=nim_runtime.ISVC_LABEL),
+        lambda: cluster.list("Pod", namespace, label_selector=ISVC_LABEL),
         lambda: cluster.list("Event", namespace),
     ]
     isvcs, runtimes, pods, events = concurrently(lambda call: call(), calls)
@@ -281,7 +282,7 @@ def overview(cluster: Cluster, namespace: str) -> list[Status]:
             continue
         mine = None if pods is None else \
             [p for p in pods if ((p.get("metadata") or {}).get("labels") or {})
-             .get(nim_runtime.ISVC_LABEL) == name]
+             .get(ISVC_LABEL) == name]
         observed.append(Observed(name, namespace, isvc, runtime, mine, events))
     observed.sort(key=lambda o: o.name)
     results = concurrently(lambda o: complete(cluster, o), observed)

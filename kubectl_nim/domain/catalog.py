@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from kubectl_nim.errors import NimError, NotFound
-from kubectl_nim.domain.names import CATALOG_CONFIGMAPS
+from kubectl_nim.domain.names import CATALOG_CONFIGMAPS, MANAGED_LABEL
 
 CONFIGMAP_NAME = CATALOG_CONFIGMAPS[0]
 REGISTRY = "nvcr.io"
@@ -310,7 +310,7 @@ def to_configmap_yaml(models: Iterable[Model], header: Sequence[str] = (),
     metadata: dict[str, Any] = {"name": name}
     if namespace:
         metadata["namespace"] = namespace
-    metadata["labels"] = {"opendatahub.io/managed": "true"}
+    metadata["labels"] = {MANAGED_LABEL: "true"}
     doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata,
            "data": {m.name: entry_json(m) for m in sorted(models, key=lambda m: m.name)}}
     body = yaml.safe_dump(doc, sort_keys=False, width=float("inf"), allow_unicode=True)

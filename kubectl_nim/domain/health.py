@@ -22,12 +22,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional
 
+from kubectl_nim.domain.names import GPU_RESOURCE
+
 READY, PROGRESSING, FAILED, UNKNOWN = "Ready", "Progressing", "Failed", "Unknown"
 VERDICTS = (READY, PROGRESSING, FAILED, UNKNOWN)
 # Severities of a reason: what it does to the verdict.
 BLOCKING, WAITING, WARNING = "failed", "progressing", "warning"
 
-GPU = "nvidia.com/gpu"
 MISSING = "missing"          # a PVC or secret that does not exist
 UNREADABLE = "unreadable"    # a PVC or secret the user may not read
 
@@ -56,7 +57,7 @@ _AUTH = re.compile(r"\b401\b|unauthori[sz]ed|authentication required|invalid use
 _DENIED = re.compile(r"\b403\b|forbidden|denied", re.I)
 _LEGAL = re.compile(r"\b451\b|legal reasons", re.I)
 _NOT_FOUND = re.compile(r"manifest unknown|not found|\b404\b|name unknown", re.I)
-_INSUFFICIENT_GPU = re.compile(r"Insufficient " + re.escape(GPU))
+_INSUFFICIENT_GPU = re.compile(r"Insufficient " + re.escape(GPU_RESOURCE))
 
 
 def explain_event(reason: str, message: str) -> str:
@@ -173,7 +174,7 @@ def _pull_reason(message: str, image: str, name: str) -> Reason:
 
 def _schedule_reason(message: str, gpus: int) -> Reason:
     if _INSUFFICIENT_GPU.search(message):
-        need = f"{gpus} free {GPU}" if gpus else f"a free {GPU}"
+        need = f"{gpus} free {GPU_RESOURCE}" if gpus else f"a free {GPU_RESOURCE}"
         return Reason("InsufficientGPU", BLOCKING, f"no node has {need} ({message.strip()})",
                       "free GPUs (scale down or delete another model), deploy with fewer "
                       "--gpus, or ask an admin for GPU capacity")

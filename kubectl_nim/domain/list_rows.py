@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Optional
 
+from kubectl_nim.domain.names import DASHBOARD_LABEL
 from kubectl_nim.domain.nim_runtime import UNKNOWN, _images, is_nim, key_scheme, mounted_claims, runtime_image, runtime_name_of, runtime_refs, split_image
 
 def _condition(isvc: Mapping[str, Any], kind: str) -> str:
@@ -63,7 +64,7 @@ def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
                pvc=tuple(mounted_claims(runtime)), created=meta.get("creationTimestamp", ""),
                runtime=runtime_name_of(isvc) or "", image=image, secrets=refs.names,
                url=(isvc.get("status") or {}).get("url") or "",
-               dashboard=((meta.get("labels") or {}).get("opendatahub.io/dashboard") == "true"))
+               dashboard=((meta.get("labels") or {}).get(DASHBOARD_LABEL) == "true"))
 
 
 def nim_rows(isvcs: Iterable[Mapping[str, Any]], runtimes: Iterable[Mapping[str, Any]],

@@ -42,9 +42,36 @@ RUNTIME_TEMPLATES = ("nvidia-nim-http-template", "nim-http-template")
 LATER_GENERATION_MARKERS = (("ConfigMap", CATALOG_CONFIGMAPS[1]),
                             ("Template", RUNTIME_TEMPLATES[1]))
 
+# The OpenShift AI dashboard's settings object in the applications namespace.
+DASHBOARD_CONFIG_NAME = "odh-dashboard-config"
+
 PVC_PREFIX = "nim-pvc-"
 PREDICTOR_SUFFIX = "-predictor"
 DERIVED_NAME_FALLBACK_PREFIX = "nim-"
+
+# --- Label and annotation keys, and the fixed names inside the objects (SPEC §6) --------------
+# A key's constant ends in _LABEL or _ANNOTATION, so it is never mistaken for an object's name.
+MANAGED_LABEL = "opendatahub.io/managed"
+DASHBOARD_LABEL = "opendatahub.io/dashboard"
+VISIBILITY_LABEL = "networking.kserve.io/visibility"
+ISVC_LABEL = "serving.kserve.io/inferenceservice"  # KServe puts it on the predictor pods
+DISPLAY_NAME_ANNOTATION = "openshift.io/display-name"
+TEMPLATE_NAME_ANNOTATION = "opendatahub.io/template-name"
+TEMPLATE_DISPLAY_NAME_ANNOTATION = "opendatahub.io/template-display-name"
+API_PROTOCOL_ANNOTATION = "opendatahub.io/apiProtocol"
+DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
+HARDWARE_PROFILE_NAME_ANNOTATION = "opendatahub.io/hardware-profile-name"
+HARDWARE_PROFILE_NAMESPACE_ANNOTATION = "opendatahub.io/hardware-profile-namespace"
+NIM_SUPPORT = "opendatahub.io/nim-support"  # on a namespace: the dashboard offers NIM there
+NIM_RUNTIME_ANNOTATION = "runtimes.opendatahub.io/nvidia-nim"
+RESTART_ANNOTATION = "kubectl-nim/restartedAt"
+LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration"
+KSERVE_GROUP = "serving.kserve.io"
+RUNTIME_API_VERSION = f"{KSERVE_GROUP}/v1alpha1"
+ISVC_API_VERSION = f"{KSERVE_GROUP}/v1beta1"
+KSERVE_CONTAINER = "kserve-container"  # the container KServe runs the model in
+GPU_RESOURCE = "nvidia.com/gpu"
+DOCKERCONFIG_TYPE = "kubernetes.io/dockerconfigjson"
 
 
 @dataclass(frozen=True)

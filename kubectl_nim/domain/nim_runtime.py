@@ -10,17 +10,13 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
-from kubectl_nim.domain.names import LEGACY_PULL_SECRET, LEGACY_SECRET, SEED, derived_names, own_secret_names
-from kubectl_nim.domain.render import KSERVE_CONTAINER
+from kubectl_nim.domain.names import (GPU_RESOURCE, KSERVE_CONTAINER, LEGACY_PULL_SECRET, LEGACY_SECRET,
+                                      NIM_RUNTIME_ANNOTATION, RESTART_ANNOTATION, SEED, derived_names,
+                                      own_secret_names)
 
 LEGACY_NAMES = frozenset({LEGACY_SECRET, LEGACY_PULL_SECRET})
-NIM_RUNTIME_ANNOTATION = "runtimes.opendatahub.io/nvidia-nim"
 NIM_IMAGE_PREFIX = "nvcr.io/nim/"
-ISVC_LABEL = "serving.kserve.io/inferenceservice"
-RESTART_ANNOTATION = "kubectl-nim/restartedAt"
-DOCKERCONFIG_TYPE = "kubernetes.io/dockerconfigjson"
 DOCKERCONFIG_KEY = ".dockerconfigjson"
-GPU = "nvidia.com/gpu"
 # Key schemes (the KEY column of `list`).
 PER_DEPLOYMENT = "per-deployment"
 SHARED_LEGACY = "shared-legacy"
@@ -216,7 +212,7 @@ def gpus_per_pod(isvc: Mapping[str, Any] | None) -> int:
     predictor = ((isvc or {}).get("spec") or {}).get("predictor") or {}
     resources = (predictor.get("model") or {}).get("resources") or {}
     for section in ("limits", "requests"):
-        value = (resources.get(section) or {}).get(GPU)
+        value = (resources.get(section) or {}).get(GPU_RESOURCE)
         if value is not None:
             try:
                 return int(str(value))
@@ -227,7 +223,7 @@ def gpus_per_pod(isvc: Mapping[str, Any] | None) -> int:
 
 def double_capacity_warning(isvc: Mapping[str, Any] | None) -> str:
     gpus = gpus_per_pod(isvc)
-    need = f"{gpus} more {GPU} per replica" if gpus else "room for a second pod per replica"
+    need = f"{gpus} more {GPU_RESOURCE} per replica" if gpus else "room for a second pod per replica"
     return (f"restarting rolls the predictor: a new pod starts before the old one stops, so the "
             f"cluster briefly needs {need}; without it the new pod stays Pending (use "
             f"--no-restart and restart later if the GPUs are not free)")

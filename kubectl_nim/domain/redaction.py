@@ -17,11 +17,12 @@ import json
 import re
 from typing import Any, Iterable
 
+from kubectl_nim.domain.names import LAST_APPLIED_ANNOTATION
+
 MARK = "<redacted>"
 MIN_LENGTH = 8  # shorter values ("true", "1") are too common to scrub from text
 KEY_PATTERN = re.compile(r"nvapi-[A-Za-z0-9_\-]{8,}")
 SECRETISH_ENV = re.compile(r"(KEY|TOKEN|PASSWORD|SECRET|CREDENTIAL)", re.I)
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 def redact_object(obj: Any) -> Any:
@@ -51,8 +52,8 @@ def _size(value: Any, encoded: bool) -> int:
 def _walk(node: Any) -> None:
     if isinstance(node, dict):
         annotations = node.get("annotations")
-        if isinstance(annotations, dict) and LAST_APPLIED in annotations:
-            annotations[LAST_APPLIED] = MARK
+        if isinstance(annotations, dict) and LAST_APPLIED_ANNOTATION in annotations:
+            annotations[LAST_APPLIED_ANNOTATION] = MARK
         env = node.get("env")
         if isinstance(env, list):
             for item in env:

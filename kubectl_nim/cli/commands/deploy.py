@@ -64,7 +64,7 @@ def _positive(ctx, param, value):
               help="Minimum predictor replicas.")
 @click.option("--max-replicas", type=int, default=1, show_default=True, callback=_positive,
               help="Maximum predictor replicas.")
-@click.option("--deployment-mode", type=click.Choice(["RawDeployment", "Serverless"]),  # render.DEPLOYMENT_MODES
+@click.option("--deployment-mode", type=click.Choice(["RawDeployment", "Serverless"]),  # deploy_options.DEPLOYMENT_MODES
               default="RawDeployment", show_default=True, help="KServe deployment mode.")
 @click.option("--env", "env", multiple=True, metavar="KEY=VALUE",
               help="Environment variable for the model container (repeatable).")
@@ -182,7 +182,7 @@ def _validate_with_nvidia(key, base_url, request_timeout):
 
 def _print_objects(objects, output, suffix=""):
     from kubectl_nim.domain.formats import dump_json, dump_yaml_documents, kube_list
-    from kubectl_nim.domain.render import object_ref
+    from kubectl_nim.domain.objects import object_ref
 
     if output == "yaml":
         click.echo(dump_yaml_documents(objects), nl=False)
