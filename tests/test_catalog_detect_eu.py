@@ -1,4 +1,4 @@
-"""`catalog detect-eu` against the fake NGC API, and its EU list format (catalog_build)."""
+"""`catalog detect-eu` against the fake NGC API, and its EU list format (domain/eu_restricted)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from conftest import model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.fakes.ngc_server import FakeNgcServer, entries_from_configmap, generate_catalog
 from kubectl_nim.domain import catalog
-from kubectl_nim.app import catalog_build
+from kubectl_nim.domain import eu_restricted
 from kubectl_nim.cli.commands import catalog as catalog_cmd
 
 BAD_KEY = "nvapi-revoked-0123456789abcdef"
@@ -190,15 +190,15 @@ def test_key_never_in_any_output(detect, ngc_server):
 # --- the list format --------------------------------------------------------------------------
 
 def test_list_format_round_trips():
-    entries = [catalog_build.EuRestricted.from_resource_id(r)
+    entries = [eu_restricted.EuRestricted.from_resource_id(r)
                for r in ("nim/meta/b", "nim/a", "nim/meta/b")]
-    text = catalog_build.eu_restricted_json(entries)
+    text = eu_restricted.eu_restricted_json(entries)
     assert [e["name"] for e in json.loads(text)] == ["a", "b"]  # sorted, duplicates dropped
-    assert set(catalog_build.parse_eu_restricted(text)) == set(entries)
+    assert set(eu_restricted.parse_eu_restricted(text)) == set(entries)
 
 
 def test_reference_eu_list_parses(shared_data):
-    entries = catalog_build.parse_eu_restricted(
+    entries = eu_restricted.parse_eu_restricted(
         (shared_data / "eu_restricted_models.json").read_text())
     assert len(entries) == 4 and all(e.org == "nim" and e.team == "meta" for e in entries)
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
-from kubectl_nim.app import catalog_build
+from kubectl_nim.domain import catalog_diff
 from kubectl_nim.domain.catalog import Model, to_configmap_yaml
 
 OLD = [Model("alpha", "nim/meta", ("1.0", "latest"), "1.0"),
@@ -158,8 +158,8 @@ def test_malformed_entries_are_warned_about_and_skipped(nim, tmp_path, files):
 
 
 def test_markdown_cells_are_escaped():
-    diff = catalog_build.diff_catalogs([], [Model("odd", "nim/a|b", ("x|y", "1"), "1")])
-    assert "| `odd` | nim/a\\|b | `1` | `x\\|y`, `1` | no |" in catalog_build.diff_markdown(diff)
+    diff = catalog_diff.diff_catalogs([], [Model("odd", "nim/a|b", ("x|y", "1"), "1")])
+    assert "| `odd` | nim/a\\|b | `1` | `x\\|y`, `1` | no |" in catalog_diff.diff_markdown(diff)
 
 
 def test_generated_catalogs_diff_cleanly(nim, ngc_sleeps, tmp_path):
@@ -202,13 +202,13 @@ catalogs = st.lists(models, max_size=5, unique_by=lambda m: m.name)
 
 @given(catalogs, catalogs)
 def test_diff_accounts_for_every_model(old, new):
-    diff = catalog_build.diff_catalogs(old, new)
+    diff = catalog_diff.diff_catalogs(old, new)
     old_names, new_names = {m.name for m in old}, {m.name for m in new}
     assert {m.name for m in diff.added} == new_names - old_names
     assert {m.name for m in diff.removed} == old_names - new_names
     assert len(diff.changed) + diff.unchanged == len(old_names & new_names)
-    assert catalog_build.diff_catalogs(old, old).empty
-    reverse = catalog_build.diff_catalogs(new, old)
+    assert catalog_diff.diff_catalogs(old, old).empty
+    reverse = catalog_diff.diff_catalogs(new, old)
     assert [c.name for c in reverse.changed] == [c.name for c in diff.changed]
     for forth, back in zip(diff.changed, reverse.changed):
         assert (forth.added_tags, forth.removed_tags) == (back.removed_tags, back.added_tags)
@@ -216,9 +216,9 @@ def test_diff_accounts_for_every_model(old, new):
 
 @given(catalogs, catalogs)
 def test_renderings_agree(old, new):
-    diff = catalog_build.diff_catalogs(old, new)
-    data = json.loads(catalog_build.diff_json(diff))
+    diff = catalog_diff.diff_catalogs(old, new)
+    data = json.loads(catalog_diff.diff_json(diff))
     assert len(data["changed"]) == len(diff.changed)
-    assert catalog_build.diff_table(diff).endswith(f"{diff.counts()}.\n")
-    markdown = catalog_build.diff_markdown(diff)
+    assert catalog_diff.diff_table(diff).endswith(f"{diff.counts()}.\n")
+    markdown = catalog_diff.diff_markdown(diff)
     assert markdown.count("\n| `") == len(diff.added) + len(diff.removed) + len(diff.changed)

@@ -21,6 +21,7 @@ from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.fakes.ngc_server import FakeNgcServer, entries_from_configmap, generate_catalog
 from kubectl_nim.domain import catalog
 from kubectl_nim.app import catalog_build
+from kubectl_nim.domain import eu_restricted
 from kubectl_nim.adapters import ngc
 from kubectl_nim.domain.catalog import Model
 from kubectl_nim.cli.commands import catalog as catalog_cmd
@@ -681,10 +682,10 @@ EMBEDDED = ROOT / "kubectl_nim" / "data" / "catalog.yaml"
 def nvidia_with_the_embedded_models():
     """A fake NVIDIA serving the embedded catalog's models; the EU list it implies."""
     served = [m.to_entry() for m in catalog.load_file(str(EMBEDDED)).models]
-    eu = [catalog_build.EuRestricted.from_resource_id(f"{m['namespace']}/{m['name']}")
+    eu = [eu_restricted.EuRestricted.from_resource_id(f"{m['namespace']}/{m['name']}")
           for m in served if m.pop("euRestricted")]
     with FakeNgcServer(models=served) as server:
-        yield server, catalog_build.eu_restricted_json(eu)
+        yield server, eu_restricted.eu_restricted_json(eu)
 
 
 def test_embedded_script_puts_its_header_above_generates_output(nim, ngc_sleeps, tmp_path,

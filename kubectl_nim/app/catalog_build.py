@@ -3,17 +3,18 @@
 Everything here is a function of plain data — catalog search resources, details outcomes,
 catalogs — so that it can be tested without a network and so that its results never depend on
 the order in which concurrent requests happened to complete. The I/O (NGC client, progress,
-files) lives in `kubectl_nim.cli.commands.catalog`.
+files) lives in `kubectl_nim.cli.commands.catalog`. The EU list's file format is
+`domain/eu_restricted`; comparing two catalogs is `domain/catalog_diff`.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Protocol, Sequence
 
 from kubectl_nim.domain.catalog import CONFIGMAP_LIMIT_BYTES, CONFIGMAP_NAME, Model, to_configmap_yaml
+from kubectl_nim.domain.eu_restricted import EuRestricted, is_listed
 from kubectl_nim.errors import NimError
 
 # What Kubernetes accepts as a ConfigMap data key (a model name is the key).
@@ -37,69 +38,6 @@ class Outcome(Protocol):
     details: Optional[dict]
     error: Optional[Exception]
     eu_restricted: bool
-
-
-# --- EU-restricted lists (detect-eu output, generate --eu-restricted input) -----------------
-
-@dataclass(frozen=True, order=True)
-class EuRestricted:
-    """One model NVIDIA answers 451 for from the EU, as `detect-eu` records it."""
-
-    name: str
-    resource_id: str
-    org: str
-    team: Optional[str]
-
-    @classmethod
-    def from_resource_id(cls, resource_id: str) -> "EuRestricted":
-        parts = resource_id.split("/")
-        return cls(name=parts[-1], resource_id=resource_id, org=parts[0],
-                   team=parts[1] if len(parts) == 3 else None)
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "resourceId": self.resource_id, "org": self.org,
-                "team": self.team}
-
-
-def eu_restricted_json(entries: Iterable[EuRestricted]) -> str:
-    """The detect-eu file: a JSON array sorted by name (then id), stable bytes for a PR."""
-    return json.dumps([e.to_json() for e in sorted(set(entries))], indent=2,
-                      ensure_ascii=False) + "\n"
-
-
-def parse_eu_restricted(text: str) -> tuple[EuRestricted, ...]:
-    """A detect-eu file → its entries. ValueError says what is wrong (the caller adds the file).
-
-    Each item needs `name` or `resourceId`; `org`/`team` are derived from `resourceId` when
-    absent. A bare string is accepted as a model name.
-    """
-    try:
-        data = json.loads(text)
-    except ValueError as e:
-        raise ValueError(f"is not JSON ({e.msg}, line {e.lineno})") from None
-    if not isinstance(data, list):
-        raise ValueError("is not a JSON array of {name, resourceId, org, team} objects")
-    entries = []
-    for index, item in enumerate(data):
-        if isinstance(item, str) and item:
-            item = {"name": item}
-        rid = item.get("resourceId") if isinstance(item, dict) else None
-        name = item.get("name") if isinstance(item, dict) else None
-        if not (isinstance(rid, str) and rid) and not (isinstance(name, str) and name):
-            raise ValueError(f"item {index} has neither a name nor a resourceId")
-        if isinstance(rid, str) and rid:
-            entry = EuRestricted.from_resource_id(rid)
-            if isinstance(name, str) and name and name != entry.name:
-                raise ValueError(f"item {index}: name {name!r} does not match resourceId {rid!r}")
-        else:
-            entry = EuRestricted(name=name, resource_id="", org=str(item.get("org") or ""),
-                                 team=item.get("team") or None)
-        entries.append(entry)
-    return tuple(entries)
-
-
-def _is_listed(resource_id: str, name: str, eu: Sequence[EuRestricted]) -> bool:
-    return any(e.resource_id == resource_id if e.resource_id else e.name == name for e in eu)
 
 
 # --- details → models ------------------------------------------------------------------------
@@ -188,7 +126,7 @@ def build_catalog(resources: Iterable[Resource], outcomes: Iterable[Outcome],
         if outcome.details is None:
             failed.append(Failure(outcome.resource_id, failure_reason(outcome.error)))
             continue
-        eu = _is_listed(outcome.resource_id, outcome.resource_id.split("/")[-1], eu_restricted)
+        eu = is_listed(outcome.resource_id, outcome.resource_id.split("/")[-1], eu_restricted)
         try:
             model = model_from_details(resource, outcome.details, eu)
         except ValueError as e:
@@ -302,177 +240,3 @@ class Summary:
                 f"{self.unavailable:,} left out (HTTP 451), "
                 f"{self.untagged:,} left out (no latestTag), {self.failed:,} failed, "
                 f"{_retries(self.retries)}; {where}.")
-
-
-# --- diff ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ModelChange:
-    """What changed in one model between two catalogs (only what a release review cares for)."""
-
-    name: str
-    added_tags: tuple[str, ...] = ()
-    removed_tags: tuple[str, ...] = ()
-    latest_tag: Optional[tuple[str, str]] = None       # (old, new)
-    eu_restricted: Optional[tuple[bool, bool]] = None  # (old, new)
-    namespace: Optional[tuple[str, str]] = None        # (old, new): the image moves
-
-    def to_json(self) -> dict:
-        def pair(value):
-            return None if value is None else {"old": value[0], "new": value[1]}
-        return {"name": self.name, "addedTags": list(self.added_tags),
-                "removedTags": list(self.removed_tags), "latestTag": pair(self.latest_tag),
-                "euRestricted": pair(self.eu_restricted), "namespace": pair(self.namespace)}
-
-
-@dataclass(frozen=True)
-class CatalogDiff:
-    added: tuple[Model, ...] = ()
-    removed: tuple[Model, ...] = ()
-    changed: tuple[ModelChange, ...] = ()
-    unchanged: int = 0
-    old_count: int = 0
-    new_count: int = 0
-
-    @property
-    def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
-
-    def counts(self) -> str:
-        return (f"{len(self.added)} added, {len(self.removed)} removed, "
-                f"{len(self.changed)} changed, {self.unchanged} unchanged")
-
-
-def diff_models(old: Model, new: Model) -> Optional[ModelChange]:
-    old_tags, new_tags = set(old.tags), set(new.tags)
-    change = ModelChange(
-        name=new.name,
-        added_tags=tuple(t for t in new.tags if t not in old_tags),
-        removed_tags=tuple(t for t in old.tags if t not in new_tags),
-        latest_tag=(old.latest_tag, new.latest_tag) if old.latest_tag != new.latest_tag else None,
-        eu_restricted=(old.eu_restricted, new.eu_restricted)
-        if old.eu_restricted != new.eu_restricted else None,
-        namespace=(old.namespace, new.namespace) if old.namespace != new.namespace else None)
-    return change if change != ModelChange(name=new.name) else None
-
-
-def diff_catalogs(old: Iterable[Model], new: Iterable[Model]) -> CatalogDiff:
-    """Models added, removed and changed (tags, latestTag, EU flag, namespace), by name."""
-    before = {m.name: m for m in old}
-    after = {m.name: m for m in new}
-    changed = [c for n in sorted(before.keys() & after.keys())
-               if (c := diff_models(before[n], after[n])) is not None]
-    return CatalogDiff(
-        added=tuple(after[n] for n in sorted(after.keys() - before.keys())),
-        removed=tuple(before[n] for n in sorted(before.keys() - after.keys())),
-        changed=tuple(changed),
-        unchanged=len(before.keys() & after.keys()) - len(changed),
-        old_count=len(before), new_count=len(after))
-
-
-def _model_json(model: Model) -> dict:
-    return {"name": model.name, "namespace": model.namespace, "latestTag": model.latest_tag,
-            "tags": list(model.tags), "euRestricted": model.eu_restricted}
-
-
-def diff_json(diff: CatalogDiff) -> str:
-    return json.dumps({
-        "added": [_model_json(m) for m in diff.added],
-        "removed": [_model_json(m) for m in diff.removed],
-        "changed": [c.to_json() for c in diff.changed],
-        "unchanged": diff.unchanged,
-    }, indent=2, ensure_ascii=False) + "\n"
-
-
-def _eu(flag: bool) -> str:
-    return "yes" if flag else "no"
-
-
-def _change_cells(change: ModelChange, code=lambda s: s, arrow: str = "->",
-                  none: str = "-") -> list[str]:
-    def tags(values):
-        return ", ".join(code(t) for t in values) or none
-
-    def moved(pair, show=str):
-        return f"{show(pair[0])} {arrow} {show(pair[1])}" if pair else none
-    return [tags(change.added_tags), tags(change.removed_tags),
-            moved(change.latest_tag, code), moved(change.eu_restricted, _eu),
-            moved(change.namespace)]
-
-
-CHANGE_HEADERS = ["NEW TAGS", "REMOVED TAGS", "LATEST TAG", "EU RESTRICTED", "NAMESPACE"]
-
-
-def diff_table(diff: CatalogDiff) -> str:
-    """Plain tables per section, for a terminal."""
-    from kubectl_nim.domain.formats import plain_table
-
-    def section(title: str, headers: list[str], rows: list[list[str]]) -> str:
-        if not rows:
-            return ""
-        return f"{title} ({len(rows)}):\n" + plain_table(rows, headers) + "\n\n"
-
-    model_headers = ["MODEL", "NAMESPACE", "LATEST", "TAGS", "EU"]
-
-    def model_row(m: Model) -> list[str]:
-        return [m.name, m.namespace, m.latest_tag, ", ".join(m.tags),
-                "yes" if m.eu_restricted else "-"]
-
-    text = (section("Added", model_headers, [model_row(m) for m in diff.added])
-            + section("Removed", model_headers, [model_row(m) for m in diff.removed])
-            + section("Changed", ["MODEL", *CHANGE_HEADERS],
-                      [[c.name, *_change_cells(c)] for c in diff.changed]))
-    return text + f"{diff.counts()}.\n"
-
-
-def _md(text: str) -> str:
-    """A markdown table cell: pipes escaped, no line breaks."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _code(text: str) -> str:
-    return f"`{_md(text)}`"
-
-
-def diff_markdown(diff: CatalogDiff, title: str = "NIM catalog changes") -> str:
-    """A section to paste into a release pull request."""
-    lines = [f"### {title}", "", f"{diff.old_count} → {diff.new_count} models: {diff.counts()}."]
-    if diff.empty:
-        lines += ["", "No model was added, removed or changed."]
-
-    def table(heading: str, headers: list[str], rows: list[list[str]]) -> None:
-        if not rows:
-            return
-        lines.extend(["", f"#### {heading} ({len(rows)})", "",
-                      "| " + " | ".join(headers) + " |",
-                      "|" + "---|" * len(headers)])
-        lines.extend("| " + " | ".join(row) + " |" for row in rows)
-
-    def model_row(m: Model) -> list[str]:
-        return [_code(m.name), _md(m.namespace), _code(m.latest_tag),
-                ", ".join(_code(t) for t in m.tags), "yes" if m.eu_restricted else "no"]
-
-    model_headers = ["Model", "Namespace", "Latest tag", "Tags", "EU restricted"]
-    table("Added", model_headers, [model_row(m) for m in diff.added])
-    table("Removed", model_headers, [model_row(m) for m in diff.removed])
-    table("Changed", ["Model", "New tags", "Removed tags", "Latest tag", "EU restricted",
-                      "Namespace"],
-          [[_code(c.name), *_change_cells(c, code=_code, arrow="→", none="—")]
-           for c in diff.changed])
-    return "\n".join(lines) + "\n"
-
-
-# --- the embedded sample catalog -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Selection:
-    models: tuple[Model, ...]
-    missing: tuple[str, ...] = field(default=())
-
-
-def select_models(full: Iterable[Model], names: Iterable[str]) -> Selection:
-    """The models named, from a full catalog; names it does not hold are listed as missing."""
-    by_name = {m.name: m for m in full}
-    wanted = sorted(set(names))
-    return Selection(models=tuple(by_name[n] for n in wanted if n in by_name),
-                     missing=tuple(n for n in wanted if n not in by_name))

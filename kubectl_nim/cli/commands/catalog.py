@@ -151,20 +151,21 @@ def detect_eu(output_file: str, concurrency: int, allow_partial: bool,
     team}, sorted by name: the --eu-restricted input of `catalog generate`.
     """
     from kubectl_nim.app import catalog_build
+    from kubectl_nim.domain import eu_restricted
     from kubectl_nim.errors import NimError
 
     _check_destination(output_file)
     started = clock()
     fetched = _fetch_details(api_key_file, ngc_api_url, concurrency)
     log.debug(f"timings: {fetched.timings}")
-    found = [catalog_build.EuRestricted.from_resource_id(o.resource_id)
+    found = [eu_restricted.EuRestricted.from_resource_id(o.resource_id)
              for o in fetched.outcomes if o.eu_restricted]
     failed = sorted((o for o in fetched.outcomes if not o.eu_restricted and o.details is None),
                     key=lambda o: o.resource_id)
     for outcome in failed:
         log.warn(f"could not fetch {outcome.resource_id}: "
                  f"{catalog_build.failure_reason(outcome.error)}")
-    text = catalog_build.eu_restricted_json(found)
+    text = eu_restricted.eu_restricted_json(found)
     partial = bool(failed) and not allow_partial
     if not partial:
         _write(output_file, text)
@@ -199,19 +200,18 @@ def diff(old: str, new: str, output: str, exit_code: bool) -> int:
     A change is a new or removed tag, a moved latestTag, a flipped EU flag or a new namespace.
     `-o markdown` is meant to be pasted into a release pull request.
     """
-    from kubectl_nim.domain import catalog
-    from kubectl_nim.app import catalog_build
+    from kubectl_nim.domain import catalog, catalog_diff
 
     before, after = catalog.load_file(old), catalog.load_file(new)
     for warning in (*before.warnings, *after.warnings):
         log.warn(warning)
-    difference = catalog_build.diff_catalogs(before.models, after.models)
+    difference = catalog_diff.diff_catalogs(before.models, after.models)
     if output == "json":
-        click.echo(catalog_build.diff_json(difference), nl=False)
+        click.echo(catalog_diff.diff_json(difference), nl=False)
     elif output == "markdown":
-        click.echo(catalog_build.diff_markdown(difference), nl=False)
+        click.echo(catalog_diff.diff_markdown(difference), nl=False)
     else:
-        click.echo(catalog_build.diff_table(difference), nl=False)
+        click.echo(catalog_diff.diff_table(difference), nl=False)
     return 1 if exit_code and not difference.empty else 0
 
 
@@ -289,7 +289,7 @@ def _models(count: int) -> str:
 
 
 def _read_eu_file(path: str):
-    from kubectl_nim.app import catalog_build
+    from kubectl_nim.domain import eu_restricted
     from kubectl_nim.errors import UsageError
 
     try:
@@ -301,7 +301,7 @@ def _read_eu_file(path: str):
     except UnicodeDecodeError:
         raise UsageError(f"the EU-restricted list {path} is not UTF-8 text") from None
     try:
-        return catalog_build.parse_eu_restricted(text)
+        return eu_restricted.parse_eu_restricted(text)
     except ValueError as e:
         raise UsageError(f"the EU-restricted list {path} {e}",
                          hint="use the output of `catalog detect-eu`: a JSON array of "
