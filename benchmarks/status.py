@@ -31,10 +31,10 @@ KEY = "nvapi-benchmark-key-0123456789"
 
 
 def deployment(crash: bool) -> list[dict]:
-    from kubectl_nim.domain import catalog, render
-    from kubectl_nim.app import discovery
+    from kubectl_nim.app import discovery, local_catalog
+    from kubectl_nim.domain import render
 
-    model = catalog.load_embedded().get("llama-3.1-8b-instruct")
+    model = local_catalog.load_embedded().get("llama-3.1-8b-instruct")
     options = render.DeployOptions(name=NAME, namespace=NS, model=model, tag=model.latest_tag)
     objects = render.render_deployment(options, copy.deepcopy(discovery.embedded_template()),
                                        KEY)

@@ -8,7 +8,8 @@ import copy
 import json
 from functools import lru_cache
 
-from kubectl_nim.domain import catalog, render
+from kubectl_nim.app import local_catalog
+from kubectl_nim.domain import render
 from kubectl_nim.app import discovery
 
 OLD_KEY = "nvapi-old-key-0123456789"
@@ -20,7 +21,7 @@ APPS = "redhat-ods-applications"
 
 @lru_cache(maxsize=None)
 def _model():
-    return catalog.load_embedded().get(MODEL)
+    return local_catalog.load_embedded().get(MODEL)
 
 
 @lru_cache(maxsize=None)

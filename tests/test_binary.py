@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from kubectl_nim import __version__
-from kubectl_nim.domain import catalog as catalog_mod
+from kubectl_nim.app import local_catalog
 
 from conftest import catalog_configmap, model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
@@ -89,7 +89,7 @@ def test_version(run):
 def test_models_offline_json_is_the_embedded_catalog(run):
     """The catalog inside the binary is the package's data file."""
     data = json.loads(run("models", "--offline", "-o", "json").stdout)
-    assert [m["name"] for m in data] == catalog_mod.load_embedded().names
+    assert [m["name"] for m in data] == local_catalog.load_embedded().names
     assert all(m["image"].startswith("nvcr.io/") for m in data)
 
 

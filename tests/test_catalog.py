@@ -4,6 +4,8 @@ import pytest
 import yaml
 from hypothesis import given, strategies as st
 
+from kubectl_nim.app import local_catalog
+from kubectl_nim.adapters import catalog_source
 from kubectl_nim.domain import catalog
 from kubectl_nim.domain.catalog import Model, MalformedCatalog, parse_configmap, parse_entries, resolve_tag
 from kubectl_nim.errors import NimError, NotFound
@@ -95,13 +97,13 @@ def test_a_v1_list_holding_one_configmap_is_accepted():
 
 def test_unreadable_file_is_one_line(tmp_path):
     with pytest.raises(NimError) as e:
-        catalog.load_file(str(tmp_path / "missing.yaml"))
+        local_catalog.load_file(str(tmp_path / "missing.yaml"))
     assert str(e.value) == f"cannot read catalog file {tmp_path / 'missing.yaml'}: No such file or directory"
 
 
 def test_embedded_catalog_is_well_formed_and_matches_its_header():
-    cat = catalog.load_embedded()
-    text = catalog.embedded_text("catalog.yaml")
+    cat = local_catalog.load_embedded()
+    text = catalog_source.embedded_text("catalog.yaml")
     assert cat.warnings == ()
     assert len(cat.models) >= 12
     assert any(m.eu_restricted for m in cat.models)
@@ -113,7 +115,7 @@ def test_embedded_catalog_is_well_formed_and_matches_its_header():
 
 
 def test_embedded_template_has_no_secrets():
-    tpl = yaml.safe_load(catalog.embedded_text("template.yaml"))
+    tpl = yaml.safe_load(catalog_source.embedded_text("template.yaml"))
     assert tpl["kind"] == "Template" and tpl["metadata"]["name"] == "nvidia-nim-http-template"
     runtime = tpl["objects"][0]
     assert runtime["kind"] == "ServingRuntime"
@@ -147,7 +149,7 @@ def test_configmap_serialisation_round_trips_and_is_deterministic(items):
 
 
 def test_reference_catalog_parses_completely(shared_data):
-    cat = catalog.load_file(str(shared_data / "nvidia-nim-models-data.yaml"))
+    cat = local_catalog.load_file(str(shared_data / "nvidia-nim-models-data.yaml"))
     assert len(cat.models) == 186
     assert cat.warnings == ()
     assert sum(m.eu_restricted for m in cat.models) == 4

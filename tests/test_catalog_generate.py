@@ -19,6 +19,7 @@ from hypothesis import given, settings, strategies as st
 from conftest import model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.fakes.ngc_server import FakeNgcServer, entries_from_configmap, generate_catalog
+from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import catalog
 from kubectl_nim.app import catalog_build
 from kubectl_nim.domain import eu_restricted
@@ -651,7 +652,7 @@ def test_name_option_names_the_configmap(nim, ngc_sleeps):
 
 def test_reference_catalog_round_trips(nim, ngc_sleeps, shared_data, tmp_path):
     """Serve the real 186-model catalog; generate with the real EU list rebuilds it exactly."""
-    reference = catalog.load_file(str(shared_data / "nvidia-nim-models-data.yaml"))
+    reference = local_catalog.load_file(str(shared_data / "nvidia-nim-models-data.yaml"))
     with FakeNgcServer(catalog_file=str(shared_data / "nvidia-nim-models-data.yaml")) as server:
         result = nim("catalog", "generate", "--ngc-api-url", server.url, "--eu-restricted",
                      str(shared_data / "eu_restricted_models.json"),
@@ -681,7 +682,7 @@ EMBEDDED = ROOT / "kubectl_nim" / "data" / "catalog.yaml"
 @pytest.fixture
 def nvidia_with_the_embedded_models():
     """A fake NVIDIA serving the embedded catalog's models; the EU list it implies."""
-    served = [m.to_entry() for m in catalog.load_file(str(EMBEDDED)).models]
+    served = [m.to_entry() for m in local_catalog.load_file(str(EMBEDDED)).models]
     eu = [eu_restricted.EuRestricted.from_resource_id(f"{m['namespace']}/{m['name']}")
           for m in served if m.pop("euRestricted")]
     with FakeNgcServer(models=served) as server:
@@ -702,8 +703,8 @@ def test_embedded_script_puts_its_header_above_generates_output(nim, ngc_sleeps,
     text = embedded.read_text()
     assert text.endswith(full.read_text())  # generate's output, unchanged
     assert "wrote from NVIDIA's NGC catalog." in text.split("apiVersion:")[0].replace("\n# ", " ")
-    assert catalog.load_file(str(embedded)).models == catalog.load_file(str(EMBEDDED)).models
-    n = len(catalog.load_file(str(EMBEDDED)).models)
+    assert local_catalog.load_file(str(embedded)).models == local_catalog.load_file(str(EMBEDDED)).models
+    n = len(local_catalog.load_file(str(EMBEDDED)).models)
     assert f"{n} models (4 EU-restricted)" in capsys.readouterr().err
 
 
@@ -734,8 +735,8 @@ def test_make_embedded_catalog_against_the_fake(tmp_path, nvidia_with_the_embedd
          f"EMBEDDED_CATALOG={embedded}", f"CATALOG_BUILD_DIR={tmp_path / 'build'}"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    models = catalog.load_file(str(EMBEDDED)).models
-    assert catalog.load_file(str(embedded)).models == models
+    models = local_catalog.load_file(str(EMBEDDED)).models
+    assert local_catalog.load_file(str(embedded)).models == models
     assert f"0 added, 0 removed, 0 changed, {len(models)} unchanged.\n" in done.stdout
     missing = subprocess.run(["make", "-o", f"{binary}/kubectl-nim", "embedded-catalog",
                               f"BIN={binary}"], cwd=ROOT, env=env, capture_output=True,

@@ -18,6 +18,7 @@ import pytest
 from click.shell_completion import get_completion_class
 from click.testing import CliRunner
 
+from kubectl_nim.app import local_catalog
 from kubectl_nim.cli import completion
 from kubectl_nim.cli import cli
 from kubectl_nim.cli.options import global_options
@@ -40,9 +41,7 @@ def values(args, incomplete="", **kw):
 
 
 def embedded_names():
-    from kubectl_nim.domain import catalog
-
-    return [m.name for m in catalog.load_embedded().models]
+    return [m.name for m in local_catalog.load_embedded().models]
 
 
 # -- scripts ------------------------------------------------------------------------------------

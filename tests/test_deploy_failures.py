@@ -443,7 +443,7 @@ def test_apply_rollback_deletes_only_what_this_run_created(run_deploy, project, 
 
 def _objects(name=NAME):
     from kubectl_nim.domain import render
-    from kubectl_nim.domain.catalog import load_embedded
+    from kubectl_nim.app.local_catalog import load_embedded
     from kubectl_nim.app.discovery import embedded_template
 
     model = load_embedded().get(MODEL)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,8 +32,8 @@ def test_regenerating_from_the_reference_reproduces_the_embedded_file(shared_dat
 
 
 def test_embedded_holds_the_whole_reference_catalog(shared_data):
-    reference = catalog.load_file(str(shared_data / "nvidia-nim-models-data.yaml"))
-    embedded = catalog.load_embedded()
+    reference = local_catalog.load_file(str(shared_data / "nvidia-nim-models-data.yaml"))
+    embedded = local_catalog.load_embedded()
     assert embedded.models == reference.models
     assert len(embedded.models) == 186
     assert sorted(m.name for m in embedded.models if m.eu_restricted) == [

@@ -11,7 +11,7 @@ import pytest
 
 from kubectl_nim.app import discovery
 from kubectl_nim.domain import render
-from kubectl_nim.domain.catalog import embedded_text
+from kubectl_nim.adapters.catalog_source import embedded_text
 
 RUNTIME = ("objects", 0)
 CONTAINER = RUNTIME + ("spec", "containers", 0)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import health
 from kubectl_nim.domain.health import (FAILED, MISSING, PROGRESSING, READY, UNKNOWN, Facts,
                                        assess)
@@ -176,9 +177,7 @@ def test_kind_of_model(name, display, description, kind):
 def test_kind_of_model_on_the_reference_catalog(shared_data):
     """Every embedding/reranking NIM of the 186-model catalog is recognised, no LLM is taken
     for one (the LLM names below are checked explicitly)."""
-    from kubectl_nim.domain import catalog
-
-    models = {m.name: m for m in catalog.load_file(
+    models = {m.name: m for m in local_catalog.load_file(
         str(shared_data / "nvidia-nim-models-data.yaml")).models}
     kinds = {n: kind_of_model(n, m.display_name, m.short_description) for n, m in models.items()}
     assert kinds["nv-embedqa-e5-v5"] == "embedding"

@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from kubectl_nim.domain import catalog, names, render
+from kubectl_nim.app import local_catalog
+from kubectl_nim.domain import names, render
 from kubectl_nim.app import discovery, optimistic, secret_writes
 from kubectl_nim.domain import nim_runtime
 from tests.day2_support import (APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_apps,
@@ -24,7 +25,7 @@ NAME = "llama"
 def later_objects(name: str = NAME, namespace: str = "default", key: str = OLD_KEY):
     """A deployment as the later upstream implementation makes it: nim-api-key-NAME and
     nim-image-pull-NAME."""
-    model = catalog.load_embedded().get("llama-3.1-8b-instruct")
+    model = local_catalog.load_embedded().get("llama-3.1-8b-instruct")
     options = render.DeployOptions(name=name, namespace=namespace, model=model, tag="1.15.5",
                                    secret_naming=names.LATER)
     return render.render_deployment(options, discovery.embedded_template(), key)

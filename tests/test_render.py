@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import render_cases
-from kubectl_nim.domain.catalog import embedded_text
+from kubectl_nim.adapters.catalog_source import embedded_text
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.errors import NimError, UsageError
 from kubectl_nim.domain.formats import dump_yaml_documents

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import copy
 
+from kubectl_nim.app import local_catalog
 from kubectl_nim.app import discovery
-from kubectl_nim.domain import catalog, nim_runtime, render
+from kubectl_nim.domain import nim_runtime, render
 from kubectl_nim.domain.names import derived_names
 
 KEY = "nvapi-TEST-0000"
@@ -24,7 +25,7 @@ def _render(name="llama", disconnected=False, sidecar=True):
                                    "env": [{"name": "A", "value": "1"}, dict(SHARED),
                                            dict(SHARED)]})
     spec["imagePullSecrets"] = [{"name": "ngc-secret"}, {"name": "quay-pull"}]
-    model = catalog.load_embedded().get(MODEL)
+    model = local_catalog.load_embedded().get(MODEL)
     options = render.DeployOptions(name=name, namespace="team", model=model,
                                    tag=model.latest_tag, disconnected=disconnected)
     objects = render.render_deployment(options, template, None if disconnected else KEY)

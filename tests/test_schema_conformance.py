@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import render_cases
-from kubectl_nim.domain.catalog import embedded_text
+from kubectl_nim.adapters.catalog_source import embedded_text
 
 CRDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "crds"
 CRD_FILES = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
+from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import catalog
 from kubectl_nim.domain.catalog import Model
 
@@ -71,7 +72,7 @@ def test_version_order_is_numeric_and_prefers_plain_releases():
 
 
 def test_real_models_of_the_embedded_catalog():
-    embedded = catalog.load_embedded()
+    embedded = local_catalog.load_embedded()
     llama = embedded.get("llama-3.1-8b-instruct")
     assert llama.latest_tag == "latest" and llama.default_tag == "1.15.5"
     assert llama.image() == "nvcr.io/nim/meta/llama-3.1-8b-instruct:1.15.5"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
+from kubectl_nim.adapters import catalog_source
+from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import catalog as catalog_mod
 from kubectl_nim import log
 from kubectl_nim.domain import names
@@ -271,7 +273,7 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
         if target:
             catalog = _catalog_from(*target, catalog_probes)
     if catalog is None:
-        catalog = Resolved(catalog_mod.load_embedded(), "embedded catalog",
+        catalog = Resolved(local_catalog.load_embedded(), "embedded catalog",
                            _embedded_reason("catalog ConfigMap", apps, catalog_probes),
                            catalog_probes)
     if not template:
@@ -340,4 +342,4 @@ def _catalog_from(configmap: dict, source: str, reason: str, probes: list[str]) 
 
 
 def embedded_template() -> dict:
-    return catalog_mod.load_yaml(catalog_mod.embedded_text("template.yaml"))
+    return catalog_mod.load_yaml(catalog_source.embedded_text("template.yaml"))

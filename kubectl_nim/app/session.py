@@ -49,10 +49,12 @@ class Session:
 
         `with_template` fetches the runtime Template in the same round trip, for `template()`.
         """
+        from kubectl_nim.app import local_catalog
+
         if catalog_file:
-            result = catalog_mod.load_file(catalog_file)
+            result = local_catalog.load_file(catalog_file)
         elif offline:
-            result = catalog_mod.load_embedded()
+            result = local_catalog.load_embedded()
         else:
             resolved = self.sources(with_template)[0]
             result = resolved.value

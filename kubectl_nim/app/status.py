@@ -235,10 +235,10 @@ def _finish(observed: Observed, secrets: dict, claims: dict, lines: dict) -> Sta
 def eu_flag(model: str) -> Optional[bool]:
     """From the catalog embedded in the plugin: build-time metadata, no round trip (a cluster's
     custom catalog is not consulted, to keep `status` within its three round trips)."""
-    from kubectl_nim.domain import catalog
+    from kubectl_nim.app import local_catalog
 
     try:
-        return catalog.load_embedded().get(model).eu_restricted
+        return local_catalog.load_embedded().get(model).eu_restricted
     except NimError:
         return None
 

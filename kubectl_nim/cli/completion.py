@@ -262,14 +262,14 @@ def _cluster(ctx: click.Context):
 
 def completion_catalog(ctx: click.Context):
     """The catalog the command being typed would use, found without delay."""
-    from kubectl_nim.domain import catalog as catalog_mod
+    from kubectl_nim.app import local_catalog
 
     params = _params(ctx)
     if params.get("catalog_file"):
-        return catalog_mod.load_file(os.path.expanduser(params["catalog_file"]))
+        return local_catalog.load_file(os.path.expanduser(params["catalog_file"]))
     options = _options(ctx)
     if params.get("offline") or not cluster_configured(options):
-        return catalog_mod.load_embedded()
+        return local_catalog.load_embedded()
     try:
         from kubectl_nim.app import discovery
 
@@ -277,7 +277,7 @@ def completion_catalog(ctx: click.Context):
         settings = discovery.read_settings(cluster, options.apps_namespace)
         return discovery.resolve_catalog(cluster, settings).value
     except Exception:  # noqa: BLE001 - unreachable, forbidden, slow: the embedded list it is
-        return catalog_mod.load_embedded()
+        return local_catalog.load_embedded()
 
 
 def _safe(completer: Completer) -> Completer:

@@ -1,14 +1,15 @@
 """The NIM model catalog of SPEC §5: parsing, lookup and deterministic serialisation.
 
-Pure functions over plain data. A catalog is a ConfigMap with one data key per model whose value
-is a JSON object; one malformed entry is skipped with a warning and never breaks the whole list.
+Pure functions over plain data: text and dicts in, never a file (adapters/catalog_source reads
+them; app/local_catalog joins the two). A catalog is a ConfigMap with one data key per model
+whose value is a JSON object; one malformed entry is skipped with a warning and never breaks the
+whole list.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
@@ -257,44 +258,12 @@ def parse_text(text: str, source: str) -> Catalog:
     return parse_configmap(decode_text(text, source), source)
 
 
-def read_file(path: str) -> tuple[Mapping[str, Any], Catalog]:
-    """A catalog file as its ConfigMap object and as a Catalog; every read error worded once."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise NimError(f"cannot read catalog file {path}: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise MalformedCatalog(f"catalog file {path} is not UTF-8 text") from None
-    source = f"file {path}"
-    configmap = unwrap_configmap(decode_text(text, source), source)
-    return configmap, parse_entries(configmap["data"], source)
-
-
-def load_file(path: str) -> Catalog:
-    return read_file(path)[1]
-
-
-DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
-
-
-def embedded_text(name: str) -> str:
-    # A plain path, not importlib.resources: that import alone costs ~17 ms of every start-up,
-    # and the data files sit next to the module in a wheel and in the PyInstaller bundle alike.
-    with open(os.path.join(DATA_DIR, name), encoding="utf-8") as f:
-        return f.read()
-
-
 def load_yaml(text: str):
     """YAML through libyaml when available (~25x faster on a catalog than the pure parser),
     bounded against alias bombs and deep nesting (domain.bounded.TooComplex, a ValueError)."""
     from kubectl_nim.domain import bounded
 
     return bounded.load_yaml(text)
-
-
-def load_embedded() -> Catalog:
-    return parse_text(embedded_text("catalog.yaml"), source="embedded catalog")
 
 
 def entry_json(model: Model) -> str:

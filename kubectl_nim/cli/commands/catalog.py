@@ -200,9 +200,10 @@ def diff(old: str, new: str, output: str, exit_code: bool) -> int:
     A change is a new or removed tag, a moved latestTag, a flipped EU flag or a new namespace.
     `-o markdown` is meant to be pasted into a release pull request.
     """
-    from kubectl_nim.domain import catalog, catalog_diff
+    from kubectl_nim.app import local_catalog
+    from kubectl_nim.domain import catalog_diff
 
-    before, after = catalog.load_file(old), catalog.load_file(new)
+    before, after = local_catalog.load_file(old), local_catalog.load_file(new)
     for warning in (*before.warnings, *after.warnings):
         log.warn(warning)
     difference = catalog_diff.diff_catalogs(before.models, after.models)

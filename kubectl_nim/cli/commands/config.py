@@ -212,10 +212,10 @@ def _configmap_from_file(session, apps: str, name: str, namespace: str, path: st
     import json
 
     from kubectl_nim.domain import catalog as catalog_mod
-    from kubectl_nim.app import nimconfig, optimistic
+    from kubectl_nim.app import local_catalog, nimconfig, optimistic
     from kubectl_nim.errors import NimError
 
-    configmap, catalog = catalog_mod.read_file(path)
+    configmap, catalog = local_catalog.read_file(path)
     data = {str(k): v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
             for k, v in configmap["data"].items()}
     size = sum(len(k.encode()) + len(v.encode()) for k, v in data.items())

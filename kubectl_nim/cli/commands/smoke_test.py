@@ -34,10 +34,10 @@ def command(name, url, prompt, kind, output):
 
     session = Session(get_globals())
     if url:
-        from kubectl_nim.domain import catalog
+        from kubectl_nim.app import local_catalog
 
         send = app.direct(url, session.options.request_timeout)
-        target, model, cat = url, None, catalog.load_embedded()
+        target, model, cat = url, None, local_catalog.load_embedded()
     else:
         from kubectl_nim.domain import list_rows
         from kubectl_nim.app.status import find_nim
