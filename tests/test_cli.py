@@ -142,6 +142,16 @@ def test_nim_errors_are_one_line_with_the_exit_code(nim, exploding):
     assert result.stdout == ""
 
 
+def test_a_nim_error_shows_its_traceback_with_vv_not_v(nim, exploding):
+    """The documented rule (README, cli/root.py): -v is the debug log, -vv adds the traceback."""
+    exploding(NvidiaUnreachable("the thing broke", hint="do the other thing"))
+    assert "Traceback" not in nim("-v", "explode").stderr
+    both = nim("-vv", "explode")
+    assert both.exit_code == 3
+    assert "Traceback (most recent call last)" in both.stderr
+    assert both.stderr.endswith("error: the thing broke; do the other thing\n")
+
+
 def test_unexpected_errors_have_no_traceback_unless_verbose(nim, exploding):
     log.register_secret("nvapi-SECRET")
     exploding(RuntimeError("boom with nvapi-SECRET inside"))

@@ -267,9 +267,7 @@ def test_deployment_names_and_namespaces_from_the_cluster(with_cluster):
     assert values(["rotate-key", "-n", "team"], command=group) == ["llama", "mistral"]
     assert values(["-n", "team", "rotate-key"], "m", command=group) == ["mistral"]
     assert values(["rotate-key"], command=group) == ["other"]  # the context's namespace
-    real = sorted(completion.DEPLOYMENT_VERBS & set(cli.commands))  # delete, rotate-key, ...
-    assert real, "no deployment verb in the CLI"
-    for verb in real:
+    for verb in sorted(completion.DEPLOYMENT_VERBS):
         assert values([verb, "-n", "team"]) == ["llama", "mistral"], verb
     assert {"team", "default", "kube-system"} <= set(values(["deploy", "-n"]))
     assert values(["deploy", "--namespace"], "te") == ["team"]
@@ -377,3 +375,17 @@ def test_kubectl_completes_the_plugin_through_the_helper(plugin_path):
         ["llama-3.1-8b-instruct\tLlama-3.1-8B-Instruct"]
     assert kubectl_complete("deploy", "--model", "llama-3.1-8b-instruct")[-1] == ":4"
     assert kubectl_complete("completion", "")[:3] == ["bash", "zsh", "fish"]
+
+
+# Verbs with a NAME argument that is not an existing deployment.
+NAME_IS_NOT_A_DEPLOYMENT = {"deploy": "the deployment to create", "models": "a model"}
+
+
+def test_deployment_verbs_are_exactly_the_real_verbs_naming_a_deployment():
+    """Every verb listed exists, and every verb whose NAME argument names a deployment is listed:
+    a renamed or new verb cannot silently lose (or fake) deployment-name completion."""
+    with_name = {verb for verb, command in cli.commands.items()
+                 if any(isinstance(p, click.Argument) and p.name == "name"
+                        for p in command.params)}
+    assert completion.DEPLOYMENT_VERBS <= set(cli.commands)
+    assert completion.DEPLOYMENT_VERBS == with_name - set(NAME_IS_NOT_A_DEPLOYMENT)

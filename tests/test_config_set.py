@@ -246,3 +246,22 @@ def test_mismatches_is_pure():
         "customConfigMap": {"name": "x"}, "disconnected": {"disableKeyCollection": True}}}}) == [
         "spec.nimConfig.customConfigMap"]
     assert json.dumps(patch)
+
+
+def test_a_cluster_without_nimconfig_raises_nimconfig_unsupported(kube_server_without_nimconfig,
+                                                                   tmp_path):
+    """`config set-disconnected` catches exactly this type to name the flag that works there."""
+    server = kube_server_without_nimconfig
+    seed_apps(server)
+    cluster = Cluster.connect(kubeconfig=str(server.write_kubeconfig(tmp_path / "kc")))
+    with pytest.raises(nimconfig.NimConfigUnsupported, match="does not support spec.nimConfig"):
+        nimconfig.patch_nim_config(cluster, APPS, {"disconnected": {"disableKeyCollection": True}})
+    assert "nimConfig" not in odc(server)["spec"]
+
+
+def test_set_disconnected_on_an_old_cluster_names_the_datasciencecluster_flag(old_config):
+    result = old_config("set-disconnected", "true")
+    assert result.exit_code == 1
+    assert "on this release the way is the DataScienceCluster flag " \
+        "spec.components.kserve.nim.airGapped" in result.stderr
+    assert '"airGapped":true' in result.stderr

@@ -340,3 +340,29 @@ def test_refs_and_schemes():
     assert nim_runtime.key_scheme("x", legacy) == nim_runtime.SHARED_LEGACY
     assert nim_runtime.key_scheme("x", nim_runtime.Refs((nim_runtime.KeyRef("c", None, None, True),), ())) == \
         nim_runtime.INLINE
+
+
+def test_the_use_cases_raise_day2_errors(kube_server, kubeconfig):
+    """rotate-key's use cases refuse with Day2Error (an inline key) and stop with its subclass
+    SecretsFailed (a write failed and the first one was put back): typed, so every day-2 verb
+    reports them alike, not as a bare cluster error."""
+    from kubectl_nim.app import day2, secret_writes
+    from kubectl_nim.errors import ClusterError, Day2Error
+
+    cluster = Cluster.connect(kubeconfig=kubeconfig)
+    objects = seed_disconnected(kube_server, "inl")
+    rt = next(o for o in objects if o["kind"] == "ServingRuntime")
+    rt["spec"]["containers"][0]["env"].append({"name": "NGC_API_KEY", "value": OLD_KEY})
+    kube_server.put_object(rt)
+    with pytest.raises(Day2Error, match="sets NGC_API_KEY as a plain value"):
+        day2.plan_rotation(cluster, day2.find_deployment(cluster, "default", "inl"))
+
+    seed_plugin(kube_server, "x")
+    kube_server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x", 403, times=100)
+    plan = day2.plan_rotation(cluster, day2.find_deployment(cluster, "default", "x"))
+    with pytest.raises(secret_writes.SecretsFailed,
+                       match="put back secret/nvidia-nim-secrets-x") as caught:
+        secret_writes.write_secrets(cluster, "default", plan.targets, NEW_KEY,
+                                    current=plan.current)
+    assert not isinstance(caught.value, ClusterError)
+    assert keys_of(kube_server, "x") == (OLD_KEY, OLD_KEY)

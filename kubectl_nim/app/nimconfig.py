@@ -27,11 +27,8 @@ UNSUPPORTED_HINT = ("its OdhDashboardConfig CRD predates the NIM redesign (no sp
 
 
 class NimConfigUnsupported(NimError):
-    pass
-
-
-class NimConfigForbidden(NimError):
-    pass
+    """The cluster's OdhDashboardConfig has no spec.nimConfig (it rejects or drops it): caught by
+    `config set-disconnected`, which names the DataScienceCluster flag that works there."""
 
 
 def nim_config_patch(nim_config: Mapping[str, Any]) -> dict:
@@ -76,9 +73,9 @@ def _unsupported_rejection(error: ApiError) -> bool:
         "unknown field" in text or "strict decoding" in text or "not declared" in text)
 
 
-def forbidden(error: ApiError, verb: str, namespace: str) -> NimConfigForbidden:
+def forbidden(error: ApiError, verb: str, namespace: str) -> NimError:
     res = RESOURCES[KIND]
-    return NimConfigForbidden(
+    return NimError(
         f"not allowed to {verb} {res.qualified}/{DASHBOARD_CONFIG_NAME} in {namespace}: "
         f"{error.message}",
         hint=f"this needs the '{verb}' permission on {res.qualified} in {namespace} (an "
@@ -89,8 +86,8 @@ def patch_nim_config(cluster: Cluster, namespace: str, nim_config: Mapping[str, 
                      dry_run: bool = False) -> dict:
     """JSON merge patch of spec.nimConfig with fieldValidation=Strict; returns the answer.
 
-    Raises NimConfigUnsupported when the server rejects or drops the field, NimConfigForbidden
-    on 403 (naming the permission), NimError when there is no OdhDashboardConfig.
+    Raises NimConfigUnsupported when the server rejects or drops the field, NimError on
+    403 (naming the permission), NimError when there is no OdhDashboardConfig.
     """
     patch = nim_config_patch(nim_config)
     try:

@@ -137,7 +137,8 @@ def nvcr_pull_secret(secret: Mapping[str, Any] | None) -> bool:
 
 
 class SecretsFailed(Day2Error):
-    pass
+    """A write of the deployment's secrets failed; the message says which were put back (or
+    could not be), so the user knows which key each secret holds now."""
 
 
 def write_secrets(cluster: Cluster, namespace: str, targets: Sequence[SecretTarget], key: str,

@@ -47,8 +47,10 @@ DIRECTIVE_FILTER_DIRS = 16
 DIRECTIVE_KEEP_ORDER = 32
 DIRECTIVE_DEFAULT = 0
 
-# Verbs whose NAME argument is an existing NIM deployment (InferenceService).
-DEPLOYMENT_VERBS = frozenset({"delete", "rotate-key", "migrate", "status", "describe"})
+# Verbs whose NAME argument is an existing NIM deployment (InferenceService); exactly the
+# registered ones (tests/test_completion.py compares it with the command tree).
+DEPLOYMENT_VERBS = frozenset({"delete", "diff", "list", "logs", "migrate", "report", "rotate-key",
+                              "status", "test"})
 
 HELPER_NAME = "kubectl_complete-nim"
 

@@ -1,8 +1,8 @@
 """The root command: global options, the invoked name, and the single error path.
 
 Every failure leaves through `NimGroup.main`: a one-line `error: ...` on stderr and the exit code of
-SPEC §2 (chosen in cli/exit_status.py), a traceback only with `-vv`, and every registered
-secret redacted from all of it.
+SPEC §2 (chosen in cli/exit_status.py), a traceback only when asked (`-vv`; an unexpected
+failure, i.e. a bug, already with `-v`), and every registered secret redacted from all of it.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def invoked_name(argv0: str, environ) -> str:
 
 
 def _echo_traceback() -> None:
-    import traceback  # only on the error path with -v: it costs start-up time otherwise
+    import traceback  # only on the error path (-vv; -v for a bug): it costs start-up time
 
     click.echo(log.redact(traceback.format_exc()), err=True, nl=False)
 
