@@ -17,12 +17,12 @@ It is cheaper than what kubectl-nim does (no labels on the secrets, no namespace
 key validation, no preflight, no rollback), so it is a lower bound for a real manual deploy.
 kubectl gets a fresh --cache-dir per run ("cold") and, separately, one reused cache ("warm").
 
-    python benchmarks/deploy.py [--runs 9] [--latency-ms 20] [--nodelay] [--json]
+    python benchmarks/deploy.py [--runs 9] [--latency-ms 20] [--json]
 
-The fake runs exactly as committed. --nodelay starts it with TCP_NODELAY on its connections: it
-writes headers and body in two send() calls, so at 0 ms latency every request on a kept-alive
-connection stalls ~44 ms on the client's delayed ACK (an artefact no Go API server has). With
-20 ms injected latency the two modes measured the same (within noise), so it is off by default.
+The fake runs exactly as committed, TCP_NODELAY included (tests/fakes/kube_apiserver.py,
+`_Handler.disable_nagle_algorithm`): it writes headers and body in two send() calls, and without
+it every request on a kept-alive connection would stall ~44 ms on the client's delayed ACK, an
+artefact no Go API server has.
 """
 
 from __future__ import annotations
@@ -49,9 +49,6 @@ NS = "team"
 NAME = "llama"
 MODEL = "llama-3.1-8b-instruct"
 SEED = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}]
-NODELAY_LAUNCHER = ("import runpy, sys; sys.path.insert(0, {d!r}); import kube_apiserver as k; "
-                    "k._Handler.disable_nagle_algorithm = True; sys.argv[0] = {f!r}; "
-                    "sys.exit(k.main())")
 
 
 def _tool(name: str) -> str | None:
@@ -91,15 +88,11 @@ def classify(request: dict) -> str:
 
 
 class Bench:
-    def __init__(self, latency_ms: float, nodelay: bool, tmp: Path):
+    def __init__(self, latency_ms: float, tmp: Path):
         self.latency_ms = latency_ms
         self.tmp = tmp
         self.kubeconfig = tmp / "kubeconfig"
-        if nodelay:
-            kube_cmd = [sys.executable, "-c", NODELAY_LAUNCHER.format(d=str(FAKE_KUBE.parent),
-                                                                        f=str(FAKE_KUBE))]
-        else:
-            kube_cmd = [sys.executable, str(FAKE_KUBE)]
+        kube_cmd = [sys.executable, str(FAKE_KUBE)]
         self.kube, self.url = _start(kube_cmd + ["--kubeconfig-out", str(self.kubeconfig),
                                                  "--namespace", NS])
         self.ngc, self.ngc_url = _start([sys.executable, str(FAKE_NGC),
@@ -172,8 +165,6 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--latency-ms", type=float, default=20)
-    parser.add_argument("--nodelay", action="store_true",
-                        help="run the fake API server with TCP_NODELAY (see module doc)")
     parser.add_argument("--json", action="store_true", help="print raw results as JSON too")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -188,7 +179,7 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="nim-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        bench = Bench(args.latency_ms, args.nodelay, tmp)
+        bench = Bench(args.latency_ms, tmp)
         try:
             kc = ["--kubeconfig", str(bench.kubeconfig)]
             rendered = subprocess.run(
@@ -234,8 +225,7 @@ def main(argv=None) -> int:
         finally:
             bench.close()
 
-    mode = "with TCP_NODELAY" if args.nodelay else "as shipped"
-    print(f"Fake API server: {args.latency_ms:g} ms injected latency per request, {mode}; "
+    print(f"Fake API server: {args.latency_ms:g} ms injected latency per request; "
           f"median of {args.runs} runs; {os.cpu_count()} CPUs.\n")
     print("| Command | Requests | Wall time (median) | ÷ warm kubectl (median of rounds) | "
           "Where the requests go |")

@@ -877,3 +877,12 @@ def test_standalone_script_serves_seeds_and_stops_cleanly(tmp_path):
             proc.stdout.close()
             proc.stderr.close()
     assert code == 0
+
+
+def test_the_fake_sets_tcp_nodelay_like_a_go_api_server():
+    """It writes headers and body in two send() calls: without TCP_NODELAY every request on a
+    kept-alive connection would wait ~40 ms for the client's delayed ACK, and the timings of
+    tests and benchmarks/deploy.py (which rely on this) would measure the fake, not the plugin."""
+    from tests.fakes import kube_apiserver
+
+    assert kube_apiserver._Handler.disable_nagle_algorithm is True
