@@ -50,7 +50,8 @@ PREDICTOR_SUFFIX = "-predictor"
 DERIVED_NAME_FALLBACK_PREFIX = "nim-"
 
 # --- Label and annotation keys, and the fixed names inside the objects (SPEC §6) --------------
-# A key's constant ends in _LABEL or _ANNOTATION, so it is never mistaken for an object's name.
+# A key's constant ends in _LABEL or _ANNOTATION, so it is never mistaken for an object's name
+# (NIM_SUPPORT is still to be renamed with app/deploy.py, its main user).
 MANAGED_LABEL = "opendatahub.io/managed"
 DASHBOARD_LABEL = "opendatahub.io/dashboard"
 VISIBILITY_LABEL = "networking.kserve.io/visibility"
