@@ -1,4 +1,4 @@
-"""Catalog and Template text from disk: a file the user names, or a data file shipped in the package.
+"""Catalog and Template text from disk: a file the user names, or a data file of the package.
 
 The one place these files are opened, so that `domain/catalog` stays pure (it parses text and
 dicts) and every read error is worded once. The package's data files are found by a plain path

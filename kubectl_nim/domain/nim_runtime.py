@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
-from kubectl_nim.domain.names import (GPU_RESOURCE, KSERVE_CONTAINER, LEGACY_PULL_SECRET, LEGACY_SECRET,
-                                      NIM_RUNTIME_ANNOTATION, RESTART_ANNOTATION, SEED, derived_names,
-                                      own_secret_names)
+from kubectl_nim.domain.names import (GPU_RESOURCE, KSERVE_CONTAINER, LEGACY_PULL_SECRET,
+                                      LEGACY_SECRET, NIM_RUNTIME_ANNOTATION, RESTART_ANNOTATION,
+                                      SEED, derived_names, own_secret_names)
 
 LEGACY_NAMES = frozenset({LEGACY_SECRET, LEGACY_PULL_SECRET})
 NIM_IMAGE_PREFIX = "nvcr.io/nim/"

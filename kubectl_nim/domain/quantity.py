@@ -1,4 +1,5 @@
-"""Kubernetes resource quantities (`500m`, `16Gi`, `1e3`): checked and compared as the API server does.
+"""Kubernetes resource quantities (`500m`, `16Gi`, `1e3`), checked and compared as the API server
+does.
 
 Its own module because both the flag checks (deploy_options) and the requests-within-limits
 rule (render.model_resources) need the same grammar, and a flag refused here is one the API

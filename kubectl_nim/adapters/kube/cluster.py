@@ -6,6 +6,10 @@ Two transports behind one request path. Kubeconfigs with a token or client certi
 ApiClient, which knows them all. Measured reasons (BENCHMARKS.md, "kubernetes client options"):
 importing `kubernetes` 37 costs 200-300 ms, more than a whole `kubectl get`; its typed API
 classes cost ~0.5 s more on first use, and the dynamic client a discovery round trip per group.
+
+This module is the request path (retries, timeouts, what an unanswered request means) and the
+verbs; the transports, the resource table and the API server's error answers have their own
+modules next to it.
 """
 
 from __future__ import annotations

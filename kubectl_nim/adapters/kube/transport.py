@@ -1,4 +1,6 @@
-"""What the two transports share: the one failure type they raise when no HTTP answer came back.
+"""What the two transports (httpx_transport, kubernetes_transport) share: the one failure type
+they raise when no HTTP answer came back, how a low-level error text is classified into it, and
+the User-Agent they send.
 
 The request path (`cluster.Cluster`) maps an `Unreachable` to a `ClusterError` (timed out, never
 sent, through a proxy...) the same way whichever transport raised it.
@@ -15,7 +17,9 @@ class Unreachable(Exception):
         self.kind = kind
         self.detail = detail
 
+
 def classify(text: str) -> tuple[str, str]:
+    """(kind, detail) of a connection error's text, for `Unreachable`."""
     lowered = text.lower()
     if "refused" in lowered:
         return "refused", "connection refused"
