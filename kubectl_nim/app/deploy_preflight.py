@@ -2,13 +2,14 @@
 
 The project (exists, not terminating, carries the dashboard's nim-support marker?), the
 --existing-pvc claim, with --apply the live objects, and every write sent with `dryRun=All`, so
-admission, schema and RBAC errors surface before anything exists. Nothing here persists anything.
+admission, schema and RBAC errors surface before anything exists. Nothing here persists anything,
+which is why NVIDIA's verdict on the key can be awaited alongside (`check_with_key`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from kubectl_nim import caller, log
 from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
@@ -87,6 +88,37 @@ def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: st
         answers, forced = _resolve_own_conflicts(cluster, objects, answers, force_conflicts)
     return Checked(annotate, live, judge_preflight(cluster, objects, answers, namespace, apply),
                    forced)
+
+
+def check_with_key(cluster: Cluster, objects: Sequence[dict], namespace: str,
+                   key_check: Callable[[], object] | None, **preflight) -> Checked:
+    """`check_and_preflight` with NVIDIA's key check running at the same time: one round trip
+    of wall time for both instead of one after the other (issue 14).
+
+    The dry runs reach only the user's own API server and persist nothing, so they may go out
+    before NVIDIA has answered; every real write comes later, from the caller, and only once
+    this has returned, i.e. after the key was accepted. `key_check` raises KeyRejected (exit 1)
+    or NvidiaUnreachable (exit 3); None skips it.
+    """
+    if key_check is None:
+        return check_and_preflight(cluster, objects, namespace, **preflight)
+
+    def outcome(task: Callable[[], object]):
+        try:
+            return task()
+        except NimError as e:  # judged below, in a fixed order, whichever answered first
+            return e
+
+    key, checked = concurrently(outcome, [
+        key_check, lambda: check_and_preflight(cluster, objects, namespace, **preflight)])
+    # Both failed: report the key. It has to be fixed whatever else is wrong, and deploy's answer
+    # to a bad key (message, exit 1 or 3) stays what it was when the key was checked before the
+    # preflight, so a script telling "NVIDIA unreachable" (3) from other failures still can.
+    if isinstance(key, NimError):
+        raise key
+    if isinstance(checked, NimError):
+        raise checked
+    return checked
 
 
 def _dry_runs(cluster: Cluster, objects: Sequence[dict], apply: bool, force: bool) -> list:
