@@ -150,8 +150,6 @@ def test_the_file_read_check_catches_each_kind(tmp_path):
 # --- small modules (issue 11) ---------------------------------------------------------------------
 
 MAX_MODULE_LINES = 400
-# Modules another branch is splitting right now; remove the entry when that lands.
-BEING_SPLIT = {"app/deploy.py": "the deploy branch splits it (issue 11)"}
 
 
 def physical_lines(path: Path) -> int:
@@ -160,9 +158,7 @@ def physical_lines(path: Path) -> int:
 
 def every_module():
     for path in sorted(PACKAGE.rglob("*.py")):
-        name = str(path.relative_to(PACKAGE))
-        marks = [pytest.mark.xfail(reason=BEING_SPLIT[name])] if name in BEING_SPLIT else []
-        yield pytest.param(path, id=name, marks=marks)
+        yield pytest.param(path, id=str(path.relative_to(PACKAGE)))
 
 
 @pytest.mark.parametrize("path", list(every_module()))

@@ -46,6 +46,14 @@ def _nothing_sent(project, ngc_server=None):
         assert ngc_server.requests == []
 
 
+def _nothing_written(project):
+    """The key is checked while the preflight's dry runs are out (issue 14): those may have
+    reached the server, nothing else that changes anything."""
+    assert writes(project.server) == []
+    assert all("dryRun=All" in r["query"] for r in project.server.requests
+               if r["method"] != "GET")
+
+
 # --- checks before any write ---------------------------------------------------------------------
 
 def test_uppercase_name(run_deploy, project, ngc_server):
@@ -108,7 +116,7 @@ def test_key_rejected_by_nvidia(run_deploy, project, ngc_server):
         "(nvapi-...), neither revoked nor expired; create one at "
         "https://org.ngc.nvidia.com/setup/personal-keys\n")
     assert [r["path"] for r in ngc_server.requests] == ["/v3/keys/get-caller-info"]
-    _nothing_sent(project)
+    _nothing_written(project)
 
 
 def test_nvidia_unreachable(run_deploy, project, ngc_sleeps):
@@ -119,7 +127,7 @@ def test_nvidia_unreachable(run_deploy, project, ngc_sleeps):
     assert f"error: NVIDIA could not be reached at 127.0.0.1:{port}: connection refused" \
         in result.stderr
     assert "--skip-key-validation" in result.stderr
-    _nothing_sent(project)
+    _nothing_written(project)
 
 
 def test_nvidia_check_honours_request_timeout(run_deploy, project, ngc_server, ngc_sleeps):
@@ -127,7 +135,7 @@ def test_nvidia_check_honours_request_timeout(run_deploy, project, ngc_server, n
     result = run_deploy(NAME, "--model", MODEL, "--request-timeout", "0.1s")
     assert (result.exit_code, result.stdout) == (3, "")  # NVIDIA unreachable
     assert "timed out after 0.1s (5 attempts)" in result.stderr
-    _nothing_sent(project)
+    _nothing_written(project)
 
 
 def test_skip_key_validation(run_deploy, project, ngc_server):

@@ -202,6 +202,18 @@ def test_missing_ssl_cert_file_is_reported(monkeypatch, tmp_path):
         ngc.NgcClient("https://api.ngc.nvidia.com")
 
 
+def test_plain_http_without_a_proxy_loads_no_ca_store(ngc_server, monkeypatch, tmp_path, slept):
+    # Nothing to verify on a direct http:// connection, so no CA bundle is read (20-50 ms of a
+    # deploy's key check, issue 14): even one that does not exist is no obstacle.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with ngc.NgcClient(ngc_server.url, sleep=slept.append) as c:
+        assert c.caller_info(VALID_KEY).type == "PERSONAL_KEY"
+    # Through a proxy (which may speak TLS) the bundle is still loaded, and its absence named.
+    monkeypatch.setenv("HTTP_PROXY", f"https://127.0.0.1:{closed_port()}")
+    with pytest.raises(NvidiaUnreachable, match="SSL_CERT_FILE"):
+        ngc.NgcClient(ngc_server.url)
+
+
 @pytest.fixture
 def self_signed(tmp_path):
     if not shutil.which("openssl"):

@@ -7,6 +7,7 @@ cluster (or imports `kubernetes`) until a command actually needs it, so `--offli
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import cached_property
 
 from kubectl_nim.domain import catalog as catalog_mod
@@ -51,15 +52,16 @@ class Session:
         """
         from kubectl_nim.app import local_catalog
 
-        if catalog_file:
-            result = local_catalog.load_file(catalog_file)
-        elif offline:
-            result = local_catalog.load_embedded()
-        else:
-            resolved = self.sources(with_template)[0]
-            result = resolved.value
-            if notice:
-                log.notice(f"Using the {resolved.source} ({resolved.reason}).")
+        with _kept_until_exit():
+            if catalog_file:
+                result = local_catalog.load_file(catalog_file)
+            elif offline:
+                result = local_catalog.load_embedded()
+            else:
+                resolved = self.sources(with_template)[0]
+                result = resolved.value
+        if notice and not (catalog_file or offline):
+            log.notice(f"Using the {resolved.source} ({resolved.reason}).")
         for warning in result.warnings:
             log.warn(warning)
         return result
@@ -83,6 +85,26 @@ class Session:
             return discovery.embedded_template(), "embedded template"
         resolved = self.sources(template=True)[1]
         return resolved.value, resolved.source
+
+
+@contextmanager
+def _kept_until_exit():
+    """Build objects that live until the process exits (the catalog: several per model)
+    without the cyclic garbage collector: it would traverse each of them again at every young
+    collection while they pile up, 10-20 ms of `models` on a 2,000-model catalog
+    (BENCHMARKS.md). Afterwards everything alive is frozen (gc.freeze: left alone by later
+    collections, still freed by reference counting), as NimGroup.main does before exit."""
+    import gc
+
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def connect(options: GlobalOptions, timeout: float):

@@ -14,7 +14,8 @@ import sys
 import click
 
 from kubectl_nim import __version__, caller, interrupts, log
-from kubectl_nim.cli.commands import COMMANDS
+from kubectl_nim.cli import completion
+from kubectl_nim.cli.commands import VERBS, LazyCommands
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.errors import NimError
 from kubectl_nim.cli.options import global_options
@@ -130,6 +131,18 @@ def _show_redacted(error: click.ClickException) -> None:
 
 
 class NimGroup(click.Group):
+    def format_commands(self, ctx, formatter):
+        """click's own listing, from `commands.peek`: the verbs' short help without importing
+        their modules (`--help` stays as fast as the group alone)."""
+        peek = getattr(self.commands, "peek", self.commands.get)
+        commands = [(name, peek(name)) for name in self.list_commands(ctx)]
+        commands = [(name, cmd) for name, cmd in commands if cmd is not None and not cmd.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit))
+                                    for name, cmd in commands])
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if prog_name is None:
             prog_name = invoked_name(sys.argv[0], os.environ)
@@ -193,8 +206,11 @@ def cli():
     """
 
 
-for _command in COMMANDS():
-    cli.add_command(_command)
+# Verbs are imported when looked up (click's get_command), not here: see cli/commands/__init__.py.
+cli.commands = LazyCommands(VERBS)
+# Our completion classes (and kubectl's `cobra` protocol) must be known to click before main()
+# answers a TAB, whichever verb is being completed (~1 ms; most verbs import it anyway).
+completion.register()
 
 
 def main() -> None:

@@ -104,8 +104,8 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     """Deploy a NIM model: per-deployment secrets, PVC, ServingRuntime and InferenceService.
 
     NAME defaults to a name derived from the model. Everything is checked first (names, model
-    and tag, the key with NVIDIA, then every write with dryRun=All); if a write still fails,
-    what this run created is deleted again.
+    and tag, then the key with NVIDIA alongside every write with dryRun=All); if a write still
+    fails, what this run created is deleted again.
 
     \b
     Examples:
@@ -139,16 +139,17 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     # Rendering is pure and checks the rest (requests within limits, template parameters)
     # before the key leaves the machine.
     objects = render.render_deployment(options, template, key)
-    if key is not None and not (skip_key_validation or client_only):
-        _validate_with_nvidia(key, ngc_api_url, session.options.request_timeout)
-
     if client_only:
         _print_objects(objects, output, suffix=" (dry run)")
         return
     if force_conflicts and not use_apply:
         raise UsageError("--force-conflicts goes with --apply")
+    # NVIDIA is asked while the preflight's dry runs are on the API server; nothing is written
+    # before it has accepted the key (app/deploy_preflight.check_with_key).
+    key_check = None if key is None or skip_key_validation else \
+        (lambda: _validate_with_nvidia(key, ngc_api_url, session.options.request_timeout))
     _send(session, objects, namespace, output, use_apply, dry_run == "server", force_conflicts,
-          existing_pvc)
+          existing_pvc, key_check)
     if wait and dry_run == "none":
         from kubectl_nim.app.wait import Reporter, wait_ready
 
@@ -197,13 +198,13 @@ def _print_objects(objects, output, suffix=""):
 
 
 def _send(session, objects, namespace, output, use_apply, server_dry_run, force_conflicts=False,
-          existing_pvc=None):
-    from kubectl_nim.app import deploy
+          existing_pvc=None, key_check=None):
+    from kubectl_nim.app import deploy, deploy_preflight
 
     cluster = session.cluster
-    checked = deploy.check_and_preflight(cluster, objects, namespace, apply=use_apply,
-                                         force_conflicts=force_conflicts,
-                                         existing_pvc=existing_pvc)
+    checked = deploy_preflight.check_with_key(cluster, objects, namespace, key_check,
+                                              apply=use_apply, force_conflicts=force_conflicts,
+                                              existing_pvc=existing_pvc)
     annotate, before = checked.annotate, checked.before
     if server_dry_run:
         if annotate:

@@ -1,0 +1,36 @@
+"""Session.catalog builds the catalog with the cyclic GC paused (issue 14, BENCHMARKS.md) and
+always turns it back on: a long `--wait` or `list --watch` after it must still collect."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from kubectl_nim.app.connection import GlobalOptions
+from kubectl_nim.app.session import Session
+from kubectl_nim.errors import NimError
+
+
+def test_the_collector_runs_again_after_the_catalog_is_built():
+    assert gc.isenabled()
+    catalog = Session(GlobalOptions()).catalog(offline=True, notice=False)
+    assert len(catalog.models) > 100
+    assert gc.isenabled()
+
+
+def test_the_collector_runs_again_when_the_catalog_cannot_be_read(tmp_path):
+    broken = tmp_path / "catalog.yaml"
+    broken.write_text("kind: ConfigMap\ndata: [not, a, mapping\n")
+    with pytest.raises(NimError):
+        Session(GlobalOptions()).catalog(str(broken), notice=False)
+    assert gc.isenabled()
+
+
+def test_a_collector_turned_off_by_someone_else_stays_off():
+    gc.disable()
+    try:
+        Session(GlobalOptions()).catalog(offline=True, notice=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
