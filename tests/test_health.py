@@ -217,5 +217,5 @@ def test_missing_runtime_fails():
     result = assess(Facts(name=NAME, isvc=isvc("False"), runtime=None, pods=[]))
     assert result.verdict == FAILED
     assert result.reasons[0].code == "RuntimeMissing"
-    assert f"the ServingRuntime of inferenceservice/{NAME} does not exist" in \
+    assert f"the ServingRuntime of inferenceservice.serving.kserve.io/{NAME} does not exist" in \
         result.reasons[0].text

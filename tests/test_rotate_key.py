@@ -308,7 +308,7 @@ def test_wait_times_out_while_old_pods_remain(rotate, kube_server, monkeypatch):
                                          "labels": {nim_runtime.ISVC_LABEL: "x"}}})
     result = rotate("x", "--wait", "--timeout", "0s")
     assert result.exit_code == 1
-    assert "waiting for inferenceservice/x to restart" in result.stderr
+    assert "waiting for inferenceservice.serving.kserve.io/x to restart" in result.stderr
     assert "old pods 1" in result.stderr
 
 

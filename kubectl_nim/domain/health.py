@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional
+from kubectl_nim.domain.refs import kind_ref
 
 READY, PROGRESSING, FAILED, UNKNOWN = "Ready", "Progressing", "Failed", "Unknown"
 VERDICTS = (READY, PROGRESSING, FAILED, UNKNOWN)
@@ -186,20 +187,20 @@ def _schedule_reason(message: str, gpus: int) -> Reason:
 def _rule_inference_service(f: Facts) -> list[Reason]:
     if f.isvc is None:
         return [Reason("InferenceServiceMissing", BLOCKING,
-                       f"inferenceservice/{f.name} does not exist (only its ServingRuntime does)",
+                       f"{kind_ref('InferenceService', f.name)} does not exist (only its ServingRuntime does)",
                        f"redeploy with `kubectl nim deploy {f.name} --apply ...` or remove the "
                        f"rest with `kubectl nim delete {f.name}`")]
     out = []
     if f.runtime is None:
         out.append(Reason("RuntimeMissing", BLOCKING, f"the ServingRuntime of "
-                          f"inferenceservice/{f.name} does not exist",
+                          f"{kind_ref('InferenceService', f.name)} does not exist",
                           f"redeploy with `kubectl nim deploy {f.name} --apply ...`"))
     for cond in conditions(f.isvc).values():
         if cond.get("status") != "False" or cond.get("reason") not in FATAL_CONDITION_REASONS:
             continue
         out.append(Reason(cond["reason"], BLOCKING,
                           f"KServe: {cond.get('message') or cond['reason']}",
-                          f"check servingruntime/{f.name} and the model format it declares"))
+                          f"check {kind_ref('ServingRuntime', f.name)} and the model format it declares"))
     return out
 
 

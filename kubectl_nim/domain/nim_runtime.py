@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.names import LEGACY_PULL_SECRET, LEGACY_SECRET, SEED, derived_names, own_secret_names
+from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.domain.render import KSERVE_CONTAINER
 
 LEGACY_NAMES = frozenset({LEGACY_SECRET, LEGACY_PULL_SECRET})
@@ -288,5 +289,5 @@ def users_of(objects: Iterable[Mapping[str, Any]], secret: str,
         if (obj.get("kind"), name) in skip:
             continue
         if secret in referenced_secrets(obj):
-            out.append(f"{obj.get('kind', '').lower()}/{name}")
+            out.append(object_ref(obj))
     return out

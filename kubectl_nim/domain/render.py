@@ -22,6 +22,7 @@ from kubectl_nim.errors import UsageError
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.keys import pull_secret_dockerconfig
 from kubectl_nim.domain import validation
+from kubectl_nim.domain.refs import object_ref  # noqa: F401 - moved; kept for importers
 from kubectl_nim.domain.names import (SECRET_NAMINGS, SEED, derived_names, is_dns1123_label,
                                validate_claim_name, validate_deployment_name)
 from kubectl_nim.domain.template import TemplateError, find_runtime, process_template
@@ -454,15 +455,6 @@ def owner_patch(secret: Mapping[str, Any], owner: Mapping[str, Any]) -> Optional
 def namespace_annotation_patch() -> dict:
     """The merge patch that marks the project as NIM-enabled (SPEC §6.5)."""
     return {"metadata": {"annotations": {NIM_SUPPORT: "true"}}}
-
-
-def object_ref(obj: Mapping[str, Any]) -> str:
-    """kubectl's `-o name` form: `secret/x`, `servingruntime.serving.kserve.io/x`."""
-    api_version = str(obj.get("apiVersion", ""))
-    group = api_version.split("/")[0] if "/" in api_version else ""
-    kind = str(obj.get("kind", "")).lower()
-    resource = f"{kind}.{group}" if group else kind
-    return f"{resource}/{(obj.get('metadata') or {}).get('name', '')}"
 
 
 def normalize_subpath(path: Optional[str]) -> Optional[str]:
