@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 from kubectl_nim.adapters.kube.cluster import RESOURCES, concurrently
 from kubectl_nim.domain.refs import GROUPS, kind_ref, object_ref
 from kubectl_nim.domain import nim_runtime
-from tests.day2_support import NEW_KEY, isvc, seed_legacy, seed_plugin
+from tests.day2_support import NEW_KEY, ready_with_an_old_pod, seed_legacy, seed_plugin
 from tests.deploy_support import MODEL, NAME, fast_fake, project, run_deploy  # noqa: F401 - fixtures
 
 # Anything shaped like `resource[.group]/name` whose resource is a kind the plugin names.
@@ -105,12 +105,7 @@ def test_rotate_key_migrate_and_delete_name_objects_the_kubectl_way(day2, kube_s
     seed_plugin(kube_server, "y", existing_pvc="nim-pvc-x")
     seed_legacy(kube_server, "d1")
     seed_legacy(kube_server, "d2")
-    ready = isvc(kube_server, "x")
-    ready["status"] = {"conditions": [{"type": "Ready", "status": "True"}]}
-    kube_server.put_object(ready)
-    kube_server.put_object({"apiVersion": "v1", "kind": "Pod",
-                            "metadata": {"name": "old", "namespace": "default",
-                                         "labels": {nim_runtime.ISVC_LABEL: "x"}}})
+    ready_with_an_old_pod(kube_server, "x")
     results = [
         day2("rotate-key", "x", "--dry-run=client"),
         day2("rotate-key", "x", "--wait", "--timeout", "0s"),  # times out: names what it waited for

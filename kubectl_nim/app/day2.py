@@ -68,8 +68,8 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
         target = SecretTarget(ref.secret, "api-key", ref.data_key or API_KEY_ENV,
                               dep.name if ref.secret in own["secret"] else "")
         if current.get(ref.secret) is None and not target.deployment:
-            raise Day2Error(f"{kind_ref('Secret', ref.secret)}, which the ServingRuntime's {API_KEY_ENV} "
-                            f"reads, does not exist in {dep.namespace}",
+            raise Day2Error(f"{kind_ref('Secret', ref.secret)}, which the ServingRuntime's "
+                            f"{API_KEY_ENV} reads, does not exist in {dep.namespace}",
                             hint="create it, or redeploy")
         if target not in targets:
             targets.append(target)

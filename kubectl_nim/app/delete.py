@@ -19,8 +19,8 @@ def say_if_terminating(cluster, claim: str, namespace: str) -> None:
         return
     if pvc and (pvc.get("metadata") or {}).get("deletionTimestamp"):
         finalizers = ", ".join((pvc.get("metadata") or {}).get("finalizers") or []) or "finalizers"
-        log.notice(f"{kind_ref('PersistentVolumeClaim', claim)} is terminating: it goes once no pod uses it "
-                   f"({finalizers}); a redeploy of the same name must wait until then.")
+        log.notice(f"{kind_ref('PersistentVolumeClaim', claim)} is terminating: it goes once no "
+                   f"pod uses it ({finalizers}); a redeploy of the same name must wait until then.")
 
 
 def plan(cluster, dep, delete_pvc: bool):

@@ -95,7 +95,8 @@ def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any)
             if current is None:
                 return False
             if current.get("data") != ours:
-                raise Day2Error(f"{kind_ref('Secret', name)} was changed by someone else meanwhile; left as is")
+                raise Day2Error(f"{kind_ref('Secret', name)} was changed by someone else "
+                                f"meanwhile; left as is")
             cluster.delete("Secret", name, namespace)
             return True
         except ClusterError as e:
@@ -132,6 +133,7 @@ def read_secrets(cluster: Cluster, namespace: str, names: Sequence[str]) -> dict
     answers = concurrently(lambda n: cluster.get_or_none("Secret", n, namespace), list(names))
     for name, answer in zip(names, answers):
         if isinstance(answer, ClusterError):
-            raise Day2Error(f"cannot read {kind_ref('Secret', name)} in {namespace}: {answer.message}",
+            raise Day2Error(f"cannot read {kind_ref('Secret', name)} in {namespace}: "
+                            f"{answer.message}",
                             hint=answer.hint)
     return dict(zip(names, answers))

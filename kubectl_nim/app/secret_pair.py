@@ -197,7 +197,8 @@ def held_keys(cluster, namespace: str, targets: Sequence) -> dict[str, str | Non
 
 
 def describe_pair(held: Mapping[str, str | None]) -> str:
-    return ", ".join(f"{kind_ref('Secret', name)} holds {fingerprint(k)}" for name, k in held.items())
+    return ", ".join(f"{kind_ref('Secret', name)} holds {fingerprint(k)}"
+                     for name, k in held.items())
 
 
 def verify(cluster, namespace: str, targets: Sequence, key: str,

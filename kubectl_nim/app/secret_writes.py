@@ -77,7 +77,8 @@ class SecretTarget:
         def compute(current: dict | None) -> dict | None:
             if current is None:
                 if not self.deployment:
-                    raise Day2Error(f"{kind_ref('Secret', self.name)} does not exist in {namespace}")
+                    raise Day2Error(f"{kind_ref('Secret', self.name)} does not exist in "
+                                    f"{namespace}")
                 build = api_key_secret_for if self.role == "api-key" else pull_secret_for
                 return build(self.deployment, namespace, key,
                              naming_of(self.deployment, self.name) or SEED)
@@ -148,9 +149,11 @@ def preview(targets: Sequence[SecretTarget], namespace: str, key: str,
 
     from kubectl_nim.app.optimistic import action_of
 
-    return [(kind_ref("Secret", t.name),
-             action_of(current.get(t.name), t.desired(namespace, key)(deepcopy(current.get(t.name)))))
-            for t in targets]
+    def action(target):
+        before = current.get(target.name)
+        return action_of(before, target.desired(namespace, key)(deepcopy(before)))
+
+    return [(kind_ref("Secret", t.name), action(t)) for t in targets]
 
 
 def write_secrets(cluster: Cluster, namespace: str, targets: Sequence[SecretTarget], key: str,

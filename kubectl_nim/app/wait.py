@@ -134,7 +134,8 @@ def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
         return progress_state(isvc, _events(cluster, namespace), name)
 
     try:
-        return poll(observe, report, timeout, f"{kind_ref('InferenceService', name)} to become ready",
+        return poll(observe, report, timeout,
+                    f"{kind_ref('InferenceService', name)} to become ready",
                     f"it may still come up: "
                     f"`{caller.tool()} get inferenceservice {name} -n {namespace} -w`",
                     interval, clock, sleep)

@@ -187,7 +187,8 @@ def _schedule_reason(message: str, gpus: int) -> Reason:
 def _rule_inference_service(f: Facts) -> list[Reason]:
     if f.isvc is None:
         return [Reason("InferenceServiceMissing", BLOCKING,
-                       f"{kind_ref('InferenceService', f.name)} does not exist (only its ServingRuntime does)",
+                       f"{kind_ref('InferenceService', f.name)} does not exist (only its "
+                       f"ServingRuntime does)",
                        f"redeploy with `kubectl nim deploy {f.name} --apply ...` or remove the "
                        f"rest with `kubectl nim delete {f.name}`")]
     out = []
@@ -200,7 +201,8 @@ def _rule_inference_service(f: Facts) -> list[Reason]:
             continue
         out.append(Reason(cond["reason"], BLOCKING,
                           f"KServe: {cond.get('message') or cond['reason']}",
-                          f"check {kind_ref('ServingRuntime', f.name)} and the model format it declares"))
+                          f"check {kind_ref('ServingRuntime', f.name)} and the model format "
+                          f"it declares"))
     return out
 
 

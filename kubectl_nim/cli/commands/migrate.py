@@ -226,15 +226,17 @@ def key_from_shared(cluster, dep) -> str:
         elif ref.secret:
             secret = cluster.get_or_none("Secret", ref.secret, dep.namespace)
             if secret is None:
-                raise Day2Error(f"{kind_ref('Secret', ref.secret)} does not exist in {dep.namespace}: "
-                                     f"there is no key to reuse",
-                                     hint="migrate with a new key: drop --reuse-key")
-            key, source = secret_writes.api_secret_key(secret, ref.data_key), kind_ref('Secret', ref.secret)
+                raise Day2Error(f"{kind_ref('Secret', ref.secret)} does not exist in "
+                                f"{dep.namespace}: there is no key to reuse",
+                                hint="migrate with a new key: drop --reuse-key")
+            key = secret_writes.api_secret_key(secret, ref.data_key)
+            source = kind_ref("Secret", ref.secret)
         if key:
             break
     if not key and LEGACY_PULL_SECRET in refs.pull_secrets:
         secret = cluster.get_or_none("Secret", LEGACY_PULL_SECRET, dep.namespace)
-        key, source = secret_writes.pull_secret_key(secret), kind_ref('Secret', LEGACY_PULL_SECRET)
+        key = secret_writes.pull_secret_key(secret)
+        source = kind_ref("Secret", LEGACY_PULL_SECRET)
     if not key:
         raise Day2Error(f"found no NVIDIA key to reuse in {source or 'the shared secrets'}",
                              hint="migrate with a new key: drop --reuse-key")
@@ -277,8 +279,9 @@ def verify(cluster, dep, key: str, naming: str) -> None:
     if problems:
         raise Day2Error("verification failed after the migration: " + "; ".join(problems),
                              hint="someone changed it meanwhile? re-run the migration")
-    log.notice(f"Verified: {dep.name} reads its key from {kind_ref('Secret', own['secret'])} and pulls with "
-               f"{kind_ref('Secret', own['pull_secret'])}, which hold the same key.")
+    log.notice(f"Verified: {dep.name} reads its key from {kind_ref('Secret', own['secret'])} "
+               f"and pulls with {kind_ref('Secret', own['pull_secret'])}, which hold the same "
+               f"key.")
 
 
 def cleanup_shared_secrets(cluster, namespace: str, dry_run: str,
@@ -307,8 +310,8 @@ def cleanup_shared_secrets(cluster, namespace: str, dry_run: str,
     for secret in present:
         users = nim_runtime.users_of(others, secret, skip)
         if users:
-            log.notice(f"Keeping {kind_ref('Secret', secret)}: still referenced by {', '.join(users)} "
-                       f"(migrate those first).")
+            log.notice(f"Keeping {kind_ref('Secret', secret)}: still referenced by "
+                       f"{', '.join(users)} (migrate those first).")
             continue
         if dry_run != "client":
             try:
