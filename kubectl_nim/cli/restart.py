@@ -26,7 +26,7 @@ def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeo
                    f"(re-run with the restart, or delete the pods).")
         return
     if dep.isvc is None:
-        log.warn(f"there is no InferenceService {dep.name}: nothing to restart")
+        log.warn(f"there is no {ref}: nothing to restart")
         return
     if dry_run == "client":
         click.echo(result_line(ref, "restarted", dry_run))
