@@ -193,7 +193,7 @@ def undo_secrets(cluster: Cluster, namespace: str, done: Sequence[tuple[SecretTa
         if written.action == "unchanged" or dry_run:
             continue
         ours = (written.after or {}).get("data")
-        ref = kind_ref('Secret', target.name)
+        ref = kind_ref("Secret", target.name)
         try:
             if written.before is None:
                 if _delete_if_unchanged(cluster, namespace, target.name, ours):

@@ -186,10 +186,15 @@ def dry_run_option(f):
              '(dryRun=All) without persisting anything.')(f)
 
 
+def wait_timeout_option(f):
+    """`--timeout` of the verbs with `--wait` (parsed by parse_duration when used)."""
+    return click.option("--timeout", default="30m", show_default=True, metavar="DURATION",
+                        help="How long --wait waits.")(f)
+
+
 def restart_options(f):
     """`--no-restart`, `--wait`, `--timeout` of the verbs that change a deployment's secrets."""
-    f = click.option("--timeout", default="30m", show_default=True, metavar="DURATION",
-                     help="How long --wait waits.")(f)
+    f = wait_timeout_option(f)
     f = click.option("--wait", is_flag=True,
                      help="Wait until the restarted predictor pods are ready.")(f)
     f = click.option("--no-restart", is_flag=True,

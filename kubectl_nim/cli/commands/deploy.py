@@ -13,7 +13,8 @@ from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import (catalog_source_options, dry_run_option,
                                      field_manager_option, get_globals, global_options,
                                      key_options, ngc_options, parse_duration,
-                                     secret_naming_option, skip_key_validation_option, validated)
+                                     secret_naming_option, skip_key_validation_option, validated,
+                                     wait_timeout_option)
 
 
 def _deployment_name(ctx, param, value):
@@ -92,8 +93,7 @@ def _positive(ctx, param, value):
 @click.option("--force-conflicts", is_flag=True,
               help="With --apply: take over fields another manager owns (as kubectl does).")
 @click.option("--wait", is_flag=True, help="Wait until the InferenceService is Ready.")
-@click.option("--timeout", default="30m", show_default=True, metavar="DURATION",
-              help="How long --wait waits.")
+@wait_timeout_option
 @catalog_source_options
 @ngc_options
 @field_manager_option
