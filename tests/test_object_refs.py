@@ -13,7 +13,8 @@ from hypothesis import given, strategies as st
 from kubectl_nim.adapters.kube.cluster import RESOURCES, concurrently
 from kubectl_nim.domain.refs import GROUPS, kind_ref, object_ref
 from kubectl_nim.domain import nim_runtime
-from tests.day2_support import NEW_KEY, ready_with_an_old_pod, seed_legacy, seed_plugin
+from tests.conftest import model_entry
+from tests.day2_support import NEW_KEY, ready_with_an_old_pod, seed_apps, seed_legacy, seed_plugin
 from tests.deploy_support import MODEL, NAME, fast_fake, project, run_deploy  # noqa: F401 - fixtures
 
 # Anything shaped like `resource[.group]/name` whose resource is a kind the plugin names.
@@ -123,6 +124,24 @@ def test_rotate_key_migrate_and_delete_name_objects_the_kubectl_way(day2, kube_s
     assert "waiting for inferenceservice.serving.kserve.io/x to restart" in stderr
     assert "still referenced by servingruntime.serving.kserve.io/d2" in stderr
     assert "still mounted by servingruntime.serving.kserve.io/y" in stderr
+
+
+def test_config_and_list_name_objects_the_kubectl_way(nim, kube_server, tmp_path, catalog_file):
+    seed_apps(kube_server)
+    seed_plugin(kube_server, "x")
+    kc = ("--kubeconfig", str(kube_server.write_kubeconfig(tmp_path / "kc")))
+    path = catalog_file([model_entry("alpha")])
+    results = [
+        nim("config", "set-custom-configmap", "air-gapped", "--from-file", path,
+            "--dry-run=client", *kc),
+        nim("config", "set-custom-configmap", "air-gapped", "--from-file", path, *kc),
+        nim("config", "set-disconnected", "false", "--dry-run=server", *kc),
+        nim("list", "-o", "name", *kc),
+    ]
+    assert [r.exit_code for r in results] == [0, 0, 0, 0], [r.stderr for r in results]
+    seen = assert_kubectl_refs(*results)
+    assert {"configmap", "odhdashboardconfig.opendatahub.io",
+            "inferenceservice.serving.kserve.io"} <= seen
 
 
 # --- the one thread pool -------------------------------------------------------------------------

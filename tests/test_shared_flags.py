@@ -111,6 +111,7 @@ def test_deploy_and_diff_refuse_bad_scaling_flags_alike(nim, cluster, flags):
     runs = {verb: nim(verb, "x", "--model", MODEL, "--skip-secrets", *flags, *kc)
             for verb in ("deploy", "diff")}
     assert {verb: r.exit_code for verb, r in runs.items()} == {"deploy": 2, "diff": 2}
-    assert runs["deploy"].stderr.startswith("error: ")
+    # one line: the flags are checked before the "Using the ... catalog" notice
+    assert runs["deploy"].stderr.startswith("error: ") and runs["deploy"].stderr.count("\n") == 1
     assert runs["deploy"].stderr == runs["diff"].stderr
     assert [r for r in server.requests if r["method"] != "GET"] == []
