@@ -108,6 +108,19 @@ def isvc(server, name: str, namespace: str = "default") -> dict | None:
     return server.get_object("serving.kserve.io/v1beta1", "inferenceservices", namespace, name)
 
 
+def ready_with_an_old_pod(server, name: str, namespace: str = "default") -> None:
+    """The InferenceService `name` is Ready and one predictor pod from before a restart runs:
+    waiting for the restart cannot finish."""
+    from kubectl_nim.domain import nim_runtime
+
+    obj = isvc(server, name, namespace)
+    obj["status"] = {"conditions": [{"type": "Ready", "status": "True"}]}
+    server.put_object(obj)
+    server.put_object({"apiVersion": "v1", "kind": "Pod",
+                       "metadata": {"name": "old", "namespace": namespace,
+                                    "labels": {nim_runtime.ISVC_LABEL: name}}})
+
+
 def opaque_key(obj: dict | None, data_key: str = "NGC_API_KEY") -> str | None:
     if not obj or data_key not in (obj.get("data") or {}):
         return None

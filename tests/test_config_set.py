@@ -169,7 +169,7 @@ def test_forbidden_names_the_permission(config, kube_server):
     kube_server.deny("patch", "odhdashboardconfigs")
     result = config("set-disconnected", "true")
     assert result.exit_code == 1
-    assert "not allowed to patch odhdashboardconfigs.opendatahub.io/odh-dashboard-config in " \
+    assert "not allowed to patch odhdashboardconfig.opendatahub.io/odh-dashboard-config in " \
         f"{APPS}" in result.stderr
     assert "needs the 'patch' permission on odhdashboardconfigs.opendatahub.io" in result.stderr
 

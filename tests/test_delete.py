@@ -60,7 +60,7 @@ def test_pvc_mounted_by_another_runtime_is_kept(delete, kube_server):
     seed_plugin(kube_server, "y", existing_pvc="nim-pvc-x")
     result = delete("x", "--yes", "--delete-pvc")
     assert result.exit_code == 0
-    assert "Keeping persistentvolumeclaim/nim-pvc-x: still mounted by servingruntime/y" \
+    assert "Keeping persistentvolumeclaim/nim-pvc-x: still mounted by servingruntime.serving.kserve.io/y" \
         in result.stderr
     assert pvc(kube_server, "nim-pvc-x") is not None
 
@@ -72,7 +72,7 @@ def test_shared_legacy_secrets_are_never_deleted(delete, kube_server):
     assert result.exit_code == 0, result.stderr
     assert "secret/" not in result.stdout
     assert "Keeping secret/nvidia-nim-secrets: shared legacy secret, still used by " \
-        "servingruntime/d2" in result.stderr
+        "servingruntime.serving.kserve.io/d2" in result.stderr
     assert secret(kube_server, "nvidia-nim-secrets") and secret(kube_server, "ngc-secret")
     result = delete("d2", "--yes")  # the last user: still kept, with a pointer to cleanup
     assert "migrate --cleanup-shared" in result.stderr
@@ -86,7 +86,7 @@ def test_own_secret_used_elsewhere_is_kept(delete, kube_server):
     rt["spec"]["imagePullSecrets"] = [{"name": "nvidia-nim-image-pull-x"}]
     kube_server.put_object(rt)
     result = delete("x", "--yes")
-    assert "Keeping secret/nvidia-nim-image-pull-x: still used by servingruntime/y" \
+    assert "Keeping secret/nvidia-nim-image-pull-x: still used by servingruntime.serving.kserve.io/y" \
         in result.stderr
     assert secret(kube_server, "nvidia-nim-image-pull-x") is not None
     assert secret(kube_server, "nvidia-nim-secrets-x") is None

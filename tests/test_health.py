@@ -76,13 +76,13 @@ CASES = [
         claims={f"nim-pvc-{NAME}": {"spec": {}, "status": {"phase": "Pending"}}},
         events=[event(f"nim-pvc-{NAME}", "FailedBinding", "no persistent volumes available for "
                       "this claim and no storage class is set", kind="PersistentVolumeClaim")]),
-     FAILED, "PVCPending", f"PVC nim-pvc-{NAME} is Pending: no default storage class"),
+     FAILED, "PVCPending", f"persistentvolumeclaim/nim-pvc-{NAME} is Pending: no default storage class"),
     ("pvc-binding", dict(isvc=isvc("False"), pods=[pod(waiting("ContainerCreating"))],
                          claims={f"nim-pvc-{NAME}": {"status": {"phase": "Pending"}}}),
      PROGRESSING, "PVCPending", "is Pending"),
     ("secret-missing", dict(isvc=isvc("False"), pods=[],
                             secrets={f"nvidia-nim-secrets-{NAME}": MISSING}),
-     FAILED, "SecretMissing", f"secret nvidia-nim-secrets-{NAME} is missing"),
+     FAILED, "SecretMissing", f"secret/nvidia-nim-secrets-{NAME} is missing"),
     ("crash-loop", dict(isvc=isvc("False"), pods=[pod(
         waiting("CrashLoopBackOff"), restarts=4, last={"reason": "Error", "exitCode": 1})],
         last_lines={f"{POD}/kserve-container": "ValueError: no compatible profile found\n"}),
@@ -216,5 +216,5 @@ def test_missing_runtime_fails():
     result = assess(Facts(name=NAME, isvc=isvc("False"), runtime=None, pods=[]))
     assert result.verdict == FAILED
     assert result.reasons[0].code == "RuntimeMissing"
-    assert f"the ServingRuntime of inferenceservice/{NAME} does not exist" in \
+    assert f"the ServingRuntime of inferenceservice.serving.kserve.io/{NAME} does not exist" in \
         result.reasons[0].text

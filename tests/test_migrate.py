@@ -100,7 +100,7 @@ def test_cleanup_shared_waits_for_the_last_user(migrate, kube_server):
     seed_legacy(kube_server, "d2")
     result = migrate("d1", "--cleanup-shared")
     assert result.exit_code == 0, result.stderr
-    assert "Keeping secret/nvidia-nim-secrets: still referenced by servingruntime/d2" \
+    assert "Keeping secret/nvidia-nim-secrets: still referenced by servingruntime.serving.kserve.io/d2" \
         in result.stderr
     assert secret(kube_server, "nvidia-nim-secrets") is not None
     result = migrate("d2", "--cleanup-shared", "--reuse-key", key=None)

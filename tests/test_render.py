@@ -21,7 +21,7 @@ from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.errors import NimError, UsageError
 from kubectl_nim.domain.formats import dump_yaml_documents
 from kubectl_nim.domain.deploy_options import DeployOptions, normalize_subpath, parse_assignments
-from kubectl_nim.domain.objects import object_ref
+from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.domain.render import model_resources, namespace_annotation_patch, render_deployment
 
 

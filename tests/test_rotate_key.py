@@ -13,8 +13,8 @@ from kubectl_nim.domain import render
 from kubectl_nim.adapters.kube.cluster import Cluster
 from tests.day2_support import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
                                 delete_secret, dockerconfig, isvc, keys_of, opaque_key, pull_key,
-                                rendered, secret, seed_disconnected, seed_legacy, seed_plugin,
-                                writes)
+                                ready_with_an_old_pod, rendered, secret, seed_disconnected,
+                                seed_legacy, seed_plugin, writes)
 
 SECRET_PATH = "/api/v1/namespaces/default/secrets/"
 
@@ -300,15 +300,10 @@ def test_wait_follows_the_new_pods(rotate, kube_server, monkeypatch):
 
 def test_wait_times_out_while_old_pods_remain(rotate, kube_server, monkeypatch):
     seed_plugin(kube_server, "x")
-    obj = isvc(kube_server, "x")
-    obj["status"] = {"conditions": [{"type": "Ready", "status": "True"}]}
-    kube_server.put_object(obj)
-    kube_server.put_object({"apiVersion": "v1", "kind": "Pod",
-                            "metadata": {"name": "old", "namespace": "default",
-                                         "labels": {names.ISVC_LABEL: "x"}}})
+    ready_with_an_old_pod(kube_server, "x")
     result = rotate("x", "--wait", "--timeout", "0s")
     assert result.exit_code == 1
-    assert "waiting for inferenceservice/x to restart" in result.stderr
+    assert "waiting for inferenceservice.serving.kserve.io/x to restart" in result.stderr
     assert "old pods 1" in result.stderr
 
 

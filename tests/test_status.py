@@ -91,7 +91,7 @@ def test_missing_secret(nim, cluster):
     delete_secret(server, f"nvidia-nim-image-pull-{NAME}", NS)
     result = nim("status", NAME, *kc)
     assert result.stdout.splitlines()[0] == f"{NAME}: Failed"
-    assert f"secret nvidia-nim-image-pull-{NAME} is missing" in result.stdout
+    assert f"secret/nvidia-nim-image-pull-{NAME} is missing" in result.stdout
 
 
 def test_pvc_pending_without_storage_class(nim, cluster):
@@ -103,7 +103,7 @@ def test_pvc_pending_without_storage_class(nim, cluster):
     event(server, f"nim-pvc-{NAME}", "FailedBinding", "no persistent volumes available for this "
           "claim and no storage class is set", kind="PersistentVolumeClaim")
     result = nim("status", NAME, *kc)
-    assert f"PVC nim-pvc-{NAME} is Pending: no default storage class" in result.stdout
+    assert f"persistentvolumeclaim/nim-pvc-{NAME} is Pending: no default storage class" in result.stdout
 
 
 def test_forbidden_pods_and_events_still_give_a_verdict(nim, cluster):

@@ -220,7 +220,7 @@ def test_wait_ready_follows_the_status_and_reports_each_stall_once(cluster, proj
         "PredictorReady=no IngressReady=no Ready=no (ContainersNotReady: containers with "
         "unready status: [kserve-container])",
         "PredictorReady=yes IngressReady=yes Ready=yes",
-        f"inferenceservice/{NAME} is ready (no URL reported yet)",
+        f"inferenceservice.serving.kserve.io/{NAME} is ready (no URL reported yet)",
         f"  details: oc get inferenceservice {NAME} -n {NS}"]
 
 
@@ -234,7 +234,7 @@ def test_wait_ready_times_out_with_the_last_known_state(cluster, project):
                    sleep=script.sleep, clock=script.clock)
     assert script.slept == [2.0, 2.0, 1.0]  # never sleeps past the deadline
     assert str(caught.value) == (
-        f"timed out after 5s waiting for inferenceservice/{NAME} to become ready: "
+        f"timed out after 5s waiting for inferenceservice.serving.kserve.io/{NAME} to become ready: "
         f"PredictorReady=no IngressReady=no Ready=no (ContainersNotReady: containers with "
         f"unready status: [kserve-container]); FailedScheduling on {NAME}-predictor-a: no node "
         f"can run it (often: not enough free GPUs) — {GPU_MESSAGE}; it may still come up: "
@@ -269,12 +269,12 @@ def test_deploy_wait_until_ready(run_deploy, project, scripted_wait):
     assert result.exit_code == 0
     assert result.stdout == lines("created")
     assert result.stderr == NOTICE + (
-        f"Waiting up to 30m for inferenceservice/{NAME} to become ready...\n"
+        f"Waiting up to 30m for inferenceservice.serving.kserve.io/{NAME} to become ready...\n"
         "waiting for the controller to report status\n"
         "PredictorReady=no IngressReady=no Ready=no (ContainersNotReady: containers with unready "
         "status: [kserve-container])\n"
         "PredictorReady=yes IngressReady=yes Ready=yes\n"
-        f"inferenceservice/{NAME} is ready (no URL reported yet)\n"
+        f"inferenceservice.serving.kserve.io/{NAME} is ready (no URL reported yet)\n"
         f"  details: oc get inferenceservice {NAME} -n {NS}\n")
     assert script.slept == [2.0, 2.0]
 
@@ -285,7 +285,7 @@ def test_deploy_wait_timeout_exits_1_with_the_last_state(run_deploy, project, sc
     assert result.exit_code == 1
     assert result.stdout == lines("created")  # the deployment exists; only the wait failed
     assert result.stderr.splitlines()[-1] == (
-        f"error: timed out after 5s waiting for inferenceservice/{NAME} to become ready: "
+        f"error: timed out after 5s waiting for inferenceservice.serving.kserve.io/{NAME} to become ready: "
         f"waiting for the controller to report status; FailedScheduling on {NAME}-predictor-a: "
         f"no node can run it (often: not enough free GPUs) — {GPU_MESSAGE}; it may still come "
         f"up: `oc get inferenceservice {NAME} -n {NS} -w`")
@@ -338,7 +338,7 @@ def test_success_prints_the_endpoint_and_next_steps():
     ready = {**READY, "url": f"http://{NAME}-predictor.{NS}.svc.cluster.local"}
     Reporter(echo, tty=False)(progress_state(isvc(ready), [], NAME))
     assert [text for text, _, _ in echo.calls][1:] == [
-        f"inferenceservice/{NAME} is ready at http://{NAME}-predictor.{NS}.svc.cluster.local",
+        f"inferenceservice.serving.kserve.io/{NAME} is ready at http://{NAME}-predictor.{NS}.svc.cluster.local",
         f"  try: curl -s http://{NAME}-predictor.{NS}.svc.cluster.local/v1/models   (from "
         f"inside the cluster; deploy with --expose for a route)",
         f"  details: oc get inferenceservice {NAME} -n {NS}"]

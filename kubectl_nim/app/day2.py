@@ -17,6 +17,7 @@ from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.names import own_secret_names
 from kubectl_nim.domain.nim_runtime import DOCKERCONFIG_KEY, Deployment, INLINE, NONE, SHARED_LEGACY, key_scheme
 from kubectl_nim.errors import Day2Error, NotFound
+from kubectl_nim.domain.refs import kind_ref
 
 def find_deployment(cluster: Cluster, namespace: str, name: str,
                     require_runtime: bool = True) -> Deployment:
@@ -30,7 +31,7 @@ def find_deployment(cluster: Cluster, namespace: str, name: str,
                        f"ServingRuntime of that name)",
                        hint=f"`{caller.plugin_cmd('list')} -n {namespace}` shows the deployments")
     if require_runtime and dep.runtime is None:
-        raise NotFound(f"inferenceservice/{name} in {namespace} has no ServingRuntime "
+        raise NotFound(f"{kind_ref('InferenceService', name)} in {namespace} has no ServingRuntime "
                        f"{dep.runtime_name!r}",
                        hint="the runtime is what references the key; redeploy it")
     return dep
@@ -67,8 +68,8 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
         target = SecretTarget(ref.secret, "api-key", ref.data_key or API_KEY_ENV,
                               dep.name if ref.secret in own["secret"] else "")
         if current.get(ref.secret) is None and not target.deployment:
-            raise Day2Error(f"secret/{ref.secret}, which the ServingRuntime's {API_KEY_ENV} "
-                            f"reads, does not exist in {dep.namespace}",
+            raise Day2Error(f"{kind_ref('Secret', ref.secret)}, which the ServingRuntime's "
+                            f"{API_KEY_ENV} reads, does not exist in {dep.namespace}",
                             hint="create it, or redeploy")
         if target not in targets:
             targets.append(target)
@@ -80,8 +81,8 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
             targets.append(SecretTarget(name, "pull", DOCKERCONFIG_KEY,
                                         dep.name if name in own["pull_secret"] else ""))
         elif secret is None:
-            skipped.append((f"secret/{name}", "referenced by imagePullSecrets but missing"))
+            skipped.append((kind_ref('Secret', name), "referenced by imagePullSecrets but missing"))
         else:
-            skipped.append((f"secret/{name}", f"a pull secret for other registries than "
+            skipped.append((kind_ref('Secret', name), f"a pull secret for other registries than "
                                               f"{REGISTRY}"))
     return RotationPlan(targets, {t.name: current.get(t.name) for t in targets}, skipped)

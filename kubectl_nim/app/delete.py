@@ -5,6 +5,7 @@ itself is day2_plans.plan_delete), and whether a deleted claim is only marked fo
 from __future__ import annotations
 
 from kubectl_nim import log
+from kubectl_nim.domain.refs import kind_ref
 
 
 def say_if_terminating(cluster, claim: str, namespace: str) -> None:
@@ -18,8 +19,8 @@ def say_if_terminating(cluster, claim: str, namespace: str) -> None:
         return
     if pvc and (pvc.get("metadata") or {}).get("deletionTimestamp"):
         finalizers = ", ".join((pvc.get("metadata") or {}).get("finalizers") or []) or "finalizers"
-        log.notice(f"persistentvolumeclaim/{claim} is terminating: it goes once no pod uses it "
-                   f"({finalizers}); a redeploy of the same name must wait until then.")
+        log.notice(f"{kind_ref('PersistentVolumeClaim', claim)} is terminating: it goes once no "
+                   f"pod uses it ({finalizers}); a redeploy of the same name must wait until then.")
 
 
 def plan(cluster, dep, delete_pvc: bool):
@@ -61,7 +62,7 @@ def plan(cluster, dep, delete_pvc: bool):
         if isinstance(answer, ApiError) and answer.status == 403:
             answer = {}  # cannot read it: assume it exists; deleting it will say whether we may
         elif isinstance(answer, ClusterError):
-            raise Day2Error(f"cannot read {what.lower()}/{arg} in {ns}: {answer.message}",
+            raise Day2Error(f"cannot read {kind_ref(what, arg)} in {ns}: {answer.message}",
                                  hint=answer.hint)
         if answer is not None:
             (existing_secrets if what == "Secret" else existing_claims).add(arg)

@@ -29,7 +29,7 @@ from kubectl_nim import interrupts, log
 from kubectl_nim.adapters.kube.cluster import DEFAULT_TIMEOUT, ApiError, Cluster
 from kubectl_nim.errors import ClusterError
 from kubectl_nim.domain.names import NIM_SUPPORT
-from kubectl_nim.domain.objects import object_ref
+from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.domain.render import namespace_annotation_patch
 # The checks before the writes and the undoing after a failure live in their own modules; the
 # names callers use (`deploy.check_and_preflight`, `deploy.DeployFailed`) stay reachable here.

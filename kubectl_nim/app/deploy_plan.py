@@ -28,9 +28,9 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
                  f"(HTTP 451) to EU locations, so pulls from such a cluster will fail")
 
     namespace = session.options.namespace if (client_only and local) else session.namespace
+    # Checked (case, length against the project) by DeployOptions below, before the notice.
     name = p["name"] if p["name"] is not None else \
         names.derive_deployment_name(model.name, namespace)
-    names.validate_deployment_name(name, namespace)
 
     disconnected = p["disconnected"]
     if not local and not disconnected:
@@ -46,9 +46,6 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
         secret_naming = naming_in_use(session.cluster, name, namespace)
     naming = (secret_naming or names.SEED) if local else \
         session.secret_naming(secret_naming).value
-    if not local:  # one notice naming both sources the cluster decided on
-        log.notice(f"Using the {catalog.source} and the {template_source}.")
-
     options = deploy_options.DeployOptions(
         name=name, namespace=namespace, model=model, tag=tag, display_name=p["display_name"],
         pvc_size=p["pvc_size"], storage_class=p["storage_class"],
@@ -63,6 +60,8 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
         expose=p["expose"], disconnected=disconnected, skip_secrets=p["skip_secrets"],
         secret_naming=naming,
         template_params=deploy_options.parse_assignments(p["template_params"], "--template-param"))
+    if not local:  # one notice naming both sources the cluster decided on; flags checked first
+        log.notice(f"Using the {catalog.source} and the {template_source}.")
     return options, template
 
 

@@ -16,7 +16,7 @@ from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
 from kubectl_nim.app.deploy_rollback import DeployFailed, Undone, _name, rollback_hint
 from kubectl_nim.domain.ownership import describe_conflicts, only_own_conflicts, same_content
 from kubectl_nim.domain.names import NIM_SUPPORT
-from kubectl_nim.domain.objects import object_ref
+from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.errors import ClusterError, NimError
 
 

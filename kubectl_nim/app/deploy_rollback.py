@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from kubectl_nim import caller, log
 from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
 from kubectl_nim.domain.names import NIM_SUPPORT
-from kubectl_nim.domain.objects import object_ref
+from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.errors import ClusterError, NimError
 
 

@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.domain.ownership import without_server_noise
-from kubectl_nim.domain.objects import object_ref
+from kubectl_nim.domain.refs import object_ref
 
 SECRET_FIELDS = ("data", "stringData")
 

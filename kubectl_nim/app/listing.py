@@ -86,9 +86,8 @@ def visible_namespaces(cluster) -> list[str]:
 
 
 def _per_namespace(cluster, selector: str | None = None) -> list:
-    from concurrent.futures import ThreadPoolExecutor
-
     from kubectl_nim.adapters.kube.api_errors import ApiError
+    from kubectl_nim.adapters.kube.cluster import concurrently
     from kubectl_nim.errors import ClusterError
 
     def one(ns):
@@ -109,8 +108,7 @@ def _per_namespace(cluster, selector: str | None = None) -> list:
         return isvcs, runtimes, unreadable
 
     namespaces = visible_namespaces(cluster)
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(namespaces)))) as pool:
-        answers = list(pool.map(one, namespaces))
+    answers = concurrently(one, namespaces, max_workers=MAX_PARALLEL)
     isvcs, runtimes, unreadable, skipped = [], [], set(), 0
     for ns, answer in zip(namespaces, answers):
         if answer is None:

@@ -17,6 +17,7 @@ from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.adapters.kube.resources import RESOURCES
 from kubectl_nim.domain.names import DASHBOARD_CONFIG_NAME
+from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.errors import NimError
 
 KIND = "OdhDashboardConfig"
@@ -76,7 +77,7 @@ def _unsupported_rejection(error: ApiError) -> bool:
 def forbidden(error: ApiError, verb: str, namespace: str) -> NimError:
     res = RESOURCES[KIND]
     return NimError(
-        f"not allowed to {verb} {res.qualified}/{DASHBOARD_CONFIG_NAME} in {namespace}: "
+        f"not allowed to {verb} {kind_ref(KIND, DASHBOARD_CONFIG_NAME)} in {namespace}: "
         f"{error.message}",
         hint=f"this needs the '{verb}' permission on {res.qualified} in {namespace} (an "
              f"OpenShift AI administrator has it)")
@@ -99,7 +100,7 @@ def patch_nim_config(cluster: Cluster, namespace: str, nim_config: Mapping[str, 
         if e.status == 403:
             raise forbidden(e, "patch", namespace) from None
         if e.status == 404:
-            raise NimError(f"there is no {RESOURCES[KIND].qualified}/{DASHBOARD_CONFIG_NAME} in "
+            raise NimError(f"there is no {kind_ref(KIND, DASHBOARD_CONFIG_NAME)} in "
                            f"{namespace}",
                            hint="is this the applications namespace? pass --apps-namespace") \
                 from None

@@ -12,12 +12,18 @@ from typing import Any, Callable, Sequence
 
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.cluster import Cluster
-from kubectl_nim.domain.objects import object_ref
+from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.errors import ClusterError, Day2Error, NimError
 
 MAX_ATTEMPTS = 4         # per read-modify-write: the first try plus three retries
 BACKOFF = 0.2            # seconds, doubled per retry
 sleep: Callable[[float], None] = time.sleep  # tests replace it
+
+
+def action_of(current: dict | None, want: dict | None) -> str:
+    """What writing `want` (None: nothing needed) over `current` does, in kubectl's words;
+    what a client dry run reports without sending anything."""
+    return "unchanged" if want is None else ("created" if current is None else "configured")
 
 
 def retryable(error: ClusterError) -> bool:
@@ -44,7 +50,7 @@ def read_modify_write(cluster: Cluster, kind: str, name: str, namespace: str,
     `desired` recomputed. A create that meets AlreadyExists does the same. Server errors and
     timeouts are retried too: with the resourceVersion in the body a repeated PUT is safe.
     """
-    ref = f"{kind.lower()}/{name}"
+    ref = kind_ref(kind, name)
     uncertain = False
     last: ClusterError | None = None
     for attempt in range(MAX_ATTEMPTS):
@@ -89,7 +95,8 @@ def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any)
             if current is None:
                 return False
             if current.get("data") != ours:
-                raise Day2Error(f"secret/{name} was changed by someone else meanwhile; left as is")
+                raise Day2Error(f"{kind_ref('Secret', name)} was changed by someone else "
+                                f"meanwhile; left as is")
             cluster.delete("Secret", name, namespace)
             return True
         except ClusterError as e:
@@ -120,19 +127,13 @@ def delete_object(cluster: Cluster, kind: str, name: str, namespace: str, *,
     raise last
 
 
-def kind_ref(kind: str, name: str) -> str:
-    from kubectl_nim.adapters.kube.resources import RESOURCES
-
-    return object_ref({"apiVersion": RESOURCES[kind].api_version, "kind": kind,
-                       "metadata": {"name": name}})
-
-
 def read_secrets(cluster: Cluster, namespace: str, names: Sequence[str]) -> dict[str, dict | None]:
     from kubectl_nim.adapters.kube.cluster import concurrently
 
     answers = concurrently(lambda n: cluster.get_or_none("Secret", n, namespace), list(names))
     for name, answer in zip(names, answers):
         if isinstance(answer, ClusterError):
-            raise Day2Error(f"cannot read secret/{name} in {namespace}: {answer.message}",
+            raise Day2Error(f"cannot read {kind_ref('Secret', name)} in {namespace}: "
+                            f"{answer.message}",
                             hint=answer.hint)
     return dict(zip(names, answers))

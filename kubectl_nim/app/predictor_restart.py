@@ -14,6 +14,7 @@ from kubectl_nim.app.optimistic import BACKOFF, MAX_ATTEMPTS, retryable
 from kubectl_nim.domain.names import ISVC_LABEL, RESTART_ANNOTATION
 from kubectl_nim.domain.nim_runtime import restart_patch
 from kubectl_nim.errors import ClusterError
+from kubectl_nim.domain.refs import kind_ref
 
 def timestamp() -> str:
     """RFC 3339 with microseconds, so that two restarts in one second still differ."""
@@ -95,6 +96,6 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
                 log.debug(f"pods not readable (HTTP {e.status}); following the InferenceService")
         return restart_state(isvc, pods, _events(cluster, namespace), name, stamp, generation)
 
-    return poll(observe, report, timeout, f"inferenceservice/{name} to restart",
+    return poll(observe, report, timeout, f"{kind_ref('InferenceService', name)} to restart",
                 f"it may still finish: `{caller.tool()} get pods -l {ISVC_LABEL}={name} -n {namespace} -w`",
                 interval, clock, wait or time.sleep)

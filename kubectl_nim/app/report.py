@@ -24,6 +24,7 @@ from kubectl_nim import __version__, log
 from kubectl_nim.app import status as status_app
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 from kubectl_nim.domain import health, redaction
+from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 
@@ -100,9 +101,9 @@ def _objects(cluster: Cluster, namespace: str, name: str, secrets: list, bundle:
     answers = concurrently(lambda w: cluster.get_or_none(w[0], w[1], namespace), wanted)
     for (kind, obj_name), answer in zip(wanted, answers):
         if isinstance(answer, ClusterError):
-            bundle.failed(f"{kind.lower()}/{obj_name}", answer)
+            bundle.failed(kind_ref(kind, obj_name), answer)
         elif answer is None:
-            bundle.errors.append(f"{kind.lower()}/{obj_name}: not found")
+            bundle.errors.append(f"{kind_ref(kind, obj_name)}: not found")
         else:
             if kind == "Secret":
                 values = redaction.secret_values([answer])

@@ -49,6 +49,7 @@ from kubectl_nim.app import optimistic, predictor_restart, secret_writes
 from kubectl_nim.domain import names, nim_runtime
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.errors import NimError
+from kubectl_nim.domain.refs import kind_ref
 
 VERIFY_ATTEMPTS = 3
 VERIFY_PAUSE = 0.3   # seconds between verification reads: a concurrent loser's undo settles
@@ -93,7 +94,7 @@ def guarded(target, namespace: str, key: str, expected_old: str | None,
                 fence_of(current) not in (expected_fence, fence):
             # Another key, or another run's fence (it may have written the very key we took
             # for the old one): a concurrent key writer.
-            raise ConcurrentWriter(f"secret/{target.name}", held)
+            raise ConcurrentWriter(kind_ref('Secret', target.name), held)
         want = compute(copy.deepcopy(current))
         if fence is None:
             return want
@@ -185,7 +186,7 @@ def _add_in_flight(done: list, target, namespace: str, key: str, before) -> None
 
     ours = target.desired(namespace, key)(copy.deepcopy(before) if before else None)
     if ours is not None:
-        done.append((target, optimistic.Written(f"secret/{target.name}", before, ours,
+        done.append((target, optimistic.Written(kind_ref('Secret', target.name), before, ours,
                                           "created" if before is None else "configured")))
 
 
@@ -196,7 +197,8 @@ def held_keys(cluster, namespace: str, targets: Sequence) -> dict[str, str | Non
 
 
 def describe_pair(held: Mapping[str, str | None]) -> str:
-    return ", ".join(f"secret/{name} holds {fingerprint(k)}" for name, k in held.items())
+    return ", ".join(f"{kind_ref('Secret', name)} holds {fingerprint(k)}"
+                     for name, k in held.items())
 
 
 def verify(cluster, namespace: str, targets: Sequence, key: str,

@@ -20,6 +20,7 @@ from kubectl_nim.domain.names import DOCKERCONFIG_TYPE
 from kubectl_nim.domain.nim_runtime import DOCKERCONFIG_KEY
 from kubectl_nim.domain.render import api_key_secret_for, pull_secret_for
 from kubectl_nim.errors import Day2Error, NimError
+from kubectl_nim.domain.refs import kind_ref
 
 MIN_SECRET_LENGTH = 8    # decoded secret values at least this long are redacted from all output
 
@@ -77,7 +78,8 @@ class SecretTarget:
         def compute(current: dict | None) -> dict | None:
             if current is None:
                 if not self.deployment:
-                    raise Day2Error(f"secret/{self.name} does not exist in {namespace}")
+                    raise Day2Error(f"{kind_ref('Secret', self.name)} does not exist in "
+                                    f"{namespace}")
                 build = api_key_secret_for if self.role == "api-key" else pull_secret_for
                 return build(self.deployment, namespace, key,
                              naming_of(self.deployment, self.name) or SEED)
@@ -122,7 +124,7 @@ def _pull_value(current: Mapping[str, Any], key: str) -> str:
 
 def check_pull_secret(secret: Mapping[str, Any]) -> None:
     if secret.get("type") != DOCKERCONFIG_TYPE:
-        raise Day2Error(f"secret/{secret['metadata']['name']} is of type "
+        raise Day2Error(f"{kind_ref('Secret', secret['metadata']['name'])} is of type "
                         f"{secret.get('type') or 'Opaque'}, not {DOCKERCONFIG_TYPE}",
                         hint="only dockerconfigjson pull secrets can be rotated")
 
@@ -141,6 +143,21 @@ class SecretsFailed(Day2Error):
     could not be), so the user knows which key each secret holds now."""
 
 
+def preview(targets: Sequence[SecretTarget], namespace: str, key: str,
+            current: Mapping[str, dict | None]) -> list[tuple[str, str]]:
+    """(ref, action) per target: what write_secrets would do, for a client dry run (no request;
+    `current` as read)."""
+    from copy import deepcopy
+
+    from kubectl_nim.app.optimistic import action_of
+
+    def action(target):
+        before = current.get(target.name)
+        return action_of(before, target.desired(namespace, key)(deepcopy(before)))
+
+    return [(kind_ref("Secret", t.name), action(t)) for t in targets]
+
+
 def write_secrets(cluster: Cluster, namespace: str, targets: Sequence[SecretTarget], key: str,
                   *, dry_run: bool = False, current: Mapping[str, dict | None] | None = None,
                   on_written: Callable[[Written], None] = lambda w: None) -> list[Written]:
@@ -156,7 +173,7 @@ def write_secrets(cluster: Cluster, namespace: str, targets: Sequence[SecretTarg
 def _failed_secrets(cluster: Cluster, namespace: str, target: SecretTarget, error: NimError,
                     done: list[tuple[SecretTarget, Written]], dry_run: bool) -> SecretsFailed:
     restored, left = undo_secrets(cluster, namespace, done, dry_run)
-    cause = f"cannot update secret/{target.name}: {error.message}"
+    cause = f"cannot update {kind_ref('Secret', target.name)}: {error.message}"
     if left:
         return SecretsFailed(
             f"{cause}; COULD NOT put back {', '.join(left)}: the deployment's secrets now hold "
@@ -178,7 +195,7 @@ def undo_secrets(cluster: Cluster, namespace: str, done: Sequence[tuple[SecretTa
         if written.action == "unchanged" or dry_run:
             continue
         ours = (written.after or {}).get("data")
-        ref = f"secret/{target.name}"
+        ref = kind_ref("Secret", target.name)
         try:
             if written.before is None:
                 if _delete_if_unchanged(cluster, namespace, target.name, ours):

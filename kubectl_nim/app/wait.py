@@ -15,6 +15,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.domain.health import EVENT_REASONS, concerns, explain_event
 from kubectl_nim.domain.health import conditions as isvc_conditions
 from kubectl_nim.errors import ClusterError, NimError
+from kubectl_nim.domain.refs import kind_ref
 
 # The event vocabulary is shared with `status` (domain/health.py).
 STALL_REASONS = EVENT_REASONS
@@ -134,7 +135,8 @@ def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
         return progress_state(isvc, _events(cluster, namespace), name)
 
     try:
-        return poll(observe, report, timeout, f"inferenceservice/{name} to become ready",
+        return poll(observe, report, timeout,
+                    f"{kind_ref('InferenceService', name)} to become ready",
                     f"it may still come up: "
                     f"`{caller.tool()} get inferenceservice {name} -n {namespace} -w`",
                     interval, clock, sleep)
@@ -157,12 +159,12 @@ def next_steps(state: State) -> list[str]:
     steps = []
     if state.url:
         internal = ".svc" in state.url.split("//", 1)[-1].split("/", 1)[0]
-        steps.append(f"inferenceservice/{state.name} is ready at {state.url}")
+        steps.append(f"{kind_ref('InferenceService', state.name)} is ready at {state.url}")
         steps.append(f"  try: curl -s {state.url.rstrip('/')}/v1/models"
                      + ("   (from inside the cluster; deploy with --expose for a route)"
                         if internal else ""))
     else:
-        steps.append(f"inferenceservice/{state.name} is ready (no URL reported yet)")
+        steps.append(f"{kind_ref('InferenceService', state.name)} is ready (no URL reported yet)")
     steps.append(f"  details: {caller.tool()} get inferenceservice {state.name}{ns}")
     return steps
 

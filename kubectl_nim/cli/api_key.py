@@ -99,3 +99,16 @@ def _prompt() -> str:
 
     # On stderr, so that `-o json` output on stdout stays parseable.
     return click.prompt("NVIDIA API key (nvapi-...)", hide_input=True, err=True)
+
+
+def obtain_key(api_key_file, skip_validation: bool, client_only: bool, ngc_api_url: str,
+               request_timeout, verb: str = "rotate-key") -> str:
+    """The new key of rotate-key and migrate: read (never from argv), personal only, validated
+    with NVIDIA unless told not to (or only printing a client dry run)."""
+    from kubectl_nim.app import keycheck
+    from kubectl_nim.domain import keys
+
+    key = keys.ensure_personal(read_api_key(api_key_file))
+    if not (skip_validation or client_only):
+        keycheck.validate(key, ngc_api_url, request_timeout, verb=verb)
+    return key

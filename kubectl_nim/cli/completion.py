@@ -304,6 +304,14 @@ def model_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> 
 
 
 @_safe
+def deployment_modes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """`deploy --deployment-mode`: the modes render.DeployOptions accepts."""
+    from kubectl_nim.domain.render import DEPLOYMENT_MODES
+
+    return [CompletionItem(m) for m in DEPLOYMENT_MODES if m.startswith(incomplete)]
+
+
+@_safe
 def model_tags(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     """The tags of the model given with --model (`shell_complete=` of `deploy --tag`)."""
     params = _params(ctx)

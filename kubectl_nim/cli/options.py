@@ -171,6 +171,51 @@ def secret_naming_option(what: str = "secrets"):
              f"default: the cluster's generation (see `config view`).")
 
 
+# --dry-run of every verb that writes: kubectl's flag, choices, default and help text.
+DRY_RUN_MODES = ("none", "client", "server")
+# What a result line says after the action, per mode: `secret/x created (dry run)`.
+DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
+
+
+def dry_run_option(f):
+    """`--dry-run=none|client|server` (a bare `--dry-run` is rewritten to client in cli/root)."""
+    return click.option(
+        "--dry-run", type=click.Choice(DRY_RUN_MODES), default="none", show_default=True,
+        help='Must be "none", "server", or "client". If client strategy, only print what would '
+             'be sent, without sending it. If server strategy, submit server-side requests '
+             '(dryRun=All) without persisting anything.')(f)
+
+
+def wait_timeout_option(f):
+    """`--timeout` of the verbs with `--wait` (parsed by parse_duration when used)."""
+    return click.option("--timeout", default="30m", show_default=True, metavar="DURATION",
+                        help="How long --wait waits.")(f)
+
+
+def restart_options(f):
+    """`--no-restart`, `--wait`, `--timeout` of the verbs that change a deployment's secrets."""
+    f = wait_timeout_option(f)
+    f = click.option("--wait", is_flag=True,
+                     help="Wait until the restarted predictor pods are ready.")(f)
+    f = click.option("--no-restart", is_flag=True,
+                     help="Do not restart the predictor: running pods keep the old key until "
+                          "they restart.")(f)
+    return f
+
+
+def check_restart_flags(no_restart: bool, wait: bool) -> None:
+    if wait and no_restart:
+        from kubectl_nim.errors import UsageError
+
+        raise UsageError("--wait needs a restart; drop --no-restart or --wait")
+
+
+def skip_key_validation_option(f):
+    """`--skip-key-validation` of deploy, rotate-key and migrate."""
+    return click.option("--skip-key-validation", is_flag=True,
+                        help="Do not check the key with NVIDIA first.")(f)
+
+
 def output_option(*formats: str, default: str = "table", jsonpath: bool = False):
     kind = OutputFormat(formats) if jsonpath else click.Choice(formats)
     extra = " (or jsonpath=TEMPLATE)" if jsonpath else ""

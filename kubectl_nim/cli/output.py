@@ -55,5 +55,13 @@ def render(items: Sequence[Any], fmt: str, *, columns: Sequence[Column],
     return dump_json(data) if fmt == "json" else dump_yaml(data)
 
 
+def result_line(ref: str, action: str, dry_run: str = "none") -> str:
+    """kubectl's line for one object written: `secret/x created`, `... configured (dry run)`.
+    `ref` comes from domain/refs (kubectl's `kind.group/name`)."""
+    from kubectl_nim.cli.options import DRY_RUN_SUFFIX
+
+    return f"{ref} {action}{DRY_RUN_SUFFIX[dry_run]}"
+
+
 def render_one(data: Any, fmt: str) -> str:
     return dump_json(data) if fmt == "json" else dump_yaml(data)

@@ -13,6 +13,7 @@ from kubectl_nim import caller
 from kubectl_nim.domain.names import derived_names, own_secret_names
 from kubectl_nim.domain.nim_runtime import Deployment, LEGACY_NAMES, mounted_claims, referenced_secrets
 from kubectl_nim.errors import Day2Error
+from kubectl_nim.domain.refs import kind_ref, object_ref
 
 @dataclass
 class DeletePlan:
@@ -37,7 +38,7 @@ def plan_delete(dep: Deployment, others: Sequence[Mapping[str, Any]],
     other_refs: dict[str, list[str]] = {}
     other_claims: dict[str, list[str]] = {}
     for obj in others:
-        label = f"{obj.get('kind', '').lower()}/{(obj.get('metadata') or {}).get('name', '')}"
+        label = object_ref(obj)
         for secret in referenced_secrets(obj):
             other_refs.setdefault(secret, []).append(label)
         if obj.get("kind") == "ServingRuntime":
@@ -51,7 +52,7 @@ def plan_delete(dep: Deployment, others: Sequence[Mapping[str, Any]],
     if dep.runtime is None:  # a half-made deployment: its own secrets, if they are left over
         referenced = [n for n in mine if n in existing_secrets]
     for secret in referenced:
-        ref = f"secret/{secret}"
+        ref = kind_ref('Secret', secret)
         if secret not in existing_secrets:
             continue
         if secret in LEGACY_NAMES:
@@ -72,7 +73,7 @@ def plan_delete(dep: Deployment, others: Sequence[Mapping[str, Any]],
     for claim in claims:
         if claim not in existing_claims:
             continue
-        ref = f"persistentvolumeclaim/{claim}"
+        ref = kind_ref('PersistentVolumeClaim', claim)
         if not delete_pvc:
             plan.kept.append((ref, "the model cache is kept; --delete-pvc removes it"))
         elif other_claims.get(claim):
@@ -83,7 +84,7 @@ def plan_delete(dep: Deployment, others: Sequence[Mapping[str, Any]],
 
 
 def legacy_refusal(dep: Deployment, verb: str) -> Day2Error:
-    used = ", ".join(f"secret/{n}" for n in dep.refs.names if n in LEGACY_NAMES)
+    used = ", ".join(kind_ref('Secret', n) for n in dep.refs.names if n in LEGACY_NAMES)
     return Day2Error(
         f"cannot {verb} {dep.name!r}: its ServingRuntime uses the shared legacy secrets ({used}), "
         f"which other deployments of the project share",

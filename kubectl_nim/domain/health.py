@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional
+from kubectl_nim.domain.refs import kind_ref
 
 from kubectl_nim.domain.names import GPU_RESOURCE
 
@@ -187,25 +188,27 @@ def _schedule_reason(message: str, gpus: int) -> Reason:
 def _rule_inference_service(f: Facts) -> list[Reason]:
     if f.isvc is None:
         return [Reason("InferenceServiceMissing", BLOCKING,
-                       f"inferenceservice/{f.name} does not exist (only its ServingRuntime does)",
+                       f"{kind_ref('InferenceService', f.name)} does not exist (only its "
+                       f"ServingRuntime does)",
                        f"redeploy with `kubectl nim deploy {f.name} --apply ...` or remove the "
                        f"rest with `kubectl nim delete {f.name}`")]
     out = []
     if f.runtime is None:
         out.append(Reason("RuntimeMissing", BLOCKING, f"the ServingRuntime of "
-                          f"inferenceservice/{f.name} does not exist",
+                          f"{kind_ref('InferenceService', f.name)} does not exist",
                           f"redeploy with `kubectl nim deploy {f.name} --apply ...`"))
     for cond in conditions(f.isvc).values():
         if cond.get("status") != "False" or cond.get("reason") not in FATAL_CONDITION_REASONS:
             continue
         out.append(Reason(cond["reason"], BLOCKING,
                           f"KServe: {cond.get('message') or cond['reason']}",
-                          f"check servingruntime/{f.name} and the model format it declares"))
+                          f"check {kind_ref('ServingRuntime', f.name)} and the model format "
+                          f"it declares"))
     return out
 
 
 def _rule_secrets(f: Facts) -> list[Reason]:
-    return [Reason("SecretMissing", BLOCKING, f"secret {name} is missing (the runtime "
+    return [Reason("SecretMissing", BLOCKING, f"{kind_ref('Secret', name)} is missing (the runtime "
                    f"references it)", f"write it again with `kubectl nim rotate-key {f.name}`")
             for name, state in f.secrets.items() if state == MISSING]
 
@@ -214,7 +217,8 @@ def _rule_claims(f: Facts) -> list[Reason]:
     out = []
     for name, claim in f.claims.items():
         if claim == MISSING:
-            out.append(Reason("PVCMissing", BLOCKING, f"PVC {name} does not exist",
+            out.append(Reason("PVCMissing", BLOCKING,
+                              f"{kind_ref('PersistentVolumeClaim', name)} does not exist",
                               f"create it, or redeploy with `kubectl nim deploy {f.name} "
                               f"--apply` to get a new one"))
             continue
@@ -222,7 +226,8 @@ def _rule_claims(f: Facts) -> list[Reason]:
             continue
         phase = (claim.get("status") or {}).get("phase")  # none yet: nothing to say
         if phase == "Lost":
-            out.append(Reason("PVCLost", BLOCKING, f"PVC {name} lost its volume",
+            out.append(Reason("PVCLost", BLOCKING,
+                              f"{kind_ref('PersistentVolumeClaim', name)} lost its volume",
                               "ask an admin about the storage backend; redeploy on a new PVC"))
         elif phase == "Pending":
             out.append(_pending_claim(f, name, claim))
@@ -239,11 +244,12 @@ def _pending_claim(f: Facts, name: str, claim: Mapping[str, Any]) -> Reason:
             why = "no default storage class"
         else:
             why = message
-        return Reason("PVCPending", BLOCKING, f"PVC {name} is Pending: {why}",
+        return Reason("PVCPending", BLOCKING,
+                      f"{kind_ref('PersistentVolumeClaim', name)} is Pending: {why}",
                       "redeploy with --storage-class NAME (`oc get storageclass`), or ask an "
                       "admin to set a default storage class")
-    return Reason("PVCPending", WAITING, f"PVC {name} is Pending (its volume is being "
-                  f"provisioned, or waits for the pod to be scheduled)")
+    return Reason("PVCPending", WAITING, f"{kind_ref('PersistentVolumeClaim', name)} is Pending "
+                  f"(its volume is being provisioned, or waits for the pod to be scheduled)")
 
 
 def _rule_pods(f: Facts) -> list[Reason]:

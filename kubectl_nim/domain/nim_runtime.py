@@ -13,6 +13,7 @@ from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.names import (GPU_RESOURCE, KSERVE_CONTAINER, LEGACY_PULL_SECRET,
                                       LEGACY_SECRET, NIM_RUNTIME_ANNOTATION, RESTART_ANNOTATION,
                                       SEED, derived_names, own_secret_names)
+from kubectl_nim.domain.refs import object_ref
 
 LEGACY_NAMES = frozenset({LEGACY_SECRET, LEGACY_PULL_SECRET})
 NIM_IMAGE_PREFIX = "nvcr.io/nim/"
@@ -284,5 +285,5 @@ def users_of(objects: Iterable[Mapping[str, Any]], secret: str,
         if (obj.get("kind"), name) in skip:
             continue
         if secret in referenced_secrets(obj):
-            out.append(f"{obj.get('kind', '').lower()}/{name}")
+            out.append(object_ref(obj))
     return out

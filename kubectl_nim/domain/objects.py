@@ -26,15 +26,6 @@ def object_metadata(namespace: Optional[str], name: str,
     return meta
 
 
-def object_ref(obj: Mapping[str, Any]) -> str:
-    """kubectl's `-o name` form: `secret/x`, `servingruntime.serving.kserve.io/x`."""
-    api_version = str(obj.get("apiVersion", ""))
-    group = api_version.split("/")[0] if "/" in api_version else ""
-    kind = str(obj.get("kind", "")).lower()
-    resource = f"{kind}.{group}" if group else kind
-    return f"{resource}/{(obj.get('metadata') or {}).get('name', '')}"
-
-
 def owner_reference(runtime: Mapping[str, Any]) -> dict:
     """An ownerReference to a ServingRuntime as the server returned it (its uid is needed, so
     only after it exists). Not a controller reference and not blocking: it only lets the garbage

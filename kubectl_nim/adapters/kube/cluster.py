@@ -296,9 +296,10 @@ def _url(path: str, query: Iterable[tuple[str, str]]) -> str:
     return path + (f"?{urlencode(query)}" if query else "")
 
 
-def concurrently(fn: Callable, items: Sequence) -> list:
-    """fn over items in parallel, one thread each: several requests cost one round trip of
-    wall time. Each result is the value or the ClusterError it raised, in the items' order."""
+def concurrently(fn: Callable, items: Sequence, max_workers: int | None = None) -> list:
+    """fn over items in parallel, one thread each (at most `max_workers`): several requests cost
+    one round trip of wall time. Each result is the value or the ClusterError it raised, in the
+    items' order."""
     def guarded(item):
         try:
             return fn(item)
@@ -308,7 +309,7 @@ def concurrently(fn: Callable, items: Sequence) -> list:
         return [guarded(i) for i in items]
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(items), max_workers or len(items))) as pool:
         return list(pool.map(guarded, items))
 
 def connect(options) -> Cluster:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import (field_manager_option, get_globals, global_options, output_option,
-                                 validated)
-from kubectl_nim.cli.output import render_one
+from kubectl_nim.cli.options import (dry_run_option, field_manager_option, get_globals,
+                                     global_options, output_option, validated)
+from kubectl_nim.cli.output import render_one, result_line
 
 
 @click.group("config")
@@ -78,14 +78,11 @@ def _section(title: str, value: str, resolved) -> None:
 
 # --- writing spec.nimConfig (admins) -------------------------------------------------------------
 
-_DRY_RUN = click.Choice(["none", "client", "server"])
-_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
-_ODC_REF = "odhdashboardconfig.opendatahub.io/odh-dashboard-config"
+def _odc_ref() -> str:
+    from kubectl_nim.app.discovery import DASHBOARD_CONFIG_NAME
+    from kubectl_nim.domain.refs import kind_ref
 
-
-def _dry_run_option(f):
-    return click.option("--dry-run", type=_DRY_RUN, default="none", show_default=True,
-                        help="client: only show the patch; server: send it with dryRun=All.")(f)
+    return kind_ref("OdhDashboardConfig", DASHBOARD_CONFIG_NAME)
 
 
 def _apps_namespace(session) -> str:
@@ -119,11 +116,11 @@ def _write_nim_config(session, apps: str, nim_config: dict, dry_run: str) -> Non
             # The patch in flight was finished first (interrupts.deferred); only its check
             # against the answer was skipped.
             raise NimError(f"{interrupts.describe(signal)} after sending the patch of "
-                           f"{_ODC_REF} in {apps}",
+                           f"{_odc_ref()} in {apps}",
                            hint="it was most likely applied; check with `kubectl nim config "
                                 "view`, or re-run the same command (it converges)",
                            signal=signal) from None
-    click.echo(f"{_ODC_REF} patched{_SUFFIX[dry_run]}")
+    click.echo(result_line(_odc_ref(), "patched", dry_run))
 
 
 @command.command("set-custom-configmap")
@@ -135,7 +132,7 @@ def _write_nim_config(session, apps: str, nim_config: dict, dry_run: str) -> Non
               help="Create or update the ConfigMap from this catalog file first.")
 @click.option("--force", is_flag=True,
               help="Point to the ConfigMap even if it is missing, empty or unparseable.")
-@_dry_run_option
+@dry_run_option
 @field_manager_option
 @global_options
 def set_custom_configmap(name, configmap_namespace, from_file, force, dry_run):
@@ -213,6 +210,7 @@ def _configmap_from_file(session, apps: str, name: str, namespace: str, path: st
 
     from kubectl_nim.domain import catalog as catalog_mod
     from kubectl_nim.app import local_catalog, nimconfig, optimistic
+    from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.errors import NimError
 
     configmap, catalog = local_catalog.read_file(path)
@@ -243,16 +241,16 @@ def _configmap_from_file(session, apps: str, name: str, namespace: str, path: st
     if dry_run == "client":
         existing = cluster.get_or_none("ConfigMap", name, namespace)
         want = desired(existing)
-        action = "unchanged" if want is None else ("created" if existing is None else "configured")
-        click.echo(f"configmap/{name} {action}{_SUFFIX[dry_run]}")
+        click.echo(result_line(kind_ref("ConfigMap", name), optimistic.action_of(existing, want),
+                               dry_run))
         return
     written = optimistic.read_modify_write(cluster, "ConfigMap", name, namespace, desired,
                                      dry_run=dry_run == "server")
-    click.echo(f"configmap/{name} {written.action}{_SUFFIX[dry_run]}")
+    click.echo(result_line(kind_ref("ConfigMap", name), written.action, dry_run))
 
 
 @command.command("unset-custom-configmap")
-@_dry_run_option
+@dry_run_option
 @field_manager_option
 @global_options
 def unset_custom_configmap(dry_run):
@@ -276,7 +274,7 @@ def unset_custom_configmap(dry_run):
 
 @command.command("set-disconnected")
 @click.argument("value", type=click.Choice(["true", "false"], case_sensitive=False))
-@_dry_run_option
+@dry_run_option
 @field_manager_option
 @global_options
 def set_disconnected(value, dry_run):

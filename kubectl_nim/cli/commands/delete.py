@@ -8,9 +8,7 @@ import click
 
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
-from kubectl_nim.cli.options import get_globals, global_options, validated
-
-SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
+from kubectl_nim.cli.options import dry_run_option, get_globals, global_options, validated
 
 
 def _interactive() -> bool:
@@ -27,9 +25,7 @@ def _interactive() -> bool:
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--ignore-not-found", is_flag=True,
               help="Succeed when the deployment does not exist.")
-@click.option("--dry-run", type=click.Choice(["none", "client", "server"]), default="none",
-              show_default=True,
-              help="client: list what would be deleted; server: send deletes with dryRun=All.")
+@dry_run_option
 @click.option("-o", "--output", type=click.Choice(["name"]),
               help="name: print only what was deleted, as kubectl -o name (for scripts).")
 @global_options
@@ -47,6 +43,8 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     """
     from kubectl_nim.app import day2
     from kubectl_nim.app import optimistic
+    from kubectl_nim.cli.output import result_line
+    from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.domain import nim_runtime
     from kubectl_nim.errors import Day2Error
     from kubectl_nim.app import delete as delete_reads
@@ -84,15 +82,15 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
                              hint="pass --yes to delete, or --dry-run=client to see what would go")
         click.echo(f"This deletes from project {namespace}:", err=True)
         for kind, obj_name in plan.delete:
-            click.echo(f"  {optimistic.kind_ref(kind, obj_name)}", err=True)
+            click.echo(f"  {kind_ref(kind, obj_name)}", err=True)
         if not click.confirm("Delete?", default=False, err=True):
             raise click.exceptions.Abort()
 
     deleted: list[str] = []
     for kind, obj_name in plan.delete:
-        ref = optimistic.kind_ref(kind, obj_name)
+        ref = kind_ref(kind, obj_name)
         if dry_run == "client":
-            click.echo(ref if output == "name" else f"{ref} deleted{SUFFIX[dry_run]}")
+            click.echo(ref if output == "name" else result_line(ref, "deleted", dry_run))
             continue
         try:
             gone = optimistic.delete_object(cluster, kind, obj_name, namespace,
@@ -101,7 +99,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
             # The delete in flight was finished first (interrupts.deferred): say where we are.
             from kubectl_nim import interrupts
 
-            left = [optimistic.kind_ref(k, n) for k, n in plan.delete[len(deleted) + 1:]]
+            left = [kind_ref(k, n) for k, n in plan.delete[len(deleted) + 1:]]
             raise Day2Error(
                 f"{interrupts.describe(signal)} while deleting {ref} (its delete was sent)",
                 hint=(f"deleted {', '.join(deleted)}; " if deleted else "")
@@ -109,7 +107,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
                 + "re-run the same command to finish",
                 signal=signal) from None
         except ClusterError as e:
-            left = [optimistic.kind_ref(k, n) for k, n in plan.delete[len(deleted):]]
+            left = [kind_ref(k, n) for k, n in plan.delete[len(deleted):]]
             raise Day2Error(
                 f"cannot delete {ref}: {e.message}",
                 hint=(f"deleted {', '.join(deleted)}; " if deleted else "nothing was deleted; ")
@@ -120,7 +118,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
             if gone or dry_run == "server":  # kubectl -o name lists what it deleted
                 click.echo(ref)
             continue
-        click.echo(f"{ref} deleted{SUFFIX[dry_run]}" if gone or dry_run == "server"
+        click.echo(result_line(ref, "deleted", dry_run) if gone or dry_run == "server"
                    else f"{ref} already gone")
         if kind == "PersistentVolumeClaim" and gone and dry_run == "none":
             delete_reads.say_if_terminating(cluster, obj_name, namespace)

@@ -10,15 +10,18 @@ import click
 from kubectl_nim.cli import completion
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
-from kubectl_nim.cli.options import (catalog_source_options, field_manager_option, get_globals,
-                                     global_options, key_options, ngc_options, parse_duration,
-                                     secret_naming_option, validated)
+from kubectl_nim.cli.options import (catalog_source_options, dry_run_option,
+                                     field_manager_option, get_globals, global_options,
+                                     key_options, ngc_options, parse_duration,
+                                     secret_naming_option, skip_key_validation_option, validated,
+                                     wait_timeout_option)
 
 
 def _deployment_name(ctx, param, value):
     """An empty NAME is an error, never "derive one" (issue 10). Names that could address
     something else (empty, dots, slashes) are refused at parse time, before any request; the
-    full rule (case, length against the project) is checked once the model is known."""
+    full rule (case, length against the project) runs once, when the options are built
+    (render.DeployOptions, after the model's warnings)."""
     from kubectl_nim.domain import names
 
     if value is not None and not re.fullmatch(r"[-A-Za-z0-9]+", value):
@@ -60,28 +63,29 @@ def _positive(ctx, param, value):
 @click.option("--hardware-profile-namespace", metavar="NS",
               callback=validated("label", "hardware profile namespace"),
               help="Namespace of the hardware profile.")
-@click.option("--min-replicas", type=int, default=1, show_default=True, callback=_positive,
+# --min/--max-replicas and --deployment-mode are checked once, by render.DeployOptions (for
+# deploy and diff alike): 0 <= min <= max, max >= 1, a known mode.
+@click.option("--min-replicas", type=int, default=1, show_default=True,
               help="Minimum predictor replicas.")
-@click.option("--max-replicas", type=int, default=1, show_default=True, callback=_positive,
-              help="Maximum predictor replicas.")
-@click.option("--deployment-mode", type=click.Choice(["RawDeployment", "Serverless"]),  # deploy_options.DEPLOYMENT_MODES
-              default="RawDeployment", show_default=True, help="KServe deployment mode.")
+@click.option("--max-replicas", type=int, default=1, show_default=True,
+              help="Maximum predictor replicas (at least 1).")
+@click.option("--deployment-mode", metavar="MODE", default="RawDeployment", show_default=True,
+              shell_complete=completion.deployment_modes,
+              help="KServe deployment mode: RawDeployment or Serverless.")
 @click.option("--env", "env", multiple=True, metavar="KEY=VALUE",
               help="Environment variable for the model container (repeatable).")
 @click.option("--expose", is_flag=True, help="Make the model reachable through an external route.")
 @click.option("--template-param", "template_params", multiple=True,
               metavar="NAME=VALUE", help="Parameter of a runtime Template that declares some.")
 @key_options
-@click.option("--skip-key-validation", is_flag=True,
-              help="Do not check the key with NVIDIA before creating anything.")
+@skip_key_validation_option
 @click.option("--skip-secrets", is_flag=True,
               help="Render/create everything but the two Secrets (they come from elsewhere).")
 @click.option("--disconnected", is_flag=True,
               help="Deploy for a disconnected cluster: no key, no secrets (default: the "
                    "cluster's nimConfig or DataScienceCluster air-gap flag).")
 @secret_naming_option("secrets")
-@click.option("--dry-run", type=click.Choice(["none", "client", "server"]), default="none",
-              show_default=True, help="client: print only; server: send with dryRun=All.")
+@dry_run_option
 @click.option("-o", "--output", type=click.Choice(["yaml", "json", "name"]),
               help="Print the objects (yaml, json) or their names instead of progress lines.")
 @click.option("--apply", "use_apply", is_flag=True,
@@ -89,8 +93,7 @@ def _positive(ctx, param, value):
 @click.option("--force-conflicts", is_flag=True,
               help="With --apply: take over fields another manager owns (as kubectl does).")
 @click.option("--wait", is_flag=True, help="Wait until the InferenceService is Ready.")
-@click.option("--timeout", default="30m", show_default=True, metavar="DURATION",
-              help="How long --wait waits.")
+@wait_timeout_option
 @catalog_source_options
 @ngc_options
 @field_manager_option
@@ -119,8 +122,6 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
 
     if pvc_subpath and not existing_pvc:
         raise UsageError("--pvc-subpath needs --existing-pvc")
-    if min_replicas > max_replicas:
-        raise UsageError(f"--min-replicas {min_replicas} is more than --max-replicas {max_replicas}")
     wait_timeout = parse_duration(timeout)
     client_only = dry_run == "client"
     session = Session(get_globals())
@@ -140,7 +141,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     # before the key leaves the machine.
     objects = render.render_deployment(options, template, key)
     if client_only:
-        _print_objects(objects, output, suffix=" (dry run)")
+        _print_objects(objects, output, dry_run)
         return
     if force_conflicts and not use_apply:
         raise UsageError("--force-conflicts goes with --apply")
@@ -154,7 +155,10 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         from kubectl_nim.app.wait import Reporter, wait_ready
 
         tty = sys.stderr.isatty()
-        log.notice(f"Waiting up to {timeout} for inferenceservice/{name} to become ready...")
+        from kubectl_nim.domain.refs import kind_ref
+
+        log.notice(f"Waiting up to {timeout} for {kind_ref('InferenceService', name)} to become "
+                   f"ready...")
         wait_ready(session.cluster, name, namespace, wait_timeout,
                    Reporter(click.echo, tty))
 
@@ -181,9 +185,10 @@ def _validate_with_nvidia(key, base_url, request_timeout):
     keycheck.validate(key, base_url, request_timeout, verb="deploy")
 
 
-def _print_objects(objects, output, suffix=""):
+def _print_objects(objects, output, dry_run="none"):
+    from kubectl_nim.cli.output import result_line
     from kubectl_nim.domain.formats import dump_json, dump_yaml_documents, kube_list
-    from kubectl_nim.domain.objects import object_ref
+    from kubectl_nim.domain.refs import object_ref
 
     if output == "yaml":
         click.echo(dump_yaml_documents(objects), nl=False)
@@ -194,12 +199,13 @@ def _print_objects(objects, output, suffix=""):
             click.echo(object_ref(obj))
     else:
         for obj in objects:
-            click.echo(f"{object_ref(obj)} created{suffix}")
+            click.echo(result_line(object_ref(obj), "created", dry_run))
 
 
 def _send(session, objects, namespace, output, use_apply, server_dry_run, force_conflicts=False,
           existing_pvc=None, key_check=None):
     from kubectl_nim.app import deploy, deploy_preflight
+    from kubectl_nim.cli.output import result_line
 
     cluster = session.cluster
     checked = deploy_preflight.check_with_key(cluster, objects, namespace, key_check,
@@ -209,12 +215,12 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run, force_
     if server_dry_run:
         if annotate:
             deploy.annotate_project(cluster, namespace, dry_run=True)
-        _print_objects(checked.answers, output, suffix=" (server dry run)")
+        _print_objects(checked.answers, output, "server")
         return
 
     def progress(outcome):
         if output is None:
-            click.echo(f"{outcome.ref} {outcome.action}")
+            click.echo(result_line(outcome.ref, outcome.action))
         elif output == "name":
             click.echo(outcome.ref)
 

@@ -33,7 +33,9 @@ def columns(all_namespaces: bool, now=None) -> list[Column]:
 
 
 def _name(row) -> str:
-    return f"inferenceservice.serving.kserve.io/{row.name}"
+    from kubectl_nim.domain.refs import kind_ref
+
+    return kind_ref("InferenceService", row.name)
 
 
 @click.command("list")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-
 import click
 
 from kubectl_nim import caller, log
-from kubectl_nim.cli.commands.rotate_key import (SUFFIX, check_restart_flags, dry_run_option,
-                                             obtain_key, restart_options, restart_step)
+from kubectl_nim.cli.options import (check_restart_flags, dry_run_option, field_manager_option,
+                                     get_globals, global_options, key_options, ngc_options,
+                                     restart_options, secret_naming_option,
+                                     skip_key_validation_option, validated)
 from kubectl_nim.errors import UsageError
-from kubectl_nim.cli.options import (field_manager_option, get_globals, global_options, key_options,
-                                     ngc_options, secret_naming_option, validated)
 
 
 @click.command("migrate")
@@ -21,8 +19,7 @@ from kubectl_nim.cli.options import (field_manager_option, get_globals, global_o
 @click.option("--reuse-key", is_flag=True,
               help="Take the key from the shared secret instead of a new one (only a personal "
                    "nvapi- key; a legacy key is refused).")
-@click.option("--skip-key-validation", is_flag=True,
-              help="Do not check the key with NVIDIA first.")
+@skip_key_validation_option
 @click.option("--cleanup-shared", is_flag=True,
               help="Then delete nvidia-nim-secrets and ngc-secret if no ServingRuntime of the "
                    "project references them any more (NAME may be left out).")
@@ -80,8 +77,12 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
              timeout, dry_run, ngc_api_url, request_timeout, naming_of_cluster) -> bool:
     """Migrate one deployment; False when there was nothing to do. `naming_of_cluster()` says
     how the new secrets are named (asked only when there is something to migrate)."""
+    from kubectl_nim.cli.output import result_line
+    from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.app import optimistic
     from kubectl_nim.app import secret_writes
+    from kubectl_nim.cli.api_key import obtain_key
+    from kubectl_nim.cli.restart import restart_step
     from kubectl_nim.domain import nim_runtime
     from kubectl_nim.errors import Day2Error
     from kubectl_nim.errors import NimError
@@ -122,24 +123,20 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
         secret_writes.check_pull_secret(current[own["pull_secret"]])
     if not no_restart and dep.isvc is not None:
         log.warn(nim_runtime.double_capacity_warning(dep.isvc))
-    runtime_ref = f"servingruntime.serving.kserve.io/{dep.runtime_name}"
+    runtime_ref = kind_ref("ServingRuntime", dep.runtime_name)
 
     if dry_run == "client":
-        for target in targets:
-            before = current[target.name]
-            want = target.desired(dep.namespace, key)(copy.deepcopy(before))
-            action = "unchanged" if want is None else ("created" if before is None
-                                                       else "configured")
-            click.echo(f"secret/{target.name} {action}{SUFFIX[dry_run]}")
-        click.echo(f"{runtime_ref} configured{SUFFIX[dry_run]}")
+        for ref, action in secret_writes.preview(targets, dep.namespace, key, current):
+            click.echo(result_line(ref, action, dry_run))
+        click.echo(result_line(runtime_ref, "configured", dry_run))
         restart_step(cluster, dep, dry_run, no_restart, wait, timeout, "")
         return True
 
     server = dry_run == "server"
     written = secret_writes.write_secrets(cluster, dep.namespace, targets, key, dry_run=server,
                                  current=current,
-                                 on_written=lambda w: click.echo(f"{w.ref} {w.action}"
-                                                                 f"{SUFFIX[dry_run]}"))
+                                 on_written=lambda w: click.echo(
+                                     result_line(w.ref, w.action, dry_run)))
 
     def switch(runtime):
         if runtime is None:
@@ -162,7 +159,7 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
             signal=signal) from None
     except NimError as e:
         raise _switch_failed(cluster, dep, targets, written, e, server, runtime_ref) from None
-    click.echo(f"{runtime_ref} {answer.action}{SUFFIX[dry_run]}")
+    click.echo(result_line(runtime_ref, answer.action, dry_run))
     if not server:
         _set_owners(cluster, dep, written, answer.after or dep.runtime)
     restart_step(cluster, dep, dry_run, no_restart, wait, timeout,
@@ -211,6 +208,7 @@ def _switch_failed(cluster, dep, targets, written, error, server, runtime_ref):
 
 def key_from_shared(cluster, dep) -> str:
     """The key the deployment uses today, for --reuse-key: only a personal (nvapi-) key."""
+    from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.app import secret_writes
     from kubectl_nim.errors import Day2Error
     from kubectl_nim.domain import keys
@@ -228,15 +226,17 @@ def key_from_shared(cluster, dep) -> str:
         elif ref.secret:
             secret = cluster.get_or_none("Secret", ref.secret, dep.namespace)
             if secret is None:
-                raise Day2Error(f"secret/{ref.secret} does not exist in {dep.namespace}: "
-                                     f"there is no key to reuse",
-                                     hint="migrate with a new key: drop --reuse-key")
-            key, source = secret_writes.api_secret_key(secret, ref.data_key), f"secret/{ref.secret}"
+                raise Day2Error(f"{kind_ref('Secret', ref.secret)} does not exist in "
+                                f"{dep.namespace}: there is no key to reuse",
+                                hint="migrate with a new key: drop --reuse-key")
+            key = secret_writes.api_secret_key(secret, ref.data_key)
+            source = kind_ref("Secret", ref.secret)
         if key:
             break
     if not key and LEGACY_PULL_SECRET in refs.pull_secrets:
         secret = cluster.get_or_none("Secret", LEGACY_PULL_SECRET, dep.namespace)
-        key, source = secret_writes.pull_secret_key(secret), f"secret/{LEGACY_PULL_SECRET}"
+        key = secret_writes.pull_secret_key(secret)
+        source = kind_ref("Secret", LEGACY_PULL_SECRET)
     if not key:
         raise Day2Error(f"found no NVIDIA key to reuse in {source or 'the shared secrets'}",
                              hint="migrate with a new key: drop --reuse-key")
@@ -253,6 +253,7 @@ def key_from_shared(cluster, dep) -> str:
 def verify(cluster, dep, key: str, naming: str) -> None:
     """Read back: the runtime references the deployment's own secrets, both exist and hold
     the key."""
+    from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.app import optimistic
     from kubectl_nim.app import secret_writes
     from kubectl_nim.domain import nim_runtime
@@ -272,20 +273,23 @@ def verify(cluster, dep, key: str, naming: str) -> None:
     if nim_runtime.key_scheme(dep.name, refs) != nim_runtime.PER_DEPLOYMENT:
         problems.append(f"the runtime references {', '.join(refs.names) or 'no secret'}")
     if secret_writes.api_secret_key(secrets[own["secret"]]) != key:
-        problems.append(f"secret/{own['secret']} does not hold the key")
+        problems.append(f"{kind_ref('Secret', own['secret'])} does not hold the key")
     if secret_writes.pull_secret_key(secrets[own["pull_secret"]]) != key:
-        problems.append(f"secret/{own['pull_secret']} does not hold the key")
+        problems.append(f"{kind_ref('Secret', own['pull_secret'])} does not hold the key")
     if problems:
         raise Day2Error("verification failed after the migration: " + "; ".join(problems),
                              hint="someone changed it meanwhile? re-run the migration")
-    log.notice(f"Verified: {dep.name} reads its key from secret/{own['secret']} and pulls with "
-               f"secret/{own['pull_secret']}, which hold the same key.")
+    log.notice(f"Verified: {dep.name} reads its key from {kind_ref('Secret', own['secret'])} "
+               f"and pulls with {kind_ref('Secret', own['pull_secret'])}, which hold the same "
+               f"key.")
 
 
 def cleanup_shared_secrets(cluster, namespace: str, dry_run: str,
                            switched_runtime: str | None = None) -> None:
     """Delete the shared legacy secrets once nothing in the project references them.
     `switched_runtime`: a runtime a dry run pretended to migrate (counts as not referencing)."""
+    from kubectl_nim.cli.output import result_line
+    from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.app import optimistic
     from kubectl_nim.domain import nim_runtime
     from kubectl_nim.errors import Day2Error
@@ -306,14 +310,14 @@ def cleanup_shared_secrets(cluster, namespace: str, dry_run: str,
     for secret in present:
         users = nim_runtime.users_of(others, secret, skip)
         if users:
-            log.notice(f"Keeping secret/{secret}: still referenced by {', '.join(users)} "
-                       f"(migrate those first).")
+            log.notice(f"Keeping {kind_ref('Secret', secret)}: still referenced by "
+                       f"{', '.join(users)} (migrate those first).")
             continue
         if dry_run != "client":
             try:
                 optimistic.delete_object(cluster, "Secret", secret, namespace,
                                    dry_run=dry_run == "server")
             except ClusterError as e:
-                raise Day2Error(f"cannot delete secret/{secret}: {e.message}",
+                raise Day2Error(f"cannot delete {kind_ref('Secret', secret)}: {e.message}",
                                      hint=e.hint) from None
-        click.echo(f"secret/{secret} deleted{SUFFIX[dry_run]}")
+        click.echo(result_line(kind_ref("Secret", secret), "deleted", dry_run))

@@ -2,100 +2,19 @@
 
 from __future__ import annotations
 
-import copy
-import sys
-
 import click
 
 from kubectl_nim import log
-from kubectl_nim.errors import UsageError
-from kubectl_nim.cli.options import (field_manager_option, get_globals, global_options, key_options,
-                                 ngc_options, parse_duration, validated)
-
-DRY_RUN = click.Choice(["none", "client", "server"])
-SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
-
-
-def dry_run_option(f):
-    return click.option("--dry-run", type=DRY_RUN, default="none", show_default=True,
-                        help="client: only show what would change; server: send every write "
-                             "with dryRun=All.")(f)
-
-
-def restart_options(f):
-    f = click.option("--timeout", default="30m", show_default=True, metavar="DURATION",
-                     help="How long --wait waits.")(f)
-    f = click.option("--wait", is_flag=True,
-                     help="Wait until the restarted predictor pods are ready.")(f)
-    f = click.option("--no-restart", is_flag=True,
-                     help="Do not restart the predictor: running pods keep the old key until "
-                          "they restart.")(f)
-    return f
-
-
-def obtain_key(api_key_file, skip_validation: bool, client_only: bool, ngc_api_url: str,
-               request_timeout, verb: str = "rotate-key") -> str:
-    """The new key: read (never from argv), personal only, validated with NVIDIA unless told not
-    to (or only printing a client dry run)."""
-    from kubectl_nim.cli import api_key
-    from kubectl_nim.domain import keys
-    from kubectl_nim.app import keycheck
-
-    key = keys.ensure_personal(api_key.read_api_key(api_key_file))
-    if not (skip_validation or client_only):
-        keycheck.validate(key, ngc_api_url, request_timeout, verb=verb)
-    return key
-
-
-def check_restart_flags(no_restart: bool, wait: bool) -> None:
-    if wait and no_restart:
-        raise UsageError("--wait needs a restart; drop --no-restart or --wait")
-
-
-def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeout: str,
-                 done_what: str) -> None:
-    """Restart the predictor after the secrets changed (and --wait for it); explain failures
-    without hiding that the secrets are already done."""
-    from kubectl_nim.app import predictor_restart
-    from kubectl_nim.domain import nim_runtime
-    from kubectl_nim.errors import Day2Error
-    from kubectl_nim.errors import ClusterError
-
-    ref = f"inferenceservice.serving.kserve.io/{dep.name}"
-    if no_restart:
-        log.notice(f"Not restarting {ref}: its running pods keep the old key until they restart "
-                   f"(re-run with the restart, or delete the pods).")
-        return
-    if dep.isvc is None:
-        log.warn(f"there is no InferenceService {dep.name}: nothing to restart")
-        return
-    if dry_run == "client":
-        click.echo(f"{ref} restarted{SUFFIX[dry_run]}")
-        return
-    try:
-        stamp, answer = predictor_restart.restart(cluster, dep.namespace, dep.name,
-                                     dry_run=dry_run == "server")
-    except ClusterError as e:
-        raise Day2Error(
-            f"{done_what}, but restarting {ref} failed: {e.message}",
-            hint=f"the running pods keep the old key until they restart; re-run the same "
-                 f"command (it converges) or set the annotation {nim_runtime.RESTART_ANNOTATION} on "
-                 f"spec.predictor.annotations by hand") from None
-    click.echo(f"{ref} restarted{SUFFIX[dry_run]}")
-    if wait and dry_run == "none":
-        from kubectl_nim.app.wait import Reporter
-
-        generation = (answer.get("metadata") or {}).get("generation")
-        log.notice(f"Waiting up to {timeout} for the new predictor pods of {dep.name}...")
-        predictor_restart.wait_restarted(cluster, dep.name, dep.namespace, stamp, generation,
-                            parse_duration(timeout), Reporter(click.echo, sys.stderr.isatty()))
+from kubectl_nim.cli.options import (check_restart_flags, dry_run_option, field_manager_option,
+                                     get_globals, global_options, key_options, ngc_options,
+                                     parse_duration, restart_options, skip_key_validation_option,
+                                     validated)
 
 
 @click.command("rotate-key")
 @click.argument("name", callback=validated("subdomain", "deployment name"))
 @key_options
-@click.option("--skip-key-validation", is_flag=True,
-              help="Do not check the new key with NVIDIA first.")
+@skip_key_validation_option
 @restart_options
 @dry_run_option
 @ngc_options
@@ -119,8 +38,11 @@ def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, 
     """
     from kubectl_nim.app import day2
     from kubectl_nim.app import secret_writes
-    from kubectl_nim.domain import nim_runtime
     from kubectl_nim.app.session import Session
+    from kubectl_nim.cli.api_key import obtain_key
+    from kubectl_nim.cli.output import result_line
+    from kubectl_nim.cli.restart import restart_step
+    from kubectl_nim.domain import nim_runtime
 
     check_restart_flags(no_restart, wait)
     parse_duration(timeout)
@@ -143,16 +65,12 @@ def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, 
         log.warn(nim_runtime.double_capacity_warning(dep.isvc))
 
     if dry_run == "client":
-        for target in plan.targets:
-            before = plan.current.get(target.name)
-            want = target.desired(namespace, key)(copy.deepcopy(before))
-            action = "unchanged" if want is None else ("created" if before is None
-                                                       else "configured")
-            click.echo(f"secret/{target.name} {action}{SUFFIX[dry_run]}")
+        for ref, action in secret_writes.preview(plan.targets, namespace, key, plan.current):
+            click.echo(result_line(ref, action, dry_run))
     else:
         secret_writes.write_secrets(cluster, namespace, plan.targets, key,
-                           dry_run=dry_run == "server", current=plan.current,
-                           on_written=lambda w: click.echo(f"{w.ref} {w.action}"
-                                                           f"{SUFFIX[dry_run]}"))
+                                    dry_run=dry_run == "server", current=plan.current,
+                                    on_written=lambda w: click.echo(
+                                        result_line(w.ref, w.action, dry_run)))
     restart_step(cluster, dep, dry_run, no_restart, wait, timeout,
                  "the secrets hold the new key")
