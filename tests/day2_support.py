@@ -111,14 +111,14 @@ def isvc(server, name: str, namespace: str = "default") -> dict | None:
 def ready_with_an_old_pod(server, name: str, namespace: str = "default") -> None:
     """The InferenceService `name` is Ready and one predictor pod from before a restart runs:
     waiting for the restart cannot finish."""
-    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.domain.names import ISVC_LABEL
 
     obj = isvc(server, name, namespace)
     obj["status"] = {"conditions": [{"type": "Ready", "status": "True"}]}
     server.put_object(obj)
     server.put_object({"apiVersion": "v1", "kind": "Pod",
                        "metadata": {"name": "old", "namespace": namespace,
-                                    "labels": {nim_runtime.ISVC_LABEL: name}}})
+                                    "labels": {ISVC_LABEL: name}}})
 
 
 def opaque_key(obj: dict | None, data_key: str = "NGC_API_KEY") -> str | None:

@@ -79,7 +79,7 @@ def _section(title: str, value: str, resolved) -> None:
 # --- writing spec.nimConfig (admins) -------------------------------------------------------------
 
 def _odc_ref() -> str:
-    from kubectl_nim.app.discovery import DASHBOARD_CONFIG_NAME
+    from kubectl_nim.domain.names import DASHBOARD_CONFIG_NAME
     from kubectl_nim.domain.refs import kind_ref
 
     return kind_ref("OdhDashboardConfig", DASHBOARD_CONFIG_NAME)
