@@ -42,18 +42,6 @@ def lines(action: str, name: str = NAME, only: list[str] | None = None) -> str:
     return "".join(f"{r} {action}\n" for r in (refs(name) if only is None else only))
 
 
-@pytest.fixture(autouse=True)
-def fast_fake(monkeypatch):
-    """TCP_NODELAY on the fake API server's connections.
-
-    The fake writes a response's headers and body in two send() calls; with Nagle's algorithm on,
-    every request on a kept-alive connection then waits ~40 ms for the client's delayed ACK
-    (measured: 44 ms vs 0-1 ms per request). Real API servers (Go) set TCP_NODELAY. This only
-    changes timing, never an answer; the proper fix is one line in tests/fakes/kube_apiserver.py.
-    """
-    monkeypatch.setattr(kube_apiserver._Handler, "disable_nagle_algorithm", True)
-
-
 @dataclass
 class Project:
     server: kube_apiserver.FakeKubeAPIServer

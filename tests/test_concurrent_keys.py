@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from tests.day2_support import OLD_KEY, keys_of, opaque_key, secret, seed_plugin
-from tests.deploy_support import fast_fake  # noqa: F401
 from tests.process_support import finish, spawn, wait_until
 
 KEY_A = "nvapi-AAAA-concurrent-key-0123456789"

@@ -17,7 +17,7 @@ import yaml
 from kubectl_nim.app import discovery
 from tests.conftest import catalog_configmap, model_entry
 from tests.deploy_support import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR, decode,
-                                  dashboard_config, dockerconfig, dry_runs, fast_fake,  # noqa: F401
+                                  dashboard_config, dockerconfig, dry_runs,  # noqa: F401
                                   kubectl_binary, lines, project, refs, run_deploy, state,
                                   writes)
 

@@ -17,7 +17,7 @@ import pytest
 from kubectl_nim.cli.exit_status import for_error
 
 from tests.deploy_support import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR,  # noqa: F401
-                                  dry_runs, fast_fake, lines, project, refs, run_deploy, state,
+                                  dry_runs, lines, project, refs, run_deploy, state,
                                   writes)
 
 PATHS = {  # the real (not dry-run) write of each object; dry runs carry dryRun=All first. The

@@ -17,7 +17,6 @@ import time
 import pytest
 
 from tests.day2_support import keys_of, OLD_KEY, seed_apps, seed_plugin
-from tests.deploy_support import fast_fake  # noqa: F401
 from tests.process_support import finish, send, spawn, wait_until
 
 NEW = "nvapi-signal-test-key-0123456789"

@@ -41,10 +41,6 @@ RETRY_AFTER_CAP = 30.0  # seconds; a server asking for more is not worth a CLI u
 RETRY_STATUSES = _retry.RETRY_STATUSES
 _MAX_PAGES = 10_000  # a misbehaving server must not make pagination endless
 
-# Module level so that CLI tests and benchmarks can swap it (tests/fakes/ngc_fixtures.py
-# `ngc_sleeps`); a client built with `sleep=` uses its own.
-default_sleep: Callable[[float], None] = time.sleep
-
 _KEY_HINTS = {
     401: f"check that it is a current personal key (nvapi-...), neither revoked nor expired; "
          f"create one at {PERSONAL_KEYS_URL}",
@@ -129,14 +125,16 @@ class DetailsOutcome:
 
 
 def validate_key(key: str, base_url: str = DEFAULT_BASE_URL,
-                 request_timeout: Optional[float] = None) -> CallerInfo:
+                 request_timeout: Optional[float] = None,
+                 sleep: Callable[[float], None] = time.sleep) -> CallerInfo:
     """The key check that validate-key, deploy and rotate-key share.
 
     A legacy key is refused before any network call; then NVIDIA must answer 200.
     `request_timeout` is the global --request-timeout (see `cli_timeout`).
     """
     ensure_personal(key)
-    with NgcClient(base_url, timeout=cli_timeout(request_timeout), announce_retries=True) as client:
+    with NgcClient(base_url, timeout=cli_timeout(request_timeout), announce_retries=True,
+                   sleep=sleep) as client:
         return client.caller_info(key)
 
 
@@ -164,7 +162,7 @@ class NgcClient:
     def __init__(self, base_url: str = DEFAULT_BASE_URL,
                  timeout: Optional[float] = DEFAULT_TIMEOUT,
                  retries: int = 4, backoff: float = 0.5, max_backoff: float = 8.0,
-                 sleep: Optional[Callable[[float], None]] = None,
+                 sleep: Callable[[float], None] = time.sleep,
                  jitter: Callable[[], float] = random.random, max_connections: int = 16,
                  announce_retries: bool = False):
         from kubectl_nim.adapters.netenv import import_httpx
@@ -387,7 +385,7 @@ class NgcClient:
         if self.announce_retries:
             log.notice(f"NVIDIA ({self.host}): {failure.cause}; "
                        f"retrying ({attempt + 2}/{self.retries + 1})...")
-        (self._sleep or default_sleep)(delay)
+        self._sleep(delay)
 
     def _gave_up(self, failure: _Retryable, attempts: int) -> RetriesExhausted:
         tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"

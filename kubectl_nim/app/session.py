@@ -12,18 +12,20 @@ from functools import cached_property
 from kubectl_nim.domain import catalog as catalog_mod
 from kubectl_nim import log
 from kubectl_nim.app.connection import GlobalOptions
+from kubectl_nim.environment import Environment
 
 
 class Session:
-    def __init__(self, options: GlobalOptions):
+    def __init__(self, options: GlobalOptions, env: Environment | None = None):
         self.options = options
+        self.env = env or Environment.default()  # its sleep, variables... reach the cluster
         self._sources = None
 
     @cached_property
     def cluster(self):
         from kubectl_nim.adapters.kube import cluster
 
-        return cluster.connect(self.options)
+        return cluster.connect(self.options, self.env)
 
     @property
     def namespace(self) -> str:

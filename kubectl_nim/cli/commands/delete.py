@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import get_globals, global_options, validated
+from kubectl_nim.cli.options import get_environment
 
 SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
-
-
-def _interactive() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 @click.command("delete")
@@ -53,7 +45,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     from kubectl_nim.errors import ClusterError, NotFound
     from kubectl_nim.app.session import Session
 
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     cluster, namespace = session.cluster, session.namespace
     try:
         dep = day2.find_deployment(cluster, namespace, name, require_runtime=False)
@@ -78,7 +70,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     for ref, why in plan.kept:
         log.notice(f"Keeping {ref}: {why}.")
     if dry_run == "none" and not yes:
-        if not _interactive():
+        if not get_environment().stdin_isatty:
             raise UsageError(f"refusing to delete {name!r} without confirmation: not running "
                              f"in a terminal",
                              hint="pass --yes to delete, or --dry-run=client to see what would go")
@@ -96,7 +88,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
             continue
         try:
             gone = optimistic.delete_object(cluster, kind, obj_name, namespace,
-                                      dry_run=dry_run == "server")
+                                      dry_run=dry_run == "server", sleep=get_environment().sleep)
         except KeyboardInterrupt as signal:
             # The delete in flight was finished first (interrupts.deferred): say where we are.
             from kubectl_nim import interrupts

@@ -6,6 +6,7 @@ import click
 
 from kubectl_nim import caller, log
 from kubectl_nim.cli.options import get_globals, global_options, output_option
+from kubectl_nim.cli.options import get_environment
 from kubectl_nim.cli.output import Column, render
 
 WATCH_INTERVAL = 2.0  # seconds between polls of `list -w`
@@ -76,7 +77,7 @@ def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_in
 
     if sort_by:
         jsonpath.sort_key_path(sort_by)  # a bad expression is a usage error before any request
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     cluster = session.cluster
     namespace = None if all_namespaces else session.namespace
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli.options import get_globals, global_options
+from kubectl_nim.cli.options import get_environment
 
 
 @click.command("report")
@@ -29,7 +30,7 @@ def command(name, path, tail):
     from kubectl_nim.cli.commands.config import view_data
     from kubectl_nim.app.session import Session
 
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     bundle = app.collect(session.cluster, session.namespace, name, tail,
                          lambda: view_data(session)[0], stamp)

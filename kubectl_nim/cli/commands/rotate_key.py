@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import sys
 
 import click
 
@@ -11,6 +10,7 @@ from kubectl_nim import log
 from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import (field_manager_option, get_globals, global_options, key_options,
                                  ngc_options, parse_duration, validated)
+from kubectl_nim.cli.options import get_environment
 
 DRY_RUN = click.Choice(["none", "client", "server"])
 SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
@@ -41,9 +41,10 @@ def obtain_key(api_key_file, skip_validation: bool, client_only: bool, ngc_api_u
     from kubectl_nim.domain import keys
     from kubectl_nim.app import keycheck
 
-    key = keys.ensure_personal(api_key.read_api_key(api_key_file))
+    key = keys.ensure_personal(api_key.read_api_key(api_key_file, get_environment()))
     if not (skip_validation or client_only):
-        keycheck.validate(key, ngc_api_url, request_timeout, verb=verb)
+        keycheck.validate(key, ngc_api_url, request_timeout, verb=verb,
+                          sleep=get_environment().sleep)
     return key
 
 
@@ -73,8 +74,9 @@ def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeo
         click.echo(f"{ref} restarted{SUFFIX[dry_run]}")
         return
     try:
+        env = get_environment()
         stamp, answer = predictor_restart.restart(cluster, dep.namespace, dep.name,
-                                     dry_run=dry_run == "server")
+                                     dry_run=dry_run == "server", sleep=env.sleep, now=env.now)
     except ClusterError as e:
         raise Day2Error(
             f"{done_what}, but restarting {ref} failed: {e.message}",
@@ -88,7 +90,8 @@ def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeo
         generation = (answer.get("metadata") or {}).get("generation")
         log.notice(f"Waiting up to {timeout} for the new predictor pods of {dep.name}...")
         predictor_restart.wait_restarted(cluster, dep.name, dep.namespace, stamp, generation,
-                            parse_duration(timeout), Reporter(click.echo, sys.stderr.isatty()))
+                            parse_duration(timeout), Reporter(click.echo, env.stderr_isatty),
+                            clock=env.clock, wait=env.sleep)
 
 
 @click.command("rotate-key")
@@ -125,7 +128,7 @@ def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, 
     check_restart_flags(no_restart, wait)
     parse_duration(timeout)
     options = get_globals()
-    session = Session(options)
+    session = Session(options, get_environment())
     cluster, namespace = session.cluster, session.namespace
 
     dep = day2.find_deployment(cluster, namespace, name)
@@ -152,6 +155,7 @@ def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, 
     else:
         secret_writes.write_secrets(cluster, namespace, plan.targets, key,
                            dry_run=dry_run == "server", current=plan.current,
+                           sleep=get_environment().sleep,
                            on_written=lambda w: click.echo(f"{w.ref} {w.action}"
                                                            f"{SUFFIX[dry_run]}"))
     restart_step(cluster, dep, dry_run, no_restart, wait, timeout,
