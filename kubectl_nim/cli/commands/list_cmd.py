@@ -114,14 +114,13 @@ def _render(rows, output, all_namespaces, headers=True) -> str:
 def _watch(current, rows, output, all_namespaces, interval) -> None:
     """Poll (every `interval` seconds) and print what changed, as kubectl -w prints events:
     one line (or object) per deployment that appeared or changed, no header again."""
-    import time
-
     from kubectl_nim.cli.output import render_one
 
+    sleep = get_environment().sleep
     seen = {(r.namespace, r.name): r for r in rows}
     try:
         while True:
-            time.sleep(interval)
+            sleep(interval)
             rows = current()
             now = {(r.namespace, r.name): r for r in rows}
             changed = [r for key, r in now.items() if seen.get(key) != r]
