@@ -20,11 +20,15 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import IO, Callable, Mapping, Optional
+from typing import IO, TYPE_CHECKING, Callable, Mapping, Optional
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
-def _now() -> datetime:
+def _now() -> "datetime":
+    from datetime import datetime, timezone  # only when a verb stamps something: start-up
+
     return datetime.now(timezone.utc)
 
 
@@ -48,7 +52,7 @@ class Environment:
     stderr_isatty: Optional[bool] = None
     environ: Optional[Mapping[str, str]] = field(default=None, repr=False)
     clock: Callable[[], float] = time.monotonic       # durations and deadlines
-    now: Callable[[], datetime] = _now                 # wall-clock timestamps (UTC)
+    now: Callable[[], "datetime"] = _now                # wall-clock timestamps (UTC)
     sleep: Callable[[float], None] = time.sleep        # every wait between retries or polls
     # How long a silent API server may take before the user is told (None = the adapter's 5s).
     slow_notice_after: Optional[float] = None
