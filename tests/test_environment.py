@@ -103,6 +103,25 @@ def test_variables_come_from_the_environment_object(ngc_server, capsys):
     assert refused == 2
 
 
+def test_completion_reads_the_variables_of_the_environment(tmp_path):
+    """A TAB's kubeconfig comes from the run's $KUBECONFIG (here only in the object)."""
+    from click.shell_completion import get_completion_class
+
+    from kubectl_nim.cli import completion
+
+    kubeconfig = tmp_path / "kc"
+    kubeconfig.write_text("contexts:\n- name: lab\n")
+    completion.register()
+
+    def contexts(environ):
+        comp = get_completion_class("bash")(cli, {"environment": Environment(environ=environ)},
+                                            "kubectl-nim", "_KUBECTL_NIM_COMPLETE")
+        return [i.value for i in comp.get_completions(["deploy", "--context"], "")]
+
+    assert contexts({"KUBECONFIG": str(kubeconfig)}) == ["lab"]
+    assert contexts({}) == []
+
+
 @pytest.mark.parametrize("tty", [True, False])
 def test_a_terminal_on_stderr_gets_the_progress_line(nim, ngc_server, tmp_path, tty):
     result = nim("catalog", "generate", "--ngc-api-url", ngc_server.url, "--output",

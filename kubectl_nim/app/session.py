@@ -85,11 +85,11 @@ class Session:
         return resolved.value, resolved.source
 
 
-def connect(options: GlobalOptions, timeout: float):
+def connect(options: GlobalOptions, timeout: float, env: Environment | None = None):
     """A Cluster with its own request timeout, for a lookup that must not keep anyone waiting
     (a shell TAB): the global options' connection, nothing discovered yet."""
     from kubectl_nim.adapters.kube.cluster import Cluster
 
     return Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
                            namespace=options.namespace, timeout=timeout,
-                           overrides=options.overrides())
+                           overrides=options.overrides(), env=env)

@@ -136,7 +136,7 @@ class NimContext(click.Context):
     def __init__(self, *args, environment: Environment | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if environment is not None:
-            self.meta[ENVIRONMENT] = environment
+            self.meta[ENVIRONMENT] = environment.bind()  # idempotent: main() bound it already
 
 
 class NimGroup(click.Group):
