@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from kubectl_nim import log
 from kubectl_nim.cli import cli
+from kubectl_nim.environment import Environment
 
 pytest_plugins = ["tests.fakes.fixtures", "tests.fakes.ngc_fixtures", "tests.fakes.nim_fixtures"]
 
@@ -37,10 +38,17 @@ def _isolated_process_state(monkeypatch, tmp_path):
 class Invoker:
     def __init__(self):
         self.runner = CliRunner()
+        # Environment fields for every run of this test (a clock, a recorded sleep, a terminal);
+        # the root command fills the rest from the CliRunner's streams and variables.
+        self.environment: dict = {}
 
-    def __call__(self, *args, input=None, env=None):
+    def __call__(self, *args, input=None, env=None, **environment):
+        """`env`: process variables (CliRunner); `environment`: Environment fields for this run
+        (`stdin_isatty=True`...), over `self.environment`."""
+        given = Environment(**{**self.environment, **environment})
         result = self.runner.invoke(cli, [str(a) for a in args], input=input, env=env,
-                                    prog_name="kubectl-nim", catch_exceptions=False)
+                                    prog_name="kubectl-nim", catch_exceptions=False,
+                                    environment=given)
         return result
 
 
@@ -48,6 +56,12 @@ class Invoker:
 def nim():
     """Run the CLI in-process: `nim("models", "--offline").stdout`."""
     return Invoker()
+
+
+@pytest.fixture
+def no_backoff(nim):
+    """The CLI's waits between retries return at once (its Environment's sleep)."""
+    nim.environment["sleep"] = lambda seconds: None
 
 
 def model_entry(name, namespace="nim/meta", tags=("1.0", "latest"), latest="1.0", **extra):

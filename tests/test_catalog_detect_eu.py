@@ -13,7 +13,6 @@ from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.fakes.ngc_server import FakeNgcServer, entries_from_configmap, generate_catalog
 from kubectl_nim.domain import catalog
 from kubectl_nim.domain import eu_restricted
-from kubectl_nim.cli.commands import catalog as catalog_cmd
 
 BAD_KEY = "nvapi-revoked-0123456789abcdef"
 LEGACY_KEY = "bGVnYWN5LWtleS0wMTIzNDU2Nzg5YWJjZGVm"
@@ -23,8 +22,8 @@ NO_451 = ("warning: no model answered HTTP 451: are you running this from an EU 
 
 
 @pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(catalog_cmd, "clock", lambda: 0.0)
+def fixed_clock(nim):
+    nim.environment["clock"] = lambda: 0.0
 
 
 @pytest.fixture

@@ -34,9 +34,9 @@ STARTING = "Fetching the details of {n} models from NVIDIA (concurrency {c})...\
 
 
 @pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
+def fixed_clock(nim):
     """Durations in the summary read 0.0s, and the piped progress never ticks."""
-    monkeypatch.setattr(catalog_cmd, "clock", lambda: 0.0)
+    nim.environment["clock"] = lambda: 0.0
 
 
 @pytest.fixture
@@ -427,26 +427,32 @@ def test_malformed_details_are_a_named_failure(generate):
 
 # --- size -------------------------------------------------------------------------------------
 
-def test_oversize_catalog_fails_with_its_size(generate, tmp_path, monkeypatch):
-    """A 1 MiB catalog takes a second to serialise: the limit is lowered instead."""
-    monkeypatch.setattr(catalog_build, "CONFIGMAP_LIMIT_BYTES", 3000)
-    entries = [model_entry(f"model-{i}", shortDescription="x" * 200) for i in range(12)]
+def test_oversize_catalog_fails_with_its_size(generate, tmp_path):
+    """Two models of half a MiB each: over the real limit (the boundary itself is checked on
+    catalog_build.check_size below, without a MiB through the CLI twice)."""
+    entries = [model_entry(f"model-{i}", shortDescription="x" * 530_000) for i in range(2)]
     out = tmp_path / "catalog.yaml"
     with fake(entries) as server:
         result = generate("--output", str(out), server=server)
-        size = len(catalog_build.render_configmap(catalog_build.BuildResult(models=tuple(
-            Model.from_entry(e) for e in entries))).encode())
-        monkeypatch.setattr(catalog_build, "CONFIGMAP_LIMIT_BYTES", size + 1)
-        just_under = generate("--output", str(tmp_path / "ok.yaml"), server=server)
-    assert just_under.exit_code == 0 and len((tmp_path / "ok.yaml").read_bytes()) == size
-    assert size > 3000
+    size = len(catalog_build.render_configmap(catalog_build.BuildResult(models=tuple(
+        Model.from_entry(e) for e in entries))).encode())
+    assert size > catalog_build.CONFIGMAP_LIMIT_BYTES
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
-        STARTING.format(n=12, c=32) + summary(12, 0)
+        STARTING.format(n=2, c=32) + summary(2, 0)
         + f"error: the catalog would be {size:,} bytes ({size / 1048576:.2f} MiB), over the "
-          f"3,000-byte ConfigMap limit; nothing was written; leave models out (or shorten "
+          f"1,048,576-byte ConfigMap limit; nothing was written; leave models out (or shorten "
           f"their descriptions) or split the catalog\n")
     assert not out.exists()
+
+
+def test_the_size_error_names_the_size_and_the_limit():
+    with pytest.raises(catalog_build.CatalogTooLarge) as caught:
+        catalog_build.check_size("x" * 3001, limit=3000)
+    assert str(caught.value) == ("the catalog would be 3,001 bytes (0.00 MiB), over the "
+                                 "3,000-byte ConfigMap limit; nothing was written; leave models "
+                                 "out (or shorten their descriptions) or split the catalog")
+    assert catalog_build.check_size("x" * 2999, limit=3000) == 2999
 
 
 def test_the_limit_is_one_mebibyte():
@@ -748,7 +754,7 @@ def test_make_embedded_catalog_against_the_fake(tmp_path, nvidia_with_the_embedd
 
 def test_client_counts_retries_and_reports_untagged_resources(ngc_sleeps):
     entries = [model_entry("a"), model_entry("b", latest=""), model_entry("c")]
-    with fake(entries) as server, ngc.NgcClient(server.url) as client:
+    with fake(entries) as server, ngc.NgcClient(server.url, sleep=ngc_sleeps.append) as client:
         server.fail("GET", "/repos/a\\?", 503, times=2)
         untagged: list = []
         ids = [r.resource_id for r in client.iter_catalog(untagged=untagged)]
@@ -759,7 +765,7 @@ def test_client_counts_retries_and_reports_untagged_resources(ngc_sleeps):
 
 
 def test_a_status_that_outlasts_the_retries_is_one_models_outcome(ngc_sleeps):
-    with fake(THREE) as server, ngc.NgcClient(server.url) as client:
+    with fake(THREE) as server, ngc.NgcClient(server.url, sleep=ngc_sleeps.append) as client:
         server.fail("GET", "/repos/alpha\\?", 503, times=100)
         outcomes = client.model_details_many(["nim/meta/alpha", "nim/nvidia/beta-1.5"],
                                              VALID_KEY)

@@ -166,32 +166,29 @@ def test_unknown_context_is_one_line(tmp_path, kube_server):
 
 
 def test_no_kubeconfig_at_all(tmp_path, monkeypatch):
-    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
     with pytest.raises(ClusterError) as e:
         Cluster.connect()
     assert str(e.value) == ("no kubeconfig found and not running inside a cluster; log in "
                             "(`oc login`), set KUBECONFIG or pass --kubeconfig")
 
 
-def test_in_cluster_config(tmp_path, monkeypatch):
+def test_in_cluster_config(tmp_path):
     """CI jobs in pods: service-account token, CA and namespace files, KUBERNETES_SERVICE_*."""
     (tmp_path / "token").write_text("sa-token\n")
     (tmp_path / "ca.crt").write_text("pem")
     (tmp_path / "namespace").write_text("ci-project\n")
-    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
-    monkeypatch.setattr("kubectl_nim.adapters.kube.kubeconfig.SERVICE_ACCOUNT_DIR", str(tmp_path))
     endpoint = kubeconfig.find_endpoint(None, None, {"KUBERNETES_SERVICE_HOST": "10.0.0.1",
                                                       "KUBERNETES_SERVICE_PORT": "6443",
-                                                      "KUBECONFIG": str(tmp_path / "missing")})
+                                                      "KUBECONFIG": str(tmp_path / "missing")},
+                                        sa_dir=str(tmp_path))
     assert (endpoint.server, endpoint.namespace, endpoint.token, endpoint.context) == \
         ("https://10.0.0.1:6443", "ci-project", "sa-token", "in-cluster")
     assert endpoint.ca_file == str(tmp_path / "ca.crt")
 
 
-def test_in_cluster_without_a_token_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr("kubectl_nim.adapters.kube.kubeconfig.SERVICE_ACCOUNT_DIR", str(tmp_path))
+def test_in_cluster_without_a_token_says_so(tmp_path):
     with pytest.raises(ClusterError) as e:
-        kubeconfig.in_cluster({"KUBERNETES_SERVICE_HOST": "10.0.0.1"})
+        kubeconfig.in_cluster({"KUBERNETES_SERVICE_HOST": "10.0.0.1"}, sa_dir=str(tmp_path))
     assert "service-account token is not mounted" in str(e.value)
 
 

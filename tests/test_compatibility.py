@@ -19,7 +19,7 @@ import json
 
 import pytest
 
-from kubectl_nim.app import discovery, optimistic
+from kubectl_nim.app import discovery
 from kubectl_nim.domain import nim_runtime
 from tests.day2_support import APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_legacy
 
@@ -97,9 +97,8 @@ def seed_generation(server, generation):
 
 
 @pytest.fixture(params=GENERATIONS)
-def cluster(request, nim, tmp_path, ngc_server, monkeypatch):
+def cluster(request, nim, tmp_path, ngc_server, no_backoff):
     """(generation, run) where run(*args, key=...) invokes the CLI against that cluster."""
-    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
     today = request.param.startswith("today")
     server = request.getfixturevalue("kube_server_without_nimconfig" if today
                                      else "kube_server")

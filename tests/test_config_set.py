@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from kubectl_nim.app import nimconfig
-from kubectl_nim.adapters.kube.cluster import Cluster
+from tests.fakes.kube_apiserver import FakeKubeAPIServer
 from tests.conftest import catalog_configmap, model_entry
 from tests.day2_support import APPS, seed_apps
 
@@ -150,15 +150,13 @@ def test_unsupported_cluster_from_file_writes_no_configmap(old_config, kube_serv
     assert configmap(kube_server_without_nimconfig, "air") is None
 
 
-def test_read_back_catches_a_server_that_ignores_strict(old_config, kube_server_without_nimconfig,
-                                                        monkeypatch):
+def test_read_back_catches_a_server_that_ignores_strict(nim, tmp_path):
     """A server before Kubernetes 1.25 ignores fieldValidation and prunes silently (200): the
     answer is compared with the patch and the write is still reported as unsupported."""
-    real = Cluster._write_query
-    monkeypatch.setattr(Cluster, "_write_query", staticmethod(
-        lambda dry_run, field_validation=None, field_manager=None:
-        real(dry_run, None, field_manager)))
-    result = old_config("set-disconnected", "true")
+    with FakeKubeAPIServer(without_nimconfig=True, field_validation=False) as server:
+        seed_apps(server)
+        kubeconfig = str(server.write_kubeconfig(tmp_path / "kc"))
+        result = nim("config", "set-disconnected", "true", "--kubeconfig", kubeconfig)
     assert result.exit_code == 1
     assert f"{UNSUPPORTED}: the server answered without " \
         "spec.nimConfig.disconnected.disableKeyCollection" in result.stderr

@@ -369,10 +369,8 @@ def test_without_a_kubeconfig_ca_the_system_trust_store_is_used():
 
 # --------------------------------------------------------------------- long silences
 
-def test_a_slow_api_server_is_announced_once(kube_server, kubeconfig, nim, monkeypatch):
-    from kubectl_nim.adapters.kube import httpx_transport
-
-    monkeypatch.setattr(httpx_transport, "SLOW_NOTICE_AFTER", 0.2)
+def test_a_slow_api_server_is_announced_once(kube_server, kubeconfig, nim):
+    nim.environment["slow_notice_after"] = 0.2
     kube_server.fail("GET", r"/inferenceservices", 0, hang_seconds=0.6)
     kube_server.fail("GET", r"/servingruntimes", 0, hang_seconds=0.6)
     result = nim("list", "--kubeconfig", kubeconfig)

@@ -24,7 +24,6 @@ from typing import Callable
 
 import pytest
 
-from kubectl_nim.app import optimistic
 from kubectl_nim.domain import nim_runtime
 from tests.day2_support import (NEW_KEY, OLD_KEY, isvc, keys_of, secret, seed_legacy,
                                 seed_plugin)
@@ -125,8 +124,8 @@ def _failure_points(server) -> list[tuple[str, str, int]]:
 
 
 @pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
+def _no_backoff(no_backoff):
+    pass
 
 
 def test_injected_failures_leave_the_cluster_consistent(nim, kube_server, kubeconfig, capsys):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_nim.app import optimistic
 from kubectl_nim.domain import day2_plans
 from kubectl_nim.domain import nim_runtime
-from kubectl_nim.cli.commands import delete as delete_cmd
 from tests.day2_support import (isvc, runtime, secret, seed_disconnected, seed_legacy,
                                 seed_plugin, writes)
 
@@ -16,14 +14,14 @@ SR_REF = "servingruntime.serving.kserve.io"
 
 
 @pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
+def _no_backoff(no_backoff):
+    pass
 
 
 @pytest.fixture
 def delete(nim, kubeconfig):
-    def run(*args, input=None):
-        return nim("delete", "--kubeconfig", kubeconfig, *args, input=input)
+    def run(*args, input=None, **environment):
+        return nim("delete", "--kubeconfig", kubeconfig, *args, input=input, **environment)
     return run
 
 
@@ -120,10 +118,9 @@ def test_refuses_without_a_terminal_unless_yes(delete, kube_server):
 
 
 @pytest.mark.parametrize("answer,deleted", [("y\n", True), ("n\n", False), ("\n", False)])
-def test_confirmation_on_a_terminal(delete, kube_server, monkeypatch, answer, deleted):
+def test_confirmation_on_a_terminal(delete, kube_server, answer, deleted):
     seed_plugin(kube_server, "x")
-    monkeypatch.setattr(delete_cmd, "_interactive", lambda: True)
-    result = delete("x", input=answer)
+    result = delete("x", input=answer, stdin_isatty=True)
     assert "This deletes from project default:" in result.stderr
     assert f"  {ISVC_REF}/x" in result.stderr and "Delete? [y/N]" in result.stderr
     assert (result.exit_code == 0) is deleted

@@ -7,7 +7,6 @@ import socket
 
 import pytest
 
-from kubectl_nim.app import optimistic
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.errors import (ClusterError, Day2Error, KeyRejected, NimError, NotFound,
                                 NvidiaUnreachable, UsageError)
@@ -16,8 +15,8 @@ from tests.deploy_support import MODEL
 
 
 @pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
+def _no_backoff(no_backoff):
+    pass
 
 
 def closed_port() -> int:

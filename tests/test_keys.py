@@ -16,6 +16,7 @@ from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.cli import api_key
 from kubectl_nim.domain import keys
 from kubectl_nim import log
+from kubectl_nim.environment import Environment
 from kubectl_nim.errors import KeyRejected, UsageError
 
 KEY = "nvapi-Abc123_def-456ghiJKL"
@@ -28,8 +29,8 @@ no_fixture_check = settings(suppress_health_check=[HealthCheck.function_scoped_f
 
 
 def read(api_key_file=None, environ=None, stdin="", interactive=False):
-    return api_key.read_api_key(api_key_file, environ=environ or {}, stdin=io.StringIO(stdin),
-                             interactive=interactive)
+    env = Environment(environ=environ or {}, stdin=io.StringIO(stdin), stdin_isatty=interactive)
+    return api_key.read_api_key(api_key_file, env)
 
 
 # --- where the key comes from -------------------------------------------------------------
@@ -59,7 +60,7 @@ def test_hidden_prompt_when_interactive():
     """The prompt is hidden and goes to stderr, so `-o json` stdout stays clean."""
     @click.command()
     def probe():
-        click.echo(api_key.read_api_key(None, environ={}, interactive=True) == KEY)
+        click.echo(api_key.read_api_key(None, Environment(environ={}, stdin_isatty=True)) == KEY)
 
     result = CliRunner().invoke(probe, input=f"  {KEY}  \n")
     assert result.exit_code == 0
@@ -83,7 +84,7 @@ def test_interactive_defaults_to_stdin_being_a_terminal():
             return False
 
     with pytest.raises(UsageError, match="no NVIDIA API key given"):
-        api_key.read_api_key(None, environ={}, stdin=NotATerminal())
+        api_key.read_api_key(None, Environment(environ={}, stdin=NotATerminal()))
 
 
 @pytest.mark.parametrize("source", ["file", "stdin", "env"])

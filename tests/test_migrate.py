@@ -15,8 +15,8 @@ SR_REF = "servingruntime.serving.kserve.io"
 
 
 @pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
+def _no_backoff(no_backoff):
+    pass
 
 
 @pytest.fixture

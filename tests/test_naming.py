@@ -11,7 +11,7 @@ import pytest
 
 from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import names, render
-from kubectl_nim.app import discovery, optimistic, secret_writes
+from kubectl_nim.app import discovery, secret_writes
 from kubectl_nim.domain import nim_runtime
 from tests.day2_support import (APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_apps,
                                 seed_legacy)
@@ -86,8 +86,7 @@ def test_list_calls_a_later_named_deployment_per_deployment(nim, kubeconfig, kub
 
 
 def test_rotate_key_updates_the_later_named_secrets(nim, kubeconfig, kube_server, ngc_server,
-                                                     monkeypatch):
-    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
+                                                     no_backoff):
     seed_later(kube_server)
     result = nim("rotate-key", NAME, "--kubeconfig", kubeconfig, "--ngc-api-url", ngc_server.url,
                  "--no-restart", env={"NGC_API_KEY": NEW_KEY})

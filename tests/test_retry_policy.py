@@ -8,18 +8,18 @@ import pytest
 from kubectl_nim.adapters import retry
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
+from kubectl_nim.environment import Environment
 
 
 @pytest.fixture
-def slept(monkeypatch):
-    waits: list[float] = []
-    monkeypatch.setattr(retry, "sleep", waits.append)
-    return waits
+def slept():
+    return []
 
 
 @pytest.fixture
-def cluster(kubeconfig):
-    return Cluster.connect(kubeconfig=kubeconfig)
+def cluster(kubeconfig, slept):
+    """A Cluster whose waits between retries are recorded in `slept` (its Environment's sleep)."""
+    return Cluster.connect(kubeconfig=kubeconfig, env=Environment.default(sleep=slept.append))
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 429])

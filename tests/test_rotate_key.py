@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, timezone
 
 import pytest
 
-from kubectl_nim.app import optimistic, predictor_restart
+from kubectl_nim.adapters.kube.cluster import Cluster
+from kubectl_nim.app import optimistic
 from kubectl_nim.domain import names, nim_runtime
 from kubectl_nim.domain import render
-from kubectl_nim.adapters.kube.cluster import Cluster
 from tests.day2_support import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
                                 delete_secret, dockerconfig, isvc, keys_of, opaque_key, pull_key,
                                 ready_with_an_old_pod, rendered, secret, seed_disconnected,
@@ -20,8 +21,8 @@ SECRET_PATH = "/api/v1/namespaces/default/secrets/"
 
 
 @pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(optimistic, "sleep", lambda s: None)
+def _no_backoff(no_backoff):
+    pass
 
 
 @pytest.fixture
@@ -110,22 +111,17 @@ def test_server_dry_run_sends_dry_run_all(rotate, kube_server):
     assert "annotations" not in isvc(kube_server, "x")["spec"]["predictor"]
 
 
-def test_concurrent_writer_conflict_is_reread_and_retried(rotate, kube_server, monkeypatch):
+def test_concurrent_writer_conflict_is_reread_and_retried(rotate, kube_server):
     """Someone updates the pull secret between our read and our PUT: the server answers 409
     for our stale resourceVersion; rotate-key reads again and wins on the second try."""
     seed_plugin(kube_server, "x")
-    real_replace = Cluster.replace
-    interfered = []
 
-    def replace(self, obj, **kw):
-        if obj["metadata"]["name"] == "nvidia-nim-image-pull-x" and not interfered:
-            other = secret(kube_server, "nvidia-nim-image-pull-x")
-            other["metadata"].setdefault("labels", {})["touched-by"] = "someone-else"
-            kube_server.put_object(other)  # bumps the resourceVersion
-            interfered.append(True)
-        return real_replace(self, obj, **kw)
+    def someone_else():
+        other = secret(kube_server, "nvidia-nim-image-pull-x")
+        other["metadata"].setdefault("labels", {})["touched-by"] = "someone-else"
+        kube_server.put_object(other)  # bumps the resourceVersion
 
-    monkeypatch.setattr(Cluster, "replace", replace)
+    kube_server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)", before_answer=someone_else)
     result = rotate("x")
     assert result.exit_code == 0, result.stderr
     statuses = [r["status"] for r in kube_server.requests
@@ -279,10 +275,10 @@ def test_not_found(rotate, kube_server):
     assert result.exit_code == 1 and "no NIM deployment 'ghost' in default" in result.stderr
 
 
-def test_wait_follows_the_new_pods(rotate, kube_server, monkeypatch):
+def test_wait_follows_the_new_pods(rotate, kube_server, nim):
     seed_plugin(kube_server, "x")
     stamp = "2026-01-01T00:00:00.000000Z"
-    monkeypatch.setattr(predictor_restart, "timestamp", lambda: stamp)
+    nim.environment["now"] = lambda: datetime(2026, 1, 1, tzinfo=timezone.utc)
     obj = isvc(kube_server, "x")
     obj["status"] = {"observedGeneration": 2,
                      "conditions": [{"type": "Ready", "status": "True"}]}

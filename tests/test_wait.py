@@ -7,12 +7,10 @@ here really waits.
 
 from __future__ import annotations
 
-import functools
 
 import pytest
 
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
-from kubectl_nim.app import wait as wait_mod
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.errors import NimError
 from kubectl_nim.app.wait import Reporter, State, progress_state, wait_ready
@@ -253,12 +251,11 @@ def test_wait_ready_without_permission_to_read_events(cluster, project):
 # --- deploy --wait through the CLI ---------------------------------------------------------------
 
 @pytest.fixture
-def scripted_wait(monkeypatch, project):
-    """Make `deploy --wait` use an injected sleep/clock driven by `steps`."""
+def scripted_wait(nim, project):
+    """Make `deploy --wait` use a sleep/clock driven by `steps` (the CLI's Environment)."""
     def install(steps):
         script = Script(project.server, steps)
-        monkeypatch.setattr(wait_mod, "wait_ready", functools.partial(
-            wait_ready, sleep=script.sleep, clock=script.clock))
+        nim.environment.update(sleep=script.sleep, clock=script.clock)
         return script
     return install
 

@@ -48,9 +48,6 @@ RETRY_AFTER_CAP = 30.0  # seconds; a server asking for more is not worth a CLI u
 RETRY_STATUSES = _retry.RETRY_STATUSES
 _MAX_PAGES = 10_000  # a misbehaving server must not make pagination endless
 
-# Module level so that CLI tests and benchmarks can swap it (tests/fakes/ngc_fixtures.py
-# `ngc_sleeps`); a client built with `sleep=` uses its own.
-default_sleep: Callable[[float], None] = time.sleep
 
 
 @dataclass(frozen=True)
@@ -76,14 +73,16 @@ class DetailsOutcome:
 
 
 def validate_key(key: str, base_url: str = DEFAULT_BASE_URL,
-                 request_timeout: Optional[float] = None) -> CallerInfo:
+                 request_timeout: Optional[float] = None,
+                 sleep: Callable[[float], None] = time.sleep) -> CallerInfo:
     """The key check that validate-key, deploy and rotate-key share.
 
     A legacy key is refused before any network call; then NVIDIA must answer 200.
     `request_timeout` is the global --request-timeout (see `cli_timeout`).
     """
     ensure_personal(key)
-    with NgcClient(base_url, timeout=cli_timeout(request_timeout), announce_retries=True) as client:
+    with NgcClient(base_url, timeout=cli_timeout(request_timeout), announce_retries=True,
+                   sleep=sleep) as client:
         return client.caller_info(key)
 
 
@@ -100,7 +99,7 @@ class NgcClient:
     def __init__(self, base_url: str = DEFAULT_BASE_URL,
                  timeout: Optional[float] = DEFAULT_TIMEOUT,
                  retries: int = 4, backoff: float = 0.5, max_backoff: float = 8.0,
-                 sleep: Optional[Callable[[float], None]] = None,
+                 sleep: Callable[[float], None] = time.sleep,
                  jitter: Callable[[], float] = random.random, max_connections: int = 16,
                  announce_retries: bool = False):
         from kubectl_nim.adapters.netenv import import_httpx
@@ -328,7 +327,7 @@ class NgcClient:
         if self.announce_retries:
             log.notice(f"NVIDIA ({self.host}): {failure.cause}; "
                        f"retrying ({attempt + 2}/{self.retries + 1})...")
-        (self._sleep or default_sleep)(delay)
+        self._sleep(delay)
 
     def _json(self, response: "httpx.Response") -> dict:
         """The JSON object of a 2xx answer; anything else means something else answered."""

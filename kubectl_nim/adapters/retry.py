@@ -13,12 +13,10 @@ polling (until its own deadline rather than a number of attempts) and by the NGC
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 RETRY_STATUSES = frozenset({429}) | frozenset(range(500, 600))
-sleep: Callable[[float], None] = time.sleep  # the waits between attempts (tests may record them)
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,16 @@ class Fetched:
 
 
 def fetch_details(key: str, ngc_api_url: str, request_timeout: Optional[float], concurrency: int,
-                  start_progress: Callable, clock: Callable[[], float]) -> Fetched:
+                  start_progress: Callable, clock: Callable[[], float],
+                  sleep: Callable[[float], None]) -> Fetched:
     """Caller check (the key), catalog search, details. `start_progress(total)` returns an object
     with update(retries) and finish()."""
     from kubectl_nim.adapters import ngc
 
     timeout = ngc.cli_timeout(request_timeout)
     marks = [clock()]
-    with ngc.NgcClient(ngc_api_url, timeout=timeout, max_connections=concurrency) as client:
+    with ngc.NgcClient(ngc_api_url, timeout=timeout, max_connections=concurrency,
+                       sleep=sleep) as client:
         client.caller_info(key)
         marks.append(clock())
         untagged: list[str] = []

@@ -168,7 +168,7 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
     in_flight: list[dict] = []  # new objects whose create was sent but not answered
     # --apply with a new key over existing Secrets: written first by the secret-pair protocol
     # (preconditions, no mixed keys with a concurrent writer); its failures are undone there.
-    by_pair = _new_key_pair(cluster, objects, before, on_written) if apply else {}
+    by_pair = _new_key_pair(cluster, objects, before, on_written, sleep) if apply else {}
     outcomes.extend(by_pair.values())
 
     def send(i: int):
@@ -270,7 +270,8 @@ def _record(objects, before, batch, answers, created, outcomes, on_written) -> N
 
 
 def _new_key_pair(cluster: Cluster, objects: Sequence[dict], before: Sequence[dict | None],
-                  on_written: Callable[[Outcome], None]) -> dict[int, Outcome]:
+                  on_written: Callable[[Outcome], None],
+                  sleep: Callable[[float], None] = time.sleep) -> dict[int, Outcome]:
     """A new key over existing Secrets goes in through secret_pair (preconditions, no mixed
     keys with a concurrent writer); its failures are already undone and explained there."""
     from kubectl_nim.app import secret_pair
@@ -278,7 +279,7 @@ def _new_key_pair(cluster: Cluster, objects: Sequence[dict], before: Sequence[di
     def report(written):
         on_written(Outcome(written.ref, written.action, written.after or {}))
 
-    done = secret_pair.apply_new_key(cluster, objects, before, report)
+    done = secret_pair.apply_new_key(cluster, objects, before, report, sleep)
     return {i: Outcome(object_ref(objects[i]), w.action, w.after or before[i] or {})
             for i, w in done.items()}
 

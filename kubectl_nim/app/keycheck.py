@@ -7,20 +7,22 @@ asked.
 
 from __future__ import annotations
 
-from typing import Optional
+import time
+from typing import Callable, Optional
 
 from kubectl_nim import log
 
 
 def validate(key: str, ngc_api_url: str, request_timeout: Optional[float],
-             verb: Optional[str] = None):
+             verb: Optional[str] = None, sleep: Callable[[float], None] = time.sleep):
     """NVIDIA's answer about `key` (ngc.KeyInfo); raises KeyRejected or NvidiaUnreachable. `verb`:
-    the verb that may skip the check (--skip-key-validation), named in the unreachable hint."""
+    the verb that may skip the check (--skip-key-validation), named in the unreachable hint;
+    `sleep`: the waits between retries (the run's Environment.sleep)."""
     from kubectl_nim.adapters import ngc
     from kubectl_nim.errors import NvidiaUnreachable
 
     try:
-        info = ngc.validate_key(key, ngc_api_url, request_timeout)
+        info = ngc.validate_key(key, ngc_api_url, request_timeout, sleep)
     except NvidiaUnreachable as e:
         if verb is None:
             raise

@@ -17,7 +17,7 @@ from kubectl_nim.errors import ClusterError, Day2Error, NimError
 
 MAX_ATTEMPTS = 4         # per read-modify-write: the first try plus three retries
 BACKOFF = 0.2            # seconds, doubled per retry
-sleep: Callable[[float], None] = time.sleep  # tests replace it
+# Every function here that retries takes `sleep` (the run's Environment.sleep) for the pauses.
 
 
 def action_of(current: dict | None, want: dict | None) -> str:
@@ -42,7 +42,8 @@ class Written:
 
 def read_modify_write(cluster: Cluster, kind: str, name: str, namespace: str,
                       desired: Callable[[dict | None], dict | None], *, dry_run: bool = False,
-                      current: dict | None = None, have_current: bool = False) -> Written:
+                      current: dict | None = None, have_current: bool = False,
+                      sleep: Callable[[float], None] = time.sleep) -> Written:
     """Write `desired(current)` (None = nothing to do), retrying a bounded number of times.
 
     An update is a PUT that carries the resourceVersion it was computed from, so a concurrent
@@ -86,7 +87,8 @@ def was_uncertain(error: NimError) -> bool:
         (isinstance(error, ClusterError) and error.may_have_applied)
 
 
-def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any) -> bool:
+def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any,
+                         sleep: Callable[[float], None] = time.sleep) -> bool:
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
             sleep(BACKOFF * 2 ** (attempt - 1))
@@ -108,7 +110,7 @@ def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any)
 
 
 def delete_object(cluster: Cluster, kind: str, name: str, namespace: str, *,
-                  dry_run: bool = False) -> bool:
+                  dry_run: bool = False, sleep: Callable[[float], None] = time.sleep) -> bool:
     """Delete, retrying what is worth retrying; False when it was already gone."""
     last: ClusterError | None = None
     for attempt in range(MAX_ATTEMPTS):

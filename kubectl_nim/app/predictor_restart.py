@@ -9,28 +9,29 @@ from typing import Any, Callable, Mapping
 from kubectl_nim import caller, log
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
-from kubectl_nim.app import optimistic
 from kubectl_nim.app.optimistic import BACKOFF, MAX_ATTEMPTS, retryable
 from kubectl_nim.domain.names import ISVC_LABEL, RESTART_ANNOTATION
 from kubectl_nim.domain.nim_runtime import restart_patch
 from kubectl_nim.errors import ClusterError
 from kubectl_nim.domain.refs import kind_ref
 
-def timestamp() -> str:
-    """RFC 3339 with microseconds, so that two restarts in one second still differ."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def timestamp(now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> str:
+    """RFC 3339 with microseconds, so that two restarts in one second still differ. `now`:
+    the run's Environment.now (a UTC datetime)."""
+    return now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: bool = False,
-            stamp: str | None = None) -> tuple[str, dict]:
+            stamp: str | None = None, sleep: Callable[[float], None] = time.sleep,
+            now: Callable[[], datetime] | None = None) -> tuple[str, dict]:
     """Merge-patch a timestamp into spec.predictor.annotations: KServe rolls the predictor pods
     in RawDeployment and Serverless alike (`oc rollout restart` is undone by KServe, which owns
     the Deployment). Retried like the writes above: the patch is idempotent."""
-    stamp = stamp or timestamp()
+    stamp = stamp or (timestamp(now) if now else timestamp())
     last: ClusterError | None = None
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
-            optimistic.sleep(BACKOFF * 2 ** (attempt - 1))  # one seam for tests: optimistic.sleep
+            sleep(BACKOFF * 2 ** (attempt - 1))
         try:
             answer = cluster.patch("InferenceService", name, restart_patch(stamp), namespace,
                                    dry_run=dry_run)

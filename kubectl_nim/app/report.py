@@ -18,7 +18,7 @@ import sys
 import tarfile
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from kubectl_nim import __version__, log
 from kubectl_nim.app import status as status_app
@@ -59,12 +59,14 @@ class Bundle:
 
 
 def collect(cluster: Cluster, namespace: str, name: str, tail: int,
-            config_view: Callable[[], dict], stamp: str) -> Bundle:
-    """Read everything; raises only when the deployment itself is missing or not a NIM."""
+            config_view: Callable[[], dict], stamp: str,
+            environ: Mapping[str, str] | None = None) -> Bundle:
+    """Read everything; raises only when the deployment itself is missing or not a NIM.
+    `environ`: the run's variables (a key in $NGC_API_KEY is scrubbed from the bundle too)."""
     result = status_app.status(cluster, namespace, name)
     observed = result.observed
     bundle = Bundle(f"nim-report-{name}-{stamp}")
-    env_key = os.environ.get(API_KEY_ENV)
+    env_key = (os.environ if environ is None else environ).get(API_KEY_ENV)
     if env_key:
         bundle.values.add(env_key)
     bundle.add_text("version.txt", f"kubectl-nim {__version__}\npython {sys.version.split()[0]}"

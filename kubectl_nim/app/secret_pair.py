@@ -107,7 +107,8 @@ def guarded(target, namespace: str, key: str, expected_old: str | None,
 
 def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run: bool = False,
                current: Mapping[str, dict | None] | None = None,
-               on_written: Callable = lambda w: None) -> list:
+               on_written: Callable = lambda w: None,
+               sleep: Callable[[float], None] = time.sleep) -> list:
     """Steps 1-3 of the module docstring. Returns optimistic.Written per target; raises
     secret_writes.SecretsFailed (exit 1, or 128+n when a signal interrupted it) after undoing."""
 
@@ -132,14 +133,15 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
                     cluster, "Secret", target.name, namespace,
                     guarded(target, namespace, key, expected_old, fence, fence_of(before)),
                     dry_run=dry_run,
-                    current=before, have_current=True)
+                    current=before, have_current=True, sleep=sleep)
             except ConcurrentWriter as error:
-                raise _concurrent_failure(cluster, namespace, targets, error, done) from None
+                raise _concurrent_failure(cluster, namespace, targets, error, done,
+                                          sleep) from None
             except NimError as error:
                 if optimistic.was_uncertain(error) and not dry_run:
                     _add_in_flight(done, target, namespace, key, before)
                 raise secret_writes._failed_secrets(cluster, namespace, target, error, done,
-                                           dry_run) from None
+                                           dry_run, sleep) from None
             if written.action == "unchanged" and written.uncertain and expected_old != key:
                 # An earlier attempt timed out but landed: the "unchanged" Secret holds our key
                 # because of this run, so a later failure must put it back too.
@@ -157,18 +159,18 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
             _add_in_flight(done, target, namespace, key, snapshot.get(target.name))
         failure = secret_writes._failed_secrets(
             cluster, namespace, target or targets[-1],
-            NimError(interrupts.describe(signal)), done, dry_run)
+            NimError(interrupts.describe(signal)), done, dry_run, sleep)
         failure.signal = signal
         raise failure from None
     if not dry_run:
-        verify(cluster, namespace, targets, key)
+        verify(cluster, namespace, targets, key, sleep)
     return [w for _, w in done]
 
 
 def _concurrent_failure(cluster, namespace: str, targets: Sequence, error: ConcurrentWriter,
-                        done: list):
+                        done: list, sleep: Callable[[float], None] = time.sleep):
 
-    restored, left = secret_writes.undo_secrets(cluster, namespace, done)
+    restored, left = secret_writes.undo_secrets(cluster, namespace, done, sleep=sleep)
     undone = f"; put back {', '.join(restored)}" if restored else "; this run changed nothing"
     if left:
         undone += f"; COULD NOT put back {', '.join(left)}"
@@ -233,7 +235,8 @@ def verify(cluster, namespace: str, targets: Sequence, key: str,
 
 
 def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None],
-                  on_written: Callable = lambda w: None) -> dict[int, object]:
+                  on_written: Callable = lambda w: None,
+                  sleep: Callable[[float], None] = time.sleep) -> dict[int, object]:
     """`deploy --apply` over existing Secrets: the key goes in through write_pair
     (preconditions, verification), never a blind server-side apply. Returns the optimistic.Written of
     each Secret by its index in `objects`; {} when the normal path applies (a Secret is missing:
@@ -258,5 +261,6 @@ def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None
     # overwrite, without precondition, a key another run put in since (the pair then mixes).
     # write_pair writes nothing for an unchanged Secret and refuses a foreign key.
     namespace = objects[indexes[0]]["metadata"].get("namespace") or cluster.namespace
-    written = write_pair(cluster, namespace, targets, key, current=current, on_written=on_written)
+    written = write_pair(cluster, namespace, targets, key, current=current, on_written=on_written,
+                         sleep=sleep)
     return dict(zip(indexes, written))

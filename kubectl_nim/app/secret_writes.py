@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
@@ -160,19 +161,21 @@ def preview(targets: Sequence[SecretTarget], namespace: str, key: str,
 
 def write_secrets(cluster: Cluster, namespace: str, targets: Sequence[SecretTarget], key: str,
                   *, dry_run: bool = False, current: Mapping[str, dict | None] | None = None,
-                  on_written: Callable[[Written], None] = lambda w: None) -> list[Written]:
+                  on_written: Callable[[Written], None] = lambda w: None,
+                  sleep: Callable[[float], None] = time.sleep) -> list[Written]:
     """Put `key` into every target, or into none: when one write fails, the ones already made
     are put back (compare-and-swap: only a secret that still holds what we wrote is restored).
     The protocol against concurrent writers and signals is secret_pair's (see its docstring)."""
     from kubectl_nim.app import secret_pair
 
     return secret_pair.write_pair(cluster, namespace, targets, key, dry_run=dry_run,
-                                  current=current, on_written=on_written)
+                                  current=current, on_written=on_written, sleep=sleep)
 
 
 def _failed_secrets(cluster: Cluster, namespace: str, target: SecretTarget, error: NimError,
-                    done: list[tuple[SecretTarget, Written]], dry_run: bool) -> SecretsFailed:
-    restored, left = undo_secrets(cluster, namespace, done, dry_run)
+                    done: list[tuple[SecretTarget, Written]], dry_run: bool,
+                    sleep: Callable[[float], None] = time.sleep) -> SecretsFailed:
+    restored, left = undo_secrets(cluster, namespace, done, dry_run, sleep)
     cause = f"cannot update {kind_ref('Secret', target.name)}: {error.message}"
     if left:
         return SecretsFailed(
@@ -187,7 +190,8 @@ def _failed_secrets(cluster: Cluster, namespace: str, target: SecretTarget, erro
 
 
 def undo_secrets(cluster: Cluster, namespace: str, done: Sequence[tuple[SecretTarget, Written]],
-                 dry_run: bool = False) -> tuple[list[str], list[str]]:
+                 dry_run: bool = False, sleep: Callable[[float], None] = time.sleep
+                 ) -> tuple[list[str], list[str]]:
     """Undo secret writes newest first; returns (restored, could-not-restore) refs."""
     restored: list[str] = []
     left: list[str] = []
@@ -198,7 +202,7 @@ def undo_secrets(cluster: Cluster, namespace: str, done: Sequence[tuple[SecretTa
         ref = kind_ref("Secret", target.name)
         try:
             if written.before is None:
-                if _delete_if_unchanged(cluster, namespace, target.name, ours):
+                if _delete_if_unchanged(cluster, namespace, target.name, ours, sleep):
                     restored.append(ref)
             else:
                 old = (written.before or {}).get("data")
@@ -211,7 +215,7 @@ def undo_secrets(cluster: Cluster, namespace: str, done: Sequence[tuple[SecretTa
                     cur["data"] = old
                     return cur
                 if read_modify_write(cluster, "Secret", target.name, namespace,
-                                     back).action != "unchanged":
+                                     back, sleep=sleep).action != "unchanged":
                     restored.append(ref)
         except NimError as e:
             left.append(f"{ref} ({e.message})")

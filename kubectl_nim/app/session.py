@@ -13,18 +13,20 @@ from functools import cached_property
 from kubectl_nim.domain import catalog as catalog_mod
 from kubectl_nim import log
 from kubectl_nim.app.connection import GlobalOptions
+from kubectl_nim.environment import Environment
 
 
 class Session:
-    def __init__(self, options: GlobalOptions):
+    def __init__(self, options: GlobalOptions, env: Environment | None = None):
         self.options = options
+        self.env = env or Environment.default()  # its sleep, variables... reach the cluster
         self._sources = None
 
     @cached_property
     def cluster(self):
         from kubectl_nim.adapters.kube import cluster
 
-        return cluster.connect(self.options)
+        return cluster.connect(self.options, self.env)
 
     @property
     def namespace(self) -> str:
@@ -107,11 +109,11 @@ def _kept_until_exit():
         gc.enable()
 
 
-def connect(options: GlobalOptions, timeout: float):
+def connect(options: GlobalOptions, timeout: float, env: Environment | None = None):
     """A Cluster with its own request timeout, for a lookup that must not keep anyone waiting
     (a shell TAB): the global options' connection, nothing discovered yet."""
     from kubectl_nim.adapters.kube.cluster import Cluster
 
     return Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
                            namespace=options.namespace, timeout=timeout,
-                           overrides=options.overrides())
+                           overrides=options.overrides(), env=env)

@@ -7,12 +7,11 @@ pull secret made from it are pure rules: `kubectl_nim.domain.keys`.
 
 from __future__ import annotations
 
-import os
-import sys
-from typing import IO, Mapping, Optional
+from typing import IO, Optional
 
 from kubectl_nim import log
 from kubectl_nim.domain.keys import ENV_VAR
+from kubectl_nim.environment import Environment
 from kubectl_nim.errors import UsageError
 
 # A key file is small; reading at most this much keeps `--api-key-file /dev/zero` from hanging.
@@ -22,25 +21,22 @@ _HOW = ("use --api-key-file PATH (- for stdin), set the NGC_API_KEY environment 
         "or run in a terminal to be prompted")
 
 
-def read_api_key(api_key_file: Optional[str], *, environ: Optional[Mapping[str, str]] = None,
-                 stdin: Optional[IO[str]] = None, interactive: Optional[bool] = None) -> str:
+def read_api_key(api_key_file: Optional[str], env: Environment) -> str:
     """The key from `--api-key-file` (`-` = stdin), else $NGC_API_KEY, else a hidden prompt.
 
-    `interactive` defaults to "stdin is a terminal": a CI job must fail with an explanation
-    rather than wait for an answer nobody will type. Key-input problems are usage errors (exit 2)
-    so that scripts can tell them from a key NVIDIA rejected (exit 1).
+    The prompt only when stdin is a terminal (`env.stdin_isatty`): a CI job must fail with an
+    explanation rather than wait for an answer nobody will type. Key-input problems are usage
+    errors (exit 2) so that scripts can tell them from a key NVIDIA rejected (exit 1).
     """
-    environ = os.environ if environ is None else environ
-    stdin = sys.stdin if stdin is None else stdin
+    env = env.bind()
+    environ, stdin = env.environ, env.stdin
     if api_key_file == "-":
         return _accept(_read_stream(stdin, "standard input"), "standard input")
     if api_key_file:
         return _accept(_read_file(api_key_file), f"file {api_key_file}")
     if ENV_VAR in environ:
         return _accept(environ[ENV_VAR], f"${ENV_VAR}")
-    if interactive is None:
-        interactive = _isatty(stdin)
-    if interactive:
+    if env.stdin_isatty:
         return _accept(_prompt(), "the prompt")
     raise UsageError("no NVIDIA API key given", hint=_HOW)
 
@@ -85,13 +81,6 @@ def _check_size(data, source: str):
     if len(data) > _MAX_KEY_BYTES:
         raise UsageError(f"{source} is too large to hold an API key")
     return data
-
-
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # replaced or closed streams
-        return False
 
 
 def _prompt() -> str:

@@ -242,16 +242,23 @@ def _options(ctx: click.Context):
     return get_globals(ctx)
 
 
-def _kubeconfig_paths(options) -> list[str]:
-    raw = options.kubeconfig or os.environ.get("KUBECONFIG") or os.path.join("~", ".kube", "config")
+def _environment(ctx: click.Context):
+    from kubectl_nim.cli.options import get_environment
+
+    return get_environment(ctx)
+
+
+def _kubeconfig_paths(options, environ) -> list[str]:
+    raw = options.kubeconfig or environ.get("KUBECONFIG") or os.path.join("~", ".kube", "config")
     return [os.path.expanduser(p) for p in raw.split(os.pathsep) if p]
 
 
-def cluster_configured(options) -> bool:
+def cluster_configured(ctx: click.Context) -> bool:
     """A kubeconfig file exists (or we run in a pod): only then may a TAB talk to a cluster."""
-    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+    environ = _environment(ctx).environ
+    if environ.get("KUBERNETES_SERVICE_HOST"):
         return True
-    return any(os.path.isfile(p) for p in _kubeconfig_paths(options))
+    return any(os.path.isfile(p) for p in _kubeconfig_paths(_options(ctx), environ))
 
 
 def _cluster(ctx: click.Context):
@@ -259,7 +266,7 @@ def _cluster(ctx: click.Context):
 
     options = _options(ctx)
     timeout = min(options.request_timeout or CLUSTER_TIMEOUT, CLUSTER_TIMEOUT)
-    return connect(options, timeout=timeout), options
+    return connect(options, timeout=timeout, env=_environment(ctx)), options
 
 
 def completion_catalog(ctx: click.Context):
@@ -269,8 +276,7 @@ def completion_catalog(ctx: click.Context):
     params = _params(ctx)
     if params.get("catalog_file"):
         return local_catalog.load_file(os.path.expanduser(params["catalog_file"]))
-    options = _options(ctx)
-    if params.get("offline") or not cluster_configured(options):
+    if params.get("offline") or not cluster_configured(ctx):
         return local_catalog.load_embedded()
     try:
         from kubectl_nim.app import discovery
@@ -333,7 +339,7 @@ def model_tags(ctx: click.Context, param: click.Parameter, incomplete: str) -> l
 @_safe
 def deployment_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     """InferenceServices in the namespace being typed (-n), else the context's namespace."""
-    if not cluster_configured(_options(ctx)):
+    if not cluster_configured(ctx):
         return []
     cluster, options = _cluster(ctx)
     items = cluster.list("InferenceService", options.namespace or cluster.namespace)
@@ -344,7 +350,7 @@ def deployment_names(ctx: click.Context, param: click.Parameter, incomplete: str
 @_safe
 def namespaces(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     """The OpenShift projects the user can see, else namespaces: the lookup of `list -A`."""
-    if not cluster_configured(_options(ctx)):
+    if not cluster_configured(ctx):
         return []
     from kubectl_nim.app import listing
 
@@ -362,7 +368,7 @@ def contexts(ctx: click.Context, param: click.Parameter, incomplete: str) -> lis
     from kubectl_nim.domain import bounded
 
     names: list[str] = []
-    for path in _kubeconfig_paths(_options(ctx)):
+    for path in _kubeconfig_paths(_options(ctx), _environment(ctx).environ):
         try:
             with open(path, encoding="utf-8") as f:
                 doc = bounded.load_yaml(f.read()) or {}

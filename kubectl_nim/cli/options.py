@@ -8,12 +8,14 @@ value given after the verb wins over one given before it.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable
 
 import click
 
 from kubectl_nim import log
+from kubectl_nim.environment import Environment
 from kubectl_nim.app.connection import GlobalOptions  # noqa: F401 - re-exported for the verbs
 from kubectl_nim.domain.validation import check, check_namespace
 
@@ -21,6 +23,27 @@ from kubectl_nim.domain.validation import check, check_namespace
 def get_globals(ctx: click.Context | None = None) -> GlobalOptions:
     ctx = ctx or click.get_current_context()
     return ctx.ensure_object(GlobalOptions)
+
+
+# The key of the run's Environment in click's `ctx.meta` (set by cli/root.NimContext).
+ENVIRONMENT = "kubectl_nim.environment"
+
+
+def get_environment(ctx: click.Context | None = None) -> Environment:
+    """The run's Environment (streams, terminals, clock, sleep, variables). A command invoked
+    without the root group (a test of one verb) gets the process's own."""
+    ctx = ctx or click.get_current_context()
+    if ENVIRONMENT not in ctx.meta:
+        ctx.meta[ENVIRONMENT] = Environment.default()
+    return ctx.meta[ENVIRONMENT]
+
+
+def pass_environment(f):
+    """Like click.pass_obj, for the Environment: the command gets it as first argument."""
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        return f(get_environment(), *args, **kwargs)
+    return wrapper
 
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")

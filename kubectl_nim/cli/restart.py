@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from kubectl_nim import log
-from kubectl_nim.cli.options import parse_duration
+from kubectl_nim.cli.options import get_environment, parse_duration
 from kubectl_nim.cli.output import result_line
 
 
@@ -32,8 +30,10 @@ def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeo
         click.echo(result_line(ref, "restarted", dry_run))
         return
     try:
+        env = get_environment()
         stamp, answer = predictor_restart.restart(cluster, dep.namespace, dep.name,
-                                                  dry_run=dry_run == "server")
+                                                  dry_run=dry_run == "server", sleep=env.sleep,
+                                                  now=env.now)
     except ClusterError as e:
         raise Day2Error(
             f"{done_what}, but restarting {ref} failed: {e.message}",
@@ -48,4 +48,5 @@ def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeo
         log.notice(f"Waiting up to {timeout} for the new predictor pods of {dep.name}...")
         predictor_restart.wait_restarted(cluster, dep.name, dep.namespace, stamp, generation,
                                          parse_duration(timeout),
-                                         Reporter(click.echo, sys.stderr.isatty()))
+                                         Reporter(click.echo, env.stderr_isatty),
+                                         clock=env.clock, wait=env.sleep)

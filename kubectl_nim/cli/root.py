@@ -7,7 +7,6 @@ failure, i.e. a bug, already with `-v`), and every registered secret redacted fr
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 
@@ -17,8 +16,9 @@ from kubectl_nim import __version__, caller, interrupts, log
 from kubectl_nim.cli import completion
 from kubectl_nim.cli.commands import VERBS, LazyCommands
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
+from kubectl_nim.environment import Environment
 from kubectl_nim.errors import NimError
-from kubectl_nim.cli.options import global_options
+from kubectl_nim.cli.options import ENVIRONMENT, global_options
 
 # kubectl sets one of these for the plugins it runs (KUBECTL_PATH since 1.37, KUBECTL_BINARY in
 # some distributions such as oc); the first found names the caller in usage text.
@@ -130,7 +130,19 @@ def _show_redacted(error: click.ClickException) -> None:
     sys.stderr.flush()
 
 
+class NimContext(click.Context):
+    """click's Context, carrying the run's Environment in `meta` (which every sub-context
+    shares), so that `ctx.obj` stays the GlobalOptions the option callbacks fill."""
+
+    def __init__(self, *args, environment: Environment | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if environment is not None:
+            self.meta[ENVIRONMENT] = environment.bind()  # idempotent: main() bound it already
+
+
 class NimGroup(click.Group):
+    context_class = NimContext
+
     def format_commands(self, ctx, formatter):
         """click's own listing, from `commands.peek`: the verbs' short help without importing
         their modules (`--help` stays as fast as the group alone)."""
@@ -144,8 +156,15 @@ class NimGroup(click.Group):
                                     for name, cmd in commands])
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        # The one Environment of the run: given by the caller (a test: `environment=` or `obj=`)
+        # or the process's own; fields left open are filled from the streams in use now.
+        given = extra.pop("environment", None)
+        if isinstance(extra.get("obj"), Environment):
+            given = extra.pop("obj")
+        environment = (given or Environment()).bind()
+        extra["environment"] = environment
         if prog_name is None:
-            prog_name = invoked_name(sys.argv[0], os.environ)
+            prog_name = invoked_name(sys.argv[0], environment.environ)
         caller.set_prog_name(prog_name)
         try:
             args = kubectl_spellings(list(sys.argv[1:] if args is None else args))

@@ -85,7 +85,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
@@ -661,8 +661,16 @@ class FakeKubeAPIServer(LoopbackServer):
     """In-memory Kubernetes API server.  See the module docstring."""
 
     def __init__(self, latency_ms: float = 0, without_nimconfig: bool = False,
-                 seed_objects: Optional[List[dict]] = None, port: int = 0):
+                 seed_objects: Optional[List[dict]] = None, port: int = 0, nodelay: bool = True,
+                 field_validation: bool = True):
+        """`nodelay`: TCP_NODELAY on its connections, as real API servers (Go) set it; off, every
+        keep-alive answer waits ~40 ms for the client's delayed ACK (headers and body are two
+        writes), which only a test of that timing wants. `field_validation=False`: a server
+        before Kubernetes 1.25, which ignores the fieldValidation parameter and prunes unknown
+        fields silently (200, no Warning)."""
         self.without_nimconfig = without_nimconfig
+        self.field_validation = field_validation
+        self.nodelay = nodelay
         self._port = port
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -678,7 +686,8 @@ class FakeKubeAPIServer(LoopbackServer):
     poll_interval = 0.05
 
     def _make_httpd(self) -> ThreadingHTTPServer:
-        handler = type("Handler", (_Handler,), {"fake": self})
+        handler = type("Handler", (_Handler,), {"fake": self,
+                                                "disable_nagle_algorithm": self.nodelay})
         # A deploy opens about 8 connections at once; the default backlog of 5 can refuse some.
         httpd_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 128})
         httpd = httpd_class(("127.0.0.1", self._port), handler)
@@ -758,7 +767,8 @@ class FakeKubeAPIServer(LoopbackServer):
             self._changed.notify_all()
 
     def fail(self, method: Optional[str], path_regex: str, status: int = 0, nth: int = 1,
-             times: int = 1, hang_seconds: float = 0, retry_after: Optional[int] = None) -> None:
+             times: int = 1, hang_seconds: float = 0, retry_after: Optional[int] = None,
+             before_answer: Optional[Callable[[], None]] = None) -> None:
         """Make the nth..nth+times-1 requests matching method+path(?query) fail/hang.
 
         A POST's target ends with ``#NAME``, the metadata.name of the object it creates, so a
@@ -767,6 +777,7 @@ class FakeKubeAPIServer(LoopbackServer):
         ``status`` 0 (or < 400) with ``hang_seconds`` only delays the normal answer.  Every
         rule counts every request it matches; when several are in their failing window
         the oldest rule decides.  429 answers carry ``Retry-After: 1`` unless told.
+        ``before_answer`` (in-process only) runs first, e.g. a concurrent write to the object.
         """
         re.compile(path_regex)
         if retry_after is None and status == 429:
@@ -774,7 +785,7 @@ class FakeKubeAPIServer(LoopbackServer):
         with self._lock:
             self._fail_rules.append(FailRule((method or "*"), path_regex, int(status or 0),
                                              int(nth), int(times), float(hang_seconds),
-                                             retry_after))
+                                             retry_after, before_answer=before_answer))
 
     def deny(self, verb: str, resource: str, namespace: Optional[str] = None) -> None:
         """403 Forbidden for ``verb`` on ``resource`` (plural, or plural/sub; "*" = any)."""
@@ -882,6 +893,8 @@ class FakeKubeAPIServer(LoopbackServer):
             time.sleep(latency)
         if rule and rule.hang_seconds:
             time.sleep(rule.hang_seconds)
+        if rule and rule.before_answer:
+            rule.before_answer()
         if rule and rule.status >= 400:  # 0/2xx: answer normally (after any hang)
             err = ApiError(rule.status, INJECTED_MESSAGES.get(rule.status, "injected failure"),
                            headers={"Retry-After": str(rule.retry_after)} if rule.retry_after
@@ -1151,6 +1164,8 @@ class FakeKubeAPIServer(LoopbackServer):
         tree = schemas.schema_for(rt.kind, self.without_nimconfig)
         if tree is None:
             return obj, []
+        if not self.field_validation:
+            params = {**params, "fieldValidation": "Ignore"}  # before 1.25: silent pruning
         unknown: List[str] = []
         type_errors: List[tuple] = []
         pruned = schemas.check_tree(obj, tree, "", unknown, type_errors)
@@ -1490,7 +1505,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-kube-apiserver/1.0"
     # Headers and body are two writes: without TCP_NODELAY, Nagle + the client's delayed ACK
-    # add ~40 ms to every keep-alive answer.
+    # add ~40 ms to every keep-alive answer. Set per server (FakeKubeAPIServer(nodelay=...)).
     disable_nagle_algorithm = True
     fake: FakeKubeAPIServer  # set on the subclass built in start()
 

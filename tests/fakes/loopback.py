@@ -8,7 +8,7 @@ import signal
 import threading
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 
 class LoopbackServer:
@@ -85,6 +85,9 @@ class FailRule:
     hang_seconds: float = 0
     retry_after: Union[float, str, None] = None  # a str is sent as is (e.g. an HTTP date)
     seen: int = 0
+    # Run before the request is answered (a concurrent writer acting between a client's read
+    # and its write); the request is then answered normally unless `status` says otherwise.
+    before_answer: Optional[Callable[[], None]] = None
 
     def hit(self, method: str, target: str) -> bool:
         """Count a matching request; True when it is in the failing window."""

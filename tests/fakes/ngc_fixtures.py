@@ -36,10 +36,9 @@ def ngc_server(monkeypatch):
 
 
 @pytest.fixture
-def ngc_sleeps(monkeypatch):
-    """The delays the NGC client slept between retries (it does not really sleep)."""
-    from kubectl_nim.adapters import ngc
-
+def ngc_sleeps(nim):
+    """The delays the CLI slept between retries (it does not really sleep): the `nim` fixture's
+    Environment.sleep, which the NGC client (and the cluster's) gets."""
     slept: list[float] = []
-    monkeypatch.setattr(ngc, "default_sleep", slept.append)
+    nim.environment["sleep"] = slept.append
     return slept

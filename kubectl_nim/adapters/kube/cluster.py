@@ -35,8 +35,9 @@ class Cluster:
 
     def __init__(self, transport: Any, namespace: str, server: str,
                  timeout: float | None = DEFAULT_TIMEOUT, context: str | None = None,
-                 field_manager: str = FIELD_MANAGER):
+                 field_manager: str = FIELD_MANAGER, sleep: Callable[[float], None] = time.sleep):
         self.transport = transport
+        self.sleep = sleep  # between the retries of a read (the run's Environment.sleep)
         self.namespace = namespace
         self.server = server
         self.timeout = timeout
@@ -50,34 +51,40 @@ class Cluster:
     @classmethod
     def connect(cls, kubeconfig: str | None = None, context: str | None = None,
                 namespace: str | None = None, timeout: float | None = None,
-                fast_only: bool = False, overrides=None) -> "Cluster":
+                fast_only: bool = False, overrides=None, env=None) -> "Cluster":
         """Kubeconfig (--kubeconfig, else every file of $KUBECONFIG, else ~/.kube/config) with
         its context's namespace; in-cluster config when there is no kubeconfig (CI in a pod).
 
         `fast_only` raises kubeconfig.NeedsKubernetesLoader instead of importing `kubernetes`,
-        for verbs that merely peek at the cluster (validate-key's disconnected notice)."""
+        for verbs that merely peek at the cluster (validate-key's disconnected notice).
+        `env` (an Environment, default the process's): variables, sleep, slow-notice threshold."""
         from kubectl_nim.adapters.kube import kubeconfig as kc
+        from kubectl_nim.environment import Environment
+
+        env = env or Environment.default()
 
         timeout = DEFAULT_TIMEOUT if timeout is None else (timeout or None)
         try:
-            endpoint = kc.find_endpoint(kubeconfig, context, os.environ, overrides)
+            endpoint = kc.find_endpoint(kubeconfig, context, env.environ, overrides,
+                                        sa_dir=env.service_account_dir)
         except kc.NeedsKubernetesLoader as needs:
             if fast_only:
                 raise
             from kubectl_nim.adapters.kube.kubernetes_transport import KubernetesTransport
 
-            paths = os.pathsep.join(kc.config_paths(kubeconfig, os.environ))
+            paths = os.pathsep.join(kc.config_paths(kubeconfig, env.environ))
             transport = KubernetesTransport(paths, context, timeout, overrides,
                                             needs.impersonate)
             log.debug(f"cluster {transport.server} context {transport.context} "
                       f"(credentials through the kubernetes package)")
             return cls(transport, namespace or transport.namespace or "default",
-                       transport.server, timeout, transport.context)
+                       transport.server, timeout, transport.context, sleep=env.sleep)
         from kubectl_nim.adapters.kube.httpx_transport import HttpxTransport
 
         log.debug(f"cluster {endpoint.server} context {endpoint.context}")
-        return cls(HttpxTransport(endpoint, timeout), namespace or endpoint.namespace or "default",
-                   endpoint.server, timeout, endpoint.context)
+        return cls(HttpxTransport(endpoint, timeout, env.slow_notice_after, env.environ),
+                   namespace or endpoint.namespace or "default", endpoint.server, timeout,
+                   endpoint.context, sleep=env.sleep)
 
     # -- the one request path --------------------------------------------------------------
 
@@ -122,14 +129,14 @@ class Cluster:
                     raise self._unreachable(e, method, path) from None
                 delay = policy.delay(attempt)
                 log.debug(f"{method} {self.server}{url} -> {e.detail}; retrying in {delay:.2f}s")
-                retry.sleep(delay)
+                self.sleep(delay)
                 continue
             elapsed = (time.perf_counter() - started) * 1000
             log.debug(f"{method} {self.server}{url} -> {status} ({elapsed:.0f} ms)")
             if status >= 400 and not last and retry.transient_status(status):
                 delay = policy.delay(attempt, retry.parse_retry_after(retry_after))
                 log.debug(f"retrying in {delay:.2f}s")
-                retry.sleep(delay)
+                self.sleep(delay)
                 continue
             return status, data, retry_after
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
@@ -312,10 +319,10 @@ def concurrently(fn: Callable, items: Sequence, max_workers: int | None = None) 
     with ThreadPoolExecutor(max_workers=min(len(items), max_workers or len(items))) as pool:
         return list(pool.map(guarded, items))
 
-def connect(options) -> Cluster:
-    """Build a Cluster from the CLI's GlobalOptions."""
+def connect(options, env=None) -> Cluster:
+    """Build a Cluster from the CLI's GlobalOptions (and the run's Environment)."""
     cluster = Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
                               namespace=options.namespace, timeout=options.request_timeout,
-                              overrides=options.overrides())
+                              overrides=options.overrides(), env=env)
     cluster.field_manager = options.field_manager or FIELD_MANAGER
     return cluster

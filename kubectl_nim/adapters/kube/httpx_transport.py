@@ -24,13 +24,17 @@ SLOW_NOTICE_AFTER = 5.0
 class HttpxTransport:
     """The fast path: bearer token or client certificate over httpx, no `kubernetes` import."""
 
-    def __init__(self, endpoint, timeout: float | None):
+    def __init__(self, endpoint, timeout: float | None, slow_notice_after: float | None = None,
+                 environ=None):
         from kubectl_nim.adapters.kube import kubeconfig
         from kubectl_nim.adapters import netenv
 
         httpx = self._httpx = netenv.import_httpx()
         self.server = endpoint.server
-        self.proxy = netenv.proxy_for(endpoint.server, endpoint.proxy_url, os.environ)
+        self.proxy = netenv.proxy_for(endpoint.server, endpoint.proxy_url,
+                                      os.environ if environ is None else environ)
+        self.slow_notice_after = SLOW_NOTICE_AFTER if slow_notice_after is None \
+            else slow_notice_after
         if self.proxy:
             log.debug(f"through the proxy {netenv.display(self.proxy)}"
                       + (" (the kubeconfig's proxy-url)" if endpoint.proxy_url else ""))
@@ -69,10 +73,11 @@ class HttpxTransport:
     def send(self, method: str, url: str, body: Any, headers: dict) -> tuple[int, bytes, str | None]:
         content = None if body is None else json.dumps(body).encode()
         timer = None
-        if not self._slow_noticed and (not self.timeout or self.timeout > SLOW_NOTICE_AFTER):
+        after = self.slow_notice_after
+        if not self._slow_noticed and (not self.timeout or self.timeout > after):
             import threading
 
-            timer = threading.Timer(SLOW_NOTICE_AFTER, self._say_slow, (SLOW_NOTICE_AFTER,))
+            timer = threading.Timer(after, self._say_slow, (after,))
             timer.daemon = True
             timer.start()
         try:

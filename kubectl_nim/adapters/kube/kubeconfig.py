@@ -307,15 +307,17 @@ def in_cluster(environ: Mapping[str, str], sa_dir: Optional[str] = None) -> Endp
 
 
 def find_endpoint(kubeconfig: Optional[str], context: Optional[str],
-                  environ: Mapping[str, str], overrides: Optional[Overrides] = None) -> Endpoint:
-    """The endpoint to use, or NeedsKubernetesLoader for credentials only that loader knows."""
+                  environ: Mapping[str, str], overrides: Optional[Overrides] = None,
+                  sa_dir: Optional[str] = None) -> Endpoint:
+    """The endpoint to use, or NeedsKubernetesLoader for credentials only that loader knows.
+    `sa_dir`: where the service-account files are mounted (default SERVICE_ACCOUNT_DIR)."""
     o = overrides or Overrides()
     o.check()
     paths = config_paths(kubeconfig, environ)
     existing = [p for p in paths if os.path.exists(p)]
     if not existing and not kubeconfig:
         if environ.get("KUBERNETES_SERVICE_HOST") and not o.server:
-            return _override_in_cluster(in_cluster(environ), o)
+            return _override_in_cluster(in_cluster(environ, sa_dir), o)
         if not o.server:
             raise ClusterError("no kubeconfig found and not running inside a cluster",
                                hint="log in (`oc login`), set KUBECONFIG or pass --kubeconfig")

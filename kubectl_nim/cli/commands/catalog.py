@@ -10,7 +10,6 @@ pure `kubectl_nim.app.catalog_build`. Only click is imported at load time, so `-
 from __future__ import annotations
 
 import os
-import sys
 import time
 from typing import IO, Callable, Optional
 
@@ -19,12 +18,11 @@ import click
 from kubectl_nim import log
 from kubectl_nim.cli.options import (get_globals, global_options, key_options, ngc_options,
                                  output_option, refused_key_argument)
+from kubectl_nim.cli.options import get_environment
 
 DEFAULT_CONCURRENCY = 32
 MAX_CONCURRENCY = 128
 
-# Swapped by tests for a fixed clock, so that the summary line is exact.
-clock: Callable[[], float] = time.monotonic
 
 
 @click.group("catalog")
@@ -89,6 +87,7 @@ def generate(output_file: str, eu_file: Optional[str], configmap_name: str, conc
     eu = _read_eu_file(eu_file) if eu_file else ()
     _check_destination(output_file)
 
+    clock = get_environment().clock
     started = clock()
     fetched = _fetch_details(api_key_file, ngc_api_url, concurrency)
     build_started = clock()
@@ -155,6 +154,7 @@ def detect_eu(output_file: str, concurrency: int, allow_partial: bool,
     from kubectl_nim.errors import NimError
 
     _check_destination(output_file)
+    clock = get_environment().clock
     started = clock()
     fetched = _fetch_details(api_key_file, ngc_api_url, concurrency)
     log.debug(f"timings: {fetched.timings}")
@@ -224,29 +224,30 @@ def _fetch_details(api_key_file: Optional[str], ngc_api_url: str, concurrency: i
     from kubectl_nim.cli import api_key
     from kubectl_nim.domain import keys
 
-    key = keys.ensure_personal(api_key.read_api_key(api_key_file))
+    env = get_environment()
+    key = keys.ensure_personal(api_key.read_api_key(api_key_file, env))
 
     def start_progress(total: int) -> Progress:
-        if not _isatty(sys.stderr):
+        if not env.stderr_isatty:
             log.notice(f"Fetching the details of {_models(total)} from NVIDIA "
                        f"(concurrency {concurrency})...")
-        return Progress(total, sys.stderr)
+        return Progress(total, env.stderr, env.stderr_isatty, now=env.clock)
 
     return catalog_fetch.fetch_details(key, ngc_api_url, get_globals().request_timeout,
-                                       concurrency, start_progress, clock)
+                                       concurrency, start_progress, env.clock, env.sleep)
 
 
 class Progress:
     """Models done / total, rate and retries: one rewritten line on a TTY, a quiet line every
     `interval` seconds otherwise (CI logs)."""
 
-    def __init__(self, total: int, stream: IO[str], tty: Optional[bool] = None,
-                 interval: Optional[float] = None, now: Optional[Callable[[], float]] = None):
+    def __init__(self, total: int, stream: IO[str], tty: bool,
+                 interval: Optional[float] = None, now: Callable[[], float] = time.monotonic):
         self.total = total
         self.stream = stream
-        self.tty = _isatty(stream) if tty is None else tty
+        self.tty = tty
         self.interval = interval if interval is not None else (0.1 if self.tty else 10.0)
-        self.now = now or clock
+        self.now = now
         self.done = 0
         self.started = self.last = self.now()
         self.shown = False
@@ -276,13 +277,6 @@ class Progress:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
             self.shown = False
-
-
-def _isatty(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 def _models(count: int) -> str:

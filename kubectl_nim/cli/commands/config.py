@@ -7,6 +7,7 @@ import click
 from kubectl_nim.cli.options import (dry_run_option, field_manager_option, get_globals,
                                      global_options, output_option, validated)
 from kubectl_nim.cli.output import render_one, result_line
+from kubectl_nim.cli.options import get_environment
 
 
 @click.group("config")
@@ -26,7 +27,7 @@ def view(output):
     """
     from kubectl_nim.app.session import Session
 
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     cluster = session.cluster
     settings = session.settings
     data, catalog, template, naming = view_data(session)
@@ -151,7 +152,7 @@ def set_custom_configmap(name, configmap_namespace, from_file, force, dry_run):
 
     if not DNS1123_SUBDOMAIN.fullmatch(name) or len(name) > 253:
         raise UsageError(f"invalid ConfigMap name {name!r}: a lowercase DNS-1123 subdomain")
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     apps = _apps_namespace(session)
     namespace = configmap_namespace or apps
     if from_file:
@@ -245,7 +246,7 @@ def _configmap_from_file(session, apps: str, name: str, namespace: str, path: st
                                dry_run))
         return
     written = optimistic.read_modify_write(cluster, "ConfigMap", name, namespace, desired,
-                                     dry_run=dry_run == "server")
+                                     dry_run=dry_run == "server", sleep=get_environment().sleep)
     click.echo(result_line(kind_ref("ConfigMap", name), written.action, dry_run))
 
 
@@ -259,7 +260,7 @@ def unset_custom_configmap(dry_run):
     from kubectl_nim.app.nimconfig import current_nim_config
     from kubectl_nim.app.session import Session
 
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     apps = _apps_namespace(session)
     before = current_nim_config(session.settings.dashboard_config).get("customConfigMap") or {}
     _write_nim_config(session, apps, {"customConfigMap": None}, dry_run)
@@ -290,7 +291,7 @@ def set_disconnected(value, dry_run):
     from kubectl_nim.app.discovery import DSC_AIR_GAPPED
     from kubectl_nim.app.nimconfig import NimConfigUnsupported
 
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     apps = _apps_namespace(session)
     flag = value.lower() == "true"
     try:

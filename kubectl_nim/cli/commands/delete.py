@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import dry_run_option, get_globals, global_options, validated
-
-
-def _interactive() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
+from kubectl_nim.cli.options import get_environment
 
 
 @click.command("delete")
@@ -51,7 +43,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     from kubectl_nim.errors import ClusterError, NotFound
     from kubectl_nim.app.session import Session
 
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     cluster, namespace = session.cluster, session.namespace
     try:
         dep = day2.find_deployment(cluster, namespace, name, require_runtime=False)
@@ -76,7 +68,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     for ref, why in plan.kept:
         log.notice(f"Keeping {ref}: {why}.")
     if dry_run == "none" and not yes:
-        if not _interactive():
+        if not get_environment().stdin_isatty:
             raise UsageError(f"refusing to delete {name!r} without confirmation: not running "
                              f"in a terminal",
                              hint="pass --yes to delete, or --dry-run=client to see what would go")
@@ -94,7 +86,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
             continue
         try:
             gone = optimistic.delete_object(cluster, kind, obj_name, namespace,
-                                      dry_run=dry_run == "server")
+                                      dry_run=dry_run == "server", sleep=get_environment().sleep)
         except KeyboardInterrupt as signal:
             # The delete in flight was finished first (interrupts.deferred): say where we are.
             from kubectl_nim import interrupts

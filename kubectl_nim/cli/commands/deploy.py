@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 
 import click
 
@@ -15,6 +14,7 @@ from kubectl_nim.cli.options import (catalog_source_options, dry_run_option,
                                      key_options, ngc_options, parse_duration,
                                      secret_naming_option, skip_key_validation_option, validated,
                                      wait_timeout_option)
+from kubectl_nim.cli.options import get_environment
 
 
 def _deployment_name(ctx, param, value):
@@ -124,7 +124,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         raise UsageError("--pvc-subpath needs --existing-pvc")
     wait_timeout = parse_duration(timeout)
     client_only = dry_run == "client"
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
 
     from kubectl_nim.app.deploy_plan import build_options
 
@@ -154,13 +154,13 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     if wait and dry_run == "none":
         from kubectl_nim.app.wait import Reporter, wait_ready
 
-        tty = sys.stderr.isatty()
+        env = get_environment()
         from kubectl_nim.domain.refs import kind_ref
 
         log.notice(f"Waiting up to {timeout} for {kind_ref('InferenceService', name)} to become "
                    f"ready...")
         wait_ready(session.cluster, name, namespace, wait_timeout,
-                   Reporter(click.echo, tty))
+                   Reporter(click.echo, env.stderr_isatty), clock=env.clock, sleep=env.sleep)
 
 
 def _read_key(api_key_file, client_only):
@@ -168,7 +168,7 @@ def _read_key(api_key_file, client_only):
     from kubectl_nim.domain import keys
 
     try:
-        key = api_key.read_api_key(api_key_file)
+        key = api_key.read_api_key(api_key_file, get_environment())
     except UsageError as e:
         if client_only:
             raise UsageError(
@@ -182,7 +182,8 @@ def _read_key(api_key_file, client_only):
 def _validate_with_nvidia(key, base_url, request_timeout):
     from kubectl_nim.app import keycheck
 
-    keycheck.validate(key, base_url, request_timeout, verb="deploy")
+    keycheck.validate(key, base_url, request_timeout, verb="deploy",
+                      sleep=get_environment().sleep)
 
 
 def _print_objects(objects, output, dry_run="none"):
@@ -228,6 +229,7 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run, force_
     # rollback removes the marker again.
     outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, checked=checked,
                             on_written=progress, own_secrets=True,
-                            annotate_namespace=namespace if annotate else None)
+                            annotate_namespace=namespace if annotate else None,
+                            sleep=get_environment().sleep, clock=get_environment().clock)
     if output in ("yaml", "json"):
         _print_objects([o.obj for o in outcomes], output)

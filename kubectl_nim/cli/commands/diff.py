@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli.options import get_globals
+from kubectl_nim.cli.options import get_environment
 
 # deploy's flags that decide how it writes, not what: meaningless for a diff.
 # --offline/--catalog/--disconnected render without a cluster, which a diff needs.
@@ -45,7 +46,6 @@ def run(**params):
 
 def _run(params) -> int:
     import dataclasses
-    import os
 
     from kubectl_nim.cli import api_key
     from kubectl_nim.domain import keys, render
@@ -58,13 +58,14 @@ def _run(params) -> int:
     params.update(offline=False, catalog_file=None, disconnected=False, use_apply=True)
     if not params["name"]:
         raise UsageError("name the deployment to compare: diff NAME --model MODEL ...")
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     options, template = build_options(session, params)
     key = None
     if not (options.disconnected or options.skip_secrets):
-        if params["api_key_file"] or os.environ.get(keys.ENV_VAR):
+        env = get_environment()
+        if params["api_key_file"] or env.environ.get(keys.ENV_VAR):
             key = keys.ensure_personal(api_key.read_api_key(params["api_key_file"],
-                                                         interactive=False))
+                                                         env.replace(stdin_isatty=False)))
             log.register_secret(key)
         else:
             log.notice("No key given (--api-key-file or NGC_API_KEY): the Secrets are not "

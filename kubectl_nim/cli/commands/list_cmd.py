@@ -6,6 +6,7 @@ import click
 
 from kubectl_nim import caller, log
 from kubectl_nim.cli.options import get_globals, global_options, output_option
+from kubectl_nim.cli.options import get_environment
 from kubectl_nim.cli.output import Column, render
 
 WATCH_INTERVAL = 2.0  # seconds between polls of `list -w`
@@ -78,7 +79,7 @@ def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_in
 
     if sort_by:
         jsonpath.sort_key_path(sort_by)  # a bad expression is a usage error before any request
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     cluster = session.cluster
     namespace = None if all_namespaces else session.namespace
 
@@ -115,14 +116,13 @@ def _render(rows, output, all_namespaces, headers=True) -> str:
 def _watch(current, rows, output, all_namespaces, interval) -> None:
     """Poll (every `interval` seconds) and print what changed, as kubectl -w prints events:
     one line (or object) per deployment that appeared or changed, no header again."""
-    import time
-
     from kubectl_nim.cli.output import render_one
 
+    sleep = get_environment().sleep
     seen = {(r.namespace, r.name): r for r in rows}
     try:
         while True:
-            time.sleep(interval)
+            sleep(interval)
             rows = current()
             now = {(r.namespace, r.name): r for r in rows}
             changed = [r for key, r in now.items() if seen.get(key) != r]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli.options import get_globals, global_options
+from kubectl_nim.cli.options import get_environment
 
 
 def _duration(ctx, param, value):
@@ -33,7 +34,7 @@ def command(name, follow, tail, since, all_containers):
     from kubectl_nim.app import logs as app
     from kubectl_nim.app.session import Session
 
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     cluster, namespace = session.cluster, session.namespace
     found = app.plan(cluster, namespace, name, all_containers)
     if not follow:

@@ -10,6 +10,7 @@ from kubectl_nim.cli.options import (check_restart_flags, dry_run_option, field_
                                      restart_options, secret_naming_option,
                                      skip_key_validation_option, validated)
 from kubectl_nim.errors import UsageError
+from kubectl_nim.cli.options import get_environment
 
 
 @click.command("migrate")
@@ -58,7 +59,7 @@ def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, 
         raise UsageError("--reuse-key takes the key from the shared secret; drop --api-key-file")
     check_restart_flags(no_restart, wait)
     options = get_globals()
-    session = Session(options)
+    session = Session(options, get_environment())
     cluster, namespace = session.cluster, session.namespace
 
     switched = None
@@ -110,7 +111,8 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
         if not (skip_key_validation or dry_run == "client"):
             from kubectl_nim.app import keycheck
 
-            keycheck.validate(key, ngc_api_url, request_timeout, verb="migrate")
+            keycheck.validate(key, ngc_api_url, request_timeout, verb="migrate",
+                              sleep=get_environment().sleep)
     else:
         key = obtain_key(api_key_file, skip_key_validation, dry_run == "client", ngc_api_url,
                          request_timeout, verb="migrate")
@@ -134,7 +136,7 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
 
     server = dry_run == "server"
     written = secret_writes.write_secrets(cluster, dep.namespace, targets, key, dry_run=server,
-                                 current=current,
+                                 current=current, sleep=get_environment().sleep,
                                  on_written=lambda w: click.echo(
                                      result_line(w.ref, w.action, dry_run)))
 
@@ -146,7 +148,8 @@ def _migrate(cluster, dep, api_key_file, reuse_key, skip_key_validation, no_rest
     try:
         answer = optimistic.read_modify_write(cluster, "ServingRuntime", dep.runtime_name,
                                         dep.namespace, switch, dry_run=server,
-                                        current=dep.runtime, have_current=True)
+                                        current=dep.runtime, have_current=True,
+                                        sleep=get_environment().sleep)
     except KeyboardInterrupt as signal:
         # The update in flight was finished first (interrupts.deferred); the new secrets
         # exist either way, so the runtime references existing secrets.
@@ -198,7 +201,8 @@ def _switch_failed(cluster, dep, targets, written, error, server, runtime_ref):
             f"{cause}; the new secrets are kept (the change may have been applied), so the "
             f"runtime references existing secrets either way",
             hint=f"re-run `{caller.plugin_cmd('migrate')} {dep.name}` to finish")
-    restored, left = secret_writes.undo_secrets(cluster, dep.namespace, list(zip(targets, written)))
+    restored, left = secret_writes.undo_secrets(cluster, dep.namespace, list(zip(targets, written)),
+                                                sleep=get_environment().sleep)
     undone = f"; removed what this run wrote ({', '.join(restored)})" if restored else ""
     if left:
         undone += f"; could not undo {', '.join(left)} (harmless: nothing references it)"
@@ -316,7 +320,7 @@ def cleanup_shared_secrets(cluster, namespace: str, dry_run: str,
         if dry_run != "client":
             try:
                 optimistic.delete_object(cluster, "Secret", secret, namespace,
-                                   dry_run=dry_run == "server")
+                                   dry_run=dry_run == "server", sleep=get_environment().sleep)
             except ClusterError as e:
                 raise Day2Error(f"cannot delete {kind_ref('Secret', secret)}: {e.message}",
                                      hint=e.hint) from None

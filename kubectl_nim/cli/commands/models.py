@@ -7,6 +7,7 @@ import click
 from kubectl_nim.cli import completion
 from kubectl_nim import log
 from kubectl_nim.cli.options import catalog_source_options, get_globals, global_options, output_option
+from kubectl_nim.cli.options import get_environment
 from kubectl_nim.cli.output import Column, render, render_one
 
 EU_MARK = "*"
@@ -46,7 +47,7 @@ def command(name, search, catalog_file, offline, output):
     from kubectl_nim.app.session import Session
 
     try:
-        catalog = Session(get_globals()).catalog(catalog_file, offline)
+        catalog = Session(get_globals(), get_environment()).catalog(catalog_file, offline)
     except ClusterError as e:
         # No kubeconfig, an unreachable or refusing cluster: the embedded catalog still answers.
         way_out = "or pass --offline to list the catalog embedded in the plugin"

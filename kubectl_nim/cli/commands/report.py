@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli.options import get_globals, global_options
+from kubectl_nim.cli.options import get_environment
 
 
 @click.command("report")
@@ -23,16 +24,14 @@ def command(name, path, tail):
     raw nor base64: values of the deployment's secrets and anything looking like a key are
     scrubbed from every file. What could not be read is listed in errors.txt.
     """
-    import time
-
     from kubectl_nim.app import report as app
     from kubectl_nim.cli.commands.config import view_data
     from kubectl_nim.app.session import Session
 
-    session = Session(get_globals())
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    session = Session(get_globals(), get_environment())
+    stamp = session.env.now().strftime("%Y%m%d-%H%M%S")  # UTC
     bundle = app.collect(session.cluster, session.namespace, name, tail,
-                         lambda: view_data(session)[0], stamp)
+                         lambda: view_data(session)[0], stamp, session.env.environ)
     target = path or app.default_path(name, stamp)
     count = app.write(bundle, target)
     click.echo(f"Wrote {target} ({count} files"

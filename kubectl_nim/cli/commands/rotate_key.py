@@ -9,6 +9,7 @@ from kubectl_nim.cli.options import (check_restart_flags, dry_run_option, field_
                                      get_globals, global_options, key_options, ngc_options,
                                      parse_duration, restart_options, skip_key_validation_option,
                                      validated)
+from kubectl_nim.cli.options import get_environment
 
 
 @click.command("rotate-key")
@@ -47,7 +48,7 @@ def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, 
     check_restart_flags(no_restart, wait)
     parse_duration(timeout)
     options = get_globals()
-    session = Session(options)
+    session = Session(options, get_environment())
     cluster, namespace = session.cluster, session.namespace
 
     dep = day2.find_deployment(cluster, namespace, name)
@@ -70,6 +71,7 @@ def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, 
     else:
         secret_writes.write_secrets(cluster, namespace, plan.targets, key,
                                     dry_run=dry_run == "server", current=plan.current,
+                                    sleep=get_environment().sleep,
                                     on_written=lambda w: click.echo(
                                         result_line(w.ref, w.action, dry_run)))
     restart_step(cluster, dep, dry_run, no_restart, wait, timeout,

@@ -6,6 +6,7 @@ import click
 
 from kubectl_nim.domain.model_kind import KINDS
 from kubectl_nim.cli.options import get_globals, global_options
+from kubectl_nim.cli.options import get_environment
 
 
 @click.command("test")
@@ -32,7 +33,7 @@ def command(name, url, prompt, kind, output):
     from kubectl_nim.cli.output import dump_json
     from kubectl_nim.app.session import Session
 
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     if url:
         from kubectl_nim.app import local_catalog
 

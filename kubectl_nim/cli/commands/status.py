@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli.options import get_globals, global_options, output_option
+from kubectl_nim.cli.options import get_environment
 
 MARKS = {"failed": "✗", "progressing": "…", "warning": "!"}
 
@@ -31,7 +32,7 @@ def command(name, all_, output):
 
     if name and all_:
         raise UsageError("give NAME or --all, not both")
-    session = Session(get_globals())
+    session = Session(get_globals(), get_environment())
     namespace = session.namespace
     if name:
         result = app.status(session.cluster, namespace, name)

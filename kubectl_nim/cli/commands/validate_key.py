@@ -13,6 +13,7 @@ import click
 from kubectl_nim import log
 from kubectl_nim.cli.options import (get_globals, global_options, key_options, ngc_options,
                                  output_option, refused_key_argument)
+from kubectl_nim.cli.options import get_environment
 from kubectl_nim.cli.output import dump_json
 
 
@@ -36,8 +37,9 @@ def command(api_key_file: Optional[str], ngc_api_url: str, output: str) -> None:
         log.notice(notice)
     from kubectl_nim.cli import api_key
 
-    key = api_key.read_api_key(api_key_file)
-    info = keycheck.validate(key, ngc_api_url, get_globals().request_timeout)
+    key = api_key.read_api_key(api_key_file, get_environment())
+    info = keycheck.validate(key, ngc_api_url, get_globals().request_timeout,
+                             sleep=get_environment().sleep)
     click.echo(_render(info, output), nl=False)
 
 

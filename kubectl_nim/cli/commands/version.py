@@ -6,6 +6,7 @@ import click
 
 from kubectl_nim import __version__, log
 from kubectl_nim.cli.options import output_option
+from kubectl_nim.cli.options import get_environment
 from kubectl_nim.cli.output import render_one
 
 
@@ -57,7 +58,8 @@ def command(output):
             "platform": f"{sys.platform}/{platform.machine().lower()}"}
     # Always the Krew name `kubectl-nim`, also when run under another (kubectl nvnim): that is
     # the name NVIDIA's NIM Operator plugin shares.
-    plugin, warnings = clash_report(plugin_files("kubectl-nim", os.environ.get("PATH", "")),
+    path = get_environment().environ.get("PATH", "")
+    plugin, warnings = clash_report(plugin_files("kubectl-nim", path),
                                     this_executable())
     info["plugin"] = plugin
     if output == "text":

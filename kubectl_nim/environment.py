@@ -1,0 +1,88 @@
+"""What a run of the plugin gets from its surroundings: streams, terminals, clocks, variables.
+
+One `Environment` is made per run by the root command (`cli/root.NimGroup.main`) and passed down:
+commands read it from the click context (`cli/options.get_environment`), use cases and adapters
+get what they need of it as parameters (`sleep=`, `clock=`...). Nothing below the CLI reads
+`sys.stdin.isatty()`, `time.sleep` or `os.environ` for itself, so a test hands in a terminal, a
+clock that jumps and variables of its own instead of patching module globals (the httpie
+`Environment` is the model).
+
+Fields left `None` are taken from the process when the run starts (`bind`): a test can build an
+Environment before click's CliRunner swaps the standard streams, and still get the swapped ones.
+
+Imports only the standard library: every layer may import this module, `--help` included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Callable, Mapping, Optional
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+def _now() -> "datetime":
+    from datetime import datetime, timezone  # only when a verb stamps something: start-up
+
+    return datetime.now(timezone.utc)
+
+
+def isatty(stream: Optional[IO]) -> bool:
+    """A stream that is a terminal; a replaced, closed or missing one is not."""
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Environment:
+    stdin: Optional[IO] = None
+    stdout: Optional[IO] = None
+    stderr: Optional[IO] = None
+    # THE terminal check of the plugin: the key prompt and delete's confirmation ask stdin,
+    # spinners and progress lines ask stderr. None = ask the stream when the run starts.
+    stdin_isatty: Optional[bool] = None
+    stdout_isatty: Optional[bool] = None
+    stderr_isatty: Optional[bool] = None
+    environ: Optional[Mapping[str, str]] = field(default=None, repr=False)
+    clock: Callable[[], float] = time.monotonic       # durations and deadlines
+    now: Callable[[], "datetime"] = _now                # wall-clock timestamps (UTC)
+    sleep: Callable[[float], None] = time.sleep        # every wait between retries or polls
+    # How long a silent API server may take before the user is told (None = the adapter's 5s).
+    slow_notice_after: Optional[float] = None
+    # Where a pod's service-account token is mounted (None = Kubernetes' standard path).
+    service_account_dir: Optional[str] = None
+
+    @classmethod
+    def default(cls, **fields) -> "Environment":
+        """The real one: this process's streams, terminals, clocks and variables."""
+        return cls(**fields).bind()
+
+    def bind(self) -> "Environment":
+        """Fill what was left open from the process as it is now (the current sys streams)."""
+        stdin = sys.stdin if self.stdin is None else self.stdin
+        stdout = sys.stdout if self.stdout is None else self.stdout
+        stderr = sys.stderr if self.stderr is None else self.stderr
+        return dataclasses.replace(
+            self, stdin=stdin, stdout=stdout, stderr=stderr,
+            stdin_isatty=isatty(stdin) if self.stdin_isatty is None else self.stdin_isatty,
+            stdout_isatty=isatty(stdout) if self.stdout_isatty is None else self.stdout_isatty,
+            stderr_isatty=isatty(stderr) if self.stderr_isatty is None else self.stderr_isatty,
+            environ=os.environ if self.environ is None else self.environ)
+
+    def replace(self, **fields) -> "Environment":
+        return dataclasses.replace(self, **fields)
+
+    @property
+    def colour(self) -> bool:
+        """May stderr carry colour (https://no-color.org): a terminal, not TERM=dumb, no
+        NO_COLOR. Nothing is coloured today; a verb that adds colour asks this."""
+        environ = os.environ if self.environ is None else self.environ
+        return bool(self.stderr_isatty) and environ.get("TERM") != "dumb" \
+            and not environ.get("NO_COLOR")
