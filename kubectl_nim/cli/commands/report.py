@@ -26,7 +26,7 @@ def command(name, path, tail):
     import time
 
     from kubectl_nim.app import report as app
-    from kubectl_nim.cli.commands.config import view_data
+    from kubectl_nim.app.config import view_data
     from kubectl_nim.app.session import Session
 
     session = Session(get_globals())

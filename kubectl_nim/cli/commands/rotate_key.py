@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import sys
+from typing import Callable
 
 import click
 
-from kubectl_nim import log
 from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import (field_manager_option, get_globals, global_options, key_options,
                                  ngc_options, parse_duration, validated)
@@ -33,18 +32,27 @@ def restart_options(f):
     return f
 
 
-def obtain_key(api_key_file, skip_validation: bool, client_only: bool, ngc_api_url: str,
-               request_timeout, verb: str = "rotate-key") -> str:
-    """The new key: read (never from argv), personal only, validated with NVIDIA unless told not
-    to (or only printing a client dry run)."""
-    from kubectl_nim.cli import api_key
-    from kubectl_nim.domain import keys
-    from kubectl_nim.app import keycheck
+def key_reader(api_key_file) -> Callable[[], str]:
+    """How a use case gets the new key when it needs one: read (never from argv), personal only."""
+    def read() -> str:
+        from kubectl_nim.cli import api_key
+        from kubectl_nim.domain import keys
 
-    key = keys.ensure_personal(api_key.read_api_key(api_key_file))
-    if not (skip_validation or client_only):
+        return keys.ensure_personal(api_key.read_api_key(api_key_file))
+    return read
+
+
+def key_validator(skip_validation: bool, ngc_api_url: str, request_timeout,
+                  verb: str) -> Callable[[str], None] | None:
+    """The NVIDIA check of a key, or None with --skip-key-validation."""
+    if skip_validation:
+        return None
+
+    def validate(key: str) -> None:
+        from kubectl_nim.app import keycheck
+
         keycheck.validate(key, ngc_api_url, request_timeout, verb=verb)
-    return key
+    return validate
 
 
 def check_restart_flags(no_restart: bool, wait: bool) -> None:
@@ -52,43 +60,20 @@ def check_restart_flags(no_restart: bool, wait: bool) -> None:
         raise UsageError("--wait needs a restart; drop --no-restart or --wait")
 
 
-def restart_step(cluster, dep, dry_run: str, no_restart: bool, wait: bool, timeout: str,
-                 done_what: str) -> None:
-    """Restart the predictor after the secrets changed (and --wait for it); explain failures
-    without hiding that the secrets are already done."""
-    from kubectl_nim.app import predictor_restart
-    from kubectl_nim.domain import nim_runtime
-    from kubectl_nim.errors import Day2Error
-    from kubectl_nim.errors import ClusterError
+def restart_settings(no_restart: bool, wait: bool, timeout: str):
+    """--no-restart / --wait / --timeout as the use cases take them."""
+    from kubectl_nim.app.rotate_key import Restart
+    from kubectl_nim.app.wait import Reporter
 
-    ref = f"inferenceservice.serving.kserve.io/{dep.name}"
-    if no_restart:
-        log.notice(f"Not restarting {ref}: its running pods keep the old key until they restart "
-                   f"(re-run with the restart, or delete the pods).")
-        return
-    if dep.isvc is None:
-        log.warn(f"there is no InferenceService {dep.name}: nothing to restart")
-        return
-    if dry_run == "client":
-        click.echo(f"{ref} restarted{SUFFIX[dry_run]}")
-        return
-    try:
-        stamp, answer = predictor_restart.restart(cluster, dep.namespace, dep.name,
-                                     dry_run=dry_run == "server")
-    except ClusterError as e:
-        raise Day2Error(
-            f"{done_what}, but restarting {ref} failed: {e.message}",
-            hint=f"the running pods keep the old key until they restart; re-run the same "
-                 f"command (it converges) or set the annotation {nim_runtime.RESTART_ANNOTATION} on "
-                 f"spec.predictor.annotations by hand") from None
-    click.echo(f"{ref} restarted{SUFFIX[dry_run]}")
-    if wait and dry_run == "none":
-        from kubectl_nim.app.wait import Reporter
+    check_restart_flags(no_restart, wait)
+    return Restart(skip=no_restart, wait=wait, timeout_text=timeout,
+                   timeout=parse_duration(timeout), reporter=Reporter(click.echo,
+                                                                      sys.stderr.isatty()))
 
-        generation = (answer.get("metadata") or {}).get("generation")
-        log.notice(f"Waiting up to {timeout} for the new predictor pods of {dep.name}...")
-        predictor_restart.wait_restarted(cluster, dep.name, dep.namespace, stamp, generation,
-                            parse_duration(timeout), Reporter(click.echo, sys.stderr.isatty()))
+
+def printer(dry_run: str) -> Callable[[str, str], None]:
+    """Prints what a use case did, kubectl's way: `secret/x configured (dry run)`."""
+    return lambda ref, action: click.echo(f"{ref} {action}{SUFFIX[dry_run]}")
 
 
 @click.command("rotate-key")
@@ -117,42 +102,14 @@ def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, 
       kubectl nim rotate-key llama --api-key-file new-key.txt --wait
       NGC_API_KEY=nvapi-... kubectl nim rotate-key llama -n team --no-restart
     """
-    from kubectl_nim.app import day2
-    from kubectl_nim.app import secret_writes
-    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.app import rotate_key
     from kubectl_nim.app.session import Session
 
-    check_restart_flags(no_restart, wait)
-    parse_duration(timeout)
+    restart = restart_settings(no_restart, wait, timeout)
     options = get_globals()
     session = Session(options)
-    cluster, namespace = session.cluster, session.namespace
-
-    dep = day2.find_deployment(cluster, namespace, name)
-    plan = day2.plan_rotation(cluster, dep)
-    for ref, why in plan.skipped:
-        log.notice(f"Leaving {ref} alone: {why}.")
-    if not plan.targets:
-        log.notice(f"Nothing to rotate: the ServingRuntime of {name!r} references no key secret "
-                   f"(a disconnected deployment pulls through the cluster's global pull secret).")
-        return
-
-    key = obtain_key(api_key_file, skip_key_validation, dry_run == "client", ngc_api_url,
-                     options.request_timeout)
-    if not no_restart and dep.isvc is not None:
-        log.warn(nim_runtime.double_capacity_warning(dep.isvc))
-
-    if dry_run == "client":
-        for target in plan.targets:
-            before = plan.current.get(target.name)
-            want = target.desired(namespace, key)(copy.deepcopy(before))
-            action = "unchanged" if want is None else ("created" if before is None
-                                                       else "configured")
-            click.echo(f"secret/{target.name} {action}{SUFFIX[dry_run]}")
-    else:
-        secret_writes.write_secrets(cluster, namespace, plan.targets, key,
-                           dry_run=dry_run == "server", current=plan.current,
-                           on_written=lambda w: click.echo(f"{w.ref} {w.action}"
-                                                           f"{SUFFIX[dry_run]}"))
-    restart_step(cluster, dep, dry_run, no_restart, wait, timeout,
-                 "the secrets hold the new key")
+    rotate_key.rotate(session.cluster, session.namespace, name,
+                      new_key=key_reader(api_key_file),
+                      validate_key=key_validator(skip_key_validation, ngc_api_url,
+                                                 options.request_timeout, "rotate-key"),
+                      dry_run=dry_run, restart=restart, emit=printer(dry_run))
