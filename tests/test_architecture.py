@@ -172,3 +172,49 @@ def test_the_line_count_counts_physical_lines(tmp_path):
     module = tmp_path / "m.py"
     module.write_bytes(b'"""doc\n\n"""\n\nx = 1  # one\n\n\n')
     assert physical_lines(module) == 7
+
+# The app's write primitives: a verb that writes asks its use case, which owns the order of the
+# writes, their rollback and what a failure leaves behind.
+APP_WRITE_PRIMITIVES = ("kubectl_nim.app.secret_writes", "kubectl_nim.app.secret_pair",
+                        "kubectl_nim.app.optimistic.read_modify_write",
+                        "kubectl_nim.app.optimistic.delete_object",
+                        "kubectl_nim.app.optimistic.read_secrets")
+
+
+def cluster_calls(path: Path) -> list[str]:
+    """Calls made on a cluster handle: `cluster.get(...)`, `session.cluster.list(...)`, and
+    uses of the app's write primitives (`optimistic.delete_object`...)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        receiver = node.func.value
+        on_cluster = (isinstance(receiver, ast.Name) and receiver.id == "cluster") or \
+            (isinstance(receiver, ast.Attribute) and receiver.attr == "cluster")
+        on_primitive = isinstance(receiver, ast.Name) and \
+            f"kubectl_nim.app.{receiver.id}.{node.func.attr}" in APP_WRITE_PRIMITIVES
+        if on_cluster or on_primitive:
+            found.append(f"{node.lineno}: {ast.unparse(node.func)}")
+    return found + violations(path, APP_WRITE_PRIMITIVES)
+
+
+@pytest.mark.parametrize("path", modules("cli"), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_the_cli_does_not_call_the_cluster(path):
+    """The CLI hands a cluster to a use case; it never reads or writes through one itself."""
+    assert cluster_calls(path) == []
+
+
+def test_the_cluster_call_check_catches_them(tmp_path):
+    bad = tmp_path / "verb.py"
+    bad.write_text("def command(session):\n"
+                   "    cluster = session.cluster\n"
+                   "    cluster.get_or_none('ConfigMap', 'x', 'ns')\n"
+                   "    session.cluster.list('Secret', 'ns')\n"
+                   "    from kubectl_nim.app import optimistic\n"
+                   "    optimistic.delete_object(cluster, 'Secret', 'x', 'ns')\n"
+                   "    from kubectl_nim.app.secret_writes import write_secrets\n")
+    assert cluster_calls(bad) == ["3: cluster.get_or_none", "4: session.cluster.list",
+                                  "6: optimistic.delete_object",
+                                  "kubectl_nim.app.secret_writes",
+                                  "kubectl_nim.app.secret_writes.write_secrets"]

@@ -1,1 +1,8 @@
 """Use cases, one module per verb: they orchestrate the domain rules and the adapters."""
+
+from typing import Callable
+
+# What a use case reports as it goes: (object reference, action), e.g.
+# ("secret/nvidia-nim-secrets-llama", "configured"). The CLI prints it kubectl's way, with the
+# dry-run suffix; use cases never format output.
+Emit = Callable[[str, str], None]

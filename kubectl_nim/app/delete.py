@@ -4,6 +4,9 @@ itself is day2_plans.plan_delete), and whether a deleted claim is only marked fo
 
 from __future__ import annotations
 
+import time
+from typing import Callable
+
 from kubectl_nim import log
 from kubectl_nim.domain.refs import kind_ref
 
@@ -70,3 +73,74 @@ def plan(cluster, dep, delete_pvc: bool):
     others = [o for o in runtimes + isvcs
               if (o.get("kind"), (o.get("metadata") or {}).get("name")) not in mine]
     return day2_plans.plan_delete(dep, others, existing_secrets, existing_claims, delete_pvc)
+
+
+def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_found: bool):
+    """What deleting deployment `name` removes and keeps; None when there is nothing at all and
+    --ignore-not-found says that is fine. Refuses what is not a NIM deployment."""
+    from kubectl_nim.app import day2
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.errors import Day2Error, NotFound
+
+    try:
+        dep = day2.find_deployment(cluster, namespace, name, require_runtime=False)
+        if nim_runtime.is_foreign(dep.isvc, dep.runtime):
+            raise Day2Error(
+                f"{name!r} in {namespace} is not a NIM deployment (its runtime runs "
+                f"{nim_runtime.runtime_image(dep.runtime) or 'no NIM image'})",
+                hint="kubectl nim delete removes NIM deployments only; use oc delete for others")
+        return plan(cluster, dep, delete_pvc)
+    except NotFound as missing:
+        # No InferenceService or runtime: an earlier delete may have stopped before the secrets.
+        dep = nim_runtime.Deployment(name, namespace, None, None)
+        found = plan(cluster, dep, delete_pvc)
+        if not found.delete:
+            if ignore_not_found:
+                log.notice(f"No NIM deployment {name!r} in {namespace}; nothing to delete.")
+                return None
+            raise missing from None
+        log.notice(f"No InferenceService or ServingRuntime {name!r} in {namespace}; deleting "
+                   f"what is left of it.")
+        return found
+
+
+def execute(cluster, namespace: str, found, dry_run: str,
+            on_deleted: Callable[[str, bool], None],
+            sleep: Callable[[float], None] = time.sleep) -> None:
+    """Delete what the plan says, in its order (the runtime's users first); `on_deleted(ref,
+    gone)` after each (gone False: it had already disappeared). A client dry run sends nothing.
+    A failure says what was deleted and what is still there: re-running finishes the job."""
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.errors import ClusterError, Day2Error
+
+    deleted: list[str] = []
+    for kind, obj_name in found.delete:
+        ref = kind_ref(kind, obj_name)
+        if dry_run == "client":
+            on_deleted(ref, True)
+            continue
+        try:
+            gone = optimistic.delete_object(cluster, kind, obj_name, namespace,
+                                            dry_run=dry_run == "server", sleep=sleep)
+        except KeyboardInterrupt as signal:
+            # The delete in flight was finished first (interrupts.deferred): say where we are.
+            from kubectl_nim import interrupts
+
+            left = [kind_ref(k, n) for k, n in found.delete[len(deleted) + 1:]]
+            raise Day2Error(
+                f"{interrupts.describe(signal)} while deleting {ref} (its delete was sent)",
+                hint=(f"deleted {', '.join(deleted)}; " if deleted else "")
+                + (f"still there: {', '.join(left)}; " if left else "")
+                + "re-run the same command to finish",
+                signal=signal) from None
+        except ClusterError as e:
+            left = [kind_ref(k, n) for k, n in found.delete[len(deleted):]]
+            raise Day2Error(
+                f"cannot delete {ref}: {e.message}",
+                hint=(f"deleted {', '.join(deleted)}; " if deleted else "nothing was deleted; ")
+                + f"still there: {', '.join(left)}; re-run to finish"
+                + (f"; {e.hint}" if e.hint else "")) from None
+        deleted.append(ref)
+        on_deleted(ref, gone or dry_run == "server")
+        if kind == "PersistentVolumeClaim" and gone and dry_run == "none":
+            say_if_terminating(cluster, obj_name, namespace)

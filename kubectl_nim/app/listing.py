@@ -123,3 +123,9 @@ def _per_namespace(cluster, selector: str | None = None) -> list:
     if skipped:
         log.debug(f"skipped {skipped} project(s) whose InferenceServices you may not list")
     return _rows_split(isvcs, runtimes, unreadable)
+
+
+def deployment_names(cluster, namespace: str | None) -> list[str]:
+    """The InferenceServices in `namespace` (None: the context's), sorted: for completion."""
+    items = cluster.list("InferenceService", namespace or cluster.namespace)
+    return sorted(n for n in ((i.get("metadata") or {}).get("name") for i in items) if n)

@@ -90,14 +90,23 @@ def _prompt() -> str:
     return click.prompt("NVIDIA API key (nvapi-...)", hide_input=True, err=True)
 
 
-def obtain_key(api_key_file, skip_validation: bool, client_only: bool, ngc_api_url: str,
-               request_timeout, verb: str = "rotate-key") -> str:
-    """The new key of rotate-key and migrate: read (never from argv), personal only, validated
-    with NVIDIA unless told not to (or only printing a client dry run)."""
-    from kubectl_nim.app import keycheck
-    from kubectl_nim.domain import keys
+def key_reader(api_key_file, env: Environment):
+    """How a use case gets a new key when it needs one: read (never from argv), personal only."""
+    def read() -> str:
+        from kubectl_nim.domain import keys
 
-    key = keys.ensure_personal(read_api_key(api_key_file))
-    if not (skip_validation or client_only):
-        keycheck.validate(key, ngc_api_url, request_timeout, verb=verb)
-    return key
+        return keys.ensure_personal(read_api_key(api_key_file, env))
+    return read
+
+
+def key_validator(skip_validation: bool, ngc_api_url: str, request_timeout, verb: str,
+                  env: Environment):
+    """The NVIDIA check of a key for a use case, or None with --skip-key-validation."""
+    if skip_validation:
+        return None
+
+    def validate(key: str) -> None:
+        from kubectl_nim.app import keycheck
+
+        keycheck.validate(key, ngc_api_url, request_timeout, verb=verb, sleep=env.sleep)
+    return validate

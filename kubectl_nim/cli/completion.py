@@ -341,10 +341,11 @@ def deployment_names(ctx: click.Context, param: click.Parameter, incomplete: str
     """InferenceServices in the namespace being typed (-n), else the context's namespace."""
     if not cluster_configured(ctx):
         return []
+    from kubectl_nim.app import listing
+
     cluster, options = _cluster(ctx)
-    items = cluster.list("InferenceService", options.namespace or cluster.namespace)
-    names = sorted(i.get("metadata", {}).get("name", "") for i in items)
-    return [CompletionItem(n) for n in names if n and n.startswith(incomplete)]
+    names = listing.deployment_names(cluster, options.namespace)
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
 
 
 @_safe

@@ -63,5 +63,12 @@ def result_line(ref: str, action: str, dry_run: str = "none") -> str:
     return f"{ref} {action}{DRY_RUN_SUFFIX[dry_run]}"
 
 
+def result_printer(dry_run: str):
+    """What a use case reports (`emit(ref, action)`), printed as `result_line` on stdout."""
+    import click
+
+    return lambda ref, action: click.echo(result_line(ref, action, dry_run))
+
+
 def render_one(data: Any, fmt: str) -> str:
     return dump_json(data) if fmt == "json" else dump_yaml(data)

@@ -33,42 +33,21 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     Asks for confirmation when run in a terminal; without a terminal (scripts, CI) it refuses
     unless --yes is given, so a pipeline never deletes by accident.
     """
-    from kubectl_nim.app import day2
-    from kubectl_nim.app import optimistic
+    from kubectl_nim.app import delete as app
+    from kubectl_nim.app.session import Session
     from kubectl_nim.cli.output import result_line
     from kubectl_nim.domain.refs import kind_ref
-    from kubectl_nim.domain import nim_runtime
-    from kubectl_nim.errors import Day2Error
-    from kubectl_nim.app import delete as delete_reads
-    from kubectl_nim.errors import ClusterError, NotFound
-    from kubectl_nim.app.session import Session
 
-    session = Session(get_globals(), get_environment())
+    env = get_environment()
+    session = Session(get_globals(), env)
     cluster, namespace = session.cluster, session.namespace
-    try:
-        dep = day2.find_deployment(cluster, namespace, name, require_runtime=False)
-        if nim_runtime.is_foreign(dep.isvc, dep.runtime):
-            raise Day2Error(
-                f"{name!r} in {namespace} is not a NIM deployment (its runtime runs "
-                f"{nim_runtime.runtime_image(dep.runtime) or 'no NIM image'})",
-                hint="kubectl nim delete removes NIM deployments only; use oc delete for others")
-        plan = delete_reads.plan(cluster, dep, delete_pvc)
-    except NotFound as missing:
-        # No InferenceService or runtime: an earlier delete may have stopped before the secrets.
-        dep = nim_runtime.Deployment(name, namespace, None, None)
-        plan = delete_reads.plan(cluster, dep, delete_pvc)
-        if not plan.delete:
-            if ignore_not_found:
-                log.notice(f"No NIM deployment {name!r} in {namespace}; nothing to delete.")
-                return
-            raise missing from None
-        log.notice(f"No InferenceService or ServingRuntime {name!r} in {namespace}; deleting "
-                   f"what is left of it.")
-
+    plan = app.find_plan(cluster, namespace, name, delete_pvc, ignore_not_found)
+    if plan is None:
+        return
     for ref, why in plan.kept:
         log.notice(f"Keeping {ref}: {why}.")
     if dry_run == "none" and not yes:
-        if not get_environment().stdin_isatty:
+        if not env.stdin_isatty:
             raise UsageError(f"refusing to delete {name!r} without confirmation: not running "
                              f"in a terminal",
                              hint="pass --yes to delete, or --dry-run=client to see what would go")
@@ -78,39 +57,11 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
         if not click.confirm("Delete?", default=False, err=True):
             raise click.exceptions.Abort()
 
-    deleted: list[str] = []
-    for kind, obj_name in plan.delete:
-        ref = kind_ref(kind, obj_name)
-        if dry_run == "client":
-            click.echo(ref if output == "name" else result_line(ref, "deleted", dry_run))
-            continue
-        try:
-            gone = optimistic.delete_object(cluster, kind, obj_name, namespace,
-                                      dry_run=dry_run == "server", sleep=get_environment().sleep)
-        except KeyboardInterrupt as signal:
-            # The delete in flight was finished first (interrupts.deferred): say where we are.
-            from kubectl_nim import interrupts
-
-            left = [kind_ref(k, n) for k, n in plan.delete[len(deleted) + 1:]]
-            raise Day2Error(
-                f"{interrupts.describe(signal)} while deleting {ref} (its delete was sent)",
-                hint=(f"deleted {', '.join(deleted)}; " if deleted else "")
-                + (f"still there: {', '.join(left)}; " if left else "")
-                + "re-run the same command to finish",
-                signal=signal) from None
-        except ClusterError as e:
-            left = [kind_ref(k, n) for k, n in plan.delete[len(deleted):]]
-            raise Day2Error(
-                f"cannot delete {ref}: {e.message}",
-                hint=(f"deleted {', '.join(deleted)}; " if deleted else "nothing was deleted; ")
-                + f"still there: {', '.join(left)}; re-run to finish"
-                + (f"; {e.hint}" if e.hint else "")) from None
-        deleted.append(ref)
+    def deleted(ref: str, gone: bool) -> None:
         if output == "name":
-            if gone or dry_run == "server":  # kubectl -o name lists what it deleted
+            if gone:  # kubectl -o name lists what it deleted
                 click.echo(ref)
-            continue
-        click.echo(result_line(ref, "deleted", dry_run) if gone or dry_run == "server"
-                   else f"{ref} already gone")
-        if kind == "PersistentVolumeClaim" and gone and dry_run == "none":
-            delete_reads.say_if_terminating(cluster, obj_name, namespace)
+        else:
+            click.echo(result_line(ref, "deleted", dry_run) if gone else f"{ref} already gone")
+
+    app.execute(cluster, namespace, plan, dry_run, deleted, sleep=env.sleep)

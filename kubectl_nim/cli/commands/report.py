@@ -25,7 +25,7 @@ def command(name, path, tail):
     scrubbed from every file. What could not be read is listed in errors.txt.
     """
     from kubectl_nim.app import report as app
-    from kubectl_nim.cli.commands.config import view_data
+    from kubectl_nim.app.config import view_data
     from kubectl_nim.app.session import Session
 
     session = Session(get_globals(), get_environment())

@@ -1,0 +1,221 @@
+"""`config`: what the plugin resolved about the cluster (`view`), and the admin settings in the
+OdhDashboardConfig's spec.nimConfig (custom catalog ConfigMap, disconnected mode)."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from kubectl_nim.app import Emit
+
+
+def odc_ref() -> str:
+    from kubectl_nim.domain.names import DASHBOARD_CONFIG_NAME
+    from kubectl_nim.domain.refs import kind_ref
+
+    return kind_ref("OdhDashboardConfig", DASHBOARD_CONFIG_NAME)
+
+
+def view_data(session) -> tuple[dict, object, object, object]:
+    """What `config view -o yaml` prints (also a member of `report`'s bundle), with the
+    resolved catalog, template and secret naming it describes."""
+    from kubectl_nim.app import discovery
+
+    cluster, settings = session.cluster, session.settings
+    catalog, template, naming = discovery.resolve_sources(cluster, settings)
+    cat = catalog.value
+    data = {
+        "cluster": {"server": cluster.server, "context": cluster.context,
+                    "namespace": session.namespace},
+        "applicationsNamespace": settings.apps_namespace.to_data(),
+        "catalog": catalog.to_data(value={"models": len(cat.models),
+                                          "malformedEntries": len(cat.warnings)}),
+        "template": template.to_data(value=template.value.get("metadata", {}).get("name")),
+        "disconnected": settings.disconnected.to_data(),
+        "secretNaming": naming.to_data(),
+    }
+    return data, catalog, template, naming
+
+
+def apps_namespace(session) -> str:
+    from kubectl_nim.errors import NimError
+
+    apps = session.settings.apps_namespace.value
+    if not apps:
+        raise NimError("cannot find the applications namespace (no DSCInitialization or "
+                       "OdhDashboardConfig readable)",
+                       hint="pass --apps-namespace, e.g. redhat-ods-applications")
+    return apps
+
+
+def write_nim_config(session, apps: str, nim_config: dict, dry_run: str, emit: Emit) -> None:
+    import json
+
+    from kubectl_nim import log
+    from kubectl_nim.app import nimconfig
+
+    if dry_run == "client":
+        log.notice("Would send this JSON merge patch (fieldValidation=Strict): "
+                   + json.dumps(nimconfig.nim_config_patch(nim_config), separators=(",", ":")))
+    else:
+        try:
+            nimconfig.patch_nim_config(session.cluster, apps, nim_config,
+                                       dry_run=dry_run == "server")
+        except KeyboardInterrupt as signal:
+            from kubectl_nim import interrupts
+            from kubectl_nim.errors import NimError
+
+            # The patch in flight was finished first (interrupts.deferred); only its check
+            # against the answer was skipped.
+            raise NimError(f"{interrupts.describe(signal)} after sending the patch of "
+                           f"{odc_ref()} in {apps}",
+                           hint="it was most likely applied; check with `kubectl nim config "
+                                "view`, or re-run the same command (it converges)",
+                           signal=signal) from None
+    emit(odc_ref(), "patched")
+
+
+def _report_catalog(catalog, where: str, force: bool) -> None:
+    from kubectl_nim import log
+    from kubectl_nim.errors import NimError
+
+    for warning in catalog.warnings:
+        log.warn(warning)
+    log.notice(f"ConfigMap {where}: {len(catalog.models)} models, "
+               f"{len(catalog.warnings)} malformed entries.")
+    if not catalog.models:
+        if not force:
+            raise NimError(f"ConfigMap {where} holds no usable model",
+                           hint="fix it, or pass --force to point to it anyway")
+        log.warn(f"ConfigMap {where} holds no usable model; pointing to it anyway (--force)")
+
+
+def check_configmap(session, name: str, namespace: str, force: bool) -> None:
+    from kubectl_nim.domain import catalog as catalog_mod
+    from kubectl_nim import log
+    from kubectl_nim.app import nimconfig
+    from kubectl_nim.errors import NimError
+
+    where = f"{namespace}/{name}"
+    configmap, what = nimconfig.read_configmap(session.cluster, name, namespace)
+    if configmap is None:
+        if not force:
+            raise NimError(f"ConfigMap {where} {what}",
+                           hint="create it first, use --from-file FILE, or pass --force") \
+                from None
+        log.warn(f"ConfigMap {where} {what}; pointing to it anyway (--force)")
+        return
+    try:
+        catalog = catalog_mod.parse_configmap(configmap, f"configmap {where}")
+    except catalog_mod.MalformedCatalog as e:
+        if not force:
+            raise NimError(f"ConfigMap {where} is not a catalog: {e.message}",
+                           hint="fix it, or pass --force to point to it anyway") from None
+        log.warn(f"ConfigMap {where} is not a catalog ({e.message}); pointing to it anyway "
+                 f"(--force)")
+        return
+    _report_catalog(catalog, where, force)
+
+
+def configmap_from_file(session, apps: str, name: str, namespace: str, path: str,
+                        force: bool, dry_run: str, emit: Emit,
+                        sleep: Callable[[float], None] = time.sleep) -> None:
+    import json
+
+    from kubectl_nim.domain import catalog as catalog_mod
+    from kubectl_nim.app import local_catalog, nimconfig, optimistic
+    from kubectl_nim.domain.refs import kind_ref
+    from kubectl_nim.errors import NimError
+
+    configmap, catalog = local_catalog.read_file(path)
+    data = {str(k): v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
+            for k, v in configmap["data"].items()}
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
+    if size >= catalog_mod.CONFIGMAP_LIMIT_BYTES:
+        raise NimError(f"{path} holds {size} bytes of data: a ConfigMap must stay under 1 MiB")
+    _report_catalog(catalog, f"{namespace}/{name} (from {path})", force)
+    cluster = session.cluster
+    if dry_run != "client":
+        # Before writing anything: would the pointer be accepted at all (nimConfig support, RBAC)?
+        nimconfig.patch_nim_config(cluster, apps,
+                                   {"customConfigMap": {"name": name, "namespace": namespace}},
+                                   dry_run=True)
+
+    def desired(current):
+        if current is None:
+            return {"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": name, "namespace": namespace,
+                                 "labels": {"app.kubernetes.io/managed-by": "kubectl-nim"}},
+                    "data": data}
+        if current.get("data") == data:
+            return None
+        current["data"] = data
+        return current
+
+    if dry_run == "client":
+        existing = cluster.get_or_none("ConfigMap", name, namespace)
+        emit(kind_ref("ConfigMap", name), optimistic.action_of(existing, desired(existing)))
+        return
+    written = optimistic.read_modify_write(cluster, "ConfigMap", name, namespace, desired,
+                                           dry_run=dry_run == "server", sleep=sleep)
+    emit(kind_ref("ConfigMap", name), written.action)
+
+
+def set_custom_configmap(session, name: str, configmap_namespace: str | None,
+                         from_file: str | None, force: bool, dry_run: str, emit: Emit,
+                         sleep: Callable[[float], None] = time.sleep) -> None:
+    """Check the ConfigMap (or write it from a catalog file first), then point nimConfig at it.
+    The name was checked at the boundary (a DNS-1123 subdomain)."""
+    apps = apps_namespace(session)
+    namespace = configmap_namespace or apps
+    if from_file:
+        configmap_from_file(session, apps, name, namespace, from_file, force, dry_run, emit,
+                            sleep)
+    else:
+        check_configmap(session, name, namespace, force)
+    write_nim_config(session, apps, {"customConfigMap": {"name": name, "namespace": namespace}},
+                     dry_run, emit)
+
+
+def unset_custom_configmap(session, dry_run: str, emit: Emit) -> None:
+    from kubectl_nim import log
+    from kubectl_nim.app.nimconfig import current_nim_config
+
+    apps = apps_namespace(session)
+    before = current_nim_config(session.settings.dashboard_config).get("customConfigMap") or {}
+    write_nim_config(session, apps, {"customConfigMap": None}, dry_run, emit)
+    if dry_run != "none":
+        return
+    if before.get("name"):
+        log.notice(f"The catalog no longer comes from ConfigMap "
+                   f"{before.get('namespace') or apps}/{before['name']}.")
+    else:
+        log.notice("No custom catalog ConfigMap was set.")
+
+
+def set_disconnected(session, flag: bool, dry_run: str, emit: Emit) -> None:
+    from kubectl_nim import log
+    from kubectl_nim.app.discovery import DSC_AIR_GAPPED
+    from kubectl_nim.app.nimconfig import NimConfigUnsupported
+
+    apps = apps_namespace(session)
+    value = "true" if flag else "false"
+    try:
+        write_nim_config(session, apps, {"disconnected": {"disableKeyCollection": flag}},
+                         dry_run, emit)
+    except NimConfigUnsupported as e:
+        # Today's clusters have the air-gap switch on the DataScienceCluster instead; it is the
+        # operator's setting (it also changes the cluster's own NIM template), so we name it
+        # rather than write it.
+        dscs = session.settings.datascience_clusters or []
+        dsc = (dscs[0].get("metadata") or {}).get("name") if dscs else "default-dsc"
+        raise NimConfigUnsupported(
+            e.message,
+            hint=f"on this release the way is the DataScienceCluster flag {DSC_AIR_GAPPED}, "
+                 f"which the plugin reads too: `oc patch datasciencecluster {dsc} --type merge "
+                 f"-p '{{\"spec\":{{\"components\":{{\"kserve\":{{\"nim\":"
+                 f"{{\"airGapped\":{value}}}}}}}}}}}'`. Nothing was changed") from None
+    if dry_run == "none":
+        log.notice("Disconnected mode is " + ("on: deploy will not ask for keys or create "
+                                              "secrets." if flag else
+                                              "off: deploy asks for a personal key."))

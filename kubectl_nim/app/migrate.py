@@ -1,0 +1,256 @@
+"""`migrate`: move a deployment from the shared legacy secrets to its own, one step at a time so
+that its ServingRuntime always references secrets that exist."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from kubectl_nim import caller, log
+from kubectl_nim.app import Emit
+from kubectl_nim.app.rotate_key import Restart, restart_step
+from kubectl_nim.environment import Environment
+
+
+def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
+            validate_key: Callable[[str], None] | None, naming_of_cluster: Callable[[], str],
+            dry_run: str, restart: Restart, emit: Emit, env: Environment) -> bool:
+    """Migrate one deployment; False when there was nothing to do. `new_key()` reads a new key
+    (None: --reuse-key, take it from the shared secret); `validate_key(key)` checks it with
+    NVIDIA (None: not checked); `naming_of_cluster()` says how the new secrets are named (asked
+    only when there is something to migrate)."""
+    from kubectl_nim.domain.refs import kind_ref
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.app import secret_writes
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.errors import Day2Error
+    from kubectl_nim.errors import NimError
+    from kubectl_nim.domain.names import derived_names
+
+    scheme = dep.scheme
+    if scheme == nim_runtime.PER_DEPLOYMENT:
+        log.notice(f"{dep.name!r} already uses its own secrets ({', '.join(dep.refs.names)}): "
+                   f"nothing to migrate.")
+        return False
+    if scheme == nim_runtime.NONE:
+        log.notice(f"The ServingRuntime of {dep.name!r} references no key secret (a disconnected "
+                   f"deployment): nothing to migrate.")
+        return False
+    if scheme == nim_runtime.CUSTOM:
+        raise Day2Error(
+            f"{dep.name!r} uses secrets under other names ({', '.join(dep.refs.names)}), not the "
+            f"shared legacy ones: migrate only converts nvidia-nim-secrets / ngc-secret",
+            hint=f"`{caller.plugin_cmd('rotate-key')} {dep.name}` updates the secrets it references")
+    naming = naming_of_cluster()
+    own = derived_names(dep.name, naming)
+
+    key = key_from_shared(cluster, dep) if new_key is None else new_key()
+    if validate_key is not None and dry_run != "client":
+        validate_key(key)
+
+    targets = [secret_writes.SecretTarget(own["secret"], "api-key", deployment=dep.name),
+               secret_writes.SecretTarget(own["pull_secret"], "pull", nim_runtime.DOCKERCONFIG_KEY,
+                                 deployment=dep.name)]
+    current = optimistic.read_secrets(cluster, dep.namespace, [t.name for t in targets])
+    if current[own["pull_secret"]] is not None:
+        secret_writes.check_pull_secret(current[own["pull_secret"]])
+    if not restart.skip and dep.isvc is not None:
+        log.warn(nim_runtime.double_capacity_warning(dep.isvc))
+    runtime_ref = kind_ref("ServingRuntime", dep.runtime_name)
+
+    if dry_run == "client":
+        for ref, action in secret_writes.preview(targets, dep.namespace, key, current):
+            emit(ref, action)
+        emit(runtime_ref, "configured")
+        restart_step(cluster, dep, dry_run, restart, "", emit, env)
+        return True
+
+    server = dry_run == "server"
+    written = secret_writes.write_secrets(cluster, dep.namespace, targets, key, dry_run=server,
+                                 current=current, sleep=env.sleep,
+                                 on_written=lambda w: emit(w.ref, w.action))
+
+    def switch(runtime):
+        if runtime is None:
+            raise Day2Error(f"{runtime_ref} disappeared during the migration")
+        return nim_runtime.switch_refs(runtime, dep.name, naming)
+
+    try:
+        answer = optimistic.read_modify_write(cluster, "ServingRuntime", dep.runtime_name,
+                                        dep.namespace, switch, dry_run=server,
+                                        current=dep.runtime, have_current=True,
+                                        sleep=env.sleep)
+    except KeyboardInterrupt as signal:
+        # The update in flight was finished first (interrupts.deferred); the new secrets
+        # exist either way, so the runtime references existing secrets.
+        from kubectl_nim import interrupts
+
+        raise Day2Error(
+            f"{interrupts.describe(signal)} while pointing {runtime_ref} at its own secrets "
+            f"(the update was sent); its new secrets are kept, nothing was restarted",
+            hint=f"re-run `kubectl nim migrate {dep.name} -n {dep.namespace}` to finish",
+            signal=signal) from None
+    except NimError as e:
+        raise _switch_failed(cluster, dep, targets, written, e, server, runtime_ref,
+                             env) from None
+    emit(runtime_ref, answer.action)
+    if not server:
+        _set_owners(cluster, dep, written, answer.after or dep.runtime)
+    restart_step(cluster, dep, dry_run, restart, "the ServingRuntime now uses its own secrets",
+                 emit, env)
+    if not server:
+        verify(cluster, dep, key, naming)
+    return True
+
+
+def _set_owners(cluster, dep, written, runtime) -> None:
+    """The new secrets get an ownerReference to the ServingRuntime (SPEC §3), as deploy's do. The
+    migration itself is done by then, so a refusal only warns."""
+    from kubectl_nim.app import deploy
+    from kubectl_nim.errors import ClusterError
+
+    secrets = [w.after or w.before for w in written if (w.after or w.before)]
+    try:
+        deploy.set_secret_owners(cluster, secrets, runtime)
+    except ClusterError as e:
+        log.warn(f"could not set the ownerReferences of the secrets to the ServingRuntime "
+                 f"{dep.runtime_name} ({e.message}): deleting the deployment elsewhere would "
+                 f"leave them behind; `kubectl nim delete {dep.name}` removes them")
+
+
+def _switch_failed(cluster, dep, targets, written, error, server, runtime_ref, env):
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.app import secret_writes
+    from kubectl_nim.errors import Day2Error
+
+    cause = f"cannot point {runtime_ref} at its own secrets: {error.message}"
+    if server:
+        return Day2Error(cause, hint=error.hint)
+    if optimistic.was_uncertain(error):
+        # The change may still land: the new secrets must exist then, so they stay.
+        return Day2Error(
+            f"{cause}; the new secrets are kept (the change may have been applied), so the "
+            f"runtime references existing secrets either way",
+            hint=f"re-run `{caller.plugin_cmd('migrate')} {dep.name}` to finish")
+    restored, left = secret_writes.undo_secrets(cluster, dep.namespace, list(zip(targets, written)),
+                                                sleep=env.sleep)
+    undone = f"; removed what this run wrote ({', '.join(restored)})" if restored else ""
+    if left:
+        undone += f"; could not undo {', '.join(left)} (harmless: nothing references it)"
+    return Day2Error(f"{cause}{undone}; the deployment still uses the shared secrets",
+                          hint=error.hint)
+
+
+def key_from_shared(cluster, dep) -> str:
+    """The key the deployment uses today, for --reuse-key: only a personal (nvapi-) key."""
+    from kubectl_nim.domain.refs import kind_ref
+    from kubectl_nim.app import secret_writes
+    from kubectl_nim.errors import Day2Error
+    from kubectl_nim.domain import keys
+    from kubectl_nim.domain.names import LEGACY_PULL_SECRET
+
+    refs = dep.refs
+    key, source = None, None
+    for ref in refs.key_refs:
+        if ref.inline:
+            env = next(e for c in (dep.runtime.get("spec") or {}).get("containers") or []
+                       if c.get("name") == ref.container for e in c.get("env") or []
+                       if e.get("name") == keys.ENV_VAR)
+            key, source = str(env.get("value") or "").strip(), f"the {keys.ENV_VAR} value"
+            log.register_secret(key)
+        elif ref.secret:
+            secret = cluster.get_or_none("Secret", ref.secret, dep.namespace)
+            if secret is None:
+                raise Day2Error(f"{kind_ref('Secret', ref.secret)} does not exist in "
+                                f"{dep.namespace}: there is no key to reuse",
+                                hint="migrate with a new key: drop --reuse-key")
+            key = secret_writes.api_secret_key(secret, ref.data_key)
+            source = kind_ref("Secret", ref.secret)
+        if key:
+            break
+    if not key and LEGACY_PULL_SECRET in refs.pull_secrets:
+        secret = cluster.get_or_none("Secret", LEGACY_PULL_SECRET, dep.namespace)
+        key = secret_writes.pull_secret_key(secret)
+        source = kind_ref("Secret", LEGACY_PULL_SECRET)
+    if not key:
+        raise Day2Error(f"found no NVIDIA key to reuse in {source or 'the shared secrets'}",
+                             hint="migrate with a new key: drop --reuse-key")
+    if not key.startswith(keys.PERSONAL_PREFIX):
+        raise Day2Error(
+            f"{source} holds a legacy NVIDIA key, not a personal key (nvapi-...): it cannot be "
+            f"reused",
+            hint=f"migrate with a new personal key (drop --reuse-key; give it with "
+                 f"--api-key-file or NGC_API_KEY); create one at {keys.PERSONAL_KEYS_URL}")
+    keys.check_key_characters(key)
+    return key
+
+
+def verify(cluster, dep, key: str, naming: str) -> None:
+    """Read back: the runtime references the deployment's own secrets, both exist and hold
+    the key."""
+    from kubectl_nim.domain.refs import kind_ref
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.app import secret_writes
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.errors import Day2Error
+    from kubectl_nim.errors import ClusterError
+    from kubectl_nim.domain.names import derived_names
+
+    own = derived_names(dep.name, naming)
+    try:
+        runtime = cluster.get("ServingRuntime", dep.runtime_name, dep.namespace)
+        secrets = optimistic.read_secrets(cluster, dep.namespace, [own["secret"], own["pull_secret"]])
+    except ClusterError as e:
+        raise Day2Error(f"migrated, but could not read the result back: {e.message}",
+                             hint=f"check with `{caller.plugin_cmd('list')} -n {dep.namespace}`") from None
+    refs = nim_runtime.runtime_refs(runtime)
+    problems = []
+    if nim_runtime.key_scheme(dep.name, refs) != nim_runtime.PER_DEPLOYMENT:
+        problems.append(f"the runtime references {', '.join(refs.names) or 'no secret'}")
+    if secret_writes.api_secret_key(secrets[own["secret"]]) != key:
+        problems.append(f"{kind_ref('Secret', own['secret'])} does not hold the key")
+    if secret_writes.pull_secret_key(secrets[own["pull_secret"]]) != key:
+        problems.append(f"{kind_ref('Secret', own['pull_secret'])} does not hold the key")
+    if problems:
+        raise Day2Error("verification failed after the migration: " + "; ".join(problems),
+                             hint="someone changed it meanwhile? re-run the migration")
+    log.notice(f"Verified: {dep.name} reads its key from {kind_ref('Secret', own['secret'])} "
+               f"and pulls with {kind_ref('Secret', own['pull_secret'])}, which hold the same "
+               f"key.")
+
+
+def cleanup_shared_secrets(cluster, namespace: str, dry_run: str, emit: Emit, env: Environment,
+                           switched_runtime: str | None = None) -> None:
+    """Delete the shared legacy secrets once nothing in the project references them.
+    `switched_runtime`: a runtime a dry run pretended to migrate (counts as not referencing)."""
+    from kubectl_nim.domain.refs import kind_ref
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.domain import nim_runtime
+    from kubectl_nim.errors import Day2Error
+    from kubectl_nim.errors import ClusterError
+
+    try:
+        others = cluster.list("ServingRuntime", namespace) + \
+            cluster.list("InferenceService", namespace)
+    except ClusterError as e:
+        raise Day2Error(f"cannot list what references the shared secrets in {namespace}: "
+                             f"{e.message}; nothing was deleted", hint=e.hint) from None
+    secrets = optimistic.read_secrets(cluster, namespace, sorted(nim_runtime.LEGACY_NAMES))
+    skip = {("ServingRuntime", switched_runtime)} if switched_runtime else set()
+    present = [n for n in sorted(nim_runtime.LEGACY_NAMES) if secrets[n] is not None]
+    if not present:
+        log.notice(f"No shared legacy secrets in {namespace}.")
+        return
+    for secret in present:
+        users = nim_runtime.users_of(others, secret, skip)
+        if users:
+            log.notice(f"Keeping {kind_ref('Secret', secret)}: still referenced by "
+                       f"{', '.join(users)} (migrate those first).")
+            continue
+        if dry_run != "client":
+            try:
+                optimistic.delete_object(cluster, "Secret", secret, namespace,
+                                   dry_run=dry_run == "server", sleep=env.sleep)
+            except ClusterError as e:
+                raise Day2Error(f"cannot delete {kind_ref('Secret', secret)}: {e.message}",
+                                     hint=e.hint) from None
+        emit(kind_ref("Secret", secret), "deleted")
