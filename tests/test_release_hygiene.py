@@ -185,4 +185,4 @@ def test_every_workflow_action_is_pinned_by_commit_sha():
     for wf in workflows:
         text = wf.read_text(encoding="utf-8")
         assert not unpinned(text), f"{wf.name}: {unpinned(text)}"
-        assert "uses:" in text or wf != RELEASE
+    assert RELEASE.read_text(encoding="utf-8").count("uses: actions/") >= 8  # the check saw them
