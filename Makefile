@@ -17,9 +17,12 @@ run: $(BIN)/kubectl-nim
 
 ## test: set up and run the whole test suite, the real-server tier included: builds
 ##   kube-apiserver from the Go module proxy and installs Debian's etcd once per machine
-##   (tests/realcluster/build_binaries.sh; cached in ~/.cache/kubectl-nim/realcluster)
+##   (tests/realcluster/build_binaries.sh; cached in ~/.cache/kubectl-nim/realcluster), and
+##   Krew from the Go module proxy for tests/test_krew_install.py (scripts/build_krew.sh; cached
+##   in ~/.cache/kubectl-nim/krew; cold: under a minute)
 test: $(BIN)/kubectl-nim
 	tests/realcluster/build_binaries.sh >/dev/null || echo "warning: no kube-apiserver/etcd: the real-server tier (tests/realcluster) will be skipped" >&2
+	scripts/build_krew.sh >/dev/null || echo "warning: no krew: tests/test_krew_install.py will be skipped" >&2
 	$(BIN)/python -m pytest
 
 ## bench: regenerate the figures in BENCHMARKS.md (a few minutes; run on a quiet machine)
@@ -33,7 +36,7 @@ bench: $(BIN)/kubectl-nim
 	$(BIN)/python benchmarks/realcluster.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) $(BUILD_VENV) build dist *.egg-info
 
 ## embedded-catalog: refresh kubectl_nim/data/catalog.yaml from NVIDIA (docs/catalog.md).
 ##   Needs network, a personal key (NGC_API_KEY, API_KEY_FILE=PATH or the prompt) and
@@ -57,20 +60,42 @@ SHARED_DATA ?= ../shared/data
 embedded-catalog-reference: $(BIN)/kubectl-nim
 	$(BIN)/python scripts/embedded_catalog.py --from-reference $(SHARED_DATA) --embedded $(EMBEDDED_CATALOG)
 
-## binary: build the single binary with PyInstaller (docs/distribution.md): on Linux and macOS
-##   dist/kubectl-nim/kubectl-nim (onedir), on Windows dist/kubectl-nim.exe; reproducible.
-## krew: pack it for this OS/arch with LICENSE (dist/release/), checksum it, and write
+## binary: build the binary with PyInstaller (docs/distribution.md): on Linux and macOS
+##   dist/kubectl-nim/kubectl-nim (onedir, what Krew installs), on Windows
+##   dist/onefile/kubectl-nim.exe; reproducible. Built in .venv-build, made only from
+##   requirements/build.lock with --require-hashes (as the release workflow does).
+## binary-onefile: the single-file executable dist/onefile/kubectl-nim (the direct-download asset)
+## krew: pack the binary for this OS/arch with LICENSE (dist/release/), and the single file as
+##   kubectl-nim-onefile_<version>_<os>_<arch>.tar.gz, checksum them, and write
 ##   dist/release/nim.yaml, the Krew manifest of that archive, checked with Krew's rules.
-.PHONY: binary krew
-$(VENV)/.build-tools: $(BIN)/kubectl-nim pyproject.toml
-	$(BIN)/pip install --quiet -e '.[build]'
+## lock: refresh requirements/build.lock (uv pip compile --universal --generate-hashes: every
+##   OS, Python 3.11+); existing pins are kept, UPGRADE=1 moves them to the newest allowed.
+.PHONY: binary binary-onefile krew lock
+BUILD_VENV ?= .venv-build
+BUILD_BIN  := $(BUILD_VENV)/bin
+UV_VERSION ?= 0.13.8
+$(BUILD_VENV)/.locked: requirements/build.lock pyproject.toml
+	rm -rf $(BUILD_VENV)
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_BIN)/pip install --quiet --require-hashes -r requirements/build.lock
+	$(BUILD_BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-binary: $(VENV)/.build-tools
-	$(BIN)/python scripts/build_binary.py
+binary: $(BUILD_VENV)/.locked
+	$(BUILD_BIN)/python scripts/build_binary.py
 
-krew: binary
-	$(BIN)/python scripts/package.py --out dist/release
-	$(BIN)/python scripts/checksum.py dist/release
-	$(BIN)/python scripts/krew_validate.py krew/nim.yaml
-	$(BIN)/python scripts/krew_manifest.py --local --archives dist/release --out dist/release/nim.yaml
+binary-onefile: $(BUILD_VENV)/.locked
+	$(BUILD_BIN)/python scripts/build_binary.py --onefile
+
+krew: binary binary-onefile
+	$(BUILD_BIN)/python scripts/package.py --out dist/release
+	$(BUILD_BIN)/python scripts/package.py --single-file --out dist/release
+	$(BUILD_BIN)/python scripts/checksum.py dist/release
+	$(BUILD_BIN)/python scripts/krew_validate.py krew/nim.yaml
+	$(BUILD_BIN)/python scripts/krew_manifest.py --local --archives dist/release --out dist/release/nim.yaml
+
+lock: $(BIN)/kubectl-nim
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml requirements/build-system.in --extra build \
+	    --universal --python-version 3.11 --generate-hashes $(if $(UPGRADE),--upgrade) \
+	    --custom-compile-command "make lock" --quiet -o requirements/build.lock

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Build the kubectl-nim binary with PyInstaller (build.spec), reproducibly.
 
-    python scripts/build_binary.py                  # what releases ship on this OS:
+    python scripts/build_binary.py                  # what Krew installs on this OS:
                                                     #   Linux, macOS: onedir, dist/kubectl-nim/
-                                                    #   Windows: onefile, dist/kubectl-nim.exe
-    python scripts/build_binary.py --mode onefile   # one self-unpacking file: dist/kubectl-nim
+                                                    #   Windows: onefile, dist/onefile/kubectl-nim.exe
+    python scripts/build_binary.py --onefile        # one self-unpacking file (= --mode onefile):
+                                                    #   dist/onefile/kubectl-nim[.exe], the
+                                                    #   single-file release asset on Linux and macOS
 
 Why onedir on Linux and macOS: it starts about twice as fast (no unpacking to a temporary
 directory on every run), and Krew installs a symlink to it, which the bootloader follows to find
@@ -48,9 +50,18 @@ def source_date_epoch(root: Path = ROOT, environ=os.environ) -> int:
         return FALLBACK_EPOCH
 
 
-def executable_path(dist: Path, mode: str) -> Path:
-    exe = NAME + (".exe" if sys.platform == "win32" else "")
-    return dist / NAME / exe if mode == "onedir" else dist / exe
+ONEFILE_DIR = "onefile"  # its own folder: the onedir build already owns dist/kubectl-nim/
+
+
+def distpath(dist: Path, mode: str) -> Path:
+    """Where PyInstaller writes: onefile in a folder of its own, so that both builds can sit in
+    one dist/ and the single file keeps the name users run (the usage text follows it)."""
+    return dist / ONEFILE_DIR if mode == "onefile" else dist
+
+
+def executable_path(dist: Path, mode: str, platform: str = sys.platform) -> Path:
+    exe = NAME + (".exe" if platform == "win32" else "")
+    return dist / NAME / exe if mode == "onedir" else distpath(dist, mode) / exe
 
 
 def resolve_mode(mode: str, platform: str = sys.platform) -> str:
@@ -94,6 +105,8 @@ def build_env(mode: str, environ=os.environ) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=("auto", "onedir", "onefile"), default="auto")
+    parser.add_argument("--onefile", dest="mode", action="store_const", const="onefile",
+                        help="same as --mode onefile")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist",
                         help="output directory (default: dist/)")
     parser.add_argument("--work", type=Path, default=None,
@@ -108,7 +121,8 @@ def main(argv=None) -> int:
         print(warning, file=sys.stderr)
     work = args.work or ROOT / "build" / f"pyinstaller-{args.mode}"
     cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-           "--distpath", str(args.dist), "--workpath", str(work), str(ROOT / "build.spec")]
+           "--distpath", str(distpath(args.dist, args.mode)), "--workpath", str(work),
+           str(ROOT / "build.spec")]
     env = build_env(args.mode)
     print(f"+ PYTHONHASHSEED=0 SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']} "
           f"KUBECTL_NIM_BUILD_MODE={args.mode} {' '.join(cmd)}", file=sys.stderr)

@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from build_binary import NAME, resolve_mode, source_date_epoch  # noqa: E402
+from build_binary import (NAME, executable_path, resolve_mode,  # noqa: E402
+                          source_date_epoch)
 from checksum import sha256_of  # noqa: E402
 from package import current_arch, current_os, package  # noqa: E402
 
@@ -60,8 +61,7 @@ def build_once(source: Path, base: Path, mode: str, env: dict) -> Path:
     dist, work = base / "dist", base / "work"
     subprocess.run([sys.executable, str(source / "scripts" / "build_binary.py"), "--mode", mode,
                     "--dist", str(dist), "--work", str(work)], check=True, cwd=source, env=env)
-    exe = NAME + (".exe" if sys.platform == "win32" else "")
-    return dist / NAME if mode == "onedir" else dist / exe
+    return dist / NAME if mode == "onedir" else executable_path(dist, mode)
 
 
 def differing_files(a: Path, b: Path) -> list[str]:

@@ -98,7 +98,7 @@ def dump(manifest: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", default=project_version(),
-                        help="v-prefixed (default: v + kubectl_nim.__version__)")
+                        help="v-prefixed (default: v + the version in pyproject.toml)")
     parser.add_argument("--archives", type=Path, required=True)
     parser.add_argument("--repo", default=os.environ.get("GITHUB_REPOSITORY") or None)
     parser.add_argument("--manifest", type=Path, default=ROOT / "krew" / "nim.yaml")

@@ -3,10 +3,14 @@
 
     python scripts/package.py [--version v0.1.0] [--os linux --arch amd64]
                               [--input dist/kubectl-nim] [--out dist/release]
+    python scripts/package.py --single-file [--input dist/onefile/kubectl-nim] ...
 
 The archive (`kubectl-nim_<version>_<os>_<arch>.tar.gz`, `.zip` for Windows) holds, at its root:
 the executable `kubectl-nim` (with `_internal/` for a onedir build), `LICENSE`, and on Linux and
 macOS the completion helper `kubectl_complete-nim`.  That is the layout krew/nim.yaml installs.
+--single-file packs the onefile build the same way as a second release asset for direct download,
+`kubectl-nim-onefile_<version>_<os>_<arch>.tar.gz` (Linux, macOS; on Windows the Krew zip already
+is a single file).
 
 Same input, same bytes: entries sorted by path, mtime = SOURCE_DATE_EPOCH (else the last commit's
 time), owner 0:0 without names, modes normalised to 0755 (directories, executables) or 0644,
@@ -30,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from build_binary import NAME, source_date_epoch  # noqa: E402
+from build_binary import NAME, executable_path, source_date_epoch  # noqa: E402
 
 OS_NAMES = {"linux": "linux", "darwin": "darwin", "win32": "windows"}
 ARCH_NAMES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
@@ -39,9 +43,15 @@ _VERSION = re.compile(r"^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?
 
 
 def project_version(root: Path = ROOT) -> str:
-    """`v` + kubectl_nim.__version__, read from the source (no import)."""
-    text = (root / "kubectl_nim" / "__init__.py").read_text(encoding="utf-8")
-    return "v" + re.search(r'__version__ = "([^"]+)"', text).group(1)
+    """`v` + the version pyproject.toml states (the one version source), read with the same
+    parser kubectl_nim uses at run time."""
+    sys.path.insert(0, str(root))
+    from kubectl_nim import pyproject_version
+
+    version = pyproject_version((root / "pyproject.toml").read_text(encoding="utf-8"))
+    if not version:
+        raise SystemExit(f"error: {root / 'pyproject.toml'} states no [project] version")
+    return "v" + version
 
 
 def current_os() -> str:
@@ -53,9 +63,12 @@ def current_arch() -> str:
     return ARCH_NAMES.get(machine, machine)
 
 
-def archive_name(version: str, os_name: str, arch: str) -> str:
+SINGLE_FILE = NAME + "-onefile"  # the single-file asset: a name Krew's archives never have
+
+
+def archive_name(version: str, os_name: str, arch: str, single_file: bool = False) -> str:
     ext = "zip" if os_name == "windows" else "tar.gz"
-    return f"{NAME}_{version}_{os_name}_{arch}.{ext}"
+    return f"{SINGLE_FILE if single_file else NAME}_{version}_{os_name}_{arch}.{ext}"
 
 
 def collect(input_path: Path, os_name: str, root: Path = ROOT,
@@ -145,9 +158,12 @@ def write_zip(entries, out: Path, mtime: int) -> None:
 
 
 def package(input_path: Path, out_dir: Path, version: str, os_name: str, arch: str,
-            mtime: int | None = None, root: Path = ROOT) -> Path:
+            mtime: int | None = None, root: Path = ROOT, single_file: bool = False) -> Path:
     if not _VERSION.match(version):
         raise SystemExit(f"error: version {version!r} is not v-prefixed semver (v1.2.3)")
+    if single_file and not input_path.is_file():
+        raise SystemExit(f"error: {input_path} is not a single-file build; build it with "
+                         f"scripts/build_binary.py --onefile (make binary-onefile)")
     mtime = source_date_epoch(root) if mtime is None else mtime
     out_dir.mkdir(parents=True, exist_ok=True)
     # The licenses of what the binary bundles, from the environment that built it.
@@ -158,7 +174,7 @@ def package(input_path: Path, out_dir: Path, version: str, os_name: str, arch: s
     notices.write_text(third_party_notices.render(third_party_notices.closure()),
                        encoding="utf-8")
     entries = collect(input_path, os_name, root, notices)
-    out = out_dir / archive_name(version, os_name, arch)
+    out = out_dir / archive_name(version, os_name, arch, single_file)
     tmp = out.with_name(out.name + ".tmp")
     (write_zip if os_name == "windows" else write_tar_gz)(entries, tmp, mtime)
     os.replace(tmp, out)
@@ -168,23 +184,28 @@ def package(input_path: Path, out_dir: Path, version: str, os_name: str, arch: s
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", default=project_version(),
-                        help="release version, v-prefixed (default: v + kubectl_nim.__version__)")
+                        help="release version, v-prefixed (default: v + the version in pyproject.toml)")
     parser.add_argument("--os", dest="os_name", default=current_os(),
                         choices=sorted(set(OS_NAMES.values())))
     parser.add_argument("--arch", default=current_arch(), choices=sorted(set(ARCH_NAMES.values())))
     parser.add_argument("--input", type=Path, default=None,
                         help="build output: the onedir folder or the onefile executable "
-                             "(default: dist/kubectl-nim[.exe])")
+                             "(default: dist/kubectl-nim/, else dist/onefile/kubectl-nim[.exe])")
+    parser.add_argument("--single-file", action="store_true",
+                        help="pack the onefile build as the single-file asset "
+                             "(kubectl-nim-onefile_...; default input dist/onefile/kubectl-nim)")
     parser.add_argument("--out", type=Path, default=ROOT / "dist" / "release")
     parser.add_argument("--mtime", type=int, default=None,
                         help="entry time (default: SOURCE_DATE_EPOCH, else the last commit's)")
     args = parser.parse_args(argv)
     input_path = args.input
     if input_path is None:
+        plat = "win32" if args.os_name == "windows" else args.os_name
         input_path = ROOT / "dist" / NAME
-        if args.os_name == "windows" and not input_path.exists():
-            input_path = ROOT / "dist" / f"{NAME}.exe"
-    print(package(input_path, args.out, args.version, args.os_name, args.arch, args.mtime))
+        if args.single_file or not input_path.is_dir():
+            input_path = executable_path(ROOT / "dist", "onefile", plat)
+    print(package(input_path, args.out, args.version, args.os_name, args.arch, args.mtime,
+                  single_file=args.single_file))
     return 0
 
 

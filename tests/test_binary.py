@@ -1,74 +1,35 @@
-"""Smoke test of the built single binary (PyInstaller, build.spec).
+"""Smoke test of the built binary (PyInstaller, build.spec): the onedir build Krew installs.
 
 Uses the binary KUBECTL_NIM_BINARY names (the release workflow sets it to what it just built);
 otherwise builds one once per session with scripts/build_binary.py into a temporary directory
-(about 30-45 s on a 2-core machine).  The build needs PyInstaller (`pip install -e '.[build]'`);
-without it the test fails rather than skipping, so that CI can never silently stop checking the
-binary.
-KUBECTL_NIM_SKIP_BINARY=1 skips it on purpose (reported by `pytest -ra`).
+(tests/binary_support.py: about 30-45 s on a 2-core machine; without PyInstaller the test fails
+rather than skipping; KUBECTL_NIM_SKIP_BINARY=1 skips it on purpose).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from kubectl_nim import __version__
 from kubectl_nim.app import local_catalog
 
+from binary_support import built, runner
 from conftest import catalog_configmap, model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
 
 pytestmark = pytest.mark.subprocess
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="session")
-def binary(tmp_path_factory) -> Path:
-    given = os.environ.get("KUBECTL_NIM_BINARY")
-    if given:
-        path = Path(given)
-        assert path.is_file() and os.access(path, os.X_OK), f"{given} is not an executable"
-        return path
-    if os.environ.get("KUBECTL_NIM_SKIP_BINARY") == "1":
-        pytest.skip("KUBECTL_NIM_SKIP_BINARY=1")
-    import importlib.util
-
-    if importlib.util.find_spec("PyInstaller") is None:
-        pytest.fail("PyInstaller is not installed, so the binary cannot be built: "
-                    "pip install -e '.[build]' (or set KUBECTL_NIM_BINARY to a built binary, "
-                    "or KUBECTL_NIM_SKIP_BINARY=1 to skip on purpose)")
-    base = tmp_path_factory.mktemp("binary")
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_binary.py"),
-                          "--dist", str(base / "dist"), "--work", str(base / "work")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert out.returncode == 0, out.stdout + out.stderr
-    return Path(out.stdout.strip().splitlines()[-1])
+def binary(tmp_path_factory):
+    return built("onedir", tmp_path_factory)
 
 
 @pytest.fixture
 def run(binary, tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("KUBECONFIG", "NGC_API_KEY", "KUBECTL_PATH", "KUBECTL_BINARY",
-                        "KUBECTL_PLUGINS_CALLER") and not k.endswith("_COMPLETE")}
-    env["HOME"] = str(tmp_path)
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
-        env.pop(proxy, None)
-
-    def invoke(*args, expect=0, extra_env=None):
-        out = subprocess.run([str(binary), *map(str, args)], env={**env, **(extra_env or {})},
-                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
-        assert "Traceback" not in out.stdout + out.stderr, out.stdout + out.stderr
-        assert out.returncode == expect, (args, out.returncode, out.stdout, out.stderr)
-        return out
-
-    return invoke
+    return runner(binary, tmp_path)
 
 
 def test_help(run):

@@ -89,6 +89,25 @@ def test_mode_per_platform():
     assert build_binary.resolve_mode("auto", "win32") == "onefile"
     assert build_binary.resolve_mode("onefile", "linux") == "onefile"
     assert build_binary.executable_path(Path("d"), "onedir") == Path("d/kubectl-nim/kubectl-nim")
+    # onefile beside the onedir folder, never in it, and keeping the name users run
+    assert build_binary.executable_path(Path("d"), "onefile", "linux") == Path("d/onefile/kubectl-nim")
+    assert (build_binary.executable_path(Path("d"), "onefile", "win32")
+            == Path("d/onefile/kubectl-nim.exe"))
+    assert build_binary.distpath(Path("d"), "onedir") == Path("d")
+
+
+def test_single_file_asset_is_named_apart_from_the_krew_archive(tmp_path):
+    exe = fake_onefile(tmp_path, "kubectl-nim")
+    out = package.package(exe, tmp_path / "rel", VERSION, "darwin", "arm64", mtime=EPOCH,
+                          single_file=True)
+    assert out.name == "kubectl-nim-onefile_v1.2.3_darwin_arm64.tar.gz"
+    assert package.archive_name(VERSION, "darwin", "arm64") == "kubectl-nim_v1.2.3_darwin_arm64.tar.gz"
+    with tarfile.open(out) as tar:
+        assert tar.getnames() == ["LICENSE", "THIRD_PARTY_NOTICES", "kubectl-nim",
+                                  "kubectl_complete-nim"]
+    with pytest.raises(SystemExit, match="not a single-file build"):
+        package.package(fake_onedir(tmp_path / "b"), tmp_path / "rel", VERSION, "linux", "amd64",
+                        mtime=EPOCH, single_file=True)
 
 
 # -- package.py ---------------------------------------------------------------------------------
@@ -363,22 +382,6 @@ def test_build_warns_loudly_on_a_glibc_newer_than_the_release():
     assert glibc_warning(("glibc", "2.17"), "linux") is None
     assert glibc_warning(("", ""), "darwin") is None
     assert glibc_warning(("musl", "1.2"), "linux") is None
-
-
-def test_one_version_source():
-    """pyproject takes the version from kubectl_nim.__version__; nothing else states one."""
-    import re
-
-    import kubectl_nim
-
-    root = Path(__file__).resolve().parents[1]
-    text = (root / "pyproject.toml").read_text()
-    assert not re.search(r'(?m)^version\s*=\s*"', text)  # no literal version
-    assert 'dynamic = ["version"]' in text
-    assert 'version = {attr = "kubectl_nim.__version__"}' in text
-    from importlib.metadata import version
-
-    assert version("kubectl-nim") == kubectl_nim.__version__
 
 
 def test_third_party_notices_list_what_the_binary_bundles():
