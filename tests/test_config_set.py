@@ -8,6 +8,7 @@ import json
 import pytest
 import yaml
 
+from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app import nimconfig
 from tests.fakes.kube_apiserver import FakeKubeAPIServer
 from tests.conftest import catalog_configmap, model_entry

@@ -38,13 +38,9 @@ from click.shell_completion import (BashComplete, CompletionItem, FishComplete, 
 # Per-request timeout for completions that ask the cluster: a TAB must never hang.
 CLUSTER_TIMEOUT = 2.0
 
-# cobra's ShellCompDirective values (github.com/spf13/cobra, completions.go).
-DIRECTIVE_ERROR = 1
-DIRECTIVE_NO_SPACE = 2
+# The cobra ShellCompDirective values we answer with (github.com/spf13/cobra, completions.go).
 DIRECTIVE_NO_FILE_COMP = 4
-DIRECTIVE_FILTER_FILE_EXT = 8
 DIRECTIVE_FILTER_DIRS = 16
-DIRECTIVE_KEEP_ORDER = 32
 DIRECTIVE_DEFAULT = 0
 
 # Verbs whose NAME argument is an existing NIM deployment (InferenceService); exactly the

@@ -124,7 +124,9 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         raise UsageError("--pvc-subpath needs --existing-pvc")
     wait_timeout = parse_duration(timeout)
     client_only = dry_run == "client"
-    session = Session(get_globals(), get_environment())
+    # Not `env`: that name is the --env flag, which build_options reads from locals().
+    run_env = get_environment()
+    session = Session(get_globals(), run_env)
 
     from kubectl_nim.app.deploy_plan import build_options
 
@@ -136,7 +138,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         if api_key_file:
             log.warn("the cluster is disconnected: key collection is disabled, the key is ignored")
     elif not skip_secrets:
-        key = _read_key(api_key_file, client_only)
+        key = _read_key(api_key_file, client_only, run_env)
     # Rendering is pure and checks the rest (requests within limits, template parameters)
     # before the key leaves the machine.
     objects = render.render_deployment(options, template, key)
@@ -147,28 +149,30 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
         raise UsageError("--force-conflicts goes with --apply")
     # NVIDIA is asked while the preflight's dry runs are on the API server; nothing is written
     # before it has accepted the key (app/deploy_preflight.check_with_key).
+    # (It runs on a worker thread, outside click's context: everything it needs is passed in.)
     key_check = None if key is None or skip_key_validation else \
-        (lambda: _validate_with_nvidia(key, ngc_api_url, session.options.request_timeout))
-    _send(session, objects, namespace, output, use_apply, dry_run == "server", force_conflicts,
-          existing_pvc, key_check)
+        (lambda: _validate_with_nvidia(key, ngc_api_url, session.options.request_timeout,
+                                             run_env))
+    _send(session, objects, namespace, output, use_apply, dry_run == "server", run_env,
+          force_conflicts, existing_pvc, key_check)
     if wait and dry_run == "none":
         from kubectl_nim.app.wait import Reporter, wait_ready
 
-        env = get_environment()
         from kubectl_nim.domain.refs import kind_ref
 
         log.notice(f"Waiting up to {timeout} for {kind_ref('InferenceService', name)} to become "
                    f"ready...")
         wait_ready(session.cluster, name, namespace, wait_timeout,
-                   Reporter(click.echo, env.stderr_isatty), clock=env.clock, sleep=env.sleep)
+                   Reporter(click.echo, run_env.stderr_isatty), clock=run_env.clock,
+                   sleep=run_env.sleep)
 
 
-def _read_key(api_key_file, client_only):
+def _read_key(api_key_file, client_only, env):
     from kubectl_nim.cli import api_key
     from kubectl_nim.domain import keys
 
     try:
-        key = api_key.read_api_key(api_key_file, get_environment())
+        key = api_key.read_api_key(api_key_file, env)
     except UsageError as e:
         if client_only:
             raise UsageError(
@@ -179,11 +183,10 @@ def _read_key(api_key_file, client_only):
     return keys.ensure_personal(key)
 
 
-def _validate_with_nvidia(key, base_url, request_timeout):
+def _validate_with_nvidia(key, base_url, request_timeout, env):
     from kubectl_nim.app import keycheck
 
-    keycheck.validate(key, base_url, request_timeout, verb="deploy",
-                      sleep=get_environment().sleep)
+    keycheck.validate(key, base_url, request_timeout, verb="deploy", sleep=env.sleep)
 
 
 def _print_objects(objects, output, dry_run="none"):
@@ -203,8 +206,8 @@ def _print_objects(objects, output, dry_run="none"):
             click.echo(result_line(object_ref(obj), "created", dry_run))
 
 
-def _send(session, objects, namespace, output, use_apply, server_dry_run, force_conflicts=False,
-          existing_pvc=None, key_check=None):
+def _send(session, objects, namespace, output, use_apply, server_dry_run, env,
+          force_conflicts=False, existing_pvc=None, key_check=None):
     from kubectl_nim.app import deploy, deploy_preflight
     from kubectl_nim.cli.output import result_line
 
@@ -230,6 +233,6 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run, force_
     outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, checked=checked,
                             on_written=progress, own_secrets=True,
                             annotate_namespace=namespace if annotate else None,
-                            sleep=get_environment().sleep, clock=get_environment().clock)
+                            sleep=env.sleep, clock=env.clock)
     if output in ("yaml", "json"):
         _print_objects([o.obj for o in outcomes], output)
