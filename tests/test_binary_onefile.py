@@ -13,7 +13,7 @@ import tarfile
 import pytest
 
 from kubectl_nim import __version__
-from kubectl_nim.domain import catalog as catalog_mod
+from kubectl_nim.app import local_catalog
 
 from binary_support import ROOT, built, runner
 
@@ -46,7 +46,7 @@ def test_onefile_version_is_pyprojects(run):
 
 def test_onefile_models_offline(run):
     data = json.loads(run("models", "--offline", "-o", "json").stdout)
-    assert [m["name"] for m in data] == catalog_mod.load_embedded().names
+    assert [m["name"] for m in data] == local_catalog.load_embedded().names
     assert run("--help").stdout.startswith("Usage: kubectl-nim [OPTIONS] COMMAND [ARGS]...")
 
 

@@ -140,7 +140,8 @@ def test_a_fake_clock_lets_a_wait_time_out_at_once(nim, run_deploy, project):  #
     result = run_deploy(NAME, "--model", MODEL, "--wait", "--timeout", "2m")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1].startswith(
-        f"error: timed out after 120s waiting for inferenceservice/{NAME} to become ready")
+        f"error: timed out after 120s waiting for inferenceservice.serving.kserve.io/{NAME} to "
+        f"become ready")
     assert sum(fake.slept) == pytest.approx(120) and set(fake.slept) == {2.0}
 
 
