@@ -189,6 +189,57 @@ def baseline_catalog(runs: int, baseline: str) -> str:
             }, runs)
 
 
+GAP_STEPS = {  # each step adds one piece of `models -o json` to the one before
+    "python -c pass (interpreter, site)": "pass",
+    "+ import click": "import click",
+    "+ the CLI (kubectl_nim.cli.root, the models verb)":
+        "import kubectl_nim.cli.root, kubectl_nim.cli.commands.models",
+    "+ the cluster adapter (httpx, PyYAML) and discovery":
+        "import kubectl_nim.cli.root, kubectl_nim.cli.commands.models\n"
+        "from kubectl_nim.adapters.kube.cluster import Cluster\n"
+        "import kubectl_nim.app.discovery, kubectl_nim.app.session",
+    "+ import httpx, httpcore, PyYAML (imported on connection)":
+        "import kubectl_nim.cli.root, kubectl_nim.cli.commands.models\n"
+        "from kubectl_nim.adapters.kube.cluster import Cluster\n"
+        "import kubectl_nim.app.discovery, kubectl_nim.app.session\n"
+        "from kubectl_nim.adapters.netenv import import_httpx\n"
+        "import_httpx(); import httpcore, yaml",
+    "+ kubeconfig, connection, GET of the ConfigMap (json.loads)":
+        "import kubectl_nim.cli.root, kubectl_nim.cli.commands.models\n"
+        "from kubectl_nim.adapters.kube.cluster import Cluster\n"
+        "import kubectl_nim.app.discovery, kubectl_nim.app.session\n"
+        "Cluster.connect().get('ConfigMap', 'nvidia-nim-models-data', %(ns)r)",
+}
+
+
+def gap(runs: int) -> str:
+    """Where the time of `models -o json` (2,000 models) goes: a ladder of processes, each doing
+    one thing more than the previous, beside kubectl's whole `get`."""
+    nim = tool("kubectl-nim")
+    kubectl = tool("kubectl")
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = Path(tmp) / "seed.json"
+        cm = generate_catalog(2000)
+        cm["metadata"]["namespace"] = APPS
+        dsci = {"apiVersion": "dscinitialization.opendatahub.io/v1", "kind": "DSCInitialization",
+                "metadata": {"name": "default-dsci"}, "spec": {"applicationsNamespace": APPS}}
+        odc = {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+               "metadata": {"name": "odh-dashboard-config", "namespace": APPS}, "spec": {}}
+        seed.write_text("\n---\n".join(json.dumps(o) for o in (cm, dsci, odc)))
+        kc = str(Path(tmp) / "kubeconfig")
+        with FakeServer("kube_apiserver.py", "--kubeconfig-out", kc, "--seed", str(seed)):
+            env = {**os.environ, "KUBECONFIG": kc}
+            variants = {"kubectl get configmap nvidia-nim-models-data -o json":
+                        ([kubectl, "get", "configmap", "nvidia-nim-models-data", "-n", APPS,
+                          "-o", "json", "--cache-dir", str(Path(tmp) / "kube-cache")], env)}
+            for label, code in GAP_STEPS.items():
+                variants[label] = ([sys.executable, "-c", code % {"ns": APPS}], env)
+            variants["kubectl-nim models -o json (everything)"] = ([nim, "models", "-o", "json"],
+                                                                  env)
+            return "Where `models -o json` (2,000 models) spends its time\n\n" + \
+                rounds(variants, runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
@@ -198,8 +249,13 @@ def main() -> None:
                         help="another checkout of the plugin, measured alongside (see above)")
     parser.add_argument("--only-baseline", action="store_true",
                         help="with --baseline: print only that comparison")
+    parser.add_argument("--gap", action="store_true",
+                        help="only the ladder of where `models -o json` spends its time")
     args = parser.parse_args()
     precompile()
+    if args.gap:
+        print(gap(args.runs))
+        return
     if args.baseline:
         print(baseline_catalog(args.runs, args.baseline))
         if args.only_baseline:
