@@ -1,6 +1,12 @@
 """Issue 2 figures: start-up of the plugin beside kubectl, and `models` against a big catalog.
 
     .venv/bin/python benchmarks/cli_startup.py [--runs 15] [--old-kubernetes-python PATH]
+                                               [--baseline DIR]
+
+--baseline DIR: also run `models -o json` (2,000 models) from another checkout of the plugin
+(`git archive COMMIT | tar -x -C DIR`; the same console script with PYTHONPATH=DIR), in rounds of
+kubectl, this checkout and the baseline back to back: before/after under the same load, with the
+CPU time (user + system) of each process beside its wall time.
 
 Prints markdown tables (BENCHMARKS.md holds a copy with the date and machine).
 """
@@ -127,13 +133,134 @@ def big_catalog(runs: int, old_python: str | None) -> str:
     return out
 
 
+def rounds(variants: dict[str, tuple[list[str], dict]], runs: int) -> str:
+    """Each round runs every variant once, back to back; the first variant is the reference.
+    Medians of wall time, of CPU time (user + system, os.wait4) and of each round's ratio."""
+    import statistics
+    import time
+
+    wall: dict[str, list[float]] = {k: [] for k in variants}
+    cpu: dict[str, list[float]] = {k: [] for k in variants}
+    for i in range(runs + 1):  # the first round warms the caches
+        for label, (argv, env) in variants.items():
+            started = time.perf_counter()
+            proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    env=env)
+            _, status, usage = os.wait4(proc.pid, 0)
+            if os.waitstatus_to_exitcode(status):
+                raise SystemExit(f"{label} failed")
+            if i:
+                wall[label].append(time.perf_counter() - started)
+                cpu[label].append(usage.ru_utime + usage.ru_stime)
+    reference = next(iter(variants))
+    out = "| command | wall (median) | CPU (median) | ÷ reference, wall (median of rounds) |\n" \
+          "|---|---:|---:|---:|\n"
+    for label in variants:
+        ratio = statistics.median(w / r for w, r in zip(wall[label], wall[reference]))
+        out += (f"| {label} | {statistics.median(wall[label]) * 1000:.0f} ms | "
+                f"{statistics.median(cpu[label]) * 1000:.0f} ms | {ratio:.2f}× |\n")
+    return out
+
+
+def baseline_catalog(runs: int, baseline: str) -> str:
+    import compileall
+
+    compileall.compile_dir(str(Path(baseline) / "kubectl_nim"), quiet=1)
+    nim = tool("kubectl-nim")
+    kubectl = tool("kubectl")
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = Path(tmp) / "seed.json"
+        cm = generate_catalog(2000)
+        cm["metadata"]["namespace"] = APPS
+        dsci = {"apiVersion": "dscinitialization.opendatahub.io/v1", "kind": "DSCInitialization",
+                "metadata": {"name": "default-dsci"}, "spec": {"applicationsNamespace": APPS}}
+        odc = {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+               "metadata": {"name": "odh-dashboard-config", "namespace": APPS}, "spec": {}}
+        seed.write_text("\n---\n".join(json.dumps(o) for o in (cm, dsci, odc)))
+        kc = str(Path(tmp) / "kubeconfig")
+        with FakeServer("kube_apiserver.py", "--kubeconfig-out", kc, "--seed", str(seed)):
+            env = {**os.environ, "KUBECONFIG": kc}
+            return f"`models -o json`, 2,000 models: this checkout and {baseline}\n\n" + rounds({
+                "kubectl get configmap nvidia-nim-models-data -o json":
+                    ([kubectl, "get", "configmap", "nvidia-nim-models-data", "-n", APPS, "-o",
+                      "json", "--cache-dir", str(Path(tmp) / "kube-cache")], env),
+                "kubectl-nim models -o json (this checkout)": ([nim, "models", "-o", "json"], env),
+                f"kubectl-nim models -o json ({baseline})":
+                    ([nim, "models", "-o", "json"], {**env, "PYTHONPATH": baseline}),
+            }, runs)
+
+
+GAP_STEPS = {  # each step adds one piece of `models -o json` to the one before
+    "python -c pass (interpreter, site)": "pass",
+    "+ import click": "import click",
+    "+ the CLI (kubectl_nim.cli.root, the models verb)":
+        "import kubectl_nim.cli.root, kubectl_nim.cli.commands.models",
+    "+ the cluster adapter (httpx, PyYAML) and discovery":
+        "import kubectl_nim.cli.root, kubectl_nim.cli.commands.models\n"
+        "from kubectl_nim.adapters.kube.cluster import Cluster\n"
+        "import kubectl_nim.app.discovery, kubectl_nim.app.session",
+    "+ import httpx, httpcore, PyYAML (imported on connection)":
+        "import kubectl_nim.cli.root, kubectl_nim.cli.commands.models\n"
+        "from kubectl_nim.adapters.kube.cluster import Cluster\n"
+        "import kubectl_nim.app.discovery, kubectl_nim.app.session\n"
+        "from kubectl_nim.adapters.netenv import import_httpx\n"
+        "import_httpx(); import httpcore, yaml",
+    "+ kubeconfig, connection, GET of the ConfigMap (json.loads)":
+        "import kubectl_nim.cli.root, kubectl_nim.cli.commands.models\n"
+        "from kubectl_nim.adapters.kube.cluster import Cluster\n"
+        "import kubectl_nim.app.discovery, kubectl_nim.app.session\n"
+        "Cluster.connect().get('ConfigMap', 'nvidia-nim-models-data', %(ns)r)",
+}
+
+
+def gap(runs: int) -> str:
+    """Where the time of `models -o json` (2,000 models) goes: a ladder of processes, each doing
+    one thing more than the previous, beside kubectl's whole `get`."""
+    nim = tool("kubectl-nim")
+    kubectl = tool("kubectl")
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = Path(tmp) / "seed.json"
+        cm = generate_catalog(2000)
+        cm["metadata"]["namespace"] = APPS
+        dsci = {"apiVersion": "dscinitialization.opendatahub.io/v1", "kind": "DSCInitialization",
+                "metadata": {"name": "default-dsci"}, "spec": {"applicationsNamespace": APPS}}
+        odc = {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+               "metadata": {"name": "odh-dashboard-config", "namespace": APPS}, "spec": {}}
+        seed.write_text("\n---\n".join(json.dumps(o) for o in (cm, dsci, odc)))
+        kc = str(Path(tmp) / "kubeconfig")
+        with FakeServer("kube_apiserver.py", "--kubeconfig-out", kc, "--seed", str(seed)):
+            env = {**os.environ, "KUBECONFIG": kc}
+            variants = {"kubectl get configmap nvidia-nim-models-data -o json":
+                        ([kubectl, "get", "configmap", "nvidia-nim-models-data", "-n", APPS,
+                          "-o", "json", "--cache-dir", str(Path(tmp) / "kube-cache")], env)}
+            for label, code in GAP_STEPS.items():
+                variants[label] = ([sys.executable, "-c", code % {"ns": APPS}], env)
+            variants["kubectl-nim models -o json (everything)"] = ([nim, "models", "-o", "json"],
+                                                                  env)
+            return "Where `models -o json` (2,000 models) spends its time\n\n" + \
+                rounds(variants, runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--old-kubernetes-python",
                         help="python of a venv with kubernetes < 37, to compare the typed API")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="another checkout of the plugin, measured alongside (see above)")
+    parser.add_argument("--only-baseline", action="store_true",
+                        help="with --baseline: print only that comparison")
+    parser.add_argument("--gap", action="store_true",
+                        help="only the ladder of where `models -o json` spends its time")
     args = parser.parse_args()
     precompile()
+    if args.gap:
+        print(gap(args.runs))
+        return
+    if args.baseline:
+        print(baseline_catalog(args.runs, args.baseline))
+        if args.only_baseline:
+            return
     print(startup(args.runs))
     print(big_catalog(args.runs, args.old_kubernetes_python))
 

@@ -18,6 +18,11 @@ key validation, no preflight, no rollback), so it is a lower bound for a real ma
 kubectl gets a fresh --cache-dir per run ("cold") and, separately, one reused cache ("warm").
 
     python benchmarks/deploy.py [--runs 9] [--latency-ms 20] [--json]
+                                [--baseline DIR]
+
+--baseline DIR adds the key-validated deploy of another checkout of the plugin (e.g. `git archive
+COMMIT | tar -x -C DIR`), run through the same console script with PYTHONPATH=DIR in the same
+interleaved rounds: before/after on the same machine under the same load.
 
 The fake runs exactly as committed, TCP_NODELAY included (tests/fakes/kube_apiserver.py,
 `_Handler.disable_nagle_algorithm`): it writes headers and body in two send() calls, and without
@@ -166,6 +171,8 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--latency-ms", type=float, default=20)
     parser.add_argument("--json", action="store_true", help="print raw results as JSON too")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="another checkout of the plugin, measured alongside (see module doc)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from benchmarks._harness import precompile
@@ -210,7 +217,16 @@ def main(argv=None) -> int:
 
             warm = tmp / "warm-cache"
             bench.run(kubectl_sequence(warm))  # fill the cache
+            baseline = {}
+            if args.baseline:
+                import compileall
+
+                compileall.compile_dir(str(Path(args.baseline) / "kubectl_nim"), quiet=1)
+                baseline = {f"baseline {args.baseline}: deploy (key validated with NGC)":
+                            (lambda i: [deploy + ["--ngc-api-url", bench.ngc_url]],
+                             {**key_env, "PYTHONPATH": str(args.baseline)})}
             results = measure(bench, args.runs, {
+                **baseline,
                 "kubectl-nim deploy (key validated with NGC)":
                     (lambda i: [deploy + ["--ngc-api-url", bench.ngc_url]], key_env),
                 "kubectl-nim deploy --skip-key-validation":

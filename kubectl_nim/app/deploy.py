@@ -306,20 +306,21 @@ def set_secret_owners(cluster: Cluster, secrets: Sequence[dict], runtime: dict,
     """Point both secrets' ownerReferences at the runtime the server answered (uid included), so
     deleting the deployment elsewhere (the dashboard deletes the ServingRuntime) lets the garbage
     collector remove the key too. `secrets`: the server's answers for them. Returns the server's
-    answers to the patches by secret name; a ClusterError propagates (deploy rolls back, migrate
-    warns)."""
+    answers to the patches by secret name; a ClusterError propagates once both patches have
+    answered (deploy rolls back, migrate warns). The patches are independent: sent at once."""
+    from kubectl_nim.adapters.kube.cluster import concurrently
     from kubectl_nim.domain.objects import owner_patch, owner_reference
 
     owner = owner_reference(runtime)
     if not owner.get("uid"):
         return {}
-    patched = {}
-    for secret in secrets:
-        patch = owner_patch(secret, owner)
-        if patch is None:
-            continue
-        patched[_name(secret)] = cluster.patch("Secret", _name(secret), patch,
-                                               secret["metadata"].get("namespace"),
-                                               dry_run=dry_run)
-    return patched
+    targets = [(secret, owner_patch(secret, owner)) for secret in secrets]
+    targets = [(secret, patch) for secret, patch in targets if patch is not None]
+    answers = concurrently(lambda t: cluster.patch("Secret", _name(t[0]), t[1],
+                                                   t[0]["metadata"].get("namespace"),
+                                                   dry_run=dry_run), targets)
+    for answer in answers:
+        if isinstance(answer, ClusterError):
+            raise answer
+    return {_name(secret): answer for (secret, _), answer in zip(targets, answers)}
 
