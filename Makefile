@@ -18,11 +18,11 @@ run: $(BIN)/kubectl-nim
 ## test: set up and run the whole test suite, the real-server tier included: builds
 ##   kube-apiserver from the Go module proxy and installs Debian's etcd once per machine
 ##   (tests/realcluster/build_binaries.sh; cached in ~/.cache/kubectl-nim/realcluster), and
-##   Krew from the Go module proxy for tests/test_krew_install.py (scripts/build_krew.sh; cached
+##   Krew from the Go module proxy for tests/release/test_krew_install.py (scripts/build_krew.sh; cached
 ##   in ~/.cache/kubectl-nim/krew; cold: under a minute)
 test: $(BIN)/kubectl-nim
 	tests/realcluster/build_binaries.sh >/dev/null || echo "warning: no kube-apiserver/etcd: the real-server tier (tests/realcluster) will be skipped" >&2
-	scripts/build_krew.sh >/dev/null || echo "warning: no krew: tests/test_krew_install.py will be skipped" >&2
+	scripts/build_krew.sh >/dev/null || echo "warning: no krew: tests/release/test_krew_install.py will be skipped" >&2
 	$(BIN)/python -m pytest
 
 ## bench: regenerate the figures in BENCHMARKS.md (a few minutes; run on a quiet machine)
@@ -32,7 +32,7 @@ bench: $(BIN)/kubectl-nim
 	$(BIN)/python benchmarks/fault_matrix.py
 	$(BIN)/python benchmarks/catalog_generate.py
 	$(BIN)/python benchmarks/status.py
-	$(BIN)/python -m pytest tests/test_day2_consistency.py -q -s
+	$(BIN)/python -m pytest tests/app/test_day2_consistency.py -q -s
 	$(BIN)/python benchmarks/realcluster.py
 
 clean:
@@ -54,7 +54,7 @@ embedded-catalog: $(BIN)/kubectl-nim
 
 ## embedded-catalog-reference: remake kubectl_nim/data/catalog.yaml without NVIDIA: the plugin's
 ##   own `catalog generate` against the fake NGC server serving the reference catalog in
-##   SHARED_DATA (186 models, 4 EU-restricted). tests/test_embedded_catalog.py checks the result.
+##   SHARED_DATA (186 models, 4 EU-restricted). tests/domain/test_embedded_catalog.py checks the result.
 SHARED_DATA ?= ../shared/data
 .PHONY: embedded-catalog-reference
 embedded-catalog-reference: $(BIN)/kubectl-nim

@@ -11,7 +11,7 @@ import os
 #   - pyproject.toml: a source checkout (editable install, the tests, `python -m kubectl_nim`);
 #   - kubectl_nim-<version>.dist-info: an installed wheel (site-packages), and the binary, where
 #     build.spec bundles such a folder beside the frozen package (sys._MEIPASS).
-# tests/test_release_scripts.py checks that every consumer agrees with pyproject.toml.
+# tests/release/test_release_scripts.py checks that every consumer agrees with pyproject.toml.
 UNKNOWN = "0+unknown"
 _DIST_INFO = ("kubectl_nim-", ".dist-info")
 

@@ -10,7 +10,7 @@
 
 Why onedir on Linux and macOS: it starts about twice as fast (no unpacking to a temporary
 directory on every run), and Krew installs a symlink to it, which the bootloader follows to find
-`_internal/` (tests/test_plugin_discovery.py runs it through such a link).  Windows gets onefile:
+`_internal/` (tests/release/test_plugin_discovery.py runs it through such a link).  Windows gets onefile:
 Krew links the .exe into ~/.krew/bin there too, and a single file needs nothing beside it
 (whether the Windows bootloader follows that link back to `_internal/` is untested).
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build (once per machine) the real Krew that tests/test_krew_install.py installs the release
+# Build (once per machine) the real Krew that tests/release/test_krew_install.py installs the release
 # archive with. Krew comes only from the Go module proxy (sigs.k8s.io/krew); the binary is cached
 # outside the clone, keyed by version, so a machine pays the cold build once.
 #

@@ -11,7 +11,7 @@ proves that the result does not depend on where the tree lies.  SOURCE_DATE_EPOC
 commit's time.  Exit 0 and the common sha256 when the two archives are byte-identical;
 otherwise exit 1 and the files that differ.  Takes two full builds (about a minute on a 2-core
 machine): run it by hand or in the release workflow, not in the unit tests
-(tests/test_release_scripts.py checks the packaging step on its own).
+(tests/release/test_release_scripts.py checks the packaging step on its own).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The built binaries the binary tests run, built at most once per session per mode.
 
-tests/test_binary.py, tests/test_binary_onefile.py and tests/test_krew_install.py each declare a
+tests/release/test_binary.py, tests/release/test_binary_onefile.py and tests/release/test_krew_install.py each declare a
 session fixture over `built(mode, tmp_path_factory)`; a fixture imported into several modules
 would be set up once per module, so the build itself is cached here, keyed by mode.
 

@@ -218,3 +218,52 @@ def test_the_cluster_call_check_catches_them(tmp_path):
                                   "6: optimistic.delete_object",
                                   "kubectl_nim.app.secret_writes",
                                   "kubectl_nim.app.secret_writes.write_secrets"]
+
+
+# --- the tests mirror the layers (issue 11) -------------------------------------------------------
+
+TESTS = Path(__file__).resolve().parent
+TEST_LAYERS = {
+    "domain": "pure rules: no server, no network",
+    "adapters": "the transports, against the fake servers on 127.0.0.1",
+    "app": "each verb's use case end to end, against the fakes",
+    "cli": "exact output, exit codes, flags, completion, the key's redaction",
+    "realcluster": "the same verbs against a real kube-apiserver and etcd",
+    "release": "the binary, the Krew archive and the release scripts",
+    "fake_servers": "the fakes themselves speak the real wire formats",
+}
+# Fixtures that start a server or a process: a domain test that asks for one is not pure.
+SERVER_FIXTURES = {"kube_server", "kube_server_without_nimconfig", "ngc_server", "nim_backend",
+                   "kubeconfig", "nim", "cluster", "project", "run_deploy", "canned_server",
+                   "socks_proxy", "real", "real_faulty"}
+
+
+def test_every_test_module_sits_in_a_layer():
+    flat = sorted(p.name for p in TESTS.glob("test_*.py") if p.name != "test_architecture.py")
+    assert flat == []
+    assert sorted(p.parent.name for p in TESTS.glob("*/test_*.py")
+                  if p.parent.name not in TEST_LAYERS) == []
+
+
+def server_use(path: Path) -> list[str]:
+    """The fixtures a module's tests ask for that start a server, and imports of the fakes."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found += [f"{node.name}({a.arg})" for a in node.args.args if a.arg in SERVER_FIXTURES]
+    return found + violations(path, ("tests.fakes", "socket", "http.server"))
+
+
+@pytest.mark.parametrize("path", sorted((TESTS / "domain").glob("test_*.py")),
+                         ids=lambda p: p.name)
+def test_domain_tests_start_no_server(path):
+    assert server_use(path) == []
+
+
+def test_the_server_check_catches_one(tmp_path):
+    bad = tmp_path / "test_x.py"
+    bad.write_text("from tests.fakes.kube_apiserver import FakeKubeAPIServer\n\n"
+                   "def test_x(kube_server, tmp_path):\n    pass\n")
+    assert server_use(bad) == ["test_x(kube_server)", "tests.fakes.kube_apiserver",
+                               "tests.fakes.kube_apiserver.FakeKubeAPIServer"]

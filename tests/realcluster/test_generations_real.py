@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.test_compatibility import APPS, MODEL, NAME, seed_generation
+from tests.app.test_compatibility import APPS, MODEL, NAME, seed_generation
 
 GENERATIONS = ("redesign-seed", "redesign-later", "today", "today-airgap", "bare")
 SECRETS = {"redesign-seed": [f"nvidia-nim-image-pull-{NAME}", f"nvidia-nim-secrets-{NAME}"],

@@ -25,7 +25,7 @@ from kubectl_nim.cli.options import global_options
 
 from conftest import catalog_configmap, model_entry
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HELPER = ROOT / "kubectl_complete-nim"
 APPS = "redhat-ods-applications"
 

@@ -12,7 +12,7 @@ import pytest
 from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import catalog
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EMBEDDED = ROOT / "kubectl_nim" / "data" / "catalog.yaml"
 
 

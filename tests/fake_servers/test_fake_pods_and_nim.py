@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-FAKES = Path(__file__).parent / "fakes"
+FAKES = Path(__file__).parents[1] / "fakes"
 NS = "team"
 
 

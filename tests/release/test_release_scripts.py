@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
@@ -353,7 +353,7 @@ def test_release_workflow_uses_the_tested_scripts():
         assert f"scripts/{name}" in text, name
         assert (SCRIPTS / name).is_file()
     assert "glibc_floor.py" in text and "--max 2.28" in text
-    assert "tests/test_binary.py" in text and "KUBECTL_NIM_BINARY" in text
+    assert "tests/release/test_binary.py" in text and "KUBECTL_NIM_BINARY" in text
 
 
 def test_local_manifest_for_the_platforms_built_here(tmp_path):

@@ -30,7 +30,7 @@ from kubernetes.client.rest import ApiException
 
 from tests.fakes.kube_apiserver import FakeKubeAPIServer
 
-FAKE_MODULE = Path(__file__).parent / "fakes" / "kube_apiserver.py"
+FAKE_MODULE = Path(__file__).parents[1] / "fakes" / "kube_apiserver.py"
 ODH = ("opendatahub.io", "v1alpha", "odhdashboardconfigs")
 ISVC = ("serving.kserve.io", "v1beta1", "inferenceservices")
 SR = ("serving.kserve.io", "v1alpha1", "servingruntimes")

@@ -20,7 +20,7 @@ from tests.fakes.ngc_server import (FakeNgcServer, entries_from_configmap,
                                     generate_catalog)
 from kubectl_nim.domain.catalog import CONFIGMAP_LIMIT_BYTES, parse_configmap
 
-FAKE = Path(__file__).parent / "fakes" / "ngc_server.py"
+FAKE = Path(__file__).parents[1] / "fakes" / "ngc_server.py"
 SEARCH = "/v2/search/catalog/resources/CONTAINER"
 CALLER = "/v3/keys/get-caller-info"
 LLAMA = "/v2/org/nim/team/meta/repos/llama-3.1-8b-instruct"

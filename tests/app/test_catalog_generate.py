@@ -27,7 +27,7 @@ from kubectl_nim.adapters import ngc
 from kubectl_nim.domain.catalog import Model
 from kubectl_nim.cli.commands import catalog as catalog_cmd
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BAD_KEY = "nvapi-revoked-0123456789abcdef"
 LEGACY_KEY = "bGVnYWN5LWtleS0wMTIzNDU2Nzg5YWJjZGVm"
 STARTING = "Fetching the details of {n} models from NVIDIA (concurrency {c})...\n"
@@ -670,7 +670,7 @@ def test_reference_catalog_round_trips(nim, ngc_sleeps, shared_data, tmp_path):
 
 
 # --- the embedded catalog (scripts/embedded_catalog.py, make embedded-catalog) -----------------
-# Reproducing the shipped file from the reference data: tests/test_embedded_catalog.py.
+# Reproducing the shipped file from the reference data: tests/domain/test_embedded_catalog.py.
 
 def load_script():
     import importlib.util

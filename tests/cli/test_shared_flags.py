@@ -16,7 +16,7 @@ from kubectl_nim.cli.output import result_line
 from tests.day2_support import MODEL
 from tests.obs_support import cluster  # noqa: F401 - fixture
 
-PACKAGE = Path(__file__).resolve().parents[1] / "kubectl_nim"
+PACKAGE = Path(__file__).resolve().parents[2] / "kubectl_nim"
 
 
 def _commands():

@@ -49,7 +49,7 @@ def test_every_command_has_help_text():
 def test_every_command_is_in_the_readme():
     from pathlib import Path
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     for name in cli.commands:
         assert f"nim {name}" in readme, f"README does not document `{name}`"
 

@@ -15,7 +15,7 @@ from tests.deploy_support import MODEL, NAME, project, run_deploy  # noqa: F401
 from tests.fakes.clock import FakeClock
 from tests.fakes.ngc_fixtures import VALID_KEY
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Terminal(io.StringIO):

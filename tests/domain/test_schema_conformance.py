@@ -21,14 +21,14 @@ import yaml
 import render_cases
 from kubectl_nim.adapters.catalog_source import embedded_text
 
-CRDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "crds"
+CRDS = Path(__file__).resolve().parents[3] / "shared" / "data" / "crds"
 CRD_FILES = {
     "InferenceService": "serving.kserve.io_inferenceservices.yaml",
     "ServingRuntime": "serving.kserve.io_servingruntimes.yaml",
     "Template": "template.openshift.io_templates.yaml",
 }
 KUBERNETES_VERSION = "1.31"
-TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
+TEMPLATES = Path(__file__).parents[1] / "fixtures" / "templates"
 
 # `metadata` is only `type: object` in a CRD (the server validates it as ObjectMeta); what we
 # send must stay within the client-owned part of ObjectMeta.

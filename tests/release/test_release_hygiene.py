@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 
 import kubectl_nim
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import package  # noqa: E402

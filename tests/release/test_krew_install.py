@@ -2,7 +2,7 @@
 
 Krew is built from the Go module proxy by scripts/build_krew.sh (`make test` runs it; cached in
 ~/.cache/kubectl-nim/krew).  The archive is the onedir build (tests/binary_support.py, shared with
-tests/test_binary.py) packed by scripts/package.py, with the one-platform manifest of
+tests/release/test_binary.py) packed by scripts/package.py, with the one-platform manifest of
 scripts/krew_manifest.py --local.  Krew runs in a KREW_ROOT of its own, without network: a
 --manifest/--archive install needs no index (it creates an empty index folder and fetches
 nothing).  Without a krew binary the test skips, unless KUBECTL_NIM_REQUIRE_KREW=1 (set by

@@ -15,7 +15,7 @@ from kubectl_nim.errors import UsageError
 from kubectl_nim.domain.template import (TemplateError, find_runtime, generate_expression,
                                   parameter_names, process_template, resolve_parameters)
 
-TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
+TEMPLATES = Path(__file__).parents[1] / "fixtures" / "templates"
 
 
 def load(name: str) -> dict:

@@ -13,7 +13,7 @@ from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.interrupts import Interrupted
 from kubectl_nim.app.wait import Reporter, wait_ready
 from tests.deploy_support import NAME, NS, project  # noqa: F401
-from tests.test_wait import NOT_READY, READY, Echo, Script, isvc
+from tests.app.test_wait import NOT_READY, READY, Echo, Script, isvc
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import yaml
 
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
-from tests.test_cluster import EXEC_PLUGIN
+from tests.adapters.test_cluster import EXEC_PLUGIN
 
 NS = "team"
 LOG = f"/api/v1/namespaces/{NS}/pods/p/log"

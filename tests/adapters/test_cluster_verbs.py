@@ -5,7 +5,7 @@ import json
 import yaml
 
 from conftest import catalog_configmap, model_entry
-from test_discovery import APPS, dsci, odc
+from tests.app.test_discovery import APPS, dsci, odc
 
 
 def seed_rhoai(kube_server, models=("cluster-model",), nim_config=None):
