@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 from kubectl_nim import interrupts, log
 from kubectl_nim.adapters.kube.cluster import DEFAULT_TIMEOUT, ApiError, Cluster
 from kubectl_nim.errors import ClusterError
-from kubectl_nim.domain.names import NIM_SUPPORT
+from kubectl_nim.domain.names import NIM_SUPPORT_ANNOTATION
 from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.domain.render import namespace_annotation_patch
 # The checks before the writes and the undoing after a failure live in their own modules; the
@@ -56,15 +56,15 @@ def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) ->
     except ApiError as e:
         if e.status != 403:
             log.warn(f"could not annotate namespace {namespace} with "
-                     f"{NIM_SUPPORT}=true: {e.message}")
+                     f"{NIM_SUPPORT_ANNOTATION}=true: {e.message}")
             return False
         log.warn(f"not allowed to annotate namespace {namespace} with "
-                 f"{NIM_SUPPORT}=true; the dashboard may not list NIM for it "
+                 f"{NIM_SUPPORT_ANNOTATION}=true; the dashboard may not list NIM for it "
                  f"until an admin does")
         return False
     except ClusterError as e:
         log.warn(f"could not annotate namespace {namespace} with "
-                 f"{NIM_SUPPORT}=true: {e.message}")
+                 f"{NIM_SUPPORT_ANNOTATION}=true: {e.message}")
         return False
     return True
 

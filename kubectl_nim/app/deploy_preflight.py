@@ -15,7 +15,7 @@ from kubectl_nim import caller, log
 from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
 from kubectl_nim.app.deploy_rollback import DeployFailed, Undone, _name, rollback_hint
 from kubectl_nim.domain.ownership import describe_conflicts, only_own_conflicts, same_content
-from kubectl_nim.domain.names import NIM_SUPPORT
+from kubectl_nim.domain.names import NIM_SUPPORT_ANNOTATION
 from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.errors import ClusterError, NimError
 
@@ -37,14 +37,14 @@ def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
                            hint=f"create it (`{caller.create_project_cmd()}`) or pick another with -n") from None
         if e.status == 403:
             log.warn(f"cannot read namespace {namespace} to check its "
-                     f"{NIM_SUPPORT} annotation; going on")
+                     f"{NIM_SUPPORT_ANNOTATION} annotation; going on")
             return False
         raise
     if terminating(ns):
         raise NimError(f"project {namespace!r} is terminating (it is being deleted)",
                        hint="nothing can be created in it; use another project with -n")
     annotations = (ns.get("metadata") or {}).get("annotations") or {}
-    return annotations.get(NIM_SUPPORT) != "true"
+    return annotations.get(NIM_SUPPORT_ANNOTATION) != "true"
 
 
 @dataclass(frozen=True)
@@ -69,19 +69,19 @@ def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: st
     They are independent reads and dry runs, so they go out together; the answers are then
     judged in a fixed order, the missing project first (it explains any 404 of the dry runs).
     """
-    from concurrent.futures import ThreadPoolExecutor
+    def nothing():
+        return None
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        project = pool.submit(project_needs_annotation, cluster, namespace)
-        claim = pool.submit(check_existing_claim, cluster, existing_pvc, namespace) \
-            if existing_pvc else None
-        before = pool.submit(existing_objects, cluster, objects) if apply else None
-        dry_runs = pool.submit(_dry_runs, cluster, objects, apply, force_conflicts)
-        annotate = project.result()
-        if claim is not None:
-            claim.result()
-        live = before.result() if before else None
-        answers = dry_runs.result()
+    tasks = [lambda: project_needs_annotation(cluster, namespace),
+             (lambda: check_existing_claim(cluster, existing_pvc, namespace)) if existing_pvc
+             else nothing,
+             (lambda: existing_objects(cluster, objects)) if apply else nothing,
+             lambda: _dry_runs(cluster, objects, apply, force_conflicts)]
+    results = concurrently(lambda task: task(), tasks)
+    for result in results:  # the first failure in this order is the one to report
+        if isinstance(result, ClusterError):
+            raise result
+    annotate, _, live, answers = results
     forced = None
     if apply:
         assert live is not None

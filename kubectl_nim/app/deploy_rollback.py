@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 from kubectl_nim import caller, log
 from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
-from kubectl_nim.domain.names import NIM_SUPPORT
+from kubectl_nim.domain.names import NIM_SUPPORT_ANNOTATION
 from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.errors import ClusterError, NimError
 
@@ -117,11 +117,11 @@ def rollback_hint(undone: Undone, hint: str | None) -> str | None:
 
 def unannotate_project(cluster: Cluster, namespace: str, undone: Undone) -> None:
     """Rollback of `annotate_project`: remove the marker this run added."""
-    path = "/metadata/annotations/" + NIM_SUPPORT.replace("~", "~0").replace("/", "~1")
+    path = "/metadata/annotations/" + NIM_SUPPORT_ANNOTATION.replace("~", "~0").replace("/", "~1")
     try:
         cluster.patch("Namespace", namespace, [{"op": "remove", "path": path}],
                       patch_type="json")
     except ClusterError as e:
-        undone.left.append(f"the {NIM_SUPPORT} annotation of namespace {namespace} "
+        undone.left.append(f"the {NIM_SUPPORT_ANNOTATION} annotation of namespace {namespace} "
                            f"({e.message})")
 

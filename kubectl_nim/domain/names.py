@@ -51,7 +51,7 @@ DERIVED_NAME_FALLBACK_PREFIX = "nim-"
 
 # --- Label and annotation keys, and the fixed names inside the objects (SPEC §6) --------------
 # A key's constant ends in _LABEL or _ANNOTATION, so it is never mistaken for an object's name
-# (NIM_SUPPORT is still to be renamed with app/deploy.py, its main user).
+# (NIM_SUPPORT_ANNOTATION is still to be renamed with app/deploy.py, its main user).
 MANAGED_LABEL = "opendatahub.io/managed"
 DASHBOARD_LABEL = "opendatahub.io/dashboard"
 VISIBILITY_LABEL = "networking.kserve.io/visibility"
@@ -63,7 +63,7 @@ API_PROTOCOL_ANNOTATION = "opendatahub.io/apiProtocol"
 DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 HARDWARE_PROFILE_NAME_ANNOTATION = "opendatahub.io/hardware-profile-name"
 HARDWARE_PROFILE_NAMESPACE_ANNOTATION = "opendatahub.io/hardware-profile-namespace"
-NIM_SUPPORT = "opendatahub.io/nim-support"  # on a namespace: the dashboard offers NIM there
+NIM_SUPPORT_ANNOTATION = "opendatahub.io/nim-support"  # on a namespace: the dashboard offers NIM there
 NIM_RUNTIME_ANNOTATION = "runtimes.opendatahub.io/nvidia-nim"
 RESTART_ANNOTATION = "kubectl-nim/restartedAt"
 LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration"

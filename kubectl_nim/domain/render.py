@@ -24,7 +24,7 @@ from kubectl_nim.domain.names import (DASHBOARD_LABEL, DEPLOYMENT_MODE_ANNOTATIO
                                       DISPLAY_NAME_ANNOTATION, DOCKERCONFIG_TYPE, GPU_RESOURCE,
                                       HARDWARE_PROFILE_NAME_ANNOTATION,
                                       HARDWARE_PROFILE_NAMESPACE_ANNOTATION, ISVC_API_VERSION,
-                                      MANAGED_LABEL, NIM_SUPPORT, SEED, VISIBILITY_LABEL,
+                                      MANAGED_LABEL, NIM_SUPPORT_ANNOTATION, SEED, VISIBILITY_LABEL,
                                       derived_names)
 from kubectl_nim.domain.objects import object_metadata
 from kubectl_nim.domain.quantity import parse_quantity
@@ -184,4 +184,4 @@ def _check_requests_within_limits(sections: Mapping[str, Mapping[str, str]]) -> 
 
 def namespace_annotation_patch() -> dict:
     """The merge patch that marks the project as NIM-enabled (SPEC §6.5)."""
-    return {"metadata": {"annotations": {NIM_SUPPORT: "true"}}}
+    return {"metadata": {"annotations": {NIM_SUPPORT_ANNOTATION: "true"}}}
