@@ -56,6 +56,8 @@ class Status:
         return self.row.url
 
     def to_data(self, now: Optional[datetime] = None) -> dict:
+        """`now` (for the age): the run's wall clock, else the process's."""
+        now = now or utc_now()
         isvc = self.observed.isvc or {}
         pods = health.live_pods(self.observed.pods)
         return {
@@ -255,7 +257,7 @@ def status(cluster: Cluster, namespace: str, name: str) -> Status:
     return complete(cluster, find_nim(cluster, namespace, name))
 
 
-def now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 

@@ -81,13 +81,13 @@ def nim_rows(isvcs: Iterable[Mapping[str, Any]], runtimes: Iterable[Mapping[str,
     return rows
 
 
-def human_age(created: str, now: Optional[datetime] = None) -> str:
-    """kubectl's AGE column (apimachinery's HumanDuration)."""
+def human_age(created: str, now: datetime) -> str:
+    """kubectl's AGE column (apimachinery's HumanDuration) at `now` (the caller's clock: pure)."""
     try:
         then = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     except (TypeError, ValueError):
         return "<unknown>"
-    seconds = int(((now or datetime.now(timezone.utc)) - then).total_seconds())
+    seconds = int((now - then).total_seconds())
     if seconds < 0:
         return "<invalid>" if seconds < -1 else "0s"
     if seconds < 120:

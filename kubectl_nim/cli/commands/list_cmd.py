@@ -12,7 +12,7 @@ from kubectl_nim.cli.output import Column, render
 WATCH_INTERVAL = 2.0  # seconds between polls of `list -w`
 
 
-def columns(all_namespaces: bool, now=None) -> list[Column]:
+def columns(all_namespaces: bool, now) -> list[Column]:
     from kubectl_nim.domain.list_rows import human_age
 
     cols = [
@@ -109,7 +109,8 @@ def _data(row) -> dict:
 
 
 def _render(rows, output, all_namespaces, headers=True) -> str:
-    return render(rows, output, columns=columns(all_namespaces), to_data=_data, name=_name,
+    return render(rows, output, columns=columns(all_namespaces, get_environment().now()),
+                  to_data=_data, name=_name,
                   headers=headers)
 
 

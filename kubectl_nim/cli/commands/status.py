@@ -32,14 +32,16 @@ def command(name, all_, output):
 
     if name and all_:
         raise UsageError("give NAME or --all, not both")
-    session = Session(get_globals(), get_environment())
+    env = get_environment()
+    session = Session(get_globals(), env)
     namespace = session.namespace
+    now = env.now()
     if name:
         result = app.status(session.cluster, namespace, name)
         if output == "table":
-            click.echo(describe(result), nl=False)
+            click.echo(describe(result, now), nl=False)
         else:
-            click.echo(render_one(result.to_data(), output), nl=False)
+            click.echo(render_one(result.to_data(now), output), nl=False)
         return
     results = app.overview(session.cluster, namespace)
     if not results and output == "table":
@@ -50,12 +52,12 @@ def command(name, all_, output):
     columns = [
         Column("NAME", lambda s: s.observed.name),
         Column("VERDICT", lambda s: s.health.verdict),
-        Column("READY", lambda s: _replicas(s.to_data())),
+        Column("READY", lambda s: _replicas(s.to_data(now))),
         Column("MODEL", lambda s: s.row.model),
         Column("TAG", lambda s: s.row.tag),
         Column("REASON", lambda s: s.health.reasons[0].message if s.health.reasons else ""),
     ]
-    click.echo(render(results, output, columns=columns, to_data=lambda s: s.to_data(),
+    click.echo(render(results, output, columns=columns, to_data=lambda s: s.to_data(now),
                       name=lambda s: s.observed.name), nl=False)
 
 
@@ -64,8 +66,8 @@ def _replicas(data: dict) -> str:
     return f"{'?' if ready is None else ready}/{data['replicas']['desired']}"
 
 
-def describe(result) -> str:
-    data = result.to_data()
+def describe(result, now=None) -> str:
+    data = result.to_data(now)
     lines = [f"{data['name']}: {data['verdict']}"]
     for reason in result.health.reasons:
         lines.append(f"  {MARKS[reason.severity]} {reason.text}")
