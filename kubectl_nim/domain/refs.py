@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-# The API group of every kind the plugin names ("" is the core group). The kube adapter's
-# RESOURCES holds the full API versions for its URLs; tests/test_refs.py keeps the two in step.
-GROUPS: dict[str, str] = {
-    "Namespace": "", "Secret": "", "ConfigMap": "", "PersistentVolumeClaim": "", "Event": "",
-    "Pod": "", "Service": "",
-    "ServingRuntime": "serving.kserve.io",
-    "InferenceService": "serving.kserve.io",
-    "Template": "template.openshift.io",
-    "OdhDashboardConfig": "opendatahub.io",
-    "Account": "nim.opendatahub.io",
-    "DSCInitialization": "dscinitialization.opendatahub.io",
-    "DataScienceCluster": "datasciencecluster.opendatahub.io",
+from kubectl_nim.domain.names import ISVC_API_VERSION, RUNTIME_API_VERSION
+
+# The API version of every kind the plugin reads, writes or names: the one table. The kube
+# adapter builds its URLs from it (adapters/kube/resources.py), references take the group.
+API_VERSIONS: dict[str, str] = {
+    "Namespace": "v1", "Secret": "v1", "ConfigMap": "v1", "PersistentVolumeClaim": "v1",
+    "Event": "v1", "Pod": "v1", "Service": "v1",
+    "ServingRuntime": RUNTIME_API_VERSION,
+    "InferenceService": ISVC_API_VERSION,
+    "Template": "template.openshift.io/v1",
+    "OdhDashboardConfig": "opendatahub.io/v1alpha",
+    "Account": "nim.opendatahub.io/v1",
+    "DSCInitialization": "dscinitialization.opendatahub.io/v1",
+    "DataScienceCluster": "datasciencecluster.opendatahub.io/v1",
 }
+# The API group of each ("" is the core group).
+GROUPS: dict[str, str] = {kind: v.rpartition("/")[0] for kind, v in API_VERSIONS.items()}
 
 
 def kind_ref(kind: str, name: str, group: Optional[str] = None) -> str:

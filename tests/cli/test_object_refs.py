@@ -52,7 +52,8 @@ def test_kind_ref_is_kubectls_name_form():
 
 
 def test_every_kind_the_adapter_knows_has_the_same_group_here():
-    """The group table and the kube adapter's API versions cannot drift apart."""
+    """The adapter's URLs and the references come from one table (domain/refs.API_VERSIONS):
+    every kind has both, with the same group."""
     assert set(GROUPS) == set(RESOURCES)
     for kind, resource in RESOURCES.items():
         assert GROUPS[kind] == resource.group, kind

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import quote
 
+from kubectl_nim.domain.refs import API_VERSIONS
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -42,25 +44,26 @@ class Resource:
         return base + f"/{quote(check_path_segment(name, self.kind.lower()), safe='')}"
 
 
-_ALL = [
-    Resource("Namespace", "v1", "namespaces", namespaced=False),
-    Resource("Secret", "v1", "secrets"),
-    Resource("ConfigMap", "v1", "configmaps"),
-    Resource("PersistentVolumeClaim", "v1", "persistentvolumeclaims"),
-    Resource("Event", "v1", "events"),
-    Resource("Pod", "v1", "pods"),
-    Resource("Service", "v1", "services"),
-    Resource("ServingRuntime", "serving.kserve.io/v1alpha1", "servingruntimes"),
-    Resource("InferenceService", "serving.kserve.io/v1beta1", "inferenceservices"),
-    Resource("Template", "template.openshift.io/v1", "templates"),
-    Resource("OdhDashboardConfig", "opendatahub.io/v1alpha", "odhdashboardconfigs"),
-    Resource("Account", "nim.opendatahub.io/v1", "accounts"),
-    Resource("DSCInitialization", "dscinitialization.opendatahub.io/v1", "dscinitializations",
-             namespaced=False),
-    Resource("DataScienceCluster", "datasciencecluster.opendatahub.io/v1",
-             "datascienceclusters", namespaced=False),
-]
-RESOURCES: dict[str, Resource] = {r.kind: r for r in _ALL}
+# kind: (plural, namespaced); the API versions come from domain/refs.API_VERSIONS.
+_URL_NAMES = {
+    "Namespace": ("namespaces", False),
+    "Secret": ("secrets", True),
+    "ConfigMap": ("configmaps", True),
+    "PersistentVolumeClaim": ("persistentvolumeclaims", True),
+    "Event": ("events", True),
+    "Pod": ("pods", True),
+    "Service": ("services", True),
+    "ServingRuntime": ("servingruntimes", True),
+    "InferenceService": ("inferenceservices", True),
+    "Template": ("templates", True),
+    "OdhDashboardConfig": ("odhdashboardconfigs", True),
+    "Account": ("accounts", True),
+    "DSCInitialization": ("dscinitializations", False),
+    "DataScienceCluster": ("datascienceclusters", False),
+}
+RESOURCES: dict[str, Resource] = {
+    kind: Resource(kind, API_VERSIONS[kind], plural, namespaced)
+    for kind, (plural, namespaced) in _URL_NAMES.items()}
 
 
 def resource_of(obj: Mapping[str, Any]) -> Resource:
