@@ -80,18 +80,25 @@ def startup(runs: int) -> str:
         f"**{as_json:.2f}×**\n"
 
 
+def _seed_big_catalog(tmp: Path) -> tuple[Path, dict]:
+    """A seed file for the fake API server: a 2,000-model catalog ConfigMap in the applications
+    namespace, with the DSCInitialization and OdhDashboardConfig that point discovery there."""
+    seed = tmp / "seed.json"
+    cm = generate_catalog(2000)
+    cm["metadata"]["namespace"] = APPS
+    dsci = {"apiVersion": "dscinitialization.opendatahub.io/v1", "kind": "DSCInitialization",
+            "metadata": {"name": "default-dsci"}, "spec": {"applicationsNamespace": APPS}}
+    odc = {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+           "metadata": {"name": "odh-dashboard-config", "namespace": APPS}, "spec": {}}
+    seed.write_text("\n---\n".join(json.dumps(o) for o in (cm, dsci, odc)))
+    return seed, cm
+
+
 def big_catalog(runs: int, old_python: str | None) -> str:
     nim = tool("kubectl-nim")
     kubectl = tool("kubectl")
     with tempfile.TemporaryDirectory() as tmp:
-        seed = Path(tmp) / "seed.json"
-        cm = generate_catalog(2000)
-        cm["metadata"]["namespace"] = APPS
-        dsci = {"apiVersion": "dscinitialization.opendatahub.io/v1", "kind": "DSCInitialization",
-                "metadata": {"name": "default-dsci"}, "spec": {"applicationsNamespace": APPS}}
-        odc = {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
-               "metadata": {"name": "odh-dashboard-config", "namespace": APPS}, "spec": {}}
-        seed.write_text("\n---\n".join(json.dumps(o) for o in (cm, dsci, odc)))
+        seed, cm = _seed_big_catalog(Path(tmp))
         size = len(json.dumps(cm))
         kc = str(Path(tmp) / "kubeconfig")
         with FakeServer("kube_apiserver.py", "--kubeconfig-out", kc, "--seed", str(seed)):
@@ -169,14 +176,7 @@ def baseline_catalog(runs: int, baseline: str) -> str:
     nim = tool("kubectl-nim")
     kubectl = tool("kubectl")
     with tempfile.TemporaryDirectory() as tmp:
-        seed = Path(tmp) / "seed.json"
-        cm = generate_catalog(2000)
-        cm["metadata"]["namespace"] = APPS
-        dsci = {"apiVersion": "dscinitialization.opendatahub.io/v1", "kind": "DSCInitialization",
-                "metadata": {"name": "default-dsci"}, "spec": {"applicationsNamespace": APPS}}
-        odc = {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
-               "metadata": {"name": "odh-dashboard-config", "namespace": APPS}, "spec": {}}
-        seed.write_text("\n---\n".join(json.dumps(o) for o in (cm, dsci, odc)))
+        seed, cm = _seed_big_catalog(Path(tmp))
         kc = str(Path(tmp) / "kubeconfig")
         with FakeServer("kube_apiserver.py", "--kubeconfig-out", kc, "--seed", str(seed)):
             env = {**os.environ, "KUBECONFIG": kc}
@@ -219,14 +219,7 @@ def gap(runs: int) -> str:
     nim = tool("kubectl-nim")
     kubectl = tool("kubectl")
     with tempfile.TemporaryDirectory() as tmp:
-        seed = Path(tmp) / "seed.json"
-        cm = generate_catalog(2000)
-        cm["metadata"]["namespace"] = APPS
-        dsci = {"apiVersion": "dscinitialization.opendatahub.io/v1", "kind": "DSCInitialization",
-                "metadata": {"name": "default-dsci"}, "spec": {"applicationsNamespace": APPS}}
-        odc = {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
-               "metadata": {"name": "odh-dashboard-config", "namespace": APPS}, "spec": {}}
-        seed.write_text("\n---\n".join(json.dumps(o) for o in (cm, dsci, odc)))
+        seed, cm = _seed_big_catalog(Path(tmp))
         kc = str(Path(tmp) / "kubeconfig")
         with FakeServer("kube_apiserver.py", "--kubeconfig-out", kc, "--seed", str(seed)):
             env = {**os.environ, "KUBECONFIG": kc}
