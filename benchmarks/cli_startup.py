@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -92,6 +93,17 @@ def _seed_big_catalog(tmp: Path) -> tuple[Path, dict]:
            "metadata": {"name": "odh-dashboard-config", "namespace": APPS}, "spec": {}}
     seed.write_text("\n---\n".join(json.dumps(o) for o in (cm, dsci, odc)))
     return seed, cm
+
+
+@contextmanager
+def _big_catalog_server():
+    """The fake API server with the 2,000-model catalog: (temporary folder, environment with
+    KUBECONFIG, the ConfigMap)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        seed, cm = _seed_big_catalog(Path(tmp))
+        kc = str(Path(tmp) / "kubeconfig")
+        with FakeServer("kube_apiserver.py", "--kubeconfig-out", kc, "--seed", str(seed)):
+            yield tmp, {**os.environ, "KUBECONFIG": kc}, cm
 
 
 def big_catalog(runs: int, old_python: str | None) -> str:
@@ -175,19 +187,15 @@ def baseline_catalog(runs: int, baseline: str) -> str:
     compileall.compile_dir(str(Path(baseline) / "kubectl_nim"), quiet=1)
     nim = tool("kubectl-nim")
     kubectl = tool("kubectl")
-    with tempfile.TemporaryDirectory() as tmp:
-        seed, cm = _seed_big_catalog(Path(tmp))
-        kc = str(Path(tmp) / "kubeconfig")
-        with FakeServer("kube_apiserver.py", "--kubeconfig-out", kc, "--seed", str(seed)):
-            env = {**os.environ, "KUBECONFIG": kc}
-            return f"`models -o json`, 2,000 models: this checkout and {baseline}\n\n" + rounds({
-                "kubectl get configmap nvidia-nim-models-data -o json":
-                    ([kubectl, "get", "configmap", "nvidia-nim-models-data", "-n", APPS, "-o",
-                      "json", "--cache-dir", str(Path(tmp) / "kube-cache")], env),
-                "kubectl-nim models -o json (this checkout)": ([nim, "models", "-o", "json"], env),
-                f"kubectl-nim models -o json ({baseline})":
-                    ([nim, "models", "-o", "json"], {**env, "PYTHONPATH": baseline}),
-            }, runs)
+    with _big_catalog_server() as (tmp, env, cm):
+        return f"`models -o json`, 2,000 models: this checkout and {baseline}\n\n" + rounds({
+            "kubectl get configmap nvidia-nim-models-data -o json":
+                ([kubectl, "get", "configmap", "nvidia-nim-models-data", "-n", APPS, "-o",
+                  "json", "--cache-dir", str(Path(tmp) / "kube-cache")], env),
+            "kubectl-nim models -o json (this checkout)": ([nim, "models", "-o", "json"], env),
+            f"kubectl-nim models -o json ({baseline})":
+                ([nim, "models", "-o", "json"], {**env, "PYTHONPATH": baseline}),
+        }, runs)
 
 
 GAP_STEPS = {  # each step adds one piece of `models -o json` to the one before
@@ -218,20 +226,16 @@ def gap(runs: int) -> str:
     one thing more than the previous, beside kubectl's whole `get`."""
     nim = tool("kubectl-nim")
     kubectl = tool("kubectl")
-    with tempfile.TemporaryDirectory() as tmp:
-        seed, cm = _seed_big_catalog(Path(tmp))
-        kc = str(Path(tmp) / "kubeconfig")
-        with FakeServer("kube_apiserver.py", "--kubeconfig-out", kc, "--seed", str(seed)):
-            env = {**os.environ, "KUBECONFIG": kc}
-            variants = {"kubectl get configmap nvidia-nim-models-data -o json":
-                        ([kubectl, "get", "configmap", "nvidia-nim-models-data", "-n", APPS,
-                          "-o", "json", "--cache-dir", str(Path(tmp) / "kube-cache")], env)}
-            for label, code in GAP_STEPS.items():
-                variants[label] = ([sys.executable, "-c", code % {"ns": APPS}], env)
-            variants["kubectl-nim models -o json (everything)"] = ([nim, "models", "-o", "json"],
-                                                                  env)
-            return "Where `models -o json` (2,000 models) spends its time\n\n" + \
-                rounds(variants, runs)
+    with _big_catalog_server() as (tmp, env, cm):
+        variants = {"kubectl get configmap nvidia-nim-models-data -o json":
+                    ([kubectl, "get", "configmap", "nvidia-nim-models-data", "-n", APPS,
+                      "-o", "json", "--cache-dir", str(Path(tmp) / "kube-cache")], env)}
+        for label, code in GAP_STEPS.items():
+            variants[label] = ([sys.executable, "-c", code % {"ns": APPS}], env)
+        variants["kubectl-nim models -o json (everything)"] = ([nim, "models", "-o", "json"],
+                                                              env)
+        return "Where `models -o json` (2,000 models) spends its time\n\n" + \
+            rounds(variants, runs)
 
 
 def main() -> None:
