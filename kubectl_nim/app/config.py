@@ -124,6 +124,7 @@ def configmap_from_file(session, apps: str, name: str, namespace: str, path: str
 
     from kubectl_nim.domain import catalog as catalog_mod
     from kubectl_nim.app import local_catalog, nimconfig, optimistic
+    from kubectl_nim.domain.names import MANAGED_BY_LABEL
     from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.errors import NimError
 
@@ -145,7 +146,7 @@ def configmap_from_file(session, apps: str, name: str, namespace: str, path: str
         if current is None:
             return {"apiVersion": "v1", "kind": "ConfigMap",
                     "metadata": {"name": name, "namespace": namespace,
-                                 "labels": {"app.kubernetes.io/managed-by": "kubectl-nim"}},
+                                 "labels": {MANAGED_BY_LABEL: "kubectl-nim"}},
                     "data": data}
         if current.get("data") == data:
             return None

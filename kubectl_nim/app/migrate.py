@@ -7,7 +7,7 @@ from typing import Callable
 
 from kubectl_nim import caller, log
 from kubectl_nim.app import Emit
-from kubectl_nim.app.rotate_key import Restart, restart_step
+from kubectl_nim.app.predictor_restart import Restart, restart_step
 from kubectl_nim.environment import Environment
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from kubectl_nim import caller, log
+from kubectl_nim.app import Emit
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app.optimistic import BACKOFF, MAX_ATTEMPTS, retryable
@@ -14,6 +16,7 @@ from kubectl_nim.domain.names import ISVC_LABEL, RESTART_ANNOTATION
 from kubectl_nim.domain.nim_runtime import restart_patch
 from kubectl_nim.errors import ClusterError
 from kubectl_nim.domain.refs import kind_ref
+from kubectl_nim.environment import Environment
 
 def timestamp(now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> str:
     """RFC 3339 with microseconds, so that two restarts in one second still differ. `now`:
@@ -100,3 +103,49 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
     return poll(observe, report, timeout, f"{kind_ref('InferenceService', name)} to restart",
                 f"it may still finish: `{caller.tool()} get pods -l {ISVC_LABEL}={name} -n {namespace} -w`",
                 interval, clock, wait or time.sleep)
+
+
+@dataclass(frozen=True)
+class Restart:
+    """What happens after the secrets changed: --no-restart, --wait and its --timeout."""
+
+    skip: bool
+    wait: bool
+    timeout_text: str   # as the user gave it, for the messages
+    timeout: float      # seconds
+    reporter: Any       # app.wait.Reporter: how --wait shows progress
+
+
+def restart_step(cluster, dep, dry_run: str, settings: Restart, done_what: str, emit: Emit,
+                 env: Environment) -> None:
+    """Restart the predictor after the secrets changed (and --wait for it); explain failures
+    without hiding that the secrets are already done."""
+    from kubectl_nim.errors import Day2Error
+
+    ref = kind_ref("InferenceService", dep.name)
+    if settings.skip:
+        log.notice(f"Not restarting {ref}: its running pods keep the old key until they restart "
+                   f"(re-run with the restart, or delete the pods).")
+        return
+    if dep.isvc is None:
+        log.warn(f"there is no {ref}: nothing to restart")
+        return
+    if dry_run == "client":
+        emit(ref, "restarted")
+        return
+    try:
+        stamp, answer = restart(cluster, dep.namespace, dep.name,
+                                dry_run=dry_run == "server", sleep=env.sleep, now=env.now)
+    except ClusterError as e:
+        raise Day2Error(
+            f"{done_what}, but restarting {ref} failed: {e.message}",
+            hint=f"the running pods keep the old key until they restart; re-run the same "
+                 f"command (it converges) or set the annotation {RESTART_ANNOTATION} "
+                 f"on spec.predictor.annotations by hand") from None
+    emit(ref, "restarted")
+    if settings.wait and dry_run == "none":
+        generation = (answer.get("metadata") or {}).get("generation")
+        log.notice(f"Waiting up to {settings.timeout_text} for the new predictor pods of "
+                   f"{dep.name}...")
+        wait_restarted(cluster, dep.name, dep.namespace, stamp, generation, settings.timeout,
+                       settings.reporter, clock=env.clock, wait=env.sleep)

@@ -8,7 +8,6 @@ value given after the verb wins over one given before it.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Callable
 
@@ -36,14 +35,6 @@ def get_environment(ctx: click.Context | None = None) -> Environment:
     if ENVIRONMENT not in ctx.meta:
         ctx.meta[ENVIRONMENT] = Environment.default()
     return ctx.meta[ENVIRONMENT]
-
-
-def pass_environment(f):
-    """Like click.pass_obj, for the Environment: the command gets it as first argument."""
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        return f(get_environment(), *args, **kwargs)
-    return wrapper
 
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
@@ -224,13 +215,6 @@ def restart_options(f):
                      help="Do not restart the predictor: running pods keep the old key until "
                           "they restart.")(f)
     return f
-
-
-def check_restart_flags(no_restart: bool, wait: bool) -> None:
-    if wait and no_restart:
-        from kubectl_nim.errors import UsageError
-
-        raise UsageError("--wait needs a restart; drop --no-restart or --wait")
 
 
 def skip_key_validation_option(f):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping
 
 from kubectl_nim.domain.names import DASHBOARD_LABEL
 from kubectl_nim.domain.nim_runtime import UNKNOWN, _images, is_nim, key_scheme, mounted_claims, runtime_image, runtime_name_of, runtime_refs, split_image

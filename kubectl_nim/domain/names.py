@@ -54,6 +54,7 @@ DERIVED_NAME_FALLBACK_PREFIX = "nim-"
 # (NIM_SUPPORT_ANNOTATION is still to be renamed with app/deploy.py, its main user).
 MANAGED_LABEL = "opendatahub.io/managed"
 DASHBOARD_LABEL = "opendatahub.io/dashboard"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"  # on a catalog ConfigMap config wrote
 VISIBILITY_LABEL = "networking.kserve.io/visibility"
 ISVC_LABEL = "serving.kserve.io/inferenceservice"  # KServe puts it on the predictor pods
 DISPLAY_NAME_ANNOTATION = "openshift.io/display-name"
