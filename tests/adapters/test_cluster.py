@@ -200,22 +200,30 @@ open({marker!r}, "a").write("called\\n")
 """
 
 
-def test_exec_plugin_kubeconfig_goes_through_the_kubernetes_package(tmp_path, kube_server):
-    """Credentials only the kubernetes package knows (here an exec plugin) still work."""
+def exec_plugin_kubeconfig(tmp_path, server_url: str, namespace: str, marker):
+    """A kubeconfig whose user gets its token from an exec plugin (EXEC_PLUGIN, which appends
+    to `marker` when called): credentials only the kubernetes package knows."""
     import sys
 
-    marker = tmp_path / "called"
     plugin = tmp_path / "plugin.py"
     plugin.write_text(EXEC_PLUGIN.format(python=sys.executable, marker=str(marker)))
     plugin.chmod(0o755)
     doc = {"apiVersion": "v1", "kind": "Config", "current-context": "x",
-           "clusters": [{"name": "c", "cluster": {"server": kube_server.url}}],
+           "clusters": [{"name": "c", "cluster": {"server": server_url}}],
            "users": [{"name": "u", "user": {"exec": {
                "apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin),
                "interactiveMode": "Never"}}}],
-           "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u", "namespace": "ex"}}]}
+           "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u",
+                                                  "namespace": namespace}}]}
     path = tmp_path / "kc"
     path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_exec_plugin_kubeconfig_goes_through_the_kubernetes_package(tmp_path, kube_server):
+    """Credentials only the kubernetes package knows (here an exec plugin) still work."""
+    marker = tmp_path / "called"
+    path = exec_plugin_kubeconfig(tmp_path, kube_server.url, "ex", marker)
     cluster = Cluster.connect(kubeconfig=str(path))
     assert type(cluster.transport).__name__ == "KubernetesTransport"
     assert cluster.namespace == "ex"

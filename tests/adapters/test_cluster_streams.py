@@ -3,16 +3,14 @@ kubernetes package), against the fake API server's pods/log and services/proxy."
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 
 import pytest
-import yaml
 
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
-from tests.adapters.test_cluster import EXEC_PLUGIN
+from tests.adapters.test_cluster import exec_plugin_kubeconfig
 
 NS = "team"
 LOG = f"/api/v1/namespaces/{NS}/pods/p/log"
@@ -28,18 +26,7 @@ def cluster(request, kube_server, tmp_path):
     if request.param == "httpx":
         path = kube_server.write_kubeconfig(tmp_path / "kc", namespace=NS)
     else:
-        plugin = tmp_path / "plugin.py"
-        plugin.write_text(EXEC_PLUGIN.format(python=sys.executable, marker=str(tmp_path / "m")))
-        plugin.chmod(0o755)
-        doc = {"apiVersion": "v1", "kind": "Config", "current-context": "x",
-               "clusters": [{"name": "c", "cluster": {"server": kube_server.url}}],
-               "users": [{"name": "u", "user": {"exec": {
-                   "apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin),
-                   "interactiveMode": "Never"}}}],
-               "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u",
-                                                      "namespace": NS}}]}
-        path = tmp_path / "kc"
-        path.write_text(yaml.safe_dump(doc))
+        path = exec_plugin_kubeconfig(tmp_path, kube_server.url, NS, tmp_path / "m")
     c = Cluster.connect(kubeconfig=str(path))
     assert type(c.transport).__name__ == ("HttpxTransport" if request.param == "httpx"
                                           else "KubernetesTransport")

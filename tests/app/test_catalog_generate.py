@@ -18,6 +18,7 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
+from tests.domain.test_embedded_catalog import load_script
 from tests.fakes.ngc_server import FakeNgcServer, entries_from_configmap, generate_catalog
 from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import catalog
@@ -671,16 +672,6 @@ def test_reference_catalog_round_trips(nim, ngc_sleeps, shared_data, tmp_path):
 
 # --- the embedded catalog (scripts/embedded_catalog.py, make embedded-catalog) -----------------
 # Reproducing the shipped file from the reference data: tests/domain/test_embedded_catalog.py.
-
-def load_script():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("embedded_catalog",
-                                                  ROOT / "scripts" / "embedded_catalog.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 EMBEDDED = ROOT / "kubectl_nim" / "data" / "catalog.yaml"
 
