@@ -77,6 +77,37 @@ class ClusterError(NimError):
             return False
         return self.status is None or self.status >= 500
 
+    # What an answer means, for the use cases: they ask these instead of comparing HTTP codes.
+    @property
+    def forbidden(self) -> bool:
+        """403: RBAC said no (or the namespace is terminating)."""
+        return self.status == 403
+
+    @property
+    def not_found(self) -> bool:
+        """404: no such object (or the cluster does not serve the type)."""
+        return self.status == 404
+
+    @property
+    def forbidden_or_missing(self) -> bool:
+        """403 or 404: what an optional read falls through on."""
+        return self.forbidden or self.not_found
+
+    @property
+    def conflict(self) -> bool:
+        """409: a resourceVersion or field-manager conflict, or the object already exists."""
+        return self.status == 409
+
+    @property
+    def bad_request(self) -> bool:
+        """400: the server refused the request as malformed (or, for pods/log, not yet)."""
+        return self.status == 400
+
+    @property
+    def rejected_content(self) -> bool:
+        """400 or 422: the server refused what was sent (schema, strict field validation)."""
+        return self.status in (400, 422)
+
     @property
     def may_land_later(self) -> bool:
         """May have been applied and had no final answer (no answer, or a 504): the server may

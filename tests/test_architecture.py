@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,28 @@ def test_the_server_check_catches_one(tmp_path):
                    "def test_x(kube_server, tmp_path):\n    pass\n")
     assert server_use(bad) == ["test_x(kube_server)", "tests.fakes.kube_apiserver",
                                "tests.fakes.kube_apiserver.FakeKubeAPIServer"]
+
+
+# --- use cases ask what an answer means, not which HTTP code it had (issue 11) --------------------
+
+HTTP_CODE_COMPARISON = re.compile(r"status\s*(==|!=|>=|<=|<|>|in|not in)\s*\(?\d{3}")
+
+
+def http_code_comparisons(path: Path) -> list[int]:
+    return [n for n, line in enumerate(path.read_text().splitlines(), 1)
+            if HTTP_CODE_COMPARISON.search(line)]
+
+
+# The smoke test reads the model server's own HTTP answers through the service proxy.
+@pytest.mark.parametrize("path", [p for p in modules("app") if p.name != "smoke_test.py"],
+                         ids=lambda p: p.name)
+def test_use_cases_compare_no_http_codes(path):
+    """app/ asks ClusterError (`forbidden`, `not_found`, `conflict`...) instead."""
+    assert http_code_comparisons(path) == []
+
+
+def test_the_http_code_check_catches_one(tmp_path):
+    bad = tmp_path / "x.py"
+    bad.write_text("if e.status != 403:\n    pass\nif e.status in (403, 404):\n    pass\n"
+                   "if e.forbidden:\n    pass\n")
+    assert http_code_comparisons(bad) == [1, 3]

@@ -62,7 +62,7 @@ def plan(cluster, dep, delete_pvc: bool):
                 f"and PVC: {answer.message}", hint=answer.hint)
     existing_secrets, existing_claims = set(), set()
     for (what, arg), answer in zip(reads[2:], answers[2:]):
-        if isinstance(answer, ApiError) and answer.status == 403:
+        if isinstance(answer, ApiError) and answer.forbidden:
             answer = {}  # cannot read it: assume it exists; deleting it will say whether we may
         elif isinstance(answer, ClusterError):
             raise Day2Error(f"cannot read {kind_ref(what, arg)} in {ns}: {answer.message}",

@@ -54,7 +54,7 @@ def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) ->
     try:
         cluster.patch("Namespace", namespace, namespace_annotation_patch(), dry_run=dry_run)
     except ApiError as e:
-        if e.status != 403:
+        if not e.forbidden:
             log.warn(f"could not annotate namespace {namespace} with "
                      f"{NIM_SUPPORT_ANNOTATION}=true: {e.message}")
             return False

@@ -32,10 +32,10 @@ def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
     try:
         ns = cluster.get("Namespace", namespace)
     except ApiError as e:
-        if e.status == 404:
+        if e.not_found:
             raise NimError(f"project {namespace!r} does not exist",
                            hint=f"create it (`{caller.create_project_cmd()}`) or pick another with -n") from None
-        if e.status == 403:
+        if e.forbidden:
             log.warn(f"cannot read namespace {namespace} to check its "
                      f"{NIM_SUPPORT_ANNOTATION} annotation; going on")
             return False
@@ -157,11 +157,11 @@ def check_existing_claim(cluster: Cluster, claim: str, namespace: str) -> None:
     try:
         pvc = cluster.get("PersistentVolumeClaim", claim, namespace)
     except ApiError as e:
-        if e.status == 404:
+        if e.not_found:
             raise DeployFailed(f"{ref} not found in {namespace}",
                                hint="--existing-pvc reuses a claim: create it first, or leave "
                                     "the flag out to get a new one") from None
-        if e.status == 403:
+        if e.forbidden:
             log.warn(f"cannot read {ref} to check it exists; going on")
             return
         raise DeployFailed(f"cannot read {ref}: {e.message}", hint=e.hint) from None
@@ -217,7 +217,7 @@ def judge_preflight(cluster: Cluster, objects: Sequence[dict], answers: Sequence
     """The dry runs' answers, or the first failure as one clear error."""
     if not apply:
         conflicts = [obj for obj, answer in zip(objects, answers)
-                     if isinstance(answer, ApiError) and answer.status == 409]
+                     if isinstance(answer, ApiError) and answer.conflict]
         # The deployment itself existing is the clearer message than one of its secrets.
         conflicts.sort(key=lambda o: o["kind"] not in ("InferenceService", "ServingRuntime"))
         if conflicts:

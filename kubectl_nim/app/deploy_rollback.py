@@ -39,7 +39,7 @@ def _delete(cluster: Cluster, obj: dict, undone: Undone) -> bool:
     try:
         cluster.delete(obj["kind"], _name(obj), obj["metadata"].get("namespace"))
     except ApiError as e:
-        if e.status == 404:
+        if e.not_found:
             return False
         undone.left.append(f"{ref} ({e.message})")
     except ClusterError as e:

@@ -21,7 +21,6 @@ from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 DSC_AIR_GAPPED = "spec.components.kserve.nim.airGapped"
 DISABLE_KEY_COLLECTION = "spec.nimConfig.disconnected.disableKeyCollection"
 WELL_KNOWN_APPS_NAMESPACES = ("redhat-ods-applications", "opendatahub")
-FALLTHROUGH = (403, 404)
 
 
 @dataclass
@@ -69,7 +68,7 @@ def _run(cluster: Cluster, calls: list[Callable[[], Any]]) -> list[Any]:
 def _take(answer: Any, probes: list[str], what: str) -> Any:
     """The probe's value; None after a 403/404 (noted, fall through); other errors raise."""
     if isinstance(answer, ApiError):
-        if answer.status not in FALLTHROUGH:
+        if not answer.forbidden_or_missing:
             raise answer
         _fallthrough(probes, what, answer)
         return None
@@ -287,7 +286,7 @@ def _custom_missing(answer: Any, name: str, ns: str) -> None:
     """The admin's custom catalog is configured but missing or unreadable: say so by name,
     on stderr, before the next source is used (SPEC §4)."""
     if isinstance(answer, ApiError):
-        what = "does not exist" if answer.status == 404 else \
+        what = "does not exist" if answer.not_found else \
             "cannot be read (access denied, HTTP 403)"
         log.warn(f"the custom catalog ConfigMap {ns}/{name} (spec.nimConfig.customConfigMap) "
                  f"{what}; falling back to the next catalog source")

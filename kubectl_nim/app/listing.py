@@ -23,14 +23,14 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
     try:
         isvcs = cluster.list("InferenceService", all_namespaces=True, label_selector=selector)
     except ApiError as e:
-        if e.status != 403:
+        if not e.forbidden:
             raise
         log.debug("listing InferenceServices cluster-wide is forbidden; going project by project")
         return _per_namespace(cluster, selector)
     try:
         runtimes = cluster.list("ServingRuntime", all_namespaces=True)
     except ApiError as e:
-        if e.status != 403:
+        if not e.forbidden:
             raise
         namespaces = sorted({(i.get("metadata") or {}).get("namespace", "") for i in isvcs})
         runtimes, unreadable = [], set()
@@ -57,7 +57,7 @@ def _runtimes(cluster, namespace: str) -> tuple[list, bool]:
     try:
         return cluster.list("ServingRuntime", namespace), False
     except ApiError as e:
-        if e.status != 403:
+        if not e.forbidden:
             raise
         log.warn(f"cannot list ServingRuntimes in {namespace} (HTTP 403): NIM deployments are "
                  f"recognised by their InferenceService image only, and KEY shows unknown")
@@ -73,12 +73,12 @@ def visible_namespaces(cluster) -> list[str]:
         doc = cluster.request("GET", "/apis/project.openshift.io/v1/projects") or {}
         return sorted(i["metadata"]["name"] for i in doc.get("items") or [])
     except ApiError as e:
-        if e.status not in (403, 404):
+        if not e.forbidden_or_missing:
             raise
     try:
         return sorted(n["metadata"]["name"] for n in cluster.list("Namespace"))
     except ApiError as e:
-        if e.status != 403:
+        if not e.forbidden:
             raise
         raise NimError("you may not list InferenceServices across the cluster, nor list the "
                        "projects to look into one by one",
@@ -94,7 +94,7 @@ def _per_namespace(cluster, selector: str | None = None) -> list:
         try:
             isvcs = cluster.list("InferenceService", ns, label_selector=selector)
         except ApiError as e:
-            if e.status in (403, 404):
+            if e.forbidden_or_missing:
                 return None
             return e
         except ClusterError as e:

@@ -78,7 +78,7 @@ def plan(cluster: Cluster, namespace: str, name: str, all_containers: bool) -> l
 
 
 def _explained(error: ClusterError, source: Source, name: str) -> NimError:
-    if isinstance(error, ApiError) and error.status == 400 and "waiting to start" in \
+    if isinstance(error, ApiError) and error.bad_request and "waiting to start" in \
             error.message:
         return NimError(f"{source.pod}/{source.container} has not started yet "
                         f"({error.message.rsplit(':', 1)[-1].strip()}), so it has no log",

@@ -70,7 +70,7 @@ def mismatches(patch: Mapping[str, Any], answer: Mapping[str, Any] | None) -> li
 
 def _unsupported_rejection(error: ApiError) -> bool:
     text = error.message or ""
-    return error.status in (400, 422) and "nimConfig" in text and (
+    return error.rejected_content and "nimConfig" in text and (
         "unknown field" in text or "strict decoding" in text or "not declared" in text)
 
 
@@ -97,9 +97,9 @@ def patch_nim_config(cluster: Cluster, namespace: str, nim_config: Mapping[str, 
     except ApiError as e:
         if _unsupported_rejection(e):
             raise NimConfigUnsupported(UNSUPPORTED, hint=UNSUPPORTED_HINT) from None
-        if e.status == 403:
+        if e.forbidden:
             raise forbidden(e, "patch", namespace) from None
-        if e.status == 404:
+        if e.not_found:
             raise NimError(f"there is no {kind_ref(KIND, DASHBOARD_CONFIG_NAME)} in "
                            f"{namespace}",
                            hint="is this the applications namespace? pass --apps-namespace") \
@@ -123,6 +123,6 @@ def read_configmap(cluster: Cluster, name: str, namespace: str):
     try:
         return cluster.get("ConfigMap", name, namespace), None
     except ApiError as e:
-        if e.status not in (403, 404):
+        if not e.forbidden_or_missing:
             raise
-        return None, ("does not exist" if e.status == 404 else f"cannot be read ({e.message})")
+        return None, ("does not exist" if e.not_found else f"cannot be read ({e.message})")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from kubectl_nim import log
+from kubectl_nim.adapters import retry
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.errors import ClusterError, Day2Error, NimError
@@ -27,8 +28,9 @@ def action_of(current: dict | None, want: dict | None) -> str:
 
 
 def retryable(error: ClusterError) -> bool:
-    """Worth another try: a concurrent writer (409), throttling, a server error, or no answer."""
-    return error.status is None or error.status in (409, 429) or error.status >= 500
+    """Worth another try: no answer, a concurrent writer (409), or what the one retry policy
+    calls transient (throttling, a server error)."""
+    return error.status is None or error.conflict or retry.transient_status(error.status)
 
 
 @dataclass
@@ -102,7 +104,7 @@ def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any,
             cluster.delete("Secret", name, namespace)
             return True
         except ClusterError as e:
-            if e.status == 404:
+            if e.not_found:
                 return False
             if not retryable(e) or attempt == MAX_ATTEMPTS - 1:
                 raise
@@ -120,10 +122,10 @@ def delete_object(cluster: Cluster, kind: str, name: str, namespace: str, *,
             cluster.delete(kind, name, namespace, dry_run=dry_run)
             return True
         except ClusterError as e:
-            if e.status == 404:
+            if e.not_found:
                 return attempt > 0  # gone after a failed try: that try did it
             last = e
-            if not retryable(e) or e.status == 409:
+            if not retryable(e) or e.conflict:
                 break
     assert last is not None
     raise last

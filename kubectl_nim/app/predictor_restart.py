@@ -94,7 +94,7 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
             try:
                 pods = cluster.list("Pod", namespace, label_selector=f"{ISVC_LABEL}={name}")
             except ApiError as e:
-                if e.status not in (403, 404):
+                if not e.forbidden_or_missing:
                     raise
                 pods_readable = False
                 log.debug(f"pods not readable (HTTP {e.status}); following the InferenceService")

@@ -103,7 +103,7 @@ def _claim_phase(claim: Any) -> str:
 
 def _readable(answer: Any, what: str) -> Any:
     """A list answer, None for 403 (the user may not read it), or raise."""
-    if isinstance(answer, ApiError) and answer.status == 403:
+    if isinstance(answer, ApiError) and answer.forbidden:
         log.debug(f"{what} not readable (HTTP 403)")
         return None
     if isinstance(answer, ClusterError):
@@ -116,7 +116,7 @@ def _maybe(fn):
         try:
             return fn(*args)
         except ApiError as e:
-            if e.status == 404:
+            if e.not_found:
                 return None
             raise
     return guarded
@@ -216,7 +216,7 @@ def _get(cluster: Cluster, kind: str, name: str, namespace: str):
 def _presence(answer: Any) -> str:
     if answer is None:
         return health.MISSING
-    if isinstance(answer, ApiError) and answer.status == 403:
+    if isinstance(answer, ApiError) and answer.forbidden:
         return health.UNREADABLE
     if isinstance(answer, ClusterError):
         raise answer

@@ -74,7 +74,7 @@ def _events(cluster: Cluster, namespace: str) -> list[dict]:
     try:
         return cluster.list("Event", namespace)
     except ApiError as e:
-        if e.status in (403, 404):  # users may not read events; the wait still works
+        if e.forbidden_or_missing:  # users may not read events; the wait still works
             log.debug(f"events not readable: HTTP {e.status}")
             return []
         raise

@@ -28,3 +28,22 @@ def test_timed_out_is_a_flag_or_a_504_never_the_message_text():
     assert ClusterError("gateway", status=504).timed_out
     # A message that merely says "timed out" (the server's words, a webhook's) is no timeout of ours.
     assert not ClusterError("admission webhook timed out", status=500).timed_out
+
+
+# What each answer means to the use cases (app/ asks these, never an HTTP code).
+MEANINGS = ("forbidden", "not_found", "forbidden_or_missing", "conflict", "bad_request",
+            "rejected_content")
+
+
+@pytest.mark.parametrize("status, meant", [
+    (403, {"forbidden", "forbidden_or_missing"}),
+    (404, {"not_found", "forbidden_or_missing"}),
+    (409, {"conflict"}),
+    (400, {"bad_request", "rejected_content"}),
+    (422, {"rejected_content"}),
+    (401, set()), (429, set()), (500, set()), (None, set()),
+])
+def test_what_an_answer_means(status, meant):
+    error = ClusterError("x", status=status)
+    assert {m for m in MEANINGS if getattr(error, m)} == meant
+
