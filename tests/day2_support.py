@@ -166,3 +166,62 @@ def delete_secret(server, name: str, namespace: str = "default") -> None:
 
     url = f"{server.url}/api/v1/namespaces/{namespace}/secrets/{name}"
     urllib.request.urlopen(urllib.request.Request(url, method="DELETE")).read()
+
+
+ACCOUNT = "odh-nim-account"
+ACCOUNT_PULL = "odh-nim-account-pull"
+
+
+def account(namespace: str = "default", key_secret: str = "nvidia-nim-secrets",
+            pull_secret: str | None = ACCOUNT_PULL, ready: bool = True) -> dict:
+    """The NIM Account the dashboard's NIM wizard makes (docs/design.md, per-project NIM
+    Accounts), with the status odh-model-controller writes once it validated the key."""
+    status: dict = {"conditions": [
+        {"type": "APIKeyValidation", "status": "True" if ready else "False",
+         "reason": "ApiKeyValidated" if ready else "ApiKeyNotValidated",
+         "message": "api key validated successfully" if ready else "api key failed validation",
+         "lastTransitionTime": "2026-11-30T10:00:00Z"},
+        {"type": "AccountStatus", "status": "True" if ready else "False",
+         "reason": "AccountSuccessful" if ready else "AccountNotSuccessful",
+         "message": "reconciled successfully" if ready else "api key failed validation",
+         "lastTransitionTime": "2026-11-30T10:00:00Z"}],
+        "lastSuccessfulValidation": "2026-11-30T10:00:00Z"}
+    if ready:
+        status.update(nimConfig={"name": f"{ACCOUNT}-cm", "namespace": namespace},
+                      runtimeTemplate={"name": f"{ACCOUNT}-template", "namespace": namespace})
+    if pull_secret:
+        status["nimPullSecret"] = {"name": pull_secret, "namespace": namespace}
+    return {"apiVersion": "nim.opendatahub.io/v1", "kind": "Account",
+            "metadata": {"name": ACCOUNT, "namespace": namespace,
+                         "labels": {"opendatahub.io/managed": "true"}},
+            "spec": {"apiKeySecret": {"name": key_secret}}, "status": status}
+
+
+def seed_project_account(server, namespace: str = "default", key: str = OLD_KEY,
+                         key_secret: str = "nvidia-nim-secrets", ready: bool = True) -> None:
+    """A project with NIM enabled by the wizard: the key Secret (data `api_key` and
+    `NGC_API_KEY`), the Account naming it, and the pull secret the controller made."""
+    key_obj = opaque(key_secret, namespace, key)
+    key_obj["data"]["api_key"] = key_obj["data"]["NGC_API_KEY"]
+    key_obj["metadata"]["labels"] = {"opendatahub.io/managed": "true"}
+    server.put_object(key_obj)
+    server.put_object(account(namespace, key_secret, ready=ready))
+    server.put_object(dockerconfig(ACCOUNT_PULL, namespace, key))
+
+
+def seed_wizard(server, name: str, namespace: str = "default", key: str = OLD_KEY,
+                key_secret: str = "nvidia-nim-secrets", account_too: bool = True) -> list[dict]:
+    """A deployment the NIM wizard made in a project with an Account: the runtime reads the
+    project key Secret and pulls with the Account's pull secret."""
+    if account_too:
+        seed_project_account(server, namespace, key, key_secret)
+    objects = rendered(name, namespace, None, disconnected=True)
+    runtime_obj = next(o for o in objects if o["kind"] == "ServingRuntime")
+    runtime_obj["metadata"]["annotations"]["runtimes.opendatahub.io/nvidia-nim"] = "true"
+    container = runtime_obj["spec"]["containers"][0]
+    container["env"] = [{"name": "NGC_API_KEY", "valueFrom": {
+        "secretKeyRef": {"name": key_secret, "key": "NGC_API_KEY"}}}] + container.get("env", [])
+    runtime_obj["spec"]["imagePullSecrets"] = [{"name": ACCOUNT_PULL}]
+    for obj in objects:
+        server.put_object(obj)
+    return objects

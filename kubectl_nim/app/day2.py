@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubectl_nim import caller
-from kubectl_nim.adapters.kube.cluster import Cluster
+from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
+from kubectl_nim.app.accounts import read_account_secrets
 from kubectl_nim.app.optimistic import read_secrets
 from kubectl_nim.app.secret_writes import SecretTarget, check_pull_secret, nvcr_pull_secret
 from kubectl_nim.domain.day2_plans import legacy_refusal
@@ -16,7 +17,7 @@ from kubectl_nim.domain.keys import REGISTRY
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.names import own_secret_names
 from kubectl_nim.domain.nim_runtime import DOCKERCONFIG_KEY, Deployment, INLINE, NONE, SHARED_LEGACY, key_scheme
-from kubectl_nim.errors import Day2Error, NotFound
+from kubectl_nim.errors import Day2Error, NimError, NotFound
 from kubectl_nim.domain.refs import kind_ref
 
 def find_deployment(cluster: Cluster, namespace: str, name: str,
@@ -49,8 +50,6 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
     shared legacy secrets (migrate first) and an inline key; no references = nothing to rotate."""
     refs = dep.refs
     scheme = key_scheme(dep.name, refs)
-    if scheme == SHARED_LEGACY:
-        raise legacy_refusal(dep, "rotate the key of")
     if scheme == INLINE:
         raise Day2Error(f"the ServingRuntime of {dep.name!r} sets {API_KEY_ENV} as a plain value, "
                         f"not from a secret: there is no secret to rotate",
@@ -58,13 +57,34 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
                              f"own secrets")
     if scheme == NONE:
         return RotationPlan([], {}, [])
+    accounts, current = concurrently(lambda read: read(), [
+        lambda: read_account_secrets(cluster, dep.namespace),
+        lambda: _answer_of(read_secrets, cluster, dep.namespace, list(refs.names))])
+    keyed = [n for n in refs.key_secrets if n in accounts.owners]
+    if keyed:
+        raise Day2Error(
+            f"the key of {dep.name!r} is the project's, not the deployment's: "
+            f"{kind_ref('Secret', keyed[0])} {accounts.why_owned(keyed[0])}",
+            hint="replace it for the whole project in its NIM settings (the dashboard), which "
+                 "re-validates it and rewrites the Account's pull secret; then restart the "
+                 "deployments that use it")
+    if scheme == SHARED_LEGACY:
+        raise legacy_refusal(dep, "rotate the key of")
+    if isinstance(current, NimError):
+        raise current
     own = own_secret_names(dep.name)  # either naming (SPEC §3)
-    current = read_secrets(cluster, dep.namespace, list(refs.names))
     targets: list[SecretTarget] = []
     skipped: list[tuple[str, str]] = []
     for ref in refs.key_refs:
         if not ref.secret:
             continue
+        owned = accounts.why_owned(ref.secret)
+        if owned:  # Accounts that cannot be read: a name an Account uses is left alone
+            raise Day2Error(f"will not rewrite {kind_ref('Secret', ref.secret)}, which the "
+                            f"ServingRuntime's {API_KEY_ENV} reads: {owned}",
+                            hint="ask a project admin to let you read NIM Accounts "
+                                 "(accounts.nim.opendatahub.io), or rotate it in the project's "
+                                 "NIM settings")
         target = SecretTarget(ref.secret, "api-key", ref.data_key or API_KEY_ENV,
                               dep.name if ref.secret in own["secret"] else "")
         if current.get(ref.secret) is None and not target.deployment:
@@ -75,7 +95,10 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
             targets.append(target)
     for name in refs.pull_secrets:
         secret = current.get(name)
-        if name in own["pull_secret"] or (secret is not None and nvcr_pull_secret(secret)):
+        owned = accounts.why_owned(name)
+        if owned:
+            skipped.append((kind_ref('Secret', name), owned))
+        elif name in own["pull_secret"] or (secret is not None and nvcr_pull_secret(secret)):
             if secret is not None:
                 check_pull_secret(secret)
             targets.append(SecretTarget(name, "pull", DOCKERCONFIG_KEY,
@@ -86,3 +109,11 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
             skipped.append((kind_ref('Secret', name), f"a pull secret for other registries than "
                                               f"{REGISTRY}"))
     return RotationPlan(targets, {t.name: current.get(t.name) for t in targets}, skipped)
+
+
+def _answer_of(read, *args):
+    """What `read(*args)` answers, or the error it raised (decided on after the reads)."""
+    try:
+        return read(*args)
+    except NimError as e:
+        return e

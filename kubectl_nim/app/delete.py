@@ -34,6 +34,7 @@ def plan(cluster, dep, delete_pvc: bool):
     from kubectl_nim.errors import Day2Error
     from kubectl_nim.adapters.kube.api_errors import ApiError
     from kubectl_nim.adapters.kube.cluster import concurrently
+    from kubectl_nim.app.accounts import read_account_secrets
     from kubectl_nim.errors import ClusterError
     from kubectl_nim.domain.names import derived_names, own_secret_names
 
@@ -43,7 +44,7 @@ def plan(cluster, dep, delete_pvc: bool):
     secrets = list(dict.fromkeys(list(dep.refs.names) + list(both["secret"])
                                  + list(both["pull_secret"])))
     claims = list(dict.fromkeys(nim_runtime.mounted_claims(dep.runtime) + [own["pvc"]]))
-    reads = ([("list", "ServingRuntime"), ("list", "InferenceService")]
+    reads = ([("list", "ServingRuntime"), ("list", "InferenceService"), ("accounts", "")]
              + [("Secret", n) for n in secrets]
              + [("PersistentVolumeClaim", n) for n in claims])
 
@@ -51,10 +52,13 @@ def plan(cluster, dep, delete_pvc: bool):
         what, arg = item
         if what == "list":
             return cluster.list(arg, ns)
+        if what == "accounts":
+            return read_account_secrets(cluster, ns)
         return cluster.get_or_none(what, arg, ns)
 
     answers = concurrently(read, reads)
-    runtimes, isvcs = answers[0], answers[1]
+    runtimes, isvcs, accounts = answers[0], answers[1], answers[2]
+    reads, answers = reads[:2] + reads[3:], answers[:2] + answers[3:]
     for (what, arg), answer in zip(reads[:2], (runtimes, isvcs)):
         if isinstance(answer, ClusterError):
             raise Day2Error(
@@ -72,7 +76,8 @@ def plan(cluster, dep, delete_pvc: bool):
     mine = {("ServingRuntime", dep.runtime_name), ("InferenceService", dep.name)}
     others = [o for o in runtimes + isvcs
               if (o.get("kind"), (o.get("metadata") or {}).get("name")) not in mine]
-    return day2_plans.plan_delete(dep, others, existing_secrets, existing_claims, delete_pvc)
+    return day2_plans.plan_delete(dep, others, existing_secrets, existing_claims, delete_pvc,
+                                  accounts)
 
 
 def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_found: bool):

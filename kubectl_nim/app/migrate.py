@@ -13,11 +13,13 @@ from kubectl_nim.environment import Environment
 
 def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
             validate_key: Callable[[str], None] | None, naming_of_cluster: Callable[[], str],
-            dry_run: str, restart: Restart, emit: Emit, env: Environment) -> bool:
+            dry_run: str, restart: Restart, emit: Emit, env: Environment,
+            from_project_account: bool = False) -> bool:
     """Migrate one deployment; False when there was nothing to do. `new_key()` reads a new key
     (None: --reuse-key, take it from the shared secret); `validate_key(key)` checks it with
     NVIDIA (None: not checked); `naming_of_cluster()` says how the new secrets are named (asked
-    only when there is something to migrate)."""
+    only when there is something to migrate). A deployment that reads the key of the project's
+    NIM Account is moved only with `from_project_account`, and the Account is left alone."""
     from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.app import optimistic
     from kubectl_nim.app import secret_writes
@@ -40,6 +42,7 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
             f"{dep.name!r} uses secrets under other names ({', '.join(dep.refs.names)}), not the "
             f"shared legacy ones: migrate only converts nvidia-nim-secrets / ngc-secret",
             hint=f"`{caller.plugin_cmd('rotate-key')} {dep.name}` updates the secrets it references")
+    account_owned = refuse_project_account_key(cluster, dep, from_project_account)
     naming = naming_of_cluster()
     own = derived_names(dep.name, naming)
 
@@ -72,7 +75,7 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
     def switch(runtime):
         if runtime is None:
             raise Day2Error(f"{runtime_ref} disappeared during the migration")
-        return nim_runtime.switch_refs(runtime, dep.name, naming)
+        return nim_runtime.switch_refs(runtime, dep.name, naming, replaced=account_owned)
 
     try:
         answer = optimistic.read_modify_write(cluster, "ServingRuntime", dep.runtime_name,
@@ -100,6 +103,36 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
     if not server:
         verify(cluster, dep, key, naming)
     return True
+
+
+def refuse_project_account_key(cluster, dep, from_project_account: bool) -> list[str]:
+    """A deployment whose key Secret belongs to the project's NIM Account shares the project's
+    key on purpose: moving it to its own secrets is a choice the user makes explicitly. Either
+    way nothing of the Account is written: the new secrets have the deployment's own names, and
+    an Account that names one of those is refused too. (Accounts that cannot be read refuse
+    nothing here: migrating writes only the deployment's own secrets; the cleanup keeps the
+    names an Account uses.) Returns the Account's secrets the runtime stops referencing."""
+    from kubectl_nim.app.accounts import read_account_secrets
+    from kubectl_nim.domain.names import own_secret_names
+    from kubectl_nim.domain.refs import kind_ref
+    from kubectl_nim.errors import Day2Error
+
+    owned = read_account_secrets(cluster, dep.namespace)
+    keyed = [n for n in dep.refs.key_secrets if n in owned.owners]
+    if keyed and not from_project_account:
+        raise Day2Error(
+            f"{dep.name!r} uses the project's NIM Account key: {kind_ref('Secret', keyed[0])} "
+            f"{owned.why_owned(keyed[0])}",
+            hint="the key is the project's; to give this deployment its own secrets anyway, add "
+                 "--from-project-account (the Account and its secrets are left alone)")
+    own = own_secret_names(dep.name)
+    clash = [n for n in own["secret"] + own["pull_secret"] if n in owned.owners]
+    if clash:
+        raise Day2Error(f"cannot give {dep.name!r} its own secrets: {kind_ref('Secret', clash[0])} "
+                        f"{owned.why_owned(clash[0])}",
+                        hint="an Account's secrets change only through the project's NIM "
+                             "settings")
+    return list(owned.owners)
 
 
 def _set_owners(cluster, dep, written, runtime) -> None:
@@ -228,12 +261,18 @@ def cleanup_shared_secrets(cluster, namespace: str, dry_run: str, emit: Emit, en
     from kubectl_nim.errors import Day2Error
     from kubectl_nim.errors import ClusterError
 
-    try:
-        others = cluster.list("ServingRuntime", namespace) + \
-            cluster.list("InferenceService", namespace)
-    except ClusterError as e:
-        raise Day2Error(f"cannot list what references the shared secrets in {namespace}: "
-                             f"{e.message}; nothing was deleted", hint=e.hint) from None
+    from kubectl_nim.adapters.kube.cluster import concurrently
+    from kubectl_nim.app.accounts import read_account_secrets
+
+    runtimes, isvcs, owned = concurrently(
+        lambda read: read(), [lambda: cluster.list("ServingRuntime", namespace),
+                              lambda: cluster.list("InferenceService", namespace),
+                              lambda: read_account_secrets(cluster, namespace)])
+    for answer in (runtimes, isvcs):
+        if isinstance(answer, ClusterError):
+            raise Day2Error(f"cannot list what references the shared secrets in {namespace}: "
+                            f"{answer.message}; nothing was deleted", hint=answer.hint)
+    others = runtimes + isvcs
     secrets = optimistic.read_secrets(cluster, namespace, sorted(nim_runtime.LEGACY_NAMES))
     skip = {("ServingRuntime", switched_runtime)} if switched_runtime else set()
     present = [n for n in sorted(nim_runtime.LEGACY_NAMES) if secrets[n] is not None]
@@ -241,6 +280,11 @@ def cleanup_shared_secrets(cluster, namespace: str, dry_run: str, emit: Emit, en
         log.notice(f"No shared legacy secrets in {namespace}.")
         return
     for secret in present:
+        why = owned.why_owned(secret)
+        if why:
+            log.notice(f"Keeping {kind_ref('Secret', secret)}: {why}; only disabling NIM for "
+                       f"the project removes it.")
+            continue
         users = nim_runtime.users_of(others, secret, skip)
         if users:
             log.notice(f"Keeping {kind_ref('Secret', secret)}: still referenced by "

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from kubectl_nim import caller
 from kubectl_nim.domain.names import derived_names, own_secret_names
 from kubectl_nim.domain.nim_runtime import Deployment, LEGACY_NAMES, mounted_claims, referenced_secrets
+from kubectl_nim.domain.project_account import AccountSecrets
 from kubectl_nim.errors import Day2Error
 from kubectl_nim.domain.refs import kind_ref, object_ref
 
@@ -23,11 +24,12 @@ class DeletePlan:
 
 def plan_delete(dep: Deployment, others: Sequence[Mapping[str, Any]],
                 existing_secrets: Iterable[str], existing_claims: Iterable[str],
-                delete_pvc: bool) -> DeletePlan:
+                delete_pvc: bool, accounts: AccountSecrets = AccountSecrets()) -> DeletePlan:
     """InferenceService, ServingRuntime, then this deployment's own secrets (referenced by their
-    per-deployment names and by nothing else), then with --delete-pvc the claims it mounts that
-    no other ServingRuntime mounts. `others`: every other ServingRuntime/InferenceService of the
-    project."""
+    per-deployment names and by nothing else, and not a project NIM Account's), then with
+    --delete-pvc the claims it mounts that no other ServingRuntime mounts. `others`: every other
+    ServingRuntime/InferenceService of the project; `accounts`: the Secrets its NIM Accounts
+    own."""
     plan = DeletePlan()
     if dep.isvc is not None:
         plan.delete.append(("InferenceService", dep.name))
@@ -55,7 +57,10 @@ def plan_delete(dep: Deployment, others: Sequence[Mapping[str, Any]],
         ref = kind_ref('Secret', secret)
         if secret not in existing_secrets:
             continue
-        if secret in LEGACY_NAMES:
+        owned = accounts.why_owned(secret)
+        if owned:
+            plan.kept.append((ref, owned))
+        elif secret in LEGACY_NAMES:
             users = other_refs.get(secret)
             plan.kept.append((ref, "shared legacy secret, still used by " + ", ".join(users)
                               if users else f"shared legacy secret; "

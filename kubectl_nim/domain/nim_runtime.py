@@ -231,7 +231,7 @@ def double_capacity_warning(isvc: Mapping[str, Any] | None) -> str:
 
 
 def point_at_own_secrets(spec: dict, deployment: str, key_secret: Optional[str],
-                         pull_secret: Optional[str]) -> None:
+                         pull_secret: Optional[str], replaced: Iterable[str] = ()) -> None:
     """Point a ServingRuntime spec at a deployment's own secrets, in place: the one way deploy
     (render) and migrate do it (SPEC §3).
 
@@ -239,10 +239,11 @@ def point_at_own_secrets(spec: dict, deployment: str, key_secret: Optional[str],
     still use the shared secret, `list` would call it shared-legacy and rotate-key refuse it) and
     the kserve-container get exactly one, from `key_secret`, where the first one was (duplicates
     dropped). imagePullSecrets: the shared legacy one and the deployment's own (either naming)
-    give way to `pull_secret`, first; pull secrets for other registries are kept. None (a
-    disconnected deployment): the key env and those pull secrets are removed.
+    give way to `pull_secret`, first, and so do the `replaced` ones (a project NIM Account's
+    pull secret, when a deployment leaves the Account's key); pull secrets for other registries
+    are kept. None (a disconnected deployment): the key env and those pull secrets are removed.
     """
-    own_pulls = set(own_secret_names(deployment)["pull_secret"]) | LEGACY_NAMES
+    own_pulls = set(own_secret_names(deployment)["pull_secret"]) | LEGACY_NAMES | set(replaced)
     for container in spec.get("containers") or []:
         env = list(container.get("env") or [])
         at = next((k for k, e in enumerate(env) if e.get("name") == API_KEY_ENV), None)
@@ -266,13 +267,15 @@ def point_at_own_secrets(spec: dict, deployment: str, key_secret: Optional[str],
         spec.pop("imagePullSecrets", None)
 
 
-def switch_refs(runtime: dict, deployment: str, naming: str = SEED) -> dict | None:
+def switch_refs(runtime: dict, deployment: str, naming: str = SEED,
+                replaced: Iterable[str] = ()) -> dict | None:
     """The runtime pointing at the deployment's own secrets, named per `naming`
-    (point_at_own_secrets); None when it already does."""
+    (point_at_own_secrets; `replaced`: more pull secrets that give way); None when it already
+    does."""
     own = derived_names(deployment, naming)
     new = copy.deepcopy(runtime)
     point_at_own_secrets(new.setdefault("spec", {}), deployment, own["secret"],
-                         own["pull_secret"])
+                         own["pull_secret"], replaced)
     return None if new == runtime or (new["spec"] == (runtime.get("spec") or {})) else new
 
 

@@ -23,13 +23,17 @@ from kubectl_nim.cli.options import get_environment
 @click.option("--cleanup-shared", is_flag=True,
               help="Then delete nvidia-nim-secrets and ngc-secret if no ServingRuntime of the "
                    "project references them any more (NAME may be left out).")
+@click.option("--from-project-account", is_flag=True,
+              help="Also move a deployment that reads the project's NIM Account key (the "
+                   "dashboard's NIM wizard) to its own secrets; the Account is left alone.")
 @secret_naming_option("new secrets")
 @restart_options
 @dry_run_option
 @ngc_options
 @field_manager_option
 @global_options
-def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, secret_naming,
+def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared,
+            from_project_account, secret_naming,
             no_restart, wait, timeout, dry_run, ngc_api_url):
     """Give a deployment made with the shared secrets its own secrets.
 
@@ -74,7 +78,8 @@ def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared, 
                            validate_key=key_validator(skip_key_validation, ngc_api_url,
                                                       options.request_timeout, "migrate", env),
                            naming_of_cluster=lambda: session.secret_naming(secret_naming).value,
-                           dry_run=dry_run, restart=restart, emit=emit, env=env):
+                           dry_run=dry_run, restart=restart, emit=emit, env=env,
+                           from_project_account=from_project_account):
             switched = dep.runtime_name
     if cleanup_shared:
         migrate.cleanup_shared_secrets(cluster, namespace, dry_run, emit, env,

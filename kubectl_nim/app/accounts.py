@@ -1,0 +1,21 @@
+"""Reading a project's NIM Accounts: which of its Secrets belong to one (the decision itself is
+domain/project_account)."""
+
+from __future__ import annotations
+
+from kubectl_nim.domain.project_account import AccountSecrets, account_secrets
+
+
+def read_account_secrets(cluster, namespace: str) -> AccountSecrets:
+    """The Secrets the Accounts of `namespace` own. A cluster that does not serve Accounts has
+    none; any other failure to read them (forbidden, a server error) is reported in
+    `unreadable`, so that callers keep the names an Account would use."""
+    from kubectl_nim.errors import ClusterError
+
+    try:
+        accounts = cluster.list("Account", namespace)
+    except ClusterError as e:
+        if e.not_found:  # the Account CRD is not installed: no Account can own anything
+            return AccountSecrets()
+        return AccountSecrets(unreadable="forbidden" if e.forbidden else e.message)
+    return account_secrets(accounts)
