@@ -36,6 +36,7 @@ from kubectl_nim.domain.render import namespace_annotation_patch
 from kubectl_nim.app.deploy_preflight import Checked, check_and_preflight, write_failure
 from kubectl_nim.app.deploy_rollback import (DeployFailed, Undone, _name, rollback, rollback_hint,
                                              unannotate_project)
+from kubectl_nim.domain.dry_run import DryRun
 
 __all__ = ["Checked", "DeployFailed", "Outcome", "annotate_project", "check_and_preflight",
            "rollback", "set_secret_owners", "write", "write_batches"]
@@ -48,11 +49,12 @@ class Outcome:
     obj: dict      # what the server answered
 
 
-def annotate_project(cluster: Cluster, namespace: str, dry_run: bool = False) -> bool:
+def annotate_project(cluster: Cluster, namespace: str, dry_run: DryRun = DryRun.NONE) -> bool:
     """Write the marker; a failure only warns (the deployment works without it). True when
     the marker was written."""
     try:
-        cluster.patch("Namespace", namespace, namespace_annotation_patch(), dry_run=dry_run)
+        cluster.patch("Namespace", namespace, namespace_annotation_patch(),
+                      dry_run=dry_run.server_flag)
     except ApiError as e:
         if not e.forbidden:
             log.warn(f"could not annotate namespace {namespace} with "
@@ -302,7 +304,7 @@ def _action(old: dict | None, answer: dict) -> str:
 # --- ownerReferences from the secrets to the ServingRuntime (SPEC §3) ---------------------------
 
 def set_secret_owners(cluster: Cluster, secrets: Sequence[dict], runtime: dict,
-                      dry_run: bool = False) -> dict[str, dict]:
+                      dry_run: DryRun = DryRun.NONE) -> dict[str, dict]:
     """Point both secrets' ownerReferences at the runtime the server answered (uid included), so
     deleting the deployment elsewhere (the dashboard deletes the ServingRuntime) lets the garbage
     collector remove the key too. `secrets`: the server's answers for them. Returns the server's
@@ -318,7 +320,7 @@ def set_secret_owners(cluster: Cluster, secrets: Sequence[dict], runtime: dict,
     targets = [(secret, patch) for secret, patch in targets if patch is not None]
     answers = concurrently(lambda t: cluster.patch("Secret", _name(t[0]), t[1],
                                                    t[0]["metadata"].get("namespace"),
-                                                   dry_run=dry_run), targets)
+                                                   dry_run=dry_run.server_flag), targets)
     for answer in answers:
         if isinstance(answer, ClusterError):
             raise answer

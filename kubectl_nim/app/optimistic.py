@@ -15,6 +15,7 @@ from kubectl_nim.adapters import retry
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.errors import ClusterError, Day2Error, NimError
+from kubectl_nim.domain.dry_run import DryRun
 
 MAX_ATTEMPTS = 4         # per read-modify-write: the first try plus three retries
 BACKOFF = 0.2            # seconds, doubled per retry
@@ -43,7 +44,7 @@ class Written:
 
 
 def read_modify_write(cluster: Cluster, kind: str, name: str, namespace: str,
-                      desired: Callable[[dict | None], dict | None], *, dry_run: bool = False,
+                      desired: Callable[[dict | None], dict | None], *, dry_run: DryRun = DryRun.NONE,
                       current: dict | None = None, have_current: bool = False,
                       sleep: Callable[[float], None] = time.sleep) -> Written:
     """Write `desired(current)` (None = nothing to do), retrying a bounded number of times.
@@ -66,11 +67,11 @@ def read_modify_write(cluster: Cluster, kind: str, name: str, namespace: str,
             if want is None:
                 return Written(ref, current, None, "unchanged", uncertain)
             if current is None:
-                answer = cluster.create(want, dry_run=dry_run)
+                answer = cluster.create(want, dry_run=dry_run.server_flag)
                 return Written(ref, None, answer, "created", uncertain)
             want.setdefault("metadata", {})["resourceVersion"] = \
                 current["metadata"].get("resourceVersion")
-            answer = cluster.replace(want, dry_run=dry_run)
+            answer = cluster.replace(want, dry_run=dry_run.server_flag)
             return Written(ref, current, answer, "configured", uncertain)
         except ClusterError as e:
             last = e
@@ -112,14 +113,14 @@ def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any,
 
 
 def delete_object(cluster: Cluster, kind: str, name: str, namespace: str, *,
-                  dry_run: bool = False, sleep: Callable[[float], None] = time.sleep) -> bool:
+                  dry_run: DryRun = DryRun.NONE, sleep: Callable[[float], None] = time.sleep) -> bool:
     """Delete, retrying what is worth retrying; False when it was already gone."""
     last: ClusterError | None = None
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
             sleep(BACKOFF * 2 ** (attempt - 1))
         try:
-            cluster.delete(kind, name, namespace, dry_run=dry_run)
+            cluster.delete(kind, name, namespace, dry_run=dry_run.server_flag)
             return True
         except ClusterError as e:
             if e.not_found:

@@ -17,6 +17,7 @@ from kubectl_nim.domain.nim_runtime import restart_patch
 from kubectl_nim.errors import ClusterError
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.environment import Environment
+from kubectl_nim.domain.dry_run import DryRun
 
 def timestamp(now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> str:
     """RFC 3339 with microseconds, so that two restarts in one second still differ. `now`:
@@ -24,7 +25,7 @@ def timestamp(now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) 
     return now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: bool = False,
+def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: DryRun = DryRun.NONE,
             stamp: str | None = None, sleep: Callable[[float], None] = time.sleep,
             now: Callable[[], datetime] | None = None) -> tuple[str, dict]:
     """Merge-patch a timestamp into spec.predictor.annotations: KServe rolls the predictor pods
@@ -37,7 +38,7 @@ def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: bool = Fals
             sleep(BACKOFF * 2 ** (attempt - 1))
         try:
             answer = cluster.patch("InferenceService", name, restart_patch(stamp), namespace,
-                                   dry_run=dry_run)
+                                   dry_run=dry_run.server_flag)
             return stamp, answer
         except ClusterError as e:
             last = e
@@ -116,7 +117,7 @@ class Restart:
     reporter: Any       # app.wait.Reporter: how --wait shows progress
 
 
-def restart_step(cluster, dep, dry_run: str, settings: Restart, done_what: str, emit: Emit,
+def restart_step(cluster, dep, dry_run: DryRun, settings: Restart, done_what: str, emit: Emit,
                  env: Environment) -> None:
     """Restart the predictor after the secrets changed (and --wait for it); explain failures
     without hiding that the secrets are already done."""
@@ -130,12 +131,12 @@ def restart_step(cluster, dep, dry_run: str, settings: Restart, done_what: str, 
     if dep.isvc is None:
         log.warn(f"there is no {ref}: nothing to restart")
         return
-    if dry_run == "client":
+    if not dry_run.sends:
         emit(ref, "restarted")
         return
     try:
         stamp, answer = restart(cluster, dep.namespace, dep.name,
-                                dry_run=dry_run == "server", sleep=env.sleep, now=env.now)
+                                dry_run=dry_run, sleep=env.sleep, now=env.now)
     except ClusterError as e:
         raise Day2Error(
             f"{done_what}, but restarting {ref} failed: {e.message}",
@@ -143,7 +144,7 @@ def restart_step(cluster, dep, dry_run: str, settings: Restart, done_what: str, 
                  f"command (it converges) or set the annotation {RESTART_ANNOTATION} "
                  f"on spec.predictor.annotations by hand") from None
     emit(ref, "restarted")
-    if settings.wait and dry_run == "none":
+    if settings.wait and dry_run.persists:
         generation = (answer.get("metadata") or {}).get("generation")
         log.notice(f"Waiting up to {settings.timeout_text} for the new predictor pods of "
                    f"{dep.name}...")

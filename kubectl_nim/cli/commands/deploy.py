@@ -123,7 +123,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     if pvc_subpath and not existing_pvc:
         raise UsageError("--pvc-subpath needs --existing-pvc")
     wait_timeout = parse_duration(timeout)
-    client_only = dry_run == "client"
+    client_only = not dry_run.sends
     # Not `env`: that name is the --env flag, which build_options reads from locals().
     run_env = get_environment()
     session = Session(get_globals(), run_env)
@@ -153,9 +153,9 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     key_check = None if key is None or skip_key_validation else \
         (lambda: _validate_with_nvidia(key, ngc_api_url, session.options.request_timeout,
                                              run_env))
-    _send(session, objects, namespace, output, use_apply, dry_run == "server", run_env,
+    _send(session, objects, namespace, output, use_apply, dry_run.server_flag, run_env,
           force_conflicts, existing_pvc, key_check)
-    if wait and dry_run == "none":
+    if wait and dry_run.persists:
         from kubectl_nim.app.wait import Reporter, wait_ready
 
         from kubectl_nim.domain.refs import kind_ref
@@ -189,7 +189,7 @@ def _validate_with_nvidia(key, base_url, request_timeout, env):
     keycheck.validate(key, base_url, request_timeout, verb="deploy", sleep=env.sleep)
 
 
-def _print_objects(objects, output, dry_run="none"):
+def _print_objects(objects, output, dry_run=None):
     from kubectl_nim.cli.output import result_line
     from kubectl_nim.domain.formats import dump_json, dump_yaml_documents, kube_list
     from kubectl_nim.domain.refs import object_ref
@@ -210,6 +210,7 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run, env,
           force_conflicts=False, existing_pvc=None, key_check=None):
     from kubectl_nim.app import deploy, deploy_preflight
     from kubectl_nim.cli.output import result_line
+    from kubectl_nim.domain.dry_run import DryRun
 
     cluster = session.cluster
     checked = deploy_preflight.check_with_key(cluster, objects, namespace, key_check,
@@ -218,8 +219,8 @@ def _send(session, objects, namespace, output, use_apply, server_dry_run, env,
     annotate, before = checked.annotate, checked.before
     if server_dry_run:
         if annotate:
-            deploy.annotate_project(cluster, namespace, dry_run=True)
-        _print_objects(checked.answers, output, "server")
+            deploy.annotate_project(cluster, namespace, dry_run=DryRun.SERVER)
+        _print_objects(checked.answers, output, DryRun.SERVER)
         return
 
     def progress(outcome):
