@@ -106,12 +106,12 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
 def _set_owners(cluster, dep, written, runtime) -> None:
     """The new secrets get an ownerReference to the ServingRuntime (SPEC §3), as deploy's do. The
     migration itself is done by then, so a refusal only warns."""
-    from kubectl_nim.app import deploy
+    from kubectl_nim.app import deploy_write
     from kubectl_nim.errors import ClusterError
 
     secrets = [w.after or w.before for w in written if (w.after or w.before)]
     try:
-        deploy.set_secret_owners(cluster, secrets, runtime)
+        deploy_write.set_secret_owners(cluster, secrets, runtime)
     except ClusterError as e:
         log.warn(f"could not set the ownerReferences of the secrets to the ServingRuntime "
                  f"{dep.runtime_name} ({e.message}): deleting the deployment elsewhere would "
