@@ -37,6 +37,8 @@ class Policy:
 
 # Cluster reads: short, because a CLI user waits on them; kubectl's client retries similarly.
 CLUSTER_READS = Policy(attempts=4, backoff=0.25, max_backoff=2.0, retry_after_cap=10.0)
+# Two deploys of one name at once: the winner re-creates what the loser is rolling back.
+CONTENTION = Policy(attempts=20, backoff=0.1, max_backoff=1.0)
 # Polling (`--wait`): keeps going until the wait's own deadline; this only spaces the retries.
 POLLING = Policy(attempts=1_000_000, backoff=1.0, max_backoff=10.0, retry_after_cap=30.0)
 

@@ -204,6 +204,9 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
                 raise (stop.signal or KeyboardInterrupt()) from None
             owners = answers[len(batch) + extras.index(OWN_SECRETS)] \
                 if OWN_SECRETS in extras else None
+            if not apply:  # two runs creating one name at once: the ServingRuntime decides
+                answers = _settle_contention(cluster, objects, before, batch, answers, created,
+                                             send, sleep, clock)
             failed = [(i, a) for i, a in zip(batch, answers) if isinstance(a, ClusterError)]
             unsure = [objects[j] for j, e in failed
                       if before[j] is None and e.may_land_later]
@@ -214,8 +217,11 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
                 late = "timed out" if error.timed_out else "got no answer"
                 undone = undo(unsure, grace=_grace(cluster), sleep=sleep, clock=clock,
                               why=f"its {verb} {late}")
+                lost = _lost_the_name(cluster, objects, before, failed)
+                if lost is not None:  # another run has the name: say which, and that it stands
+                    i, error = lost
                 failure = write_failure(verb, objects[i], error)
-                raise DeployFailed(failure.message,
+                raise DeployFailed(failure.message + (_winner(cluster, objects[i]) if lost else ""),
                                    hint=rollback_hint(undone, error.hint)) from None
             if isinstance(owners, ClusterError):
                 undone = undo([])
@@ -239,6 +245,73 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
                            signal=signal) from None
     order = [object_ref(obj) for obj in objects]
     return sorted(outcomes, key=lambda o: order.index(o.ref) if o.ref in order else len(order))
+
+
+def _runtime_index(objects: Sequence[dict]) -> int | None:
+    return next((i for i, obj in enumerate(objects) if obj["kind"] == "ServingRuntime"), None)
+
+
+def _settle_contention(cluster: Cluster, objects: Sequence[dict],
+                       before: Sequence[dict | None], batch: Sequence[int], answers: list,
+                       created: Sequence[dict], send: Callable[[int], dict],
+                       sleep: Callable[[float], None], clock: Callable[[], float]) -> list:
+    """Two runs creating one name at once can each meet the other's first objects (AlreadyExists
+    for what the preflight saw absent). The ServingRuntime decides who has the name: exactly one
+    create of it succeeds. The run that made it waits (through the retry policy, bounded) until
+    the other has rolled back its objects and creates them again; the other fails
+    (`_lost_the_name`) and rolls back. Returns `answers` with the retried creates' answers."""
+    from kubectl_nim.adapters import retry
+
+    runtime = _runtime_index(objects)
+    if runtime is None:
+        return answers
+    ours = objects[runtime] in created or (
+        runtime in batch and isinstance(answers[list(batch).index(runtime)], dict))
+    contended = [k for k, (i, answer) in enumerate(zip(batch, answers))
+                 if isinstance(answer, ClusterError) and answer.conflict and before[i] is None]
+    others = [a for a in answers[:len(batch)] if isinstance(a, ClusterError)]
+    if not ours or not contended or len(others) != len(contended):
+        return answers
+    answers = list(answers)
+    deadline = clock() + _grace(cluster)
+    for attempt in range(retry.CONTENTION.attempts):
+        delay = retry.CONTENTION.delay(attempt)
+        if not contended or clock() + delay > deadline:
+            break
+        sleep(delay)
+        for k in list(contended):
+            try:
+                answers[k] = send(batch[k])
+            except ClusterError as e:
+                answers[k] = e
+                if e.conflict:
+                    continue
+            contended.remove(k)
+    return answers
+
+
+def _lost_the_name(cluster: Cluster, objects: Sequence[dict], before: Sequence[dict | None],
+                   failed: Sequence[tuple[int, ClusterError]]):
+    """(index, error) of this run's ServingRuntime create when it met one made meanwhile (the
+    preflight saw none): another deploy of the name won. None otherwise."""
+    runtime = _runtime_index(objects)
+    return next(((i, error) for i, error in failed
+                 if i == runtime and error.conflict and before[i] is None), None)
+
+
+def _winner(cluster: Cluster, obj: dict) -> str:
+    """Who has the name, when the ServingRuntime is there to say so."""
+    try:
+        live = cluster.get_or_none("ServingRuntime", name_of(obj),
+                                   obj["metadata"].get("namespace"))
+    except ClusterError:
+        live = None
+    if live is None:
+        return ""
+    when = (live.get("metadata") or {}).get("creationTimestamp")
+    return (f" (another deploy of {name_of(obj)!r} won: it created {object_ref(obj)}"
+            f"{f' at {when}' if isinstance(when, str) else ''} while this run was writing; "
+            f"its deployment stands)")
 
 
 def _set_owners(cluster: Cluster, objects: Sequence[dict], outcomes: Sequence[Outcome]):
