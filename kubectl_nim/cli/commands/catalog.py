@@ -221,11 +221,10 @@ def diff(old: str, new: str, output: str, exit_code: bool) -> int:
 def _fetch_details(api_key_file: Optional[str], ngc_api_url: str, concurrency: int):
     """Key (legacy refused before the network, then validated), catalog search, details."""
     from kubectl_nim.app import catalog_fetch
-    from kubectl_nim.cli import api_key
-    from kubectl_nim.domain import keys
+    from kubectl_nim.cli.api_key import key_reader
 
     env = get_environment()
-    key = keys.ensure_personal(api_key.read_api_key(api_key_file, env))
+    key = key_reader(api_key_file, env)()
 
     def start_progress(total: int) -> Progress:
         if not env.stderr_isatty:
