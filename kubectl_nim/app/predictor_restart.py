@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from kubectl_nim import caller, log
 from kubectl_nim.app import Emit
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
-from kubectl_nim.app.optimistic import BACKOFF, MAX_ATTEMPTS, retryable
+from kubectl_nim.adapters import retry
+from kubectl_nim.app.optimistic import retryable
+from kubectl_nim.domain import health
 from kubectl_nim.domain.names import ISVC_LABEL, RESTART_ANNOTATION
 from kubectl_nim.domain.nim_runtime import restart_patch
 from kubectl_nim.errors import ClusterError
@@ -33,15 +35,15 @@ def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: DryRun = Dr
     the Deployment). Retried like the writes above: the patch is idempotent."""
     stamp = stamp or (timestamp(now) if now else timestamp())
     last: ClusterError | None = None
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt:
-            sleep(BACKOFF * 2 ** (attempt - 1))
+    attempts = retry.Attempts(retry.WRITES, sleep)
+    for attempt in attempts:
         try:
             answer = cluster.patch("InferenceService", name, restart_patch(stamp), namespace,
                                    dry_run=dry_run.server_flag)
             return stamp, answer
         except ClusterError as e:
             last = e
+            attempts.failed(e)
             if not retryable(e):
                 break
     assert last is not None
@@ -66,17 +68,12 @@ def restart_state(isvc: dict | None, pods: list[dict] | None, events: list[dict]
         new = [p for p in live if ((p.get("metadata") or {}).get("annotations") or {})
                .get(RESTART_ANNOTATION) == stamp]
         old = len(live) - len(new)
-        ready_new = sum(1 for p in new if _pod_ready(p))
+        ready_new = sum(1 for p in new if health.pod_ready(p))
         parts.append(f"new pods ready {ready_new}/{len(new)}, old pods {old}")
         pods_done = old == 0 and ready_new == len(new)
     if not seen:
         parts.append("(waiting for the controller to see the restart)")
     return State(base.ready and seen and pods_done, " ".join(parts), base.stalls)
-
-
-def _pod_ready(pod: Mapping[str, Any]) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
 
 
 def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,

@@ -249,7 +249,9 @@ class Progress:
         self.now = now
         self.done = 0
         self.started = self.last = self.now()
-        self.shown = False
+        from kubectl_nim.app.live_line import LiveLine
+
+        self.live = LiveLine(lambda text, nl: stream.write(text + ("\n" if nl else "")))
 
     def update(self, retries: int) -> None:
         from kubectl_nim.app.catalog_build import progress_line
@@ -264,18 +266,15 @@ class Progress:
         self.last = now
         line = progress_line(self.done, self.total, now - self.started, retries)
         if self.tty:
-            self.stream.write(f"\r\x1b[K{line}")
-            self.shown = True
+            self.live.show(line)
         else:
             self.stream.write(f"progress: {line.strip()}\n")
         self.stream.flush()
 
     def finish(self) -> None:
         """Clear the TTY line, so that the summary (or an error) starts on a clean line."""
-        if self.tty and self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.shown = False
+        self.live.clear()
+        self.stream.flush()
 
 
 def _models(count: int) -> str:
