@@ -67,6 +67,12 @@ class ClusterError(NimError):
         return self._timed_out or self.status == 504
 
     @property
+    def transient(self) -> bool:
+        """Worth another try after a pause (adapters/retry decides how long): throttled (429), a
+        server error (5xx), or no answer at all (a restarting server looks the same)."""
+        return self.status is None or self.status == 429 or 500 <= self.status < 600
+
+    @property
     def may_have_applied(self) -> bool:
         """May the failed write have been carried out? The one answer every rollback and retry
         uses. Yes when no answer came (timeout, dropped connection) unless the request provably

@@ -293,3 +293,47 @@ def test_the_http_code_check_catches_one(tmp_path):
     bad.write_text("if e.status != 403:\n    pass\nif e.status in (403, 404):\n    pass\n"
                    "if e.forbidden:\n    pass\n")
     assert http_code_comparisons(bad) == [1, 3]
+
+
+# --- one dry-run type (docs/architecture.md) ------------------------------------------------------
+
+DRY_RUN_MODES = {"none", "client", "server"}
+
+
+def _mode_literals(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value in DRY_RUN_MODES
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return any(_mode_literals(e) for e in node.elts)
+    return False
+
+
+def dry_run_string_uses(path: Path) -> list[str]:
+    """Comparisons with "none"/"client"/"server", and `dry_run` parameters not typed DryRun: a
+    use case asks the one type (`domain/dry_run.DryRun`) what a mode means."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and any(
+                _mode_literals(n) for n in [node.left, *node.comparators]):
+            found.append(f"{node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.arg) and node.arg == "dry_run" and (
+                node.annotation is None or "DryRun" not in ast.unparse(node.annotation)):
+            found.append(f"{node.lineno}: dry_run: "
+                         f"{ast.unparse(node.annotation) if node.annotation else '(untyped)'}")
+    return found
+
+
+@pytest.mark.parametrize("path", modules("app"), ids=lambda p: p.name)
+def test_use_cases_ask_the_dry_run_type(path):
+    assert dry_run_string_uses(path) == []
+
+
+def test_the_dry_run_check_catches_strings_and_bools(tmp_path):
+    bad = tmp_path / "x.py"
+    bad.write_text('def f(dry_run: str, g: bool):\n    if dry_run == "client":\n        pass\n'
+                   '    return dry_run in ("none", "server")\n\n'
+                   'def h(*, dry_run: bool = False, mode: "DryRun"):\n'
+                   '    return mode.persists and x != "other"\n')
+    assert dry_run_string_uses(bad) == ["1: dry_run: str", "2: dry_run == 'client'",
+                                        "4: dry_run in ('none', 'server')", "6: dry_run: bool"]

@@ -37,8 +37,39 @@ class Policy:
 
 # Cluster reads: short, because a CLI user waits on them; kubectl's client retries similarly.
 CLUSTER_READS = Policy(attempts=4, backoff=0.25, max_backoff=2.0, retry_after_cap=10.0)
+# Writes of the use cases (read-modify-write, deletes, the restart patch): few and short.
+WRITES = Policy(attempts=4, backoff=0.2, max_backoff=2.0, retry_after_cap=10.0)
+# Two deploys of one name at once: the winner re-creates what the loser is rolling back.
+CONTENTION = Policy(attempts=20, backoff=0.1, max_backoff=1.0)
 # Polling (`--wait`): keeps going until the wait's own deadline; this only spaces the retries.
 POLLING = Policy(attempts=1_000_000, backoff=1.0, max_backoff=10.0, retry_after_cap=30.0)
+
+
+class Attempts:
+    """`for attempt in Attempts(policy, sleep):` - the attempt numbers of a retried step, with the
+    policy's pause before each retry (the Retry-After of the failure noted by `failed`, else
+    backoff with jitter). The one loop every retry of the use cases goes through."""
+
+    def __init__(self, policy: Policy, sleep: Callable[[float], None],
+                 jitter: Callable[[], float] = random.random):
+        self.policy, self.sleep, self.jitter = policy, sleep, jitter
+        self._retry_after: Optional[float] = None
+
+    def __iter__(self):
+        for attempt in range(self.policy.attempts):
+            if attempt:
+                self.sleep(self.policy.delay(attempt - 1, self._retry_after, self.jitter))
+            self._retry_after = None
+            yield attempt
+
+    def failed(self, error: object) -> None:
+        """Note a failed attempt: its Retry-After (if the server gave one) sets the next pause."""
+        retry_after = getattr(error, "retry_after", None)
+        self._retry_after = retry_after if isinstance(retry_after, (int, float)) else None
+
+    @property
+    def total(self) -> int:
+        return self.policy.attempts
 
 
 def transient_status(status: Optional[int]) -> bool:

@@ -7,6 +7,7 @@ import time
 from typing import Callable
 
 from kubectl_nim.app import Emit
+from kubectl_nim.domain.dry_run import DryRun
 
 
 def odc_ref() -> str:
@@ -48,19 +49,19 @@ def apps_namespace(session) -> str:
     return apps
 
 
-def write_nim_config(session, apps: str, nim_config: dict, dry_run: str, emit: Emit) -> None:
+def write_nim_config(session, apps: str, nim_config: dict, dry_run: DryRun, emit: Emit) -> None:
     import json
 
     from kubectl_nim import log
     from kubectl_nim.app import nimconfig
 
-    if dry_run == "client":
+    if not dry_run.sends:
         log.notice("Would send this JSON merge patch (fieldValidation=Strict): "
                    + json.dumps(nimconfig.nim_config_patch(nim_config), separators=(",", ":")))
     else:
         try:
             nimconfig.patch_nim_config(session.cluster, apps, nim_config,
-                                       dry_run=dry_run == "server")
+                                       dry_run=dry_run)
         except KeyboardInterrupt as signal:
             from kubectl_nim import interrupts
             from kubectl_nim.errors import NimError
@@ -118,7 +119,7 @@ def check_configmap(session, name: str, namespace: str, force: bool) -> None:
 
 
 def configmap_from_file(session, apps: str, name: str, namespace: str, path: str,
-                        force: bool, dry_run: str, emit: Emit,
+                        force: bool, dry_run: DryRun, emit: Emit,
                         sleep: Callable[[float], None] = time.sleep) -> None:
     import json
 
@@ -136,11 +137,11 @@ def configmap_from_file(session, apps: str, name: str, namespace: str, path: str
         raise NimError(f"{path} holds {size} bytes of data: a ConfigMap must stay under 1 MiB")
     _report_catalog(catalog, f"{namespace}/{name} (from {path})", force)
     cluster = session.cluster
-    if dry_run != "client":
+    if dry_run.sends:
         # Before writing anything: would the pointer be accepted at all (nimConfig support, RBAC)?
         nimconfig.patch_nim_config(cluster, apps,
                                    {"customConfigMap": {"name": name, "namespace": namespace}},
-                                   dry_run=True)
+                                   dry_run=DryRun.SERVER)
 
     def desired(current):
         if current is None:
@@ -153,17 +154,17 @@ def configmap_from_file(session, apps: str, name: str, namespace: str, path: str
         current["data"] = data
         return current
 
-    if dry_run == "client":
+    if not dry_run.sends:
         existing = cluster.get_or_none("ConfigMap", name, namespace)
         emit(kind_ref("ConfigMap", name), optimistic.action_of(existing, desired(existing)))
         return
     written = optimistic.read_modify_write(cluster, "ConfigMap", name, namespace, desired,
-                                           dry_run=dry_run == "server", sleep=sleep)
+                                           dry_run=dry_run, sleep=sleep)
     emit(kind_ref("ConfigMap", name), written.action)
 
 
 def set_custom_configmap(session, name: str, configmap_namespace: str | None,
-                         from_file: str | None, force: bool, dry_run: str, emit: Emit,
+                         from_file: str | None, force: bool, dry_run: DryRun, emit: Emit,
                          sleep: Callable[[float], None] = time.sleep) -> None:
     """Check the ConfigMap (or write it from a catalog file first), then point nimConfig at it.
     The name was checked at the boundary (a DNS-1123 subdomain)."""
@@ -178,14 +179,14 @@ def set_custom_configmap(session, name: str, configmap_namespace: str | None,
                      dry_run, emit)
 
 
-def unset_custom_configmap(session, dry_run: str, emit: Emit) -> None:
+def unset_custom_configmap(session, dry_run: DryRun, emit: Emit) -> None:
     from kubectl_nim import log
     from kubectl_nim.app.nimconfig import current_nim_config
 
     apps = apps_namespace(session)
     before = current_nim_config(session.settings.dashboard_config).get("customConfigMap") or {}
     write_nim_config(session, apps, {"customConfigMap": None}, dry_run, emit)
-    if dry_run != "none":
+    if not dry_run.persists:
         return
     if before.get("name"):
         log.notice(f"The catalog no longer comes from ConfigMap "
@@ -194,7 +195,7 @@ def unset_custom_configmap(session, dry_run: str, emit: Emit) -> None:
         log.notice("No custom catalog ConfigMap was set.")
 
 
-def set_disconnected(session, flag: bool, dry_run: str, emit: Emit) -> None:
+def set_disconnected(session, flag: bool, dry_run: DryRun, emit: Emit) -> None:
     from kubectl_nim import log
     from kubectl_nim.app.discovery import DSC_AIR_GAPPED
     from kubectl_nim.app.nimconfig import NimConfigUnsupported
@@ -216,7 +217,7 @@ def set_disconnected(session, flag: bool, dry_run: str, emit: Emit) -> None:
                  f"which the plugin reads too: `oc patch datasciencecluster {dsc} --type merge "
                  f"-p '{{\"spec\":{{\"components\":{{\"kserve\":{{\"nim\":"
                  f"{{\"airGapped\":{value}}}}}}}}}}}'`. Nothing was changed") from None
-    if dry_run == "none":
+    if dry_run.persists:
         log.notice("Disconnected mode is " + ("on: deploy will not ask for keys or create "
                                               "secrets." if flag else
                                               "off: deploy asks for a personal key."))

@@ -29,6 +29,13 @@ class GlobalOptions:
     user: Optional[str] = None
     cluster: Optional[str] = None
 
+    def kubeconfig_paths(self, environ) -> list[str]:
+        """The kubeconfig files this run reads (adapters/kube/kubeconfig.config_paths: an
+        explicit --kubeconfig is one file, as in kubectl; else every file of $KUBECONFIG)."""
+        from kubectl_nim.adapters.kube.kubeconfig import config_paths
+
+        return config_paths(self.kubeconfig, environ)
+
     def overrides(self):
         from kubectl_nim.adapters.kube.kubeconfig import Overrides
 

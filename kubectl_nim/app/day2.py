@@ -20,6 +20,17 @@ from kubectl_nim.domain.nim_runtime import DOCKERCONFIG_KEY, Deployment, INLINE,
 from kubectl_nim.errors import Day2Error, NimError, NotFound
 from kubectl_nim.domain.refs import kind_ref
 
+def deployment_not_found(name: str, namespace: "str | None",
+                         all_namespaces: bool = False) -> NotFound:
+    """The one "no such deployment" of every verb that names one (status, list, the day-2
+    verbs), with the command that lists them as the user invoked the plugin (kubectl or oc)."""
+    where = "any project you can read" if all_namespaces else namespace
+    scope = " -A" if all_namespaces else f" -n {namespace}"
+    return NotFound(f"no NIM deployment {name!r} in {where} (no InferenceService or "
+                    f"ServingRuntime of that name)",
+                    hint=f"`{caller.plugin_cmd('list')}{scope}` shows the deployments")
+
+
 def find_deployment(cluster: Cluster, namespace: str, name: str,
                     require_runtime: bool = True) -> Deployment:
     """The InferenceService NAME and its ServingRuntime (spec.predictor.model.runtime, else the
@@ -28,9 +39,7 @@ def find_deployment(cluster: Cluster, namespace: str, name: str,
     dep = Deployment(name, namespace, isvc, None)
     dep.runtime = cluster.get_or_none("ServingRuntime", dep.runtime_name, namespace)
     if isvc is None and dep.runtime is None:
-        raise NotFound(f"no NIM deployment {name!r} in {namespace} (no InferenceService or "
-                       f"ServingRuntime of that name)",
-                       hint=f"`{caller.plugin_cmd('list')} -n {namespace}` shows the deployments")
+        raise deployment_not_found(name, namespace)
     if require_runtime and dep.runtime is None:
         raise NotFound(f"{kind_ref('InferenceService', name)} in {namespace} has no ServingRuntime "
                        f"{dep.runtime_name!r}",

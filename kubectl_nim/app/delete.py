@@ -9,6 +9,7 @@ from typing import Callable
 
 from kubectl_nim import log
 from kubectl_nim.domain.refs import kind_ref
+from kubectl_nim.domain.dry_run import DryRun
 
 
 def say_if_terminating(cluster, claim: str, namespace: str) -> None:
@@ -109,7 +110,7 @@ def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_f
         return found
 
 
-def execute(cluster, namespace: str, found, dry_run: str,
+def execute(cluster, namespace: str, found, dry_run: DryRun,
             on_deleted: Callable[[str, bool], None],
             sleep: Callable[[float], None] = time.sleep) -> None:
     """Delete what the plan says, in its order (the runtime's users first); `on_deleted(ref,
@@ -121,12 +122,12 @@ def execute(cluster, namespace: str, found, dry_run: str,
     deleted: list[str] = []
     for kind, obj_name in found.delete:
         ref = kind_ref(kind, obj_name)
-        if dry_run == "client":
+        if not dry_run.sends:
             on_deleted(ref, True)
             continue
         try:
             gone = optimistic.delete_object(cluster, kind, obj_name, namespace,
-                                            dry_run=dry_run == "server", sleep=sleep)
+                                            dry_run=dry_run, sleep=sleep)
         except KeyboardInterrupt as signal:
             # The delete in flight was finished first (interrupts.deferred): say where we are.
             from kubectl_nim import interrupts
@@ -146,6 +147,6 @@ def execute(cluster, namespace: str, found, dry_run: str,
                 + f"still there: {', '.join(left)}; re-run to finish"
                 + (f"; {e.hint}" if e.hint else "")) from None
         deleted.append(ref)
-        on_deleted(ref, gone or dry_run == "server")
-        if kind == "PersistentVolumeClaim" and gone and dry_run == "none":
+        on_deleted(ref, gone or dry_run.server_flag)
+        if kind == "PersistentVolumeClaim" and gone and dry_run.persists:
             say_if_terminating(cluster, obj_name, namespace)

@@ -13,7 +13,8 @@ from typing import Callable, Sequence
 
 from kubectl_nim import caller, log
 from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
-from kubectl_nim.app.deploy_rollback import DeployFailed, Undone, _name, rollback_hint
+from kubectl_nim.app.deploy_rollback import DeployFailed, Undone, rollback_hint
+from kubectl_nim.domain.objects import name_of
 from kubectl_nim.domain.ownership import describe_conflicts, only_own_conflicts, same_content
 from kubectl_nim.domain.names import NIM_SUPPORT_ANNOTATION
 from kubectl_nim.domain.refs import object_ref
@@ -177,7 +178,7 @@ def refuse_foreign_or_terminating(objects: Sequence[dict], live: Sequence[dict |
     by_kind = {obj["kind"]: old for obj, old in zip(objects, live)}
     runtime, isvc = by_kind.get("ServingRuntime"), by_kind.get("InferenceService")
     if is_foreign(isvc, runtime):
-        name = _name(runtime or isvc)
+        name = name_of(runtime or isvc)
         what = (f"servingruntime.serving.kserve.io/{name} runs "
                 f"{runtime_image(runtime) or 'no image'}" if runtime
                 else f"inferenceservice.serving.kserve.io/{name} has no NIM runtime")
@@ -192,18 +193,18 @@ def _already_exists(cluster: Cluster, obj: dict, namespace: str) -> DeployFailed
     kind = obj["kind"]
     ref = object_ref(obj)
     try:  # one more read, on this path only: a terminating object needs other advice
-        live = cluster.get_or_none(kind, _name(obj), obj["metadata"].get("namespace"))
+        live = cluster.get_or_none(kind, name_of(obj), obj["metadata"].get("namespace"))
     except ClusterError:
         live = None
     if terminating(live):
         return terminating_error(ref, namespace)
     if kind in ("InferenceService", "ServingRuntime"):
         return DeployFailed(
-            f"a deployment named {_name(obj)!r} already exists in {namespace} ({ref})",
+            f"a deployment named {name_of(obj)!r} already exists in {namespace} ({ref})",
             hint="use --apply to update it, pick another name, or delete it first")
     if kind == "PersistentVolumeClaim":
         return DeployFailed(f"{ref} already exists in {namespace}",
-                            hint=f"reuse it with --existing-pvc {_name(obj)}, or delete it first")
+                            hint=f"reuse it with --existing-pvc {name_of(obj)}, or delete it first")
     return DeployFailed(f"{ref} already exists in {namespace} (left from an earlier deployment?)",
                         hint="delete it first, or use --apply to take it over")
 
@@ -237,7 +238,7 @@ def judge_preflight(cluster: Cluster, objects: Sequence[dict], answers: Sequence
 
 def existing_objects(cluster: Cluster, objects: Sequence[dict]) -> list[dict | None]:
     def get(obj):
-        return cluster.get_or_none(obj["kind"], _name(obj), obj["metadata"].get("namespace"))
+        return cluster.get_or_none(obj["kind"], name_of(obj), obj["metadata"].get("namespace"))
     answers = concurrently(get, objects)
     for obj, answer in zip(objects, answers):
         if isinstance(answer, ClusterError):

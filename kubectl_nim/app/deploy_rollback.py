@@ -14,16 +14,13 @@ from typing import Callable, Sequence
 from kubectl_nim import caller, log
 from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
 from kubectl_nim.domain.names import NIM_SUPPORT_ANNOTATION
+from kubectl_nim.domain.objects import name_of
 from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.errors import ClusterError, NimError
 
 
 class DeployFailed(NimError):
     pass
-
-
-def _name(obj: dict) -> str:
-    return obj["metadata"]["name"]
 
 
 @dataclass
@@ -37,7 +34,7 @@ def _delete(cluster: Cluster, obj: dict, undone: Undone) -> bool:
     """Delete one object; False when it was not there (404)."""
     ref = object_ref(obj)
     try:
-        cluster.delete(obj["kind"], _name(obj), obj["metadata"].get("namespace"))
+        cluster.delete(obj["kind"], name_of(obj), obj["metadata"].get("namespace"))
     except ApiError as e:
         if e.not_found:
             return False

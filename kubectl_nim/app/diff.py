@@ -75,13 +75,14 @@ def compare(ref: str, live: Optional[dict], merged: Optional[dict]) -> ObjectDif
 
 def diff(cluster: Cluster, objects: Sequence[dict],
          force_conflicts: bool = False) -> list[ObjectDiff]:
-    """One round trip, the one `deploy --apply` makes before writing (deploy.check_and_preflight):
-    every live object and every dry-run apply, judged the same way (not a NIM deployment,
-    terminating objects, conflicts with other managers, the plugin's own earlier writes)."""
-    from kubectl_nim.app import deploy
+    """One round trip, the one `deploy --apply` makes before writing
+    (deploy_preflight.check_and_preflight): every live object and every dry-run apply, judged the
+    same way (not a NIM deployment, terminating objects, conflicts with other managers, the
+    plugin's own earlier writes). `objects`: `app/deploy.plan`'s, as deploy would write them."""
+    from kubectl_nim.app import deploy_preflight
 
     namespace = objects[0]["metadata"].get("namespace") or cluster.namespace
-    checked = deploy.check_and_preflight(cluster, objects, namespace, apply=True,
+    checked = deploy_preflight.check_and_preflight(cluster, objects, namespace, apply=True,
                                          force_conflicts=force_conflicts)
     assert checked.before is not None
     return [compare(object_ref(o), before, after)

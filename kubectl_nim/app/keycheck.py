@@ -41,14 +41,13 @@ def disconnected_notice(options) -> Optional[str]:
     (it is logged under -v). The key is still validated: the user asked for exactly that.
     """
     from kubectl_nim.adapters.kube import kubeconfig
-    from kubectl_nim.adapters.kube.cluster import Cluster
+    from kubectl_nim.adapters.kube.cluster import connect
     from kubectl_nim.app import discovery
     from kubectl_nim.errors import NimError
 
     try:
-        cluster = Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
-                                  timeout=min(options.request_timeout or 3.0, 3.0),
-                                  fast_only=True, overrides=options.overrides())
+        cluster = connect(options, timeout=min(options.request_timeout or 3.0, 3.0),
+                          fast_only=True)
         settings = discovery.read_settings(cluster, options.apps_namespace)
     except (NimError, kubeconfig.NeedsKubernetesLoader) as e:
         log.debug(f"not checking the cluster's disconnected flag: {e or type(e).__name__}")

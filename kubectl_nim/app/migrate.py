@@ -9,11 +9,12 @@ from kubectl_nim import caller, log
 from kubectl_nim.app import Emit
 from kubectl_nim.app.predictor_restart import Restart, restart_step
 from kubectl_nim.environment import Environment
+from kubectl_nim.domain.dry_run import DryRun
 
 
 def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
             validate_key: Callable[[str], None] | None, naming_of_cluster: Callable[[], str],
-            dry_run: str, restart: Restart, emit: Emit, env: Environment,
+            dry_run: DryRun, restart: Restart, emit: Emit, env: Environment,
             from_project_account: bool = False) -> bool:
     """Migrate one deployment; False when there was nothing to do. `new_key()` reads a new key
     (None: --reuse-key, take it from the shared secret); `validate_key(key)` checks it with
@@ -47,7 +48,7 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
     own = derived_names(dep.name, naming)
 
     key = key_from_shared(cluster, dep) if new_key is None else new_key()
-    if validate_key is not None and dry_run != "client":
+    if validate_key is not None and dry_run.sends:
         validate_key(key)
 
     targets = [secret_writes.SecretTarget(own["secret"], "api-key", deployment=dep.name),
@@ -60,15 +61,15 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
         log.warn(nim_runtime.double_capacity_warning(dep.isvc))
     runtime_ref = kind_ref("ServingRuntime", dep.runtime_name)
 
-    if dry_run == "client":
+    if not dry_run.sends:
         for ref, action in secret_writes.preview(targets, dep.namespace, key, current):
             emit(ref, action)
         emit(runtime_ref, "configured")
         restart_step(cluster, dep, dry_run, restart, "", emit, env)
         return True
 
-    server = dry_run == "server"
-    written = secret_writes.write_secrets(cluster, dep.namespace, targets, key, dry_run=server,
+    server = dry_run.server_flag
+    written = secret_writes.write_secrets(cluster, dep.namespace, targets, key, dry_run=dry_run,
                                  current=current, sleep=env.sleep,
                                  on_written=lambda w: emit(w.ref, w.action))
 
@@ -79,7 +80,7 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
 
     try:
         answer = optimistic.read_modify_write(cluster, "ServingRuntime", dep.runtime_name,
-                                        dep.namespace, switch, dry_run=server,
+                                        dep.namespace, switch, dry_run=dry_run,
                                         current=dep.runtime, have_current=True,
                                         sleep=env.sleep)
     except KeyboardInterrupt as signal:
@@ -138,12 +139,12 @@ def refuse_project_account_key(cluster, dep, from_project_account: bool) -> list
 def _set_owners(cluster, dep, written, runtime) -> None:
     """The new secrets get an ownerReference to the ServingRuntime (SPEC §3), as deploy's do. The
     migration itself is done by then, so a refusal only warns."""
-    from kubectl_nim.app import deploy
+    from kubectl_nim.app import deploy_write
     from kubectl_nim.errors import ClusterError
 
     secrets = [w.after or w.before for w in written if (w.after or w.before)]
     try:
-        deploy.set_secret_owners(cluster, secrets, runtime)
+        deploy_write.set_secret_owners(cluster, secrets, runtime)
     except ClusterError as e:
         log.warn(f"could not set the ownerReferences of the secrets to the ServingRuntime "
                  f"{dep.runtime_name} ({e.message}): deleting the deployment elsewhere would "
@@ -251,7 +252,7 @@ def verify(cluster, dep, key: str, naming: str) -> None:
                f"key.")
 
 
-def cleanup_shared_secrets(cluster, namespace: str, dry_run: str, emit: Emit, env: Environment,
+def cleanup_shared_secrets(cluster, namespace: str, dry_run: DryRun, emit: Emit, env: Environment,
                            switched_runtime: str | None = None) -> None:
     """Delete the shared legacy secrets once nothing in the project references them.
     `switched_runtime`: a runtime a dry run pretended to migrate (counts as not referencing)."""
@@ -290,10 +291,10 @@ def cleanup_shared_secrets(cluster, namespace: str, dry_run: str, emit: Emit, en
             log.notice(f"Keeping {kind_ref('Secret', secret)}: still referenced by "
                        f"{', '.join(users)} (migrate those first).")
             continue
-        if dry_run != "client":
+        if dry_run.sends:
             try:
                 optimistic.delete_object(cluster, "Secret", secret, namespace,
-                                   dry_run=dry_run == "server", sleep=env.sleep)
+                                   dry_run=dry_run, sleep=env.sleep)
             except ClusterError as e:
                 raise Day2Error(f"cannot delete {kind_ref('Secret', secret)}: {e.message}",
                                      hint=e.hint) from None

@@ -19,6 +19,7 @@ from kubectl_nim.adapters.kube.resources import RESOURCES
 from kubectl_nim.domain.names import DASHBOARD_CONFIG_NAME
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.errors import NimError
+from kubectl_nim.domain.dry_run import DryRun
 
 KIND = "OdhDashboardConfig"
 UNSUPPORTED = "this cluster does not support spec.nimConfig yet"
@@ -84,7 +85,7 @@ def forbidden(error: ApiError, verb: str, namespace: str) -> NimError:
 
 
 def patch_nim_config(cluster: Cluster, namespace: str, nim_config: Mapping[str, Any], *,
-                     dry_run: bool = False) -> dict:
+                     dry_run: DryRun = DryRun.NONE) -> dict:
     """JSON merge patch of spec.nimConfig with fieldValidation=Strict; returns the answer.
 
     Raises NimConfigUnsupported when the server rejects or drops the field, NimError on
@@ -93,7 +94,7 @@ def patch_nim_config(cluster: Cluster, namespace: str, nim_config: Mapping[str, 
     patch = nim_config_patch(nim_config)
     try:
         answer = cluster.patch(KIND, DASHBOARD_CONFIG_NAME, patch, namespace, patch_type="merge",
-                               dry_run=dry_run, field_validation="Strict")
+                               dry_run=dry_run.server_flag, field_validation="Strict")
     except ApiError as e:
         if _unsupported_rejection(e):
             raise NimConfigUnsupported(UNSUPPORTED, hint=UNSUPPORTED_HINT) from None

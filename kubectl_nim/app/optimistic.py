@@ -15,10 +15,11 @@ from kubectl_nim.adapters import retry
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.errors import ClusterError, Day2Error, NimError
+from kubectl_nim.domain.dry_run import DryRun
 
-MAX_ATTEMPTS = 4         # per read-modify-write: the first try plus three retries
-BACKOFF = 0.2            # seconds, doubled per retry
-# Every function here that retries takes `sleep` (the run's Environment.sleep) for the pauses.
+MAX_ATTEMPTS = retry.WRITES.attempts   # per write: the first try plus three retries
+# Every function here that retries takes `sleep` (the run's Environment.sleep) for the pauses,
+# and retries through the one policy (adapters/retry.WRITES).
 
 
 def action_of(current: dict | None, want: dict | None) -> str:
@@ -28,9 +29,9 @@ def action_of(current: dict | None, want: dict | None) -> str:
 
 
 def retryable(error: ClusterError) -> bool:
-    """Worth another try: no answer, a concurrent writer (409), or what the one retry policy
-    calls transient (throttling, a server error)."""
-    return error.status is None or error.conflict or retry.transient_status(error.status)
+    """Worth another try: what the error calls transient (no answer, throttling, a server
+    error), or a concurrent writer (409)."""
+    return error.transient or error.conflict
 
 
 @dataclass
@@ -43,7 +44,7 @@ class Written:
 
 
 def read_modify_write(cluster: Cluster, kind: str, name: str, namespace: str,
-                      desired: Callable[[dict | None], dict | None], *, dry_run: bool = False,
+                      desired: Callable[[dict | None], dict | None], *, dry_run: DryRun = DryRun.NONE,
                       current: dict | None = None, have_current: bool = False,
                       sleep: Callable[[float], None] = time.sleep) -> Written:
     """Write `desired(current)` (None = nothing to do), retrying a bounded number of times.
@@ -56,9 +57,8 @@ def read_modify_write(cluster: Cluster, kind: str, name: str, namespace: str,
     ref = kind_ref(kind, name)
     uncertain = False
     last: ClusterError | None = None
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt:
-            sleep(BACKOFF * 2 ** (attempt - 1))
+    attempts = retry.Attempts(retry.WRITES, sleep)
+    for attempt in attempts:
         try:
             if not have_current or attempt:
                 current = cluster.get_or_none(kind, name, namespace)
@@ -66,14 +66,15 @@ def read_modify_write(cluster: Cluster, kind: str, name: str, namespace: str,
             if want is None:
                 return Written(ref, current, None, "unchanged", uncertain)
             if current is None:
-                answer = cluster.create(want, dry_run=dry_run)
+                answer = cluster.create(want, dry_run=dry_run.server_flag)
                 return Written(ref, None, answer, "created", uncertain)
             want.setdefault("metadata", {})["resourceVersion"] = \
                 current["metadata"].get("resourceVersion")
-            answer = cluster.replace(want, dry_run=dry_run)
+            answer = cluster.replace(want, dry_run=dry_run.server_flag)
             return Written(ref, current, answer, "configured", uncertain)
         except ClusterError as e:
             last = e
+            attempts.failed(e)
             uncertain = uncertain or e.may_have_applied
             if not retryable(e):
                 break
@@ -91,9 +92,8 @@ def was_uncertain(error: NimError) -> bool:
 
 def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any,
                          sleep: Callable[[float], None] = time.sleep) -> bool:
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt:
-            sleep(BACKOFF * 2 ** (attempt - 1))
+    attempts = retry.Attempts(retry.WRITES, sleep)
+    for attempt in attempts:
         try:
             current = cluster.get_or_none("Secret", name, namespace)
             if current is None:
@@ -106,25 +106,26 @@ def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any,
         except ClusterError as e:
             if e.not_found:
                 return False
-            if not retryable(e) or attempt == MAX_ATTEMPTS - 1:
+            if not retryable(e) or attempt == attempts.total - 1:
                 raise
+            attempts.failed(e)
     return False
 
 
 def delete_object(cluster: Cluster, kind: str, name: str, namespace: str, *,
-                  dry_run: bool = False, sleep: Callable[[float], None] = time.sleep) -> bool:
+                  dry_run: DryRun = DryRun.NONE, sleep: Callable[[float], None] = time.sleep) -> bool:
     """Delete, retrying what is worth retrying; False when it was already gone."""
     last: ClusterError | None = None
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt:
-            sleep(BACKOFF * 2 ** (attempt - 1))
+    attempts = retry.Attempts(retry.WRITES, sleep)
+    for attempt in attempts:
         try:
-            cluster.delete(kind, name, namespace, dry_run=dry_run)
+            cluster.delete(kind, name, namespace, dry_run=dry_run.server_flag)
             return True
         except ClusterError as e:
             if e.not_found:
                 return attempt > 0  # gone after a failed try: that try did it
             last = e
+            attempts.failed(e)
             if not retryable(e) or e.conflict:
                 break
     assert last is not None

@@ -5,18 +5,21 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from kubectl_nim import caller, log
 from kubectl_nim.app import Emit
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
-from kubectl_nim.app.optimistic import BACKOFF, MAX_ATTEMPTS, retryable
+from kubectl_nim.adapters import retry
+from kubectl_nim.app.optimistic import retryable
+from kubectl_nim.domain import health
 from kubectl_nim.domain.names import ISVC_LABEL, RESTART_ANNOTATION
 from kubectl_nim.domain.nim_runtime import restart_patch
 from kubectl_nim.errors import ClusterError
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.environment import Environment
+from kubectl_nim.domain.dry_run import DryRun
 
 def timestamp(now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> str:
     """RFC 3339 with microseconds, so that two restarts in one second still differ. `now`:
@@ -24,7 +27,7 @@ def timestamp(now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) 
     return now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: bool = False,
+def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: DryRun = DryRun.NONE,
             stamp: str | None = None, sleep: Callable[[float], None] = time.sleep,
             now: Callable[[], datetime] | None = None) -> tuple[str, dict]:
     """Merge-patch a timestamp into spec.predictor.annotations: KServe rolls the predictor pods
@@ -32,15 +35,15 @@ def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: bool = Fals
     the Deployment). Retried like the writes above: the patch is idempotent."""
     stamp = stamp or (timestamp(now) if now else timestamp())
     last: ClusterError | None = None
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt:
-            sleep(BACKOFF * 2 ** (attempt - 1))
+    attempts = retry.Attempts(retry.WRITES, sleep)
+    for attempt in attempts:
         try:
             answer = cluster.patch("InferenceService", name, restart_patch(stamp), namespace,
-                                   dry_run=dry_run)
+                                   dry_run=dry_run.server_flag)
             return stamp, answer
         except ClusterError as e:
             last = e
+            attempts.failed(e)
             if not retryable(e):
                 break
     assert last is not None
@@ -65,17 +68,12 @@ def restart_state(isvc: dict | None, pods: list[dict] | None, events: list[dict]
         new = [p for p in live if ((p.get("metadata") or {}).get("annotations") or {})
                .get(RESTART_ANNOTATION) == stamp]
         old = len(live) - len(new)
-        ready_new = sum(1 for p in new if _pod_ready(p))
+        ready_new = sum(1 for p in new if health.pod_ready(p))
         parts.append(f"new pods ready {ready_new}/{len(new)}, old pods {old}")
         pods_done = old == 0 and ready_new == len(new)
     if not seen:
         parts.append("(waiting for the controller to see the restart)")
     return State(base.ready and seen and pods_done, " ".join(parts), base.stalls)
-
-
-def _pod_ready(pod: Mapping[str, Any]) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
 
 
 def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
@@ -116,7 +114,7 @@ class Restart:
     reporter: Any       # app.wait.Reporter: how --wait shows progress
 
 
-def restart_step(cluster, dep, dry_run: str, settings: Restart, done_what: str, emit: Emit,
+def restart_step(cluster, dep, dry_run: DryRun, settings: Restart, done_what: str, emit: Emit,
                  env: Environment) -> None:
     """Restart the predictor after the secrets changed (and --wait for it); explain failures
     without hiding that the secrets are already done."""
@@ -130,12 +128,12 @@ def restart_step(cluster, dep, dry_run: str, settings: Restart, done_what: str, 
     if dep.isvc is None:
         log.warn(f"there is no {ref}: nothing to restart")
         return
-    if dry_run == "client":
+    if not dry_run.sends:
         emit(ref, "restarted")
         return
     try:
         stamp, answer = restart(cluster, dep.namespace, dep.name,
-                                dry_run=dry_run == "server", sleep=env.sleep, now=env.now)
+                                dry_run=dry_run, sleep=env.sleep, now=env.now)
     except ClusterError as e:
         raise Day2Error(
             f"{done_what}, but restarting {ref} failed: {e.message}",
@@ -143,7 +141,7 @@ def restart_step(cluster, dep, dry_run: str, settings: Restart, done_what: str, 
                  f"command (it converges) or set the annotation {RESTART_ANNOTATION} "
                  f"on spec.predictor.annotations by hand") from None
     emit(ref, "restarted")
-    if settings.wait and dry_run == "none":
+    if settings.wait and dry_run.persists:
         generation = (answer.get("metadata") or {}).get("generation")
         log.notice(f"Waiting up to {settings.timeout_text} for the new predictor pods of "
                    f"{dep.name}...")

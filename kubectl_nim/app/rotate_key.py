@@ -9,10 +9,11 @@ from kubectl_nim import log
 from kubectl_nim.app import Emit
 from kubectl_nim.app.predictor_restart import Restart, restart_step
 from kubectl_nim.environment import Environment
+from kubectl_nim.domain.dry_run import DryRun
 
 
 def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
-           validate_key: Callable[[str], None] | None, dry_run: str, restart: Restart,
+           validate_key: Callable[[str], None] | None, dry_run: DryRun, restart: Restart,
            emit: Emit, env: Environment) -> None:
     """Rotate the key of deployment `name`. `new_key()` reads the key (asked only when there is
     something to rotate); `validate_key(key)` checks it with NVIDIA (None: not checked)."""
@@ -29,16 +30,16 @@ def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
         return
 
     key = new_key()
-    if validate_key is not None and dry_run != "client":
+    if validate_key is not None and dry_run.sends:
         validate_key(key)
     if not restart.skip and dep.isvc is not None:
         log.warn(nim_runtime.double_capacity_warning(dep.isvc))
 
-    if dry_run == "client":
+    if not dry_run.sends:
         for ref, action in secret_writes.preview(plan.targets, namespace, key, plan.current):
             emit(ref, action)
     else:
         secret_writes.write_secrets(cluster, namespace, plan.targets, key,
-                                    dry_run=dry_run == "server", current=plan.current,
+                                    dry_run=dry_run, current=plan.current,
                                     sleep=env.sleep, on_written=lambda w: emit(w.ref, w.action))
     restart_step(cluster, dep, dry_run, restart, "the secrets hold the new key", emit, env)

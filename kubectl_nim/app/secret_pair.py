@@ -50,6 +50,7 @@ from kubectl_nim.domain import names, nim_runtime
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.errors import NimError
 from kubectl_nim.domain.refs import kind_ref
+from kubectl_nim.domain.dry_run import DryRun
 
 VERIFY_ATTEMPTS = 3
 VERIFY_PAUSE = 0.3   # seconds between verification reads: a concurrent loser's undo settles
@@ -105,7 +106,7 @@ def guarded(target, namespace: str, key: str, expected_old: str | None,
     return desired
 
 
-def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run: bool = False,
+def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run: DryRun = DryRun.NONE,
                current: Mapping[str, dict | None] | None = None,
                on_written: Callable = lambda w: None,
                sleep: Callable[[float], None] = time.sleep) -> list:
@@ -138,7 +139,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
                 raise _concurrent_failure(cluster, namespace, targets, error, done,
                                           sleep) from None
             except NimError as error:
-                if optimistic.was_uncertain(error) and not dry_run:
+                if optimistic.was_uncertain(error) and dry_run.persists:
                     _add_in_flight(done, target, namespace, key, before)
                 raise secret_writes._failed_secrets(cluster, namespace, target, error, done,
                                            dry_run, sleep) from None
@@ -155,14 +156,14 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
             target = None
             on_written(written)
     except KeyboardInterrupt as signal:
-        if target is not None and not dry_run:  # its write was in flight and has finished
+        if target is not None and dry_run.persists:  # its write was in flight and has finished
             _add_in_flight(done, target, namespace, key, snapshot.get(target.name))
         failure = secret_writes._failed_secrets(
             cluster, namespace, target or targets[-1],
             NimError(interrupts.describe(signal)), done, dry_run, sleep)
         failure.signal = signal
         raise failure from None
-    if not dry_run:
+    if dry_run.persists:
         verify(cluster, namespace, targets, key, sleep)
     return [w for _, w in done]
 

@@ -22,6 +22,7 @@ from kubectl_nim.domain.nim_runtime import DOCKERCONFIG_KEY
 from kubectl_nim.domain.render import api_key_secret_for, pull_secret_for
 from kubectl_nim.errors import Day2Error, NimError
 from kubectl_nim.domain.refs import kind_ref
+from kubectl_nim.domain.dry_run import DryRun
 
 MIN_SECRET_LENGTH = 8    # decoded secret values at least this long are redacted from all output
 
@@ -160,7 +161,7 @@ def preview(targets: Sequence[SecretTarget], namespace: str, key: str,
 
 
 def write_secrets(cluster: Cluster, namespace: str, targets: Sequence[SecretTarget], key: str,
-                  *, dry_run: bool = False, current: Mapping[str, dict | None] | None = None,
+                  *, dry_run: DryRun = DryRun.NONE, current: Mapping[str, dict | None] | None = None,
                   on_written: Callable[[Written], None] = lambda w: None,
                   sleep: Callable[[float], None] = time.sleep) -> list[Written]:
     """Put `key` into every target, or into none: when one write fails, the ones already made
@@ -173,7 +174,7 @@ def write_secrets(cluster: Cluster, namespace: str, targets: Sequence[SecretTarg
 
 
 def _failed_secrets(cluster: Cluster, namespace: str, target: SecretTarget, error: NimError,
-                    done: list[tuple[SecretTarget, Written]], dry_run: bool,
+                    done: list[tuple[SecretTarget, Written]], dry_run: DryRun,
                     sleep: Callable[[float], None] = time.sleep) -> SecretsFailed:
     restored, left = undo_secrets(cluster, namespace, done, dry_run, sleep)
     cause = f"cannot update {kind_ref('Secret', target.name)}: {error.message}"
@@ -190,13 +191,13 @@ def _failed_secrets(cluster: Cluster, namespace: str, target: SecretTarget, erro
 
 
 def undo_secrets(cluster: Cluster, namespace: str, done: Sequence[tuple[SecretTarget, Written]],
-                 dry_run: bool = False, sleep: Callable[[float], None] = time.sleep
+                 dry_run: DryRun = DryRun.NONE, sleep: Callable[[float], None] = time.sleep
                  ) -> tuple[list[str], list[str]]:
     """Undo secret writes newest first; returns (restored, could-not-restore) refs."""
     restored: list[str] = []
     left: list[str] = []
     for target, written in reversed(done):
-        if written.action == "unchanged" or dry_run:
+        if written.action == "unchanged" or not dry_run.persists:
             continue
         ours = (written.after or {}).get("data")
         ref = kind_ref("Secret", target.name)

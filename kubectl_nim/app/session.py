@@ -112,8 +112,6 @@ def _kept_until_exit():
 def connect(options: GlobalOptions, timeout: float, env: Environment | None = None):
     """A Cluster with its own request timeout, for a lookup that must not keep anyone waiting
     (a shell TAB): the global options' connection, nothing discovered yet."""
-    from kubectl_nim.adapters.kube.cluster import Cluster
+    from kubectl_nim.adapters.kube import cluster
 
-    return Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
-                           namespace=options.namespace, timeout=timeout,
-                           overrides=options.overrides(), env=env)
+    return cluster.connect(options, env, timeout=timeout)

@@ -20,10 +20,8 @@ from kubectl_nim import log
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 from kubectl_nim.domain import health
-from kubectl_nim.errors import ClusterError, NimError, NotFound
+from kubectl_nim.errors import ClusterError, NimError
 
-SEED_PREFIXES = ("nvidia-nim-secrets-", "nvidia-nim-image-pull-")
-LATER_PREFIXES = ("nim-api-key-", "nim-image-pull-")
 
 
 class NotNim(NimError):
@@ -81,12 +79,12 @@ class Status:
 
 def naming(secrets) -> str:
     """Which generation named the deployment's secrets (SPEC §3): seed, later, or other."""
-    names = list(secrets)
-    if names and all(n.startswith(SEED_PREFIXES) for n in names):
-        return "seed"
-    if names and all(n.startswith(LATER_PREFIXES) for n in names):
-        return "later"
-    return "other" if names else "none"
+    from kubectl_nim.domain.names import naming_by_prefix
+
+    namings = {naming_by_prefix(n) for n in secrets}
+    if len(namings) == 1 and None not in namings:
+        return namings.pop()
+    return "other" if namings else "none"
 
 
 def desired_replicas(isvc: dict) -> int:
@@ -138,9 +136,9 @@ def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) ->
     observed = Observed(name, namespace, isvc, runtime, _readable(pods, "pods"),
                         _readable(events, "events"))
     if isvc is None and runtime is None:
-        raise NotFound(f"no deployment {name!r} in {namespace} (no InferenceService or "
-                       f"ServingRuntime of that name)",
-                       hint=f"`kubectl nim list -n {namespace}` shows the NIM deployments")
+        from kubectl_nim.app.day2 import deployment_not_found
+
+        raise deployment_not_found(name, namespace)
     return observed
 
 

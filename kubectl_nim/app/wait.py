@@ -100,8 +100,7 @@ def poll(observe: Callable[[], State], report: Callable[[State], None], timeout:
             try:
                 state = observe()
             except ClusterError as error:
-                if not (error.status is None or retry.transient_status(error.status)) \
-                        or clock() >= deadline:
+                if not error.transient or clock() >= deadline:
                     raise
                 delay = retry.POLLING.delay(failures, getattr(error, "retry_after", None))
                 failures += 1
@@ -147,10 +146,6 @@ def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
         raise
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) < width else text[:max(1, width - 2)] + "…"
-
-
 def next_steps(state: State) -> list[str]:
     """What a user does with a deployment that just became ready."""
     if not state.name:
@@ -175,11 +170,15 @@ class Reporter:
     SPINNER = "|/-\\"
 
     def __init__(self, echo: Callable[..., None], tty: bool):
+        from kubectl_nim.app.live_line import LiveLine
+
         self.echo = echo
         self.tty = tty
         self.last = None
         self.seen_stalls: set[str] = set()
         self.tick = 0
+        self.live = LiveLine(lambda text, nl: echo(text, nl=nl, err=True),
+                             width=lambda: self.width())
 
     def __call__(self, state: State) -> None:
         for stall in state.stalls:
@@ -189,10 +188,7 @@ class Reporter:
         if self.tty:
             self.tick += 1
             spin = "✓" if state.ready else self.SPINNER[self.tick % len(self.SPINNER)]
-            # Cut to the terminal's width: a wrapped line cannot be rewritten with \r.
-            line = _fit(f"{spin} {state.summary}", self.width())
-            self.echo(f"\r\033[K{line}", nl=state.ready, err=True)
-            self.open = not state.ready
+            (self.live.done if state.ready else self.live.show)(f"{spin} {state.summary}")
         elif state.summary != self.last:
             self.echo(state.summary, err=True)
         self.last = state.summary
@@ -200,22 +196,23 @@ class Reporter:
             for line in next_steps(state):
                 self.echo(line, err=True)
 
-    open = False  # a spinner line without its newline is on screen
+    @property
+    def open(self) -> bool:
+        """A spinner line without its newline is on screen."""
+        return self.live.open
 
     @staticmethod
     def width() -> int:
-        import shutil
+        from kubectl_nim.app.live_line import terminal_width
 
-        return shutil.get_terminal_size((80, 24)).columns
+        return terminal_width()
 
     def end(self) -> None:
         """Clear an unfinished spinner line, so that what comes next starts a line."""
-        if self.open:
-            self.echo("\r\033[K", nl=False, err=True)
-            self.open = False
+        self.live.clear()
 
     def _line(self, text: str, err: bool) -> None:
         if self.tty:
-            self.echo("\r\033[K" + text, err=err)
+            self.live.above(text)
         else:
             self.echo(text, err=err)

@@ -1,4 +1,4 @@
-"""Reading the NVIDIA API key (SPEC §3): from a file, standard input, $NGC_API_KEY, or a prompt.
+"""Reading the NVIDIA API key (docs/design.md, "The API key"): from a file, standard input, $NGC_API_KEY, or a prompt.
 
 The key is registered with `log` the moment it is read, before anything could print it. It is
 never taken from a command-line value (argv leaks to `ps` and shell history). Its shape and the
@@ -90,12 +90,26 @@ def _prompt() -> str:
     return click.prompt("NVIDIA API key (nvapi-...)", hide_input=True, err=True)
 
 
-def key_reader(api_key_file, env: Environment):
-    """How a use case gets a new key when it needs one: read (never from argv), personal only."""
-    def read() -> str:
+def key_reader(api_key_file, env: Environment, *, missing: UsageError | None = None,
+               optional: bool = False):
+    """How a use case gets a key when it needs one, the one way every verb reads it: never from
+    argv, registered with `log` at once, personal keys only (`keys.ensure_personal` refuses a
+    legacy one). `missing`: the error when none was given (default: read_api_key's).
+    `optional`: no prompt, and None when neither --api-key-file nor $NGC_API_KEY gives one."""
+    def read() -> str | None:
         from kubectl_nim.domain import keys
 
-        return keys.ensure_personal(read_api_key(api_key_file, env))
+        if optional:
+            bound = env.bind()
+            if not (api_key_file or bound.environ.get(ENV_VAR)):
+                return None
+        try:
+            key = read_api_key(api_key_file, env.replace(stdin_isatty=False) if optional else env)
+        except UsageError as e:
+            if missing is not None and not (api_key_file or env.bind().environ.get(ENV_VAR)):
+                raise missing from None
+            raise e
+        return keys.ensure_personal(key)
     return read
 
 

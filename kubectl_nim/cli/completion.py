@@ -244,17 +244,12 @@ def _environment(ctx: click.Context):
     return get_environment(ctx)
 
 
-def _kubeconfig_paths(options, environ) -> list[str]:
-    raw = options.kubeconfig or environ.get("KUBECONFIG") or os.path.join("~", ".kube", "config")
-    return [os.path.expanduser(p) for p in raw.split(os.pathsep) if p]
-
-
 def cluster_configured(ctx: click.Context) -> bool:
     """A kubeconfig file exists (or we run in a pod): only then may a TAB talk to a cluster."""
     environ = _environment(ctx).environ
     if environ.get("KUBERNETES_SERVICE_HOST"):
         return True
-    return any(os.path.isfile(p) for p in _kubeconfig_paths(_options(ctx), environ))
+    return any(os.path.isfile(p) for p in _options(ctx).kubeconfig_paths(environ))
 
 
 def _cluster(ctx: click.Context):
@@ -365,7 +360,7 @@ def contexts(ctx: click.Context, param: click.Parameter, incomplete: str) -> lis
     from kubectl_nim.domain import bounded
 
     names: list[str] = []
-    for path in _kubeconfig_paths(_options(ctx), _environment(ctx).environ):
+    for path in _options(ctx).kubeconfig_paths(_environment(ctx).environ):
         try:
             with open(path, encoding="utf-8") as f:
                 doc = bounded.load_yaml(f.read()) or {}

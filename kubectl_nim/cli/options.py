@@ -185,16 +185,20 @@ def secret_naming_option(what: str = "secrets"):
              f"default: the cluster's generation (see `config view`).")
 
 
-# --dry-run of every verb that writes: kubectl's flag, choices, default and help text.
-DRY_RUN_MODES = ("none", "client", "server")
-# What a result line says after the action, per mode: `secret/x created (dry run)`.
-DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
+# --dry-run of every verb that writes: kubectl's flag, choices, default and help text; the modes
+# and what each means live in domain/dry_run.
+def _dry_run(ctx, param, value):
+    from kubectl_nim.domain.dry_run import DryRun
+
+    return DryRun.parse(value)
 
 
 def dry_run_option(f):
-    """`--dry-run=none|client|server` (a bare `--dry-run` is rewritten to client in cli/root)."""
+    """`--dry-run=none|client|server`, parsed once into a `domain.dry_run.DryRun` (a bare
+    `--dry-run` is rewritten to client in cli/root)."""
     return click.option(
-        "--dry-run", type=click.Choice(DRY_RUN_MODES), default="none", show_default=True,
+        "--dry-run", type=click.Choice(("none", "client", "server")), default="none",
+        show_default=True, callback=_dry_run,
         help='Must be "none", "server", or "client". If client strategy, only print what would '
              'be sent, without sending it. If server strategy, submit server-side requests '
              '(dryRun=All) without persisting anything.')(f)

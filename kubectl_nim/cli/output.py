@@ -7,9 +7,12 @@ identical across verbs. JSON and YAML are meant for scripts and keep key order s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from kubectl_nim.domain.formats import dump_json, dump_yaml, kube_list, plain_table
+
+if TYPE_CHECKING:
+    from kubectl_nim.domain.dry_run import DryRun
 
 FORMATS = ("table", "wide", "json", "yaml", "name")
 
@@ -55,15 +58,13 @@ def render(items: Sequence[Any], fmt: str, *, columns: Sequence[Column],
     return dump_json(data) if fmt == "json" else dump_yaml(data)
 
 
-def result_line(ref: str, action: str, dry_run: str = "none") -> str:
+def result_line(ref: str, action: str, dry_run: "DryRun | None" = None) -> str:
     """kubectl's line for one object written: `secret/x created`, `... configured (dry run)`.
     `ref` comes from domain/refs (kubectl's `kind.group/name`)."""
-    from kubectl_nim.cli.options import DRY_RUN_SUFFIX
-
-    return f"{ref} {action}{DRY_RUN_SUFFIX[dry_run]}"
+    return f"{ref} {action}{dry_run.suffix if dry_run is not None else ''}"
 
 
-def result_printer(dry_run: str):
+def result_printer(dry_run: "DryRun"):
     """What a use case reports (`emit(ref, action)`), printed as `result_line` on stdout."""
     import click
 

@@ -202,6 +202,12 @@ def own_secret_names(name: str) -> dict[str, tuple[str, ...]]:
             for role in ("secret", "pull_secret")}
 
 
+def naming_by_prefix(secret: str) -> Optional[str]:
+    """Which naming a secret's name follows, whatever deployment it belongs to, or None."""
+    return next((naming for naming, prefixes in _SECRET_PREFIXES.items()
+                 if secret.startswith(prefixes)), None)
+
+
 def naming_of(name: str, secret: str) -> Optional[str]:
     """Which naming `secret` follows as one of deployment `name`'s own secrets, or None."""
     for naming in SECRET_NAMINGS:

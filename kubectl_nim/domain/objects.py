@@ -12,6 +12,11 @@ from typing import Any, Mapping, Optional
 from kubectl_nim.domain.names import RUNTIME_API_VERSION
 
 
+def name_of(obj: Mapping[str, Any]) -> str:
+    """The name of an object this plugin rendered or read back (metadata.name)."""
+    return obj["metadata"]["name"]
+
+
 def object_metadata(namespace: Optional[str], name: str,
                     labels: Optional[Mapping[str, str]] = None,
                     annotations: Optional[Mapping[str, str]] = None) -> dict:

@@ -73,3 +73,21 @@ def test_backoff_grows_with_jitter_and_is_bounded():
                                            ("Wed, 21 Oct 2015 07:28:00 GMT", None)])
 def test_parse_retry_after(value, seconds):
     assert retry.parse_retry_after(value) == seconds
+
+
+def test_attempts_pause_by_the_policy_and_honour_retry_after():
+    """Every retry loop of the use cases: bounded, backoff with jitter, Retry-After first."""
+    from kubectl_nim.adapters import retry
+    from kubectl_nim.errors import ClusterError
+
+    slept = []
+    policy = retry.Policy(attempts=4, backoff=0.2, max_backoff=1.0)
+    attempts = retry.Attempts(policy, slept.append, jitter=lambda: 1.0)
+    seen = []
+    for attempt in attempts:
+        seen.append(attempt)
+        error = ClusterError("busy", status=429)
+        error.retry_after = 3.0 if attempt == 1 else None
+        attempts.failed(error)
+    assert seen == [0, 1, 2, 3]
+    assert slept == [0.2, 3.0, 0.8]

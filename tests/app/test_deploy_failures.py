@@ -274,6 +274,9 @@ def _inject(server, index: int, fault) -> None:
     method, path, nth = PATHS[index]
     if fault == "hang":  # the server sleeps past our timeout, then carries the create out
         server.fail(method, path, 0, nth=nth, hang_seconds=HANG)
+    elif fault == 409:  # an object someone else holds: it stays (a concurrent deploy's would
+        # go with its rollback, and is waited for: tests/app/test_concurrent_deploy.py)
+        server.fail(method, path, fault, nth=nth, times=1000)
     else:
         server.fail(method, path, fault, nth=nth)
 
@@ -460,7 +463,7 @@ def _objects(name=NAME):
 
 
 def test_interrupt_between_writes_rolls_back(project):
-    from kubectl_nim.app import deploy
+    from kubectl_nim.app import deploy_write as deploy
     from kubectl_nim.adapters.kube.cluster import Cluster
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig)
@@ -482,7 +485,7 @@ def test_interrupt_between_writes_rolls_back(project):
 
 def test_interrupt_during_a_create_undoes_it_too(project):
     """Ctrl-C while a create is in flight: the server may have carried it out."""
-    from kubectl_nim.app import deploy
+    from kubectl_nim.app import deploy_write as deploy
     from kubectl_nim.adapters.kube.cluster import Cluster
 
     cluster = Cluster.connect(kubeconfig=project.kubeconfig)
@@ -519,7 +522,7 @@ def _failing_create(cluster, kind, error, create_first):
 
 
 def test_dropped_connection_is_treated_as_possibly_created(project):
-    from kubectl_nim.app import deploy
+    from kubectl_nim.app import deploy_write as deploy
     from kubectl_nim.adapters.kube.cluster import Cluster
     from kubectl_nim.adapters.kube.transport import Unreachable
 
@@ -538,7 +541,7 @@ def test_dropped_connection_is_treated_as_possibly_created(project):
                                          ("dns", "host name not found"),
                                          ("tls", "certificate verify failed")])
 def test_request_that_never_left_is_not_waited_for(project, kind, detail):
-    from kubectl_nim.app import deploy
+    from kubectl_nim.app import deploy_write as deploy
     from kubectl_nim.adapters.kube.cluster import Cluster
     from kubectl_nim.adapters.kube.transport import Unreachable
 

@@ -121,9 +121,22 @@ def test_deployment_not_found(nim, cluster):
     server, kc = cluster
     result = nim("status", "nope", *kc)
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: no deployment 'nope' in team")
+    assert result.stderr.startswith("error: no NIM deployment 'nope' in team")
     assert "kubectl nim list -n team" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_deployment_not_found_names_the_callers_client(cluster):
+    """An `oc nim` user is told to run `oc nim list`, not kubectl (app/day2.deployment_not_found,
+    the one wording of status, list and the day-2 verbs)."""
+    from click.testing import CliRunner
+
+    from kubectl_nim.cli import cli
+
+    server, kc = cluster
+    result = CliRunner().invoke(cli, ["status", "nope", *kc], prog_name="oc nim")
+    assert result.exit_code == 1
+    assert "`oc nim list -n team` shows the deployments" in result.stderr
 
 
 def test_not_a_nim_deployment(nim, cluster):

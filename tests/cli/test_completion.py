@@ -176,6 +176,16 @@ def test_contexts_come_from_the_kubeconfig_files(tmp_path, monkeypatch):
     assert values(["deploy", "--kubeconfig", str(b), "--context"]) == ["dev", "lab"]
 
 
+def test_an_explicit_kubeconfig_is_one_file_as_for_the_verbs(tmp_path):
+    """--kubeconfig a:b names one file (kubectl's rule, adapters/kube/kubeconfig.config_paths):
+    completion offered the contexts of a and b, which no verb would then reach."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("contexts:\n- name: prod\n")
+    b.write_text("contexts:\n- name: lab\n")
+    both = os.pathsep.join([str(a), str(b)])
+    assert values(["deploy", "--kubeconfig", both, "--context"]) == []
+
+
 def test_a_failing_completer_prints_nothing_and_raises_nothing(tmp_path, capsys):
     broken = tmp_path / "catalog.yaml"
     broken.write_text("data: [unclosed\n")

@@ -52,7 +52,8 @@ def test_list_name_shows_one(nim_list, three):
 def test_list_unknown_name_is_not_found(nim_list, three):
     result = nim_list("zz")
     assert result.exit_code == 1
-    assert result.stderr == ("error: no NIM deployment 'zz' in default; "
+    assert result.stderr == ("error: no NIM deployment 'zz' in default (no InferenceService or "
+                             "ServingRuntime of that name); "
                              "`kubectl nim list -n default` shows the deployments\n")
 
 

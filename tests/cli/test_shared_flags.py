@@ -13,6 +13,7 @@ import pytest
 from kubectl_nim.cli import options
 from kubectl_nim.cli.commands import COMMANDS
 from kubectl_nim.cli.output import result_line
+from kubectl_nim.domain.dry_run import MODES as DRY_RUN_MODES, DryRun
 from tests.day2_support import MODEL
 from tests.obs_support import cluster  # noqa: F401 - fixture
 
@@ -61,10 +62,29 @@ def test_dry_run_is_kubectls_flag():
 
 
 def test_one_suffix_per_dry_run_mode():
-    assert set(options.DRY_RUN_SUFFIX) == set(options.DRY_RUN_MODES)
     assert result_line("secret/x", "created") == "secret/x created"
-    assert result_line("secret/x", "created", "client") == "secret/x created (dry run)"
-    assert result_line("secret/x", "deleted", "server") == "secret/x deleted (server dry run)"
+    assert result_line("secret/x", "created", DryRun.NONE) == "secret/x created"
+    assert result_line("secret/x", "created", DryRun.CLIENT) == "secret/x created (dry run)"
+    assert result_line("secret/x", "deleted", DryRun.SERVER) == \
+        "secret/x deleted (server dry run)"
+
+
+def test_the_flag_is_parsed_once_into_the_type():
+    """Every verb's command gets a DryRun, never the string (domain/dry_run)."""
+    param = _param(_commands()["delete"], "dry_run")
+    assert list(param.type.choices) == list(DRY_RUN_MODES)
+    ctx = click.Context(_commands()["delete"])
+    assert param.process_value(ctx, "server") is DryRun.SERVER
+
+
+def test_what_each_mode_means():
+    assert [m.persists for m in DryRun] == [True, False, False]
+    assert [m.sends for m in DryRun] == [True, False, True]
+    assert DryRun.NONE.server_flag is False and DryRun.SERVER.server_flag is True
+    with pytest.raises(ValueError):
+        DryRun.CLIENT.server_flag  # a client dry run sends nothing: asking is a bug
+    with pytest.raises(TypeError):
+        bool(DryRun.NONE)          # "none" is a truthy string: no truth value at all
 
 
 def _defined_options(path: Path) -> list[str]:

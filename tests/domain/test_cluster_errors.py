@@ -47,3 +47,14 @@ def test_what_an_answer_means(status, meant):
     error = ClusterError("x", status=status)
     assert {m for m in MEANINGS if getattr(error, m)} == meant
 
+
+
+@pytest.mark.parametrize("status, transient", [(None, True), (429, True), (500, True),
+                                               (503, True), (504, True), (400, False),
+                                               (403, False), (404, False), (409, False),
+                                               (422, False)])
+def test_the_error_says_whether_it_is_transient(status, transient):
+    """The one answer to "worth another try?" (adapters/retry pauses; optimistic adds 409)."""
+    from kubectl_nim.errors import ClusterError
+
+    assert ClusterError("x", status=status).transient is transient

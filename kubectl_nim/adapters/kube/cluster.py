@@ -319,10 +319,14 @@ def concurrently(fn: Callable, items: Sequence, max_workers: int | None = None) 
     with ThreadPoolExecutor(max_workers=min(len(items), max_workers or len(items))) as pool:
         return list(pool.map(guarded, items))
 
-def connect(options, env=None) -> Cluster:
-    """Build a Cluster from the CLI's GlobalOptions (and the run's Environment)."""
+def connect(options, env=None, *, timeout: float | None = None,
+            fast_only: bool = False) -> Cluster:
+    """THE way from the global options (app/connection.GlobalOptions) to a Cluster, field manager
+    included, for every verb, completion and peek. `timeout` replaces --request-timeout (a TAB,
+    a peek must not keep anyone waiting); `fast_only` as in Cluster.connect."""
     cluster = Cluster.connect(kubeconfig=options.kubeconfig, context=options.context,
-                              namespace=options.namespace, timeout=options.request_timeout,
-                              overrides=options.overrides(), env=env)
+                              namespace=options.namespace,
+                              timeout=options.request_timeout if timeout is None else timeout,
+                              fast_only=fast_only, overrides=options.overrides(), env=env)
     cluster.field_manager = options.field_manager or FIELD_MANAGER
     return cluster

@@ -221,11 +221,10 @@ def diff(old: str, new: str, output: str, exit_code: bool) -> int:
 def _fetch_details(api_key_file: Optional[str], ngc_api_url: str, concurrency: int):
     """Key (legacy refused before the network, then validated), catalog search, details."""
     from kubectl_nim.app import catalog_fetch
-    from kubectl_nim.cli import api_key
-    from kubectl_nim.domain import keys
+    from kubectl_nim.cli.api_key import key_reader
 
     env = get_environment()
-    key = keys.ensure_personal(api_key.read_api_key(api_key_file, env))
+    key = key_reader(api_key_file, env)()
 
     def start_progress(total: int) -> Progress:
         if not env.stderr_isatty:
@@ -250,7 +249,9 @@ class Progress:
         self.now = now
         self.done = 0
         self.started = self.last = self.now()
-        self.shown = False
+        from kubectl_nim.app.live_line import LiveLine
+
+        self.live = LiveLine(lambda text, nl: stream.write(text + ("\n" if nl else "")))
 
     def update(self, retries: int) -> None:
         from kubectl_nim.app.catalog_build import progress_line
@@ -265,18 +266,15 @@ class Progress:
         self.last = now
         line = progress_line(self.done, self.total, now - self.started, retries)
         if self.tty:
-            self.stream.write(f"\r\x1b[K{line}")
-            self.shown = True
+            self.live.show(line)
         else:
             self.stream.write(f"progress: {line.strip()}\n")
         self.stream.flush()
 
     def finish(self) -> None:
         """Clear the TTY line, so that the summary (or an error) starts on a clean line."""
-        if self.tty and self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.shown = False
+        self.live.clear()
+        self.stream.flush()
 
 
 def _models(count: int) -> str:

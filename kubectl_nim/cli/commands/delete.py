@@ -46,7 +46,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
         return
     for ref, why in plan.kept:
         log.notice(f"Keeping {ref}: {why}.")
-    if dry_run == "none" and not yes:
+    if dry_run.persists and not yes:
         if not env.stdin_isatty:
             raise UsageError(f"refusing to delete {name!r} without confirmation: not running "
                              f"in a terminal",

@@ -7,18 +7,16 @@ import re
 import click
 
 from kubectl_nim.cli import completion
-from kubectl_nim import log
 from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import (catalog_source_options, dry_run_option,
-                                     field_manager_option, get_globals, global_options,
-                                     key_options, ngc_options, parse_duration,
+                                     field_manager_option, get_environment, get_globals,
+                                     global_options, key_options, ngc_options, parse_duration,
                                      secret_naming_option, skip_key_validation_option, validated,
                                      wait_timeout_option)
-from kubectl_nim.cli.options import get_environment
 
 
 def _deployment_name(ctx, param, value):
-    """An empty NAME is an error, never "derive one" (issue 10). Names that could address
+    """An empty NAME is an error, never "derive one" (docs/design.md, "Names"). Names that could address
     something else (empty, dots, slashes) are refused at parse time, before any request; the
     full rule (case, length against the project) runs once, when the options are built
     (render.DeployOptions, after the model's warnings)."""
@@ -63,8 +61,8 @@ def _positive(ctx, param, value):
 @click.option("--hardware-profile-namespace", metavar="NS",
               callback=validated("label", "hardware profile namespace"),
               help="Namespace of the hardware profile.")
-# --min/--max-replicas and --deployment-mode are checked once, by render.DeployOptions (for
-# deploy and diff alike): 0 <= min <= max, max >= 1, a known mode.
+# --min/--max-replicas and --deployment-mode are checked once, by domain/deploy_options.DeployOptions
+# (for deploy and diff alike): 0 <= min <= max, max >= 1, a known mode.
 @click.option("--min-replicas", type=int, default=1, show_default=True,
               help="Minimum predictor replicas.")
 @click.option("--max-replicas", type=int, default=1, show_default=True,
@@ -98,12 +96,7 @@ def _positive(ctx, param, value):
 @ngc_options
 @field_manager_option
 @global_options
-def command(name, model_name, tag, display_name, pvc_size, storage_class, existing_pvc,
-            pvc_subpath, gpus, cpu_request, cpu_limit, memory_request, memory_limit,
-            hardware_profile, hardware_profile_namespace, min_replicas, max_replicas,
-            deployment_mode, env, expose, template_params, api_key_file, skip_key_validation,
-            skip_secrets, disconnected, secret_naming, dry_run, output, use_apply, force_conflicts,
-            wait, timeout, catalog_file, offline, ngc_api_url):
+def command(**flags):
     """Deploy a NIM model: per-deployment secrets, PVC, ServingRuntime and InferenceService.
 
     NAME defaults to a name derived from the model. Everything is checked first (names, model
@@ -117,122 +110,77 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
       kubectl nim deploy --model llama-3.1-8b-instruct --offline --skip-secrets \\
           --dry-run=client -o yaml | kubectl apply -f -
     """
-    from kubectl_nim.domain import render
+    from kubectl_nim.app import deploy
     from kubectl_nim.app.session import Session
+    from kubectl_nim.app.wait import Reporter
+    from kubectl_nim.cli.api_key import key_reader, key_validator
 
-    if pvc_subpath and not existing_pvc:
-        raise UsageError("--pvc-subpath needs --existing-pvc")
-    wait_timeout = parse_duration(timeout)
-    client_only = dry_run == "client"
-    # Not `env`: that name is the --env flag, which build_options reads from locals().
-    run_env = get_environment()
-    session = Session(get_globals(), run_env)
-
-    from kubectl_nim.app.deploy_plan import build_options
-
-    options, template = build_options(session, locals(), client_only=client_only)
-    name, namespace, disconnected = options.name, options.namespace, options.disconnected
-
-    key = None
-    if disconnected:
-        if api_key_file:
-            log.warn("the cluster is disconnected: key collection is disabled, the key is ignored")
-    elif not skip_secrets:
-        key = _read_key(api_key_file, client_only, run_env)
-    # Rendering is pure and checks the rest (requests within limits, template parameters)
-    # before the key leaves the machine.
-    objects = render.render_deployment(options, template, key)
-    if client_only:
-        _print_objects(objects, output, dry_run)
-        return
-    if force_conflicts and not use_apply:
-        raise UsageError("--force-conflicts goes with --apply")
-    # NVIDIA is asked while the preflight's dry runs are on the API server; nothing is written
-    # before it has accepted the key (app/deploy_preflight.check_with_key).
-    # (It runs on a worker thread, outside click's context: everything it needs is passed in.)
-    key_check = None if key is None or skip_key_validation else \
-        (lambda: _validate_with_nvidia(key, ngc_api_url, session.options.request_timeout,
-                                             run_env))
-    _send(session, objects, namespace, output, use_apply, dry_run == "server", run_env,
-          force_conflicts, existing_pvc, key_check)
-    if wait and dry_run == "none":
-        from kubectl_nim.app.wait import Reporter, wait_ready
-
-        from kubectl_nim.domain.refs import kind_ref
-
-        log.notice(f"Waiting up to {timeout} for {kind_ref('InferenceService', name)} to become "
-                   f"ready...")
-        wait_ready(session.cluster, name, namespace, wait_timeout,
-                   Reporter(click.echo, run_env.stderr_isatty), clock=run_env.clock,
-                   sleep=run_env.sleep)
+    request = deploy_request(**flags)
+    env = get_environment()
+    options = get_globals()
+    session = Session(options, env)
+    client_only = not request.dry_run.sends
+    key_source = deploy.KeySource(key_reader(flags["api_key_file"], env,
+                                             missing=_NO_KEY_FOR_CLIENT if client_only else None),
+                                  offered=flags["api_key_file"] is not None)
+    result = deploy.deploy(
+        session, request, key_source=key_source,
+        validate_key=key_validator(flags["skip_key_validation"], flags["ngc_api_url"],
+                                   options.request_timeout, "deploy", env),
+        emit=_progress(request), reporter=Reporter(click.echo, env.stderr_isatty), env=env)
+    if request.output in ("yaml", "json"):
+        _print_objects(result.objects, request.output)
 
 
-def _read_key(api_key_file, client_only, env):
-    from kubectl_nim.cli import api_key
-    from kubectl_nim.domain import keys
+def deploy_request(*, name, model_name, tag, display_name, pvc_size, storage_class, existing_pvc,
+                   pvc_subpath, gpus, cpu_request, cpu_limit, memory_request, memory_limit,
+                   hardware_profile, hardware_profile_namespace, min_replicas, max_replicas,
+                   deployment_mode, env, expose, template_params, skip_secrets, secret_naming,
+                   force_conflicts, api_key_file=None, dry_run=None, output=None,
+                   use_apply=False, wait=False, timeout="30m", skip_key_validation=False,
+                   ngc_api_url=None, catalog_file=None, offline=False, disconnected=False):
+    """deploy's flags (and diff's, which has all of them but those that say how to write) as one
+    DeployRequest: every rule tying two flags together is checked there, once."""
+    from kubectl_nim.domain.deploy_request import DeployRequest
+    from kubectl_nim.domain.dry_run import DryRun
 
-    try:
-        key = api_key.read_api_key(api_key_file, env)
-    except UsageError as e:
-        if client_only:
-            raise UsageError(
-                "the two Secrets need the NVIDIA API key, and none was given",
-                hint="provide it (--api-key-file PATH, - for stdin, or NGC_API_KEY), or pass "
-                     "--skip-secrets to render everything but the Secrets") from None
-        raise e
-    return keys.ensure_personal(key)
+    return DeployRequest.from_flags(
+        name=name, model=model_name, tag=tag, display_name=display_name, pvc_size=pvc_size,
+        storage_class=storage_class, existing_pvc=existing_pvc, pvc_subpath=pvc_subpath,
+        gpus=gpus, cpu_request=cpu_request, cpu_limit=cpu_limit, memory_request=memory_request,
+        memory_limit=memory_limit, hardware_profile=hardware_profile,
+        hardware_profile_namespace=hardware_profile_namespace, min_replicas=min_replicas,
+        max_replicas=max_replicas, deployment_mode=deployment_mode, env=env, expose=expose,
+        template_params=template_params, skip_secrets=skip_secrets, disconnected=disconnected,
+        secret_naming=secret_naming, dry_run=DryRun.NONE if dry_run is None else dry_run, output=output,
+        apply=use_apply, force_conflicts=force_conflicts, wait=wait,
+        wait_timeout=parse_duration(timeout), wait_timeout_text=timeout,
+        catalog_file=catalog_file, offline=offline)
 
 
-def _validate_with_nvidia(key, base_url, request_timeout, env):
-    from kubectl_nim.app import keycheck
+# A client dry run without a key: say what needs it and how to do without.
+_NO_KEY_FOR_CLIENT = UsageError(
+    "the two Secrets need the NVIDIA API key, and none was given",
+    hint="provide it (--api-key-file PATH, - for stdin, or NGC_API_KEY), or pass "
+         "--skip-secrets to render everything but the Secrets")
 
-    keycheck.validate(key, base_url, request_timeout, verb="deploy", sleep=env.sleep)
 
-
-def _print_objects(objects, output, dry_run="none"):
+def _progress(request):
+    """Where deploy's `emit(ref, action)` goes: kubectl's lines, the names, or nowhere (-o
+    yaml/json print the objects at the end)."""
     from kubectl_nim.cli.output import result_line
+
+    if request.output is None:
+        return lambda ref, action: click.echo(result_line(ref, action, request.dry_run))
+    if request.output == "name":
+        return lambda ref, action: click.echo(ref)
+    return lambda ref, action: None
+
+
+def _print_objects(objects, output):
     from kubectl_nim.domain.formats import dump_json, dump_yaml_documents, kube_list
-    from kubectl_nim.domain.refs import object_ref
 
     if output == "yaml":
         click.echo(dump_yaml_documents(objects), nl=False)
-    elif output == "json":
-        click.echo(dump_json(kube_list(objects)), nl=False)
-    elif output == "name":
-        for obj in objects:
-            click.echo(object_ref(obj))
     else:
-        for obj in objects:
-            click.echo(result_line(object_ref(obj), "created", dry_run))
-
-
-def _send(session, objects, namespace, output, use_apply, server_dry_run, env,
-          force_conflicts=False, existing_pvc=None, key_check=None):
-    from kubectl_nim.app import deploy, deploy_preflight
-    from kubectl_nim.cli.output import result_line
-
-    cluster = session.cluster
-    checked = deploy_preflight.check_with_key(cluster, objects, namespace, key_check,
-                                              apply=use_apply, force_conflicts=force_conflicts,
-                                              existing_pvc=existing_pvc)
-    annotate, before = checked.annotate, checked.before
-    if server_dry_run:
-        if annotate:
-            deploy.annotate_project(cluster, namespace, dry_run=True)
-        _print_objects(checked.answers, output, "server")
-        return
-
-    def progress(outcome):
-        if output is None:
-            click.echo(result_line(outcome.ref, outcome.action))
-        elif output == "name":
-            click.echo(outcome.ref)
-
-    # The project's marker and the secrets' ownerReferences go out with the last batch; a
-    # rollback removes the marker again.
-    outcomes = deploy.write(cluster, objects, apply=use_apply, before=before, checked=checked,
-                            on_written=progress, own_secrets=True,
-                            annotate_namespace=namespace if annotate else None,
-                            sleep=env.sleep, clock=env.clock)
-    if output in ("yaml", "json"):
-        _print_objects([o.obj for o in outcomes], output)
+        click.echo(dump_json(kube_list(objects)), nl=False)

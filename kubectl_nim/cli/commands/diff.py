@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import get_globals
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.options import get_environment, get_globals
 
 # deploy's flags that decide how it writes, not what: meaningless for a diff.
 # --offline/--catalog/--disconnected render without a cluster, which a diff needs.
@@ -45,34 +44,30 @@ def run(**params):
 
 
 def _run(params) -> int:
-    import dataclasses
-
-    from kubectl_nim.cli import api_key
-    from kubectl_nim.domain import keys, render
     from kubectl_nim import log
-    from kubectl_nim.app import diff as app
-    from kubectl_nim.app.deploy_plan import build_options
-    from kubectl_nim.errors import UsageError
+    from kubectl_nim.app import deploy, diff as app
     from kubectl_nim.app.session import Session
+    from kubectl_nim.cli.api_key import key_reader
+    from kubectl_nim.cli.commands.deploy import deploy_request
+    from kubectl_nim.errors import UsageError
 
-    params.update(offline=False, catalog_file=None, disconnected=False, use_apply=True)
-    if not params["name"]:
+    # The request deploy --apply would make with these flags: the same rules, the same refusals.
+    request = deploy_request(**params, use_apply=True)
+    if not request.name:
         raise UsageError("name the deployment to compare: diff NAME --model MODEL ...")
-    session = Session(get_globals(), get_environment())
-    options, template = build_options(session, params)
-    key = None
-    if not (options.disconnected or options.skip_secrets):
-        env = get_environment()
-        if params["api_key_file"] or env.environ.get(keys.ENV_VAR):
-            key = keys.ensure_personal(api_key.read_api_key(params["api_key_file"],
-                                                         env.replace(stdin_isatty=False)))
-            log.register_secret(key)
-        else:
+    env = get_environment()
+    session = Session(get_globals(), env)
+    read = key_reader(params["api_key_file"], env, optional=True)
+
+    def read_or_say():
+        key = read()
+        if key is None:
             log.notice("No key given (--api-key-file or NGC_API_KEY): the Secrets are not "
                        "compared.")
-            options = dataclasses.replace(options, skip_secrets=True)
-    objects = render.render_deployment(options, template, key)
-    diffs = app.diff(session.cluster, objects, force_conflicts=params.get("force_conflicts", False))
+        return key
+
+    planned = deploy.plan(session, request, deploy.KeySource(read_or_say))
+    diffs = app.diff(session.cluster, planned.objects, force_conflicts=request.force_conflicts)
     for item in diffs:
         click.echo(item.text, nl=False)
     return 1 if any(d.changed for d in diffs) else 0

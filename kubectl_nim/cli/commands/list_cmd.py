@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim import caller, log
+from kubectl_nim import log
 from kubectl_nim.cli.options import get_globals, global_options, output_option
 from kubectl_nim.cli.options import get_environment
 from kubectl_nim.cli.output import Column, render
@@ -74,7 +74,6 @@ def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_in
     """
     from kubectl_nim.app import listing
     from kubectl_nim.domain import jsonpath
-    from kubectl_nim.errors import NotFound
     from kubectl_nim.app.session import Session
 
     if sort_by:
@@ -92,10 +91,9 @@ def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_in
     rows = current()
     where = "any project you can read" if all_namespaces else f"{namespace}"
     if name and not rows and not watch:
-        raise NotFound(f"no NIM deployment {name!r} in {where}",
-                       hint=f"`{caller.plugin_cmd('list')}" + (" -A" if all_namespaces else
-                                                               f" -n {namespace}")
-                       + "` shows the deployments")
+        from kubectl_nim.app.day2 import deployment_not_found
+
+        raise deployment_not_found(name, namespace, all_namespaces)
     if not rows:
         log.notice(f"No NIM deployments found in {where}.")
     if rows or output in ("json", "yaml"):

@@ -83,4 +83,4 @@ def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared,
             switched = dep.runtime_name
     if cleanup_shared:
         migrate.cleanup_shared_secrets(cluster, namespace, dry_run, emit, env,
-                                       switched if dry_run != "none" else None)
+                                       switched if not dry_run.persists else None)
