@@ -61,6 +61,10 @@ class Status:
         isvc = self.observed.isvc or {}
         pods = health.live_pods(self.observed.pods)
         return {
+            "metadata": {"name": self.observed.name, "namespace": self.observed.namespace,
+                         "labels": dict(self.row.labels),
+                         "creationTimestamp": (isvc.get("metadata") or {})
+                         .get("creationTimestamp")},
             "name": self.observed.name, "namespace": self.observed.namespace,
             **self.health.to_data(),
             "url": self.row.url or None,
@@ -261,11 +265,12 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def overview(cluster: Cluster, namespace: str) -> list[Status]:
-    """Every NIM deployment of the project: round 1 lists everything at once, round 2 reads
-    each deployment's secrets, PVCs and crash logs (all deployments concurrently)."""
+def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -> list[Status]:
+    """Every NIM deployment of the project (whose InferenceService matches `selector`): round 1
+    lists everything at once, round 2 reads each deployment's secrets, PVCs and crash logs (all
+    deployments concurrently)."""
     calls = [
-        lambda: cluster.list("InferenceService", namespace),
+        lambda: cluster.list("InferenceService", namespace, label_selector=selector),
         lambda: cluster.list("ServingRuntime", namespace),
         lambda: cluster.list("Pod", namespace, label_selector=ISVC_LABEL),
         lambda: cluster.list("Event", namespace),

@@ -145,7 +145,7 @@ def test_all_deployments_one_line_each(nim, cluster):
     assert result.exit_code == 0, result.stderr
     rows = [line.split()[:2] for line in result.stdout.splitlines()]
     assert rows == [["NAME", "VERDICT"], ["llama", "Ready"], ["mistral", "Progressing"]]
-    data = json.loads(nim("status", "--all", *kc, "-o", "json").stdout)
+    data = json.loads(nim("status", "--all", *kc, "-o", "json").stdout)["items"]
     assert [d["verdict"] for d in data] == ["Ready", "Progressing"]
 
 
