@@ -132,3 +132,14 @@ def scrub(text: str, values: Iterable[str]) -> str:
         for form in forms(value):
             text = text.replace(form, MARK)
     return KEY_PATTERN.sub(MARK, text)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def member_name(name: object) -> str:
+    """A name from the server (pod, container, claim, secret) made safe as one path component
+    of a bundle member: no separator, no `..`, no control or odd character, bounded; anything
+    else is replaced by `_` (a Kubernetes name is already safe and stays as it is)."""
+    text = _UNSAFE.sub("_", name if isinstance(name, str) else str(name))[:200]
+    return "_" + text if not text or text.startswith(".") else text

@@ -48,6 +48,8 @@ def test_no_pods_yet(nim, cluster):
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0] == f"{NAME}: Progressing"
     assert "no predictor pod exists yet" in result.stdout
+    # status prints no events: it must not promise "the events below"
+    assert "below" not in result.stdout and "oc get events" in result.stdout
     assert "Replicas:      0/1 ready" in result.stdout
 
 
