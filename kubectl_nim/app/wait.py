@@ -169,17 +169,29 @@ def next_steps(state: State) -> list[str]:
     return steps
 
 
+def elapsed(seconds: float) -> str:
+    """`42s`, `3m07s`, `1h02m`: how long the spinner has been waiting."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
 class Reporter:
     """Live progress: one rewritten line on a TTY, a plain line per change when piped."""
 
     SPINNER = "|/-\\"
 
-    def __init__(self, echo: Callable[..., None], tty: bool):
+    def __init__(self, echo: Callable[..., None], tty: bool,
+                 clock: Callable[[], float] = time.monotonic):
         self.echo = echo
         self.tty = tty
         self.last = None
         self.seen_stalls: set[str] = set()
         self.tick = 0
+        self.clock, self.started = clock, clock()
 
     def __call__(self, state: State) -> None:
         for stall in state.stalls:
@@ -190,7 +202,8 @@ class Reporter:
             self.tick += 1
             spin = "✓" if state.ready else self.SPINNER[self.tick % len(self.SPINNER)]
             # Cut to the terminal's width: a wrapped line cannot be rewritten with \r.
-            line = _fit(f"{spin} {state.summary}", self.width())
+            line = _fit(f"{spin} {state.summary} ({elapsed(self.clock() - self.started)})",
+                        self.width())
             self.echo(f"\r\033[K{line}", nl=state.ready, err=True)
             self.open = not state.ready
         elif state.summary != self.last:

@@ -21,12 +21,13 @@ _HOW = ("use --api-key-file PATH (- for stdin), set the NGC_API_KEY environment 
         "or run in a terminal to be prompted")
 
 
-def read_api_key(api_key_file: Optional[str], env: Environment) -> str:
+def read_api_key(api_key_file: Optional[str], env: Environment, otherwise: str = "") -> str:
     """The key from `--api-key-file` (`-` = stdin), else $NGC_API_KEY, else a hidden prompt.
 
     The prompt only when stdin is a terminal (`env.stdin_isatty`): a CI job must fail with an
     explanation rather than wait for an answer nobody will type. Key-input problems are usage
     errors (exit 2) so that scripts can tell them from a key NVIDIA rejected (exit 1).
+    `otherwise`: the verb's own way without a key, added to the hint (migrate's --reuse-key).
     """
     env = env.bind()
     environ, stdin = env.environ, env.stdin
@@ -38,7 +39,7 @@ def read_api_key(api_key_file: Optional[str], env: Environment) -> str:
         return _accept(environ[ENV_VAR], f"${ENV_VAR}")
     if env.stdin_isatty:
         return _accept(_prompt(), "the prompt")
-    raise UsageError("no NVIDIA API key given", hint=_HOW)
+    raise UsageError("no NVIDIA API key given", hint=f"{_HOW}; {otherwise}" if otherwise else _HOW)
 
 
 def _accept(raw: str, source: str) -> str:
@@ -90,12 +91,12 @@ def _prompt() -> str:
     return click.prompt("NVIDIA API key (nvapi-...)", hide_input=True, err=True)
 
 
-def key_reader(api_key_file, env: Environment):
+def key_reader(api_key_file, env: Environment, otherwise: str = ""):
     """How a use case gets a new key when it needs one: read (never from argv), personal only."""
     def read() -> str:
         from kubectl_nim.domain import keys
 
-        return keys.ensure_personal(read_api_key(api_key_file, env))
+        return keys.ensure_personal(read_api_key(api_key_file, env, otherwise))
     return read
 
 

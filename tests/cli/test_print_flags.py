@@ -167,3 +167,19 @@ def test_bare_invocation_is_help_exit_0(nim, args):
     assert result.exit_code == 0
     assert result.stdout.startswith("Usage: ")
     assert result.stderr == ""
+
+
+def test_watch_rows_stay_under_the_first_header():
+    """`list -w` printed each change as its own little table, its columns sized to that row
+    alone: no longer under the header. Later rows keep the first table's widths."""
+    from kubectl_nim.cli.output import Column, Printer
+
+    columns = [Column("NAME", lambda r: r[0]), Column("MODEL", lambda r: r[1]),
+               Column("READY", lambda r: r[2])]
+    spec = dict(columns=columns, to_data=lambda r: {}, name=lambda r: r[0])
+    printer = Printer()
+    first = printer.items([("a-long-name", "llama-3.1-8b-instruct", "True")], **spec)
+    later = printer.more([("b", "x", "False")], **spec)
+    header = first.splitlines()[0]
+    row = later.rstrip("\n")
+    assert [header.index(h) for h in ("MODEL", "READY")] == [row.index("x"), row.index("False")]
