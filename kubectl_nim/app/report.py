@@ -72,10 +72,12 @@ def collect(cluster: Cluster, namespace: str, name: str, tail: int,
     bundle.add_text("version.txt", f"kubectl-nim {__version__}\npython {sys.version.split()[0]}"
                                    f"\nplatform {platform.platform()}\n")
     bundle.add_text("status.json", json.dumps(result.to_data(), indent=2) + "\n")
+    # as the server answered them (a field of the wrong type is worth seeing in a ticket)
     if observed.isvc is not None:
-        bundle.add_yaml("objects/inferenceservice.yaml", observed.isvc)
+        bundle.add_yaml("objects/inferenceservice.yaml", observed.raw.get("isvc", observed.isvc))
     if observed.runtime is not None:
-        bundle.add_yaml("objects/servingruntime.yaml", observed.runtime)
+        bundle.add_yaml("objects/servingruntime.yaml",
+                        observed.raw.get("runtime", observed.runtime))
     for claim, obj in result.claims.items():
         if isinstance(obj, dict):
             bundle.add_yaml(f"objects/pvc-{_safe(claim)}.yaml", obj)
