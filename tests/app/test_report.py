@@ -204,3 +204,29 @@ def test_member_name_is_one_safe_component(name):
     assert all(c.isalnum() or c in "._-" for c in safe)
     if name == "ok-name.1":
         assert safe == name
+
+
+def _wrap(text: str, width: int, newline: str = "\n", indent: str = "") -> str:
+    return newline.join(indent + text[i:i + width] for i in range(0, len(text), width))
+
+
+@pytest.mark.parametrize("width", [64, 76, 20, 7])
+@pytest.mark.parametrize("newline, indent", [("\n", ""), ("\r\n", ""), ("\n", "    ")])
+def test_scrub_removes_line_wrapped_encodings(width, newline, indent):
+    """base64 -w 76, PEM's 64 columns, fold -w 20: a key wrapped over lines is a key still."""
+    auth = base64.b64encode(f"$oauthtoken:{KEY}".encode()).decode()
+    blob = base64.b64encode(json.dumps({"auths": {"nvcr.io": {"auth": auth}}}).encode()).decode()
+    for form in (KEY, base64.b64encode(KEY.encode()).decode(), auth, blob):
+        text = f"before\n{_wrap(form, width, newline, indent)}\nafter"
+        cleaned = redaction.scrub(text, {KEY})
+        flat = "".join(cleaned.split())
+        for leaked in key_forms(KEY)[:3]:
+            assert leaked not in flat, (form[:12], width)
+        assert "before" in cleaned and "after" in cleaned
+
+
+def test_a_folded_unknown_key_is_scrubbed_and_the_next_line_kept():
+    text = f"token:\n{_wrap(KEY, 20)}\nINFO started\nkey={KEY[:30]}\nINFO next"
+    cleaned = redaction.scrub(text, set())
+    assert KEY[6:20] not in cleaned and KEY[20:40] not in cleaned.replace("\n", "")
+    assert "INFO started" in cleaned and "INFO next" in cleaned
