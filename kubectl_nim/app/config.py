@@ -49,7 +49,10 @@ def apps_namespace(session) -> str:
     return apps
 
 
-def write_nim_config(session, apps: str, nim_config: dict, dry_run: DryRun, emit: Emit) -> None:
+def write_nim_config(session, apps: str, nim_config: dict, dry_run: DryRun, emit: Emit,
+                     action: str = "patched") -> None:
+    """Send the patch (also when it changes nothing: it is how an unsupported CRD is found)
+    and report `action` (`unchanged` when nothing was set to remove)."""
     import json
 
     from kubectl_nim import log
@@ -73,7 +76,7 @@ def write_nim_config(session, apps: str, nim_config: dict, dry_run: DryRun, emit
                            hint="it was most likely applied; check with `kubectl nim config "
                                 "view`, or re-run the same command (it converges)",
                            signal=signal) from None
-    emit(odc_ref(), "patched")
+    emit(odc_ref(), action)
 
 
 def _report_catalog(catalog, where: str, force: bool) -> None:
@@ -185,7 +188,8 @@ def unset_custom_configmap(session, dry_run: DryRun, emit: Emit) -> None:
 
     apps = apps_namespace(session)
     before = current_nim_config(session.settings.dashboard_config).get("customConfigMap") or {}
-    write_nim_config(session, apps, {"customConfigMap": None}, dry_run, emit)
+    write_nim_config(session, apps, {"customConfigMap": None}, dry_run, emit,
+                     "patched" if before.get("name") else "unchanged")
     if not dry_run.persists:
         return
     if before.get("name"):
@@ -197,7 +201,6 @@ def unset_custom_configmap(session, dry_run: DryRun, emit: Emit) -> None:
 
 def set_disconnected(session, flag: bool, dry_run: DryRun, emit: Emit) -> None:
     from kubectl_nim import log
-    from kubectl_nim.app.discovery import DSC_AIR_GAPPED
     from kubectl_nim.app.nimconfig import NimConfigUnsupported
 
     apps = apps_namespace(session)
@@ -209,15 +212,31 @@ def set_disconnected(session, flag: bool, dry_run: DryRun, emit: Emit) -> None:
         # Today's clusters have the air-gap switch on the DataScienceCluster instead; it is the
         # operator's setting (it also changes the cluster's own NIM template), so we name it
         # rather than write it.
-        dscs = session.settings.datascience_clusters or []
-        dsc = (dscs[0].get("metadata") or {}).get("name") if dscs else "default-dsc"
-        raise NimConfigUnsupported(
-            e.message,
-            hint=f"on this release the way is the DataScienceCluster flag {DSC_AIR_GAPPED}, "
-                 f"which the plugin reads too: `oc patch datasciencecluster {dsc} --type merge "
-                 f"-p '{{\"spec\":{{\"components\":{{\"kserve\":{{\"nim\":"
-                 f"{{\"airGapped\":{value}}}}}}}}}}}'`. Nothing was changed") from None
+        raise NimConfigUnsupported(e.message, hint=_dsc_way(
+            session.settings.datascience_clusters, value)) from None
     if dry_run.persists:
         log.notice("Disconnected mode is " + ("on: deploy will not ask for keys or create "
                                               "secrets." if flag else
                                               "off: deploy asks for a personal key."))
+
+
+def _dsc_way(dscs, value: str) -> str:
+    """The DataScienceCluster flag, on the DataScienceCluster that exists (never a guessed
+    name): today's clusters have the air-gap switch there instead of nimConfig."""
+    from kubectl_nim.app.discovery import DSC_AIR_GAPPED
+
+    names = [n for n in ((d.get("metadata") or {}).get("name") for d in dscs or []
+                         if isinstance(d, dict)) if isinstance(n, str) and n]
+    patch = (f"--type merge -p '{{\"spec\":{{\"components\":{{\"kserve\":{{\"nim\":"
+             f"{{\"airGapped\":{value}}}}}}}}}}}'")
+    if names:
+        where = f"`oc patch datasciencecluster {names[0]} {patch}`"
+    elif dscs is None:  # not readable: the admin who can read it names it
+        where = (f"an admin can set it with `oc patch datasciencecluster NAME {patch}` "
+                 f"(`oc get datasciencecluster` names it)")
+    else:
+        return (f"this cluster has no DataScienceCluster either (whose flag {DSC_AIR_GAPPED} "
+                f"the plugin also reads): disconnected mode cannot be set here. Nothing was "
+                f"changed")
+    return (f"on this release the way is the DataScienceCluster flag {DSC_AIR_GAPPED}, which "
+            f"the plugin reads too: {where}. Nothing was changed")

@@ -29,6 +29,7 @@ class Resolved:
     source: str            # what was used, e.g. "configmap redhat-ods-applications/x"
     reason: str            # why it was chosen
     probes: list[str] = field(default_factory=list)  # what was tried before it, and what happened
+    news: bool = False     # worth a line on every run (a fallback, an admin's choice): is_news
 
     def to_data(self, value: Any = None) -> dict:
         data = {"value": self.value if value is None else value, "source": self.source,
@@ -120,8 +121,8 @@ def _apps_from(cluster: Cluster, answers: list[Any]) -> tuple[Resolved, dict | N
                             probes), odc
     if _denied(probes):
         return Resolved(None, "none", "access denied: this user may not read the "
-                        "DSCInitialization or the OdhDashboardConfigs (HTTP 403); pass "
-                        "--apps-namespace", probes), None
+                        f"DSCInitialization or the OdhDashboardConfigs (HTTP 403); {ASK_FOR_APPS}",
+                        probes), None
     return Resolved(None, "none", "no DSCInitialization or OdhDashboardConfig found "
                     "(is OpenShift AI / Open Data Hub installed?)", probes), None
 
@@ -185,6 +186,11 @@ def _disconnected(settings: ClusterSettings, probes: list[str]) -> Resolved:
                             f"datasciencecluster/{(dsc.get('metadata') or {}).get('name')}",
                             DSC_AIR_GAPPED, probes)
     if settings.dashboard_config is None:
+        if _denied(probes) or _denied(settings.apps_namespace.probes):
+            return Resolved(False, "default", "access denied: this user may not read the "
+                            "OdhDashboardConfig or the DataScienceCluster (HTTP 403), so an "
+                            f"admin's disconnected setting cannot be seen; {ASK_FOR_APPS}",
+                            probes)
         return Resolved(False, "default", "no OdhDashboardConfig readable and no "
                         "DataScienceCluster air-gap flag", probes)
     return Resolved(False, "default", f"{DISABLE_KEY_COLLECTION} and {DSC_AIR_GAPPED} unset",
@@ -239,8 +245,7 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
         candidates.append((custom["name"], custom.get("namespace") or apps,
                            "spec.nimConfig.customConfigMap of the OdhDashboardConfig"))
     if apps:
-        candidates += [(name, apps, "the catalog shipped in the applications namespace")
-                       for name in names.CATALOG_CONFIGMAPS]
+        candidates += [(name, apps, SHIPPED) for name in names.CATALOG_CONFIGMAPS]
     calls = [_probe(cluster, "ConfigMap", name, ns) for name, ns, _ in candidates]
     want_template = template and bool(apps)
     if want_template:
@@ -258,7 +263,7 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
         return accounts
 
     catalog_probes: list[str] = []
-    catalog = None
+    catalog, custom_failed = None, False
     for index, ((name, ns, reason), answer) in enumerate(zip(candidates, catalog_answers)):
         found = _take(answer, catalog_probes, f"ConfigMap {ns}/{name}")
         if found is not None:
@@ -266,6 +271,7 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
             break
         if index == 0 and custom.get("name"):
             _custom_missing(answer, name, ns)
+            custom_failed = True
     if catalog is None and apps:
         target = _account_target(cluster, account_list(catalog_probes), "nimConfig",
                                  "ConfigMap", apps, catalog_probes)
@@ -273,13 +279,15 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
             catalog = _catalog_from(*target, catalog_probes)
     if catalog is None:
         catalog = Resolved(local_catalog.load_embedded(), "embedded catalog",
-                           _embedded_reason("catalog ConfigMap", apps, catalog_probes),
+                           _embedded_reason("catalog ConfigMap", apps, catalog_probes,
+                                            _denied(settings.apps_namespace.probes)),
                            catalog_probes)
+    catalog.news = custom_failed
     if not template:
         return Sources(catalog, None, None)
     naming = _naming(apps, dict(zip(candidates, catalog_answers)), template_answers)
-    return Sources(catalog, _template_from(cluster, apps, template_answers, account_list),
-                   naming)
+    return Sources(catalog, _template_from(cluster, apps, template_answers, account_list,
+                                           _denied(settings.apps_namespace.probes)), naming)
 
 
 def _custom_missing(answer: Any, name: str, ns: str) -> None:
@@ -292,11 +300,34 @@ def _custom_missing(answer: Any, name: str, ns: str) -> None:
                  f"{what}; falling back to the next catalog source")
 
 
-def _embedded_reason(what: str, apps: str | None, probes: list[str]) -> str:
+SHIPPED = "the catalog shipped in the applications namespace"
+# What to ask an admin for when a permission made the plugin fall back to its embedded copies.
+ASK_FOR_APPS = ("ask an admin for read access (get) to the DSCInitialization or the "
+                "OdhDashboardConfig, or pass --apps-namespace")
+
+
+def _ask_for(what: str, apps: str) -> str:
+    resource = "configmaps" if "ConfigMap" in what else "templates.template.openshift.io"
+    return f"ask an admin for read access (get) to {resource} in {apps}"
+
+
+def _embedded_reason(what: str, apps: str | None, probes: list[str],
+                     apps_denied: bool = False) -> str:
     if apps and _denied(probes):
         return (f"access denied: this user may not read the {what} in the applications "
-                f"namespace {apps} (HTTP 403)")
+                f"namespace {apps} (HTTP 403); {_ask_for(what, apps)}")
+    if not apps and apps_denied:
+        return (f"access denied: this user may not read the DSCInitialization or the "
+                f"OdhDashboardConfigs (HTTP 403), so the cluster's {what} cannot be found; "
+                f"{ASK_FOR_APPS}")
     return f"no {what} found on the cluster"
+
+
+def is_news(resolved: Resolved) -> bool:
+    """Whether the catalog's source is worth a line on every run: a fallback (embedded, an
+    Account's, the shipped one when the admin's custom ConfigMap failed) or the admin's custom
+    ConfigMap is; the shipped ConfigMap, as usual, is said under -v only."""
+    return resolved.news or resolved.reason != SHIPPED
 
 
 def _naming(apps: str | None, catalog_answers: dict, template_answers: list[Any]) -> Resolved:
@@ -304,8 +335,7 @@ def _naming(apps: str | None, catalog_answers: dict, template_answers: list[Any]
     namespace ships a later-named catalog or Template (found in the probes already made)."""
     found = []
     later_cm, later_tpl = (n for _, n in names.LATER_GENERATION_MARKERS)
-    cm_answer = catalog_answers.get((later_cm, apps, "the catalog shipped in the applications "
-                                                     "namespace"))
+    cm_answer = catalog_answers.get((later_cm, apps, SHIPPED))
     if isinstance(cm_answer, dict):
         found.append(f"configmap {later_cm}")
     if len(template_answers) == 2 and isinstance(template_answers[1], dict):
@@ -315,7 +345,8 @@ def _naming(apps: str | None, catalog_answers: dict, template_answers: list[Any]
 
 
 def _template_from(cluster: Cluster, apps: str | None, answers: list[Any],
-                   account_list: Callable[[list[str]], list[dict]]) -> Resolved:
+                   account_list: Callable[[list[str]], list[dict]],
+                   apps_denied: bool = False) -> Resolved:
     probes: list[str] = []
     if apps:
         for name, answer in zip(names.RUNTIME_TEMPLATES, answers):
@@ -328,7 +359,7 @@ def _template_from(cluster: Cluster, apps: str | None, answers: list[Any],
         if target:
             return Resolved(*target, probes)
     return Resolved(embedded_template(), "embedded template",
-                    _embedded_reason("runtime Template", apps, probes), probes)
+                    _embedded_reason("runtime Template", apps, probes, apps_denied), probes)
 
 
 def resolve_catalog(cluster: Cluster, settings: ClusterSettings) -> Resolved:

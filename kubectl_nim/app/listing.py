@@ -17,18 +17,19 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
     from kubectl_nim.adapters.kube.api_errors import ApiError
 
     if namespace is not None:
-        isvcs = cluster.list("InferenceService", namespace, label_selector=selector)
+        isvcs = _isvcs(cluster.list("InferenceService", namespace, label_selector=selector))
         runtimes, unreadable = _runtimes(cluster, namespace)
         return list_rows.nim_rows(isvcs, runtimes, runtimes_readable=not unreadable)
     try:
-        isvcs = cluster.list("InferenceService", all_namespaces=True, label_selector=selector)
+        isvcs = _isvcs(cluster.list("InferenceService", all_namespaces=True,
+                                    label_selector=selector))
     except ApiError as e:
         if not e.forbidden:
             raise
         log.debug("listing InferenceServices cluster-wide is forbidden; going project by project")
         return _per_namespace(cluster, selector)
     try:
-        runtimes = cluster.list("ServingRuntime", all_namespaces=True)
+        runtimes = _checked_runtimes(cluster.list("ServingRuntime", all_namespaces=True))
     except ApiError as e:
         if not e.forbidden:
             raise
@@ -40,6 +41,19 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
             unreadable |= {ns} if denied else set()
         return _rows_split(isvcs, runtimes, unreadable)
     return list_rows.nim_rows(isvcs, runtimes)
+
+
+def _isvcs(items) -> list:
+    """Every field the rows read, checked for its type (domain/shapes): any answer, no crash."""
+    from kubectl_nim.domain import shapes
+
+    return shapes.conform_items(items, shapes.INFERENCE_SERVICE)
+
+
+def _checked_runtimes(items) -> list:
+    from kubectl_nim.domain import shapes
+
+    return shapes.conform_items(items, shapes.SERVING_RUNTIME)
 
 
 def _rows_split(isvcs, runtimes, unreadable: set) -> list:
@@ -55,7 +69,7 @@ def _runtimes(cluster, namespace: str) -> tuple[list, bool]:
     from kubectl_nim.adapters.kube.api_errors import ApiError
 
     try:
-        return cluster.list("ServingRuntime", namespace), False
+        return _checked_runtimes(cluster.list("ServingRuntime", namespace)), False
     except ApiError as e:
         if not e.forbidden:
             raise
@@ -69,14 +83,19 @@ def visible_namespaces(cluster) -> list[str]:
     from kubectl_nim.adapters.kube.api_errors import ApiError
     from kubectl_nim.errors import NimError
 
+    from kubectl_nim.domain import shapes
+
+    named = shapes.Named({"metadata": shapes.META})
     try:
-        doc = cluster.request("GET", "/apis/project.openshift.io/v1/projects") or {}
-        return sorted(i["metadata"]["name"] for i in doc.get("items") or [])
+        doc = cluster.request("GET", "/apis/project.openshift.io/v1/projects")
+        items = doc.get("items") if isinstance(doc, dict) else None
+        return sorted(i["metadata"]["name"] for i in shapes.conform_items(items or [], named))
     except ApiError as e:
         if not e.forbidden_or_missing:
             raise
     try:
-        return sorted(n["metadata"]["name"] for n in cluster.list("Namespace"))
+        return sorted(n["metadata"]["name"]
+                      for n in shapes.conform_items(cluster.list("Namespace"), named))
     except ApiError as e:
         if not e.forbidden:
             raise
@@ -92,7 +111,7 @@ def _per_namespace(cluster, selector: str | None = None) -> list:
 
     def one(ns):
         try:
-            isvcs = cluster.list("InferenceService", ns, label_selector=selector)
+            isvcs = _isvcs(cluster.list("InferenceService", ns, label_selector=selector))
         except ApiError as e:
             if e.forbidden_or_missing:
                 return None

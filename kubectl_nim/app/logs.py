@@ -25,17 +25,23 @@ class Source:
     pod: str
     container: str
     prefix: str     # "" when there is one source, else "[pod] " or "[pod/container] "
+    waiting: str = ""  # why the container waits (ImagePullBackOff: ...), from the pod status
 
 
 def sources(pods: list, all_containers: bool) -> list[Source]:
     """Which containers to read: the model container (kserve-container, else the first) of every
     live predictor pod, or every container with --all-containers."""
-    chosen = []
+    chosen, waiting = [], {}
     for pod in sorted(health.live_pods(pods), key=lambda p: p["metadata"]["name"]):
         names = [c.get("name", "") for c in (pod.get("spec") or {}).get("containers") or []]
         if not all_containers:
             names = [KSERVE_CONTAINER] if KSERVE_CONTAINER in names else names[:1]
         chosen += [(pod["metadata"]["name"], c) for c in names]
+        for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+            wait = (cs.get("state") or {}).get("waiting") or {}
+            if wait.get("reason"):
+                waiting[(pod["metadata"]["name"], cs.get("name", ""))] = \
+                    wait["reason"] + (f": {wait['message']}" if wait.get("message") else "")
     several_pods = len({p for p, _ in chosen}) > 1
     several_containers = len(chosen) > len({p for p, _ in chosen})
     out = []
@@ -46,7 +52,7 @@ def sources(pods: list, all_containers: bool) -> list[Source]:
             prefix = f"[{pod}] "
         else:
             prefix = ""
-        out.append(Source(pod, container, prefix))
+        out.append(Source(pod, container, prefix, waiting.get((pod, container), "")))
     return out
 
 
@@ -89,12 +95,18 @@ def _explained(error: ClusterError, source: Source, name: str) -> NimError:
 def read(cluster: Cluster, namespace: str, name: str, found: list[Source],
          tail: Optional[int], since: Optional[float]) -> Iterator[str]:
     """Every source's log, source by source, each line prefixed. A source that fails is a
-    warning while another one works; when all fail, the first failure is the error."""
+    warning while another one shows lines; when none shows a line, the first failure is the
+    error (exit 1, as kubectl), not an empty success."""
     answers = concurrently(lambda s: cluster.request_text(
         "GET", _path(namespace, s.pod), query=query(s, tail, since, False)), found)
     failures = [(s, a) for s, a in zip(found, answers) if isinstance(a, ClusterError)]
-    if failures and len(failures) == len(found):
+    if failures and not any(isinstance(a, str) and a.strip() for a in answers):
         raise _explained(failures[0][1], failures[0][0], name)
+    if not failures and not any(a.strip() for a in answers):
+        stuck = next((s for s in found if s.waiting), None)
+        if stuck:  # an empty answer for a container that never started: say why, exit 1
+            raise NimError(f"{stuck.pod}/{stuck.container} has not started ({stuck.waiting}), "
+                           f"so it has no log", hint=f"`kubectl nim status {name}` tells why")
     for source, answer in zip(found, answers):
         if isinstance(answer, ClusterError):
             log.warn(f"no log from {source.pod}/{source.container}: "

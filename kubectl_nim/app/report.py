@@ -72,16 +72,18 @@ def collect(cluster: Cluster, namespace: str, name: str, tail: int,
     bundle.add_text("version.txt", f"kubectl-nim {__version__}\npython {sys.version.split()[0]}"
                                    f"\nplatform {platform.platform()}\n")
     bundle.add_text("status.json", json.dumps(result.to_data(), indent=2) + "\n")
+    # as the server answered them (a field of the wrong type is worth seeing in a ticket)
     if observed.isvc is not None:
-        bundle.add_yaml("objects/inferenceservice.yaml", observed.isvc)
+        bundle.add_yaml("objects/inferenceservice.yaml", observed.raw.get("isvc", observed.isvc))
     if observed.runtime is not None:
-        bundle.add_yaml("objects/servingruntime.yaml", observed.runtime)
+        bundle.add_yaml("objects/servingruntime.yaml",
+                        observed.raw.get("runtime", observed.runtime))
     for claim, obj in result.claims.items():
         if isinstance(obj, dict):
-            bundle.add_yaml(f"objects/pvc-{claim}.yaml", obj)
+            bundle.add_yaml(f"objects/pvc-{_safe(claim)}.yaml", obj)
     _objects(cluster, namespace, name, list(result.secrets), bundle)
     for pod in observed.pods or []:
-        bundle.add_yaml(f"pods/{pod['metadata']['name']}.yaml", pod)
+        bundle.add_yaml(f"pods/{_safe((pod.get('metadata') or {}).get('name'))}.yaml", pod)
     if observed.pods is None:
         bundle.errors.append("pods: not readable (HTTP 403)")
     mine = [e for e in observed.events or []
@@ -112,7 +114,7 @@ def _objects(cluster: Cluster, namespace: str, name: str, secrets: list, bundle:
                 for value in values:
                     log.register_secret(value)
                 bundle.values |= values
-            bundle.add_yaml(f"objects/{kind.lower()}-{obj_name}.yaml", answer)
+            bundle.add_yaml(f"objects/{kind.lower()}-{_safe(obj_name)}.yaml", answer)
 
 
 def _logs(cluster: Cluster, namespace: str, pods: list, tail: int, bundle: Bundle) -> None:
@@ -135,7 +137,12 @@ def _logs(cluster: Cluster, namespace: str, pods: list, tail: int, bundle: Bundl
         if isinstance(answer, ClusterError):
             bundle.failed(f"log of {pod}/{container}{' (previous)' if previous else ''}", answer)
         else:
-            bundle.add_text(f"logs/{pod}/{container}{suffix}", answer)
+            bundle.add_text(f"logs/{_safe(pod)}/{_safe(container)}{suffix}", answer)
+
+
+def _safe(name: Any) -> str:
+    """Names from the server become one path component each, never a traversal."""
+    return redaction.member_name(name)
 
 
 def _restarted(pod: dict, container: str):
@@ -146,8 +153,8 @@ def _restarted(pod: dict, container: str):
     return None
 
 
-def write(bundle: Bundle, path: str) -> int:
-    """The .tar.gz, written whole to a temporary file then renamed: never half a bundle."""
+def archive(bundle: Bundle) -> tuple[bytes, int]:
+    """The .tar.gz in memory, and how many files it holds."""
     members = bundle.scrubbed()
     buffer = io.BytesIO()
     now = int(time.time())
@@ -156,12 +163,50 @@ def write(bundle: Bundle, path: str) -> int:
             info = tarfile.TarInfo(member)
             info.size, info.mtime, info.mode = len(data), now, 0o600
             tar.addfile(info, io.BytesIO(data))
-    tmp = f"{path}.partial"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(buffer.getvalue())
-    os.replace(tmp, path)
-    return len(members)
+    return buffer.getvalue(), len(members)
+
+
+def write(bundle: Bundle, path: str) -> int:
+    """The .tar.gz, written whole to a new temporary file beside `path` (exclusive creation,
+    never through a symlink), then linked to `path`, which must not exist yet: never half a
+    bundle, never someone else's file overwritten or a symlink followed."""
+    import tempfile
+
+    data, count = archive(bundle)
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.lexists(path):
+        raise NimError(f"{path} already exists; the bundle is never written over a file",
+                       hint="remove it or give another -f PATH")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".nim-report-", suffix=".partial")
+    except OSError as e:
+        raise NimError(f"cannot write in {folder}: {e.strerror or e}",
+                       hint="give -f PATH in a folder you may write to, or -f - for stdout") \
+            from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        _publish(tmp, path)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+    return count
+
+
+def _publish(tmp: str, path: str) -> None:
+    """`tmp` becomes `path` only if `path` does not exist (a link fails on any existing name,
+    a symlink included); where hard links are not supported, a checked rename."""
+    try:
+        os.link(tmp, path, follow_symlinks=False)
+    except FileExistsError:
+        raise NimError(f"{path} already exists; the bundle is never written over a file",
+                       hint="remove it or give another -f PATH") from None
+    except OSError as e:
+        if os.path.lexists(path):
+            raise NimError(f"{path} already exists; the bundle is never written over a file",
+                           hint="remove it or give another -f PATH") from None
+        log.debug(f"no hard link for {path} ({e.strerror or e}); renaming")
+        os.rename(tmp, path)
 
 
 def default_path(name: str, stamp: str) -> str:

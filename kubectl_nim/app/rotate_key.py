@@ -35,11 +35,21 @@ def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
     if not restart.skip and dep.isvc is not None:
         log.warn(nim_runtime.double_capacity_warning(dep.isvc))
 
+    actions = []
+
+    def report(ref, action):
+        actions.append(action)
+        emit(ref, action)
     if not dry_run.sends:
         for ref, action in secret_writes.preview(plan.targets, namespace, key, plan.current):
-            emit(ref, action)
+            report(ref, action)
     else:
         secret_writes.write_secrets(cluster, namespace, plan.targets, key,
                                     dry_run=dry_run, current=plan.current,
-                                    sleep=env.sleep, on_written=lambda w: emit(w.ref, w.action))
+                                    sleep=env.sleep, on_written=lambda w: report(w.ref, w.action))
+    if restart.skip and actions and all(a == "unchanged" for a in actions):
+        # "the running pods keep the old key" would be false: there is no other key
+        log.notice(f"The secrets of {name!r} already hold this key; not restarting "
+                   f"(--no-restart).")
+        return
     restart_step(cluster, dep, dry_run, restart, "the secrets hold the new key", emit, env)

@@ -48,7 +48,8 @@ class Session:
 
     def catalog(self, catalog_file: str | None = None, offline: bool = False,
                 notice: bool = True, with_template: bool = False) -> catalog_mod.Catalog:
-        """The catalog; when the cluster decided, one stderr notice names the source and why.
+        """The catalog; when the cluster decided, one stderr notice names the source and why
+        when that is news (a fallback, a custom ConfigMap: discovery.is_news), else under -v.
 
         `with_template` fetches the runtime Template in the same round trip, for `template()`.
         """
@@ -63,7 +64,10 @@ class Session:
                 resolved = self.sources(with_template)[0]
                 result = resolved.value
         if notice and not (catalog_file or offline):
-            log.notice(f"Using the {resolved.source} ({resolved.reason}).")
+            from kubectl_nim.app.discovery import is_news
+
+            line = f"Using the {resolved.source} ({resolved.reason})."
+            log.notice(line) if is_news(resolved) else log.debug(line)
         for warning in result.warnings:
             log.warn(warning)
         return result

@@ -9,7 +9,7 @@ itself is `domain.health.assess`, pure. Measured in BENCHMARKS.md ("status round
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -19,8 +19,8 @@ from kubectl_nim.domain.names import ISVC_LABEL, NIM_RUNTIME_ANNOTATION
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
-from kubectl_nim.domain import health
-from kubectl_nim.errors import ClusterError, NimError
+from kubectl_nim.domain import health, shapes
+from kubectl_nim.errors import ClusterError, NimError, NotFound
 
 
 
@@ -38,6 +38,7 @@ class Observed:
     runtime: Optional[dict]
     pods: Optional[list]        # None: may not be read
     events: Optional[list]      # None: may not be read
+    raw: dict = field(default_factory=dict)  # the InferenceService and runtime as answered
 
 
 @dataclass
@@ -59,6 +60,10 @@ class Status:
         isvc = self.observed.isvc or {}
         pods = health.live_pods(self.observed.pods)
         return {
+            "metadata": {"name": self.observed.name, "namespace": self.observed.namespace,
+                         "labels": dict(self.row.labels),
+                         "creationTimestamp": (isvc.get("metadata") or {})
+                         .get("creationTimestamp")},
             "name": self.observed.name, "namespace": self.observed.namespace,
             **self.health.to_data(),
             "url": self.row.url or None,
@@ -99,14 +104,30 @@ def _claim_phase(claim: Any) -> str:
     return claim
 
 
-def _readable(answer: Any, what: str) -> Any:
-    """A list answer, None for 403 (the user may not read it), or raise."""
+def _readable(answer: Any, what: str, shape: Any) -> Any:
+    """A list answer's items of the right shape (domain/shapes), None for 403 (the user may not
+    read it), or raise."""
     if isinstance(answer, ApiError) and answer.forbidden:
         log.debug(f"{what} not readable (HTTP 403)")
         return None
     if isinstance(answer, ClusterError):
         raise answer
-    return answer
+    return shapes.conform_items(answer, shape)
+
+
+def _object(answer: Any, what: str, shape: Any) -> Optional[dict]:
+    """A GET's answer: None (404), the object with every wrongly typed field it has dropped
+    (domain/shapes), or one clear error for an answer that is no object at all."""
+    if isinstance(answer, ClusterError):
+        raise answer
+    if answer is None:
+        return None
+    out = shapes.conform_object(answer, shape)
+    if out is None:
+        raise ClusterError(f"the API server answered {what} with {type(answer).__name__} "
+                           f"data, not an object",
+                           hint="check the server (or proxy) the kubeconfig points at")
+    return out
 
 
 def _maybe(fn):
@@ -130,11 +151,13 @@ def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) ->
         (lambda: cluster.list("Event", namespace)) if events else (lambda: None),
     ]
     isvc, runtime, pods, events = concurrently(lambda call: call(), calls)
-    for answer in (isvc, runtime):
-        if isinstance(answer, ClusterError):
-            raise answer
-    observed = Observed(name, namespace, isvc, runtime, _readable(pods, "pods"),
-                        _readable(events, "events"))
+    observed = Observed(name, namespace,
+                        _object(isvc, f"inferenceservice {name}", shapes.INFERENCE_SERVICE),
+                        _object(runtime, f"servingruntime {name}", shapes.SERVING_RUNTIME),
+                        _readable(pods, "pods", shapes.POD),
+                        _readable(events, "events", shapes.EVENT))
+    observed.raw = {"isvc": isvc, "runtime": runtime}
+    isvc, runtime = observed.isvc, observed.runtime
     if isvc is None and runtime is None:
         from kubectl_nim.app.day2 import deployment_not_found
 
@@ -194,7 +217,8 @@ def complete(cluster: Cluster, observed: Observed) -> Status:
         if kind == "secret":
             secrets[key] = _presence(answer)  # only presence: a value is never kept
         elif kind == "pvc":
-            pvcs[key] = answer if isinstance(answer, dict) else _presence(answer)
+            pvcs[key] = shapes.conform_object(answer, shapes.CLAIM) \
+                if isinstance(answer, dict) else _presence(answer)
         elif isinstance(answer, str):
             lines[key] = answer
     return _finish(observed, secrets, pvcs, lines)
@@ -204,7 +228,9 @@ def other_runtime(cluster: Cluster, observed: Observed) -> None:
     """The InferenceService names a runtime other than NAME (made by hand): one more read."""
     wanted = nim_runtime.runtime_name_of(observed.isvc or {})
     if observed.isvc is not None and wanted and wanted != observed.name:
-        observed.runtime = cluster.get_or_none("ServingRuntime", wanted, observed.namespace)
+        answer = cluster.get_or_none("ServingRuntime", wanted, observed.namespace)
+        observed.raw["runtime"] = answer
+        observed.runtime = _object(answer, f"servingruntime {wanted}", shapes.SERVING_RUNTIME)
 
 
 def _get(cluster: Cluster, kind: str, name: str, namespace: str):
@@ -259,11 +285,12 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def overview(cluster: Cluster, namespace: str) -> list[Status]:
-    """Every NIM deployment of the project: round 1 lists everything at once, round 2 reads
-    each deployment's secrets, PVCs and crash logs (all deployments concurrently)."""
+def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -> list[Status]:
+    """Every NIM deployment of the project (whose InferenceService matches `selector`): round 1
+    lists everything at once, round 2 reads each deployment's secrets, PVCs and crash logs (all
+    deployments concurrently)."""
     calls = [
-        lambda: cluster.list("InferenceService", namespace),
+        lambda: cluster.list("InferenceService", namespace, label_selector=selector),
         lambda: cluster.list("ServingRuntime", namespace),
         lambda: cluster.list("Pod", namespace, label_selector=ISVC_LABEL),
         lambda: cluster.list("Event", namespace),
@@ -272,7 +299,10 @@ def overview(cluster: Cluster, namespace: str) -> list[Status]:
     for answer in (isvcs, runtimes):
         if isinstance(answer, ClusterError):
             raise answer
-    pods, events = _readable(pods, "pods"), _readable(events, "events")
+    isvcs = shapes.conform_items(isvcs, shapes.INFERENCE_SERVICE)
+    runtimes = shapes.conform_items(runtimes, shapes.SERVING_RUNTIME)
+    pods = _readable(pods, "pods", shapes.POD)
+    events = _readable(events, "events", shapes.EVENT)
     by_name = {(r.get("metadata") or {}).get("name"): r for r in runtimes}
     observed = []
     for isvc in isvcs:

@@ -164,12 +164,23 @@ def next_steps(state: State) -> list[str]:
     return steps
 
 
+def elapsed(seconds: float) -> str:
+    """`42s`, `3m07s`, `1h02m`: how long the spinner has been waiting."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
 class Reporter:
     """Live progress: one rewritten line on a TTY, a plain line per change when piped."""
 
     SPINNER = "|/-\\"
 
-    def __init__(self, echo: Callable[..., None], tty: bool):
+    def __init__(self, echo: Callable[..., None], tty: bool,
+                 clock: Callable[[], float] = time.monotonic):
         from kubectl_nim.app.live_line import LiveLine
 
         self.echo = echo
@@ -179,6 +190,7 @@ class Reporter:
         self.tick = 0
         self.live = LiveLine(lambda text, nl: echo(text, nl=nl, err=True),
                              width=lambda: self.width())
+        self.clock, self.started = clock, clock()
 
     def __call__(self, state: State) -> None:
         for stall in state.stalls:
@@ -188,7 +200,8 @@ class Reporter:
         if self.tty:
             self.tick += 1
             spin = "✓" if state.ready else self.SPINNER[self.tick % len(self.SPINNER)]
-            (self.live.done if state.ready else self.live.show)(f"{spin} {state.summary}")
+            text = f"{spin} {state.summary} ({elapsed(self.clock() - self.started)})"
+            (self.live.done if state.ready else self.live.show)(text)
         elif state.summary != self.last:
             self.echo(state.summary, err=True)
         self.last = state.summary

@@ -21,12 +21,13 @@ _HOW = ("use --api-key-file PATH (- for stdin), set the NGC_API_KEY environment 
         "or run in a terminal to be prompted")
 
 
-def read_api_key(api_key_file: Optional[str], env: Environment) -> str:
+def read_api_key(api_key_file: Optional[str], env: Environment, otherwise: str = "") -> str:
     """The key from `--api-key-file` (`-` = stdin), else $NGC_API_KEY, else a hidden prompt.
 
     The prompt only when stdin is a terminal (`env.stdin_isatty`): a CI job must fail with an
     explanation rather than wait for an answer nobody will type. Key-input problems are usage
     errors (exit 2) so that scripts can tell them from a key NVIDIA rejected (exit 1).
+    `otherwise`: the verb's own way without a key, added to the hint (migrate's --reuse-key).
     """
     env = env.bind()
     environ, stdin = env.environ, env.stdin
@@ -38,7 +39,7 @@ def read_api_key(api_key_file: Optional[str], env: Environment) -> str:
         return _accept(environ[ENV_VAR], f"${ENV_VAR}")
     if env.stdin_isatty:
         return _accept(_prompt(), "the prompt")
-    raise UsageError("no NVIDIA API key given", hint=_HOW)
+    raise UsageError("no NVIDIA API key given", hint=f"{_HOW}; {otherwise}" if otherwise else _HOW)
 
 
 def _accept(raw: str, source: str) -> str:
@@ -90,12 +91,13 @@ def _prompt() -> str:
     return click.prompt("NVIDIA API key (nvapi-...)", hide_input=True, err=True)
 
 
-def key_reader(api_key_file, env: Environment, *, missing: UsageError | None = None,
-               optional: bool = False):
+def key_reader(api_key_file, env: Environment, otherwise: str = "", *,
+               missing: UsageError | None = None, optional: bool = False):
     """How a use case gets a key when it needs one, the one way every verb reads it: never from
     argv, registered with `log` at once, personal keys only (`keys.ensure_personal` refuses a
     legacy one). `missing`: the error when none was given (default: read_api_key's).
-    `optional`: no prompt, and None when neither --api-key-file nor $NGC_API_KEY gives one."""
+    `optional`: no prompt, and None when neither --api-key-file nor $NGC_API_KEY gives one.
+    `otherwise`: the verb's own way without a key, for the hint (migrate's --reuse-key)."""
     def read() -> str | None:
         from kubectl_nim.domain import keys
 
@@ -104,7 +106,8 @@ def key_reader(api_key_file, env: Environment, *, missing: UsageError | None = N
             if not (api_key_file or bound.environ.get(ENV_VAR)):
                 return None
         try:
-            key = read_api_key(api_key_file, env.replace(stdin_isatty=False) if optional else env)
+            key = read_api_key(api_key_file, env.replace(stdin_isatty=False) if optional else env,
+                               otherwise)
         except UsageError as e:
             if missing is not None and not (api_key_file or env.bind().environ.get(ENV_VAR)):
                 raise missing from None

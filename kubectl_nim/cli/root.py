@@ -183,8 +183,14 @@ class NimGroup(click.Group):
                 click.echo("Aborted.", err=True)
                 code = ExitStatus.FAILURE
         except click.UsageError as e:
-            click.echo(log.redact(usage_line(e)), err=True)
-            code = for_error(e)
+            if type(e).__name__ == "NoArgsIsHelpError" and e.ctx is not None:
+                # A bare `kubectl nim` (or `kubectl nim config`): the help, exit 0, as kubectl
+                # and helm do (click >= 8.2 makes it a usage error; 8.1 printed it itself).
+                click.echo(e.ctx.get_help())
+                code = ExitStatus.SUCCESS
+            else:
+                click.echo(log.redact(usage_line(e)), err=True)
+                code = for_error(e)
         except click.ClickException as e:
             _show_redacted(e)
             code = for_error(e)

@@ -19,11 +19,11 @@ severity. The verdict follows from the severities and the InferenceService's Rea
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Optional
-from kubectl_nim.domain.refs import kind_ref
 
 from kubectl_nim.domain.names import GPU_RESOURCE
+from kubectl_nim.domain.refs import kind_ref
 
 READY, PROGRESSING, FAILED, UNKNOWN = "Ready", "Progressing", "Failed", "Unknown"
 VERDICTS = (READY, PROGRESSING, FAILED, UNKNOWN)
@@ -260,8 +260,9 @@ def _rule_pods(f: Facts) -> list[Reason]:
         if conditions(f.isvc).get("Ready", {}).get("status") == "True":
             return []
         return [Reason("NoPods", WAITING, "no predictor pod exists yet",
-                       "the controller creates it; if this lasts, see the events below or "
-                       "the project's quota (`oc describe quota`)")]
+                       "the controller creates it; if this lasts, the project's events "
+                       "(`oc get events --sort-by .lastTimestamp`) and quota (`oc describe "
+                       "quota`) tell why")]
     out = []
     for pod in pods:
         out += _pod_reasons(f, pod)
@@ -383,6 +384,8 @@ def assess(facts: Facts) -> Health:
         verdict = UNKNOWN
     else:
         verdict = PROGRESSING
+    if verdict == READY:  # it serves: what would stop a new pod is a warning, never a ✗
+        reasons = [replace(r, severity=WARNING) if r.severity == BLOCKING else r for r in reasons]
     order = {BLOCKING: 0, WAITING: 1, WARNING: 2}
     return Health(verdict, tuple(sorted(reasons, key=lambda r: order[r.severity])))
 

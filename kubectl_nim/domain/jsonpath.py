@@ -174,28 +174,12 @@ def render(template: str, data: Any) -> str:
     return "".join(out)
 
 
-def sort_key_path(expression: str) -> list[tuple[str, Any]]:
-    """--sort-by: `{.name}` or `.name`, one value per item."""
+def sort_key_path(expression: str, single: bool = True) -> list[tuple[str, Any]]:
+    """--sort-by and custom-columns: `{.name}` or `.name`; `single`: one value per item."""
     text = expression.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
     steps = compile_path(text, expression)
-    if any(kind in ("all", "deep") for kind, _ in steps):
+    if single and any(kind in ("all", "deep") for kind, _ in steps):
         raise _bad(expression, "--sort-by needs a path to one value per item")
     return steps
-
-
-def sort_items(items: list, expression: str, to_data) -> list:
-    """Items sorted by the value the expression reaches in each to_data(item); items where it
-    reaches nothing come first (as in kubectl); numbers sort as numbers."""
-    steps = sort_key_path(expression)
-
-    def key(item):
-        found = evaluate(steps, to_data(item))
-        if not found or found[0] is None:
-            return (0, 0, "")
-        value = found[0]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return (1, 1, text_of(value))
-        return (1, 0, value)
-    return sorted(items, key=key)

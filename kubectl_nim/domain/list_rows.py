@@ -33,9 +33,16 @@ class Row:
     secrets: tuple[str, ...]
     url: str
     dashboard: bool
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def metadata(self) -> dict:
+        """kubectl's spelling of the identity (`--sort-by .metadata.creationTimestamp`)."""
+        return {"name": self.name, "namespace": self.namespace, "labels": dict(self.labels),
+                "creationTimestamp": self.created or None}
 
     def to_data(self) -> dict:
-        return {"name": self.name, "namespace": self.namespace, "model": self.model,
+        return {"metadata": self.metadata(),
+                "name": self.name, "namespace": self.namespace, "model": self.model,
                 "tag": self.tag, "ready": self.ready, "keyScheme": self.key,
                 "secrets": list(self.secrets), "pvc": list(self.pvc), "runtime": self.runtime,
                 "image": self.image, "url": self.url or None,
@@ -64,7 +71,9 @@ def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
                pvc=tuple(mounted_claims(runtime)), created=meta.get("creationTimestamp", ""),
                runtime=runtime_name_of(isvc) or "", image=image, secrets=refs.names,
                url=(isvc.get("status") or {}).get("url") or "",
-               dashboard=((meta.get("labels") or {}).get(DASHBOARD_LABEL) == "true"))
+               dashboard=((meta.get("labels") or {}).get(DASHBOARD_LABEL) == "true"),
+               labels=tuple(sorted((str(k), str(v)) for k, v in
+                                   (meta.get("labels") or {}).items())))
 
 
 def nim_rows(isvcs: Iterable[Mapping[str, Any]], runtimes: Iterable[Mapping[str, Any]],

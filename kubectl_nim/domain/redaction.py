@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import functools
 import json
 import re
 from typing import Any, Iterable
@@ -126,9 +127,43 @@ def forms(value: str) -> list[str]:
     return sorted(set(out), key=len, reverse=True)
 
 
+# A line break a wrapping tool inserts (base64 -w 76, PEM's 64 columns, fold), with the next
+# line's indentation: a value may continue after it.
+_BREAK = r"(?:\r?\n[ \t]*)?"
+
+
+@functools.lru_cache(maxsize=256)
+def _wrapped(form: str) -> "re.Pattern[str]":
+    return re.compile(_BREAK.join(re.escape(c) for c in form))
+
+
 def scrub(text: str, values: Iterable[str]) -> str:
-    """`text` without any form of any of `values`, nor anything that looks like a key."""
+    """`text` without any form of any of `values` (also wrapped over several lines), nor
+    anything that looks like a key (also wrapped)."""
+    # Unwrapped once: a form absent from it is absent wrapped too (the cheap common case).
+    flat = re.sub(r"\r?\n[ \t]*", "", text) if "\n" in text else ""
     for value in sorted(set(values), key=len, reverse=True):
         for form in forms(value):
             text = text.replace(form, MARK)
+            if form in flat:
+                text = _wrapped(form).sub(MARK, text)
+    text = WRAPPED_KEY.sub(MARK, text)
     return KEY_PATTERN.sub(MARK, text)
+
+
+# An NVIDIA key folded over lines: nvapi- then its characters, across a line break only into a
+# line made of key characters alone (a folded key's continuation; not the next log line's text).
+WRAPPED_KEY = re.compile(r"n" + _BREAK + r"v" + _BREAK + r"a" + _BREAK + r"p" + _BREAK + r"i"
+                         + _BREAK + r"-(?:[A-Za-z0-9_\-]|\r?\n[ \t]*"
+                         r"(?=[A-Za-z0-9_\-]+(?:\r?\n|$))){8,}")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def member_name(name: object) -> str:
+    """A name from the server (pod, container, claim, secret) made safe as one path component
+    of a bundle member: no separator, no `..`, no control or odd character, bounded; anything
+    else is replaced by `_` (a Kubernetes name is already safe and stays as it is)."""
+    text = _UNSAFE.sub("_", name if isinstance(name, str) else str(name))[:200]
+    return "_" + text if not text or text.startswith(".") else text

@@ -179,7 +179,7 @@ def test_list(cluster):
     deployed(cluster)
     result = cluster("list", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    [row] = json.loads(result.stdout)
+    [row] = json.loads(result.stdout)["items"]
     assert row["keyScheme"] == (nim_runtime.NONE if cluster.generation == "today-airgap"
                                 else nim_runtime.PER_DEPLOYMENT)
 

@@ -187,7 +187,9 @@ def test_unset_and_disconnected(config, kube_server):
     assert result.exit_code == 0, result.stderr
     assert f"no longer comes from ConfigMap {APPS}/my-catalog" in result.stderr
     assert odc(kube_server)["spec"]["nimConfig"] == {}
-    assert "No custom catalog ConfigMap was set" in config("unset-custom-configmap").stderr
+    again = config("unset-custom-configmap")
+    assert "No custom catalog ConfigMap was set" in again.stderr
+    assert again.stdout == f"{ODC_REF} unchanged\n"  # not "patched": nothing changed
 
     assert config("set-disconnected", "TRUE").exit_code == 0
     assert odc(kube_server)["spec"]["nimConfig"] == {"disconnected": {"disableKeyCollection": True}}
@@ -258,9 +260,30 @@ def test_a_cluster_without_nimconfig_raises_nimconfig_unsupported(kube_server_wi
     assert "nimConfig" not in odc(server)["spec"]
 
 
-def test_set_disconnected_on_an_old_cluster_names_the_datasciencecluster_flag(old_config):
+def test_set_disconnected_on_an_old_cluster_names_the_datasciencecluster_flag(
+        old_config, kube_server_without_nimconfig):
+    kube_server_without_nimconfig.put_object({
+        "apiVersion": "datasciencecluster.opendatahub.io/v1", "kind": "DataScienceCluster",
+        "metadata": {"name": "default-dsc"}, "spec": {"components": {}}})
     result = old_config("set-disconnected", "true")
     assert result.exit_code == 1
     assert "on this release the way is the DataScienceCluster flag " \
         "spec.components.kserve.nim.airGapped" in result.stderr
     assert '"airGapped":true' in result.stderr
+
+
+def test_set_disconnected_names_no_datasciencecluster_that_does_not_exist(old_config):
+    result = old_config("set-disconnected", "true")
+    assert result.exit_code == 1
+    assert "default-dsc" not in result.stderr
+    assert "no DataScienceCluster" in result.stderr
+
+
+def test_set_disconnected_names_the_real_datasciencecluster(old_config,
+                                                           kube_server_without_nimconfig):
+    kube_server_without_nimconfig.put_object({
+        "apiVersion": "datasciencecluster.opendatahub.io/v1", "kind": "DataScienceCluster",
+        "metadata": {"name": "rhods"}, "spec": {"components": {}}})
+    result = old_config("set-disconnected", "true")
+    assert result.exit_code == 1
+    assert "oc patch datasciencecluster rhods --type merge" in result.stderr

@@ -147,3 +147,39 @@ def test_pods_not_listable(nim, cluster):
     result = nim("logs", NAME, *kc)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: you may not list the pods of {NS}")
+
+
+def test_nothing_read_is_exit_1_with_the_reason(nim, cluster):
+    """One pod pulls in vain (no log), the other has written nothing yet: no line was shown,
+    so a warning and exit 0 would read as success; kubectl exits 1 with the reason."""
+    server, kc = cluster
+    deployment(server, ready=False)
+    pod(server, ready=False, state={"waiting": {"reason": "ImagePullBackOff",
+                                                "message": "Back-off pulling image"}})
+    pod(server, name=POD2)
+    result = nim("logs", NAME, *kc)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ") and "ImagePullBackOff" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_an_empty_answer_for_a_waiting_container_is_exit_1():
+    """Some servers answer 200 and nothing for a container that never started."""
+    from kubectl_nim.app import logs
+    from kubectl_nim.errors import NimError
+    import pytest
+
+    class Empty:
+        def request_text(self, *args, **kwargs):
+            return ""
+
+    pods = [{"metadata": {"name": "p"}, "spec": {"containers": [{"name": "kserve-container"}]},
+             "status": {"containerStatuses": [{"name": "kserve-container", "state": {
+                 "waiting": {"reason": "ImagePullBackOff", "message": "Back-off"}}}]}}]
+    found = logs.sources(pods, False)
+    with pytest.raises(NimError, match=r"p/kserve-container has not started "
+                                       r"\(ImagePullBackOff: Back-off\)"):
+        list(logs.read(Empty(), "ns", "x", found, None, None))
+    pods[0]["status"] = {}
+    assert list(logs.read(Empty(), "ns", "x", logs.sources(pods, False), None, None)) == []

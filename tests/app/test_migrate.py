@@ -228,3 +228,11 @@ def test_concurrent_runtime_change_is_retried(migrate, kube_server):
     result = migrate("dash")
     assert result.exit_code == 0, result.stderr
     assert refs(kube_server, "dash") == ("nvidia-nim-secrets-dash", "nvidia-nim-image-pull-dash")
+
+
+def test_no_key_mentions_reuse_key(migrate, kube_server):
+    seed_legacy(kube_server, "d")
+    result = migrate("d", key=None)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no NVIDIA API key given; ")
+    assert "--reuse-key" in result.stderr and result.stderr.count("\n") == 1

@@ -80,8 +80,7 @@ def test_list_calls_a_later_named_deployment_per_deployment(nim, kubeconfig, kub
     seed_later(kube_server)
     result = nim("list", "--kubeconfig", kubeconfig, "-o", "json")
     assert result.exit_code == 0, result.stderr
-    rows = json.loads(result.stdout)
-    rows = rows.get("items", rows) if isinstance(rows, dict) else rows
+    rows = json.loads(result.stdout)["items"]
     assert [r["keyScheme"] for r in rows] == [nim_runtime.PER_DEPLOYMENT]
 
 

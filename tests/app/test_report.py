@@ -46,7 +46,7 @@ def test_report_holds_the_deployment_and_never_the_key(nim, cluster, tmp_path):
     runtime["metadata"]["annotations"]["note"] = f"deployed with {KEY}"
     server.put_object(runtime)
     out = tmp_path / "bundle.tar.gz"
-    result = nim("report", NAME, "-o", str(out), *kc)
+    result = nim("report", NAME, "-f", str(out), *kc)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(f"Wrote {out} (")
     files = members(out)
@@ -80,7 +80,7 @@ def test_report_of_forbidden_logs_still_writes(nim, cluster, tmp_path):
     pod(server)
     server.deny("get", "pods/log")
     out = tmp_path / "b.tar.gz"
-    result = nim("report", NAME, "-o", str(out), *kc)
+    result = nim("report", NAME, "-f", str(out), *kc)
     assert result.exit_code == 0, result.stderr
     errors = [t for n, t in members(out).items() if n.endswith("errors.txt")][0]
     assert 'cannot get resource "pods/log"' in errors
@@ -90,11 +90,11 @@ def test_report_refuses_missing_and_foreign_deployments(nim, cluster, tmp_path):
     server, kc = cluster
     not_nim(server)
     out = tmp_path / "b.tar.gz"
-    missing = nim("report", "nope", "-o", str(out), *kc)
+    missing = nim("report", "nope", "-f", str(out), *kc)
     assert missing.exit_code == 1 and "kubectl nim list" in missing.stderr
-    other = nim("report", "sklearn", "-o", str(out), *kc)
+    other = nim("report", "sklearn", "-f", str(out), *kc)
     assert other.exit_code == 1 and "is not a NIM deployment" in other.stderr
-    assert not out.exists() and not (tmp_path / "b.tar.gz.partial").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name != "kubeconfig"] == []
 
 
 @pytest.mark.parametrize("prefix", ["", "a", "ab", "abc", '{"auth":"'])
@@ -137,3 +137,96 @@ def test_scrub_never_leaves_a_key_inside_any_base64(body, before, after):
         inner = encoded[4:-4]
         for i in range(0, max(1, len(inner) - 12)):
             assert inner[i:i + 12] not in cleaned or len(inner) < 12
+
+
+# --- where the bundle goes ---------------------------------------------------------------------
+
+def test_report_file_dash_is_stdout_and_o_is_refused(nim, cluster, tmp_path):
+    import io
+
+    server, kc = cluster
+    deployment(server, key=KEY)
+    pod(server)
+    result = nim("report", NAME, "-f", "-", *kc)
+    assert result.exit_code == 0, result.stderr
+    with tarfile.open(fileobj=io.BytesIO(result.stdout_bytes), mode="r:gz") as tar:
+        assert any(m.name.endswith("/status.json") for m in tar.getmembers())
+    assert result.stderr.startswith("Wrote the bundle to stdout (")
+    assert not (tmp_path / "-").exists()
+    for value in ("-", "json", str(tmp_path / "x.tar.gz")):
+        refused = nim("report", NAME, "-o", value, *kc)
+        assert refused.exit_code == 2 and "-f/--file" in refused.stderr
+        assert refused.stderr.count("\n") == 1
+    assert not (tmp_path / "json").exists() and not (tmp_path / "x.tar.gz").exists()
+
+
+def test_report_never_overwrites_nor_follows_a_symlink(nim, cluster, tmp_path):
+    server, kc = cluster
+    deployment(server, key=KEY)
+    existing = tmp_path / "existing.tar.gz"
+    existing.write_text("mine")
+    result = nim("report", NAME, "-f", str(existing), *kc)
+    assert result.exit_code == 1 and "already exists" in result.stderr
+    assert existing.read_text() == "mine"
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    link = tmp_path / "link.tar.gz"
+    link.symlink_to(victim)
+    result = nim("report", NAME, "-f", str(link), *kc)
+    assert result.exit_code == 1 and "already exists" in result.stderr
+    assert victim.read_text() == "precious" and link.is_symlink()
+    dangling = tmp_path / "dangling.tar.gz"
+    dangling.symlink_to(tmp_path / "nowhere")
+    assert nim("report", NAME, "-f", str(dangling), *kc).exit_code == 1
+    assert not (tmp_path / "nowhere").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_server_names_never_become_unsafe_paths(nim, cluster, tmp_path):
+    server, kc = cluster
+    deployment(server, key=KEY)
+    evil = pod(server, ready=False)
+    evil["spec"]["containers"][0]["name"] = "../../../etc/passwd"
+    evil["status"]["containerStatuses"][0]["name"] = "../../../etc/passwd"
+    server.put_object(evil)
+    out = tmp_path / "b.tar.gz"
+    result = nim("report", NAME, "-f", str(out), *kc)
+    assert result.exit_code == 0, result.stderr
+    for name in members(out):
+        parts = name.split("/")
+        assert ".." not in parts and all(parts) and not name.startswith("/"), name
+
+
+@pytest.mark.parametrize("name", ["..", ".", "", "a/b", "../x", "\x00", "ok-name.1", 7, None])
+def test_member_name_is_one_safe_component(name):
+    safe = redaction.member_name(name)
+    assert safe and "/" not in safe and safe not in (".", "..") and not safe.startswith(".")
+    assert all(c.isalnum() or c in "._-" for c in safe)
+    if name == "ok-name.1":
+        assert safe == name
+
+
+def _wrap(text: str, width: int, newline: str = "\n", indent: str = "") -> str:
+    return newline.join(indent + text[i:i + width] for i in range(0, len(text), width))
+
+
+@pytest.mark.parametrize("width", [64, 76, 20, 7])
+@pytest.mark.parametrize("newline, indent", [("\n", ""), ("\r\n", ""), ("\n", "    ")])
+def test_scrub_removes_line_wrapped_encodings(width, newline, indent):
+    """base64 -w 76, PEM's 64 columns, fold -w 20: a key wrapped over lines is a key still."""
+    auth = base64.b64encode(f"$oauthtoken:{KEY}".encode()).decode()
+    blob = base64.b64encode(json.dumps({"auths": {"nvcr.io": {"auth": auth}}}).encode()).decode()
+    for form in (KEY, base64.b64encode(KEY.encode()).decode(), auth, blob):
+        text = f"before\n{_wrap(form, width, newline, indent)}\nafter"
+        cleaned = redaction.scrub(text, {KEY})
+        flat = "".join(cleaned.split())
+        for leaked in key_forms(KEY)[:3]:
+            assert leaked not in flat, (form[:12], width)
+        assert "before" in cleaned and "after" in cleaned
+
+
+def test_a_folded_unknown_key_is_scrubbed_and_the_next_line_kept():
+    text = f"token:\n{_wrap(KEY, 20)}\nINFO started\nkey={KEY[:30]}\nINFO next"
+    cleaned = redaction.scrub(text, set())
+    assert KEY[6:20] not in cleaned and KEY[20:40] not in cleaned.replace("\n", "")
+    assert "INFO started" in cleaned and "INFO next" in cleaned

@@ -87,6 +87,15 @@ def test_same_key_again_is_unchanged_but_restarts(rotate, kube_server):
     assert [m for m, _ in writes(kube_server)] == ["PATCH"]
 
 
+def test_same_key_with_no_restart_does_not_warn_of_an_old_key(rotate, kube_server):
+    seed_plugin(kube_server, "x", key=NEW_KEY)
+    result = rotate("x", "--no-restart")
+    assert result.exit_code == 0, result.stderr
+    assert "keep the old key" not in result.stderr
+    assert "already hold this key" in result.stderr
+    assert writes(kube_server) == []
+
+
 def test_client_dry_run_writes_nothing(rotate, kube_server):
     seed_plugin(kube_server, "x")
     kube_server.clear_requests()

@@ -53,7 +53,8 @@ def test_403_on_the_applications_namespace_is_access_denied(nim, kube_server, ku
     assert result.exit_code == 0, result.stderr
     assert result.stderr == (f"Using the embedded catalog (access denied: this user may not read "
                              f"the catalog ConfigMap in the applications namespace {APPS} "
-                             f"(HTTP 403)).\n")
+                             f"(HTTP 403); ask an admin for read access (get) to configmaps in "
+                             f"{APPS}).\n")
 
 
 def test_403_on_every_discovery_probe_is_access_denied(nim, kube_server, kubeconfig):
@@ -73,3 +74,34 @@ def test_template_403_is_access_denied(nim, kube_server, kubeconfig):
     assert "Runtime template:        embedded template\n  why:  access denied: this user may " \
            f"not read the runtime Template in the applications namespace {APPS} (HTTP 403)" \
         in result.stdout
+
+
+def test_403_on_discovery_makes_models_say_access_denied_not_missing(nim, kube_server,
+                                                                      kubeconfig):
+    """A user who may not read DSCInitialization nor OdhDashboardConfig: the catalog exists,
+    the fallback is the permission's doing; say so, and what to ask an admin for."""
+    seed_apps(kube_server)
+    shipped(kube_server)
+    kube_server.deny("list", "dscinitializations")
+    kube_server.deny("get", "odhdashboardconfigs")
+    result = nim("models", "--kubeconfig", kubeconfig, "-o", "name")
+    assert result.exit_code == 0, result.stderr
+    assert "no catalog ConfigMap found" not in result.stderr
+    assert result.stderr.startswith("Using the embedded catalog (access denied:")
+    assert "ask an admin" in result.stderr and "--apps-namespace" in result.stderr
+
+
+def test_the_shipped_catalog_is_no_news(nim, kube_server, kubeconfig):
+    """The usual source is said under -v only; a fallback or a custom ConfigMap is news."""
+    seed_apps(kube_server)
+    shipped(kube_server)
+    quiet = nim("models", "--kubeconfig", kubeconfig, "-o", "name")
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    seed_apps(kube_server, {"customConfigMap": {"name": "mine", "namespace": "cfg"}})
+    kube_server.put_object(catalog_configmap([model_entry("custom")], name="mine",
+                                             namespace="cfg"))
+    custom = nim("models", "--kubeconfig", kubeconfig, "-o", "name")
+    assert custom.stderr.startswith("Using the configmap cfg/mine (spec.nimConfig.customConfigMap")
+    seed_apps(kube_server)
+    verbose = nim("models", "--kubeconfig", kubeconfig, "-o", "name", "-v")
+    assert f"Using the configmap {APPS}/nvidia-nim-models-data" in verbose.stderr

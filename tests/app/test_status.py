@@ -48,6 +48,8 @@ def test_no_pods_yet(nim, cluster):
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0] == f"{NAME}: Progressing"
     assert "no predictor pod exists yet" in result.stdout
+    # status prints no events: it must not promise "the events below"
+    assert "below" not in result.stdout and "oc get events" in result.stdout
     assert "Replicas:      0/1 ready" in result.stdout
 
 
@@ -158,7 +160,7 @@ def test_all_deployments_one_line_each(nim, cluster):
     assert result.exit_code == 0, result.stderr
     rows = [line.split()[:2] for line in result.stdout.splitlines()]
     assert rows == [["NAME", "VERDICT"], ["llama", "Ready"], ["mistral", "Progressing"]]
-    data = json.loads(nim("status", "--all", *kc, "-o", "json").stdout)
+    data = json.loads(nim("status", "--all", *kc, "-o", "json").stdout)["items"]
     assert [d["verdict"] for d in data] == ["Ready", "Progressing"]
 
 

@@ -159,17 +159,18 @@ def test_reporter_piped_prints_changes_only():
         ("PredictorReady=yes Ready=yes", True, True)]
 
 
-def test_reporter_tty_rewrites_one_line():
+def test_reporter_tty_rewrites_one_line_with_the_time_waited():
     echo = Echo()
-    report = Reporter(echo, tty=True)
+    times = iter([100.0, 100.0, 102.0, 165.0, 3830.0])
+    report = Reporter(echo, tty=True, clock=lambda: next(times))
     for state in STATES:
         report(state)
     assert echo.calls == [
-        ("\r\033[K/ waiting for the controller to report status", False, True),
+        ("\r\033[K/ waiting for the controller to report status (0s)", False, True),
         (f"\r\033[Kwarning: {STALL}", True, True),       # a warning stays on screen
-        ("\r\033[K- PredictorReady=no Ready=no", False, True),
-        ("\r\033[K\\ PredictorReady=no Ready=no", False, True),  # spinner turns while waiting
-        ("\r\033[K✓ PredictorReady=yes Ready=yes", True, True)]  # final line ends the line
+        ("\r\033[K- PredictorReady=no Ready=no (2s)", False, True),
+        ("\r\033[K\\ PredictorReady=no Ready=no (1m05s)", False, True),  # spinner turns
+        ("\r\033[K✓ PredictorReady=yes Ready=yes (1h02m)", True, True)]  # ends the line
 
 
 # --- wait_ready against the fake API server ------------------------------------------------------

@@ -156,7 +156,7 @@ def test_file_options_complete_files():
 
 def test_choices_complete():
     assert values(["completion"]) == [*completion.SHELLS, "kubectl-helper"]
-    assert values(["models", "-o"], "j") == ["json"]
+    assert values(["models", "-o"], "j") == ["json", "jsonpath=", "jsonpath-file="]
     assert values(["deploy", "--deployment-mode"]) == ["RawDeployment", "Serverless"]
 
 

@@ -61,7 +61,9 @@ def test_bare_dry_run_never_takes_the_next_word(nim):
                                  "see 'kubectl-nim models --help'"),
     (["deploy"], "error: missing option '--model'; see 'kubectl-nim deploy --help'"),
     (["models", "-o", "xml"], "error: invalid value for '-o' / '--output': 'xml' is not one of "
-                              "'table', 'wide', 'json', 'yaml', 'name'; "
+                              "'table', 'wide', 'json', 'yaml', 'name', 'jsonpath=TEMPLATE', "
+                              "'jsonpath-file=FILE', 'custom-columns=SPEC', "
+                              "'custom-columns-file=FILE'; "
                               "see 'kubectl-nim models --help'"),
     (["no-such-verb"], "error: no such command 'no-such-verb'; see 'kubectl-nim --help'"),
 ])

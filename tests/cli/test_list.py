@@ -88,7 +88,7 @@ def test_custom_and_inline_schemes(nim_list, kube_server):
     rt["spec"]["containers"][0]["env"].append({"name": "NGC_API_KEY", "value": "nvapi-x"})
     kube_server.put_object(rt)
     result = nim_list("-o", "json")
-    data = {d["name"]: d for d in json.loads(result.stdout)}
+    data = {d["name"]: d for d in json.loads(result.stdout)["items"]}
     assert data["c"]["keyScheme"] == "custom"
     assert data["c"]["secrets"] == ["team-key", "nvidia-nim-image-pull-c"]
     assert data["p"]["keyScheme"] == "per-deployment"
@@ -99,8 +99,14 @@ def test_custom_and_inline_schemes(nim_list, kube_server):
 def test_output_formats(nim_list, kube_server):
     seed_plugin(kube_server, "mine")
     _ready(kube_server, "mine")
-    data = json.loads(nim_list("-o", "json").stdout)
+    listed = json.loads(nim_list("-o", "json").stdout)
+    assert {k: listed[k] for k in ("apiVersion", "kind")} == {"apiVersion": "v1", "kind": "List"}
+    data = listed["items"]
+    created = isvc(kube_server, "mine")["metadata"]["creationTimestamp"]
     assert data == [{
+        "metadata": {"name": "mine", "namespace": "default",
+                     "labels": {"opendatahub.io/dashboard": "true"},
+                     "creationTimestamp": created},
         "name": "mine", "namespace": "default", "model": "llama-3.1-8b-instruct",
         "tag": "latest", "ready": "True", "keyScheme": "per-deployment",
         "secrets": ["nvidia-nim-secrets-mine", "nvidia-nim-image-pull-mine"],
@@ -108,7 +114,7 @@ def test_output_formats(nim_list, kube_server):
         "image": "nvcr.io/nim/meta/llama-3.1-8b-instruct:latest",
         "url": "https://mine.example",
         "creationTimestamp": isvc(kube_server, "mine")["metadata"]["creationTimestamp"]}]
-    assert yaml.safe_load(nim_list("-o", "yaml").stdout) == data
+    assert yaml.safe_load(nim_list("-o", "yaml").stdout)["items"] == data
     assert nim_list("-o", "name").stdout == "inferenceservice.serving.kserve.io/mine\n"
     wide = nim_list("-o", "wide").stdout.splitlines()
     assert wide[0].split() == ["NAME", "MODEL", "TAG", "READY", "KEY", "PVC", "AGE", "RUNTIME",
@@ -121,7 +127,8 @@ def test_empty_project(nim_list, kube_server):
     result = nim_list()
     assert result.exit_code == 0 and result.stdout == ""
     assert "No NIM deployments found in default" in result.stderr
-    assert nim_list("-o", "json").stdout == "[]\n"
+    assert json.loads(nim_list("-o", "json").stdout) == {
+        "apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": []}
 
 
 def test_all_namespaces(nim_list, kube_server):
@@ -143,7 +150,7 @@ def test_all_namespaces_project_by_project_when_cluster_list_is_forbidden(nim_li
     kube_server.deny("list", "servingruntimes", namespace="team-b")
     result = nim_list("-A", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    data = {d["name"]: d for d in json.loads(result.stdout)}
+    data = {d["name"]: d for d in json.loads(result.stdout)["items"]}
     assert set(data) == {"a"}  # b: runtime unreadable and its image is on the runtime only
     assert "cannot list ServingRuntimes in team-b" in result.stderr
 
@@ -155,7 +162,7 @@ def test_unreadable_runtimes_still_show_nim_images_on_the_predictor(nim_list, ku
                                 {"name": "kserve-container",
                                  "image": "nvcr.io/nim/meta/llama3-8b-instruct:1.0.0"}]}}})
     kube_server.deny("list", "servingruntimes")
-    data = json.loads(nim_list("-o", "json").stdout)
+    data = json.loads(nim_list("-o", "json").stdout)["items"]
     assert [(d["name"], d["model"], d["tag"], d["keyScheme"]) for d in data] == \
         [("raw", "llama3-8b-instruct", "1.0.0", "unknown")]
 
@@ -177,7 +184,7 @@ def test_dashboard_runtime_named_differently(nim_list, kube_server):
     svc["spec"]["predictor"]["model"]["runtime"] = "dash-runtime"
     kube_server.put_object(svc)
     assert objects
-    data = json.loads(nim_list("-o", "json").stdout)
+    data = json.loads(nim_list("-o", "json").stdout)["items"]
     assert [(d["name"], d["runtime"], d["keyScheme"]) for d in data] == \
         [("dash", "dash-runtime", "shared-legacy")]
 

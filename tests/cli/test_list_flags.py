@@ -75,8 +75,10 @@ def test_no_headers(nim_list, three):
 def test_sort_by(nim_list, three):
     desc = nim_list("--sort-by", "{.name}", "-o", "name").stdout
     assert desc == f"{ISVC_REF}/a\n{ISVC_REF}/b\n{ISVC_REF}/c\n"
-    by_team_missing_first = nim_list("--sort-by", ".url", "-o", "name")
-    assert by_team_missing_first.exit_code == 0
+    # kubectl: a path no item has is a mistake, not an order (exit 1)
+    missing = nim_list("--sort-by", ".url", "-o", "name")
+    assert (missing.exit_code, missing.stdout) == (1, "")
+    assert missing.stderr.startswith("error: couldn't find any field with path '{.url}'")
     bad = nim_list("--sort-by", "{.items[*].name}")
     assert bad.exit_code == 2 and "one value per item" in bad.stderr
     assert not any(r["method"] != "GET" for r in three.requests)

@@ -17,20 +17,19 @@ ENTRIES = [
 ]
 
 TABLE = """\
-NAME                   DISPLAY NAME           LATEST    TAGS    UPDATED     EU
-llama-3.1-8b-instruct  Llama-3.1-8B-Instruct  latest    3       2026-02-04  -
-llama-4-scout          Llama 4 Scout          1         1       2026-01-02  *
-nv-embedqa-e5-v5       E5 Embedding           1.0       1       2025-11-21  -
-
-* EU: restricted in the European Union (NVIDIA answers HTTP 451 there)
+NAME                   LATEST    TAGS    UPDATED     EU
+llama-3.1-8b-instruct  latest    3       2026-02-04  -
+llama-4-scout          1         1       2026-01-02  *
+nv-embedqa-e5-v5       1.0       1       2025-11-21  -
 """
+LEGEND = "\n* EU: restricted in the European Union (NVIDIA answers HTTP 451 there)\n"
 
 
 def test_table_from_a_catalog_file(nim, catalog_file):
     result = nim("models", "--catalog", catalog_file(ENTRIES))
     assert result.exit_code == 0
     assert result.stdout == TABLE
-    assert result.stderr == ""
+    assert result.stderr == LEGEND  # a footnote: stderr, data alone on stdout
 
 
 def test_json_catalog_file_gives_the_same_table(nim, catalog_file):
@@ -40,26 +39,31 @@ def test_json_catalog_file_gives_the_same_table(nim, catalog_file):
 def test_wide_adds_namespace_and_image(nim, catalog_file):
     out = nim("models", "--catalog", catalog_file(ENTRIES), "-o", "wide").stdout
     header, first = out.splitlines()[:2]
-    assert header.split() == ["NAME", "DISPLAY", "NAME", "LATEST", "TAGS", "UPDATED", "EU",
-                              "NAMESPACE", "IMAGE"]
-    assert first.split()[-2:] == ["nim/meta", "nvcr.io/nim/meta/llama-3.1-8b-instruct:latest"]
+    assert header.split() == ["NAME", "LATEST", "TAGS", "UPDATED", "EU", "DISPLAY", "NAME",
+                              "IMAGE"]
+    assert first.split()[-2:] == ["Llama-3.1-8B-Instruct",
+                                  "nvcr.io/nim/meta/llama-3.1-8b-instruct:latest"]
 
 
 def test_no_legend_when_nothing_is_eu_restricted(nim, catalog_file):
-    out = nim("models", "--catalog", catalog_file(ENTRIES[:1])).stdout
-    assert "EU:" not in out
-    assert out.count("\n") == 2
+    result = nim("models", "--catalog", catalog_file(ENTRIES[:1]))
+    assert "EU:" not in result.stdout + result.stderr
+    assert result.stdout.count("\n") == 2
 
 
-def test_json_is_the_catalog_entries_plus_image(nim, catalog_file):
-    data = json.loads(nim("models", "--catalog", catalog_file(ENTRIES), "-o", "json").stdout)
+def test_json_is_a_list_of_catalog_entries_plus_image(nim, catalog_file):
+    listed = json.loads(nim("models", "--catalog", catalog_file(ENTRIES), "-o", "json").stdout)
+    assert (listed["apiVersion"], listed["kind"]) == ("v1", "List")
+    data = listed["items"]
     assert [d["name"] for d in data] == ["llama-3.1-8b-instruct", "llama-4-scout", "nv-embedqa-e5-v5"]
-    assert data[1] == {**ENTRIES[1], "image": "nvcr.io/nim/meta/llama-4-scout:1"}
+    assert data[1] == {"metadata": {"name": "llama-4-scout"}, **ENTRIES[1],
+                       "image": "nvcr.io/nim/meta/llama-4-scout:1"}
 
 
 def test_yaml_and_name(nim, catalog_file):
     path = catalog_file(ENTRIES)
-    assert [d["name"] for d in yaml.safe_load(nim("models", "--catalog", path, "-o", "yaml").stdout)] \
+    assert [d["name"] for d in yaml.safe_load(nim("models", "--catalog", path, "-o",
+                                                  "yaml").stdout)["items"]] \
         == ["llama-3.1-8b-instruct", "llama-4-scout", "nv-embedqa-e5-v5"]
     assert nim("models", "--catalog", path, "-o", "name").stdout == \
         "model/llama-3.1-8b-instruct\nmodel/llama-4-scout\nmodel/nv-embedqa-e5-v5\n"
@@ -79,7 +83,8 @@ def test_search_without_match_says_so_on_stderr(nim, catalog_file):
     assert result.exit_code == 0
     assert result.stdout == ""
     assert result.stderr == f"No models match 'diffusion' in the file {path}.\n"
-    assert nim("models", "--catalog", path, "--search", "diffusion", "-o", "json").stdout == "[]\n"
+    assert json.loads(nim("models", "--catalog", path, "--search", "diffusion", "-o",
+                          "json").stdout)["items"] == []
 
 
 def test_show_one_model(nim, catalog_file):

@@ -60,7 +60,7 @@ def test_valid_key_json(validate):
     assert result.stdout == json.dumps({
         "valid": True, "type": "PERSONAL_KEY", "org": "fake-org",
         "products": ["ai-foundations", "nv-cloud-functions", "private-registry",
-                     "artifact-catalog"]}, indent=2) + "\n"
+                     "artifact-catalog"], "reason": None}, indent=2) + "\n"
 
 
 def test_key_from_file(validate, tmp_path):
@@ -157,7 +157,11 @@ def test_401(validate):
 def test_403(validate, ngc_server, ngc_sleeps):
     ngc_server.fail("POST", "/v3/keys", 403)
     result = validate("-o", "json")
-    assert (result.exit_code, result.stdout) == (1, "")
+    # a script reading -o json gets the verdict, not an empty stdout (the exit code stays 1)
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"valid": False, "type": None, "org": None,
+                                         "products": [],
+                                         "reason": "NVIDIA rejected the API key (HTTP 403)"}
     assert result.stderr.startswith("error: NVIDIA rejected the API key (HTTP 403); ")
     assert ngc_sleeps == [] and len(ngc_server.requests) == 1
 

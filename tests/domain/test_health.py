@@ -218,3 +218,13 @@ def test_missing_runtime_fails():
     assert result.reasons[0].code == "RuntimeMissing"
     assert f"the ServingRuntime of inferenceservice.serving.kserve.io/{NAME} does not exist" in \
         result.reasons[0].text
+
+
+def test_a_ready_verdict_has_no_failed_reason_under_it():
+    """Ready over a ✗ line read as a contradiction: while the InferenceService serves, what
+    would stop a new pod (a secret gone) is a warning."""
+    h = assess(Facts(NAME, isvc("True"), runtime={}, pods=[pod({"running": {}}, ready=True)],
+                     secrets={"nvidia-nim-secrets-llama": MISSING}))
+    assert h.verdict == READY
+    assert [r.code for r in h.reasons] == ["SecretMissing"]
+    assert all(r.severity == health.WARNING for r in h.reasons)

@@ -20,7 +20,7 @@ def test_as_impersonates_a_user_the_server_then_refuses(real):
 def test_as_group_gives_the_impersonated_user_the_groups_rights(real):
     result = real.nim("list", "-o", "json", "--as", "dev", "--as-group", "system:masters")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == []
+    assert json.loads(result.stdout)["items"] == []
 
 
 def test_server_token_and_ca_flags_need_no_kubeconfig(real, tmp_path):

@@ -74,7 +74,7 @@ def test_list_shows_plugin_and_dashboard_deployments(real):
     seed_legacy(_Seeder(real), "dash", real.ns)
     result = real.nim("list", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    rows = {row["name"]: row for row in json.loads(result.stdout)["items"]}
     assert rows["c1"]["keyScheme"] == "per-deployment"
     assert rows["dash"]["keyScheme"] == "shared-legacy"
 

@@ -80,7 +80,7 @@ def test_deploy_list_delete_follow_the_generation(real, generation):
         assert refs == [s for s in SECRETS[generation] if "pull" not in s]
     listed = real.nim("list", "-o", "json")
     assert listed.exit_code == 0, listed.stderr
-    row = next(r for r in json.loads(listed.stdout) if r["name"] == NAME)
+    row = next(r for r in json.loads(listed.stdout)["items"] if r["name"] == NAME)
     assert row["keyScheme"] == ("none" if generation == "today-airgap" else "per-deployment")
     gone = real.nim("delete", NAME, "--yes")
     assert gone.exit_code == 0, gone.stderr

@@ -93,7 +93,7 @@ def test_report_holds_no_key(real):
     _deploy(real)
     _isvc_status(real, True)
     out = real.tmp_path / "report.tar.gz"
-    result = real.nim("report", "c1", "-o", str(out))
+    result = real.nim("report", "c1", "-f", str(out))
     assert result.exit_code == 0, result.stderr
     forms = {KEY, base64.b64encode(KEY.encode()).decode()}
     with tarfile.open(out) as archive:

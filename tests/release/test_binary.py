@@ -49,7 +49,7 @@ def test_version(run):
 
 def test_models_offline_json_is_the_embedded_catalog(run):
     """The catalog inside the binary is the package's data file."""
-    data = json.loads(run("models", "--offline", "-o", "json").stdout)
+    data = json.loads(run("models", "--offline", "-o", "json").stdout)["items"]
     assert [m["name"] for m in data] == local_catalog.load_embedded().names
     assert all(m["image"].startswith("nvcr.io/") for m in data)
 

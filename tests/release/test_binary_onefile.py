@@ -45,7 +45,7 @@ def test_onefile_version_is_pyprojects(run):
 
 
 def test_onefile_models_offline(run):
-    data = json.loads(run("models", "--offline", "-o", "json").stdout)
+    data = json.loads(run("models", "--offline", "-o", "json").stdout)["items"]
     assert [m["name"] for m in data] == local_catalog.load_embedded().names
     assert run("--help").stdout.startswith("Usage: kubectl-nim [OPTIONS] COMMAND [ARGS]...")
 

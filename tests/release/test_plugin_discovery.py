@@ -90,10 +90,10 @@ def test_kubectl_plugin_list_shows_it(on_path):
 def test_kubectl_nim_models_offline(on_path):
     on_path.install()
     out = on_path("nim", "models", "--offline", "-o", "json")
-    names = [m["name"] for m in json.loads(out.stdout)]
+    names = [m["name"] for m in json.loads(out.stdout)["items"]]
     assert "llama-3.1-8b-instruct" in names
     table = on_path("nim", "models", "--offline").stdout
-    assert table.splitlines()[0].split()[:2] == ["NAME", "DISPLAY"]
+    assert table.splitlines()[0].split()[:2] == ["NAME", "LATEST"]
 
 
 def test_exit_codes_pass_through_kubectl(on_path):

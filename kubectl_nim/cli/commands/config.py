@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli.options import (dry_run_option, field_manager_option, get_globals,
-                                     global_options, output_option, validated)
+                                     global_options, print_flags, validated)
 from kubectl_nim.cli.options import get_environment
-from kubectl_nim.cli.output import render_one, result_printer
+from kubectl_nim.cli.output import result_printer
 
 
 @click.group("config")
@@ -16,45 +16,47 @@ def command():
 
 
 @command.command("view")
-@output_option("text", "yaml", "json", default="text")
+@print_flags(sort=False)
 @global_options
-def view(output):
+def view(printer):
     """Show the resolved configuration and why each part was chosen.
 
     Applications namespace, catalog source, runtime template source and the disconnected flag,
     each with the source it came from and what was tried before it: the debugging tool for
-    everything else.
+    everything else. -o json|yaml: one object (docs/schemas/config-view.json).
     """
     from kubectl_nim.app.config import view_data
     from kubectl_nim.app.session import Session
 
     session = Session(get_globals(), get_environment())
-    cluster = session.cluster
-    settings = session.settings
     data, catalog, template, naming = view_data(session)
-    cat = catalog.value
-    if output != "text":
-        click.echo(render_one(data, output), nl=False)
-        return
-    click.echo(f"Cluster:                 {cluster.server} (context {cluster.context})")
-    click.echo(f"Namespace:               {session.namespace}")
-    _section("Applications namespace", settings.apps_namespace.value or "<none>",
-             settings.apps_namespace)
-    _section("Catalog", f"{catalog.source} ({len(cat.models)} models, "
-                        f"{len(cat.warnings)} malformed entries)", catalog)
-    _section("Runtime template", template.source, template)
-    _section("Disconnected", str(settings.disconnected.value).lower(), settings.disconnected)
-    _section("Secret naming", naming.value, naming)
+    click.echo(printer.one(data, text=lambda: _text(session, catalog, template, naming)),
+               nl=False)
 
 
-def _section(title: str, value: str, resolved) -> None:
-    click.echo(f"{title + ':':<25}{value}")
+def _text(session, catalog, template, naming) -> str:
+    cluster, settings, cat = session.cluster, session.settings, catalog.value
+    lines = [f"Cluster:                 {cluster.server} (context {cluster.context})",
+             f"Namespace:               {session.namespace}"]
+    lines += _section("Applications namespace", settings.apps_namespace.value or "<none>",
+                      settings.apps_namespace)
+    lines += _section("Catalog", f"{catalog.source} ({len(cat.models)} models, "
+                                 f"{len(cat.warnings)} malformed entries)", catalog)
+    lines += _section("Runtime template", template.source, template)
+    lines += _section("Disconnected", str(settings.disconnected.value).lower(),
+                      settings.disconnected)
+    lines += _section("Secret naming", naming.value, naming)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _section(title: str, value: str, resolved) -> list[str]:
+    lines = [f"{title + ':':<25}{value}"]
     if resolved.source not in ("default", "none") and resolved.source not in value:
-        click.echo(f"  from: {resolved.source}")
+        lines.append(f"  from: {resolved.source}")
     if resolved.reason:
-        click.echo(f"  why:  {resolved.reason}")
-    for probe in resolved.probes:
-        click.echo(f"  tried: {probe}")
+        lines.append(f"  why:  {resolved.reason}")
+    lines += [f"  tried: {probe}" for probe in resolved.probes]
+    return lines
 
 
 # --- writing spec.nimConfig (admins) -------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from kubectl_nim import log
-from kubectl_nim.cli.options import get_globals, global_options, output_option
+from kubectl_nim.cli.options import get_globals, global_options, print_flags, selector_option
 from kubectl_nim.cli.options import get_environment
-from kubectl_nim.cli.output import Column, render
+from kubectl_nim.cli.output import Column
 
 WATCH_INTERVAL = 2.0  # seconds between polls of `list -w`
 
@@ -43,18 +43,14 @@ def _name(row) -> str:
 @click.argument("name", required=False)
 @click.option("-A", "--all-namespaces", is_flag=True,
               help="Every project you can read, not just the current one.")
-@click.option("-l", "--selector", metavar="SELECTOR",
-              help="Only InferenceServices with these labels, as kubectl -l (e.g. team=a,env!=dev).")
-@click.option("--sort-by", metavar="JSONPATH",
-              help="Sort by a field of the -o json form, e.g. {.creationTimestamp} or .model.")
-@click.option("--no-headers", is_flag=True, help="Tables without their header line.")
+@selector_option
 @click.option("-w", "--watch", is_flag=True,
               help="After the list, print a line for every deployment that appears or changes "
                    "(and a notice for one that goes) until Ctrl-C.")
 @click.option("--watch-interval", type=float, default=WATCH_INTERVAL, hidden=True)
-@output_option("table", "wide", "json", "yaml", "name", jsonpath=True)
+@print_flags()
 @global_options
-def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_interval, output):
+def command(name, all_namespaces, selector, watch, watch_interval, printer):
     """List the NIM deployments of the project (or just NAME).
 
     A NIM deployment is an InferenceService whose ServingRuntime is annotated
@@ -63,21 +59,21 @@ def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_in
     own secrets), shared-legacy (nvidia-nim-secrets / ngc-secret: see `migrate`), none
     (disconnected), custom (secrets under other names) or inline.
 
-    -o jsonpath=TEMPLATE and --sort-by apply to the -o json form (a v1 List of rows with name,
-    namespace, model, tag, ready, keyScheme, secrets, pvc, runtime, image, url,
-    creationTimestamp), with the JSONPath subset kubectl users need most: .key, ['key'], [N],
-    [*], ..key, {range ...}{end} and "literal" text. For example:
+    -o json|yaml prints a v1 List; its items (docs/schemas/list.json) have metadata (name,
+    namespace, labels, creationTimestamp), name, namespace, model, tag, ready, keyScheme,
+    secrets, pvc, runtime, image, url and creationTimestamp. -o jsonpath, custom-columns and
+    --sort-by apply to that form, with the JSONPath subset kubectl users need most: .key,
+    ['key'], [N], [*], ..key, {range ...}{end} and "literal" text. For example:
 
     \b
+      list -o json | jq '.items[].name'
       list -o jsonpath='{range .items[*]}{.name}{"\\t"}{.ready}{"\\n"}{end}'
-      list --sort-by .creationTimestamp --no-headers
+      list -o custom-columns=NAME:.metadata.name,MODEL:.model
+      list --sort-by .metadata.creationTimestamp --no-headers
     """
     from kubectl_nim.app import listing
-    from kubectl_nim.domain import jsonpath
     from kubectl_nim.app.session import Session
 
-    if sort_by:
-        jsonpath.sort_key_path(sort_by)  # a bad expression is a usage error before any request
     session = Session(get_globals(), get_environment())
     cluster = session.cluster
     namespace = None if all_namespaces else session.namespace
@@ -86,7 +82,7 @@ def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_in
         rows = listing.collect(cluster, namespace, selector)
         if name:
             rows = [r for r in rows if r.name == name]
-        return jsonpath.sort_items(rows, sort_by, _data) if sort_by else rows
+        return rows
 
     rows = current()
     where = "any project you can read" if all_namespaces else f"{namespace}"
@@ -96,27 +92,21 @@ def command(name, all_namespaces, selector, sort_by, no_headers, watch, watch_in
         raise deployment_not_found(name, namespace, all_namespaces)
     if not rows:
         log.notice(f"No NIM deployments found in {where}.")
-    if rows or output in ("json", "yaml"):
-        click.echo(_render(rows, output, all_namespaces, not no_headers), nl=False)
+    spec = dict(columns=columns(all_namespaces, get_environment().now()), to_data=_data,
+                name=_name)
+    if rows or printer.structured:
+        click.echo(printer.items(rows, **spec), nl=False)
     if watch:
-        _watch(current, rows, output, all_namespaces, watch_interval)
+        _watch(current, rows, printer, spec, watch_interval)
 
 
 def _data(row) -> dict:
     return row.to_data()
 
 
-def _render(rows, output, all_namespaces, headers=True) -> str:
-    return render(rows, output, columns=columns(all_namespaces, get_environment().now()),
-                  to_data=_data, name=_name,
-                  headers=headers)
-
-
-def _watch(current, rows, output, all_namespaces, interval) -> None:
+def _watch(current, rows, printer, spec, interval) -> None:
     """Poll (every `interval` seconds) and print what changed, as kubectl -w prints events:
-    one line (or object) per deployment that appeared or changed, no header again."""
-    from kubectl_nim.cli.output import render_one
-
+    one line (or object) per deployment that appeared or changed, under the first header."""
     sleep = get_environment().sleep
     seen = {(r.namespace, r.name): r for r in rows}
     try:
@@ -125,11 +115,8 @@ def _watch(current, rows, output, all_namespaces, interval) -> None:
             rows = current()
             now = {(r.namespace, r.name): r for r in rows}
             changed = [r for key, r in now.items() if seen.get(key) != r]
-            for row in changed:
-                if output in ("json", "yaml"):
-                    click.echo(render_one(row.to_data(), output), nl=False)
-                else:
-                    click.echo(_render([row], output, all_namespaces, headers=False), nl=False)
+            if changed:
+                click.echo(printer.more(changed, **spec), nl=False)
             for key in seen.keys() - now.keys():
                 log.notice(f"{_name(seen[key])} deleted")
             seen = now

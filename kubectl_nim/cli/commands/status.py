@@ -4,61 +4,80 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import get_globals, global_options, output_option
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.options import (get_environment, get_globals, global_options,
+                                     print_flags, selector_option)
+from kubectl_nim.cli.output import Column
 
 MARKS = {"failed": "✗", "progressing": "…", "warning": "!"}
+
+
+def columns(now) -> list[Column]:
+    return [
+        Column("NAME", lambda s: s.observed.name),
+        Column("VERDICT", lambda s: s.health.verdict),
+        Column("READY", lambda s: _replicas(s.to_data(now))),
+        Column("MODEL", lambda s: s.row.model),
+        Column("TAG", lambda s: s.row.tag),
+        Column("REASON", lambda s: _cut(_reason(s)), wide_value=_reason),
+    ]
+
+
+REASON_WIDTH = 60  # the default table fits 120 columns; -o wide shows the whole reason
+
+
+def _reason(result) -> str:
+    return result.health.reasons[0].message if result.health.reasons else ""
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= REASON_WIDTH else text[:REASON_WIDTH - 3] + "..."
 
 
 @click.command("status")
 @click.argument("name", required=False)
 @click.option("--all", "all_", is_flag=True, help="Every NIM deployment of the project "
               "(the default without NAME).")
-@output_option("table", "json", "yaml")
+@selector_option
+@print_flags()
 @global_options
-def command(name, all_, output):
+def command(name, all_, selector, printer):
     """Show whether NAME serves: a verdict first, then why, then its facts.
 
     The verdict is Ready, Progressing, Failed or Unknown, with the reasons in plain words and
     what to do, from the InferenceService's conditions, the predictor pods, their events, the
     cache PVC and the secrets the runtime references. Without NAME (or with --all): one line per
     NIM deployment. Exit code 0 whatever the verdict; scripts read `-o json` (`verdict`,
-    `reasons[]`, `url`).
+    `reasons[]`, `url`; docs/schemas/status.json): one object for NAME, a v1 List otherwise.
     """
     from kubectl_nim.app import status as app
     from kubectl_nim.errors import UsageError
-    from kubectl_nim.cli.output import Column, render, render_one
     from kubectl_nim.app.session import Session
 
-    if name and all_:
-        raise UsageError("give NAME or --all, not both")
+    if name and (all_ or selector):
+        raise UsageError("give NAME, or --all / -l, not both")
     env = get_environment()
     session = Session(get_globals(), env)
     namespace = session.namespace
     now = env.now()
     if name:
         result = app.status(session.cluster, namespace, name)
-        if output == "table":
-            click.echo(describe(result, now), nl=False)
-        else:
-            click.echo(render_one(result.to_data(now), output), nl=False)
+        click.echo(printer.one(result.to_data(now), text=lambda: describe(result, now),
+                               name=_name(result)), nl=False)
         return
-    results = app.overview(session.cluster, namespace)
-    if not results and output == "table":
+    results = app.overview(session.cluster, namespace, selector)
+    if not results:
         from kubectl_nim import log
 
         log.notice(f"No NIM deployments found in {namespace}.")
-        return
-    columns = [
-        Column("NAME", lambda s: s.observed.name),
-        Column("VERDICT", lambda s: s.health.verdict),
-        Column("READY", lambda s: _replicas(s.to_data(now))),
-        Column("MODEL", lambda s: s.row.model),
-        Column("TAG", lambda s: s.row.tag),
-        Column("REASON", lambda s: s.health.reasons[0].message if s.health.reasons else ""),
-    ]
-    click.echo(render(results, output, columns=columns, to_data=lambda s: s.to_data(now),
-                      name=lambda s: s.observed.name), nl=False)
+    if results or printer.structured:
+        click.echo(printer.items(results, columns=columns(now),
+                                 to_data=lambda s: s.to_data(now), name=_name), nl=False)
+
+
+def _name(result) -> str:
+    from kubectl_nim.domain.refs import kind_ref
+
+    return kind_ref("InferenceService", result.observed.name)
 
 
 def _replicas(data: dict) -> str:

@@ -12,23 +12,23 @@ import click
 
 from kubectl_nim import log
 from kubectl_nim.cli.options import (get_globals, global_options, key_options, ngc_options,
-                                 output_option, refused_key_argument)
+                                 print_flags, refused_key_argument)
 from kubectl_nim.cli.options import get_environment
-from kubectl_nim.cli.output import dump_json
 
 
 @click.command("validate-key")
 @key_options
 @ngc_options
-@output_option("text", "json", default="text")
+@print_flags(sort=False)
 @global_options
 @refused_key_argument
-def command(api_key_file: Optional[str], ngc_api_url: str, output: str) -> None:
+def command(api_key_file: Optional[str], ngc_api_url: str, printer) -> None:
     """Check a personal NVIDIA API key (nvapi-...) with NVIDIA.
 
     The key is read from --api-key-file, $NGC_API_KEY or a hidden prompt, never from the
     command line. Exit codes: 0 valid, 1 rejected, 2 usage error (no key, unreadable key file),
-    3 NVIDIA could not be reached.
+    3 NVIDIA could not be reached. -o json|yaml prints the verdict (docs/schemas/validate-key.json)
+    for a rejected key too, with `valid: false` and the reason (the exit code is still 1).
     """
     from kubectl_nim.app import keycheck
 
@@ -37,16 +37,23 @@ def command(api_key_file: Optional[str], ngc_api_url: str, output: str) -> None:
         log.notice(notice)
     from kubectl_nim.cli import api_key
 
+    from kubectl_nim.errors import KeyRejected
+
     key = api_key.read_api_key(api_key_file, get_environment())
-    info = keycheck.validate(key, ngc_api_url, get_globals().request_timeout,
-                             sleep=get_environment().sleep)
-    click.echo(_render(info, output), nl=False)
+    try:
+        info = keycheck.validate(key, ngc_api_url, get_globals().request_timeout,
+                                 sleep=get_environment().sleep)
+    except KeyRejected as e:
+        if not printer.human:  # scripts get the verdict on stdout; the error line on stderr
+            click.echo(printer.one({"valid": False, "type": None, "org": None, "products": [],
+                                    "reason": e.message}), nl=False)
+        raise
+    data = {"valid": True, "type": info.type, "org": info.org, "products": list(info.products),
+            "reason": None}
+    click.echo(printer.one(data, text=lambda: _text(info)), nl=False)
 
 
-def _render(info, output: str) -> str:
-    if output == "json":
-        return dump_json({"valid": True, "type": info.type, "org": info.org,
-                          "products": list(info.products)})
+def _text(info) -> str:
     products = ", ".join(info.products) or "<none>"
     return (f"The API key is valid.\n"
             f"Type:     {info.type or '<unknown>'}\n"

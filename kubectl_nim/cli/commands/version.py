@@ -5,9 +5,7 @@ import sys
 import click
 
 from kubectl_nim import __version__, log
-from kubectl_nim.cli.options import output_option
-from kubectl_nim.cli.options import get_environment
-from kubectl_nim.cli.output import render_one
+from kubectl_nim.cli.options import get_environment, print_flags
 
 
 def plugin_files(name: str, path_env: str, is_windows: bool = os.name == "nt") -> list[str]:
@@ -51,9 +49,12 @@ def clash_report(files: list[str], me: str) -> tuple[dict, list[str]]:
 
 
 @click.command("version")
-@output_option("text", "json", "yaml", default="text")
-def command(output):
-    """Print the plugin version, and which kubectl-nim on PATH `kubectl nim` runs."""
+@print_flags(sort=False)
+def command(printer):
+    """Print the plugin version, and which kubectl-nim on PATH `kubectl nim` runs.
+
+    -o json|yaml: one object (docs/schemas/version.json).
+    """
     info = {"version": __version__, "python": platform.python_version(),
             "platform": f"{sys.platform}/{platform.machine().lower()}"}
     # Always the Krew name `kubectl-nim`, also when run under another (kubectl nvnim): that is
@@ -62,9 +63,8 @@ def command(output):
     plugin, warnings = clash_report(plugin_files("kubectl-nim", path),
                                     this_executable())
     info["plugin"] = plugin
-    if output == "text":
-        click.echo(f"kubectl-nim {info['version']} (python {info['python']}, {info['platform']})")
-    else:
-        click.echo(render_one(info, output), nl=False)
+    click.echo(printer.one(info, text=lambda: f"kubectl-nim {info['version']} (python "
+                                          f"{info['python']}, {info['platform']})\n"),
+               nl=False)
     for warning in warnings:
         log.warn(warning)
