@@ -1,10 +1,13 @@
 """`status`: read everything that says how a NIM deployment is doing, in at most 3 round trips.
 
 Round 1 (concurrent): the InferenceService NAME, the ServingRuntime NAME, the predictor pods
-(label `serving.kserve.io/inferenceservice=NAME`) and the project's events. Round 2 (concurrent,
-only what round 1 named): the referenced secrets, the mounted PVCs, the last log line of each
-crash-looping container, and the runtime when the InferenceService names another one. The verdict
-itself is `domain.health.assess`, pure. Measured in BENCHMARKS.md ("status round trips").
+(label `serving.kserve.io/inferenceservice=NAME`), the project's events, the names of its Secrets
+(their metadata only: no value crosses the wire) and its PVCs. Round 2 (concurrent, only when
+needed): the last log line of each crash-looping container, the runtime when the InferenceService
+names another one, and the referenced secrets and PVCs one by one when the collections could not
+be listed (a user who may get but not list them). `overview` reads the same collections once for
+every deployment of the project. The verdict itself is `domain.health.assess`, pure. Measured in
+BENCHMARKS.md ("status round trips", "Fast where users are").
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from kubectl_nim.domain import health
 from kubectl_nim.errors import ClusterError, NimError, NotFound
 
 SEED_PREFIXES = ("nvidia-nim-secrets-", "nvidia-nim-image-pull-")
+MAX_PARALLEL = 8  # round-2 reads in flight at once (overview: over all deployments)
 LATER_PREFIXES = ("nim-api-key-", "nim-image-pull-")
 
 
@@ -40,6 +44,8 @@ class Observed:
     runtime: Optional[dict]
     pods: Optional[list]        # None: may not be read
     events: Optional[list]      # None: may not be read
+    secret_names: Optional[set] = None  # the project's Secrets; None: not listed (read each)
+    claims: Optional[dict] = None       # the project's PVCs by name; None: not listed
 
 
 @dataclass
@@ -122,21 +128,41 @@ def _maybe(fn):
     return guarded
 
 
-def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) -> Observed:
-    """Round 1; NotFound when there is no such deployment. `events` False: not needed."""
+def _collections(cluster: Cluster, namespace: str) -> list:
+    """The project-wide reads that replace one read per secret and PVC."""
+    return [lambda: cluster.list_names("Secret", namespace),
+            lambda: {(c.get("metadata") or {}).get("name"): c
+                     for c in cluster.list("PersistentVolumeClaim", namespace)}]
+
+
+def _listed(answer: Any, what: str) -> Any:
+    """A collection's answer, or None when it could not be listed (read one by one then)."""
+    if isinstance(answer, ClusterError):
+        log.debug(f"{what} not listed ({answer.message}); reading them one by one")
+        return None
+    return answer
+
+
+def observe(cluster: Cluster, namespace: str, name: str, events: bool = True,
+            collections: bool = True) -> Observed:
+    """Round 1; NotFound when there is no such deployment. `events` False: not needed;
+    `collections` False: the secrets and PVCs are not needed either."""
     selector = f"{ISVC_LABEL}={name}"
     calls = [
         lambda: cluster.get_or_none("InferenceService", name, namespace),
         lambda: cluster.get_or_none("ServingRuntime", name, namespace),
         lambda: cluster.list("Pod", namespace, label_selector=selector),
         (lambda: cluster.list("Event", namespace)) if events else (lambda: None),
-    ]
-    isvc, runtime, pods, events = concurrently(lambda call: call(), calls)
+    ] + (_collections(cluster, namespace) if collections else [])
+    isvc, runtime, pods, events, *listed = concurrently(lambda call: call(), calls)
     for answer in (isvc, runtime):
         if isinstance(answer, ClusterError):
             raise answer
     observed = Observed(name, namespace, isvc, runtime, _readable(pods, "pods"),
                         _readable(events, "events"))
+    if listed:
+        observed.secret_names = _listed(listed[0], "secrets")
+        observed.claims = _listed(listed[1], "PVCs")
     if isvc is None and runtime is None:
         raise NotFound(f"no deployment {name!r} in {namespace} (no InferenceService or "
                        f"ServingRuntime of that name)",
@@ -182,23 +208,42 @@ def last_line(cluster: Cluster, namespace: str, pod: str, container: str) -> Opt
 
 
 def complete(cluster: Cluster, observed: Observed) -> Status:
-    """Round 2: secrets, PVCs and crash logs, concurrently; then the verdict."""
+    """Round 2: crash logs (and secrets and PVCs not listed in round 1), concurrently; then
+    the verdict."""
+    calls = round_two(cluster, observed)
+    return settle(observed, calls, concurrently(lambda call: call[2](), calls, MAX_PARALLEL))
+
+
+def round_two(cluster: Cluster, observed: Observed) -> list[tuple[str, str, Any]]:
+    """(kind, key, read) of what round 1 did not answer."""
     namespace = observed.namespace
-    refs = nim_runtime.runtime_refs(observed.runtime)
-    claims = nim_runtime.mounted_claims(observed.runtime)
-    calls = [("secret", s, _get(cluster, "Secret", s, namespace)) for s in refs.names]
-    calls += [("pvc", c, _get(cluster, "PersistentVolumeClaim", c, namespace)) for c in claims]
+    calls = []
+    if observed.secret_names is None:
+        calls += [("secret", s, _get(cluster, "Secret", s, namespace))
+                  for s in nim_runtime.runtime_refs(observed.runtime).names]
+    if observed.claims is None:
+        calls += [("pvc", c, _get(cluster, "PersistentVolumeClaim", c, namespace))
+                  for c in nim_runtime.mounted_claims(observed.runtime)]
     calls += [("log", f"{p}/{c}", (lambda p=p, c=c: last_line(cluster, namespace, p, c)))
               for p, c in crash_looping(observed.pods)]
-    answers = concurrently(lambda call: call[2](), calls)
-    secrets, pvcs, lines = {}, {}, {}
-    for (kind, key, _), answer in zip(calls, answers):
-        if kind == "secret":
-            secrets[key] = _presence(answer)  # only presence: a value is never kept
-        elif kind == "pvc":
-            pvcs[key] = answer if isinstance(answer, dict) else _presence(answer)
-        elif isinstance(answer, str):
-            lines[key] = answer
+    return calls
+
+
+def settle(observed: Observed, calls: list, answers: list) -> Status:
+    """The verdict from round 1's collections and round 2's answers."""
+    answered = {(kind, key): answer for (kind, key, _), answer in zip(calls, answers)}
+    secrets, pvcs = {}, {}
+    for name in nim_runtime.runtime_refs(observed.runtime).names:
+        if observed.secret_names is not None:  # only presence: a value is never kept
+            secrets[name] = "present" if name in observed.secret_names else health.MISSING
+        else:
+            secrets[name] = _presence(answered.get(("secret", name)))
+    for name in nim_runtime.mounted_claims(observed.runtime):
+        answer = observed.claims.get(name) if observed.claims is not None else \
+            answered.get(("pvc", name))
+        pvcs[name] = answer if isinstance(answer, dict) else _presence(answer)
+    lines = {key: answer for (kind, key), answer in answered.items()
+             if kind == "log" and isinstance(answer, str)}
     return _finish(observed, secrets, pvcs, lines)
 
 
@@ -247,7 +292,7 @@ def eu_flag(model: str) -> Optional[bool]:
 
 def find_nim(cluster: Cluster, namespace: str, name: str, events: bool = True) -> Observed:
     """The deployment NAME, refused when missing (NotFound) or not a NIM (NotNim)."""
-    observed = observe(cluster, namespace, name, events)
+    observed = observe(cluster, namespace, name, events, collections=events)  # logs, test: no
     other_runtime(cluster, observed)
     check_nim(observed)
     return observed
@@ -262,15 +307,16 @@ def utc_now() -> datetime:
 
 
 def overview(cluster: Cluster, namespace: str) -> list[Status]:
-    """Every NIM deployment of the project: round 1 lists everything at once, round 2 reads
-    each deployment's secrets, PVCs and crash logs (all deployments concurrently)."""
+    """Every NIM deployment of the project: round 1 lists everything at once (secrets and PVCs
+    included), round 2 reads the crash logs of every deployment, at most MAX_PARALLEL at once."""
     calls = [
         lambda: cluster.list("InferenceService", namespace),
         lambda: cluster.list("ServingRuntime", namespace),
         lambda: cluster.list("Pod", namespace, label_selector=ISVC_LABEL),
         lambda: cluster.list("Event", namespace),
-    ]
-    isvcs, runtimes, pods, events = concurrently(lambda call: call(), calls)
+    ] + _collections(cluster, namespace)
+    isvcs, runtimes, pods, events, secret_names, claims = \
+        concurrently(lambda call: call(), calls)
     for answer in (isvcs, runtimes):
         if isinstance(answer, ClusterError):
             raise answer
@@ -285,10 +331,10 @@ def overview(cluster: Cluster, namespace: str) -> list[Status]:
         mine = None if pods is None else \
             [p for p in pods if ((p.get("metadata") or {}).get("labels") or {})
              .get(ISVC_LABEL) == name]
-        observed.append(Observed(name, namespace, isvc, runtime, mine, events))
+        observed.append(Observed(name, namespace, isvc, runtime, mine, events,
+                                 _listed(secret_names, "secrets"), _listed(claims, "PVCs")))
     observed.sort(key=lambda o: o.name)
-    results = concurrently(lambda o: complete(cluster, o), observed)
-    for result in results:
-        if isinstance(result, ClusterError):
-            raise result
-    return results
+    plans = [round_two(cluster, o) for o in observed]
+    flat = [call for plan in plans for call in plan]
+    answers = iter(concurrently(lambda call: call[2](), flat, MAX_PARALLEL))
+    return [settle(o, plan, [next(answers) for _ in plan]) for o, plan in zip(observed, plans)]

@@ -89,8 +89,10 @@ class Cluster:
     # -- the one request path --------------------------------------------------------------
 
     def request(self, method: str, path: str, *, query: Iterable[tuple[str, str]] = (),
-                body: Any = None, content_type: str | None = None) -> Any:
-        status, data, retry_after = self._exchange(method, path, query, body, content_type)
+                body: Any = None, content_type: str | None = None,
+                accept: str | None = None) -> Any:
+        status, data, retry_after = self._exchange(method, path, query, body, content_type,
+                                                   accept)
         if status >= 400:
             error = error_from_response(status, data, method, path)
             error.retry_after = retry.parse_retry_after(retry_after)
@@ -105,10 +107,11 @@ class Cluster:
         return status, data
 
     def _exchange(self, method: str, path: str, query: Iterable[tuple[str, str]], body: Any,
-                  content_type: str | None) -> tuple[int, bytes, str | None]:
+                  content_type: str | None,
+                  accept: str | None = None) -> tuple[int, bytes, str | None]:
         """The one request path: (status, body, Retry-After) of the last attempt."""
         url = _url(path, query)
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": accept or "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
         # Reads are retried on 429/5xx and dropped connections (adapters.retry, as kubectl's
@@ -239,6 +242,63 @@ class Cluster:
             item.setdefault("kind", kind)
         return items
 
+    # Each object's metadata only (no Secret values on the wire), as Kubernetes' controllers
+    # ask; a server that ignores it sends whole objects, of which only the names are kept.
+    METADATA_ONLY = ("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,"
+                     "application/json")
+
+    def list_names(self, kind: str, namespace: str | None = None) -> set[str]:
+        """The names of the `kind` objects in the namespace: one collection read of their
+        metadata instead of one read per name."""
+        res = RESOURCES[kind]
+        ns = self._ns(res, namespace)
+        doc = self.request("GET", res.path(ns), accept=self.METADATA_ONLY) or {}
+        items = doc.get("items") or []
+        if not isinstance(items, list):
+            raise ClusterError(f"GET {res.path(ns)}: the server at {self.server} answered with "
+                               f"a list whose items are not objects")
+        names = {((i.get("metadata") or {}).get("name") if isinstance(i, dict) else None)
+                 for i in items}
+        return {n for n in names if isinstance(n, str)}
+
+    def watch(self, kind: str, namespace: str | None = None, *, name: str | None = None,
+              resource_version: str | None = None, timeout_seconds: int = 60) -> Iterator[dict]:
+        """The watch events (dicts with `type` and `object`) of `kind` in the namespace (only
+        NAME's with `name`), from `resource_version` (None: the current state first, as ADDED
+        events), with bookmarks; ends when the server ends the watch (`timeout_seconds`).
+        An HTTP error answer raises ApiError, a broken stream ClusterError."""
+        res = RESOURCES[kind]
+        query = [("watch", "true"), ("allowWatchBookmarks", "true"),
+                 ("timeoutSeconds", str(int(timeout_seconds)))]
+        if name:
+            query.append(("fieldSelector", f"metadata.name={name}"))
+        if resource_version:
+            query.append(("resourceVersion", resource_version))
+        path = res.path(self._ns(res, namespace))
+        url = _url(path, query)
+        log.debug(f"GET {self.server}{url} (watch)")
+        import json
+
+        try:
+            with self.transport.stream("GET", url, {"Accept": "application/json"}) as \
+                    (status, chunks):
+                if status >= 400:
+                    raise error_from_response(status, b"".join(chunks), "GET", path)
+                pending = b""
+                for chunk in chunks:
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        if line.strip():
+                            yield _event(json.loads(line), path, self.server)
+                if pending.strip():
+                    yield _event(json.loads(pending), path, self.server)
+        except Unreachable as e:
+            raise self._unreachable(e, "GET", path) from None
+        except ValueError:
+            raise ClusterError(f"GET {path} (watch): the server at {self.server} sent an event "
+                               f"that is not JSON") from None
+
     @staticmethod
     def _write_query(dry_run: bool, field_validation: str | None = None,
                      field_manager: str | None = None) -> list[tuple[str, str]]:
@@ -296,6 +356,14 @@ class Cluster:
         return self.request("DELETE", res.path(self._ns(res, namespace), name), query=query)
 
 
+def _event(doc: Any, path: str, server: str) -> dict:
+    if not isinstance(doc, dict) or not isinstance(doc.get("type"), str) or \
+            not isinstance(doc.get("object"), dict):
+        raise ClusterError(f"GET {path} (watch): the server at {server} sent an event without "
+                           f"a type and an object")
+    return doc
+
+
 def _url(path: str, query: Iterable[tuple[str, str]]) -> str:
     from urllib.parse import urlencode
 
@@ -303,10 +371,13 @@ def _url(path: str, query: Iterable[tuple[str, str]]) -> str:
     return path + (f"?{urlencode(query)}" if query else "")
 
 
+MAX_IN_FLIGHT = 16  # requests of one batch in flight at once, whatever the caller asks
+
+
 def concurrently(fn: Callable, items: Sequence, max_workers: int | None = None) -> list:
-    """fn over items in parallel, one thread each (at most `max_workers`): several requests cost
-    one round trip of wall time. Each result is the value or the ClusterError it raised, in the
-    items' order."""
+    """fn over items in parallel, one thread each (at most `max_workers`, never more than
+    MAX_IN_FLIGHT): several requests cost one round trip of wall time, and a batch of hundreds
+    is no request storm. Each result is the value or the ClusterError it raised, in order."""
     def guarded(item):
         try:
             return fn(item)
@@ -316,7 +387,8 @@ def concurrently(fn: Callable, items: Sequence, max_workers: int | None = None) 
         return [guarded(i) for i in items]
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=min(len(items), max_workers or len(items))) as pool:
+    cap = min(len(items), max_workers or MAX_IN_FLIGHT, MAX_IN_FLIGHT)
+    with ThreadPoolExecutor(max_workers=cap) as pool:
         return list(pool.map(guarded, items))
 
 def connect(options, env=None) -> Cluster:
