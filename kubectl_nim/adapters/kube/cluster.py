@@ -261,43 +261,11 @@ class Cluster:
                  for i in items}
         return {n for n in names if isinstance(n, str)}
 
-    def watch(self, kind: str, namespace: str | None = None, *, name: str | None = None,
-              resource_version: str | None = None, timeout_seconds: int = 60) -> Iterator[dict]:
-        """The watch events (dicts with `type` and `object`) of `kind` in the namespace (only
-        NAME's with `name`), from `resource_version` (None: the current state first, as ADDED
-        events), with bookmarks; ends when the server ends the watch (`timeout_seconds`).
-        An HTTP error answer raises ApiError, a broken stream ClusterError."""
-        res = RESOURCES[kind]
-        query = [("watch", "true"), ("allowWatchBookmarks", "true"),
-                 ("timeoutSeconds", str(int(timeout_seconds)))]
-        if name:
-            query.append(("fieldSelector", f"metadata.name={name}"))
-        if resource_version:
-            query.append(("resourceVersion", resource_version))
-        path = res.path(self._ns(res, namespace))
-        url = _url(path, query)
-        log.debug(f"GET {self.server}{url} (watch)")
-        import json
+    def watch(self, kind: str, namespace: str | None = None, **kw: Any) -> Iterator[dict]:
+        """A watch's events (adapters/kube/watch.events)."""
+        from kubectl_nim.adapters.kube import watch
 
-        try:
-            with self.transport.stream("GET", url, {"Accept": "application/json"}) as \
-                    (status, chunks):
-                if status >= 400:
-                    raise error_from_response(status, b"".join(chunks), "GET", path)
-                pending = b""
-                for chunk in chunks:
-                    pending += chunk
-                    *lines, pending = pending.split(b"\n")
-                    for line in lines:
-                        if line.strip():
-                            yield _event(json.loads(line), path, self.server)
-                if pending.strip():
-                    yield _event(json.loads(pending), path, self.server)
-        except Unreachable as e:
-            raise self._unreachable(e, "GET", path) from None
-        except ValueError:
-            raise ClusterError(f"GET {path} (watch): the server at {self.server} sent an event "
-                               f"that is not JSON") from None
+        return watch.events(self, kind, namespace, **kw)
 
     @staticmethod
     def _write_query(dry_run: bool, field_validation: str | None = None,
@@ -354,14 +322,6 @@ class Cluster:
         res = RESOURCES[kind]
         query = self._write_query(dry_run) + [("propagationPolicy", "Background")]
         return self.request("DELETE", res.path(self._ns(res, namespace), name), query=query)
-
-
-def _event(doc: Any, path: str, server: str) -> dict:
-    if not isinstance(doc, dict) or not isinstance(doc.get("type"), str) or \
-            not isinstance(doc.get("object"), dict):
-        raise ClusterError(f"GET {path} (watch): the server at {server} sent an event without "
-                           f"a type and an object")
-    return doc
 
 
 def _url(path: str, query: Iterable[tuple[str, str]]) -> str:

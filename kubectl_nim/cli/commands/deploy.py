@@ -164,7 +164,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
                    f"ready...")
         wait_ready(session.cluster, name, namespace, wait_timeout,
                    Reporter(click.echo, run_env.stderr_isatty), clock=run_env.clock,
-                   sleep=run_env.sleep)
+                   sleep=run_env.sleep, watch=run_env.watch)
 
 
 def _read_key(api_key_file, client_only, env):
