@@ -42,3 +42,17 @@ def test_status_of_a_project_is_one_round_trip_whatever_its_size(nim, cluster):
     # InferenceServices, runtimes, pods, events, secrets (names), PVCs: no read per deployment
     assert len(server.requests) == 6
     assert round_trips(server.requests, LATENCY) == 1
+
+
+def test_rotate_key_reads_the_deployment_and_its_secrets_at_once(nim, cluster):
+    """InferenceService, runtime and the deployment's own secrets (both namings) in one round
+    trip; then the two preconditioned writes in turn, the verification and the restart."""
+    server, kc = cluster
+    deployment(server)
+    _measured(server)
+    result = nim("rotate-key", "llama", "--skip-key-validation", *kc,
+                 env={"NGC_API_KEY": "nvapi-another-key-0123456789"})
+    assert result.exit_code == 0, result.stderr
+    writes = [r["method"] for r in server.requests if r["method"] != "GET"]
+    assert writes == ["PUT", "PUT", "PATCH"]
+    assert round_trips(server.requests, LATENCY) == 5
