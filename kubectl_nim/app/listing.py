@@ -139,6 +139,6 @@ def _per_namespace(cluster, selector: str | None = None) -> list:
 
 
 def deployment_names(cluster, namespace: str | None) -> list[str]:
-    """The InferenceServices in `namespace` (None: the context's), sorted: for completion."""
-    items = cluster.list("InferenceService", namespace or cluster.namespace)
-    return sorted(n for n in ((i.get("metadata") or {}).get("name") for i in items) if n)
+    """The InferenceServices in `namespace` (None: the context's), sorted: for completion.
+    Their metadata only: a TAB in a project of hundreds must not wait for every spec."""
+    return sorted(cluster.list_names("InferenceService", namespace or cluster.namespace))
