@@ -115,27 +115,30 @@ class Runner:
         for command in commands:
             stages = command if isinstance(command, tuple) else (command,)
             procs, upstream = [], None
+            err = tempfile.TemporaryFile()
             for stage in stages:
-                stage = list(stage) + ([verbose] if verbose and stage is stages[-1] else [])
+                last = stage is stages[-1]
+                stage = list(stage) + ([verbose] if verbose and last else [])
                 proc = subprocess.Popen(stage, env=environment, stdin=upstream or
-                                        subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE)
+                                        subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL if last else subprocess.PIPE,
+                                        stderr=err if last else subprocess.DEVNULL)
                 if upstream is not None:
                     upstream.close()
                 upstream = proc.stdout
                 procs.append((stage, proc))
-            # Read the last stage's output while it runs (a pipe must not fill up).
-            last = procs[-1][1]
-            _, err = last.communicate()
-            errors.append(err.decode(errors="replace"))
-            for stage, proc in procs:
-                _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else \
-                    (0, 0, None)
-                code = proc.returncode if usage is None else os.waitstatus_to_exitcode(status)
-                if usage is not None:
-                    peak = max(peak, usage.ru_maxrss)
+            for stage, proc in procs:  # os.wait4: the peak RSS of exactly that child
+                _, status, usage = os.wait4(proc.pid, 0)
+                peak = max(peak, usage.ru_maxrss)
+                code = os.waitstatus_to_exitcode(status)
+                proc.returncode = code
                 if code:
-                    raise SystemExit(f"failed ({code}): {' '.join(stage)}\n{errors[-1][-800:]}")
+                    err.seek(0)
+                    raise SystemExit(f"failed ({code}): {' '.join(stage)}\n"
+                                     f"{err.read().decode(errors='replace')[-800:]}")
+            err.seek(0)
+            errors.append(err.read().decode(errors="replace"))
+            err.close()
         return time.perf_counter() - started, peak / 1024, "\n".join(errors)
 
 
@@ -161,21 +164,20 @@ class Row:
 def measure(runner: Runner, row: Row, latencies, runs: int, counter) -> None:
     for latency in latencies:
         runner.proxy.latency = latency / 1000
-        pairs, peaks = [], []
+        pairs = []
         for i in range(runs + 1):  # the first pair warms caches and is dropped
             if row.prepare:
                 row.prepare(next(counter))
             n = next(counter)
-            t_nim, rss, _ = runner.run(row.plugin(n), row.env)
+            t_nim, _, _ = runner.run(row.plugin(n), row.env)
             t_kubectl, _, _ = runner.run(row.kubectl(n))
             if i:
                 pairs.append((t_nim, t_kubectl))
-                peaks.append(rss)
         row.results[latency] = {
             "nim_ms": statistics.median(p[0] for p in pairs) * 1000,
             "kubectl_ms": statistics.median(p[1] for p in pairs) * 1000,
             "ratio": statistics.median(p[0] / p[1] for p in pairs),
-            "peak_mib": max(peaks)}
+            "peak_mib": peak_rss(runner, row, counter)}
         if latency:
             row.results["trips"] = {}
             for who, make, verbose in (("nim", row.plugin, "-v"), ("kubectl", row.kubectl,
@@ -190,6 +192,22 @@ def measure(runner: Runner, row: Row, latencies, runs: int, counter) -> None:
                                              round_trips(arrivals, latency / 1000),
                                              runner.proxy.connections)
     runner.proxy.latency = 0
+
+
+def peak_rss(runner: Runner, row: Row, counter) -> float:
+    """The plugin's peak RSS (MiB), through GNU time: os.wait4 of a child forked from this
+    process (which holds the seeding's memory) would count the parent's pages too."""
+    if row.prepare:
+        row.prepare(next(counter))
+    commands = row.plugin(next(counter))
+    if len(commands) != 1 or isinstance(commands[0], tuple) or not os.path.exists(TIME):
+        return float("nan")
+    _, _, err = runner.run([[TIME, "-f", "MAXRSS %M", *commands[0]]], row.env)
+    found = re.findall(r"MAXRSS (\d+)", err)
+    return int(found[-1]) / 1024 if found else float("nan")
+
+
+TIME = "/usr/bin/time"
 
 
 def table(rows: list[Row], latency: float) -> str:
