@@ -58,6 +58,9 @@ class Environment:
     slow_notice_after: Optional[float] = None
     # Where a pod's service-account token is mounted (None = Kubernetes' standard path).
     service_account_dir: Optional[str] = None
+    # Waits (--wait) follow the API server's watches, on the real clock; False: they poll with
+    # `sleep` (tests that drive time through an injected sleep and clock).
+    watch: bool = True
 
     @classmethod
     def default(cls, **fields) -> "Environment":

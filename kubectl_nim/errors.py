@@ -105,6 +105,16 @@ class ClusterError(NimError):
         return self.status == 409
 
     @property
+    def expired(self) -> bool:
+        """410 Gone: a watch's resourceVersion is too old; start again from the current state."""
+        return self.status == 410
+
+    @property
+    def cannot_watch(self) -> bool:
+        """403, 404, 405 or 501 to a watch: this server (or the user) cannot watch there."""
+        return self.forbidden_or_missing or self.status in (405, 501)
+
+    @property
     def bad_request(self) -> bool:
         """400: the server refused the request as malformed (or, for pods/log, not yet)."""
         return self.status == 400

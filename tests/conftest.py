@@ -25,7 +25,7 @@ def _isolated_process_state(monkeypatch, tmp_path):
     for var in ("KUBECONFIG", "NGC_API_KEY", "NGC_API_URL", "HTTPS_PROXY", "HTTP_PROXY",
                 "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy",
                 "SSL_CERT_FILE", "SSL_CERT_DIR", "KUBERNETES_SERVICE_HOST", "KUBECTL_PATH",
-                "KUBECTL_BINARY", "KUBECTL_PLUGINS_CALLER"):
+                "KUBECTL_BINARY", "KUBECTL_PLUGINS_CALLER", "XDG_CACHE_HOME", "KUBECTL_NIM_CACHE_DIR"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     log.forget_secrets()

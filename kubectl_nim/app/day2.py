@@ -6,6 +6,7 @@ app/predictor_restart).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from kubectl_nim import caller
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
@@ -17,7 +18,7 @@ from kubectl_nim.domain.keys import REGISTRY
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.names import own_secret_names
 from kubectl_nim.domain.nim_runtime import DOCKERCONFIG_KEY, Deployment, INLINE, NONE, SHARED_LEGACY, key_scheme
-from kubectl_nim.errors import Day2Error, NimError, NotFound
+from kubectl_nim.errors import ClusterError, Day2Error, NimError, NotFound
 from kubectl_nim.domain.refs import kind_ref
 
 def deployment_not_found(name: str, namespace: "str | None",
@@ -32,12 +33,28 @@ def deployment_not_found(name: str, namespace: "str | None",
 
 
 def find_deployment(cluster: Cluster, namespace: str, name: str,
-                    require_runtime: bool = True) -> Deployment:
+                    require_runtime: bool = True, prefetch: Sequence[str] = (),
+                    prefetched: dict | None = None) -> Deployment:
     """The InferenceService NAME and its ServingRuntime (spec.predictor.model.runtime, else the
-    runtime named NAME). Raises NotFound when neither exists (or the runtime, if required)."""
-    isvc = cluster.get_or_none("InferenceService", name, namespace)
+    runtime named NAME). Raises NotFound when neither exists (or the runtime, if required).
+
+    The InferenceService and the runtime named NAME are read at once (the runtime of another
+    name, made by hand, costs one more read), together with the Secrets named in `prefetch`,
+    whose answers (object, or None when missing) go into `prefetched`: a guess at what the
+    caller reads next, costing no round trip of its own."""
+    reads = [lambda: cluster.get_or_none("InferenceService", name, namespace),
+             lambda: cluster.get_or_none("ServingRuntime", name, namespace)]
+    reads += [(lambda s=s: cluster.get_or_none("Secret", s, namespace)) for s in prefetch]
+    isvc, runtime, *secrets = concurrently(lambda read: read(), reads)
+    for answer in (isvc, runtime):
+        if isinstance(answer, ClusterError):
+            raise answer
+    if prefetched is not None:  # a failed guess is read again, and reported, by the caller
+        prefetched.update({s: a for s, a in zip(prefetch, secrets)
+                           if not isinstance(a, ClusterError)})
     dep = Deployment(name, namespace, isvc, None)
-    dep.runtime = cluster.get_or_none("ServingRuntime", dep.runtime_name, namespace)
+    dep.runtime = runtime if dep.runtime_name == name else \
+        cluster.get_or_none("ServingRuntime", dep.runtime_name, namespace)
     if isvc is None and dep.runtime is None:
         raise deployment_not_found(name, namespace)
     if require_runtime and dep.runtime is None:
@@ -54,9 +71,18 @@ class RotationPlan:
     skipped: list[tuple[str, str]]        # (ref, why) referenced but not rotated
 
 
-def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
-    """What rotate-key writes, from the secrets the runtime actually references. Refuses the
-    shared legacy secrets (migrate first) and an inline key; no references = nothing to rotate."""
+def own_secrets(name: str) -> list[str]:
+    """Every name deployment `name`'s own secrets may have (both namings): what rotate-key
+    reads beside the deployment, since its runtime nearly always references those."""
+    own = own_secret_names(name)
+    return [*own["secret"], *own["pull_secret"]]
+
+
+def plan_rotation(cluster: Cluster, dep: Deployment,
+                  prefetched: dict | None = None) -> RotationPlan:
+    """What rotate-key writes, from the secrets the runtime actually references (those already
+    in `prefetched` are not read again). Refuses the shared legacy secrets (migrate first) and
+    an inline key; no references = nothing to rotate."""
     refs = dep.refs
     scheme = key_scheme(dep.name, refs)
     if scheme == INLINE:
@@ -66,9 +92,11 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
                              f"own secrets")
     if scheme == NONE:
         return RotationPlan([], {}, [])
+    prefetched = prefetched or {}
     accounts, current = concurrently(lambda read: read(), [
         lambda: read_account_secrets(cluster, dep.namespace),
-        lambda: _answer_of(read_secrets, cluster, dep.namespace, list(refs.names))])
+        lambda: _answer_of(read_secrets, cluster, dep.namespace,
+                           [n for n in refs.names if n not in prefetched])])
     keyed = [n for n in refs.key_secrets if n in accounts.owners]
     if keyed:
         raise Day2Error(
@@ -81,6 +109,7 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
         raise legacy_refusal(dep, "rotate the key of")
     if isinstance(current, NimError):
         raise current
+    current.update({n: prefetched[n] for n in refs.names if n in prefetched})
     own = own_secret_names(dep.name)  # either naming (SPEC §3)
     targets: list[SecretTarget] = []
     skipped: list[tuple[str, str]] = []

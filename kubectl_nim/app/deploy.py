@@ -80,7 +80,7 @@ def deploy(session, request: DeployRequest, *, key_source: KeySource,
         log.notice(f"Waiting up to {request.wait_timeout_text} for "
                    f"{kind_ref('InferenceService', options.name)} to become ready...")
         wait_ready(session.cluster, options.name, options.namespace, request.wait_timeout,
-                   reporter, clock=env.clock, sleep=env.sleep)
+                   reporter, clock=env.clock, sleep=env.sleep, watch=env.watch)
     return Result(planned, written)
 
 

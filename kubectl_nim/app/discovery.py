@@ -228,16 +228,35 @@ class Sources(NamedTuple):
     naming: Resolved | None   # the secret naming of the cluster; None when not probed
 
 
+def likely_objects(apps: str, custom: list | None, template: bool) -> list[tuple[str, str, str]]:
+    """(kind, name, namespace) of what resolve_sources asks first when the applications
+    namespace is `apps` and the custom catalog is `custom` ([name, namespace] or None)."""
+    wanted = [("ConfigMap", custom[0], custom[1])] if custom else []
+    wanted += [("ConfigMap", name, apps) for name in names.CATALOG_CONFIGMAPS]
+    if template:
+        wanted += [("Template", name, apps) for name in names.RUNTIME_TEMPLATES]
+    return wanted
+
+
 def resolve_sources(cluster: Cluster, settings: ClusterSettings,
-                    template: bool = True) -> Sources:
+                    template: bool = True, prefetched: dict | None = None) -> Sources:
     """The catalog ConfigMap, (optionally) the runtime Template of SPEC §4, and the secret
     naming of the cluster's generation (SPEC §3; only with the Template, whose later name
     is one of its markers).
 
     Every first-choice object, under both namings, is asked for at once; NIM Accounts are
     listed only when those are missing, and the embedded copies end both chains. Values: a
-    catalog.Catalog, the Template as a dict, and names.SEED or names.LATER.
+    catalog.Catalog, the Template as a dict, and names.SEED or names.LATER. `prefetched`:
+    answers (object or ClusterError) by (kind, name, namespace) already read (likely_objects),
+    not asked again.
     """
+    prefetched = prefetched or {}
+
+    def probe(kind: str, name: str, ns: str) -> Callable[[], Any]:
+        if (kind, name, ns) in prefetched:
+            return lambda: prefetched[(kind, name, ns)]
+        return _probe(cluster, kind, name, ns)
+
     apps = settings.apps_namespace.value
     custom = settings.nim_config.get("customConfigMap") or {}
     candidates: list[tuple[str, str, str]] = []
@@ -246,10 +265,10 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
                            "spec.nimConfig.customConfigMap of the OdhDashboardConfig"))
     if apps:
         candidates += [(name, apps, SHIPPED) for name in names.CATALOG_CONFIGMAPS]
-    calls = [_probe(cluster, "ConfigMap", name, ns) for name, ns, _ in candidates]
+    calls = [probe("ConfigMap", name, ns) for name, ns, _ in candidates]
     want_template = template and bool(apps)
     if want_template:
-        calls += [_probe(cluster, "Template", name, apps) for name in names.RUNTIME_TEMPLATES]
+        calls += [probe("Template", name, apps) for name in names.RUNTIME_TEMPLATES]
     answers = _run(cluster, calls)
     catalog_answers = answers[:len(candidates)]
     template_answers = answers[len(candidates):]

@@ -79,28 +79,43 @@ def restart_state(isvc: dict | None, pods: list[dict] | None, events: list[dict]
 def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
                    generation: int | None, timeout: float, report: Callable,
                    interval: float = 2.0, clock: Callable[[], float] = time.monotonic,
-                   wait: Callable[[float], None] | None = None):
-    from kubectl_nim.app.wait import _events, poll
+                   wait: Callable[[float], None] | None = None, watch: bool = True):
+    """Read the InferenceService, its predictor pods and the events together; between reads,
+    watches of the InferenceService and of the pods wake the loop on any change (app/wait)."""
+    from kubectl_nim.app.wait import Followers, _events, poll, read_together
 
     pods_readable = True
+    selector = f"{ISVC_LABEL}={name}"
+    followers = Followers(cluster, namespace, watch, wait or time.sleep)
+
+    def pods_or_none():
+        nonlocal pods_readable
+        if not pods_readable:
+            return None
+        try:
+            return cluster.list("Pod", namespace, label_selector=selector)
+        except ApiError as e:
+            if not e.forbidden_or_missing:
+                raise
+            pods_readable = False
+            log.debug(f"pods not readable (HTTP {e.status}); following the InferenceService")
+            return None
 
     def observe():
-        nonlocal pods_readable
-        isvc = cluster.get_or_none("InferenceService", name, namespace)
-        pods = None
-        if pods_readable:
-            try:
-                pods = cluster.list("Pod", namespace, label_selector=f"{ISVC_LABEL}={name}")
-            except ApiError as e:
-                if not e.forbidden_or_missing:
-                    raise
-                pods_readable = False
-                log.debug(f"pods not readable (HTTP {e.status}); following the InferenceService")
-        return restart_state(isvc, pods, _events(cluster, namespace), name, stamp, generation)
+        isvc, pods, events = read_together(
+            lambda: cluster.get_or_none("InferenceService", name, namespace), pods_or_none,
+            lambda: _events(cluster, namespace))
+        followers.follow("InferenceService", isvc, name=name)
+        if pods is not None:
+            followers.follow("Pod", None, selector=selector)
+        return restart_state(isvc, pods, events, name, stamp, generation)
 
-    return poll(observe, report, timeout, f"{kind_ref('InferenceService', name)} to restart",
-                f"it may still finish: `{caller.tool()} get pods -l {ISVC_LABEL}={name} -n {namespace} -w`",
-                interval, clock, wait or time.sleep)
+    try:
+        return poll(observe, report, timeout, f"{kind_ref('InferenceService', name)} to restart",
+                    f"it may still finish: `{caller.tool()} get pods -l {selector} -n "
+                    f"{namespace} -w`", interval, clock, wait or time.sleep, followers.pause)
+    finally:
+        followers.stop()
 
 
 @dataclass(frozen=True)
@@ -146,4 +161,4 @@ def restart_step(cluster, dep, dry_run: DryRun, settings: Restart, done_what: st
         log.notice(f"Waiting up to {settings.timeout_text} for the new predictor pods of "
                    f"{dep.name}...")
         wait_restarted(cluster, dep.name, dep.namespace, stamp, generation, settings.timeout,
-                       settings.reporter, clock=env.clock, wait=env.sleep)
+                       settings.reporter, clock=env.clock, wait=env.sleep, watch=env.watch)

@@ -20,8 +20,10 @@ def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
     from kubectl_nim.app import day2, secret_writes
     from kubectl_nim.domain import nim_runtime
 
-    dep = day2.find_deployment(cluster, namespace, name)
-    plan = day2.plan_rotation(cluster, dep)
+    prefetched: dict = {}
+    dep = day2.find_deployment(cluster, namespace, name, prefetch=day2.own_secrets(name),
+                               prefetched=prefetched)
+    plan = day2.plan_rotation(cluster, dep, prefetched)
     for ref, why in plan.skipped:
         log.notice(f"Leaving {ref} alone: {why}.")
     if not plan.targets:

@@ -34,17 +34,59 @@ class Session:
 
     @cached_property
     def settings(self):
-        from kubectl_nim.app import discovery
+        from kubectl_nim.app import discovery, discovery_hints
 
-        return discovery.read_settings(self.cluster, self.options.apps_namespace)
+        settings = discovery.read_settings(self.cluster, self.options.apps_namespace)
+        found = discovery_hints.hints_of(settings.apps_namespace.value,
+                                         settings.nim_config.get("customConfigMap"))
+        if found is not None or self.options.apps_namespace is None:
+            discovery_hints.save(self._hints_file, found, self._hints())
+        return settings
+
+    @cached_property
+    def _hints_file(self) -> str | None:
+        from kubectl_nim.app import discovery_hints
+
+        return discovery_hints.cache_file(self.env.environ or {}, self.cluster.server,
+                                          self.cluster.context)
+
+    def _hints(self) -> dict | None:
+        """What discovery found last time on this cluster (app/discovery_hints), read once."""
+        from kubectl_nim.app import discovery_hints
+
+        if "_loaded_hints" not in self.__dict__:
+            self._loaded_hints = discovery_hints.load(self._hints_file)
+        return self._loaded_hints
 
     def sources(self, template: bool):
         """(catalog, template) as discovery.Resolved, fetched together and at most once."""
         from kubectl_nim.app import discovery
 
         if self._sources is None or (template and self._sources[1] is None):
-            self._sources = discovery.resolve_sources(self.cluster, self.settings, template)
+            guessed = self._guess(template) if "settings" not in self.__dict__ else {}
+            self._sources = discovery.resolve_sources(self.cluster, self.settings, template,
+                                                      guessed)
         return self._sources
+
+    def _guess(self, template: bool) -> dict:
+        """Discovery's first round trip, with the catalog (and Template) where the last run
+        found them read beside it: answers by (kind, name, namespace), for resolve_sources to
+        use when discovery asks for the same objects (app/discovery_hints)."""
+        from kubectl_nim.adapters.kube.cluster import concurrently
+        from kubectl_nim.app import discovery
+
+        hints = self._hints()
+        override = self.options.apps_namespace
+        if override and (hints is None or hints["apps"] != override):
+            hints = {"apps": override, "custom": None}
+        if hints is None:
+            return {}
+        wanted = discovery.likely_objects(hints["apps"], hints["custom"], template)
+        answers = concurrently(lambda read: read(), [lambda: self.settings] + [
+            (lambda w=w: self.cluster.get(w[0], w[1], w[2])) for w in wanted])
+        if isinstance(answers[0], Exception):
+            raise answers[0]
+        return dict(zip(wanted, answers[1:]))
 
     def catalog(self, catalog_file: str | None = None, offline: bool = False,
                 notice: bool = True, with_template: bool = False) -> catalog_mod.Catalog:

@@ -1,10 +1,13 @@
 """`status`: read everything that says how a NIM deployment is doing, in at most 3 round trips.
 
 Round 1 (concurrent): the InferenceService NAME, the ServingRuntime NAME, the predictor pods
-(label `serving.kserve.io/inferenceservice=NAME`) and the project's events. Round 2 (concurrent,
-only what round 1 named): the referenced secrets, the mounted PVCs, the last log line of each
-crash-looping container, and the runtime when the InferenceService names another one. The verdict
-itself is `domain.health.assess`, pure. Measured in BENCHMARKS.md ("status round trips").
+(label `serving.kserve.io/inferenceservice=NAME`), the project's events, the names of its Secrets
+(their metadata only: no value crosses the wire) and its PVCs. Round 2 (concurrent, only when
+needed): the last log line of each crash-looping container, the runtime when the InferenceService
+names another one, and the referenced secrets and PVCs one by one when the collections could not
+be listed (a user who may get but not list them). `overview` reads the same collections once for
+every deployment of the project. The verdict itself is `domain.health.assess`, pure. Measured in
+BENCHMARKS.md ("status round trips", "Fast where users are").
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 from kubectl_nim.domain import health, shapes
 from kubectl_nim.errors import ClusterError, NimError, NotFound
 
+MAX_PARALLEL = 8  # round-2 reads in flight at once (overview: over all deployments)
 
 
 class NotNim(NimError):
@@ -38,6 +42,8 @@ class Observed:
     runtime: Optional[dict]
     pods: Optional[list]        # None: may not be read
     events: Optional[list]      # None: may not be read
+    secret_names: Optional[set] = None  # the project's Secrets; None: not listed (read each)
+    claims: Optional[dict] = None       # the project's PVCs by name; None: not listed
     raw: dict = field(default_factory=dict)  # the InferenceService and runtime as answered
 
 
@@ -130,27 +136,33 @@ def _object(answer: Any, what: str, shape: Any) -> Optional[dict]:
     return out
 
 
-def _maybe(fn):
-    def guarded(*args):
-        try:
-            return fn(*args)
-        except ApiError as e:
-            if e.not_found:
-                return None
-            raise
-    return guarded
+def _collections(cluster: Cluster, namespace: str) -> list:
+    """The project-wide reads that replace one read per secret and PVC."""
+    return [lambda: cluster.list_names("Secret", namespace),
+            lambda: {c["metadata"]["name"]: c for c in shapes.conform_items(
+                cluster.list("PersistentVolumeClaim", namespace), shapes.CLAIM)}]
 
 
-def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) -> Observed:
-    """Round 1; NotFound when there is no such deployment. `events` False: not needed."""
+def _listed(answer: Any, what: str) -> Any:
+    """A collection's answer, or None when it could not be listed (read one by one then)."""
+    if isinstance(answer, ClusterError):
+        log.debug(f"{what} not listed ({answer.message}); reading them one by one")
+        return None
+    return answer
+
+
+def observe(cluster: Cluster, namespace: str, name: str, events: bool = True,
+            collections: bool = True) -> Observed:
+    """Round 1; NotFound when there is no such deployment. `events` False: not needed;
+    `collections` False: the secrets and PVCs are not needed either."""
     selector = f"{ISVC_LABEL}={name}"
     calls = [
         lambda: cluster.get_or_none("InferenceService", name, namespace),
         lambda: cluster.get_or_none("ServingRuntime", name, namespace),
         lambda: cluster.list("Pod", namespace, label_selector=selector),
         (lambda: cluster.list("Event", namespace)) if events else (lambda: None),
-    ]
-    isvc, runtime, pods, events = concurrently(lambda call: call(), calls)
+    ] + (_collections(cluster, namespace) if collections else [])
+    isvc, runtime, pods, events, *listed = concurrently(lambda call: call(), calls)
     observed = Observed(name, namespace,
                         _object(isvc, f"inferenceservice {name}", shapes.INFERENCE_SERVICE),
                         _object(runtime, f"servingruntime {name}", shapes.SERVING_RUNTIME),
@@ -158,6 +170,9 @@ def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) ->
                         _readable(events, "events", shapes.EVENT))
     observed.raw = {"isvc": isvc, "runtime": runtime}
     isvc, runtime = observed.isvc, observed.runtime
+    if listed:
+        observed.secret_names = _listed(listed[0], "secrets")
+        observed.claims = _listed(listed[1], "PVCs")
     if isvc is None and runtime is None:
         from kubectl_nim.app.day2 import deployment_not_found
 
@@ -203,24 +218,43 @@ def last_line(cluster: Cluster, namespace: str, pod: str, container: str) -> Opt
 
 
 def complete(cluster: Cluster, observed: Observed) -> Status:
-    """Round 2: secrets, PVCs and crash logs, concurrently; then the verdict."""
+    """Round 2: crash logs (and secrets and PVCs not listed in round 1), concurrently; then
+    the verdict."""
+    calls = round_two(cluster, observed)
+    return settle(observed, calls, concurrently(lambda call: call[2](), calls, MAX_PARALLEL))
+
+
+def round_two(cluster: Cluster, observed: Observed) -> list[tuple[str, str, Any]]:
+    """(kind, key, read) of what round 1 did not answer."""
     namespace = observed.namespace
-    refs = nim_runtime.runtime_refs(observed.runtime)
-    claims = nim_runtime.mounted_claims(observed.runtime)
-    calls = [("secret", s, _get(cluster, "Secret", s, namespace)) for s in refs.names]
-    calls += [("pvc", c, _get(cluster, "PersistentVolumeClaim", c, namespace)) for c in claims]
+    calls = []
+    if observed.secret_names is None:
+        calls += [("secret", s, _get(cluster, "Secret", s, namespace))
+                  for s in nim_runtime.runtime_refs(observed.runtime).names]
+    if observed.claims is None:
+        calls += [("pvc", c, _get(cluster, "PersistentVolumeClaim", c, namespace))
+                  for c in nim_runtime.mounted_claims(observed.runtime)]
     calls += [("log", f"{p}/{c}", (lambda p=p, c=c: last_line(cluster, namespace, p, c)))
               for p, c in crash_looping(observed.pods)]
-    answers = concurrently(lambda call: call[2](), calls)
-    secrets, pvcs, lines = {}, {}, {}
-    for (kind, key, _), answer in zip(calls, answers):
-        if kind == "secret":
-            secrets[key] = _presence(answer)  # only presence: a value is never kept
-        elif kind == "pvc":
-            pvcs[key] = shapes.conform_object(answer, shapes.CLAIM) \
-                if isinstance(answer, dict) else _presence(answer)
-        elif isinstance(answer, str):
-            lines[key] = answer
+    return calls
+
+
+def settle(observed: Observed, calls: list, answers: list) -> Status:
+    """The verdict from round 1's collections and round 2's answers."""
+    answered = {(kind, key): answer for (kind, key, _), answer in zip(calls, answers)}
+    secrets, pvcs = {}, {}
+    for name in nim_runtime.runtime_refs(observed.runtime).names:
+        if observed.secret_names is not None:  # only presence: a value is never kept
+            secrets[name] = "present" if name in observed.secret_names else health.MISSING
+        else:
+            secrets[name] = _presence(answered.get(("secret", name)))
+    for name in nim_runtime.mounted_claims(observed.runtime):
+        answer = observed.claims.get(name) if observed.claims is not None else \
+            answered.get(("pvc", name))
+        pvcs[name] = shapes.conform_object(answer, shapes.CLAIM) \
+            if isinstance(answer, dict) else _presence(answer)
+    lines = {key: answer for (kind, key), answer in answered.items()
+             if kind == "log" and isinstance(answer, str)}
     return _finish(observed, secrets, pvcs, lines)
 
 
@@ -271,7 +305,7 @@ def eu_flag(model: str) -> Optional[bool]:
 
 def find_nim(cluster: Cluster, namespace: str, name: str, events: bool = True) -> Observed:
     """The deployment NAME, refused when missing (NotFound) or not a NIM (NotNim)."""
-    observed = observe(cluster, namespace, name, events)
+    observed = observe(cluster, namespace, name, events, collections=events)  # logs, test: no
     other_runtime(cluster, observed)
     check_nim(observed)
     return observed
@@ -287,15 +321,16 @@ def utc_now() -> datetime:
 
 def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -> list[Status]:
     """Every NIM deployment of the project (whose InferenceService matches `selector`): round 1
-    lists everything at once, round 2 reads each deployment's secrets, PVCs and crash logs (all
-    deployments concurrently)."""
+    lists everything at once (secrets and PVCs included), round 2 reads the crash logs of every
+    deployment, at most MAX_PARALLEL at once."""
     calls = [
         lambda: cluster.list("InferenceService", namespace, label_selector=selector),
         lambda: cluster.list("ServingRuntime", namespace),
         lambda: cluster.list("Pod", namespace, label_selector=ISVC_LABEL),
         lambda: cluster.list("Event", namespace),
-    ]
-    isvcs, runtimes, pods, events = concurrently(lambda call: call(), calls)
+    ] + _collections(cluster, namespace)
+    isvcs, runtimes, pods, events, secret_names, claims = \
+        concurrently(lambda call: call(), calls)
     for answer in (isvcs, runtimes):
         if isinstance(answer, ClusterError):
             raise answer
@@ -313,10 +348,10 @@ def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -
         mine = None if pods is None else \
             [p for p in pods if ((p.get("metadata") or {}).get("labels") or {})
              .get(ISVC_LABEL) == name]
-        observed.append(Observed(name, namespace, isvc, runtime, mine, events))
+        observed.append(Observed(name, namespace, isvc, runtime, mine, events,
+                                 _listed(secret_names, "secrets"), _listed(claims, "PVCs")))
     observed.sort(key=lambda o: o.name)
-    results = concurrently(lambda o: complete(cluster, o), observed)
-    for result in results:
-        if isinstance(result, ClusterError):
-            raise result
-    return results
+    plans = [round_two(cluster, o) for o in observed]
+    flat = [call for plan in plans for call in plan]
+    answers = iter(concurrently(lambda call: call[2](), flat, MAX_PARALLEL))
+    return [settle(o, plan, [next(answers) for _ in plan]) for o, plan in zip(observed, plans)]

@@ -1,13 +1,18 @@
 """`--wait`: follow an InferenceService until it is Ready, explaining stalls from events.
 
-`progress_state` is pure (objects in, text out); `wait_ready` is the polling loop around it.
+`progress_state` is pure (objects in, text out); `wait_ready` is the loop around it: it reads
+the InferenceService and the events (together), and between reads a watch of the
+InferenceService (app/follow.py) wakes it the moment the object changes, so that it returns
+within a round trip of Ready; the reads every `interval` keep the stall warnings current. A
+server that does not watch is polled every `interval`, as is everything when `watch` is False
+(tests that drive time through an injected `sleep`).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from kubectl_nim import caller, log
 from kubectl_nim.adapters.kube.api_errors import ApiError
@@ -83,8 +88,10 @@ def _events(cluster: Cluster, namespace: str) -> list[dict]:
 def poll(observe: Callable[[], State], report: Callable[[State], None], timeout: float,
          what: str, hint: str, interval: float = 2.0,
          clock: Callable[[], float] = time.monotonic,
-         sleep: Callable[[float], None] = time.sleep) -> State:
+         sleep: Callable[[float], None] = time.sleep,
+         pause: Callable[[float], None] | None = None) -> State:
     """Observe, report, until ready; at the deadline a NimError with the last known state.
+    Between observations `pause` (default `sleep`): a follower's wait returns early on a change.
 
     A transient failure to observe (5xx, 429, no answer) is retried with adapters.retry's
     polling policy until the deadline: one bad answer must not end a 30-minute wait. An
@@ -116,7 +123,7 @@ def poll(observe: Callable[[], State], report: Callable[[State], None], timeout:
                 detail = f"; {state.stalls[-1]}" if state.stalls else ""
                 raise NimError(f"timed out after {timeout:g}s waiting for {what}: "
                                f"{state.summary}{detail}", hint=hint)
-            sleep(min(interval, max(0.0, deadline - clock())))
+            (pause or sleep)(min(interval, max(0.0, deadline - clock())))
     except KeyboardInterrupt as signal:
         watch = hint.split(": ", 1)[-1]
         raise NimError(f"{interrupts.describe(signal)} while waiting for {what}; nothing was "
@@ -125,25 +132,86 @@ def poll(observe: Callable[[], State], report: Callable[[State], None], timeout:
                        signal=signal) from None
 
 
+class Followers:
+    """The watches a wait follows (started after its first read, from the versions it read),
+    and the pause between its reads that they cut short."""
+
+    def __init__(self, cluster: Cluster, namespace: str, watch: bool,
+                 sleep: Callable[[float], None]):
+        import threading
+
+        self.cluster, self.namespace, self.watch, self.sleep = cluster, namespace, watch, sleep
+        self.changed = threading.Event()
+        self.started: list = []
+
+    def follow(self, kind: str, found: Any, **what: str) -> None:
+        """Watch `kind` (name= or selector=) from the resourceVersion of `found` (an object or a
+        list's metadata; None: from the current state), once."""
+        if not self.watch or any(f.kind == kind for f in self.started):
+            return
+        from kubectl_nim.app.follow import Follower
+
+        version = ((found or {}).get("metadata") or {}).get("resourceVersion") \
+            if isinstance(found, dict) else None
+        self.started.append(Follower(self.cluster, kind, self.namespace,
+                                     version if isinstance(version, str) else None,
+                                     changed=self.changed, **what).start())
+
+    def latest(self, kind: str) -> dict | None:
+        return next((f.latest for f in self.started if f.kind == kind), None)
+
+    def pause(self, seconds: float) -> None:
+        if any(f.following for f in self.started):
+            self.changed.wait(seconds)
+            self.changed.clear()
+        else:
+            self.sleep(seconds)
+
+    def stop(self) -> None:
+        for follower in self.started:
+            follower.stop()
+
+
+def read_together(*reads: Callable[[], Any]) -> list:
+    """Independent reads in one round trip; the first failure raised."""
+    from kubectl_nim.adapters.kube.cluster import concurrently
+
+    answers = concurrently(lambda read: read(), reads)
+    for answer in answers:
+        if isinstance(answer, ClusterError):
+            raise answer
+    return answers
+
+
 def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
                report: Callable[[State], None], interval: float = 2.0,
                clock: Callable[[], float] = time.monotonic,
-               sleep: Callable[[float], None] = time.sleep) -> State:
+               sleep: Callable[[float], None] = time.sleep, watch: bool = True) -> State:
+    followers = Followers(cluster, namespace, watch, sleep)
+
     def observe() -> State:
-        isvc = cluster.get_or_none("InferenceService", name, namespace)
-        return progress_state(isvc, _events(cluster, namespace), name)
+        seen = followers.latest("InferenceService")
+        if seen is not None and isvc_conditions(seen).get("Ready", {}).get("status") == "True":
+            return progress_state(seen, [], name)  # the watch brought it: no read to wait for
+        isvc, events = read_together(
+            lambda: cluster.get_or_none("InferenceService", name, namespace),
+            lambda: _events(cluster, namespace))
+        followers.follow("InferenceService", isvc, name=name)
+        return progress_state(isvc, events, name)
 
     try:
         return poll(observe, report, timeout,
                     f"{kind_ref('InferenceService', name)} to become ready",
                     f"it may still come up: "
                     f"`{caller.tool()} get inferenceservice {name} -n {namespace} -w`",
-                    interval, clock, sleep)
+                    interval, clock, sleep, followers.pause)
     except BaseException:
         end = getattr(report, "end", None)
         if end:  # the error goes on its own line, not after the spinner
             end()
         raise
+    finally:
+        followers.stop()
 
 
 def next_steps(state: State) -> list[str]:

@@ -69,6 +69,10 @@ class Hostile:
     def list(self, kind, namespace=None, **kwargs):
         return self.answers.get(f"list:{kind}", [])
 
+    def list_names(self, kind, namespace=None):
+        # the adapter hands back a set of strings whatever the server said (cluster.list_names)
+        return self.answers.get(f"names:{kind}", set())
+
     def request_text(self, method, path, query=()):
         return self.answers.get("log", "")
 
@@ -84,7 +88,9 @@ def answers() -> st.SearchStrategy:
         "Secret": st.one_of(st.none(), obj), "PersistentVolumeClaim": st.one_of(st.none(), obj),
         "Service": st.one_of(st.none(), obj),
         "list:Pod": items, "list:Event": items, "list:InferenceService": items,
-        "list:ServingRuntime": items, "log": st.text(max_size=20), "request": JSON})
+        "list:ServingRuntime": items, "list:PersistentVolumeClaim": items,
+        "names:Secret": st.sets(st.text(max_size=8), max_size=3),
+        "log": st.text(max_size=20), "request": JSON})
 
 
 def well_typed_lists(cluster: Hostile) -> Hostile:

@@ -28,7 +28,7 @@ def test_one_transient_error_does_not_end_the_wait(cluster, project, status):
     server.fail("GET", r"/inferenceservices/", status, nth=2, times=1)
     script = Script(server, [[], [isvc(READY)]])
     state = wait_ready(cluster, NAME, NS, 600, Reporter(Echo(), tty=False),
-                       sleep=script.sleep, clock=script.clock)
+                       sleep=script.sleep, clock=script.clock, watch=False)
     assert state.ready
 
 
@@ -40,7 +40,7 @@ def test_a_reset_connection_does_not_end_the_wait(cluster, project):
     server.fail("GET", r"/inferenceservices/", 0, nth=2, times=1, hang_seconds=1)
     script = Script(server, [[], [isvc(READY)]])
     state = wait_ready(cluster, NAME, NS, 600, Reporter(Echo(), tty=False),
-                       sleep=script.sleep, clock=script.clock)
+                       sleep=script.sleep, clock=script.clock, watch=False)
     assert state.ready
 
 
@@ -51,7 +51,7 @@ def test_transient_errors_until_the_deadline_end_in_a_timeout(cluster, project):
     script = Script(server, [])
     with pytest.raises(ClusterError):
         wait_ready(cluster, NAME, NS, 20, Reporter(Echo(), tty=False),
-                   sleep=script.sleep, clock=script.clock)
+                   sleep=script.sleep, clock=script.clock, watch=False)
     assert sum(script.slept) <= 20.0 + 1e-9  # never past its own deadline
     assert len(script.slept) >= 3             # but it did keep trying
 
@@ -62,7 +62,7 @@ def test_a_permanent_error_is_not_retried(cluster, project):
     server.deny("get", "inferenceservices", namespace=NS)
     with pytest.raises(ClusterError):
         wait_ready(cluster, NAME, NS, 600, Reporter(Echo(), tty=False),
-                   sleep=pytest.fail, clock=lambda: 0.0)
+                   sleep=pytest.fail, clock=lambda: 0.0, watch=False)
 
 
 @pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143),
@@ -75,7 +75,7 @@ def test_interrupted_wait_says_the_deployment_keeps_running(cluster, project, si
 
     with pytest.raises(NimError) as caught:
         wait_ready(cluster, NAME, NS, 600, Reporter(Echo(), tty=False),
-                   sleep=interrupted_sleep, clock=lambda: 0.0)
+                   sleep=interrupted_sleep, clock=lambda: 0.0, watch=False)
     assert for_error(caught.value) == code
     assert "the deployment keeps running" in str(caught.value)
     assert f"resume watching with `oc get inferenceservice {NAME} -n {NS} -w`" in str(caught.value)

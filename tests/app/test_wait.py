@@ -209,7 +209,7 @@ def test_wait_ready_follows_the_status_and_reports_each_stall_once(cluster, proj
     ])
     echo = Echo()
     state = wait_ready(cluster, NAME, NS, 600, Reporter(echo, tty=False),
-                       sleep=script.sleep, clock=script.clock)
+                       sleep=script.sleep, clock=script.clock, watch=False)
     assert state.ready
     assert script.slept == [2.0, 2.0, 2.0]
     assert [text for text, _, _ in echo.calls] == [
@@ -230,7 +230,7 @@ def test_wait_ready_times_out_with_the_last_known_state(cluster, project):
     script = Script(server, [])
     with pytest.raises(NimError) as caught:
         wait_ready(cluster, NAME, NS, 5, Reporter(Echo(), tty=False),
-                   sleep=script.sleep, clock=script.clock)
+                   sleep=script.sleep, clock=script.clock, watch=False)
     assert script.slept == [2.0, 2.0, 1.0]  # never sleeps past the deadline
     assert str(caught.value) == (
         f"timed out after 5s waiting for inferenceservice.serving.kserve.io/{NAME} to become ready: "
@@ -245,7 +245,7 @@ def test_wait_ready_without_permission_to_read_events(cluster, project):
     project.server.put_object(isvc(READY))
     project.server.deny("list", "events", namespace=NS)
     state = wait_ready(cluster, NAME, NS, 10, Reporter(Echo(), tty=False),
-                       sleep=pytest.fail, clock=lambda: 0.0)
+                       sleep=pytest.fail, clock=lambda: 0.0, watch=False)
     assert state.ready
 
 
@@ -256,7 +256,7 @@ def scripted_wait(nim, project):
     """Make `deploy --wait` use a sleep/clock driven by `steps` (the CLI's Environment)."""
     def install(steps):
         script = Script(project.server, steps)
-        nim.environment.update(sleep=script.sleep, clock=script.clock)
+        nim.environment.update(sleep=script.sleep, clock=script.clock, watch=False)
         return script
     return install
 
@@ -324,7 +324,7 @@ def test_tty_spinner_is_cut_to_the_terminal_width_and_ended_before_an_error(clus
     script = Script(project.server, [])
     with pytest.raises(NimError):
         wait_ready(cluster, NAME, NS, 3, Narrow(echo, tty=True), sleep=script.sleep,
-                   clock=script.clock)
+                   clock=script.clock, watch=False)
     spinner = [text for text, nl, _ in echo.calls if text.startswith("\r\033[K") and not nl]
     assert spinner and all(len(text) - len("\r\033[K") < 30 for text in spinner)
     assert spinner[0].endswith("…")

@@ -886,3 +886,35 @@ def test_the_fake_sets_tcp_nodelay_like_a_go_api_server():
     from tests.fakes import kube_apiserver
 
     assert kube_apiserver._Handler.disable_nagle_algorithm is True
+
+
+# --------------------------------------------------------------------------- metadata-only lists
+
+def test_partial_object_metadata_list_carries_no_secret_values(kube_server):
+    kube_server.put_object({**secret("s1", data={"k": "dmFsdWU="}),
+                            "metadata": {"name": "s1", "namespace": "default"}})
+    req = urllib.request.Request(
+        kube_server.url + "/api/v1/namespaces/default/secrets",
+        headers={"Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,"
+                           "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        doc = json.loads(resp.read())
+    assert doc["kind"] == "PartialObjectMetadataList" and doc["apiVersion"] == "meta.k8s.io/v1"
+    assert [(i["kind"], i["metadata"]["name"]) for i in doc["items"]] == [
+        ("PartialObjectMetadata", "s1")]
+    assert "dmFsdWU=" not in json.dumps(doc) and "data" not in doc["items"][0]
+
+
+def test_watch_faults(kube_server):
+    """405 when watches are off; an ERROR 410 event for a compacted resourceVersion."""
+    path = "/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1"
+    kube_server.set_watch(False)
+    assert raw(kube_server, "GET", path)[0] == 405
+    kube_server.set_watch(True)
+    kube_server.put_object({"apiVersion": "v1", "kind": "ConfigMap",
+                            "metadata": {"name": "c", "namespace": "default"}})
+    kube_server.compact()
+    with urllib.request.urlopen(kube_server.url + path + "&resourceVersion=101", timeout=5) as r:
+        events = [json.loads(line) for line in r.read().splitlines() if line.strip()]
+    assert [(e["type"], e["object"]["code"], e["object"]["reason"]) for e in events] == [
+        ("ERROR", 410, "Expired")]

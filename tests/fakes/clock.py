@@ -28,5 +28,6 @@ class FakeClock:
         self.now_seconds += seconds
 
     def environment(self) -> dict:
-        """The Environment fields this clock supplies."""
-        return {"clock": self.clock, "now": self.now, "sleep": self.sleep}
+        """The Environment fields this clock supplies (waits poll: a watch waits on the real
+        clock, which this one replaces)."""
+        return {"clock": self.clock, "now": self.now, "sleep": self.sleep, "watch": False}

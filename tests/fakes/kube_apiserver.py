@@ -64,7 +64,15 @@ Deliberate realism (things a looser fake would get wrong)
   ``put_object`` to set it).
 * ``watch=true`` streams real watch events (ADDED/MODIFIED/DELETED) until
   ``timeoutSeconds`` (default 30 s) or server stop; an expired
-  resourceVersion gets an ERROR event with a 410 Status.
+  resourceVersion gets an ERROR event with a 410 Status (``compact()`` expires
+  every resourceVersion seen so far). With ``allowWatchBookmarks=true`` a
+  BOOKMARK carrying the latest resourceVersion comes shortly before the timeout,
+  as kube-apiserver's watch cache sends one before a watch's deadline.
+  ``break_watches()`` drops every open watch mid-stream (no final chunk: the
+  client sees a broken connection); ``set_watch(False)`` makes the server answer
+  watches with 405, as a server or proxy that cannot watch.
+* A list with ``Accept: ...;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1``
+  answers each item's metadata only (no Secret values), as kube-apiserver does.
 * DELETE returns the object for custom resources, namespaces and pods, and a
   ``Status`` of Success for other built-in kinds, like the real registries.
 """
@@ -77,6 +85,7 @@ import copy
 import json
 import random
 import re
+import socket
 import sys
 import threading
 import time
@@ -796,6 +805,23 @@ class FakeKubeAPIServer(LoopbackServer):
         with self._lock:
             self._latency_ms = float(ms)
 
+    def set_watch(self, enabled: bool) -> None:
+        """False: watches are answered 405 MethodNotAllowed (clients must poll)."""
+        with self._lock:
+            self._watch_enabled = bool(enabled)
+
+    def break_watches(self) -> None:
+        """Drop every open watch mid-stream, as a broken connection or a restarted server."""
+        with self._lock:
+            self._watch_epoch += 1
+            self._changed.notify_all()
+
+    def compact(self) -> None:
+        """Expire every resourceVersion so far: resuming a watch from one gets 410 Gone."""
+        with self._lock:
+            self._history.clear()
+            self._history_floor = self._rv + 1
+
     # ----------------------------------------------------------------- state
     def _clear_state(self) -> None:
         self._store: Dict[Tuple[str, str, str, str], dict] = {}
@@ -806,6 +832,8 @@ class FakeKubeAPIServer(LoopbackServer):
         self._fail_rules: List[FailRule] = []
         self._denials: List[Tuple[str, str, Optional[str]]] = []
         self._latency_ms = 0.0
+        self._watch_enabled = True
+        self._watch_epoch = 0  # break_watches() bumps it: open watches then drop
         for ns in BUILTIN_NAMESPACES:
             self._ensure_namespace(ns)
         self.pods = kube_pods.PodsAndServices(self)  # pods/log, services/proxy (kube_pods.py)
@@ -936,6 +964,13 @@ class FakeKubeAPIServer(LoopbackServer):
             self.deny(body["verb"], body["resource"], body.get("namespace"))
         elif what == "latency":
             self.set_latency(body.get("ms", 0))
+        elif what == "watch":  # {"enabled": false} | {"break": true} | {"compact": true}
+            if "enabled" in body:
+                self.set_watch(body["enabled"])
+            if body.get("break"):
+                self.break_watches()
+            if body.get("compact"):
+                self.compact()
         elif what == "reset":
             self.reset()
         elif what == "objects":
@@ -1105,6 +1140,12 @@ class FakeKubeAPIServer(LoopbackServer):
             meta["continue"] = base64.b64encode(token).decode()
             meta["remainingItemCount"] = len(selected) - start - limit
         items = [copy.deepcopy(o) for _, o in page]
+        if "as=partialobjectmetadatalist" in req.headers.get("accept", "").lower():
+            items = [{"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata",
+                      "metadata": o["metadata"]} for o in items]
+            return Response(200, {"kind": "PartialObjectMetadataList",
+                                  "apiVersion": "meta.k8s.io/v1", "metadata": meta,
+                                  "items": items})
         return Response(200, {"kind": route.rt.kind + "List", "apiVersion": route.rt.api_version,
                               "metadata": meta, "items": items})
 
@@ -1114,9 +1155,13 @@ class FakeKubeAPIServer(LoopbackServer):
         ``sendInitialEvents=true`` (the WatchList protocol ``kubectl wait`` uses) ends the
         initial state with the BOOKMARK annotated ``k8s.io/initial-events-end``.
         """
+        if not self._watch_enabled:
+            raise ApiError(405, "the server does not allow this method on the requested resource")
         labels = label_matcher(params.get("labelSelector", ""))
         fields = field_matcher(route.rt, params.get("fieldSelector", ""))
         since = params.get("resourceVersion") or "0"
+        bookmarks = params.get("allowWatchBookmarks") == "true"
+        epoch = self._watch_epoch
         if not since.isdigit():
             raise bad_request(f"invalid resource version: {since}")
         timeout = float(params.get("timeoutSeconds") or 30)
@@ -1144,15 +1189,24 @@ class FakeKubeAPIServer(LoopbackServer):
                 return
             yield from initial
             last, deadline = int(since), time.monotonic() + timeout
+            bookmark_at = deadline - min(1.0, timeout / 2) if bookmarks else float("inf")
             while True:
                 with self._lock:  # never held while writing to the socket
+                    if self._watch_epoch != epoch:
+                        raise BrokenWatch()
                     if self._stopping or time.monotonic() >= deadline:
                         return
                     new = [(rv, ev, o) for rv, ev, rt, o in self._history
                            if rv > last and matches(rt, o)]
                     last = max([last] + [rv for rv, _, _, _ in self._history])
+                    if time.monotonic() >= bookmark_at:
+                        bookmark_at = float("inf")
+                        new.append((last, "BOOKMARK", {
+                            "kind": route.rt.kind, "apiVersion": route.rt.api_version,
+                            "metadata": {"resourceVersion": str(max(last, int(since)))}}))
                     if not new:
-                        self._changed.wait(min(1.0, max(0.0, deadline - time.monotonic())))
+                        self._changed.wait(min(1.0, max(0.0, min(deadline, bookmark_at)
+                                                        - time.monotonic())))
                 for _, ev, obj in new:
                     yield {"type": ev, "object": copy.deepcopy(obj)}
         return Response(200, None, stream=events())
@@ -1499,6 +1553,11 @@ def _posted_name(body: bytes) -> str:
         return ""
 
 
+class BrokenWatch(Exception):
+    """Raised by a watch stream that `break_watches()` dropped: the connection ends without
+    the last chunk."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Translates HTTP/1.1 to :class:`Request`/:class:`Response` (keep-alive aware)."""
 
@@ -1562,12 +1621,17 @@ class _Handler(BaseHTTPRequestHandler):
         # and its next request meets "Server disconnected without sending a response".
         self.send_header("Connection", "close")
         self.end_headers()
-        for event in resp.stream:  # watch events, or raw bytes (logs, proxied answers)
-            data = event if isinstance(event, bytes) else json.dumps(event).encode() + b"\n"
-            if not data:
-                continue
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            self.wfile.flush()
+        try:
+            for event in resp.stream:  # watch events, or raw bytes (logs, proxied answers)
+                data = event if isinstance(event, bytes) else json.dumps(event).encode() + b"\n"
+                if not data:
+                    continue
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+        except BrokenWatch:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.wfile.write(b"0\r\n\r\n")
         self.close_connection = True
 

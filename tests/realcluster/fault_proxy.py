@@ -6,12 +6,25 @@ the same rules, and the same `POST /_fake/fail` admin API, as the fake servers'.
 answers with a Kubernetes `Status` without forwarding (the write is not applied); a rule with
 `hang_seconds` and status 0 sleeps, then forwards (the client may have given up by then, and the
 server still carries the write out: the "applied after the timeout" case).
+
+`LatencyProxy` is the other kind: a TCP pass-through (TLS stays end to end, handshakes included)
+that delays every byte the client sends by a fixed one-way latency, so that each request, and
+each TLS handshake flight, costs that much more, as on a network where the API server is far
+away. It also logs when the client's bytes arrived, from which the benchmarks count round trips.
+Standalone (prints its URL, serves until SIGTERM or SIGINT):
+
+    python tests/realcluster/fault_proxy.py --upstream https://127.0.0.1:PORT --latency-ms 50
 """
 
 from __future__ import annotations
 
+import argparse
+import heapq
 import json
+import signal
+import socket
 import ssl
+import sys
 import threading
 import time
 import urllib.error
@@ -19,7 +32,12 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 
-from tests.fakes.loopback import FailRule, LoopbackServer
+if __name__ == "__main__":  # run as a script
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.fakes.loopback import FailRule, LoopbackServer  # noqa: E402
 
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "host", "content-length",
                "accept-encoding"}
@@ -116,3 +134,161 @@ class FaultProxy(LoopbackServer):
         with self.lock:
             self.rules.clear()
             self.requests.clear()
+
+
+class LatencyProxy:
+    """TCP pass-through on 127.0.0.1 to `upstream` (host:port, or a URL whose scheme is kept in
+    `url`), delaying the client's bytes by `latency` seconds (changeable while it runs). The
+    answers are not delayed: a request costs one `latency` more, and so does each handshake
+    flight the client sends (TLS 1.3: one; TLS 1.2: two). TCP's own connect is local.
+
+    `arrivals` logs (monotonic time, connection number) of every chunk the client sent, for
+    counting round trips: a chunk sent after an answer arrives at least `latency` after the
+    request it answered."""
+
+    def __init__(self, upstream: str, latency_ms: float = 0, port: int = 0):
+        scheme, _, rest = upstream.rpartition("://")
+        host, _, up_port = rest.split("/")[0].rpartition(":")
+        self.upstream = (host, int(up_port))
+        self.scheme = scheme or "https"
+        self.latency = latency_ms / 1000
+        self.arrivals: list[tuple[float, int]] = []
+        self.connections = 0
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", port), backlog=128)
+        self._closed = False
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def start(self) -> "LatencyProxy":
+        threading.Thread(target=self._accept, name="latency-proxy", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._closed = True
+        try:
+            self._listener.close()
+        except OSError:
+            pass
+
+    def reset(self) -> None:
+        with self._lock:
+            self.arrivals.clear()
+            self.connections = 0
+
+    def __enter__(self) -> "LatencyProxy":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.upstream)
+            except OSError:
+                client.close()
+                continue
+            for sock in (client, server):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self._lock:
+                self.connections += 1
+                number = self.connections
+            _Delayed(self, client, server, number).start()
+            threading.Thread(target=_pump, args=(server, client), daemon=True).start()
+
+
+class _Delayed:
+    """client -> server: a reader that stamps each chunk with its due time, a sender that
+    forwards it then (chunks keep their order; a burst is not serialised by the delay)."""
+
+    def __init__(self, proxy: LatencyProxy, src: socket.socket, dst: socket.socket, number: int):
+        self.proxy, self.src, self.dst, self.number = proxy, src, dst, number
+        self.queue: list[tuple[float, int, bytes]] = []
+        self.ready = threading.Condition()
+        self.count = 0
+
+    def start(self) -> None:
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._send, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self.src.recv(65536)
+            except OSError:
+                data = b""
+            now = time.monotonic()
+            if data:
+                with self.proxy._lock:
+                    self.proxy.arrivals.append((now, self.number))
+            with self.ready:
+                self.count += 1
+                heapq.heappush(self.queue, (now + self.proxy.latency, self.count, data))
+                self.ready.notify()
+            if not data:
+                return
+
+    def _send(self) -> None:
+        while True:
+            with self.ready:
+                while not self.queue:
+                    self.ready.wait()
+                due, _, data = self.queue[0]
+                wait = due - time.monotonic()
+                if wait > 0:
+                    self.ready.wait(wait)
+                    continue
+                heapq.heappop(self.queue)
+            try:
+                if not data:
+                    self.dst.shutdown(socket.SHUT_WR)
+                    return
+                self.dst.sendall(data)
+            except OSError:
+                self.src.close()
+                return
+
+
+def _pump(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    for sock in (src, dst):
+        try:
+            sock.close()
+        except OSError:
+            pass
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="TCP pass-through adding a one-way latency "
+                                                 "to every byte the client sends")
+    parser.add_argument("--upstream", required=True, help="https://HOST:PORT of the API server")
+    parser.add_argument("--latency-ms", type=float, default=0)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    proxy = LatencyProxy(args.upstream, args.latency_ms, args.port).start()
+    print(proxy.url, flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    while not done.wait(0.5):
+        pass
+    proxy.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -89,8 +89,10 @@ class Cluster:
     # -- the one request path --------------------------------------------------------------
 
     def request(self, method: str, path: str, *, query: Iterable[tuple[str, str]] = (),
-                body: Any = None, content_type: str | None = None) -> Any:
-        status, data, retry_after = self._exchange(method, path, query, body, content_type)
+                body: Any = None, content_type: str | None = None,
+                accept: str | None = None) -> Any:
+        status, data, retry_after = self._exchange(method, path, query, body, content_type,
+                                                   accept)
         if status >= 400:
             error = error_from_response(status, data, method, path)
             error.retry_after = retry.parse_retry_after(retry_after)
@@ -105,10 +107,11 @@ class Cluster:
         return status, data
 
     def _exchange(self, method: str, path: str, query: Iterable[tuple[str, str]], body: Any,
-                  content_type: str | None) -> tuple[int, bytes, str | None]:
+                  content_type: str | None,
+                  accept: str | None = None) -> tuple[int, bytes, str | None]:
         """The one request path: (status, body, Retry-After) of the last attempt."""
         url = _url(path, query)
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": accept or "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
         # Reads are retried on 429/5xx and dropped connections (adapters.retry, as kubectl's
@@ -239,6 +242,31 @@ class Cluster:
             item.setdefault("kind", kind)
         return items
 
+    # Each object's metadata only (no Secret values on the wire), as Kubernetes' controllers
+    # ask; a server that ignores it sends whole objects, of which only the names are kept.
+    METADATA_ONLY = ("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,"
+                     "application/json")
+
+    def list_names(self, kind: str, namespace: str | None = None) -> set[str]:
+        """The names of the `kind` objects in the namespace: one collection read of their
+        metadata instead of one read per name."""
+        res = RESOURCES[kind]
+        ns = self._ns(res, namespace)
+        doc = self.request("GET", res.path(ns), accept=self.METADATA_ONLY) or {}
+        items = doc.get("items") or []
+        if not isinstance(items, list):
+            raise ClusterError(f"GET {res.path(ns)}: the server at {self.server} answered with "
+                               f"a list whose items are not objects")
+        metas = [i.get("metadata") for i in items if isinstance(i, dict)]
+        names = {m.get("name") for m in metas if isinstance(m, dict)}
+        return {n for n in names if isinstance(n, str)}
+
+    def watch(self, kind: str, namespace: str | None = None, **kw: Any) -> Iterator[dict]:
+        """A watch's events (adapters/kube/watch.events)."""
+        from kubectl_nim.adapters.kube import watch
+
+        return watch.events(self, kind, namespace, **kw)
+
     @staticmethod
     def _write_query(dry_run: bool, field_validation: str | None = None,
                      field_manager: str | None = None) -> list[tuple[str, str]]:
@@ -303,10 +331,13 @@ def _url(path: str, query: Iterable[tuple[str, str]]) -> str:
     return path + (f"?{urlencode(query)}" if query else "")
 
 
+MAX_IN_FLIGHT = 16  # requests of one batch in flight at once, whatever the caller asks
+
+
 def concurrently(fn: Callable, items: Sequence, max_workers: int | None = None) -> list:
-    """fn over items in parallel, one thread each (at most `max_workers`): several requests cost
-    one round trip of wall time. Each result is the value or the ClusterError it raised, in the
-    items' order."""
+    """fn over items in parallel, one thread each (at most `max_workers`, never more than
+    MAX_IN_FLIGHT): several requests cost one round trip of wall time, and a batch of hundreds
+    is no request storm. Each result is the value or the ClusterError it raised, in order."""
     def guarded(item):
         try:
             return fn(item)
@@ -316,7 +347,8 @@ def concurrently(fn: Callable, items: Sequence, max_workers: int | None = None) 
         return [guarded(i) for i in items]
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=min(len(items), max_workers or len(items))) as pool:
+    cap = min(len(items), max_workers or MAX_IN_FLIGHT, MAX_IN_FLIGHT)
+    with ThreadPoolExecutor(max_workers=cap) as pool:
         return list(pool.map(guarded, items))
 
 def connect(options, env=None, *, timeout: float | None = None,

@@ -1,0 +1,58 @@
+"""Round trips of the read verbs on a slow network: independent reads go out together, and
+collection reads replace per-deployment reads (docs/architecture.md; BENCHMARKS.md, "Fast
+where users are"). Every answer of the fake is delayed 300 ms; its log of arrivals shows how
+many times the client waited."""
+
+from __future__ import annotations
+
+from tests.obs_support import NS, cluster, deployment, pod, round_trips  # noqa: F401
+
+LATENCY = 0.3
+
+
+def _measured(server):
+    server.clear_requests()
+    server.set_latency(LATENCY * 1000)
+
+
+def test_list_reads_inference_services_and_runtimes_at_once(nim, cluster):
+    server, kc = cluster
+    deployment(server, "a")
+    deployment(server, "b")
+    for args in (("-A",), ("-n", NS)):
+        _measured(server)
+        result = nim("list", *args, *kc)
+        assert result.exit_code == 0, result.stderr
+        assert [line.split()[0 if args[0] == "-n" else 1] for line in
+                result.stdout.splitlines()[1:]] == ["a", "b"]
+        assert len(server.requests) == 2
+        assert round_trips(server.requests, LATENCY) == 1
+
+
+def test_status_of_a_project_is_one_round_trip_whatever_its_size(nim, cluster):
+    server, kc = cluster
+    for name in ("a", "b", "c", "d"):
+        deployment(server, name)
+        pod(server, f"{name}-predictor-1", deployment=name)
+    _measured(server)
+    result = nim("status", *kc)
+    assert result.exit_code == 0, result.stderr
+    assert [line.split()[:2] for line in result.stdout.splitlines()[1:]] == [
+        [n, "Ready"] for n in ("a", "b", "c", "d")]
+    # InferenceServices, runtimes, pods, events, secrets (names), PVCs: no read per deployment
+    assert len(server.requests) == 6
+    assert round_trips(server.requests, LATENCY) == 1
+
+
+def test_rotate_key_reads_the_deployment_and_its_secrets_at_once(nim, cluster):
+    """InferenceService, runtime and the deployment's own secrets (both namings) in one round
+    trip; then the two preconditioned writes in turn, the verification and the restart."""
+    server, kc = cluster
+    deployment(server)
+    _measured(server)
+    result = nim("rotate-key", "llama", "--skip-key-validation", *kc,
+                 env={"NGC_API_KEY": "nvapi-another-key-0123456789"})
+    assert result.exit_code == 0, result.stderr
+    writes = [r["method"] for r in server.requests if r["method"] != "GET"]
+    assert writes == ["PUT", "PUT", "PATCH"]
+    assert round_trips(server.requests, LATENCY) == 5
