@@ -47,6 +47,8 @@ VERBS = {
                              "redacted."),
     "diff": Verb("diff", "Show what deploy --apply would change (like kubectl diff).",
                  short_help=True),
+    "mirror": Verb("mirror", "Plan the images and catalog a disconnected cluster needs "
+                             "(oc-mirror)."),
 }
 
 
