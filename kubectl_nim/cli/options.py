@@ -245,6 +245,29 @@ def ngc_options(f):
                         help="NVIDIA NGC API base URL (also $NGC_API_URL).")(f)
 
 
+def _register_proxy(ctx, param, value):
+    """A proxy URL with credentials is a secret from the moment it is parsed."""
+    if value:
+        from kubectl_nim.domain.proxy import secrets_of
+
+        for secret in secrets_of(value):
+            log.register_secret(secret)
+    return value
+
+
+def proxy_options(f):
+    """`--https-proxy`, `--no-proxy`, `--ca-bundle` of the verbs whose NIM container (or own
+    call) reaches NVIDIA through a proxy (docs/airgap.md)."""
+    f = click.option("--ca-bundle", metavar="FILE|cluster",
+                     help="CA bundle the proxy needs, mounted with SSL_CERT_FILE: a PEM file, or "
+                          "'cluster' for the cluster's trusted CAs (OpenShift injects them).")(f)
+    f = click.option("--no-proxy", metavar="LIST",
+                     help="Hosts that bypass the proxy (NO_PROXY); cluster-local ones always do.")(f)
+    f = click.option("--https-proxy", metavar="URL", callback=_register_proxy,
+                     help="Proxy for NVIDIA (HTTPS_PROXY); credentials in it stay secret.")(f)
+    return f
+
+
 def _refuse_key_value(ctx, param, value):
     if value:
         from kubectl_nim.errors import UsageError

@@ -15,7 +15,7 @@ from kubectl_nim.domain.names import ISVC_API_VERSION, RUNTIME_API_VERSION
 # adapter builds its URLs from it (adapters/kube/resources.py), references take the group.
 API_VERSIONS: dict[str, str] = {
     "Namespace": "v1", "Secret": "v1", "ConfigMap": "v1", "PersistentVolumeClaim": "v1",
-    "Event": "v1", "Pod": "v1", "Service": "v1",
+    "Event": "v1", "Pod": "v1", "Service": "v1", "Job": "batch/v1",
     "ServingRuntime": RUNTIME_API_VERSION,
     "InferenceService": ISVC_API_VERSION,
     "Template": "template.openshift.io/v1",

@@ -151,6 +151,7 @@ RESOURCES: Tuple[Resource, ...] = (
     Resource("", "v1", "services", "service", "Service", short_names=("svc",)),
     Resource("apps", "v1", "deployments", "deployment", "Deployment",
              short_names=("deploy",), status_subresource=True),
+    Resource("batch", "v1", "jobs", "job", "Job", status_subresource=True),
     Resource("serving.kserve.io", "v1alpha1", "servingruntimes", "servingruntime",
              "ServingRuntime", status_subresource=True, builtin=False),
     Resource("serving.kserve.io", "v1beta1", "inferenceservices", "inferenceservice",

@@ -53,6 +53,7 @@ _URL_NAMES = {
     "Event": ("events", True),
     "Pod": ("pods", True),
     "Service": ("services", True),
+    "Job": ("jobs", True),
     "ServingRuntime": ("servingruntimes", True),
     "InferenceService": ("inferenceservices", True),
     "Template": ("templates", True),
