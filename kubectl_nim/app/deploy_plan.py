@@ -59,10 +59,24 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
         env=deploy_options.parse_assignments(p["env"], "--env"),
         expose=p["expose"], disconnected=disconnected, skip_secrets=p["skip_secrets"],
         secret_naming=naming,
-        template_params=deploy_options.parse_assignments(p["template_params"], "--template-param"))
+        template_params=deploy_options.parse_assignments(p["template_params"], "--template-param"),
+        profile=p.get("profile"), proxy=_proxy(p))
+    if options.existing_pvc and options.disconnected and not local:
+        from kubectl_nim.app.cache_check import warn_on_profile
+
+        warn_on_profile(session.cluster, options)
     if not local:  # one notice naming both sources the cluster decided on; flags checked first
         log.notice(f"Using the {catalog.source} and the {template_source}.")
     return options, template
+
+
+def _proxy(p: Mapping[str, Any]):
+    """--https-proxy, --no-proxy, --ca-bundle (docs/airgap.md), or None when not given."""
+    if not (p.get("https_proxy") or p.get("no_proxy") or p.get("ca_bundle")):
+        return None
+    from kubectl_nim.app import netproxy
+
+    return netproxy.settings(p.get("https_proxy"), p.get("no_proxy"), p.get("ca_bundle"))
 
 
 def naming_in_use(cluster, name, namespace):

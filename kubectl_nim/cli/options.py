@@ -311,3 +311,59 @@ def _refuse_key_words(ctx, param, words):
     for word in words:
         log.register_secret(word)
     return _refuse_key_value(ctx, param, " ".join(words))
+
+
+# --- flags of the disconnected-cluster verbs (docs/airgap.md), shared with deploy's meaning ---
+
+def profile_option(f):
+    """`--profile` of deploy (NIM_MODEL_PROFILE) and cache (the profile downloaded)."""
+    return click.option("--profile", metavar="PROFILE",
+                        help="NIM model profile (id or name, see `cache profiles`): deploy "
+                             "serves it (NIM_MODEL_PROFILE), cache downloads it.")(f)
+
+
+def model_option(multiple: bool = False, help: str = "Catalog name of the NIM model."):
+    from kubectl_nim.cli import completion
+
+    if multiple:
+        return click.option("--model", "models", multiple=True, required=True,
+                            metavar="MODEL[:TAG]", shell_complete=completion.model_names,
+                            help=help)
+    return click.option("--model", "model_name", required=True, metavar="MODEL",
+                        shell_complete=completion.model_names, help=help)
+
+
+def cache_target_options(f):
+    """The model's tag and the claim `cache` fills (deploy's meaning: a new nim-pvc-NAME of
+    --pvc-size, or --existing-pvc)."""
+    from kubectl_nim.cli import completion
+
+    f = click.option("--existing-pvc", metavar="NAME", callback=validated("subdomain", "PVC name"),
+                     help="Fill this PVC instead of creating one.")(f)
+    f = click.option("--storage-class", metavar="NAME",
+                     callback=validated("subdomain", "storage class name"),
+                     help="Storage class of the new PVC.")(f)
+    f = click.option("--pvc-size", default="50Gi", show_default=True, metavar="SIZE",
+                     help="Size of the new cache PVC.")(f)
+    return f
+
+
+def pod_placement_options(f):
+    """The tag, scheduling and GPUs of the pods `cache` runs."""
+    from kubectl_nim.cli import completion
+
+    f = click.option("--tag", metavar="TAG", shell_complete=completion.model_tags,
+                     help="Image tag (default: the model's default concrete version).")(f)
+    f = click.option("--node-selector", "node_selector", multiple=True, metavar="KEY=VALUE",
+                     help="Run the pod on nodes with this label (repeatable).")(f)
+    f = click.option("--toleration", "tolerations", multiple=True,
+                     metavar="KEY[=VALUE][:EFFECT]",
+                     help="Tolerate this taint, e.g. nvidia.com/gpu:NoSchedule (repeatable).")(f)
+    f = click.option("--gpus", type=click.IntRange(min=0), metavar="N",
+                     help="GPUs the pod requests (the NIM picks its profile for the GPUs it "
+                          "sees; default none).")(f)
+    return f
+
+
+def wait_option(help: str):
+    return click.option("--wait", is_flag=True, help=help)

@@ -27,6 +27,7 @@ from kubectl_nim.domain.names import (DASHBOARD_LABEL, DEPLOYMENT_MODE_ANNOTATIO
                                       MANAGED_LABEL, NIM_SUPPORT_ANNOTATION, SEED, VISIBILITY_LABEL,
                                       derived_names)
 from kubectl_nim.domain.objects import object_metadata
+from kubectl_nim.domain.proxy import ca_configmap
 from kubectl_nim.domain.quantity import parse_quantity
 from kubectl_nim.domain.serving_runtime import kserve_container, serving_runtime
 from kubectl_nim.domain.template import find_runtime, process_template
@@ -48,6 +49,10 @@ def render_deployment(options: DeployOptions, template: Mapping[str, Any],
         objects += [api_key_secret(options, api_key), pull_secret(options, api_key)]
     if options.existing_pvc is None:
         objects.append(cache_pvc(options))
+    if options.proxy is not None:
+        ca = ca_configmap(options.proxy, options.name, options.namespace)
+        if ca:
+            objects.append(ca)
     runtime = find_runtime(process_template(template, dict(options.template_params), rng))
     objects.append(serving_runtime(options, template, runtime))
     template_resources = kserve_container(runtime.get("spec") or {}).get("resources") or {}

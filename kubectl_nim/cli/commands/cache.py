@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli import completion
-from kubectl_nim.cli.options import (catalog_source_options, dry_run_option, get_environment,
-                                     get_globals, global_options, key_options, ngc_options,
-                                     parse_duration, proxy_options, validated,
-                                     wait_timeout_option)
+from kubectl_nim.cli.options import (cache_target_options, catalog_source_options,
+                                     dry_run_option, get_environment, get_globals,
+                                     global_options, key_options, model_option, ngc_options,
+                                     parse_duration, pod_placement_options, profile_option,
+                                     proxy_options, wait_option, wait_timeout_option)
 
 
 class _CacheGroup(click.Group):
@@ -28,42 +29,18 @@ def command():
     """
 
 
-def _model_options(f):
-    f = click.option("--tag", metavar="TAG", shell_complete=completion.model_tags,
-                     help="Image tag (default: the model's default concrete version).")(f)
-    f = click.option("--node-selector", "node_selector", multiple=True, metavar="KEY=VALUE",
-                     help="Run the pod on nodes with this label (repeatable).")(f)
-    f = click.option("--toleration", "tolerations", multiple=True,
-                     metavar="KEY[=VALUE][:EFFECT]",
-                     help="Tolerate this taint, e.g. nvidia.com/gpu:NoSchedule (repeatable).")(f)
-    f = click.option("--gpus", type=click.IntRange(min=0), metavar="N",
-                     help="GPUs the pod requests (the NIM picks its profile for the GPUs it "
-                          "sees; default none).")(f)
-    return f
-
-
 @command.command("create")
 @click.argument("name")
-@click.option("--model", "model_name", required=True, metavar="MODEL",
-              shell_complete=completion.model_names, help="Catalog name of the NIM model.")
-@click.option("--profile", metavar="PROFILE",
-              help="The profile to download (id or name; see `cache profiles`); default: the "
-                   "one the NIM picks for the node.")
-@click.option("--pvc-size", default="50Gi", show_default=True, metavar="SIZE",
-              help="Size of the new cache PVC.")
-@click.option("--storage-class", metavar="NAME",
-              callback=validated("subdomain", "storage class name"),
-              help="Storage class of the new PVC.")
-@click.option("--existing-pvc", metavar="NAME", callback=validated("subdomain", "PVC name"),
-              help="Fill this PVC instead of creating one.")
-@_model_options
+@model_option()
+@profile_option
+@cache_target_options
+@pod_placement_options
 @proxy_options
 @key_options
 @dry_run_option
 @click.option("-o", "--output", type=click.Choice(["yaml", "json", "name"]),
               help="Print the objects (yaml, json) or their names instead of progress lines.")
-@click.option("--wait", is_flag=True,
-              help="Wait for the download; on failure show the pod's log and undo the run.")
+@wait_option("Wait for the download; on failure show the pod's log and undo the run.")
 @wait_timeout_option
 @catalog_source_options
 @ngc_options
@@ -88,7 +65,7 @@ def create(name, model_name, profile, pvc_size, storage_class, existing_pvc, tag
 
 @command.command("profiles")
 @click.argument("model_name", metavar="MODEL", shell_complete=completion.model_names)
-@_model_options
+@pod_placement_options
 @proxy_options
 @key_options
 @wait_timeout_option

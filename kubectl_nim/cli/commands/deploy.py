@@ -11,7 +11,8 @@ from kubectl_nim import log
 from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import (catalog_source_options, dry_run_option,
                                      field_manager_option, get_globals, global_options,
-                                     key_options, ngc_options, parse_duration,
+                                     key_options, ngc_options, parse_duration, profile_option,
+                                     proxy_options,
                                      secret_naming_option, skip_key_validation_option, validated,
                                      wait_timeout_option)
 from kubectl_nim.cli.options import get_environment
@@ -77,6 +78,8 @@ def _positive(ctx, param, value):
 @click.option("--expose", is_flag=True, help="Make the model reachable through an external route.")
 @click.option("--template-param", "template_params", multiple=True,
               metavar="NAME=VALUE", help="Parameter of a runtime Template that declares some.")
+@profile_option
+@proxy_options
 @key_options
 @skip_key_validation_option
 @click.option("--skip-secrets", is_flag=True,
@@ -103,7 +106,8 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
             hardware_profile, hardware_profile_namespace, min_replicas, max_replicas,
             deployment_mode, env, expose, template_params, api_key_file, skip_key_validation,
             skip_secrets, disconnected, secret_naming, dry_run, output, use_apply, force_conflicts,
-            wait, timeout, catalog_file, offline, ngc_api_url):
+            wait, timeout, catalog_file, offline, ngc_api_url, profile=None, https_proxy=None,
+            no_proxy=None, ca_bundle=None):
     """Deploy a NIM model: per-deployment secrets, PVC, ServingRuntime and InferenceService.
 
     NAME defaults to a name derived from the model. Everything is checked first (names, model

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli import completion
 from kubectl_nim.cli.options import (catalog_source_options, get_environment, get_globals,
-                                     global_options, validated)
+                                     global_options, model_option, validated)
 
 
 @click.group("mirror")
@@ -15,8 +14,7 @@ def command():
 
 
 @command.command("plan")
-@click.option("--model", "models", multiple=True, required=True, metavar="MODEL[:TAG]",
-              shell_complete=completion.model_names,
+@model_option(multiple=True,
               help="Model to mirror (repeatable); :TAG picks a tag (a floating one such as "
                    "latest only when named so). Default: the model's default tag.")
 @click.option("--all-tags", is_flag=True,
