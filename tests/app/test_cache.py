@@ -267,3 +267,17 @@ def test_bad_flags_are_refused_before_any_request(run_cache, project, args, mess
     assert result.exit_code in (1, 2)
     assert message in result.stderr
     assert project.server.requests == []
+
+
+def test_key_hygiene_everywhere_even_in_a_log_that_prints_it(run_cache, project):
+    """-vv debug output, the failure's log lines (a NIM that echoes its environment), stdout:
+    the key is masked everywhere; the Job never carries it, by value or on argv."""
+    leaky = ["env: NGC_API_KEY=" + KEY, "download failed"]
+    controller = JobController(project.server, "Failed", leaky)
+    result = run_cache(CACHE, "--model", MODEL, "--wait", "-vv", controller=controller)
+    assert result.exit_code == 1
+    assert "download failed" in result.stderr
+    assert_key_nowhere(result, controller.seen_job)
+    container = controller.seen_job["spec"]["template"]["spec"]["containers"][0]
+    assert all(KEY not in arg for arg in container["command"] + container.get("args", []))
+    assert [e["name"] for e in container["env"] if "value" in e and KEY in e["value"]] == []

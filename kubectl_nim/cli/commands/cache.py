@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from kubectl_nim import log
 from kubectl_nim.cli import completion
 from kubectl_nim.cli.options import (cache_target_options, catalog_source_options,
                                      dry_run_option, get_environment, get_globals,
@@ -85,7 +86,6 @@ def profiles(model_name, tag, node_selector, tolerations, gpus, https_proxy, no_
 
 def _options(session, p, name=None):
     """The model, tag and flags as cache_job.CacheOptions (usage errors before any key)."""
-    from kubectl_nim import log
     from kubectl_nim.app import netproxy
     from kubectl_nim.domain import cache_job, catalog as catalog_mod, deploy_options
 
@@ -130,6 +130,13 @@ def _key_check(key, p, session, env):
 
     return lambda: keycheck.validate(key, p["ngc_api_url"], session.options.request_timeout,
                                      verb=None, sleep=env.sleep)
+
+
+def _show_log(lines):
+    """The failed pod's log on stderr, indented; a NIM that prints its environment must not
+    show the key (every registered secret is masked)."""
+    for line in lines:
+        click.echo(log.redact(f"  {line}"), err=True)
 
 
 def _print_objects(objects, output, dry_run="none"):
@@ -188,8 +195,7 @@ def _create(p):
                                _key_check(key, p, session, env), settings, emit,
                                _reporter(env))
     except cache.CacheFailed as e:
-        for line in e.logs:
-            click.echo(f"  {line}", err=True)
+        _show_log(e.logs)
         raise
     if p["output"] in ("yaml", "json"):
         _print_objects(answers, p["output"])
@@ -218,8 +224,7 @@ def _profiles(p):
                                _key_check(key, p, session, env), settings,
                                _reporter(env))
     except cache.CacheFailed as e:
-        for line in e.logs:
-            click.echo(f"  {line}", err=True)
+        _show_log(e.logs)
         raise
     for line in lines:
-        click.echo(line)
+        click.echo(log.redact(line))
