@@ -161,3 +161,21 @@ def test_round_trip_through_set_custom_configmap_and_models(nim, catalog, kube_s
         "nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8.6"
     assert models["llama-4-scout"]["euRestricted"] is True
     assert "nim-models-mirrored" in listed.stderr  # the notice names the custom ConfigMap
+
+
+def test_the_clusters_catalog_is_used_as_models_uses_it(nim, kube_server, tmp_path):
+    seed_apps(kube_server)
+    kube_server.put_object(catalog_configmap(ENTRIES, namespace=APPS))
+    kubeconfig = str(kube_server.write_kubeconfig(tmp_path / "kc"))
+    result = nim("mirror", "plan", "--model", "llama-4-scout", "--part", "imageset",
+                 "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.stderr
+    assert "nvcr.io/nim/meta/llama-4-scout:2.0.1" in result.stdout
+    assert "nvidia-nim-models-data" in result.stderr  # the notice names the source
+
+
+def test_no_cluster_points_to_offline(nim, tmp_path):
+    missing = tmp_path / "no-kubeconfig"
+    result = nim("mirror", "plan", "--model", "x", "--kubeconfig", str(missing))
+    assert result.exit_code == 1
+    assert "or pass --offline to plan from the catalog embedded in the plugin" in result.stderr
