@@ -352,16 +352,16 @@ def pod_placement_options(f):
     """The tag, scheduling and GPUs of the pods `cache` runs."""
     from kubectl_nim.cli import completion
 
-    f = click.option("--tag", metavar="TAG", shell_complete=completion.model_tags,
-                     help="Image tag (default: the model's default concrete version).")(f)
-    f = click.option("--node-selector", "node_selector", multiple=True, metavar="KEY=VALUE",
-                     help="Run the pod on nodes with this label (repeatable).")(f)
-    f = click.option("--toleration", "tolerations", multiple=True,
-                     metavar="KEY[=VALUE][:EFFECT]",
-                     help="Tolerate this taint, e.g. nvidia.com/gpu:NoSchedule (repeatable).")(f)
     f = click.option("--gpus", type=click.IntRange(min=0), metavar="N",
                      help="GPUs the pod requests (the NIM picks its profile for the GPUs it "
                           "sees; default none).")(f)
+    f = click.option("--toleration", "tolerations", multiple=True,
+                     metavar="KEY[=VALUE][:EFFECT]",
+                     help="Tolerate this taint, e.g. nvidia.com/gpu:NoSchedule (repeatable).")(f)
+    f = click.option("--node-selector", "node_selector", multiple=True, metavar="KEY=VALUE",
+                     help="Run the pod on nodes with this label (repeatable).")(f)
+    f = click.option("--tag", metavar="TAG", shell_complete=completion.model_tags,
+                     help="Image tag (default: the model's default concrete version).")(f)
     return f
 
 

@@ -26,7 +26,8 @@ class _CacheGroup(click.Group):
 def command():
     """Fill a PVC with a model's weights before a cluster is cut off (or list its profiles).
 
-    `cache NAME --model M` is short for `cache create NAME --model M`.
+    `cache NAME --model M` is short for `cache create NAME --model M` (a cache named
+    create or profiles needs the long form). The whole disconnected path: docs/airgap.md.
     """
 
 
