@@ -26,8 +26,9 @@ LOG_TAIL = 40  # lines of the failed pod's log shown
 class CacheFailed(NimError):
     """The cache Job failed, or a write of the run did (after the rollback)."""
 
-    def __init__(self, message: str, hint: Optional[str] = None, logs: tuple[str, ...] = ()):
-        super().__init__(message, hint)
+    def __init__(self, message: str, hint: Optional[str] = None, logs: tuple[str, ...] = (),
+                 signal: Optional[BaseException] = None):
+        super().__init__(message, hint, signal=signal)
         self.logs = logs
 
 
@@ -66,10 +67,16 @@ def create(cluster: Cluster, options: cache_job.CacheOptions, objects: list[dict
     run = Run()
     try:
         answers = _write(cluster, options, objects, namespace, run, emit)
-    except (ClusterError, KeyboardInterrupt) as error:
-        raise _rolled_back(cluster, run, namespace, f"writing the cache objects failed: "
-                           f"{getattr(error, 'message', None) or 'interrupted'}",
-                           getattr(error, "hint", None)) from None
+    except ClusterError as error:
+        raise _rolled_back(cluster, run, namespace,
+                           f"writing the cache objects failed: {error.message}",
+                           error.hint) from None
+    except KeyboardInterrupt as signal:
+        from kubectl_nim import interrupts
+
+        raise _rolled_back(cluster, run, namespace,
+                           f"{interrupts.describe(signal)} while writing the cache objects",
+                           None, signal=signal) from None
     if settings.wait:
         state = follow(cluster, options.job_name, namespace, settings, report)
         if state.failed:
@@ -87,9 +94,14 @@ def _preflight(cluster: Cluster, options, objects, namespace) -> None:
 
     if options.existing_pvc:
         deploy_preflight.check_existing_claim(cluster, options.existing_pvc, namespace)
-    for obj in objects:
-        found = cluster.get_or_none(obj["kind"], obj["metadata"]["name"], namespace)
-        if found is not None:
+    from kubectl_nim.adapters.kube.cluster import concurrently
+
+    found = concurrently(lambda obj: cluster.get_or_none(obj["kind"], obj["metadata"]["name"],
+                                                         namespace), objects)
+    for obj, answer in zip(objects, found):
+        if isinstance(answer, ClusterError):
+            raise answer
+        if answer is not None:
             raise CacheFailed(f"{object_ref(obj)} already exists in {namespace}",
                               hint=f"a cache named {options.name} was made before: delete its "
                                    f"Job and PVC, or choose another name")
@@ -117,13 +129,15 @@ def _write(cluster, options, objects, namespace, run: Run, emit) -> list[dict]:
     return answers
 
 
-def _rolled_back(cluster, run: Run, namespace, message, hint, logs=()) -> CacheFailed:
+def _rolled_back(cluster, run: Run, namespace, message, hint, logs=(),
+                 signal=None) -> CacheFailed:
     from kubectl_nim.app.deploy_rollback import rollback, rollback_hint
 
     if run.patched_pvc is not None:
         _restore_annotations(cluster, run.patched_pvc, namespace)
     undone = rollback(cluster, run.created)
-    return CacheFailed(message, hint=rollback_hint(undone, hint), logs=tuple(logs))
+    return CacheFailed(message, hint=rollback_hint(undone, hint), logs=tuple(logs),
+                       signal=signal)
 
 
 def _restore_annotations(cluster, pvc: dict, namespace: str) -> None:
@@ -154,7 +168,21 @@ def _drop_secrets(cluster, objects, namespace) -> None:
 def follow(cluster: Cluster, job: str, namespace: str, settings: Settings,
            report: Callable[[cache_job.JobState], None]) -> cache_job.JobState:
     """Poll the Job until it completes or fails; NimError at the deadline (the Job keeps
-    running)."""
+    running; an interruption says so)."""
+    from kubectl_nim import caller
+
+    try:
+        return _follow(cluster, job, namespace, settings, report)
+    except KeyboardInterrupt as signal:
+        from kubectl_nim import interrupts
+
+        raise NimError(f"{interrupts.describe(signal)} while waiting for job/{job}; it keeps "
+                       f"running", hint=f"follow it with `{caller.tool()} get job {job} -n "
+                                        f"{namespace} -w`", signal=signal) from None
+
+
+def _follow(cluster: Cluster, job: str, namespace: str, settings: Settings,
+            report: Callable[[cache_job.JobState], None]) -> cache_job.JobState:
     from kubectl_nim import caller
     from kubectl_nim.adapters import retry
 

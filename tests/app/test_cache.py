@@ -281,3 +281,23 @@ def test_key_hygiene_everywhere_even_in_a_log_that_prints_it(run_cache, project)
     container = controller.seen_job["spec"]["template"]["spec"]["containers"][0]
     assert all(KEY not in arg for arg in container["command"] + container.get("args", []))
     assert [e["name"] for e in container["env"] if "value" in e and KEY in e["value"]] == []
+
+
+def test_a_timeout_says_the_job_keeps_running(run_cache, project, nim):
+    ticks = iter(range(0, 10_000, 100))
+    nim.environment["clock"] = lambda: float(next(ticks))
+    result = run_cache(CACHE, "--model", MODEL, "--wait", "--timeout", "5m",
+                       controller=JobController(project.server, None))
+    assert result.exit_code == 1
+    assert "error: timed out after 300s waiting for job/nim-cache-llama: pending; it keeps " \
+           "running" in result.stderr
+    assert stored(project.server, "Job", "nim-cache-llama") is not None
+
+
+def test_interrupted_wait_leaves_the_job_running(run_cache, project):
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+    result = run_cache(CACHE, "--model", MODEL, "--wait", controller=interrupt)
+    assert result.exit_code == 130
+    assert "interrupted while waiting for job/nim-cache-llama; it keeps running" in result.stderr
+    assert stored(project.server, "Job", "nim-cache-llama") is not None
