@@ -76,25 +76,27 @@ def check_proxy_url(url: str) -> str:
 
 
 def has_credentials(url: str) -> bool:
-    parts = urlsplit(url)
-    return bool(parts.username or parts.password)
+    return "@" in url
 
 
 def redacted(url: str) -> str:
-    """The URL with its user and password masked: how every message shows a proxy."""
-    parts = urlsplit(url)
-    if not (parts.username or parts.password):
+    """The URL with its user and password masked: how every message shows a proxy. Anything
+    before the last `@` is masked, whatever the URL's shape (a scheme-less or malformed URL
+    that will be refused must not show its password in the refusal)."""
+    if "@" not in url:
         return url
-    host = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=f"***@{host}").geturl()
+    head, _, rest = url.rpartition("@")
+    scheme = head.split("://", 1)[0] + "://" if "://" in head else ""
+    return f"{scheme}***@{rest}"
 
 
 def secrets_of(url: Optional[str]) -> list[str]:
-    """What the redacting log must mask: the whole URL and its password, when it has one."""
-    if not url or not has_credentials(url):
+    """What the redacting log must mask: the whole URL and its credentials, when it has any."""
+    if not url or "@" not in url:
         return []
-    parts = urlsplit(url)
-    return [url] + [p for p in (parts.password, parts.netloc.rpartition("@")[0]) if p]
+    credentials = url.rpartition("@")[0].split("://", 1)[-1]
+    user, _, password = credentials.partition(":")
+    return [v for v in (url, credentials, password) if v and len(v) >= 4]
 
 
 def ca_configmap_name(owner: str) -> str:

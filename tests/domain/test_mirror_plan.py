@@ -179,3 +179,47 @@ def test_login_hint_never_holds_a_key():
     hint = mirror_plan.login_hint(mirror_plan.plan(CATALOG, ["llama-4-scout"]))
     assert "podman login nvcr.io" in hint and "nvapi-" in hint  # names the kind, not a key
     assert "$oauthtoken" in hint
+
+
+# --- the parsers on any input -------------------------------------------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from kubectl_nim.domain import cache_job, proxy  # noqa: E402
+
+
+@given(st.text(max_size=40))
+def test_registry_is_either_refused_or_a_valid_itms_mirror(text):
+    try:
+        cleaned = mirror_plan.check_registry(text)
+    except UsageError:
+        return
+    assert openshift_shapes.ITMS_MIRROR.fullmatch(cleaned + "/nim/meta")
+
+
+@given(st.text(max_size=30))
+def test_model_refs_split_on_the_last_colon(text):
+    try:
+        name, tag = mirror_plan.parse_model_ref(text)
+    except UsageError:
+        return
+    assert name == text.strip() if tag is None else f"{name}:{tag}" == text.strip()
+
+
+@given(st.text(max_size=30))
+def test_tolerations_parse_or_refuse(text):
+    try:
+        toleration = cache_job.parse_toleration(text)
+    except UsageError:
+        return
+    assert toleration.key and toleration.to_dict()["operator"] in ("Exists", "Equal")
+
+
+@given(st.text(max_size=20), st.text(min_size=4, max_size=12,
+                                     alphabet=st.characters(whitelist_categories=("Ll", "Nd"))))
+def test_a_bad_proxy_url_never_shows_its_password(prefix, password):
+    url = f"{prefix}://u:{password}@{prefix}"
+    try:
+        proxy.ProxySettings(https_proxy=url)
+    except UsageError as e:
+        assert f":{password}@" not in str(e)
