@@ -301,3 +301,21 @@ def test_interrupted_wait_leaves_the_job_running(run_cache, project):
     assert result.exit_code == 130
     assert "interrupted while waiting for job/nim-cache-llama; it keeps running" in result.stderr
     assert stored(project.server, "Job", "nim-cache-llama") is not None
+
+
+def test_a_failed_owner_patch_rolls_back_the_job_too(run_cache, project):
+    project.server.fail("PATCH", r"/secrets/nim-cache-llama", status=500)
+    result = run_cache(CACHE, "--model", MODEL)
+    assert result.exit_code == 1
+    assert "rolled back job.batch/nim-cache-llama, persistentvolumeclaim/nim-pvc-llama, " \
+           "secret/nim-cache-pull-llama, secret/nim-cache-llama" in result.stderr
+    assert [o["kind"] for o in project.server.objects() if o["kind"] != "Namespace"] == []
+
+
+def test_a_forbidden_job_create_names_the_cause_and_leaves_nothing(run_cache, project):
+    project.server.deny("create", "jobs")
+    result = run_cache(CACHE, "--model", MODEL)
+    assert result.exit_code == 1
+    assert "forbidden" in result.stderr.lower()
+    assert result.stderr.count("\n") <= 3  # one error line (after the notices), no traceback
+    assert [o["kind"] for o in project.server.objects() if o["kind"] != "Namespace"] == []
