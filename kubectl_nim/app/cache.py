@@ -262,3 +262,21 @@ def profiles(cluster: Cluster, options: cache_job.CacheOptions, objects: list[di
         undone = rollback(cluster, run.created)
         if undone.left:
             log.warn("could not delete " + ", ".join(undone.left) + "; delete by hand")
+
+
+def hardware_profile_placement(session, name: str, namespace: Optional[str]):
+    """The node selector, tolerations and GPU count of HardwareProfile `name` (in `namespace`,
+    else the applications namespace, else the project): domain/cache_job.profile_scheduling."""
+    from kubectl_nim.errors import NotFound
+
+    ns = namespace or session.settings.apps_namespace.value or session.namespace
+    try:
+        profile = session.cluster.get("HardwareProfile", name, ns)
+    except ApiError as e:
+        if e.not_found:
+            raise NotFound(f"hardware profile {name} not found in {ns}",
+                           hint=f"list them with `kubectl get hardwareprofiles."
+                                f"infrastructure.opendatahub.io -n {ns}`, or pass "
+                                f"--hardware-profile-namespace") from None
+        raise
+    return cache_job.profile_scheduling(profile, name)

@@ -365,5 +365,18 @@ def pod_placement_options(f):
     return f
 
 
+def hardware_profile_options(f):
+    """A HardwareProfile whose node scheduling a cache pod takes (deploy annotates with it)."""
+    f = click.option("--hardware-profile-namespace", metavar="NS",
+                     callback=validated("label", "hardware profile namespace"),
+                     help="Namespace of the hardware profile (default: the applications "
+                          "namespace).")(f)
+    f = click.option("--hardware-profile", metavar="NAME",
+                     callback=validated("subdomain", "hardware profile name"),
+                     help="Take the node selector, tolerations and GPU count of this "
+                          "OpenShift AI hardware profile (flags add to them).")(f)
+    return f
+
+
 def wait_option(help: str):
     return click.option("--wait", is_flag=True, help=help)

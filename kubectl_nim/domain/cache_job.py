@@ -295,3 +295,52 @@ def job_state(job_obj: Optional[Mapping[str, Any]]) -> JobState:
         return JobState(True, False, "download complete")
     parts = [f"{k} {v}" for k, v in counts.items() if v]
     return JobState(False, False, "pods: " + ", ".join(parts) if parts else "pending")
+
+
+# --- a hardware profile's scheduling ------------------------------------------------------------
+
+def profile_scheduling(profile: Mapping[str, Any], name: str
+                       ) -> tuple[Pairs, tuple[Toleration, ...], Optional[int]]:
+    """(node selector, tolerations, default GPU count) of an OpenShift AI HardwareProfile
+    (`infrastructure.opendatahub.io`, `spec.scheduling.node`, `spec.identifiers`), each field's
+    type checked; UsageError for a queue-scheduled profile, which a bare Job cannot use."""
+    spec = profile.get("spec") if isinstance(profile.get("spec"), Mapping) else {}
+    scheduling = spec.get("scheduling") if isinstance(spec.get("scheduling"), Mapping) else {}
+    if scheduling.get("type") == "Queue":
+        raise UsageError(f"hardware profile {name} schedules through a Kueue queue, which a "
+                         f"cache Job does not use",
+                         hint="give the placement directly: --node-selector, --toleration, "
+                              "--gpus")
+    node = scheduling.get("node") if isinstance(scheduling.get("node"), Mapping) else {}
+    selector = node.get("nodeSelector") if isinstance(node.get("nodeSelector"), Mapping) else {}
+    pairs = tuple((k, v) for k, v in selector.items() if isinstance(k, str) and
+                  isinstance(v, str))
+    tolerations = []
+    for item in node.get("tolerations") if isinstance(node.get("tolerations"), list) else []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("key"), str):
+            continue
+        value = item.get("value") if isinstance(item.get("value"), str) else None
+        effect = item.get("effect") if item.get("effect") in _EFFECTS else None
+        if item.get("operator") == "Exists":
+            value = None
+        tolerations.append(Toleration(item["key"], value, effect))
+    gpus = None
+    for ident in spec.get("identifiers") if isinstance(spec.get("identifiers"), list) else []:
+        if isinstance(ident, Mapping) and ident.get("identifier") == GPU_RESOURCE:
+            count = ident.get("defaultCount")
+            if isinstance(count, str) and count.isdigit():
+                count = int(count)
+            if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+                gpus = count
+    return pairs, tuple(tolerations), gpus
+
+
+def merged_placement(given: Pairs, tolerations: tuple[Toleration, ...], gpus: Optional[int],
+                     from_profile: tuple[Pairs, tuple[Toleration, ...], Optional[int]]
+                     ) -> tuple[Pairs, tuple[Toleration, ...], Optional[int]]:
+    """The profile's placement with the flags on top: a flag's label wins over the profile's
+    for the same key, tolerations add up (once each), --gpus replaces the profile's count."""
+    selector = dict(from_profile[0])
+    selector.update(dict(given))
+    merged = tuple(dict.fromkeys(from_profile[1] + tolerations))
+    return tuple(selector.items()), merged, gpus if gpus is not None else from_profile[2]

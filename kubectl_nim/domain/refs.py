@@ -23,6 +23,7 @@ API_VERSIONS: dict[str, str] = {
     "Account": "nim.opendatahub.io/v1",
     "DSCInitialization": "dscinitialization.opendatahub.io/v1",
     "DataScienceCluster": "datasciencecluster.opendatahub.io/v1",
+    "HardwareProfile": "infrastructure.opendatahub.io/v1",
 }
 # The API group of each ("" is the core group).
 GROUPS: dict[str, str] = {kind: v.rpartition("/")[0] for kind, v in API_VERSIONS.items()}

@@ -319,3 +319,43 @@ def test_a_forbidden_job_create_names_the_cause_and_leaves_nothing(run_cache, pr
     assert "forbidden" in result.stderr.lower()
     assert result.stderr.count("\n") <= 3  # one error line (after the notices), no traceback
     assert [o["kind"] for o in project.server.objects() if o["kind"] != "Namespace"] == []
+
+
+def hardware_profile(namespace="redhat-ods-applications", scheduling=None, gpus=2):
+    return {"apiVersion": "infrastructure.opendatahub.io/v1", "kind": "HardwareProfile",
+            "metadata": {"name": "a100", "namespace": namespace},
+            "spec": {"identifiers": [{"displayName": "GPU", "identifier": "nvidia.com/gpu",
+                                      "minCount": 1, "defaultCount": gpus,
+                                      "resourceType": "Accelerator"}],
+                     "scheduling": scheduling or {"type": "Node", "node": {
+                         "nodeSelector": {"nvidia.com/gpu.product": "A100", "pool": "gpu"},
+                         "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists",
+                                          "effect": "NoSchedule"}]}}}}
+
+
+def test_a_hardware_profiles_placement_with_flags_on_top(run_cache, project):
+    project.server.put_object(hardware_profile())
+    result = run_cache(CACHE, "--model", MODEL, "--hardware-profile", "a100",
+                       "--hardware-profile-namespace", "redhat-ods-applications",
+                       "--node-selector", "pool=gpu-big", "--toleration", "spot=yes:NoExecute")
+    assert result.exit_code == 0, result.stderr
+    pod = stored(project.server, "Job", "nim-cache-llama")["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"nvidia.com/gpu.product": "A100", "pool": "gpu-big"}
+    assert pod["tolerations"] == [
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+        {"key": "spot", "operator": "Equal", "value": "yes", "effect": "NoExecute"}]
+    assert pod["containers"][0]["resources"]["limits"] == {"nvidia.com/gpu": "2"}
+
+
+def test_a_queue_scheduled_or_missing_hardware_profile_is_refused(run_cache, project):
+    project.server.put_object(hardware_profile(namespace="team", scheduling={
+        "type": "Queue", "kueue": {"localQueueName": "q"}}))
+    queued = run_cache(CACHE, "--model", MODEL, "--hardware-profile", "a100",
+                       "--hardware-profile-namespace", "team")
+    assert queued.exit_code == 2
+    assert "schedules through a Kueue queue" in queued.stderr
+    missing = run_cache(CACHE, "--model", MODEL, "--hardware-profile", "nope",
+                        "--hardware-profile-namespace", "team")
+    assert missing.exit_code == 1
+    assert "hardware profile nope not found in team" in missing.stderr
+    assert [r for r in project.server.requests if r["method"] == "POST"] == []

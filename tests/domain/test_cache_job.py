@@ -109,3 +109,21 @@ def test_add_to_pod_plain_proxy_and_ca_file():
     assert cm["data"] == {"ca-bundle.crt": "-----BEGIN CERTIFICATE-----\nx\n"}
     with pytest.raises(UsageError):
         proxy.ProxySettings(ca_bundle="not a pem")
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                    lambda c: st.lists(c, max_size=3) | st.dictionaries(
+                        st.sampled_from(["spec", "scheduling", "type", "node", "nodeSelector",
+                                         "tolerations", "key", "value", "operator", "effect",
+                                         "identifiers", "identifier", "defaultCount"]), c,
+                        max_size=4), max_leaves=14))
+def test_hardware_profile_placement_never_breaks_on_odd_profiles(obj):
+    if not isinstance(obj, dict):
+        obj = {"spec": obj}
+    try:
+        selector, tolerations, gpus = cache_job.profile_scheduling(obj, "p")
+    except UsageError:
+        return
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in selector)
+    assert all(isinstance(t.key, str) for t in tolerations)
+    assert gpus is None or (isinstance(gpus, int) and gpus >= 0)

@@ -165,6 +165,8 @@ RESOURCES: Tuple[Resource, ...] = (
              "dscinitialization", "DSCInitialization", False, ("dsci",), True, builtin=False),
     Resource("datasciencecluster.opendatahub.io", "v1", "datascienceclusters",
              "datasciencecluster", "DataScienceCluster", False, ("dsc",), True, builtin=False),
+    Resource("infrastructure.opendatahub.io", "v1", "hardwareprofiles", "hardwareprofile",
+             "HardwareProfile", builtin=False),
     Resource("authorization.k8s.io", "v1", "selfsubjectaccessreviews",
              "selfsubjectaccessreview", "SelfSubjectAccessReview", False, verbs=("create",)),
 )

@@ -61,6 +61,7 @@ _URL_NAMES = {
     "Account": ("accounts", True),
     "DSCInitialization": ("dscinitializations", False),
     "DataScienceCluster": ("datascienceclusters", False),
+    "HardwareProfile": ("hardwareprofiles", True),
 }
 RESOURCES: dict[str, Resource] = {
     kind: Resource(kind, API_VERSIONS[kind], plural, namespaced)

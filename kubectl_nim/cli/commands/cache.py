@@ -8,9 +8,10 @@ from kubectl_nim import log
 from kubectl_nim.cli import completion
 from kubectl_nim.cli.options import (cache_target_options, catalog_source_options,
                                      dry_run_option, get_environment, get_globals,
-                                     global_options, key_options, model_option, ngc_options,
-                                     parse_duration, pod_placement_options, profile_option,
-                                     proxy_options, wait_option, wait_timeout_option)
+                                     global_options, hardware_profile_options, key_options,
+                                     model_option, ngc_options, parse_duration,
+                                     pod_placement_options, profile_option, proxy_options,
+                                     wait_option, wait_timeout_option)
 
 
 class _CacheGroup(click.Group):
@@ -37,6 +38,7 @@ def command():
 @profile_option
 @cache_target_options
 @pod_placement_options
+@hardware_profile_options
 @proxy_options
 @key_options
 @dry_run_option
@@ -48,8 +50,9 @@ def command():
 @ngc_options
 @global_options
 def create(name, model_name, profile, pvc_size, storage_class, existing_pvc, tag, node_selector,
-           tolerations, gpus, https_proxy, no_proxy, ca_bundle, api_key_file, dry_run, output,
-           wait, timeout, catalog_file, offline, ngc_api_url):
+           tolerations, gpus, hardware_profile, hardware_profile_namespace, https_proxy,
+           no_proxy, ca_bundle, api_key_file, dry_run, output, wait, timeout, catalog_file,
+           offline, ngc_api_url):
     """Fill a PVC with MODEL's weights: a Job runs the NIM image's download-to-cache.
 
     The key is validated with NVIDIA first and goes into a Secret of its own (never into the
@@ -68,14 +71,16 @@ def create(name, model_name, profile, pvc_size, storage_class, existing_pvc, tag
 @command.command("profiles")
 @click.argument("model_name", metavar="MODEL", shell_complete=completion.model_names)
 @pod_placement_options
+@hardware_profile_options
 @proxy_options
 @key_options
 @wait_timeout_option
 @catalog_source_options
 @ngc_options
 @global_options
-def profiles(model_name, tag, node_selector, tolerations, gpus, https_proxy, no_proxy,
-             ca_bundle, api_key_file, timeout, catalog_file, offline, ngc_api_url):
+def profiles(model_name, tag, node_selector, tolerations, gpus, hardware_profile,
+             hardware_profile_namespace, https_proxy, no_proxy, ca_bundle, api_key_file,
+             timeout, catalog_file, offline, ngc_api_url):
     """Print MODEL's profiles: a Job runs the NIM image's list-model-profiles.
 
     Run it on the kind of node the model will serve on (--node-selector, --toleration,
@@ -98,14 +103,26 @@ def _options(session, p, name=None):
                                  catalog_mod.eu_restricted_warning(model))):
         log.warn(warning)
     namespace = session.options.namespace if local and p.get("dry_run") == "client" \
-        else session.namespace
+        and not p.get("hardware_profile") else session.namespace
+    selector = deploy_options.parse_assignments(p["node_selector"], "--node-selector")
+    tolerations = tuple(cache_job.parse_toleration(t) for t in p["tolerations"])
+    gpus = p["gpus"]
+    if p.get("hardware_profile"):
+        from kubectl_nim.app.cache import hardware_profile_placement
+
+        selector, tolerations, gpus = cache_job.merged_placement(
+            selector, tolerations, gpus,
+            hardware_profile_placement(session, p["hardware_profile"],
+                                       p.get("hardware_profile_namespace")))
+    elif p.get("hardware_profile_namespace"):
+        from kubectl_nim.errors import UsageError
+
+        raise UsageError("--hardware-profile-namespace needs --hardware-profile")
     return cache_job.CacheOptions(
         name=name or p["name"], namespace=namespace, model=model, tag=tag,
         profile=p.get("profile"), pvc_size=p.get("pvc_size") or "50Gi",
         storage_class=p.get("storage_class"), existing_pvc=p.get("existing_pvc"),
-        node_selector=deploy_options.parse_assignments(p["node_selector"], "--node-selector"),
-        tolerations=tuple(cache_job.parse_toleration(t) for t in p["tolerations"]),
-        gpus=p["gpus"],
+        node_selector=selector, tolerations=tolerations, gpus=gpus,
         proxy=netproxy.settings(p["https_proxy"], p["no_proxy"], p["ca_bundle"]))
 
 
