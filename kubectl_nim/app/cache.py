@@ -102,9 +102,11 @@ def _preflight(cluster: Cluster, options, objects, namespace) -> None:
         if isinstance(answer, ClusterError):
             raise answer
         if answer is not None:
-            raise CacheFailed(f"{object_ref(obj)} already exists in {namespace}",
-                              hint=f"a cache named {options.name} was made before: delete its "
-                                   f"Job and PVC, or choose another name")
+            way = f"fill it with --existing-pvc {obj['metadata']['name']}, or choose another " \
+                  f"name" if obj["kind"] == "PersistentVolumeClaim" else \
+                f"a cache named {options.name} was made before: delete its Job, or choose " \
+                f"another name"
+            raise CacheFailed(f"{object_ref(obj)} already exists in {namespace}", hint=way)
 
 
 def _write(cluster, options, objects, namespace, run: Run, emit) -> list[dict]:
