@@ -75,3 +75,35 @@ def test_cache_then_a_disconnected_deploy_on_it(plane_or_skip):
     assert "profile" not in deployed.stderr.lower() or "differs" not in deployed.stderr
     secrets = plane.names("Secret")
     assert not [s for s in secrets if s.startswith(("nvidia-nim", "nim-api-key", "nim-cache"))]
+
+
+def test_deploy_with_profile_and_proxy_on_the_real_server(real, tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    result = real.nim("deploy", "prof", "--model", MODEL, "--tag", TAG, "--profile", "abc",
+                      "--https-proxy", "http://proxy.corp:3128", "--ca-bundle", str(ca))
+    assert result.exit_code == 0, result.stderr
+    runtime = real.get("ServingRuntime", "prof")
+    container = next(c for c in runtime["spec"]["containers"] if c["name"] == "kserve-container")
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert (env["NIM_MODEL_PROFILE"], env["HTTPS_PROXY"]) == ("abc", "http://proxy.corp:3128")
+    assert real.get("ConfigMap", "nim-proxy-ca-prof")["data"]["ca-bundle.crt"].startswith(
+        "-----BEGIN CERTIFICATE-----")
+
+
+from tests.realcluster.test_day2_real import apps, nimconfig_crd  # noqa: E402,F401 - fixtures
+
+
+def test_mirror_plan_catalog_round_trip_on_the_real_server(real, apps, nimconfig_crd,  # noqa: F811
+                                                           tmp_path):
+    plan = real.nim("mirror", "plan", "--offline", "--model", f"{MODEL}:{TAG}", "--part",
+                    "catalog")
+    assert plan.exit_code == 0, plan.stderr
+    path = tmp_path / "mirrored.yaml"
+    path.write_text(plan.stdout)
+    loaded = real.nim("config", "set-custom-configmap", "nim-models-mirrored", "--from-file",
+                      str(path), "--apps-namespace", apps)
+    assert loaded.exit_code == 0, loaded.stderr
+    models = real.nim("models", "-o", "json", "--apps-namespace", apps)
+    assert models.exit_code == 0, models.stderr
+    assert [(m["name"], m["tags"]) for m in json.loads(models.stdout)] == [(MODEL, [TAG])]
