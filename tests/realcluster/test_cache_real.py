@@ -52,14 +52,23 @@ def test_server_dry_run_on_the_real_server(real):
     assert job(real, "nim-cache-dry") is None
 
 
-@pytest.fixture
-def plane_or_skip(request):
-    """The control-plane tier's `plane` fixture (kwok runs the pods), or a skip without it."""
+@pytest.fixture(scope="session")
+def _control_plane_if_any(request):
+    """The tier's session fixture, set up before the per-test HOME change (it finds its
+    binaries under the real HOME), or None in a tree without the control-plane tier."""
     try:
-        return request.getfixturevalue("plane")
+        return request.getfixturevalue("control_plane")
     except pytest.FixtureLookupError:
+        return None
+
+
+@pytest.fixture
+def plane_or_skip(request, _control_plane_if_any):
+    """The control-plane tier's `plane` fixture (kwok runs the pods), or a skip without it."""
+    if _control_plane_if_any is None:
         pytest.skip("the control-plane tier (fixture `plane`: kwok, kube-controller-manager) "
                     "is not in this tree")
+    return request.getfixturevalue("plane")
 
 
 def test_cache_then_a_disconnected_deploy_on_it(plane_or_skip):
