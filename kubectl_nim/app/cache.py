@@ -200,6 +200,8 @@ def _follow(cluster: Cluster, job: str, namespace: str, settings: Settings,
             failures += 1
             settings.sleep(min(retry.POLLING.delay(failures), settings.interval * 5))
             continue
+        if not state.done:
+            state = _with_pod_problem(cluster, job, namespace, state)
         report(state)
         if state.done:
             return state
@@ -210,6 +212,23 @@ def _follow(cluster: Cluster, job: str, namespace: str, settings: Settings,
                                 f"{namespace} -w`, its log: `{caller.tool()} logs job/{job} "
                                 f"-n {namespace}`")
         settings.sleep(min(settings.interval, max(0.0, deadline - settings.clock())))
+
+
+def _with_pod_problem(cluster, job, namespace, state):
+    """The state with why its pod does not run (image pull, scheduling), when it says so."""
+    from dataclasses import replace
+
+    from kubectl_nim.domain.names import CACHE_JOB_LABEL
+
+    cache = job[len(cache_job.JOB_PREFIX):] if job.startswith(cache_job.JOB_PREFIX) else \
+        job[len(cache_job.PROFILES_JOB_PREFIX):]
+    try:
+        pods = cluster.list("Pod", namespace, label_selector=f"{CACHE_JOB_LABEL}={cache}")
+    except ClusterError as e:
+        log.debug(f"cannot list the Job's pods: {e.message}")
+        return state
+    problem = cache_job.pod_problem(pods)
+    return replace(state, summary=f"{state.summary} ({problem})") if problem else state
 
 
 def job_logs(cluster: Cluster, cache: str, namespace: str, tail: Optional[int] = LOG_TAIL

@@ -297,6 +297,37 @@ def job_state(job_obj: Optional[Mapping[str, Any]]) -> JobState:
     return JobState(False, False, "pods: " + ", ".join(parts) if parts else "pending")
 
 
+_STUCK = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
+          "CreateContainerError", "CrashLoopBackOff")
+
+
+def pod_problem(pods: Any) -> Optional[str]:
+    """Why the Job's pod does not run yet, from the newest pod's status (an image that cannot
+    be pulled, a pod the scheduler cannot place), or None; every field's type checked."""
+    items = [p for p in pods if isinstance(p, Mapping)] if isinstance(pods, list) else []
+    if not items:
+        return None
+    pod = max(items, key=lambda p: str((p.get("metadata") or {}).get("creationTimestamp")
+                                       if isinstance(p.get("metadata"), Mapping) else ""))
+    status = pod.get("status") if isinstance(pod.get("status"), Mapping) else {}
+    statuses = status.get("containerStatuses")
+    for container in statuses if isinstance(statuses, list) else []:
+        state = container.get("state") if isinstance(container, Mapping) else None
+        waiting = state.get("waiting") if isinstance(state, Mapping) else None
+        if isinstance(waiting, Mapping) and waiting.get("reason") in _STUCK:
+            message = waiting.get("message")
+            return f"{waiting['reason']}: {message}" if isinstance(message, str) and message \
+                else str(waiting["reason"])
+    conditions = status.get("conditions")
+    for cond in conditions if isinstance(conditions, list) else []:
+        if isinstance(cond, Mapping) and cond.get("type") == "PodScheduled" and \
+                cond.get("status") == "False":
+            message = cond.get("message")
+            return f"Unschedulable: {message}" if isinstance(message, str) and message \
+                else "Unschedulable"
+    return None
+
+
 # --- a hardware profile's scheduling ------------------------------------------------------------
 
 def profile_scheduling(profile: Mapping[str, Any], name: str

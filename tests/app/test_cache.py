@@ -359,3 +359,26 @@ def test_a_queue_scheduled_or_missing_hardware_profile_is_refused(run_cache, pro
     assert missing.exit_code == 1
     assert "hardware profile nope not found in team" in missing.stderr
     assert [r for r in project.server.requests if r["method"] == "POST"] == []
+
+
+def test_wait_shows_why_the_pod_does_not_run(run_cache, project):
+    class Stuck:
+        calls = 0
+
+        def __call__(self, seconds):
+            self.calls += 1
+            if self.calls == 1:
+                project.server.put_object({
+                    "apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": "nim-cache-llama-abcde", "namespace": NS,
+                                 "labels": {"kubectl-nim/cache": CACHE}},
+                    "spec": {"containers": [{"name": "nim", "image": "x"}]},
+                    "status": {"phase": "Pending", "containerStatuses": [{
+                        "name": "nim", "ready": False, "state": {"waiting": {
+                            "reason": "ImagePullBackOff",
+                            "message": "Back-off pulling image"}}}]}})
+            elif self.calls == 2:
+                JobController(project.server, "Failed", ["pull failed"])(0)
+    result = run_cache(CACHE, "--model", MODEL, "--wait", controller=Stuck())
+    assert result.exit_code == 1
+    assert "job: pending (ImagePullBackOff: Back-off pulling image)" in result.stderr

@@ -127,3 +127,21 @@ def test_hardware_profile_placement_never_breaks_on_odd_profiles(obj):
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in selector)
     assert all(isinstance(t.key, str) for t in tolerations)
     assert gpus is None or (isinstance(gpus, int) and gpus >= 0)
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                    lambda c: st.lists(c, max_size=3) | st.dictionaries(
+                        st.sampled_from(["metadata", "creationTimestamp", "status",
+                                         "containerStatuses", "state", "waiting", "reason",
+                                         "message", "conditions", "type"]), c, max_size=4),
+                    max_leaves=14))
+def test_pod_problem_never_breaks_on_odd_pods(obj):
+    found = cache_job.pod_problem(obj if isinstance(obj, list) else [obj])
+    assert found is None or isinstance(found, str)
+
+
+def test_pod_problems():
+    unschedulable = {"status": {"conditions": [{"type": "PodScheduled", "status": "False",
+                                                "message": "0/3 nodes: untolerated taint"}]}}
+    assert cache_job.pod_problem([unschedulable]) == "Unschedulable: 0/3 nodes: untolerated taint"
+    assert cache_job.pod_problem([{"status": {"phase": "Running"}}]) is None
