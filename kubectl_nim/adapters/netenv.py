@@ -164,3 +164,29 @@ def system_trust_context():
         return context
     log.debug("TLS trust: OpenSSL's default paths")
     return context
+
+
+def read_pem_file(path: str) -> str:
+    """A CA bundle file's text (`--ca-bundle FILE`); UsageError when it cannot be read."""
+    from kubectl_nim.errors import UsageError
+
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read(1024 * 1024 + 1)[:1024 * 1024]
+    except (OSError, UnicodeDecodeError) as e:
+        reason = getattr(e, "strerror", None) or "not a PEM text file"
+        raise UsageError(f"cannot read the CA bundle {path}: {reason}",
+                         hint="give a PEM file, or --ca-bundle cluster") from None
+
+
+def ssl_context_with(pem: str):
+    """OpenSSL's default CAs plus those of `pem` (a proxy's own CA, which re-signs NVIDIA's
+    certificate); ValueError when `pem` holds no certificate."""
+    import ssl
+
+    context = ssl.create_default_context()
+    try:
+        context.load_verify_locations(cadata=pem)
+    except ssl.SSLError as e:
+        raise ValueError(f"the CA bundle holds no usable certificate ({e.reason})") from None
+    return context

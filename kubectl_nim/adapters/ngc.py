@@ -74,15 +74,17 @@ class DetailsOutcome:
 
 def validate_key(key: str, base_url: str = DEFAULT_BASE_URL,
                  request_timeout: Optional[float] = None,
-                 sleep: Callable[[float], None] = time.sleep) -> CallerInfo:
+                 sleep: Callable[[float], None] = time.sleep, proxy: Optional[str] = None,
+                 ca_pem: Optional[str] = None) -> CallerInfo:
     """The key check that validate-key, deploy and rotate-key share.
 
     A legacy key is refused before any network call; then NVIDIA must answer 200.
-    `request_timeout` is the global --request-timeout (see `cli_timeout`).
+    `request_timeout` is the global --request-timeout (see `cli_timeout`); `proxy` and `ca_pem`
+    (validate-key's --https-proxy and --ca-bundle FILE) replace the environment's.
     """
     ensure_personal(key)
     with NgcClient(base_url, timeout=cli_timeout(request_timeout), announce_retries=True,
-                   sleep=sleep) as client:
+                   sleep=sleep, proxy=proxy, ca_pem=ca_pem) as client:
         return client.caller_info(key)
 
 
@@ -101,7 +103,8 @@ class NgcClient:
                  retries: int = 4, backoff: float = 0.5, max_backoff: float = 8.0,
                  sleep: Callable[[float], None] = time.sleep,
                  jitter: Callable[[], float] = random.random, max_connections: int = 16,
-                 announce_retries: bool = False):
+                 announce_retries: bool = False, proxy: Optional[str] = None,
+                 ca_pem: Optional[str] = None):
         from kubectl_nim.adapters.netenv import import_httpx
 
         httpx = import_httpx()
@@ -136,9 +139,18 @@ class NgcClient:
         elif base_url.startswith("http:") and not any(
                 os.environ.get(v) for v in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")):
             verify = False  # plain http, no proxy: nothing to verify, no CA store (20-50 ms) loaded
+        if ca_pem:
+            from kubectl_nim.adapters.netenv import ssl_context_with
+
+            try:
+                verify = ssl_context_with(ca_pem)
+            except ValueError as e:
+                raise NvidiaUnreachable(self._unreachable_message(str(e)),
+                                        hint="give --ca-bundle a PEM file") from None
         try:
             self._http = httpx.Client(
                 base_url=self.base_url, timeout=httpx.Timeout(timeout), verify=verify,
+                proxy=proxy,
                 limits=httpx.Limits(max_connections=max_connections,
                                     max_keepalive_connections=max_connections),
                 headers={"Accept": "application/json"}, follow_redirects=False)

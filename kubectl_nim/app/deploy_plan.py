@@ -59,10 +59,24 @@ def build_options(session, request: DeployRequest):
         min_replicas=request.min_replicas, max_replicas=request.max_replicas,
         deployment_mode=request.deployment_mode, env=request.env, expose=request.expose,
         disconnected=disconnected, skip_secrets=request.skip_secrets, secret_naming=naming,
-        template_params=request.template_params)
+        template_params=request.template_params, profile=request.profile,
+        proxy=_proxy(request))
+    if options.existing_pvc and options.disconnected and not local:
+        from kubectl_nim.app.cache_check import warn_on_profile
+
+        warn_on_profile(session.cluster, options)
     if not local:  # one notice naming both sources the cluster decided on; flags checked first
         log.notice(f"Using the {catalog.source} and the {template_source}.")
     return options, template
+
+
+def _proxy(request):
+    """--https-proxy, --no-proxy, --ca-bundle (docs/airgap.md), or None when not given."""
+    if not (request.https_proxy or request.no_proxy or request.ca_bundle):
+        return None
+    from kubectl_nim.app import netproxy
+
+    return netproxy.settings(request.https_proxy, request.no_proxy, request.ca_bundle)
 
 
 def naming_in_use(cluster, name, namespace):

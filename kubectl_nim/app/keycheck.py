@@ -14,15 +14,20 @@ from kubectl_nim import log
 
 
 def validate(key: str, ngc_api_url: str, request_timeout: Optional[float],
-             verb: Optional[str] = None, sleep: Callable[[float], None] = time.sleep):
+             verb: Optional[str] = None, sleep: Callable[[float], None] = time.sleep,
+             network=None):
     """NVIDIA's answer about `key` (ngc.KeyInfo); raises KeyRejected or NvidiaUnreachable. `verb`:
     the verb that may skip the check (--skip-key-validation), named in the unreachable hint;
-    `sleep`: the waits between retries (the run's Environment.sleep)."""
+    `sleep`: the waits between retries (the run's Environment.sleep); `network`: a
+    domain/proxy.ProxySettings for this call (validate-key's flags), else the environment's."""
     from kubectl_nim.adapters import ngc
     from kubectl_nim.errors import NvidiaUnreachable
 
+    proxy = getattr(network, "https_proxy", None)
+    ca = getattr(network, "ca_bundle", None)
     try:
-        info = ngc.validate_key(key, ngc_api_url, request_timeout, sleep)
+        info = ngc.validate_key(key, ngc_api_url, request_timeout, sleep, proxy=proxy,
+                                ca_pem=ca)
     except NvidiaUnreachable as e:
         if verb is None:
             raise

@@ -218,106 +218,6 @@ def output_option(*formats: str, default: str = "table"):
                         show_default=True, help="Output format.")
 
 
-class PrintFormat(click.ParamType):
-    """kubectl's -o: a format name, or `jsonpath=`, `jsonpath-file=`, `custom-columns=`,
-    `custom-columns-file=` (the files are read here: what reaches the verb is the template)."""
-
-    name = "format"
-    PREFIXED = ("jsonpath=", "jsonpath-file=", "custom-columns=", "custom-columns-file=")
-
-    def get_metavar(self, param, ctx=None) -> str:
-        return "FORMAT"
-
-    def shell_complete(self, ctx, param, incomplete):
-        from click.shell_completion import CompletionItem
-        from kubectl_nim.cli.output import FORMATS
-
-        return [CompletionItem(v) for v in (*FORMATS, *self.PREFIXED) if v.startswith(incomplete)]
-
-    def convert(self, value, param, ctx):
-        from kubectl_nim.cli.output import FORMATS
-        from kubectl_nim.errors import NimError
-
-        value = "table" if value == "text" else value  # the name these verbs used to take
-        if value in FORMATS:
-            return value
-        kind, sep, rest = value.partition("=")
-        if not sep or f"{kind}=" not in self.PREFIXED:
-            shown = [*FORMATS, "jsonpath=TEMPLATE", "jsonpath-file=FILE", "custom-columns=SPEC",
-                     "custom-columns-file=FILE"]
-            self.fail(f"{value!r} is not one of {', '.join(map(repr, shown))}", param, ctx)
-        try:
-            if kind.endswith("-file"):
-                with open(rest, encoding="utf-8") as f:
-                    rest = f.read(1024 * 1024)
-                kind = kind[:-len("-file")]
-                if kind == "jsonpath":
-                    rest = rest.rstrip("\n")
-                else:  # kubectl's file: the headers on one line, their paths on the next
-                    lines = [ln.split() for ln in rest.splitlines() if ln.strip()]
-                    if len(lines) != 2 or len(lines[0]) != len(lines[1]):
-                        self.fail(f"{value[len(kind) + 6:]}: a custom-columns file is a line "
-                                  f"of headers and a line of as many paths", param, ctx)
-                    rest = ",".join(f"{h}:{p}" for h, p in zip(*lines))
-            if kind == "jsonpath":
-                from kubectl_nim.domain import jsonpath
-
-                jsonpath.parse(rest)
-            else:
-                from kubectl_nim.domain.columns import parse_custom_columns
-
-                parse_custom_columns(rest)
-        except OSError as e:
-            self.fail(f"cannot read {rest}: {e.strerror or e}", param, ctx)
-        except NimError as e:  # UsageError: one line, exit 2, like click's own
-            self.fail(str(e), param, ctx)
-        return f"{kind}={rest}"
-
-
-def _sort_by_callback(ctx, param, value):
-    if value:
-        from kubectl_nim.domain import jsonpath
-        from kubectl_nim.errors import NimError
-
-        try:
-            jsonpath.sort_key_path(value)  # a bad path is a usage error before any request
-        except NimError as e:
-            raise click.BadParameter(str(e)) from None
-    return value
-
-
-def print_flags(default: str = "table", sort: bool = True):
-    """kubectl's print flags, the same on every read verb: -o, --no-headers, --sort-by. The
-    command gets one `printer` parameter (cli/output.Printer) instead of the three."""
-    import functools
-
-    def decorate(f):
-        @functools.wraps(f)
-        def command(*args, output, no_headers, sort_by=None, **kwargs):
-            from kubectl_nim.cli.output import Printer
-
-            return f(*args, printer=Printer(output, no_headers, sort_by), **kwargs)
-        if sort:
-            command = click.option(
-                "--sort-by", metavar="JSONPATH", callback=_sort_by_callback,
-                help="Sort by a field of the -o json items, e.g. .metadata.name or "
-                     "{.metadata.creationTimestamp}.")(command)
-        command = click.option("--no-headers", is_flag=True,
-                               help="Tables without their header line.")(command)
-        return click.option(
-            "-o", "--output", "output", type=PrintFormat(), default=default, show_default=True,
-            help="Output format: table, wide, json, yaml, name, jsonpath=TEMPLATE, "
-                 "jsonpath-file=FILE, custom-columns=SPEC or custom-columns-file=FILE.")(command)
-    return decorate
-
-
-def selector_option(f):
-    """`-l/--selector` of the verbs whose items carry labels (list, status)."""
-    return click.option("-l", "--selector", metavar="SELECTOR",
-                        help="Only deployments whose InferenceService has these labels, as "
-                             "kubectl -l (e.g. team=a,env!=dev).")(f)
-
-
 def catalog_source_options(f):
     f = click.option("--offline", is_flag=True,
                      help="Use the catalog embedded in the plugin; do not contact the cluster.")(f)
@@ -331,6 +231,29 @@ def ngc_options(f):
     return click.option("--ngc-api-url", envvar="NGC_API_URL", metavar="URL",
                         default="https://api.ngc.nvidia.com", show_default=True,
                         help="NVIDIA NGC API base URL (also $NGC_API_URL).")(f)
+
+
+def _register_proxy(ctx, param, value):
+    """A proxy URL with credentials is a secret from the moment it is parsed."""
+    if value:
+        from kubectl_nim.domain.proxy import secrets_of
+
+        for secret in secrets_of(value):
+            log.register_secret(secret)
+    return value
+
+
+def proxy_options(f):
+    """`--https-proxy`, `--no-proxy`, `--ca-bundle` of the verbs whose NIM container (or own
+    call) reaches NVIDIA through a proxy (docs/airgap.md)."""
+    f = click.option("--ca-bundle", metavar="FILE|cluster",
+                     help="CA bundle the proxy needs, mounted with SSL_CERT_FILE: a PEM file, or "
+                          "'cluster' for the cluster's trusted CAs (OpenShift injects them).")(f)
+    f = click.option("--no-proxy", metavar="LIST",
+                     help="Hosts that bypass the proxy (NO_PROXY); cluster-local ones always do.")(f)
+    f = click.option("--https-proxy", metavar="URL", callback=_register_proxy,
+                     help="Proxy for NVIDIA (HTTPS_PROXY); credentials in it stay secret.")(f)
+    return f
 
 
 def _refuse_key_value(ctx, param, value):
@@ -376,3 +299,72 @@ def _refuse_key_words(ctx, param, words):
     for word in words:
         log.register_secret(word)
     return _refuse_key_value(ctx, param, " ".join(words))
+
+
+# --- flags of the disconnected-cluster verbs (docs/airgap.md), shared with deploy's meaning ---
+
+def profile_option(f):
+    """`--profile` of deploy (NIM_MODEL_PROFILE) and cache (the profile downloaded)."""
+    return click.option("--profile", metavar="PROFILE",
+                        help="NIM model profile (id or name, see `cache profiles`): deploy "
+                             "serves it (NIM_MODEL_PROFILE), cache downloads it.")(f)
+
+
+def model_option(multiple: bool = False, help: str = "Catalog name of the NIM model."):
+    from kubectl_nim.cli import completion
+
+    if multiple:
+        return click.option("--model", "models", multiple=True, required=True,
+                            metavar="MODEL[:TAG]", shell_complete=completion.model_names,
+                            help=help)
+    return click.option("--model", "model_name", required=True, metavar="MODEL",
+                        shell_complete=completion.model_names, help=help)
+
+
+def cache_target_options(f):
+    """The model's tag and the claim `cache` fills (deploy's meaning: a new nim-pvc-NAME of
+    --pvc-size, or --existing-pvc)."""
+    from kubectl_nim.cli import completion
+
+    f = click.option("--existing-pvc", metavar="NAME", callback=validated("subdomain", "PVC name"),
+                     help="Fill this PVC instead of creating one.")(f)
+    f = click.option("--storage-class", metavar="NAME",
+                     callback=validated("subdomain", "storage class name"),
+                     help="Storage class of the new PVC.")(f)
+    f = click.option("--pvc-size", default="50Gi", show_default=True, metavar="SIZE",
+                     help="Size of the new cache PVC.")(f)
+    return f
+
+
+def pod_placement_options(f):
+    """The tag, scheduling and GPUs of the pods `cache` runs."""
+    from kubectl_nim.cli import completion
+
+    f = click.option("--gpus", type=click.IntRange(min=0), metavar="N",
+                     help="GPUs the pod requests (the NIM picks its profile for the GPUs it "
+                          "sees; default none).")(f)
+    f = click.option("--toleration", "tolerations", multiple=True,
+                     metavar="KEY[=VALUE][:EFFECT]",
+                     help="Tolerate this taint, e.g. nvidia.com/gpu:NoSchedule (repeatable).")(f)
+    f = click.option("--node-selector", "node_selector", multiple=True, metavar="KEY=VALUE",
+                     help="Run the pod on nodes with this label (repeatable).")(f)
+    f = click.option("--tag", metavar="TAG", shell_complete=completion.model_tags,
+                     help="Image tag (default: the model's default concrete version).")(f)
+    return f
+
+
+def hardware_profile_options(f):
+    """A HardwareProfile whose node scheduling a cache pod takes (deploy annotates with it)."""
+    f = click.option("--hardware-profile-namespace", metavar="NS",
+                     callback=validated("label", "hardware profile namespace"),
+                     help="Namespace of the hardware profile (default: the applications "
+                          "namespace).")(f)
+    f = click.option("--hardware-profile", metavar="NAME",
+                     callback=validated("subdomain", "hardware profile name"),
+                     help="Take the node selector, tolerations and GPU count of this "
+                          "OpenShift AI hardware profile (flags add to them).")(f)
+    return f
+
+
+def wait_option(help: str):
+    return click.option("--wait", is_flag=True, help=help)

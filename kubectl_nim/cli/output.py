@@ -1,6 +1,6 @@
 """Every way the plugin prints results: kubectl's print flags, in one place.
 
-`Printer` is what `cli/options.print_flags` hands each read verb (`models`, `list`, `status`,
+`Printer` is what `cli/print_flags.print_flags` hands each read verb (`models`, `list`, `status`,
 `config view`, `version`, `validate-key`): `-o table|wide|json|yaml|name|jsonpath=...|
 jsonpath-file=...|custom-columns=...`, `--no-headers`, `--sort-by`. Verbs hand over plain data
 plus a column spec; the formats are identical across verbs. A collection in JSON/YAML (and under

@@ -176,6 +176,14 @@ def floating_tag_warning(model: Model, tag: str) -> str | None:
             f"(rotate-key restarts the model) may silently run a different model; {advice}")
 
 
+def eu_restricted_warning(model: Model) -> str | None:
+    """What to tell the user about a model NVIDIA does not serve to EU locations, or None."""
+    if not model.eu_restricted:
+        return None
+    return (f"{model.name} is restricted in the European Union: NVIDIA refuses to serve it "
+            f"(HTTP 451) to EU locations, so pulls from such a cluster will fail")
+
+
 def resolve_tag(model: Model, tag: str | None) -> str:
     """The tag to deploy: the one asked for (it must exist), else `default_tag`."""
     if tag is None:

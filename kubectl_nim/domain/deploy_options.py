@@ -17,6 +17,7 @@ from kubectl_nim.domain.catalog import Model
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.names import (SECRET_NAMINGS, SEED, derived_names, validate_claim_name,
                                       validate_deployment_name)
+from kubectl_nim.domain.proxy import ProxySettings
 from kubectl_nim.domain.quantity import check_quantity, parse_quantity
 from kubectl_nim.errors import UsageError
 
@@ -24,6 +25,7 @@ DEPLOYMENT_MODES = ("RawDeployment", "Serverless")
 # Names a container env var may have (the classic rule every Kubernetes release accepts).
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _PARAM_NAME = re.compile(r"^[a-zA-Z0-9_]+$")
+PROFILE_ENV = "NIM_MODEL_PROFILE"  # the NIM serves this profile (docs/airgap.md)
 
 Pairs = tuple[tuple[str, str], ...]
 
@@ -58,6 +60,8 @@ class DeployOptions:
     skip_secrets: bool = False
     template_params: Pairs = ()
     secret_naming: str = SEED     # names.SEED or names.LATER: how the two secrets are named
+    profile: Optional[str] = None  # NIM_MODEL_PROFILE on the runtime container (docs/airgap.md)
+    proxy: Optional[ProxySettings] = None  # HTTPS_PROXY/NO_PROXY/CA bundle for the NIM
 
     def __post_init__(self):
         validate_deployment_name(self.name, self.namespace)
@@ -76,6 +80,22 @@ class DeployOptions:
             raise UsageError(f"--env cannot set {API_KEY_ENV}: it comes from the deployment's "
                              "secret, and a value here would be stored in plain text")
         object.__setattr__(self, "pvc_subpath", normalize_subpath(self.pvc_subpath))
+        self._check_network_and_profile()
+
+    def _check_network_and_profile(self) -> None:
+        if self.profile is not None and (not self.profile.strip()
+                                         or any(c.isspace() for c in self.profile)):
+            raise UsageError(f"--profile {self.profile!r} is not a profile id or name",
+                             hint="list them with `kubectl nim cache profiles MODEL`")
+        if any(name == PROFILE_ENV for name, _ in self.env) and self.profile:
+            raise UsageError(f"--env {PROFILE_ENV} and --profile say the same thing: use "
+                             f"--profile")
+        if self.proxy is not None and self.proxy.has_credentials:
+            raise UsageError("deploy cannot take a proxy URL with a user and password: it "
+                             "would be stored in plain text in the ServingRuntime",
+                             hint="use a proxy that needs no credentials from the cluster "
+                                  "(or the cluster-wide proxy), or fill the cache first with "
+                                  "`kubectl nim cache`, which keeps them in a Secret")
 
     def _check_storage(self) -> None:
         check_quantity(self.pvc_size, "--pvc-size")

@@ -74,6 +74,11 @@ NIM_SUPPORT_ANNOTATION = "opendatahub.io/nim-support"  # on a namespace: the das
 NIM_RUNTIME_ANNOTATION = "runtimes.opendatahub.io/nvidia-nim"
 RESTART_ANNOTATION = "kubectl-nim/restartedAt"
 LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration"
+# `cache NAME` (docs/airgap.md): its objects carry the cache's name; the PVC records what it holds.
+CACHE_JOB_LABEL = "kubectl-nim/cache"
+CACHE_MODEL_ANNOTATION = "kubectl-nim/cached-model"
+CACHE_TAG_ANNOTATION = "kubectl-nim/cached-tag"
+CACHE_PROFILE_ANNOTATION = "kubectl-nim/cached-profile"
 KSERVE_GROUP = "serving.kserve.io"
 RUNTIME_API_VERSION = f"{KSERVE_GROUP}/v1alpha1"
 ISVC_API_VERSION = f"{KSERVE_GROUP}/v1beta1"

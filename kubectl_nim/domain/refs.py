@@ -15,7 +15,7 @@ from kubectl_nim.domain.names import ISVC_API_VERSION, RUNTIME_API_VERSION
 # adapter builds its URLs from it (adapters/kube/resources.py), references take the group.
 API_VERSIONS: dict[str, str] = {
     "Namespace": "v1", "Secret": "v1", "ConfigMap": "v1", "PersistentVolumeClaim": "v1",
-    "Event": "v1", "Pod": "v1", "Service": "v1",
+    "Event": "v1", "Pod": "v1", "Service": "v1", "Job": "batch/v1",
     "ServingRuntime": RUNTIME_API_VERSION,
     "InferenceService": ISVC_API_VERSION,
     "Template": "template.openshift.io/v1",
@@ -23,6 +23,7 @@ API_VERSIONS: dict[str, str] = {
     "Account": "nim.opendatahub.io/v1",
     "DSCInitialization": "dscinitialization.opendatahub.io/v1",
     "DataScienceCluster": "datasciencecluster.opendatahub.io/v1",
+    "HardwareProfile": "infrastructure.opendatahub.io/v1",
 }
 # The API group of each ("" is the core group).
 GROUPS: dict[str, str] = {kind: v.rpartition("/")[0] for kind, v in API_VERSIONS.items()}

@@ -27,6 +27,7 @@ from kubectl_nim.domain.names import (DASHBOARD_LABEL, DEPLOYMENT_MODE_ANNOTATIO
                                       MANAGED_LABEL, NIM_SUPPORT_ANNOTATION, SEED, VISIBILITY_LABEL,
                                       derived_names)
 from kubectl_nim.domain.objects import object_metadata
+from kubectl_nim.domain.proxy import ca_configmap
 from kubectl_nim.domain.quantity import parse_quantity
 from kubectl_nim.domain.serving_runtime import kserve_container, serving_runtime
 from kubectl_nim.domain.template import find_runtime, process_template
@@ -48,6 +49,10 @@ def render_deployment(options: DeployOptions, template: Mapping[str, Any],
         objects += [api_key_secret(options, api_key), pull_secret(options, api_key)]
     if options.existing_pvc is None:
         objects.append(cache_pvc(options))
+    if options.proxy is not None:
+        ca = ca_configmap(options.proxy, options.name, options.namespace)
+        if ca:
+            objects.append(ca)
     runtime = find_runtime(process_template(template, dict(options.template_params), rng))
     objects.append(serving_runtime(options, template, runtime))
     template_resources = kserve_container(runtime.get("spec") or {}).get("resources") or {}
@@ -84,6 +89,12 @@ def pull_secret_for(deployment: str, namespace: Optional[str], api_key: str,
 
 def _secret(name: str, namespace: Optional[str], secret_type: str,
             data: Mapping[str, str]) -> dict:
+    return secret_manifest(name, namespace, secret_type, data)
+
+
+def secret_manifest(name: str, namespace: Optional[str], secret_type: str,
+                    data: Mapping[str, str]) -> dict:
+    """A Secret labelled managed, `data` base64-encoded: every secret the plugin writes."""
     meta: dict[str, Any] = {"name": name}
     if namespace:
         meta["namespace"] = namespace
@@ -99,18 +110,24 @@ def _secret(name: str, namespace: Optional[str], secret_type: str,
 
 def cache_pvc(options: DeployOptions) -> dict:
     """The model cache claim, `nim-pvc-{deployment}` (SPEC §6.2)."""
-    name = options.names["pvc"]
+    return pvc_manifest(options.names["pvc"], options.namespace, options.pvc_size,
+                        options.storage_class)
+
+
+def pvc_manifest(name: str, namespace: Optional[str], size: str,
+                 storage_class: Optional[str]) -> dict:
+    """A model cache claim: deploy's, and the one `cache NAME` fills."""
     spec: dict[str, Any] = {
         "accessModes": ["ReadWriteOnce"],
         "volumeMode": "Filesystem",
-        "resources": {"requests": {"storage": options.pvc_size}},
+        "resources": {"requests": {"storage": size}},
     }
-    if options.storage_class:
-        spec["storageClassName"] = options.storage_class
+    if storage_class:
+        spec["storageClassName"] = storage_class
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
-        "metadata": object_metadata(options.namespace, name, labels={MANAGED_LABEL: "true"},
+        "metadata": object_metadata(namespace, name, labels={MANAGED_LABEL: "true"},
                               annotations={DISPLAY_NAME_ANNOTATION: name}),
         "spec": spec,
     }

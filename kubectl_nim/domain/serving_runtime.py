@@ -38,6 +38,7 @@ def serving_runtime(options: DeployOptions, template: Mapping[str, Any],
                          None if options.disconnected else options.names["secret"],
                          None if options.disconnected else options.names["pull_secret"])
     _declare_missing_shm(spec)
+    _set_profile_and_proxy(spec, container, options)
     for each in spec.get("containers") or []:
         each.pop("resources", None)  # sized on the InferenceService instead
     meta = runtime.get("metadata") or {}
@@ -116,3 +117,18 @@ def _declare_missing_shm(spec: dict) -> None:
             if mount.get("mountPath") == SHM_MOUNT_PATH and mount.get("name") not in declared:
                 volumes.append({"name": mount["name"], **copy.deepcopy(SHM_VOLUME_SOURCE)})
                 declared.add(mount["name"])
+
+
+def _set_profile_and_proxy(spec: dict, container: dict, options: DeployOptions) -> None:
+    """`--profile` as NIM_MODEL_PROFILE on the model container, and the proxy settings
+    (domain/proxy) on it: the NIM's downloads go through the proxy, trusting its CA."""
+    from kubectl_nim.domain.deploy_options import PROFILE_ENV
+    from kubectl_nim.domain.proxy import add_to_pod
+
+    if options.profile:
+        env = [e for e in container.get("env") or [] if e.get("name") != PROFILE_ENV]
+        container["env"] = env + [{"name": PROFILE_ENV, "value": options.profile}]
+    if options.proxy is not None and not options.proxy.empty:
+        adapted = add_to_pod(spec, KSERVE_CONTAINER, options.proxy, options.name)
+        spec.clear()
+        spec.update(adapted)

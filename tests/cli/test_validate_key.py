@@ -316,3 +316,29 @@ def test_connected_or_unreachable_cluster_adds_nothing(validate, kube_server, ku
     kube_server.stop()
     result = validate("--kubeconfig", str(gone))
     assert (result.exit_code, result.stdout, result.stderr) == (0, VALID_TEXT, "")
+
+
+# --- restricted networks (docs/airgap.md): the check goes through the given proxy -------------
+
+def test_https_proxy_flag_is_used(validate, ngc_server):
+    result = validate("--ngc-api-url", "http://ngc.invalid", "--https-proxy", ngc_server.url)
+    assert (result.exit_code, result.stdout) == (0, VALID_TEXT)
+    assert [(r["proxied"], r["host"]) for r in ngc_server.requests] == [(True, "ngc.invalid")]
+
+
+def test_proxy_credentials_never_show(validate, ngc_server):
+    proxy = ngc_server.url.replace("http://", "http://user:pr0xy-pass@")
+    result = validate("--ngc-api-url", "http://ngc.invalid", "--https-proxy", proxy, "-v")
+    assert result.exit_code == 0, result.stderr
+    assert "pr0xy-pass" not in result.stdout + result.stderr
+
+
+def test_ca_bundle_cluster_is_refused_and_a_bad_file_is_a_usage_error(validate, tmp_path):
+    result = validate("--ca-bundle", "cluster")
+    assert result.exit_code == 2
+    assert "validate-key asks NVIDIA from this machine" in result.stderr
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate")
+    result = validate("--ca-bundle", str(bad))
+    assert result.exit_code == 2
+    assert "holds no PEM certificate" in result.stderr

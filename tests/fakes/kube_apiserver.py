@@ -160,6 +160,7 @@ RESOURCES: Tuple[Resource, ...] = (
     Resource("", "v1", "services", "service", "Service", short_names=("svc",)),
     Resource("apps", "v1", "deployments", "deployment", "Deployment",
              short_names=("deploy",), status_subresource=True),
+    Resource("batch", "v1", "jobs", "job", "Job", status_subresource=True),
     Resource("serving.kserve.io", "v1alpha1", "servingruntimes", "servingruntime",
              "ServingRuntime", status_subresource=True, builtin=False),
     Resource("serving.kserve.io", "v1beta1", "inferenceservices", "inferenceservice",
@@ -173,6 +174,8 @@ RESOURCES: Tuple[Resource, ...] = (
              "dscinitialization", "DSCInitialization", False, ("dsci",), True, builtin=False),
     Resource("datasciencecluster.opendatahub.io", "v1", "datascienceclusters",
              "datasciencecluster", "DataScienceCluster", False, ("dsc",), True, builtin=False),
+    Resource("infrastructure.opendatahub.io", "v1", "hardwareprofiles", "hardwareprofile",
+             "HardwareProfile", builtin=False),
     Resource("authorization.k8s.io", "v1", "selfsubjectaccessreviews",
              "selfsubjectaccessreview", "SelfSubjectAccessReview", False, verbs=("create",)),
 )

@@ -53,6 +53,7 @@ _URL_NAMES = {
     "Event": ("events", True),
     "Pod": ("pods", True),
     "Service": ("services", True),
+    "Job": ("jobs", True),
     "ServingRuntime": ("servingruntimes", True),
     "InferenceService": ("inferenceservices", True),
     "Template": ("templates", True),
@@ -60,6 +61,7 @@ _URL_NAMES = {
     "Account": ("accounts", True),
     "DSCInitialization": ("dscinitializations", False),
     "DataScienceCluster": ("datascienceclusters", False),
+    "HardwareProfile": ("hardwareprofiles", True),
 }
 RESOURCES: dict[str, Resource] = {
     kind: Resource(kind, API_VERSIONS[kind], plural, namespaced)

@@ -47,6 +47,10 @@ VERBS = {
                              "redacted."),
     "diff": Verb("diff", "Show what deploy --apply would change (like kubectl diff).",
                  short_help=True),
+    "cache": Verb("cache", "Fill a PVC with a model's weights before a cluster is cut off (or "
+                           "list its profiles)."),
+    "mirror": Verb("mirror", "Plan the images and catalog a disconnected cluster needs "
+                             "(oc-mirror)."),
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli.options import (dry_run_option, field_manager_option, get_globals,
-                                     global_options, print_flags, validated)
+                                     global_options, validated)
+from kubectl_nim.cli.print_flags import print_flags
 from kubectl_nim.cli.options import get_environment
 from kubectl_nim.cli.output import result_printer
 

@@ -11,6 +11,7 @@ from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import (catalog_source_options, dry_run_option,
                                      field_manager_option, get_environment, get_globals,
                                      global_options, key_options, ngc_options, parse_duration,
+                                     profile_option, proxy_options,
                                      secret_naming_option, skip_key_validation_option, validated,
                                      wait_timeout_option)
 
@@ -75,6 +76,8 @@ def _positive(ctx, param, value):
 @click.option("--expose", is_flag=True, help="Make the model reachable through an external route.")
 @click.option("--template-param", "template_params", multiple=True,
               metavar="NAME=VALUE", help="Parameter of a runtime Template that declares some.")
+@profile_option
+@proxy_options
 @key_options
 @skip_key_validation_option
 @click.option("--skip-secrets", is_flag=True,
@@ -138,7 +141,8 @@ def deploy_request(*, name, model_name, tag, display_name, pvc_size, storage_cla
                    deployment_mode, env, expose, template_params, skip_secrets, secret_naming,
                    force_conflicts, api_key_file=None, dry_run=None, output=None,
                    use_apply=False, wait=False, timeout="30m", skip_key_validation=False,
-                   ngc_api_url=None, catalog_file=None, offline=False, disconnected=False):
+                   ngc_api_url=None, catalog_file=None, offline=False, disconnected=False,
+                   profile=None, https_proxy=None, no_proxy=None, ca_bundle=None):
     """deploy's flags (and diff's, which has all of them but those that say how to write) as one
     DeployRequest: every rule tying two flags together is checked there, once."""
     from kubectl_nim.domain.deploy_request import DeployRequest
@@ -155,7 +159,8 @@ def deploy_request(*, name, model_name, tag, display_name, pvc_size, storage_cla
         secret_naming=secret_naming, dry_run=DryRun.NONE if dry_run is None else dry_run, output=output,
         apply=use_apply, force_conflicts=force_conflicts, wait=wait,
         wait_timeout=parse_duration(timeout), wait_timeout_text=timeout,
-        catalog_file=catalog_file, offline=offline)
+        catalog_file=catalog_file, offline=offline, profile=profile, https_proxy=https_proxy,
+        no_proxy=no_proxy, ca_bundle=ca_bundle)
 
 
 # A client dry run without a key: say what needs it and how to do without.

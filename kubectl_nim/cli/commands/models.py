@@ -6,7 +6,8 @@ import click
 
 from kubectl_nim.cli import completion
 from kubectl_nim import log
-from kubectl_nim.cli.options import catalog_source_options, get_globals, global_options, print_flags
+from kubectl_nim.cli.options import catalog_source_options, get_globals, global_options
+from kubectl_nim.cli.print_flags import print_flags
 from kubectl_nim.cli.options import get_environment
 from kubectl_nim.cli.output import Column
 

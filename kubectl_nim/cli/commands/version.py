@@ -5,7 +5,8 @@ import sys
 import click
 
 from kubectl_nim import __version__, log
-from kubectl_nim.cli.options import get_environment, print_flags
+from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.print_flags import print_flags
 
 
 def plugin_files(name: str, path_env: str, is_windows: bool = os.name == "nt") -> list[str]:
