@@ -82,8 +82,8 @@ EOF
         go get "go.etcd.io/etcd/$sub@v$etcd_version" >/dev/null 2>&1
     done
     go mod tidy >/dev/null 2>&1 || go mod tidy
-    gobuild -o "$work/etcd" .
-    mv "$work/etcd" "$cache/etcd-v$etcd_version"
+    gobuild -o "$work/etcd-bin" .
+    mv "$work/etcd-bin" "$cache/etcd-v$etcd_version"
 }
 
 kwok() {

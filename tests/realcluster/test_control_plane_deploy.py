@@ -118,3 +118,33 @@ def test_disconnected_deploy_runs_without_key_or_pull_secret(plane):
     assert "NGC_API_KEY" not in {e["name"] for e in kserve.get("env") or []}
     assert not template["spec"].get("imagePullSecrets")
     assert condition(plane.get("InferenceService", "c1"), "Ready").get("status") == "True"
+
+
+def test_an_identical_apply_after_kserves_defaulting_changes_nothing(plane):
+    """KServe's defaulting rewrites the deploymentMode annotation (RawDeployment → Standard) and
+    fills in the predictor: a re-run must still be a no-op, and `diff` empty."""
+    deploy(plane, "c1", wait=False)
+    isvc = plane.get("InferenceService", "c1")
+    mode = isvc["metadata"]["annotations"]["serving.kserve.io/deploymentMode"]
+    assert mode in ("Standard", "RawDeployment")
+    same = plane.nim("diff", "c1", "--model", MODEL, "--tag", TAG)
+    assert same.exit_code == 0, same.stdout + same.stderr
+    again = plane.nim("deploy", "c1", "--model", MODEL, "--tag", TAG, "--apply")
+    assert again.exit_code == 0, again.stderr
+    assert plane.get("InferenceService", "c1")["metadata"]["generation"] == \
+        isvc["metadata"]["generation"], again.stdout
+
+
+def test_apply_with_a_new_tag_rolls_the_pods(plane):
+    deploy(plane, "c1")
+    old = {p["metadata"]["name"] for p in pods(plane, "c1")}
+    result = plane.nim("deploy", "c1", "--model", MODEL, "--tag", "1.15.5", "--apply", "--wait",
+                       "--timeout", "120")
+    assert result.exit_code == 0, result.stderr
+
+    def rolled():
+        now = pods(plane, "c1")
+        return now and not old & {p["metadata"]["name"] for p in now} and all(
+            container(p)["image"].endswith(":1.15.5") for p in now)
+
+    wait_for("pods of the new tag only", rolled)
