@@ -16,12 +16,13 @@ run: $(BIN)/kubectl-nim
 	$(BIN)/kubectl-nim models --offline
 
 ## test: set up and run the whole test suite, the real-server tier included: builds
-##   kube-apiserver from the Go module proxy and installs Debian's etcd once per machine
-##   (tests/realcluster/build_binaries.sh; cached in ~/.cache/kubectl-nim/realcluster), and
+##   kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok and KServe's controller
+##   from the Go module proxy once per machine (tests/realcluster/build_binaries.sh; cached in
+##   ~/.cache/kubectl-nim/realcluster; cold: see BENCHMARKS.md), and
 ##   Krew from the Go module proxy for tests/release/test_krew_install.py (scripts/build_krew.sh; cached
 ##   in ~/.cache/kubectl-nim/krew; cold: under a minute)
 test: $(BIN)/kubectl-nim
-	tests/realcluster/build_binaries.sh >/dev/null || echo "warning: no kube-apiserver/etcd: the real-server tier (tests/realcluster) will be skipped" >&2
+	tests/realcluster/build_binaries.sh >/dev/null || echo "warning: some real-cluster binaries did not build: parts of tests/realcluster will be skipped" >&2
 	scripts/build_krew.sh >/dev/null || echo "warning: no krew: tests/release/test_krew_install.py will be skipped" >&2
 	$(BIN)/python -m pytest
 

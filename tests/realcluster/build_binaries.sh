@@ -1,45 +1,49 @@
 #!/usr/bin/env bash
-# Build (once per machine) the real kube-apiserver the real-server test tier runs against, and
-# install etcd. Both come only from package registries: kube-apiserver from the Go module proxy
-# (k8s.io/kubernetes, its staging repos pinned to the matching v0.X.Y), etcd from Debian's
-# etcd-server package. Binaries are cached outside the clone, keyed by version, so a machine
-# pays the cold build (about 12 minutes on 2 cores) once.
+# Build (once per machine) the binaries the real-server test tier runs, all from the Go module
+# proxy only, cached outside the clone keyed by version (a cached run takes about a second):
 #
-#   tests/realcluster/build_binaries.sh        # prints the cache folder on its last line
+#   kube-apiserver, kube-controller-manager, kube-scheduler   k8s.io/kubernetes, one wrapper
+#       module and one `go build` (its staging repos pinned to the matching v0.X.Y)
+#   etcd          go.etcd.io/etcd/server/v3 via a wrapper module (Debian's 3.4 is outside
+#                 kube-apiserver 1.37's supported range and breaks newer clients' watches)
+#   kwok          sigs.k8s.io/kwok/cmd/kwok (fake nodes and kubelets for the control plane)
+#   kserve-v*/manager   github.com/kserve/kserve ./cmd/manager, built as its own main module so
+#                 its replace lines apply; its CRDs, ConfigMap and webhooks from the same zip
 #
-# KUBE_APISERVER_VERSION picks the version; KUBECTL_NIM_TEST_BIN_CACHE the cache folder.
+#   tests/realcluster/build_binaries.sh            # everything; prints the cache folder last
+#   tests/realcluster/build_binaries.sh apiserver  # only what the API-server tier needs
+#
+# Cold times on 2 cores are in BENCHMARKS.md. Versions: KUBE_APISERVER_VERSION, ETCD_VERSION,
+# KWOK_VERSION, KSERVE_VERSION; the cache folder: KUBECTL_NIM_TEST_BIN_CACHE.
 set -euo pipefail
 
 version="${KUBE_APISERVER_VERSION:-1.37.2}"
+etcd_version="${ETCD_VERSION:-3.6.17}"
+kwok_version="${KWOK_VERSION:-0.8.0}"
+kserve_version="${KSERVE_VERSION:-0.17.0}"
 cache="${KUBECTL_NIM_TEST_BIN_CACHE:-$HOME/.cache/kubectl-nim/realcluster}"
-target="$cache/kube-apiserver-v$version"
+what="${1:-all}"
 
 log() { echo "build_binaries: $*" >&2; }
+command -v go >/dev/null 2>&1 || { log "Go is needed (the binaries are built from the Go module proxy)"; exit 1; }
+mkdir -p "$cache"
+export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}"
+work="$(mktemp -d)"
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+gobuild() { go build -trimpath -ldflags "-s -w" "$@"; }
+timed() {  # timed NAME CMD...: run, log the wall time
+    local start=$SECONDS
+    "$@"
+    log "$1: done in $((SECONDS - start)) s"
+}
 
-if ! command -v etcd >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        log "installing Debian's etcd-server"
-        apt-get update -qq >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
-        # The package starts a system etcd on :2379; the tests run their own on other ports.
-        # (only that one: its command line is the bare binary; the tests' etcds carry flags).
-        (systemctl stop etcd || service etcd stop || pkill -fx /usr/bin/etcd) >/dev/null 2>&1 || true
-    else
-        log "etcd is missing: install Debian's etcd-server (or put an etcd on PATH)"
-        exit 1
-    fi
-fi
-
-if [ -x "$target" ]; then
-    log "kube-apiserver v$version cached at $target"
-else
-    command -v go >/dev/null 2>&1 || { log "Go is needed to build kube-apiserver"; exit 1; }
-    mkdir -p "$cache"
-    work="$(mktemp -d)"
-    trap 'rm -rf "$work"' EXIT
-    minor="${version#*.}"
-    log "building kube-apiserver v$version from the Go module proxy (cold: ~12 min on 2 cores)"
-    cd "$work"
+kubernetes() {
+    local names=(kube-apiserver kube-controller-manager kube-scheduler) missing=() n
+    for n in "${names[@]}"; do [ -x "$cache/$n-v$version" ] || missing+=("$n"); done
+    if [ ${#missing[@]} = 0 ]; then log "kubernetes v$version cached"; return; fi
+    log "building ${missing[*]} v$version (cold: ~25 min on 2 cores for the three)"
+    local dir="$work/kubernetes" minor="${version#*.}" gomod repo
+    mkdir -p "$dir/out" && cd "$dir"
     go mod init kubectl-nim.test/apiserver >/dev/null 2>&1
     # k8s.io/kubernetes replaces its staging repos with ./staging paths that do not exist in the
     # module zip: point each one at its published v0.X.Y instead.
@@ -47,9 +51,86 @@ else
     sed -n 's#^\s*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$gomod" | while read -r repo; do
         go mod edit -replace "$repo=$repo@v0.$minor"
     done
-    go get "k8s.io/kubernetes/cmd/kube-apiserver@v$version" >/dev/null 2>&1 || go get "k8s.io/kubernetes/cmd/kube-apiserver@v$version"
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-    mv "$work/kube-apiserver" "$target"
-    log "built $target"
-fi
+    for n in "${missing[@]}"; do
+        go get "k8s.io/kubernetes/cmd/$n@v$version" >/dev/null 2>&1 || go get "k8s.io/kubernetes/cmd/$n@v$version"
+    done
+    gobuild -o "$dir/out/" "${missing[@]/#/k8s.io/kubernetes/cmd/}"
+    for n in "${missing[@]}"; do mv "$dir/out/$n" "$cache/$n-v$version"; done
+}
+
+etcd() {
+    if [ -x "$cache/etcd-v$etcd_version" ]; then log "etcd v$etcd_version cached"; return; fi
+    log "building etcd v$etcd_version (cold: ~3 min on 2 cores)"
+    local dir="$work/etcd"
+    mkdir -p "$dir" && cd "$dir"
+    go mod init kubectl-nim.test/etcd >/dev/null 2>&1
+    cat > main.go <<'EOF'
+// The etcd binary: go.etcd.io/etcd/v3's main, which `go install` cannot build (replace lines).
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+EOF
+    go get "go.etcd.io/etcd/server/v3@v$etcd_version" >/dev/null 2>&1 || go get "go.etcd.io/etcd/server/v3@v$etcd_version"
+    local sub
+    for sub in api/v3 client/pkg/v3 client/v3 pkg/v3; do  # the server's siblings, same release
+        go get "go.etcd.io/etcd/$sub@v$etcd_version" >/dev/null 2>&1
+    done
+    go mod tidy >/dev/null 2>&1 || go mod tidy
+    gobuild -o "$work/etcd-bin" .
+    mv "$work/etcd-bin" "$cache/etcd-v$etcd_version"
+}
+
+kwok() {
+    if [ -x "$cache/kwok-v$kwok_version" ] && [ -d "$cache/kwok-v$kwok_version-stages" ]; then log "kwok v$kwok_version cached"; return; fi
+    log "building kwok v$kwok_version (cold: ~5 min on 2 cores)"
+    GOBIN="$work/kwok-bin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$kwok_version"
+    # The stages kwok ships (kwokctl's defaults): nodes initialised and kept alive with leases,
+    # pods Ready at once, Job pods complete, deleted pods go.
+    local src stages="$work/kwok-stages"
+    src="$(go mod download -json "sigs.k8s.io/kwok@v$kwok_version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+    mkdir -p "$stages"
+    cp "$src"/kustomize/stage/node/fast/node-initialize.yaml \
+        "$src"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+        "$src"/kustomize/stage/pod/fast/pod-*.yaml "$stages/"
+    rm -rf "$cache/kwok-v$kwok_version-stages" && mv "$stages" "$cache/kwok-v$kwok_version-stages"
+    mv "$work/kwok-bin/kwok" "$cache/kwok-v$kwok_version"
+}
+
+kserve() {
+    local out="$cache/kserve-v$kserve_version"
+    if [ -x "$out/manager" ]; then log "kserve v$kserve_version cached"; return; fi
+    log "building KServe's controller manager v$kserve_version (cold: ~15 min on 2 cores)"
+    local src
+    src="$(go mod download -json "github.com/kserve/kserve@v$kserve_version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+    [ -d "$src" ] || { log "github.com/kserve/kserve@v$kserve_version not in the module proxy"; exit 1; }
+    # Its own main module (a copy: the module cache is read-only) so its replace lines apply.
+    cp -r "$src" "$work/kserve" && chmod -R u+w "$work/kserve" && cd "$work/kserve"
+    mkdir -p "$work/kserve-out/crds"
+    gobuild -o "$work/kserve-out/manager" ./cmd/manager
+    # The CRDs InferenceService/ServingRuntime reconciliation lists and watches, not the
+    # LLMInferenceService ones (they nearly double the API server's memory); the
+    # inferenceservice-config ConfigMap and the webhook configurations, as released.
+    cp config/crd/full/serving.kserve.io_*.yaml config/crd/full/clusterstoragecontainer/*.yaml \
+        config/crd/full/localmodel/*.yaml "$work/kserve-out/crds/"
+    cp config/configmap/inferenceservice.yaml "$work/kserve-out/inferenceservice-config.yaml"
+    cp config/webhook/manifests.yaml "$work/kserve-out/webhooks.yaml"
+    rm -rf "$out" && mv "$work/kserve-out" "$out"
+}
+
+case "$what" in
+    apiserver) parts=(etcd kubernetes) ;;
+    all) parts=(etcd kubernetes kwok kserve) ;;
+    *) parts=("$@") ;;
+esac
+# Each part in turn (in parallel they only compete for the same cores); a failed one does not
+# stop the others, but fails the run.
+failed=()
+for part in "${parts[@]}"; do (timed "$part") || { log "$part: build failed"; failed+=("$part"); }; done
+[ ${#failed[@]} = 0 ] || { log "failed: ${failed[*]}"; exit 1; }
 echo "$cache"

@@ -1,4 +1,5 @@
-"""Fixtures of the real-server tier: one kube-apiserver + etcd per pytest session, a fresh
+"""Fixtures of the real-server tier: one kube-apiserver + etcd per pytest session (`real`), one
+whole control plane per session (`plane`: controllers, scheduler, kwok nodes, KServe), a fresh
 namespace per test, the plugin run in-process and the real kubectl beside it.
 
 Without the binaries (tests/realcluster/build_binaries.sh not run) the tier skips, unless
@@ -19,6 +20,7 @@ import pytest
 
 from tests.deploy_support import kubectl_binary
 from tests.fakes.ngc_fixtures import VALID_KEY
+from tests.realcluster.control_plane import ControlPlane
 from tests.realcluster.fault_proxy import FaultProxy
 from tests.realcluster.server import DEV_TOKEN, BinariesMissing, RealAPIServer
 
@@ -27,18 +29,32 @@ MODEL = "llama-3.1-8b-instruct"
 _counter = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
-def real_apiserver(tmp_path_factory) -> Iterator[RealAPIServer]:
+def _started(thing):
     try:
-        server = RealAPIServer().start()
+        return thing.start()
     except BinariesMissing as e:
         if os.environ.get("KUBECTL_NIM_REQUIRE_REAL_APISERVER") == "1":
             pytest.fail(str(e))
         pytest.skip(str(e))
+
+
+@pytest.fixture(scope="session")
+def real_apiserver(tmp_path_factory) -> Iterator[RealAPIServer]:
+    server = _started(RealAPIServer())
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def control_plane() -> Iterator[ControlPlane]:
+    """One node with 8 GPUs; tests that need a full node add their own."""
+    plane = _started(ControlPlane(nodes=1, node_gpus=8))
+    try:
+        yield plane
+    finally:
+        plane.stop()
 
 
 @dataclass
@@ -54,6 +70,7 @@ class Real:
     ngc_url: str
     proxy: Optional[FaultProxy] = None
     _extra: list = field(default_factory=list)
+    plane: Optional[ControlPlane] = None
 
     def nim(self, *args: Any, key: Optional[str] = KEY, kubeconfig: Optional[str] = None,
             env: Optional[dict] = None, input: Optional[str] = None):
@@ -108,16 +125,27 @@ class Real:
         return sorted((m["manager"], m["operation"]) for m in obj["metadata"]["managedFields"])
 
 
-@pytest.fixture
-def real(real_apiserver, nim, ngc_server, tmp_path) -> Real:
+def _real(server: RealAPIServer, nim, ngc_server, tmp_path) -> Real:
     ns = f"t{next(_counter)}-{uuid.uuid4().hex[:6]}"
-    real_apiserver.namespace(ns)
+    server.namespace(ns)
     home = tmp_path / "real"  # apart from the fakes' kubeconfigs in the same tmp_path
     home.mkdir()
-    kubeconfig = real_apiserver.kubeconfig(home / "kubeconfig", namespace=ns)
-    dev = real_apiserver.kubeconfig(home / "kubeconfig-dev", token=DEV_TOKEN, user="dev",
-                                    namespace=ns)
-    return Real(real_apiserver, ns, kubeconfig, dev, home, nim, ngc_server.url)
+    kubeconfig = server.kubeconfig(home / "kubeconfig", namespace=ns)
+    dev = server.kubeconfig(home / "kubeconfig-dev", token=DEV_TOKEN, user="dev", namespace=ns)
+    return Real(server, ns, kubeconfig, dev, home, nim, ngc_server.url)
+
+
+@pytest.fixture
+def real(real_apiserver, nim, ngc_server, tmp_path) -> Real:
+    return _real(real_apiserver, nim, ngc_server, tmp_path)
+
+
+@pytest.fixture
+def plane(control_plane, nim, ngc_server, tmp_path) -> Real:
+    """`real` on the whole control plane: `plane.plane` is the ControlPlane."""
+    view = _real(control_plane.api, nim, ngc_server, tmp_path)
+    view.plane = control_plane
+    return view
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """A real kube-apiserver + etcd on 127.0.0.1 for tests (envtest-style: no controllers).
 
-The binaries come from `tests/realcluster/build_binaries.sh` (kube-apiserver built from the Go
-module proxy, Debian's etcd), cached outside the clone. What a test gets:
+The binaries come from `tests/realcluster/build_binaries.sh` (kube-apiserver and etcd 3.6 built
+from the Go module proxy), cached outside the clone. What a test gets:
 
 * token users: `admin` (group `system:masters`) and `dev` (no rights until a test binds some);
 * RBAC authorization, the ServiceAccount admission plugin off (nothing would create tokens), no
@@ -40,6 +40,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 SHARED_CRDS = HERE.parents[2] / "shared" / "data" / "crds"
 VERSION = os.environ.get("KUBE_APISERVER_VERSION", "1.37.2")
+ETCD_VERSION = os.environ.get("ETCD_VERSION", "3.6.17")
 ADMIN_TOKEN = "admin-token-kubectl-nim-tests"
 DEV_TOKEN = "dev-token-kubectl-nim-tests"
 SERVICE_CIDR = "10.96.0.0/24"  # never routed anywhere: no kube-proxy runs
@@ -56,14 +57,18 @@ def cache_dir() -> Path:
 
 def binaries() -> tuple[str, str]:
     apiserver = os.environ.get("KUBE_APISERVER") or str(cache_dir() / f"kube-apiserver-v{VERSION}")
-    etcd = os.environ.get("ETCD") or shutil.which("etcd") or ""
-    missing = [name for name, path in (("kube-apiserver", apiserver), ("etcd", etcd))
-               if not path or not os.access(path, os.X_OK)]
+    etcd = os.environ.get("ETCD") or str(cache_dir() / f"etcd-v{ETCD_VERSION}")
+    require(("kube-apiserver", apiserver), ("etcd", etcd))
+    return apiserver, etcd
+
+
+def require(*named: tuple[str, str]) -> None:
+    """BinariesMissing naming each (name, path) that is not an executable file."""
+    missing = [name for name, path in named if not path or not os.access(path, os.X_OK)]
     if missing:
         raise BinariesMissing(
-            f"{' and '.join(missing)} not found; run tests/realcluster/build_binaries.sh "
-            f"(needs Go and the Go module proxy; etcd from Debian's etcd-server)")
-    return apiserver, etcd
+            f"{' and '.join(missing)} not found in {cache_dir()}; run "
+            f"tests/realcluster/build_binaries.sh (needs Go and the Go module proxy)")
 
 
 def _free_port() -> int:
@@ -93,7 +98,7 @@ def crd_documents() -> list[dict]:
 
 def _seed_key(crds: list[dict]) -> str:
     digest = hashlib.sha256(json.dumps(crds, sort_keys=True).encode()).hexdigest()[:12]
-    return f"etcd-seed-v{VERSION}-{digest}"
+    return f"etcd-seed-v{VERSION}-etcd{ETCD_VERSION}-{digest}"
 
 
 # Flattened `edit`/`view` for the handful of resources the plugin touches: the real roles are
@@ -120,7 +125,8 @@ _VIEW_RULES = [
 class RealAPIServer:
     """Start with `start()`, stop with `stop()` (or use `with`). `url`, `admin`, `kubeconfig`."""
 
-    def __init__(self, port: int = 0, workdir: Optional[str] = None):
+    def __init__(self, port: int = 0, workdir: Optional[str] = None,
+                 crds: Optional[list[dict]] = None, extra_args: tuple[str, ...] = ()):
         self.port = port or _free_port()
         self.url = f"https://127.0.0.1:{self.port}"
         self._own_workdir = workdir is None
@@ -129,12 +135,14 @@ class RealAPIServer:
         self._procs: list[subprocess.Popen] = []
         self.ca_data: bytes = b""
         self._ssl: Optional[ssl.SSLContext] = None
+        self._crds = crds
+        self._extra_args = tuple(extra_args)
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self, timeout: float = 120.0) -> "RealAPIServer":
         apiserver, etcd = binaries()
-        crds = crd_documents()
+        crds = self._crds if self._crds is not None else crd_documents()
         seed = cache_dir() / _seed_key(crds)
         data = self.workdir / "etcd"
         seeded = seed.is_dir()
@@ -188,7 +196,7 @@ class RealAPIServer:
              "--service-account-key-file", str(sa_key),
              "--service-account-signing-key-file", str(sa_key),
              "--allow-privileged=true", "--enable-priority-and-fairness=false",
-             "--v", "0"],
+             "--v", "0", *self._extra_args],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL))
 
     def _wait_ready(self, timeout: float) -> None:
@@ -256,7 +264,7 @@ class RealAPIServer:
     def _save_seed(self, seed: Path, data: Path, etcd: str, apiserver: str,
                    timeout: float) -> None:
         """Stop both, copy etcd's data as the seed for later sessions, start again."""
-        self._wait_crds(crd_documents(), timeout)
+        self._wait_crds(self._crds if self._crds is not None else crd_documents(), timeout)
         self._stop_procs()
         seed.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=seed.parent))
@@ -268,6 +276,17 @@ class RealAPIServer:
         shutil.rmtree(tmp, ignore_errors=True)
         self._start_etcd(etcd, data)
         self._start_apiserver(apiserver)
+        self._wait_ready(timeout)
+
+    def stop_apiserver(self) -> None:
+        """Stop kube-apiserver only (etcd keeps the data): an outage in the middle of a verb."""
+        proc = self._procs.pop()
+        proc.terminate()
+        proc.wait(10)
+
+    def start_apiserver(self, timeout: float = 60.0) -> None:
+        """Start kube-apiserver again on the same port, certificate and etcd."""
+        self._start_apiserver(binaries()[0])
         self._wait_ready(timeout)
 
     def _stop_procs(self) -> None:
