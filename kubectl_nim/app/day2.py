@@ -65,9 +65,9 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
         raise Day2Error(
             f"the key of {dep.name!r} is the project's, not the deployment's: "
             f"{kind_ref('Secret', keyed[0])} {accounts.why_owned(keyed[0])}",
-            hint="replace it for the whole project in its NIM settings (the dashboard), which "
-                 "re-validates it and rewrites the Account's pull secret; then restart the "
-                 "deployments that use it")
+            hint=f"`{caller.plugin_cmd('project rotate-key')} -n {dep.namespace}` replaces it "
+                 f"for the whole project (the controller re-validates it and rewrites the "
+                 f"Account's pull secret), then restarts the deployments that use it")
     if scheme == SHARED_LEGACY:
         raise legacy_refusal(dep, "rotate the key of")
     if isinstance(current, NimError):

@@ -9,7 +9,7 @@ itself is `domain.health.assess`, pure. Measured in BENCHMARKS.md ("status round
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -19,7 +19,9 @@ from kubectl_nim.domain.names import ISVC_LABEL, NIM_RUNTIME_ANNOTATION
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
+from kubectl_nim.app.accounts import list_accounts
 from kubectl_nim.domain import health
+from kubectl_nim.domain.account_state import AccountState, of_namespace
 from kubectl_nim.errors import ClusterError, NimError, NotFound
 
 SEED_PREFIXES = ("nvidia-nim-secrets-", "nvidia-nim-image-pull-")
@@ -40,6 +42,7 @@ class Observed:
     runtime: Optional[dict]
     pods: Optional[list]        # None: may not be read
     events: Optional[list]      # None: may not be read
+    accounts: list = field(default_factory=list)   # the project's NIM Accounts (if readable)
 
 
 @dataclass
@@ -50,6 +53,8 @@ class Status:
     secrets: dict
     claims: dict
     eu_restricted: Optional[bool]
+    account: Optional[AccountState] = None   # the project's NIM Account, when the key is its
+
 
     @property
     def url(self) -> str:
@@ -66,6 +71,7 @@ class Status:
             "url": self.row.url or None,
             "model": self.row.model, "tag": self.row.tag, "image": self.row.image,
             "keyScheme": self.row.key, "secretNaming": naming(self.row.secrets),
+            "account": _account_data(self.account),
             "secrets": {k: v for k, v in self.secrets.items()},
             "pvc": {k: _claim_phase(v) for k, v in self.claims.items()},
             "euRestricted": self.eu_restricted,
@@ -77,6 +83,14 @@ class Status:
             "creationTimestamp": (isvc.get("metadata") or {}).get("creationTimestamp"),
             "age": list_rows.human_age((isvc.get("metadata") or {}).get("creationTimestamp", ""), now),
         }
+
+
+def _account_data(account: Optional[AccountState]) -> Optional[dict]:
+    if account is None:
+        return None
+    return {"name": account.name, "ready": account.readiness,
+            "lastSuccessfulValidation": account.last_validation,
+            "message": account.rejection()}
 
 
 def naming(secrets) -> str:
@@ -130,13 +144,14 @@ def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) ->
         lambda: cluster.get_or_none("ServingRuntime", name, namespace),
         lambda: cluster.list("Pod", namespace, label_selector=selector),
         (lambda: cluster.list("Event", namespace)) if events else (lambda: None),
+        lambda: list_accounts(cluster, namespace),
     ]
-    isvc, runtime, pods, events = concurrently(lambda call: call(), calls)
+    isvc, runtime, pods, events, accounts = concurrently(lambda call: call(), calls)
     for answer in (isvc, runtime):
         if isinstance(answer, ClusterError):
             raise answer
     observed = Observed(name, namespace, isvc, runtime, _readable(pods, "pods"),
-                        _readable(events, "events"))
+                        _readable(events, "events"), accounts)
     if isvc is None and runtime is None:
         raise NotFound(f"no deployment {name!r} in {namespace} (no InferenceService or "
                        f"ServingRuntime of that name)",
@@ -228,10 +243,14 @@ def _finish(observed: Observed, secrets: dict, claims: dict, lines: dict) -> Sta
     facts = health.Facts(name=observed.name, isvc=isvc, runtime=observed.runtime,
                          pods=observed.pods, events=observed.events, claims=claims,
                          secrets=secrets, last_lines=lines, gpus=nim_runtime.gpus_per_pod(isvc))
+    keys = list_rows.account_keys_by_namespace(observed.accounts).get(observed.namespace, ())
     row = list_rows.make_row(isvc or {"metadata": {"name": observed.name,
                                               "namespace": observed.namespace}},
-                        observed.runtime)
-    return Status(observed, health.assess(facts), row, secrets, claims, eu_flag(row.model))
+                        observed.runtime, account_keys=keys)
+    account = of_namespace(observed.accounts, observed.namespace) \
+        if row.key == nim_runtime.PROJECT_ACCOUNT else None
+    return Status(observed, health.assess(facts), row, secrets, claims, eu_flag(row.model),
+                  account)
 
 
 def eu_flag(model: str) -> Optional[bool]:
@@ -269,8 +288,9 @@ def overview(cluster: Cluster, namespace: str) -> list[Status]:
         lambda: cluster.list("ServingRuntime", namespace),
         lambda: cluster.list("Pod", namespace, label_selector=ISVC_LABEL),
         lambda: cluster.list("Event", namespace),
+        lambda: list_accounts(cluster, namespace),
     ]
-    isvcs, runtimes, pods, events = concurrently(lambda call: call(), calls)
+    isvcs, runtimes, pods, events, accounts = concurrently(lambda call: call(), calls)
     for answer in (isvcs, runtimes):
         if isinstance(answer, ClusterError):
             raise answer
@@ -285,7 +305,7 @@ def overview(cluster: Cluster, namespace: str) -> list[Status]:
         mine = None if pods is None else \
             [p for p in pods if ((p.get("metadata") or {}).get("labels") or {})
              .get(ISVC_LABEL) == name]
-        observed.append(Observed(name, namespace, isvc, runtime, mine, events))
+        observed.append(Observed(name, namespace, isvc, runtime, mine, events, accounts))
     observed.sort(key=lambda o: o.name)
     results = concurrently(lambda o: complete(cluster, o), observed)
     for result in results:

@@ -160,8 +160,8 @@ def test_status_costs_at_most_three_round_trips(nim, cluster):
     result = nim("status", NAME, *kc)
     assert result.exit_code == 0, result.stderr
     assert "last log line: boom" in result.stdout
-    # isvc, runtime, pods, events | 2 secrets, pvc, crash log
-    assert len(server.requests) == 8
+    # isvc, runtime, pods, events, NIM Accounts | 2 secrets, pvc, crash log
+    assert len(server.requests) == 9
     assert round_trips(server.requests, 0.3) == 2
 
 
