@@ -102,3 +102,33 @@ class NimController:
                 status[ref_field] = {"name": obj["metadata"]["name"], "namespace": ns}
         account["status"] = status
         self.write_status(account)
+
+
+def on_real(server, namespace: str, **kw) -> NimController:
+    """The controller on a real API server (tests/realcluster/server.RealAPIServer), for the
+    Accounts of `namespace`; status goes through the status subresource, as a controller's."""
+    import json as _json
+
+    def read():
+        path = server.path_of({"apiVersion": "nim.opendatahub.io/v1", "kind": "Account",
+                               "metadata": {"namespace": namespace}})
+        status, body = server.request("GET", path)
+        assert status == 200, body
+        return _json.loads(body)["items"]
+
+    def get_secret(ns, name):
+        return server.get("Secret", name, ns)
+
+    def write(obj):
+        current = server.get(obj["kind"], obj["metadata"]["name"], obj["metadata"]["namespace"])
+        if current is None:
+            server.create(obj, "odh-model-controller")
+            return
+        obj = copy.deepcopy(obj)
+        obj["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        server._ok("PUT", server.path_of(obj, obj["metadata"]["name"]), obj)
+
+    def write_status(account):
+        meta = account["metadata"]
+        server.patch_status("Account", meta["name"], meta["namespace"], account["status"])
+    return NimController(read, get_secret, write, write_status, **kw)
