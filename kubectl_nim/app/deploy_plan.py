@@ -17,6 +17,7 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
     from kubectl_nim.domain import catalog as catalog_mod, deploy_options, names
 
     local = bool(p["offline"] or p["catalog_file"])
+    session.probe_project_account = not local and p.get("key_scope") != "deployment"
     catalog = session.catalog(p["catalog_file"], p["offline"], notice=False, with_template=True)
     model = catalog.get(p["model_name"])
     tag = catalog_mod.resolve_tag(model, p["tag"])
@@ -39,6 +40,12 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
             log.notice(f"The cluster is disconnected ({session.settings.disconnected.source}: "
                        f"{session.settings.disconnected.reason}): no key, no secrets.")
     template, template_source = session.template(offline=local)
+    from kubectl_nim.app import key_scope
+    scope = key_scope.resolve(session, name, namespace, p.get("key_scope"), local=local,
+                              disconnected=disconnected, skip_secrets=p["skip_secrets"],
+                              reapply=bool(p.get("use_apply")))
+    if scope.template is not None:
+        template, template_source = scope.template, scope.template_source
     secret_naming = p.get("secret_naming")
     if p.get("use_apply") and not (secret_naming or local or client_only):
         # Re-applying keeps the names the deployment already references, even if the cluster's
@@ -58,7 +65,7 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
         deployment_mode=p["deployment_mode"],
         env=deploy_options.parse_assignments(p["env"], "--env"),
         expose=p["expose"], disconnected=disconnected, skip_secrets=p["skip_secrets"],
-        secret_naming=naming,
+        secret_naming=naming, project_key=scope.project_key,
         template_params=deploy_options.parse_assignments(p["template_params"], "--template-param"))
     if not local:  # one notice naming both sources the cluster decided on; flags checked first
         log.notice(f"Using the {catalog.source} and the {template_source}.")

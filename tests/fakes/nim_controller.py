@@ -37,13 +37,32 @@ def pull_secret(name: str, namespace: str, key: str, owner: dict) -> dict:
             "data": {".dockerconfigjson": base64.b64encode(raw.encode()).decode()}}
 
 
+def wizard_template() -> dict:
+    """The Template the controller makes for an Account: the NIM runtime template, reading the
+    Account's key Secret and pulling with its pull secret."""
+    from kubectl_nim.app.discovery import embedded_template
+
+    template = copy.deepcopy(embedded_template())
+    for obj in template.get("objects") or []:
+        spec = obj.get("spec") or {}
+        for container in spec.get("containers") or []:
+            container["env"] = [e for e in container.get("env") or []
+                                if e.get("name") != "NGC_API_KEY"] + [
+                {"name": "NGC_API_KEY", "valueFrom": {"secretKeyRef": {
+                    "name": "nvidia-nim-secrets", "key": "NGC_API_KEY"}}}]
+        spec["imagePullSecrets"] = [{"name": "odh-nim-account-pull"}]
+    return template
+
+
 class NimController:
     def __init__(self, read: Callable[[], list], get_secret: Callable[[str, str], Optional[dict]],
                  write: Callable[[dict], None], write_status: Callable[[dict], None],
-                 valid: Callable[[str], bool] = lambda key: key.startswith("nvapi-")):
+                 valid: Callable[[str], bool] = lambda key: key.startswith("nvapi-"),
+                 template: Optional[dict] = None):
         self.read, self.get_secret, self.write, self.write_status = read, get_secret, write, \
             write_status
         self.valid = valid
+        self.template = template or wizard_template()
         self.seen: dict = {}          # (namespace, name) -> (key, force annotation) handled
         self.paused = False
 
@@ -94,10 +113,9 @@ class NimController:
                                    "ownerReferences": [owner]},
                       "data": {"models": "{}"}}),
                     ("Template", "runtimeTemplate",
-                     {"apiVersion": "template.openshift.io/v1", "kind": "Template",
+                     {**copy.deepcopy(self.template),
                       "metadata": {"name": f"{name}-template", "namespace": ns,
-                                   "ownerReferences": [owner]},
-                      "objects": []})):
+                                   "ownerReferences": [owner]}})):
                 self.write(obj)
                 status[ref_field] = {"name": obj["metadata"]["name"], "namespace": ns}
         account["status"] = status

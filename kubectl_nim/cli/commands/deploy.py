@@ -11,8 +11,8 @@ from kubectl_nim import log
 from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import (catalog_source_options, dry_run_option,
                                      field_manager_option, get_globals, global_options,
-                                     key_options, ngc_options, parse_duration,
-                                     secret_naming_option, skip_key_validation_option, validated,
+                                     key_options, key_scope_option, ngc_options,
+                                     parse_duration, secret_naming_option, skip_key_validation_option, validated,
                                      wait_timeout_option)
 from kubectl_nim.cli.options import get_environment
 
@@ -85,6 +85,7 @@ def _positive(ctx, param, value):
               help="Deploy for a disconnected cluster: no key, no secrets (default: the "
                    "cluster's nimConfig or DataScienceCluster air-gap flag).")
 @secret_naming_option("secrets")
+@key_scope_option
 @dry_run_option
 @click.option("-o", "--output", type=click.Choice(["yaml", "json", "name"]),
               help="Print the objects (yaml, json) or their names instead of progress lines.")
@@ -102,8 +103,8 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
             pvc_subpath, gpus, cpu_request, cpu_limit, memory_request, memory_limit,
             hardware_profile, hardware_profile_namespace, min_replicas, max_replicas,
             deployment_mode, env, expose, template_params, api_key_file, skip_key_validation,
-            skip_secrets, disconnected, secret_naming, dry_run, output, use_apply, force_conflicts,
-            wait, timeout, catalog_file, offline, ngc_api_url):
+            skip_secrets, disconnected, secret_naming, key_scope, dry_run, output, use_apply,
+            force_conflicts, wait, timeout, catalog_file, offline, ngc_api_url):
     """Deploy a NIM model: per-deployment secrets, PVC, ServingRuntime and InferenceService.
 
     NAME defaults to a name derived from the model. Everything is checked first (names, model
@@ -137,7 +138,7 @@ def command(name, model_name, tag, display_name, pvc_size, storage_class, existi
     if disconnected:
         if api_key_file:
             log.warn("the cluster is disconnected: key collection is disabled, the key is ignored")
-    elif not skip_secrets:
+    elif options.creates_secrets:  # not with --skip-secrets, nor on the project's key
         key = _read_key(api_key_file, client_only, run_env)
     # Rendering is pure and checks the rest (requests within limits, template parameters)
     # before the key leaves the machine.

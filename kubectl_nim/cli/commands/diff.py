@@ -61,7 +61,7 @@ def _run(params) -> int:
     session = Session(get_globals(), get_environment())
     options, template = build_options(session, params)
     key = None
-    if not (options.disconnected or options.skip_secrets):
+    if options.creates_secrets:  # not disconnected, --skip-secrets, nor the project's key
         env = get_environment()
         if params["api_key_file"] or env.environ.get(keys.ENV_VAR):
             key = keys.ensure_personal(api_key.read_api_key(params["api_key_file"],
