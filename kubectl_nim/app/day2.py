@@ -21,10 +21,16 @@ from kubectl_nim.errors import Day2Error, NimError, NotFound
 from kubectl_nim.domain.refs import kind_ref
 
 def find_deployment(cluster: Cluster, namespace: str, name: str,
-                    require_runtime: bool = True) -> Deployment:
+                    require_runtime: bool = True, action: str = "change") -> Deployment:
     """The InferenceService NAME and its ServingRuntime (spec.predictor.model.runtime, else the
-    runtime named NAME). Raises NotFound when neither exists (or the runtime, if required)."""
+    runtime named NAME). Raises NotFound when neither exists (or the runtime, if required), and
+    Day2Error for one a NIMService controls (the verbs that use this one `action` it)."""
+    from kubectl_nim.domain import nimservice
+
     isvc = cluster.get_or_none("InferenceService", name, namespace)
+    refused = nimservice.refusal(isvc, namespace, action)
+    if refused:
+        raise Day2Error(refused[0], hint=refused[1])
     dep = Deployment(name, namespace, isvc, None)
     dep.runtime = cluster.get_or_none("ServingRuntime", dep.runtime_name, namespace)
     if isvc is None and dep.runtime is None:

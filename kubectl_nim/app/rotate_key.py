@@ -19,7 +19,7 @@ def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
     from kubectl_nim.app import day2, secret_writes
     from kubectl_nim.domain import nim_runtime
 
-    dep = day2.find_deployment(cluster, namespace, name)
+    dep = day2.find_deployment(cluster, namespace, name, action="rotate the key of")
     plan = day2.plan_rotation(cluster, dep)
     for ref, why in plan.skipped:
         log.notice(f"Leaving {ref} alone: {why}.")

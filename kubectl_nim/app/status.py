@@ -72,6 +72,7 @@ class Status:
             "model": self.row.model, "tag": self.row.tag, "image": self.row.image,
             "keyScheme": self.row.key, "secretNaming": naming(self.row.secrets),
             "account": _account_data(self.account),
+            "backend": self.row.backend, "nimService": self.row.nim_service or None,
             "secrets": {k: v for k, v in self.secrets.items()},
             "pvc": {k: _claim_phase(v) for k, v in self.claims.items()},
             "euRestricted": self.eu_restricted,

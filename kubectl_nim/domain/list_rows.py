@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
+from kubectl_nim.domain import nimservice
 from kubectl_nim.domain.names import DASHBOARD_LABEL
+from kubectl_nim.domain.nimservice import BACKEND_KSERVE
 from kubectl_nim.domain.project_account import account_secrets
-from kubectl_nim.domain.nim_runtime import UNKNOWN, _images, is_nim, key_scheme, mounted_claims, runtime_image, runtime_name_of, runtime_refs, split_image
+from kubectl_nim.domain.nim_runtime import NIMSERVICE, UNKNOWN, _images, is_nim, key_scheme, mounted_claims, runtime_image, runtime_name_of, runtime_refs, split_image
 
 def _condition(isvc: Mapping[str, Any], kind: str) -> str:
     for cond in (isvc.get("status") or {}).get("conditions") or []:
@@ -34,13 +36,15 @@ class Row:
     secrets: tuple[str, ...]
     url: str
     dashboard: bool
+    backend: str = BACKEND_KSERVE   # nimservice: a NIMService's, shown read-only
+    nim_service: str = ""           # that NIMService
 
     def to_data(self) -> dict:
         return {"name": self.name, "namespace": self.namespace, "model": self.model,
                 "tag": self.tag, "ready": self.ready, "keyScheme": self.key,
                 "secrets": list(self.secrets), "pvc": list(self.pvc), "runtime": self.runtime,
                 "image": self.image, "url": self.url or None,
-                "creationTimestamp": self.created}
+                "creationTimestamp": self.created, "backend": self.backend}
 
 
 def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
@@ -58,7 +62,10 @@ def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
             tag = str(fmt["version"])
             break
     refs = runtime_refs(runtime)
-    if runtime is None and not runtime_readable:
+    operated = nimservice.owner(isvc)
+    if operated:  # its key is the NIMService's (authSecret), in the predictor's containers
+        refs, scheme = runtime_refs({"spec": predictor}), NIMSERVICE
+    elif runtime is None and not runtime_readable:
         scheme = UNKNOWN
     else:
         scheme = key_scheme(meta.get("name", ""), refs, account_keys)
@@ -67,7 +74,8 @@ def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
                pvc=tuple(mounted_claims(runtime)), created=meta.get("creationTimestamp", ""),
                runtime=runtime_name_of(isvc) or "", image=image, secrets=refs.names,
                url=(isvc.get("status") or {}).get("url") or "",
-               dashboard=((meta.get("labels") or {}).get(DASHBOARD_LABEL) == "true"))
+               dashboard=((meta.get("labels") or {}).get(DASHBOARD_LABEL) == "true"),
+               backend=nimservice.backend(isvc), nim_service=operated or "")
 
 
 def nim_rows(isvcs: Iterable[Mapping[str, Any]], runtimes: Iterable[Mapping[str, Any]],

@@ -25,6 +25,7 @@ NONE = "none"
 CUSTOM = "custom"        # secrets under other names (e.g. made by hand with deploy --skip-secrets)
 INLINE = "inline"        # NGC_API_KEY given as a plain value in the runtime
 PROJECT_ACCOUNT = "project-account"  # the key Secret of the project's NIM Account (the wizard)
+NIMSERVICE = "nimservice"  # an InferenceService NVIDIA's NIM Operator makes from a NIMService
 UNKNOWN = "unknown"      # the runtime could not be read
 
 

@@ -94,3 +94,28 @@ def test_rekeyed_writes_both_data_keys_once():
     new = account_objects.rekeyed(dict(secret), "nvapi-new-0123456789")
     assert new["data"] == account_objects.key_data("nvapi-new-0123456789")
     assert set(new["data"]) == {"api_key", "NGC_API_KEY"}
+
+
+@given(st.recursive(st.none() | st.booleans() | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.sampled_from(["apiVersion", "kind", "name", "controller",
+                                                       "ownerReferences", "metadata"]),
+                                      inner, max_size=4), max_leaves=15))
+def test_a_nimservice_owner_is_read_from_any_answer_without_crashing(answer):
+    from kubectl_nim.domain import nimservice
+
+    found = nimservice.owner(answer if isinstance(answer, dict) else {"metadata": answer})
+    assert found is None or isinstance(found, str)
+
+
+def test_only_a_controlling_apps_nvidia_com_nimservice_counts():
+    from kubectl_nim.domain import nimservice
+
+    def isvc(**ref):
+        return {"metadata": {"ownerReferences": [{"apiVersion": "apps.nvidia.com/v1alpha1",
+                                                  "kind": "NIMService", "name": "n",
+                                                  "controller": True, **ref}]}}
+    assert nimservice.owner(isvc()) == "n"
+    assert nimservice.owner(isvc(controller=False)) is None
+    assert nimservice.owner(isvc(apiVersion="apps.nvidia.com.evil/v1")) is None
+    assert nimservice.owner(isvc(kind="Deployment")) is None

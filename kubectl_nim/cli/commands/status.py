@@ -80,6 +80,8 @@ def describe(result, now=None) -> str:
         ("Model", data["model"] or "<unknown>"),
         ("Tag", data["tag"] or "<unknown>"),
         ("Image", data["image"] or "<unknown>"),
+        *([("Backend", f"nimservice: made by nimservice.apps.nvidia.com/{data['nimService']} "
+                       f"(read-only here: change the NIMService)")] if data["nimService"] else []),
         ("Key", f"{data['keyScheme']} ({data['secretNaming']} naming)"),
         ("Secrets", secrets),
         *_account_facts(data["account"]),
