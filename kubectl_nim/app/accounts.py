@@ -19,3 +19,18 @@ def read_account_secrets(cluster, namespace: str) -> AccountSecrets:
             return AccountSecrets()
         return AccountSecrets(unreadable="forbidden" if e.forbidden else e.message)
     return account_secrets(accounts)
+
+
+def list_accounts(cluster, namespace: str | None = None, all_namespaces: bool = False) -> list:
+    """The NIM Accounts of `namespace` (or of every namespace), for telling which deployments
+    use a project's key: none when the cluster does not serve Accounts or the user may not read
+    them (those deployments then show the scheme their secret names suggest)."""
+    from kubectl_nim import log
+    from kubectl_nim.errors import ClusterError
+
+    try:
+        return cluster.list("Account", namespace, all_namespaces=all_namespaces)
+    except ClusterError as e:
+        log.debug(f"NIM Accounts not read ({e.message}): the project-account key scheme is "
+                  f"not recognised")
+        return []

@@ -34,14 +34,17 @@ def deployment_not_found(name: str, namespace: "str | None",
 
 def find_deployment(cluster: Cluster, namespace: str, name: str,
                     require_runtime: bool = True, prefetch: Sequence[str] = (),
-                    prefetched: dict | None = None) -> Deployment:
+                    prefetched: dict | None = None, action: str = "change") -> Deployment:
     """The InferenceService NAME and its ServingRuntime (spec.predictor.model.runtime, else the
-    runtime named NAME). Raises NotFound when neither exists (or the runtime, if required).
+    runtime named NAME). Raises NotFound when neither exists (or the runtime, if required), and
+    Day2Error for one a NIMService controls (the verbs that use this one `action` it).
 
     The InferenceService and the runtime named NAME are read at once (the runtime of another
     name, made by hand, costs one more read), together with the Secrets named in `prefetch`,
     whose answers (object, or None when missing) go into `prefetched`: a guess at what the
     caller reads next, costing no round trip of its own."""
+    from kubectl_nim.domain import nimservice
+
     reads = [lambda: cluster.get_or_none("InferenceService", name, namespace),
              lambda: cluster.get_or_none("ServingRuntime", name, namespace)]
     reads += [(lambda s=s: cluster.get_or_none("Secret", s, namespace)) for s in prefetch]
@@ -49,6 +52,9 @@ def find_deployment(cluster: Cluster, namespace: str, name: str,
     for answer in (isvc, runtime):
         if isinstance(answer, ClusterError):
             raise answer
+    refused = nimservice.refusal(isvc, namespace, action)
+    if refused:
+        raise Day2Error(refused[0], hint=refused[1])
     if prefetched is not None:  # a failed guess is read again, and reported, by the caller
         prefetched.update({s: a for s, a in zip(prefetch, secrets)
                            if not isinstance(a, ClusterError)})
@@ -102,9 +108,9 @@ def plan_rotation(cluster: Cluster, dep: Deployment,
         raise Day2Error(
             f"the key of {dep.name!r} is the project's, not the deployment's: "
             f"{kind_ref('Secret', keyed[0])} {accounts.why_owned(keyed[0])}",
-            hint="replace it for the whole project in its NIM settings (the dashboard), which "
-                 "re-validates it and rewrites the Account's pull secret; then restart the "
-                 "deployments that use it")
+            hint=f"`{caller.plugin_cmd('project rotate-key')} -n {dep.namespace}` replaces it "
+                 f"for the whole project (the controller re-validates it and rewrites the "
+                 f"Account's pull secret), then restarts the deployments that use it")
     if scheme == SHARED_LEGACY:
         raise legacy_refusal(dep, "rotate the key of")
     if isinstance(current, NimError):

@@ -89,7 +89,8 @@ def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_f
     from kubectl_nim.errors import Day2Error, NotFound
 
     try:
-        dep = day2.find_deployment(cluster, namespace, name, require_runtime=False)
+        dep = day2.find_deployment(cluster, namespace, name, require_runtime=False,
+                                   action="delete")
         if nim_runtime.is_foreign(dep.isvc, dep.runtime):
             raise Day2Error(
                 f"{name!r} in {namespace} is not a NIM deployment (its runtime runs "

@@ -53,7 +53,7 @@ def plan(session, request: DeployRequest, key_source: KeySource) -> Plan:
     if options.disconnected:
         if key_source.offered:
             log.warn("the cluster is disconnected: key collection is disabled, the key is ignored")
-    elif not options.skip_secrets:
+    elif options.creates_secrets:  # not with --skip-secrets, nor on the project's key
         key = key_source.read()
         if key is None:
             options = dataclasses.replace(options, skip_secrets=True)

@@ -18,6 +18,7 @@ def build_options(session, request: DeployRequest):
 
     local = request.local
     client_only = not request.dry_run.sends
+    session.probe_project_account = not local and request.key_scope != "deployment"
     catalog = session.catalog(request.catalog_file, request.offline, notice=False,
                               with_template=True)
     model = catalog.get(request.model)
@@ -41,6 +42,12 @@ def build_options(session, request: DeployRequest):
             log.notice(f"The cluster is disconnected ({session.settings.disconnected.source}: "
                        f"{session.settings.disconnected.reason}): no key, no secrets.")
     template, template_source = session.template(offline=local)
+    from kubectl_nim.app import key_scope
+    scope = key_scope.resolve(session, name, namespace, request.key_scope, local=local,
+                              disconnected=disconnected, skip_secrets=request.skip_secrets,
+                              reapply=request.apply)
+    if scope.template is not None:
+        template, template_source = scope.template, scope.template_source
     secret_naming = request.secret_naming
     if request.apply and not (secret_naming or local or client_only):
         # Re-applying keeps the names the deployment already references, even if the cluster's
@@ -60,7 +67,7 @@ def build_options(session, request: DeployRequest):
         deployment_mode=request.deployment_mode, env=request.env, expose=request.expose,
         disconnected=disconnected, skip_secrets=request.skip_secrets, secret_naming=naming,
         template_params=request.template_params, profile=request.profile,
-        proxy=_proxy(request))
+        proxy=_proxy(request), project_key=scope.project_key)
     if options.existing_pvc and options.disconnected and not local:
         from kubectl_nim.app.cache_check import warn_on_profile
 

@@ -175,8 +175,13 @@ def refuse_foreign_or_terminating(objects: Sequence[dict], live: Sequence[dict |
     """--apply updates NIM deployments only, and never an object that is being deleted."""
     from kubectl_nim.domain.nim_runtime import is_foreign, runtime_image
 
+    from kubectl_nim.domain import nimservice
+
     by_kind = {obj["kind"]: old for obj, old in zip(objects, live)}
     runtime, isvc = by_kind.get("ServingRuntime"), by_kind.get("InferenceService")
+    refused = nimservice.refusal(isvc, namespace, "update")
+    if refused:
+        raise DeployFailed(*refused)
     if is_foreign(isvc, runtime):
         name = name_of(runtime or isvc)
         what = (f"servingruntime.serving.kserve.io/{name} runs "

@@ -15,6 +15,7 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
     that answer 403."""
     from kubectl_nim.domain import list_rows
     from kubectl_nim.adapters.kube.api_errors import ApiError
+    from kubectl_nim.app.accounts import list_accounts
 
     from kubectl_nim.adapters.kube.cluster import concurrently
 
@@ -22,25 +23,23 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
     # round trip of wall time (the runtimes of InferenceServices the selector drops are read for
     # nothing, a small price on a network where a round trip costs 20-100 ms).
     if namespace is not None:
-        isvcs, runtimes = concurrently(lambda read: read(), [
+        isvcs, (runtimes, unreadable), accounts = _at_once(
             lambda: _isvcs(cluster.list("InferenceService", namespace, label_selector=selector)),
-            lambda: _runtimes(cluster, namespace)])
-        if isinstance(isvcs, Exception):
-            raise isvcs
-        if isinstance(runtimes, Exception):
-            raise runtimes
-        runtimes, unreadable = runtimes
-        return list_rows.nim_rows(isvcs, runtimes, runtimes_readable=not unreadable)
-    isvcs, runtimes = concurrently(lambda read: read(), [
+            lambda: _runtimes(cluster, namespace), lambda: list_accounts(cluster, namespace))
+        return list_rows.nim_rows(isvcs, runtimes, runtimes_readable=not unreadable,
+                                  accounts=accounts)
+    isvcs, runtimes, accounts = concurrently(lambda read: read(), [
         lambda: _isvcs(cluster.list("InferenceService", all_namespaces=True,
                                     label_selector=selector)),
-        lambda: _checked_runtimes(cluster.list("ServingRuntime", all_namespaces=True))])
+        lambda: _cluster_runtimes(cluster),
+        lambda: list_accounts(cluster, all_namespaces=True)])
     if isinstance(isvcs, ApiError) and isvcs.forbidden:
         log.debug("listing InferenceServices cluster-wide is forbidden; going project by project")
         return _per_namespace(cluster, selector)
-    if isinstance(isvcs, Exception):
-        raise isvcs
-    if isinstance(runtimes, ApiError) and runtimes.forbidden:
+    for answer in (isvcs, runtimes, accounts):
+        if isinstance(answer, Exception):
+            raise answer
+    if runtimes is None:
         namespaces = sorted({(i.get("metadata") or {}).get("namespace", "") for i in isvcs})
         answers = concurrently(lambda ns: _runtimes(cluster, ns), namespaces,
                                max_workers=MAX_PARALLEL)
@@ -50,10 +49,8 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
                 raise answer
             runtimes += answer[0]
             unreadable |= {ns} if answer[1] else set()
-        return _rows_split(isvcs, runtimes, unreadable)
-    if isinstance(runtimes, Exception):
-        raise runtimes
-    return list_rows.nim_rows(isvcs, runtimes)
+        return _rows_split(isvcs, runtimes, unreadable, accounts)
+    return list_rows.nim_rows(isvcs, runtimes, accounts=accounts)
 
 
 def _isvcs(items) -> list:
@@ -69,12 +66,38 @@ def _checked_runtimes(items) -> list:
     return shapes.conform_items(items, shapes.SERVING_RUNTIME)
 
 
-def _rows_split(isvcs, runtimes, unreadable: set) -> list:
+def _at_once(*reads):
+    """The answers of `reads`, made concurrently (one round trip); the first failure raised."""
+    from kubectl_nim.adapters.kube.cluster import concurrently
+    from kubectl_nim.errors import ClusterError
+
+    answers = concurrently(lambda read: read(), list(reads))
+    for answer in answers:
+        if isinstance(answer, ClusterError):
+            raise answer
+    return answers
+
+
+def _cluster_runtimes(cluster):
+    """Every ServingRuntime (type-checked), or None when listing them cluster-wide is
+    forbidden."""
+    from kubectl_nim.adapters.kube.api_errors import ApiError
+
+    try:
+        return _checked_runtimes(cluster.list("ServingRuntime", all_namespaces=True))
+    except ApiError as e:
+        if not e.forbidden:
+            raise
+        return None
+
+
+def _rows_split(isvcs, runtimes, unreadable: set, accounts=()) -> list:
     from kubectl_nim.domain import list_rows
 
     readable = [i for i in isvcs if (i.get("metadata") or {}).get("namespace") not in unreadable]
     blind = [i for i in isvcs if (i.get("metadata") or {}).get("namespace") in unreadable]
-    rows = list_rows.nim_rows(readable, runtimes) + list_rows.nim_rows(blind, [], runtimes_readable=False)
+    rows = list_rows.nim_rows(readable, runtimes, accounts=accounts) + \
+        list_rows.nim_rows(blind, [], runtimes_readable=False)
     return sorted(rows, key=lambda r: (r.namespace, r.name))
 
 
@@ -120,6 +143,7 @@ def visible_namespaces(cluster) -> list[str]:
 def _per_namespace(cluster, selector: str | None = None) -> list:
     from kubectl_nim.adapters.kube.api_errors import ApiError
     from kubectl_nim.adapters.kube.cluster import concurrently
+    from kubectl_nim.app.accounts import list_accounts
     from kubectl_nim.errors import ClusterError
 
     def one(ns):
@@ -132,16 +156,17 @@ def _per_namespace(cluster, selector: str | None = None) -> list:
         except ClusterError as e:
             return e
         if not isvcs:
-            return isvcs, [], False
+            return isvcs, [], False, []
         try:
-            runtimes, unreadable = _runtimes(cluster, ns)
+            (runtimes, unreadable), accounts = _at_once(lambda: _runtimes(cluster, ns),
+                                                        lambda: list_accounts(cluster, ns))
         except ClusterError as e:
             return e
-        return isvcs, runtimes, unreadable
+        return isvcs, runtimes, unreadable, accounts
 
     namespaces = visible_namespaces(cluster)
     answers = concurrently(one, namespaces, max_workers=MAX_PARALLEL)
-    isvcs, runtimes, unreadable, skipped = [], [], set(), 0
+    isvcs, runtimes, unreadable, accounts, skipped = [], [], set(), [], 0
     for ns, answer in zip(namespaces, answers):
         if answer is None:
             skipped += 1
@@ -152,9 +177,10 @@ def _per_namespace(cluster, selector: str | None = None) -> list:
         runtimes += answer[1]
         if answer[2]:
             unreadable.add(ns)
+        accounts += answer[3]
     if skipped:
         log.debug(f"skipped {skipped} project(s) whose InferenceServices you may not list")
-    return _rows_split(isvcs, runtimes, unreadable)
+    return _rows_split(isvcs, runtimes, unreadable, accounts)
 
 
 def deployment_names(cluster, namespace: str | None) -> list[str]:

@@ -38,12 +38,13 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
         log.notice(f"The ServingRuntime of {dep.name!r} references no key secret (a disconnected "
                    f"deployment): nothing to migrate.")
         return False
-    if scheme == nim_runtime.CUSTOM:
+    # The Account's key Secret may have any name: asked before the custom-names refusal.
+    account_owned = refuse_project_account_key(cluster, dep, from_project_account)
+    if scheme == nim_runtime.CUSTOM and not set(dep.refs.key_secrets) & set(account_owned):
         raise Day2Error(
             f"{dep.name!r} uses secrets under other names ({', '.join(dep.refs.names)}), not the "
             f"shared legacy ones: migrate only converts nvidia-nim-secrets / ngc-secret",
             hint=f"`{caller.plugin_cmd('rotate-key')} {dep.name}` updates the secrets it references")
-    account_owned = refuse_project_account_key(cluster, dep, from_project_account)
     naming = naming_of_cluster()
     own = derived_names(dep.name, naming)
 

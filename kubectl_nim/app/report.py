@@ -82,6 +82,9 @@ def collect(cluster: Cluster, namespace: str, name: str, tail: int,
         if isinstance(obj, dict):
             bundle.add_yaml(f"objects/pvc-{_safe(claim)}.yaml", obj)
     _objects(cluster, namespace, name, list(result.secrets), bundle)
+    for account in observed.accounts if result.account is not None else []:
+        bundle.add_yaml(f"objects/account-{(account.get('metadata') or {}).get('name')}.yaml",
+                        account)
     for pod in observed.pods or []:
         bundle.add_yaml(f"pods/{_safe((pod.get('metadata') or {}).get('name'))}.yaml", pod)
     if observed.pods is None:

@@ -22,7 +22,7 @@ def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
 
     prefetched: dict = {}
     dep = day2.find_deployment(cluster, namespace, name, prefetch=day2.own_secrets(name),
-                               prefetched=prefetched)
+                               prefetched=prefetched, action="rotate the key of")
     plan = day2.plan_rotation(cluster, dep, prefetched)
     for ref, why in plan.skipped:
         log.notice(f"Leaving {ref} alone: {why}.")

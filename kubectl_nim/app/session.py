@@ -21,6 +21,10 @@ class Session:
         self.options = options
         self.env = env or Environment.default()  # its sleep, variables... reach the cluster
         self._sources = None
+        # Set by deploy/diff: the project's NIM Account (and its Template) is read beside the
+        # sources, in the same round trip (app/key_scope).
+        self.probe_project_account = False
+        self._project_account = None
 
     @cached_property
     def cluster(self):
@@ -64,8 +68,21 @@ class Session:
 
         if self._sources is None or (template and self._sources[1] is None):
             guessed = self._guess(template) if "settings" not in self.__dict__ else {}
-            self._sources = discovery.resolve_sources(self.cluster, self.settings, template,
-                                                      guessed)
+            if self.probe_project_account and self._project_account is None:
+                from kubectl_nim.adapters.kube.cluster import concurrently
+                from kubectl_nim.app.key_scope import read_project_account
+                from kubectl_nim.errors import ClusterError
+
+                settings = self.settings
+                sources, self._project_account = concurrently(lambda read: read(), [
+                    lambda: discovery.resolve_sources(self.cluster, settings, template, guessed),
+                    lambda: read_project_account(self.cluster, self.namespace)])
+                if isinstance(sources, ClusterError):
+                    raise sources
+                self._sources = sources
+            else:
+                self._sources = discovery.resolve_sources(self.cluster, self.settings, template,
+                                                          guessed)
         return self._sources
 
     def _guess(self, template: bool) -> dict:
@@ -87,6 +104,15 @@ class Session:
         if isinstance(answers[0], Exception):
             raise answers[0]
         return dict(zip(wanted, answers[1:]))
+
+    def project_account(self):
+        """The project's NIM Account and its Template (app/key_scope.ProjectAccount), read
+        beside the sources when `probe_project_account` was set, else now."""
+        from kubectl_nim.app.key_scope import read_project_account
+
+        if self._project_account is None:
+            self._project_account = read_project_account(self.cluster, self.namespace)
+        return self._project_account
 
     def catalog(self, catalog_file: str | None = None, offline: bool = False,
                 notice: bool = True, with_template: bool = False) -> catalog_mod.Catalog:

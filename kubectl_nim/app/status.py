@@ -22,7 +22,9 @@ from kubectl_nim.domain.names import ISVC_LABEL, NIM_RUNTIME_ANNOTATION
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
+from kubectl_nim.app.accounts import list_accounts
 from kubectl_nim.domain import health, shapes
+from kubectl_nim.domain.account_state import AccountState, of_namespace
 from kubectl_nim.errors import ClusterError, NimError, NotFound
 
 MAX_PARALLEL = 8  # round-2 reads in flight at once (overview: over all deployments)
@@ -42,6 +44,7 @@ class Observed:
     runtime: Optional[dict]
     pods: Optional[list]        # None: may not be read
     events: Optional[list]      # None: may not be read
+    accounts: list = field(default_factory=list)   # the project's NIM Accounts (if readable)
     secret_names: Optional[set] = None  # the project's Secrets; None: not listed (read each)
     claims: Optional[dict] = None       # the project's PVCs by name; None: not listed
     raw: dict = field(default_factory=dict)  # the InferenceService and runtime as answered
@@ -55,6 +58,8 @@ class Status:
     secrets: dict
     claims: dict
     eu_restricted: Optional[bool]
+    account: Optional[AccountState] = None   # the project's NIM Account, when the key is its
+
 
     @property
     def url(self) -> str:
@@ -75,6 +80,8 @@ class Status:
             "url": self.row.url or None,
             "model": self.row.model, "tag": self.row.tag, "image": self.row.image,
             "keyScheme": self.row.key, "secretNaming": naming(self.row.secrets),
+            "account": _account_data(self.account),
+            "backend": self.row.backend, "nimService": self.row.nim_service or None,
             "secrets": {k: v for k, v in self.secrets.items()},
             "pvc": {k: _claim_phase(v) for k, v in self.claims.items()},
             "euRestricted": self.eu_restricted,
@@ -86,6 +93,14 @@ class Status:
             "creationTimestamp": (isvc.get("metadata") or {}).get("creationTimestamp"),
             "age": list_rows.human_age((isvc.get("metadata") or {}).get("creationTimestamp", ""), now),
         }
+
+
+def _account_data(account: Optional[AccountState]) -> Optional[dict]:
+    if account is None:
+        return None
+    return {"name": account.name, "ready": account.readiness,
+            "lastSuccessfulValidation": account.last_validation,
+            "message": account.rejection()}
 
 
 def naming(secrets) -> str:
@@ -161,13 +176,14 @@ def observe(cluster: Cluster, namespace: str, name: str, events: bool = True,
         lambda: cluster.get_or_none("ServingRuntime", name, namespace),
         lambda: cluster.list("Pod", namespace, label_selector=selector),
         (lambda: cluster.list("Event", namespace)) if events else (lambda: None),
+        lambda: list_accounts(cluster, namespace),
     ] + (_collections(cluster, namespace) if collections else [])
-    isvc, runtime, pods, events, *listed = concurrently(lambda call: call(), calls)
+    isvc, runtime, pods, events, accounts, *listed = concurrently(lambda call: call(), calls)
     observed = Observed(name, namespace,
                         _object(isvc, f"inferenceservice {name}", shapes.INFERENCE_SERVICE),
                         _object(runtime, f"servingruntime {name}", shapes.SERVING_RUNTIME),
                         _readable(pods, "pods", shapes.POD),
-                        _readable(events, "events", shapes.EVENT))
+                        _readable(events, "events", shapes.EVENT), accounts)
     observed.raw = {"isvc": isvc, "runtime": runtime}
     isvc, runtime = observed.isvc, observed.runtime
     if listed:
@@ -286,10 +302,14 @@ def _finish(observed: Observed, secrets: dict, claims: dict, lines: dict) -> Sta
     facts = health.Facts(name=observed.name, isvc=isvc, runtime=observed.runtime,
                          pods=observed.pods, events=observed.events, claims=claims,
                          secrets=secrets, last_lines=lines, gpus=nim_runtime.gpus_per_pod(isvc))
+    keys = list_rows.account_keys_by_namespace(observed.accounts).get(observed.namespace, ())
     row = list_rows.make_row(isvc or {"metadata": {"name": observed.name,
                                               "namespace": observed.namespace}},
-                        observed.runtime)
-    return Status(observed, health.assess(facts), row, secrets, claims, eu_flag(row.model))
+                        observed.runtime, account_keys=keys)
+    account = of_namespace(observed.accounts, observed.namespace) \
+        if row.key == nim_runtime.PROJECT_ACCOUNT else None
+    return Status(observed, health.assess(facts), row, secrets, claims, eu_flag(row.model),
+                  account)
 
 
 def eu_flag(model: str) -> Optional[bool]:
@@ -328,8 +348,9 @@ def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -
         lambda: cluster.list("ServingRuntime", namespace),
         lambda: cluster.list("Pod", namespace, label_selector=ISVC_LABEL),
         lambda: cluster.list("Event", namespace),
+        lambda: list_accounts(cluster, namespace),
     ] + _collections(cluster, namespace)
-    isvcs, runtimes, pods, events, secret_names, claims = \
+    isvcs, runtimes, pods, events, accounts, secret_names, claims = \
         concurrently(lambda call: call(), calls)
     for answer in (isvcs, runtimes):
         if isinstance(answer, ClusterError):
@@ -348,7 +369,7 @@ def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -
         mine = None if pods is None else \
             [p for p in pods if ((p.get("metadata") or {}).get("labels") or {})
              .get(ISVC_LABEL) == name]
-        observed.append(Observed(name, namespace, isvc, runtime, mine, events,
+        observed.append(Observed(name, namespace, isvc, runtime, mine, events, accounts,
                                  _listed(secret_names, "secrets"), _listed(claims, "PVCs")))
     observed.sort(key=lambda o: o.name)
     plans = [round_two(cluster, o) for o in observed]

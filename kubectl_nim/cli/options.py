@@ -170,6 +170,17 @@ def secret_naming_option(what: str = "secrets"):
              f"default: the cluster's generation (see `config view`).")
 
 
+def key_scope_option(f):
+    """`--key-scope project|deployment` of deploy and diff (app/key_scope decides without it)."""
+    return click.option(
+        "--key-scope", type=click.Choice(["project", "deployment"]), default=None,
+        help="project: use the project's NIM Account key, as the dashboard's NIM wizard does "
+             "(its Template, key Secret and pull secret; no secrets of the deployment's own); "
+             "deployment: the deployment's own two secrets. Default: project when the project "
+             "has a ready NIM Account (said on stderr), else deployment; --apply keeps the "
+             "scheme an existing deployment has.")(f)
+
+
 # --dry-run of every verb that writes: kubectl's flag, choices, default and help text; the modes
 # and what each means live in domain/dry_run.
 def _dry_run(ctx, param, value):

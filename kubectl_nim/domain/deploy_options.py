@@ -31,6 +31,15 @@ Pairs = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
+class ProjectKey:
+    """The key of the project's NIM Account (deploy --key-scope project): the runtime reads
+    `key_secret` and pulls with `pull_secret`, and no per-deployment secrets are made."""
+
+    key_secret: str
+    pull_secret: str
+
+
+@dataclass(frozen=True)
 class DeployOptions:
     """What the user asked `deploy` for. Validated on construction (UsageError, exit 2), so a
     bad flag is reported before the key is validated or anything is written."""
@@ -62,6 +71,7 @@ class DeployOptions:
     secret_naming: str = SEED     # names.SEED or names.LATER: how the two secrets are named
     profile: Optional[str] = None  # NIM_MODEL_PROFILE on the runtime container (docs/airgap.md)
     proxy: Optional[ProxySettings] = None  # HTTPS_PROXY/NO_PROXY/CA bundle for the NIM
+    project_key: Optional[ProjectKey] = None   # the project's key instead of own secrets
 
     def __post_init__(self):
         validate_deployment_name(self.name, self.namespace)
@@ -148,7 +158,7 @@ class DeployOptions:
 
     @property
     def creates_secrets(self) -> bool:
-        return not (self.disconnected or self.skip_secrets)
+        return not (self.disconnected or self.skip_secrets or self.project_key)
 
 
 def normalize_subpath(path: Optional[str]) -> Optional[str]:

@@ -45,6 +45,7 @@ class DeployRequest:
     skip_secrets: bool = False
     disconnected: bool = False            # --disconnected (else the cluster decides)
     secret_naming: Optional[str] = None   # None: the cluster's generation
+    key_scope: Optional[str] = None       # project | deployment; None: the project decides
     profile: Optional[str] = None         # --profile: NIM_MODEL_PROFILE (docs/airgap.md)
     https_proxy: Optional[str] = None     # --https-proxy, --no-proxy, --ca-bundle FILE|cluster
     no_proxy: Optional[str] = None

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Optional
 
+from kubectl_nim.domain import nimservice
 from kubectl_nim.domain.names import GPU_RESOURCE
 from kubectl_nim.domain.refs import kind_ref
 
@@ -193,7 +194,7 @@ def _rule_inference_service(f: Facts) -> list[Reason]:
                        f"redeploy with `kubectl nim deploy {f.name} --apply ...` or remove the "
                        f"rest with `kubectl nim delete {f.name}`")]
     out = []
-    if f.runtime is None:
+    if f.runtime is None and not nimservice.owner(f.isvc):  # a NIMService's runs without one
         out.append(Reason("RuntimeMissing", BLOCKING, f"the ServingRuntime of "
                           f"{kind_ref('InferenceService', f.name)} does not exist",
                           f"redeploy with `kubectl nim deploy {f.name} --apply ...`"))

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
+from kubectl_nim.domain import nimservice
 from kubectl_nim.domain.names import DASHBOARD_LABEL
-from kubectl_nim.domain.nim_runtime import UNKNOWN, _images, is_nim, key_scheme, mounted_claims, runtime_image, runtime_name_of, runtime_refs, split_image
+from kubectl_nim.domain.nimservice import BACKEND_KSERVE
+from kubectl_nim.domain.project_account import account_secrets
+from kubectl_nim.domain.nim_runtime import NIMSERVICE, UNKNOWN, _images, is_nim, key_scheme, mounted_claims, runtime_image, runtime_name_of, runtime_refs, split_image
 
 def _condition(isvc: Mapping[str, Any], kind: str) -> str:
     for cond in (isvc.get("status") or {}).get("conditions") or []:
@@ -39,6 +42,8 @@ class Row:
         """kubectl's spelling of the identity (`--sort-by .metadata.creationTimestamp`)."""
         return {"name": self.name, "namespace": self.namespace, "labels": dict(self.labels),
                 "creationTimestamp": self.created or None}
+    backend: str = BACKEND_KSERVE   # nimservice: a NIMService's, shown read-only
+    nim_service: str = ""           # that NIMService
 
     def to_data(self) -> dict:
         return {"metadata": self.metadata(),
@@ -46,11 +51,13 @@ class Row:
                 "tag": self.tag, "ready": self.ready, "keyScheme": self.key,
                 "secrets": list(self.secrets), "pvc": list(self.pvc), "runtime": self.runtime,
                 "image": self.image, "url": self.url or None,
-                "creationTimestamp": self.created}
+                "creationTimestamp": self.created, "backend": self.backend}
 
 
 def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
-             runtime_readable: bool = True) -> Row:
+             runtime_readable: bool = True, account_keys: Iterable[str] = ()) -> Row:
+    """`account_keys`: the key Secrets the project's NIM Accounts name (key scheme
+    project-account)."""
     meta = isvc.get("metadata") or {}
     predictor = (isvc.get("spec") or {}).get("predictor") or {}
     image = runtime_image(runtime) or next(iter(_images(isvc, "spec", "predictor")), "")
@@ -62,10 +69,13 @@ def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
             tag = str(fmt["version"])
             break
     refs = runtime_refs(runtime)
-    if runtime is None and not runtime_readable:
+    operated = nimservice.owner(isvc)
+    if operated:  # its key is the NIMService's (authSecret), in the predictor's containers
+        refs, scheme = runtime_refs({"spec": predictor}), NIMSERVICE
+    elif runtime is None and not runtime_readable:
         scheme = UNKNOWN
     else:
-        scheme = key_scheme(meta.get("name", ""), refs)
+        scheme = key_scheme(meta.get("name", ""), refs, account_keys)
     return Row(name=meta.get("name", ""), namespace=meta.get("namespace", ""), model=model,
                tag=tag or image_tag, ready=_condition(isvc, "Ready"), key=scheme,
                pvc=tuple(mounted_claims(runtime)), created=meta.get("creationTimestamp", ""),
@@ -73,11 +83,16 @@ def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
                url=(isvc.get("status") or {}).get("url") or "",
                dashboard=((meta.get("labels") or {}).get(DASHBOARD_LABEL) == "true"),
                labels=tuple(sorted((str(k), str(v)) for k, v in
-                                   (meta.get("labels") or {}).items())))
+                                   (meta.get("labels") or {}).items())),
+               backend=nimservice.backend(isvc), nim_service=operated or "")
 
 
 def nim_rows(isvcs: Iterable[Mapping[str, Any]], runtimes: Iterable[Mapping[str, Any]],
-             runtimes_readable: bool = True) -> list[Row]:
+             runtimes_readable: bool = True,
+             accounts: Iterable[Mapping[str, Any]] = ()) -> list[Row]:
+    """`accounts`: the NIM Accounts of the projects listed (any namespace; each row is matched
+    with its own project's)."""
+    keys = account_keys_by_namespace(accounts)
     by_key = {((r.get("metadata") or {}).get("namespace", ""),
                (r.get("metadata") or {}).get("name", "")): r for r in runtimes}
     rows = []
@@ -85,9 +100,21 @@ def nim_rows(isvcs: Iterable[Mapping[str, Any]], runtimes: Iterable[Mapping[str,
         meta = isvc.get("metadata") or {}
         runtime = by_key.get((meta.get("namespace", ""), runtime_name_of(isvc) or ""))
         if is_nim(isvc, runtime):
-            rows.append(make_row(isvc, runtime, runtimes_readable))
+            rows.append(make_row(isvc, runtime, runtimes_readable,
+                                 keys.get(meta.get("namespace", ""), frozenset())))
     rows.sort(key=lambda r: (r.namespace, r.name))
     return rows
+
+
+def account_keys_by_namespace(accounts: Iterable[Any]) -> dict[str, frozenset[str]]:
+    """namespace -> the key Secrets its NIM Accounts name."""
+    grouped: dict[str, list] = {}
+    for account in accounts:
+        meta = account.get("metadata") if isinstance(account, Mapping) else None
+        namespace = meta.get("namespace") if isinstance(meta, Mapping) else None
+        if isinstance(namespace, str):
+            grouped.setdefault(namespace, []).append(account)
+    return {ns: account_secrets(found).key_secrets for ns, found in grouped.items()}
 
 
 def human_age(created: str, now: datetime) -> str:

@@ -41,6 +41,11 @@ LEGACY_PULL_SECRET = "ngc-secret"
 ACCOUNT_NAME = "odh-nim-account"
 ACCOUNT_KEY_SECRET = LEGACY_SECRET
 ACCOUNT_PULL_SECRET = "odh-nim-account-pull"
+ACCOUNT_TEMPLATE = "odh-nim-account-template"   # the runtime Template the controller makes
+# Set to an RFC 3339 time on the Account when its key is replaced: the controller re-validates.
+FORCE_VALIDATION_ANNOTATION = "runtimes.opendatahub.io/nim-force-validation"
+# The Account's key Secret holds the key under both data keys (the controller reads api_key).
+ACCOUNT_KEY_DATA_KEYS = ("api_key", "NGC_API_KEY")
 # Lookup order in the applications namespace: the seed name first, then the later one.
 CATALOG_CONFIGMAPS = ("nvidia-nim-models-data", "nim-models-data")
 RUNTIME_TEMPLATES = ("nvidia-nim-http-template", "nim-http-template")

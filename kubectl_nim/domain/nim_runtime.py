@@ -24,6 +24,8 @@ SHARED_LEGACY = "shared-legacy"
 NONE = "none"
 CUSTOM = "custom"        # secrets under other names (e.g. made by hand with deploy --skip-secrets)
 INLINE = "inline"        # NGC_API_KEY given as a plain value in the runtime
+PROJECT_ACCOUNT = "project-account"  # the key Secret of the project's NIM Account (the wizard)
+NIMSERVICE = "nimservice"  # an InferenceService NVIDIA's NIM Operator makes from a NIMService
 UNKNOWN = "unknown"      # the runtime could not be read
 
 
@@ -77,9 +79,14 @@ def runtime_refs(runtime: Mapping[str, Any] | None) -> Refs:
     return Refs(tuple(refs), pulls)
 
 
-def key_scheme(deployment: str, refs: Refs) -> str:
-    """per-deployment / shared-legacy / none / custom / inline, from the names referenced."""
+def key_scheme(deployment: str, refs: Refs, account_keys: Iterable[str] = ()) -> str:
+    """per-deployment / shared-legacy / none / custom / inline / project-account, from the names
+    referenced. `account_keys`: the key Secrets the project's NIM Accounts name
+    (domain/project_account); a runtime reading one of them uses the project's key, whatever
+    the Secret is called (the wizard's has the shared legacy name)."""
     names = set(refs.names)
+    if set(refs.key_secrets) & set(account_keys):
+        return PROJECT_ACCOUNT
     if names & LEGACY_NAMES:
         return SHARED_LEGACY
     if not names:

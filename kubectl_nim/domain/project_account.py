@@ -68,6 +68,12 @@ class AccountSecrets:
                     f"Account's secret has this name")
         return None
 
+    @property
+    def key_secrets(self) -> frozenset[str]:
+        """The key Secrets (spec.apiKeySecret): a runtime reading one uses the project's key."""
+        return frozenset(name for name, owner in self.owners.items()
+                         if owner.field == "spec.apiKeySecret")
+
     def owned(self, secrets: Iterable[str]) -> dict[str, str]:
         """Of `secrets`, those that must be left alone, each with why."""
         found = {name: self.why_owned(name) for name in secrets}

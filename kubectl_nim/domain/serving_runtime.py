@@ -34,9 +34,14 @@ def serving_runtime(options: DeployOptions, template: Mapping[str, Any],
     spec["supportedModelFormats"] = [
         {"name": options.model.name, "version": options.tag, "autoSelect": False, "priority": 1}]
     _attach_cache_claim(spec, container, options)
-    point_at_own_secrets(spec, options.name,
-                         None if options.disconnected else options.names["secret"],
-                         None if options.disconnected else options.names["pull_secret"])
+    if options.project_key is not None:  # the wizard's: the project's key and pull secret
+        project = options.project_key
+        point_at_own_secrets(spec, options.name, project.key_secret, project.pull_secret,
+                             replaced=[project.pull_secret])
+    else:
+        point_at_own_secrets(spec, options.name,
+                             None if options.disconnected else options.names["secret"],
+                             None if options.disconnected else options.names["pull_secret"])
     _declare_missing_shm(spec)
     _set_profile_and_proxy(spec, container, options)
     for each in spec.get("containers") or []:

@@ -175,8 +175,9 @@ def test_status_costs_at_most_three_round_trips(nim, cluster):
     result = nim("status", NAME, *kc)
     assert result.exit_code == 0, result.stderr
     assert "last log line: boom" in result.stdout
-    # isvc, runtime, pods, events, the project's secrets (names) and PVCs | crash log
-    assert len(server.requests) == 7
+    # isvc, runtime, pods, events, NIM Accounts, the project's secrets (names) and PVCs | crash
+    # log
+    assert len(server.requests) == 8
     assert round_trips(server.requests, 0.3) == 2
 
 

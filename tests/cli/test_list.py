@@ -113,7 +113,8 @@ def test_output_formats(nim_list, kube_server):
         "pvc": ["nim-pvc-mine"], "runtime": "mine",
         "image": "nvcr.io/nim/meta/llama-3.1-8b-instruct:latest",
         "url": "https://mine.example",
-        "creationTimestamp": isvc(kube_server, "mine")["metadata"]["creationTimestamp"]}]
+        "creationTimestamp": isvc(kube_server, "mine")["metadata"]["creationTimestamp"],
+        "backend": "servingruntime"}]
     assert yaml.safe_load(nim_list("-o", "yaml").stdout)["items"] == data
     assert nim_list("-o", "name").stdout == "inferenceservice.serving.kserve.io/mine\n"
     wide = nim_list("-o", "wide").stdout.splitlines()

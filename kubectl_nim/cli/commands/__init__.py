@@ -45,6 +45,8 @@ VERBS = {
                                "request."),
     "report": Verb("report", "Write a .tar.gz support bundle of NAME, with every secret value "
                              "redacted."),
+    "project": Verb("project", "Enable NIM on the project with one NVIDIA key for all its "
+                               "deployments, and manage it."),
     "diff": Verb("diff", "Show what deploy --apply would change (like kubectl diff).",
                  short_help=True),
     "cache": Verb("cache", "Fill a PVC with a model's weights before a cluster is cut off (or "

@@ -10,8 +10,8 @@ from kubectl_nim.cli import completion
 from kubectl_nim.errors import UsageError
 from kubectl_nim.cli.options import (catalog_source_options, dry_run_option,
                                      field_manager_option, get_environment, get_globals,
-                                     global_options, key_options, ngc_options, parse_duration,
-                                     profile_option, proxy_options,
+                                     global_options, key_options, key_scope_option,
+                                     ngc_options, parse_duration, profile_option, proxy_options,
                                      secret_naming_option, skip_key_validation_option, validated,
                                      wait_timeout_option)
 
@@ -86,6 +86,7 @@ def _positive(ctx, param, value):
               help="Deploy for a disconnected cluster: no key, no secrets (default: the "
                    "cluster's nimConfig or DataScienceCluster air-gap flag).")
 @secret_naming_option("secrets")
+@key_scope_option
 @dry_run_option
 @click.option("-o", "--output", type=click.Choice(["yaml", "json", "name"]),
               help="Print the objects (yaml, json) or their names instead of progress lines.")
@@ -142,7 +143,8 @@ def deploy_request(*, name, model_name, tag, display_name, pvc_size, storage_cla
                    force_conflicts, api_key_file=None, dry_run=None, output=None,
                    use_apply=False, wait=False, timeout="30m", skip_key_validation=False,
                    ngc_api_url=None, catalog_file=None, offline=False, disconnected=False,
-                   profile=None, https_proxy=None, no_proxy=None, ca_bundle=None):
+                   profile=None, https_proxy=None, no_proxy=None, ca_bundle=None,
+                   key_scope=None):
     """deploy's flags (and diff's, which has all of them but those that say how to write) as one
     DeployRequest: every rule tying two flags together is checked there, once."""
     from kubectl_nim.domain.deploy_request import DeployRequest
@@ -160,7 +162,7 @@ def deploy_request(*, name, model_name, tag, display_name, pvc_size, storage_cla
         apply=use_apply, force_conflicts=force_conflicts, wait=wait,
         wait_timeout=parse_duration(timeout), wait_timeout_text=timeout,
         catalog_file=catalog_file, offline=offline, profile=profile, https_proxy=https_proxy,
-        no_proxy=no_proxy, ca_bundle=ca_bundle)
+        no_proxy=no_proxy, ca_bundle=ca_bundle, key_scope=key_scope)
 
 
 # A client dry run without a key: say what needs it and how to do without.

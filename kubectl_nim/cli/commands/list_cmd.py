@@ -57,7 +57,8 @@ def command(name, all_namespaces, selector, watch, watch_interval, printer):
     A NIM deployment is an InferenceService whose ServingRuntime is annotated
     runtimes.opendatahub.io/nvidia-nim: "true" or runs an nvcr.io/nim/ image, whether the
     dashboard or this plugin made it. KEY tells how it gets its NVIDIA key: per-deployment (its
-    own secrets), shared-legacy (nvidia-nim-secrets / ngc-secret: see `migrate`), none
+    own secrets), shared-legacy (nvidia-nim-secrets / ngc-secret: see `migrate`),
+    project-account (the key of the project's NIM Account: see `project`), none
     (disconnected), custom (secrets under other names) or inline.
 
     -o json|yaml prints a v1 List; its items (docs/schemas/list.json) have metadata (name,

@@ -72,7 +72,7 @@ def command(name, api_key_file, reuse_key, skip_key_validation, cleanup_shared,
 
     switched = None
     if name:
-        dep = day2.find_deployment(cluster, namespace, name)
+        dep = day2.find_deployment(cluster, namespace, name, action="migrate")
         new_key = None if reuse_key else key_reader(
             api_key_file, env, "or pass --reuse-key to keep the key of the shared secret")
         if migrate.migrate(cluster, dep, new_key=new_key,

@@ -99,8 +99,11 @@ def describe(result, now=None) -> str:
         ("Model", data["model"] or "<unknown>"),
         ("Tag", data["tag"] or "<unknown>"),
         ("Image", data["image"] or "<unknown>"),
+        *([("Backend", f"nimservice: made by nimservice.apps.nvidia.com/{data['nimService']} "
+                       f"(read-only here: change the NIMService)")] if data["nimService"] else []),
         ("Key", f"{data['keyScheme']} ({data['secretNaming']} naming)"),
         ("Secrets", secrets),
+        *_account_facts(data["account"]),
         ("PVC", ", ".join(f"{k} ({v})" for k, v in data["pvc"].items()) or "none"),
         ("EU restricted", eu),
         ("Replicas", f"{_replicas(data)} ready"),
@@ -111,3 +114,14 @@ def describe(result, now=None) -> str:
     ]
     lines += [f"{label + ':':<15}{value}" for label, value in facts]
     return "\n".join(lines) + "\n"
+
+
+def _account_facts(account) -> list[tuple[str, str]]:
+    """The project's NIM Account, for a deployment that uses its key."""
+    if not account:
+        return []
+    ready = {"True": "ready", "False": "not ready"}.get(account["ready"], "readiness unknown")
+    if account["message"] and account["ready"] != "True":
+        ready += f": {account['message']}"
+    return [("Account", f"{account['name']} ({ready})"),
+            ("Validated", account["lastSuccessfulValidation"] or "never")]
