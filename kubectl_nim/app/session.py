@@ -52,10 +52,10 @@ class Session:
                 from kubectl_nim.app.key_scope import read_project_account
                 from kubectl_nim.errors import ClusterError
 
-                settings = self.settings
+                cluster, namespace = self.cluster, self.namespace  # before the threads
                 sources, self._project_account = concurrently(lambda read: read(), [
-                    lambda: discovery.resolve_sources(self.cluster, settings, template),
-                    lambda: read_project_account(self.cluster, self.namespace)])
+                    lambda: discovery.resolve_sources(cluster, self.settings, template),
+                    lambda: read_project_account(cluster, namespace)])
                 if isinstance(sources, ClusterError):
                     raise sources
                 self._sources = sources

@@ -134,3 +134,16 @@ def test_diff_and_apply_follow_the_project_scheme(run_deploy, enabled, nim):
     assert again.exit_code == 0, again.stderr
     assert f"{SR}/{NAME} unchanged" in again.stdout, again.stdout
     assert secrets_made(enabled) == ["nvidia-nim-secrets", "odh-nim-account-pull"]
+
+
+def test_reading_the_account_costs_no_round_trip(run_deploy, project):
+    from tests.obs_support import round_trips
+
+    rounds = {}
+    for scope in (["--key-scope", "deployment"], []):
+        project.server.clear_requests()
+        project.server.set_latency(200)
+        result = run_deploy(NAME, "--model", MODEL, "--dry-run=server", *scope)
+        assert result.exit_code == 0, result.stderr
+        rounds[bool(scope)] = round_trips(project.server.requests, 0.2)
+    assert rounds[False] == rounds[True], rounds
