@@ -1,8 +1,8 @@
 """Which key a new deployment uses (deploy --key-scope): its own secrets (`deployment`), or the
-project's NIM Account (`project`: the Account's Template, its key Secret and pull secret, as the
-dashboard's NIM wizard deploys; docs/design.md, per-project NIM Accounts). Without the flag, a
-project with a ready Account gets `project`, and the plugin says so; re-applying an existing
-deployment keeps the scheme it has. The rendering itself is domain/render's (ProjectKey)."""
+project's NIM Account (`project`: the Account's Template, its key Secret and pull secret, as
+the dashboard's NIM wizard deploys; docs/compatibility.md, per-project NIM Accounts). Without
+the flag, a project with a ready Account gets `project`, and the plugin says so; re-applying an
+existing deployment keeps the scheme it has. The rendering itself is domain/render's (ProjectKey)."""
 
 from __future__ import annotations
 

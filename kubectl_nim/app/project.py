@@ -1,5 +1,5 @@
 """`project enable | status | disable`: the per-project NIM Account, as the dashboard's project
-settings make and remove it (docs/design.md, per-project NIM Accounts). `project rotate-key`
+settings make and remove it (docs/compatibility.md, per-project NIM Accounts). `project rotate-key`
 is app/project_rotate. Every use case reads what it needs in one concurrent round first."""
 
 from __future__ import annotations

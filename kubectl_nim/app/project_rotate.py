@@ -1,7 +1,7 @@
 """`project rotate-key`: a new key for the whole project's NIM Account. Both data keys of the
 key Secret are rewritten (optimistic concurrency), the Account is annotated so that the
 controller validates the key again and rewrites its pull secret, and once it did, the
-deployments that read the project key are restarted (docs/design.md, per-project NIM
+deployments that read the project key are restarted (docs/compatibility.md, per-project NIM
 Accounts)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from kubectl_nim.domain import account_objects
 from kubectl_nim.domain.names import FORCE_VALIDATION_ANNOTATION
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.environment import Environment
-from kubectl_nim.errors import ClusterError, Day2Error
+from kubectl_nim.errors import ClusterError, Day2Error, KeyRejected
 
 
 def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
@@ -42,6 +42,7 @@ def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
         return account_objects.rekeyed(current, key)
 
     stamp = rfc3339(env.now())
+    written = None
     if dry_run == "client":
         emit(secret_ref, "configured")
         emit(account_ref, "annotated")
@@ -68,8 +69,13 @@ def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
     if dry_run == "none":
         log.notice(f"Waiting up to {restart.timeout_text} for the NIM controller to validate the "
                    f"new key and rewrite the pull secret...")
-        wait_revalidated(cluster, namespace, state.name, key, parse_time(stamp),
-                         restart.timeout, env)
+        try:
+            wait_revalidated(cluster, namespace, state.name, key, parse_time(stamp),
+                             restart.timeout, env)
+        except KeyRejected as rejected:
+            raise KeyRejected(rejected.message + "; " + put_back(cluster, namespace, state.name,
+                                                                 written, env),
+                              hint=rejected.hint) from None
     users = proj.users
     if not users:
         log.notice(f"No deployment of project {namespace} reads the project key: nothing to "
@@ -85,6 +91,35 @@ def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
                      "the project's key Secret and pull secret hold the new key", emit, env)
 
 
+def put_back(cluster, namespace: str, account: str, written, env: Environment) -> str:
+    """After the controller rejected the new key: the key Secret's data as it was read before
+    (unless someone changed it since), and one more re-validation, so that the key Secret and
+    the pull secret hold the same (old) key again. Says what it did."""
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.domain.account_state import rfc3339
+
+    if written is None or written.before is None or written.after is None:
+        return "the key Secret was left as it is"
+    ours, old = (written.after.get("data") or {}), (written.before.get("data") or {})
+
+    def restore(current):
+        if current is None or (current.get("data") or {}) != ours:
+            raise Day2Error("changed meanwhile")
+        current["data"] = dict(old)
+        return current
+
+    secret_ref = kind_ref("Secret", written.before["metadata"]["name"])
+    try:
+        optimistic.read_modify_write(cluster, "Secret", written.before["metadata"]["name"],
+                                     namespace, restore, sleep=env.sleep)
+        cluster.patch("Account", account,
+                      account_objects.force_validation_patch(rfc3339(env.now())), namespace)
+    except (ClusterError, Day2Error) as e:
+        return f"putting the old key back into {secret_ref} failed ({e.message}): it holds " \
+               f"the rejected key"
+    return f"the old key is back in {secret_ref} (the controller validates it again)"
+
+
 def wait_revalidated(cluster, namespace: str, account: str, key: str, since, timeout: float,
                      env: Environment) -> None:
     """Until the controller validated the new key: the Account ready again and its pull secret
@@ -94,7 +129,6 @@ def wait_revalidated(cluster, namespace: str, account: str, key: str, since, tim
     from kubectl_nim.app.secret_writes import pull_secret_key
     from kubectl_nim.app.wait import State, poll
     from kubectl_nim.domain.account_state import account_state
-    from kubectl_nim.errors import KeyRejected
 
     def observe() -> State:
         obj = cluster.get_or_none("Account", account, namespace)
@@ -104,9 +138,8 @@ def wait_revalidated(cluster, namespace: str, account: str, key: str, since, tim
         if state.validated_since(since) is False:
             raise KeyRejected(f"the NIM controller rejected the new key of project {namespace}: "
                               f"{state.rejection()}; no deployment was restarted",
-                              hint="the key Secret holds the rejected key: run "
-                                   f"`{caller.plugin_cmd('project rotate-key')}` with a valid "
-                                   f"one (running pods keep the old key)")
+                              hint=f"run `{caller.plugin_cmd('project rotate-key')}` again "
+                                   f"with a valid key")
         secret = cluster.get_or_none("Secret", state.pull_secret, namespace) \
             if state.pull_secret else None
         rewritten = secret is not None and pull_secret_key(secret) == key

@@ -1,4 +1,4 @@
-"""`deploy --key-scope project|deployment` (docs/design.md, per-project NIM Accounts): the
+"""`deploy --key-scope project|deployment` (docs/compatibility.md, per-project NIM Accounts): the
 project scope deploys as the dashboard's NIM wizard does (the Account's Template, its key
 Secret and pull secret, no per-deployment secrets) and needs a ready Account; without the flag
 a project with a ready Account gets it and says so. diff and --apply follow the scheme."""

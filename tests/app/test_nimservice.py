@@ -99,3 +99,11 @@ def test_an_owner_of_another_kind_is_not_a_nimservice(run, kube_server):
     kube_server.put_object(obj)
     rows = json.loads(run("list", "-o", "json").stdout)
     assert rows[0]["backend"] == "servingruntime"
+
+
+def test_a_nimservice_from_a_mirror_is_still_a_nim(run, kube_server):
+    obj = operated("mirrored")
+    obj["spec"]["predictor"]["containers"][0]["image"] = "mirror.example/nim/llama:1.8.5"
+    kube_server.put_object(obj)
+    rows = json.loads(run("list", "-o", "json").stdout)
+    assert [(r["name"], r["backend"]) for r in rows] == [("mirrored", "nimservice")]

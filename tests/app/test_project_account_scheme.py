@@ -1,5 +1,5 @@
-"""Deployments that read the key of the project's NIM Account (docs/design.md, per-project NIM
-Accounts) are recognised: key scheme `project-account` in list, status, report and -o json,
+"""Deployments that read the key of the project's NIM Account (docs/compatibility.md,
+per-project NIM Accounts) are recognised: key scheme `project-account` in list, status, report and -o json,
 beside a per-deployment one in the same project; rotate-key and migrate say what to do."""
 
 from __future__ import annotations

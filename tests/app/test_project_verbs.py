@@ -215,6 +215,11 @@ def test_rotate_key_rejected_by_the_controller_restarts_nothing(run, kube_server
     assert result.exit_code == 1
     assert REJECTED in result.stderr
     assert "restarted" not in result.stdout
+    # both or neither: the old key is back beside the pull secret the controller did not touch
+    assert "the old key is back in secret/nvidia-nim-secrets" in result.stderr
+    key_secret = secret(kube_server, "nvidia-nim-secrets")
+    assert opaque_key(key_secret) == OLD_KEY and opaque_key(key_secret, "api_key") == OLD_KEY
+    assert pull_key(secret(kube_server, ACCOUNT_PULL)) == OLD_KEY
     assert_key_hidden(result, NEW_KEY, OLD_KEY)
 
 
