@@ -147,3 +147,15 @@ def test_reading_the_account_costs_no_round_trip(run_deploy, project):
         assert result.exit_code == 0, result.stderr
         rounds[bool(scope)] = round_trips(project.server.requests, 0.2)
     assert rounds[False] == rounds[True], rounds
+
+
+def test_key_scope_project_when_accounts_cannot_be_read(run_deploy, enabled):
+    enabled.server.deny("list", "accounts")
+    result = run_deploy(NAME, "--model", MODEL, "--key-scope", "project", key=None)
+    assert result.exit_code == 1
+    assert "cannot read the NIM Accounts of team" in result.stderr
+    assert writes(enabled.server) == []
+    fallback = run_deploy(NAME, "--model", MODEL)      # without the flag: its own secrets
+    assert fallback.exit_code == 0, fallback.stderr
+    assert f"nvidia-nim-secrets-{NAME}" in [o["metadata"]["name"] for o in
+                                           enabled.server.objects() if o["kind"] == "Secret"]
