@@ -122,9 +122,10 @@ def put_back(cluster, namespace: str, account: str, written, env: Environment) -
 
 def wait_revalidated(cluster, namespace: str, account: str, key: str, since, timeout: float,
                      env: Environment) -> None:
-    """Until the controller validated the new key: the Account ready again and its pull secret
-    (status.nimPullSecret) holding `key` — which the controller writes only from a key it
-    validated, so an Account still ready from before does not count. KeyRejected with the
+    """Until the controller validated the new key: a successful validation at or after `since`
+    (the annotation's time), the Account ready, and its pull secret (status.nimPullSecret)
+    holding `key` — which the controller writes only from a key it validated, so a validation
+    of the old key within the same second does not count either. KeyRejected with the
     controller's own words when it refused the key after `since`."""
     from kubectl_nim.app.secret_writes import pull_secret_key
     from kubectl_nim.app.wait import State, poll
@@ -143,8 +144,10 @@ def wait_revalidated(cluster, namespace: str, account: str, key: str, since, tim
         secret = cluster.get_or_none("Secret", state.pull_secret, namespace) \
             if state.pull_secret else None
         rewritten = secret is not None and pull_secret_key(secret) == key
-        return State(state.ready and rewritten,
-                     f"AccountStatus {state.readiness}, pull secret "
+        validated = state.validated_since(since) is True
+        return State(validated and rewritten,
+                     f"AccountStatus {state.readiness}, "
+                     + ("validated" if validated else "not validated yet") + ", pull secret "
                      + ("rewritten" if rewritten else "not rewritten yet"), ())
 
     poll(observe, lambda state: None, timeout,
