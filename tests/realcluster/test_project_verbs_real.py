@@ -34,7 +34,7 @@ def test_enable_status_rotate_disable_beside_a_per_deployment_one(real, nim):
     assert "is ready" in enabled.stderr
 
     seed_wizard(_Seeder(real), "wiz", real.ns, KEY, account_too=False)
-    deployed(real, "own")
+    deployed(real, "own", "--key-scope", "deployment")
     listed = json.loads(real.nim("list", "-o", "json").stdout)
     assert {r["name"]: r["keyScheme"] for r in listed} == {"own": "per-deployment",
                                                            "wiz": "project-account"}
