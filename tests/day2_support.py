@@ -174,7 +174,7 @@ ACCOUNT_PULL = "odh-nim-account-pull"
 
 def account(namespace: str = "default", key_secret: str = "nvidia-nim-secrets",
             pull_secret: str | None = ACCOUNT_PULL, ready: bool = True) -> dict:
-    """The NIM Account the dashboard's NIM wizard makes (docs/design.md, per-project NIM
+    """The NIM Account the dashboard's NIM wizard makes (docs/compatibility.md, per-project NIM
     Accounts), with the status odh-model-controller writes once it validated the key."""
     status: dict = {"conditions": [
         {"type": "APIKeyValidation", "status": "True" if ready else "False",

@@ -1,9 +1,23 @@
-"""Reading a project's NIM Accounts: which of its Secrets belong to one (the decision itself is
-domain/project_account)."""
+"""Reading a project's NIM Accounts: the one reader (a cluster without the Account CRD has
+none), which of its Secrets belong to one (the decision itself is domain/project_account), and
+the lenient read of the verbs that only show the key scheme."""
 
 from __future__ import annotations
 
 from kubectl_nim.domain.project_account import AccountSecrets, account_secrets
+
+
+def read_accounts(cluster, namespace: str | None = None, all_namespaces: bool = False) -> list:
+    """The NIM Accounts of `namespace` (or of every namespace); none when the cluster does not
+    serve Accounts (the CRD is not installed). Any other failure raises its ClusterError."""
+    from kubectl_nim.errors import ClusterError
+
+    try:
+        return cluster.list("Account", namespace, all_namespaces=all_namespaces)
+    except ClusterError as e:
+        if e.not_found:
+            return []
+        raise
 
 
 def read_account_secrets(cluster, namespace: str) -> AccountSecrets:
@@ -13,23 +27,20 @@ def read_account_secrets(cluster, namespace: str) -> AccountSecrets:
     from kubectl_nim.errors import ClusterError
 
     try:
-        accounts = cluster.list("Account", namespace)
+        accounts = read_accounts(cluster, namespace)
     except ClusterError as e:
-        if e.not_found:  # the Account CRD is not installed: no Account can own anything
-            return AccountSecrets()
         return AccountSecrets(unreadable="forbidden" if e.forbidden else e.message)
     return account_secrets(accounts)
 
 
 def list_accounts(cluster, namespace: str | None = None, all_namespaces: bool = False) -> list:
-    """The NIM Accounts of `namespace` (or of every namespace), for telling which deployments
-    use a project's key: none when the cluster does not serve Accounts or the user may not read
-    them (those deployments then show the scheme their secret names suggest)."""
+    """The NIM Accounts, for telling which deployments use a project's key: none when they
+    cannot be read (those deployments then show the scheme their secret names suggest)."""
     from kubectl_nim import log
     from kubectl_nim.errors import ClusterError
 
     try:
-        return cluster.list("Account", namespace, all_namespaces=all_namespaces)
+        return read_accounts(cluster, namespace, all_namespaces)
     except ClusterError as e:
         log.debug(f"NIM Accounts not read ({e.message}): the project-account key scheme is "
                   f"not recognised")

@@ -1,8 +1,8 @@
 """Which key a new deployment uses (deploy --key-scope): its own secrets (`deployment`), or the
-project's NIM Account (`project`: the Account's Template, its key Secret and pull secret, as the
-dashboard's NIM wizard deploys; docs/design.md, per-project NIM Accounts). Without the flag, a
-project with a ready Account gets `project`, and the plugin says so; re-applying an existing
-deployment keeps the scheme it has. The rendering itself is domain/render's (ProjectKey)."""
+project's NIM Account (`project`: the Account's Template, its key Secret and pull secret, as
+the dashboard's NIM wizard deploys; docs/compatibility.md, per-project NIM Accounts). Without
+the flag, a project with a ready Account gets `project`, and the plugin says so; re-applying an
+existing deployment keeps the scheme it has. The rendering itself is domain/render's (ProjectKey)."""
 
 from __future__ import annotations
 
@@ -34,13 +34,12 @@ def read_project_account(cluster, namespace: str) -> ProjectAccount:
     """Never raises: a cluster without the Account CRD has no Account; other failures are
     kept in `error` for the caller that needs the Account."""
     from kubectl_nim.adapters.kube.cluster import concurrently
+    from kubectl_nim.app.accounts import read_accounts
 
     accounts, template = concurrently(lambda read: read(), [
-        lambda: cluster.list("Account", namespace),
+        lambda: read_accounts(cluster, namespace),
         lambda: cluster.get_or_none("Template", ACCOUNT_TEMPLATE, namespace)])
     if isinstance(accounts, ClusterError):
-        if accounts.not_found:
-            return ProjectAccount()
         return ProjectAccount(error=accounts.message)
     return ProjectAccount(accounts[0] if accounts else None,
                           template if isinstance(template, dict) else None)

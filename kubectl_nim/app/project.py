@@ -1,5 +1,5 @@
 """`project enable | status | disable`: the per-project NIM Account, as the dashboard's project
-settings make and remove it (docs/design.md, per-project NIM Accounts). `project rotate-key`
+settings make and remove it (docs/compatibility.md, per-project NIM Accounts). `project rotate-key`
 is app/project_rotate. Every use case reads what it needs in one concurrent round first."""
 
 from __future__ import annotations
@@ -48,9 +48,11 @@ def read_project(cluster, namespace: str, *extra: Callable[[], object]) -> tuple
     """The Account, ServingRuntimes and InferenceServices of `namespace`, with `extra` reads,
     all at once. A cluster without the Account CRD has no Account."""
     from kubectl_nim.adapters.kube.cluster import concurrently
+    from kubectl_nim.app.accounts import read_accounts
 
     answers = concurrently(lambda read: read(), [
-        lambda: _accounts(cluster, namespace), lambda: cluster.list("ServingRuntime", namespace),
+        lambda: read_accounts(cluster, namespace),
+        lambda: cluster.list("ServingRuntime", namespace),
         lambda: cluster.list("InferenceService", namespace), *extra])
     for answer in answers[:3]:
         if isinstance(answer, ClusterError):
@@ -58,15 +60,6 @@ def read_project(cluster, namespace: str, *extra: Callable[[], object]) -> tuple
     accounts, runtimes, isvcs = answers[:3]
     return (Project(namespace, accounts[0] if accounts else None, runtimes, isvcs),
             *answers[3:])
-
-
-def _accounts(cluster, namespace: str) -> list:
-    try:
-        return cluster.list("Account", namespace)
-    except ClusterError as e:
-        if e.not_found:
-            return []  # the Account CRD is not installed
-        raise
 
 
 def require_account(project: Project) -> AccountState:

@@ -1,7 +1,7 @@
 """`project rotate-key`: a new key for the whole project's NIM Account. Both data keys of the
 key Secret are rewritten (optimistic concurrency), the Account is annotated so that the
 controller validates the key again and rewrites its pull secret, and once it did, the
-deployments that read the project key are restarted (docs/design.md, per-project NIM
+deployments that read the project key are restarted (docs/compatibility.md, per-project NIM
 Accounts)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kubectl_nim.domain.names import FORCE_VALIDATION_ANNOTATION
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.environment import Environment
 from kubectl_nim.domain.dry_run import DryRun
-from kubectl_nim.errors import ClusterError, Day2Error
+from kubectl_nim.errors import ClusterError, Day2Error, KeyRejected
 
 
 def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
@@ -43,6 +43,7 @@ def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
         return account_objects.rekeyed(current, key)
 
     stamp = rfc3339(env.now())
+    written = None
     if not dry_run.sends:
         emit(secret_ref, "configured")
         emit(account_ref, "annotated")
@@ -69,8 +70,13 @@ def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
     if dry_run.persists:
         log.notice(f"Waiting up to {restart.timeout_text} for the NIM controller to validate the "
                    f"new key and rewrite the pull secret...")
-        wait_revalidated(cluster, namespace, state.name, key, parse_time(stamp),
-                         restart.timeout, env)
+        try:
+            wait_revalidated(cluster, namespace, state.name, key, parse_time(stamp),
+                             restart.timeout, env)
+        except KeyRejected as rejected:
+            raise KeyRejected(rejected.message + "; " + put_back(cluster, namespace, state.name,
+                                                                 written, env),
+                              hint=rejected.hint) from None
     users = proj.users
     if not users:
         log.notice(f"No deployment of project {namespace} reads the project key: nothing to "
@@ -86,16 +92,45 @@ def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
                      "the project's key Secret and pull secret hold the new key", emit, env)
 
 
+def put_back(cluster, namespace: str, account: str, written, env: Environment) -> str:
+    """After the controller rejected the new key: the key Secret's data as it was read before
+    (unless someone changed it since), and one more re-validation, so that the key Secret and
+    the pull secret hold the same (old) key again. Says what it did."""
+    from kubectl_nim.app import optimistic
+    from kubectl_nim.domain.account_state import rfc3339
+
+    if written is None or written.before is None or written.after is None:
+        return "the key Secret was left as it is"
+    ours, old = (written.after.get("data") or {}), (written.before.get("data") or {})
+
+    def restore(current):
+        if current is None or (current.get("data") or {}) != ours:
+            raise Day2Error("changed meanwhile")
+        current["data"] = dict(old)
+        return current
+
+    secret_ref = kind_ref("Secret", written.before["metadata"]["name"])
+    try:
+        optimistic.read_modify_write(cluster, "Secret", written.before["metadata"]["name"],
+                                     namespace, restore, sleep=env.sleep)
+        cluster.patch("Account", account,
+                      account_objects.force_validation_patch(rfc3339(env.now())), namespace)
+    except (ClusterError, Day2Error) as e:
+        return f"putting the old key back into {secret_ref} failed ({e.message}): it holds " \
+               f"the rejected key"
+    return f"the old key is back in {secret_ref} (the controller validates it again)"
+
+
 def wait_revalidated(cluster, namespace: str, account: str, key: str, since, timeout: float,
                      env: Environment) -> None:
-    """Until the controller validated the new key: the Account ready again and its pull secret
-    (status.nimPullSecret) holding `key` — which the controller writes only from a key it
-    validated, so an Account still ready from before does not count. KeyRejected with the
+    """Until the controller validated the new key: a successful validation at or after `since`
+    (the annotation's time), the Account ready, and its pull secret (status.nimPullSecret)
+    holding `key` — which the controller writes only from a key it validated, so a validation
+    of the old key within the same second does not count either. KeyRejected with the
     controller's own words when it refused the key after `since`."""
     from kubectl_nim.app.secret_writes import pull_secret_key
     from kubectl_nim.app.wait import State, poll
     from kubectl_nim.domain.account_state import account_state
-    from kubectl_nim.errors import KeyRejected
 
     def observe() -> State:
         obj = cluster.get_or_none("Account", account, namespace)
@@ -105,14 +140,15 @@ def wait_revalidated(cluster, namespace: str, account: str, key: str, since, tim
         if state.validated_since(since) is False:
             raise KeyRejected(f"the NIM controller rejected the new key of project {namespace}: "
                               f"{state.rejection()}; no deployment was restarted",
-                              hint="the key Secret holds the rejected key: run "
-                                   f"`{caller.plugin_cmd('project rotate-key')}` with a valid "
-                                   f"one (running pods keep the old key)")
+                              hint=f"run `{caller.plugin_cmd('project rotate-key')}` again "
+                                   f"with a valid key")
         secret = cluster.get_or_none("Secret", state.pull_secret, namespace) \
             if state.pull_secret else None
         rewritten = secret is not None and pull_secret_key(secret) == key
-        return State(state.ready and rewritten,
-                     f"AccountStatus {state.readiness}, pull secret "
+        validated = state.validated_since(since) is True
+        return State(validated and rewritten,
+                     f"AccountStatus {state.readiness}, "
+                     + ("validated" if validated else "not validated yet") + ", pull secret "
                      + ("rewritten" if rewritten else "not rewritten yet"), ())
 
     poll(observe, lambda state: None, timeout,

@@ -67,22 +67,24 @@ class Session:
         from kubectl_nim.app import discovery
 
         if self._sources is None or (template and self._sources[1] is None):
-            guessed = self._guess(template) if "settings" not in self.__dict__ else {}
+            def resolve():
+                guessed = self._guess(template) if "settings" not in self.__dict__ else {}
+                return discovery.resolve_sources(self.cluster, self.settings, template, guessed)
+
             if self.probe_project_account and self._project_account is None:
                 from kubectl_nim.adapters.kube.cluster import concurrently
                 from kubectl_nim.app.key_scope import read_project_account
                 from kubectl_nim.errors import ClusterError
 
-                settings = self.settings
+                # The Account goes out beside discovery's first round trip (settings, guesses).
+                cluster, namespace = self.cluster, self.namespace  # before the threads
                 sources, self._project_account = concurrently(lambda read: read(), [
-                    lambda: discovery.resolve_sources(self.cluster, settings, template, guessed),
-                    lambda: read_project_account(self.cluster, self.namespace)])
+                    resolve, lambda: read_project_account(cluster, namespace)])
                 if isinstance(sources, ClusterError):
                     raise sources
                 self._sources = sources
             else:
-                self._sources = discovery.resolve_sources(self.cluster, self.settings, template,
-                                                          guessed)
+                self._sources = resolve()
         return self._sources
 
     def _guess(self, template: bool) -> dict:

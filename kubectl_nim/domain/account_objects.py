@@ -1,6 +1,6 @@
 """The objects the `project` verbs write for a per-project NIM Account, exactly as the
 dashboard's "enable NIM on a project" makes them, and which deployments use the project key
-(pure; docs/design.md, per-project NIM Accounts)."""
+(pure; docs/compatibility.md, per-project NIM Accounts)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What a per-project NIM Account says about itself (pure): ready or not, the controller's last
 validation, the objects it made, and whether it re-validated after a given time
-(docs/design.md, per-project NIM Accounts). Every server field is type-checked: a malformed
+(docs/compatibility.md, per-project NIM Accounts). Every server field is type-checked: a malformed
 one reads as absent."""
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ SECRET_PREFIX, PULL_SECRET_PREFIX = _SECRET_PREFIXES[SEED]
 # Today's dashboard integration copies one key into these two secrets of every NIM project.
 LEGACY_SECRET = "nvidia-nim-secrets"
 LEGACY_PULL_SECRET = "ngc-secret"
-# The dashboard's NIM wizard keeps one key per project (docs/design.md, per-project NIM
+# The dashboard's NIM wizard keeps one key per project (docs/compatibility.md, per-project NIM
 # Accounts): an Account of this name naming a key Secret (by default LEGACY_SECRET, the same name
 # as the global flow's copy), for which odh-model-controller makes this pull secret.
 ACCOUNT_NAME = "odh-nim-account"

@@ -13,6 +13,7 @@ from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.names import (GPU_RESOURCE, KSERVE_CONTAINER, LEGACY_PULL_SECRET,
                                       LEGACY_SECRET, NIM_RUNTIME_ANNOTATION, RESTART_ANNOTATION,
                                       SEED, derived_names, own_secret_names)
+from kubectl_nim.domain import nimservice
 from kubectl_nim.domain.refs import object_ref
 
 LEGACY_NAMES = frozenset({LEGACY_SECRET, LEGACY_PULL_SECRET})
@@ -156,9 +157,12 @@ def runtime_image(runtime: Mapping[str, Any] | None) -> str:
 
 def is_nim(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None) -> bool:
     """A NIM deployment: its runtime is annotated `runtimes.opendatahub.io/nvidia-nim: "true"`,
-    or a container image (runtime's, or the predictor's own) starts with `nvcr.io/nim/`."""
+    or a container image (runtime's, or the predictor's own) starts with `nvcr.io/nim/`, or a
+    NIMService controls it (whatever registry its image comes from)."""
     annotations = ((runtime or {}).get("metadata") or {}).get("annotations") or {}
     if str(annotations.get(NIM_RUNTIME_ANNOTATION, "")).lower() == "true":
+        return True
+    if runtime is None and nimservice.owner(isvc):  # NVIDIA's NIM Operator made it
         return True
     images = _images(runtime, "spec") + _images(isvc, "spec", "predictor")
     return any(image.startswith(NIM_IMAGE_PREFIX) for image in images)

@@ -1,5 +1,5 @@
 """InferenceServices that NVIDIA's NIM Operator makes from a NIMService (pure;
-docs/design.md, per-project NIM Accounts: the wizard's operator path). Such an
+docs/compatibility.md, per-project NIM Accounts: the wizard's operator path). Such an
 InferenceService runs its predictor containers itself (no ServingRuntime) and carries a
 controller ownerReference to its `apps.nvidia.com` NIMService: the operator would undo any
 change made to it, so the plugin shows it (backend `nimservice`) and changes nothing of it."""

@@ -2,7 +2,7 @@
 
 The dashboard's NIM wizard keeps the NVIDIA key per project: an Account
 (`nim.opendatahub.io/v1`) names its key Secret in `spec.apiKeySecret`, and odh-model-controller
-records the pull secret it made in `status.nimPullSecret` (docs/design.md, per-project NIM
+records the pull secret it made in `status.nimPullSecret` (docs/compatibility.md, per-project NIM
 Accounts). Those Secrets are the Account's: no verb but the `project` ones deletes or rewrites
 them. The wizard's key Secret has the same name as the older global flow's disposable copy
 (`nvidia-nim-secrets`), so only the Account tells them apart — and when the Accounts cannot be

@@ -1,4 +1,4 @@
-"""`deploy --key-scope project|deployment` (docs/design.md, per-project NIM Accounts): the
+"""`deploy --key-scope project|deployment` (docs/compatibility.md, per-project NIM Accounts): the
 project scope deploys as the dashboard's NIM wizard does (the Account's Template, its key
 Secret and pull secret, no per-deployment secrets) and needs a ready Account; without the flag
 a project with a ready Account gets it and says so. diff and --apply follow the scheme."""
@@ -53,7 +53,7 @@ def test_a_project_with_a_ready_account_deploys_on_its_key(run_deploy, enabled, 
     assert secrets_made(enabled) == ["nvidia-nim-secrets", "odh-nim-account-pull"]
     assert "secret/" not in result.stdout
     listed = nim("list", "-o", "json", "--kubeconfig", enabled.kubeconfig)
-    assert json.loads(listed.stdout)[0]["keyScheme"] == "project-account"
+    assert json.loads(listed.stdout)["items"][0]["keyScheme"] == "project-account"
 
 
 def test_key_scope_deployment_gives_it_its_own_secrets(run_deploy, enabled):
@@ -134,3 +134,28 @@ def test_diff_and_apply_follow_the_project_scheme(run_deploy, enabled, nim):
     assert again.exit_code == 0, again.stderr
     assert f"{SR}/{NAME} unchanged" in again.stdout, again.stdout
     assert secrets_made(enabled) == ["nvidia-nim-secrets", "odh-nim-account-pull"]
+
+
+def test_reading_the_account_costs_no_round_trip(run_deploy, project):
+    from tests.obs_support import round_trips
+
+    rounds = {}
+    for scope in (["--key-scope", "deployment"], []):
+        project.server.clear_requests()
+        project.server.set_latency(200)
+        result = run_deploy(NAME, "--model", MODEL, "--dry-run=server", *scope)
+        assert result.exit_code == 0, result.stderr
+        rounds[bool(scope)] = round_trips(project.server.requests, 0.2)
+    assert rounds[False] == rounds[True], rounds
+
+
+def test_key_scope_project_when_accounts_cannot_be_read(run_deploy, enabled):
+    enabled.server.deny("list", "accounts")
+    result = run_deploy(NAME, "--model", MODEL, "--key-scope", "project", key=None)
+    assert result.exit_code == 1
+    assert "cannot read the NIM Accounts of team" in result.stderr
+    assert writes(enabled.server) == []
+    fallback = run_deploy(NAME, "--model", MODEL)      # without the flag: its own secrets
+    assert fallback.exit_code == 0, fallback.stderr
+    assert f"nvidia-nim-secrets-{NAME}" in [o["metadata"]["name"] for o in
+                                           enabled.server.objects() if o["kind"] == "Secret"]

@@ -52,7 +52,7 @@ def seeded(kube_server):
 
 
 def test_list_shows_it_as_a_nimservice(run, seeded):
-    rows = {r["name"]: r for r in json.loads(run("list", "-o", "json").stdout)}
+    rows = {r["name"]: r for r in json.loads(run("list", "-o", "json").stdout)["items"]}
     assert rows["op"]["keyScheme"] == "nimservice" and rows["op"]["backend"] == "nimservice"
     assert rows["op"]["model"] == "llama-3.1-8b-instruct" and rows["op"]["tag"] == "1.8.5"
     assert rows["own"]["backend"] == "servingruntime"
@@ -97,5 +97,13 @@ def test_an_owner_of_another_kind_is_not_a_nimservice(run, kube_server):
     obj = operated("x")
     obj["metadata"]["ownerReferences"][0]["apiVersion"] = "example.com/v1"
     kube_server.put_object(obj)
-    rows = json.loads(run("list", "-o", "json").stdout)
+    rows = json.loads(run("list", "-o", "json").stdout)["items"]
     assert rows[0]["backend"] == "servingruntime"
+
+
+def test_a_nimservice_from_a_mirror_is_still_a_nim(run, kube_server):
+    obj = operated("mirrored")
+    obj["spec"]["predictor"]["containers"][0]["image"] = "mirror.example/nim/llama:1.8.5"
+    kube_server.put_object(obj)
+    rows = json.loads(run("list", "-o", "json").stdout)["items"]
+    assert [(r["name"], r["backend"]) for r in rows] == [("mirrored", "nimservice")]

@@ -1,5 +1,5 @@
-"""No verb deletes or rewrites a per-project NIM Account's Secrets (docs/design.md, per-project
-NIM Accounts): the key Secret an Account names in `spec.apiKeySecret` and its
+"""No verb deletes or rewrites a per-project NIM Account's Secrets (docs/compatibility.md,
+per-project NIM Accounts): the key Secret an Account names in `spec.apiKeySecret` and its
 `status.nimPullSecret` belong to the Account, even where they carry the shared legacy name
 `nvidia-nim-secrets`. Regression tests for every destructive path, on the fake API server."""
 

@@ -1,5 +1,5 @@
-"""Deployments that read the key of the project's NIM Account (docs/design.md, per-project NIM
-Accounts) are recognised: key scheme `project-account` in list, status, report and -o json,
+"""Deployments that read the key of the project's NIM Account (docs/compatibility.md,
+per-project NIM Accounts) are recognised: key scheme `project-account` in list, status, report and -o json,
 beside a per-deployment one in the same project; rotate-key and migrate say what to do."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def test_list_tells_the_project_key_from_the_deployments_own(run, kube_server):
     seed_plugin(kube_server, "own")
     result = run("list", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    schemes = {r["name"]: r["keyScheme"] for r in json.loads(result.stdout)}
+    schemes = {r["name"]: r["keyScheme"] for r in json.loads(result.stdout)["items"]}
     assert schemes == {"own": "per-deployment", "wiz": "project-account"}
     table = run("list")
     assert "project-account" in table.stdout and "shared-legacy" not in table.stdout
@@ -46,7 +46,7 @@ def test_list_all_namespaces_matches_each_project_with_its_own_account(run, kube
                             "metadata": {"name": "nvidia-nim-secrets", "namespace": "team-b"}})
     result = run("list", "-A", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    schemes = {r["name"]: r["keyScheme"] for r in json.loads(result.stdout)}
+    schemes = {r["name"]: r["keyScheme"] for r in json.loads(result.stdout)["items"]}
     assert schemes == {"wiz": "project-account", "copy": "shared-legacy"}
 
 
@@ -55,7 +55,7 @@ def test_list_without_the_right_to_read_accounts_still_lists(run, kube_server):
     kube_server.deny("list", "accounts")
     result = run("list", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)[0]["keyScheme"] == "shared-legacy"
+    assert json.loads(result.stdout)["items"][0]["keyScheme"] == "shared-legacy"
 
 
 def test_list_reads_the_accounts_in_the_same_round_trip(run, kube_server):
@@ -97,13 +97,13 @@ def test_status_of_a_per_deployment_one_has_no_account(run, kube_server):
     data = json.loads(run("status", "own", "-o", "json").stdout)
     assert data["keyScheme"] == "per-deployment" and data["account"] is None
     overview = json.loads(run("status", "-o", "json").stdout)
-    assert overview[0]["account"] is None
+    assert overview["items"][0]["account"] is None
 
 
 def test_report_holds_the_account(run, kube_server, tmp_path):
     seed_wizard(kube_server, "wiz")
     path = tmp_path / "bundle.tar.gz"
-    result = run("report", "wiz", "-o", str(path))
+    result = run("report", "wiz", "-f", str(path))
     assert result.exit_code == 0, result.stderr
     with tarfile.open(path) as tar:
         names = tar.getnames()

@@ -215,6 +215,11 @@ def test_rotate_key_rejected_by_the_controller_restarts_nothing(run, kube_server
     assert result.exit_code == 1
     assert REJECTED in result.stderr
     assert "restarted" not in result.stdout
+    # both or neither: the old key is back beside the pull secret the controller did not touch
+    assert "the old key is back in secret/nvidia-nim-secrets" in result.stderr
+    key_secret = secret(kube_server, "nvidia-nim-secrets")
+    assert opaque_key(key_secret) == OLD_KEY and opaque_key(key_secret, "api_key") == OLD_KEY
+    assert pull_key(secret(kube_server, ACCOUNT_PULL)) == OLD_KEY
     assert_key_hidden(result, NEW_KEY, OLD_KEY)
 
 
@@ -296,3 +301,21 @@ def test_disable_without_nim_enabled_is_a_no_op(run, kube_server):
     result = run("disable", key=None, validate=False)
     assert result.exit_code == 0
     assert "not enabled" in result.stderr
+
+
+@pytest.mark.parametrize("verb", ["enable", "rotate-key"])
+def test_the_key_stays_hidden_under_verbose_logs(run, kube_server, controller, verb):
+    if verb == "rotate-key":
+        seed_wizard(kube_server, "wiz")
+        controller.reconcile()
+    result = run(verb, "-vv", "--timeout", "30s", *(["--wait"] if verb == "enable" else []))
+    assert result.exit_code == 0, result.stderr
+    assert "GET" in result.stderr or "POST" in result.stderr or "PUT" in result.stderr
+    assert_key_hidden(result, NEW_KEY, OLD_KEY)
+
+
+def test_a_key_on_the_command_line_is_refused(run, kube_server):
+    result = run("enable", "--api-key", "nvapi-pasted-on-argv-0000")
+    assert result.exit_code == 2
+    assert_key_hidden(result, "nvapi-pasted-on-argv-0000")
+    assert account_obj(kube_server) is None

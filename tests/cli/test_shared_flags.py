@@ -42,11 +42,13 @@ def _shape(param):
 
 @pytest.mark.parametrize("flag, verbs", [
     ("dry_run", ["deploy", "delete", "rotate-key", "migrate", "config set-custom-configmap",
-                 "config unset-custom-configmap", "config set-disconnected"]),
-    ("skip_key_validation", ["deploy", "rotate-key", "migrate"]),
-    ("no_restart", ["rotate-key", "migrate"]),
-    ("wait", ["rotate-key", "migrate"]),
-    ("timeout", ["deploy", "rotate-key", "migrate"]),
+                 "config unset-custom-configmap", "config set-disconnected", "project enable",
+                 "project rotate-key", "project disable"]),
+    ("skip_key_validation", ["deploy", "rotate-key", "migrate", "project enable",
+                             "project rotate-key"]),
+    ("no_restart", ["rotate-key", "migrate", "project rotate-key"]),
+    ("wait", ["rotate-key", "migrate", "project rotate-key"]),
+    ("timeout", ["deploy", "rotate-key", "migrate", "project enable", "project rotate-key"]),
 ])
 def test_a_shared_flag_is_the_same_on_every_verb(flag, verbs):
     commands = _commands()

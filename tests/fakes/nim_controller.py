@@ -1,5 +1,5 @@
-"""odh-model-controller's part for per-project NIM Accounts, played by a test (docs/design.md,
-per-project NIM Accounts): for every Account it validates the key of its key Secret (data
+"""odh-model-controller's part for per-project NIM Accounts, played by a test
+(docs/compatibility.md, per-project NIM Accounts): for every Account it validates the key of its key Secret (data
 `api_key`) and then writes the conditions, `lastSuccessfulValidation`, and — for a valid key —
 the pull secret, ConfigMap and Template it owns. It acts when `reconcile()` is called: tests
 call it from the plugin's sleep (every poll waits through it), so the controller answers

@@ -51,7 +51,7 @@ def test_migrate_without_the_flag_is_refused(real):
 
 def test_delete_and_rotate_key_leave_the_account_alone(real):
     seed(real)
-    deployed(real, "own")  # a per-deployment one beside it, in the same project
+    deployed(real, "own", "--key-scope", "deployment")  # a per-deployment one beside it
     rotated = real.nim("rotate-key", "wiz", "--skip-key-validation")
     assert rotated.exit_code == 1 and "NIM Account odh-nim-account" in rotated.stderr
     assert real.nim("rotate-key", "own", "--skip-key-validation", "--no-restart").exit_code == 0

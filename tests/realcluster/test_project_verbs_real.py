@@ -34,8 +34,8 @@ def test_enable_status_rotate_disable_beside_a_per_deployment_one(real, nim):
     assert "is ready" in enabled.stderr
 
     seed_wizard(_Seeder(real), "wiz", real.ns, KEY, account_too=False)
-    deployed(real, "own")
-    listed = json.loads(real.nim("list", "-o", "json").stdout)
+    deployed(real, "own", "--key-scope", "deployment")
+    listed = json.loads(real.nim("list", "-o", "json").stdout)["items"]
     assert {r["name"]: r["keyScheme"] for r in listed} == {"own": "per-deployment",
                                                            "wiz": "project-account"}
     status = real.nim("project", "status", "-o", "json")
@@ -78,3 +78,29 @@ def test_enable_names_the_missing_rights_of_a_project_editor(real):
     assert result.exit_code == 1, result.stderr
     assert "accounts.nim.opendatahub.io" in result.stderr
     assert real.get("Secret", "nvidia-nim-secrets") is None
+
+
+def test_deploy_on_the_project_key_beside_its_own_secrets(real, nim):
+    """deploy without --key-scope in a project whose Account is ready: the wizard's shape."""
+    controller = on_real(real.server, real.ns)
+    nim.environment["sleep"] = controller.reconcile
+    assert real.nim("project", "enable", "--wait", "--timeout", "60s", "--ngc-api-url",
+                    real.ngc_url).exit_code == 0
+    result = real.nim("deploy", "wiz", "--model", "llama-3.1-8b-instruct", "--tag", "1.13.1",
+                      key=None)
+    assert result.exit_code == 0, result.stderr
+    assert "Using the project's NIM key" in result.stderr
+    runtime = real.get("ServingRuntime", "wiz")
+    assert runtime["spec"]["imagePullSecrets"] == [{"name": f"{ACCOUNT}-pull"}]
+    assert real.get("Secret", "nvidia-nim-secrets-wiz") is None
+    own = real.nim("deploy", "own", "--model", "llama-3.1-8b-instruct", "--tag", "1.13.1",
+                   "--key-scope", "deployment")
+    assert own.exit_code == 0, own.stderr
+    listed = json.loads(real.nim("list", "-o", "json").stdout)["items"]
+    assert {r["name"]: r["keyScheme"] for r in listed} == {"own": "per-deployment",
+                                                           "wiz": "project-account"}
+    applied = real.nim("deploy", "wiz", "--model", "llama-3.1-8b-instruct", "--tag", "1.13.1",
+                       "--apply", key=None)
+    assert applied.exit_code == 0, applied.stderr
+    assert real.nim("delete", "wiz", "--yes").exit_code == 0
+    assert data_key(real, "nvidia-nim-secrets", "api_key") == KEY

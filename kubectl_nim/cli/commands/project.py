@@ -1,5 +1,5 @@
 """`project enable | status | rotate-key | disable`: the project's NIM Account, as the
-dashboard's project settings manage it (docs/design.md, per-project NIM Accounts)."""
+dashboard's project settings manage it (docs/compatibility.md, per-project NIM Accounts)."""
 
 from __future__ import annotations
 
