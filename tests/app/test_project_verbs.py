@@ -319,3 +319,12 @@ def test_a_key_on_the_command_line_is_refused(run, kube_server):
     assert result.exit_code == 2
     assert_key_hidden(result, "nvapi-pasted-on-argv-0000")
     assert account_obj(kube_server) is None
+
+
+def test_enable_on_a_cluster_without_accounts_says_so(run, kube_server):
+    kube_server.fail("POST", r".*/accounts\?.*dryRun=All.*", 404)
+    result = run("enable")
+    assert result.exit_code == 1
+    assert "this cluster does not serve NIM Accounts" in result.stderr
+    assert "--key-scope deployment" in result.stderr
+    assert secret(kube_server, "nvidia-nim-secrets") is None
