@@ -143,6 +143,12 @@ def _dry_run_both(cluster, secret: dict, account: dict) -> None:
 
     answers = concurrently(lambda obj: cluster.create(obj, dry_run=True), [secret, account])
     for obj, answer in zip((secret, account), answers):
+        if isinstance(answer, ClusterError) and answer.not_found and obj is account:
+            raise Day2Error("this cluster does not serve NIM Accounts "
+                            "(accounts.nim.opendatahub.io): nothing was written",
+                            hint="per-project NIM keys need OpenShift AI with the NIM wizard's "
+                                 "controller; deploy with per-deployment secrets instead "
+                                 "(`deploy --key-scope deployment`)")
         if isinstance(answer, ClusterError):
             ref = kind_ref(obj["kind"], obj["metadata"]["name"])
             raise Day2Error(f"the server refuses {ref}: {answer.message}; nothing was written",

@@ -166,7 +166,7 @@ def test_status_shows_the_account_what_it_made_and_who_uses_it(run, kube_server,
 
 def test_status_without_nim_enabled(run, kube_server):
     result = run("status", key=None, validate=False)
-    assert result.exit_code == 4 or result.exit_code != 0
+    assert result.exit_code == 1
     assert "NIM is not enabled on project default" in result.stderr
     assert "project enable" in result.stderr
 
@@ -231,7 +231,7 @@ def test_rotate_key_times_out_when_the_controller_never_answers(run, kube_server
     ticks = iter(range(0, 10_000, 5))
     nim.environment["clock"] = lambda: float(next(ticks))
     result = run("rotate-key", "--timeout", "60s")
-    assert result.exit_code != 0
+    assert result.exit_code == 1
     assert "timed out" in result.stderr and "project status" in result.stderr
     assert "restarted" not in result.stdout
 
@@ -251,7 +251,7 @@ def test_rotate_key_dry_runs_change_nothing(run, kube_server, controller, mode):
 
 def test_rotate_key_without_nim_enabled(run, kube_server):
     result = run("rotate-key")
-    assert result.exit_code != 0
+    assert result.exit_code == 1
     assert "NIM is not enabled" in result.stderr
     assert writes(kube_server) == []
 
@@ -319,3 +319,12 @@ def test_a_key_on_the_command_line_is_refused(run, kube_server):
     assert result.exit_code == 2
     assert_key_hidden(result, "nvapi-pasted-on-argv-0000")
     assert account_obj(kube_server) is None
+
+
+def test_enable_on_a_cluster_without_accounts_says_so(run, kube_server):
+    kube_server.fail("POST", r".*/accounts\?.*dryRun=All.*", 404)
+    result = run("enable")
+    assert result.exit_code == 1
+    assert "this cluster does not serve NIM Accounts" in result.stderr
+    assert "--key-scope deployment" in result.stderr
+    assert secret(kube_server, "nvidia-nim-secrets") is None
