@@ -204,3 +204,8 @@ def test_status_watch_prints_changed_verdicts_under_the_header(nim, cluster):  #
     assert [ln.split()[:2] for ln in lines] == [["NAME", "VERDICT"], ["a", "Progressing"],
                                                 ["a", "Ready"]]
     assert lines[0].index("VERDICT") == lines[2].index("Ready")
+
+
+def test_name_of_an_object_without_one_is_a_usage_error(nim):
+    result = nim("version", "-o", "name")
+    assert result.exit_code == 2 and result.stderr.startswith("error: -o name prints")
