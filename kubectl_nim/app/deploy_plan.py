@@ -60,8 +60,8 @@ def build_options(session, p: Mapping[str, Any], *, client_only: bool = False):
         expose=p["expose"], disconnected=disconnected, skip_secrets=p["skip_secrets"],
         secret_naming=naming,
         template_params=deploy_options.parse_assignments(p["template_params"], "--template-param"))
-    if not local:  # one notice naming both sources the cluster decided on; flags checked first
-        log.notice(f"Using the {catalog.source} and the {template_source}.")
+    if not local:  # one line naming both sources the cluster decided on; flags checked first
+        session.announce_sources(template_source)
     return options, template
 
 
