@@ -22,7 +22,7 @@ def columns(now) -> list[Column]:
     ]
 
 
-REASON_WIDTH = 60  # the default table fits 120 columns; -o wide shows the whole reason
+REASON_WIDTH = 48  # the default table fits ~120 columns; -o wide shows the whole reason
 
 
 def _reason(result) -> str:
