@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from kubectl_nim.cli.commands import COMMANDS
-from tests.obs_support import cluster, deployment, pod  # noqa: F401 - fixture
+from tests.obs_support import cluster, deployment  # noqa: F401 - fixture
 
 READ_VERBS = ["models", "list", "status", "config view", "version", "validate-key"]
 
