@@ -72,8 +72,8 @@ def build_options(session, request: DeployRequest):
         from kubectl_nim.app.cache_check import warn_on_profile
 
         warn_on_profile(session.cluster, options)
-    if not local:  # one notice naming both sources the cluster decided on; flags checked first
-        log.notice(f"Using the {catalog.source} and the {template_source}.")
+    if not local:  # one line naming both sources the cluster decided on; flags checked first
+        session.announce_sources(template_source)
     return options, template
 
 

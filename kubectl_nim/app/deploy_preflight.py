@@ -237,7 +237,11 @@ def judge_preflight(cluster: Cluster, objects: Sequence[dict], answers: Sequence
                      "change them with the tool that owns them")
         if isinstance(answer, ClusterError):
             failure = write_failure("create" if not apply else "apply", obj, answer)
-            raise DeployFailed(failure.message, hint=rollback_hint(Undone([], []), answer.hint))
+            # Every missing permission at once: asking an admin one by one costs a round each.
+            also = [object_ref(o) for o, a in zip(objects, answers) if o is not obj
+                    and isinstance(a, ApiError) and a.forbidden] if answer.forbidden else []
+            message = failure.message + (f"; also forbidden: {', '.join(also)}" if also else "")
+            raise DeployFailed(message, hint=rollback_hint(Undone([], []), answer.hint))
     return list(answers)
 
 

@@ -25,6 +25,8 @@ SECRET_FIELDS = ("data", "stringData")
 class ObjectDiff:
     ref: str
     text: str           # unified diff, "" when nothing changes
+    live: Optional[dict] = None    # what was compared (noise stripped, secrets redacted),
+    merged: Optional[dict] = None  # for an external diff program (KUBECTL_EXTERNAL_DIFF)
 
     @property
     def changed(self) -> bool:
@@ -70,7 +72,7 @@ def unified(ref: str, live: Optional[dict], merged: Optional[dict]) -> str:
 
 def compare(ref: str, live: Optional[dict], merged: Optional[dict]) -> ObjectDiff:
     live, merged = redact_pair(strip_noise(live), strip_noise(merged))
-    return ObjectDiff(ref, unified(ref, live, merged))
+    return ObjectDiff(ref, unified(ref, live, merged), live, merged)
 
 
 def diff(cluster: Cluster, objects: Sequence[dict],

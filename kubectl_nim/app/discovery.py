@@ -320,6 +320,7 @@ def _custom_missing(answer: Any, name: str, ns: str) -> None:
 
 
 SHIPPED = "the catalog shipped in the applications namespace"
+SHIPPED_TEMPLATE = "the runtime template in the applications namespace"
 # What to ask an admin for when a permission made the plugin fall back to its embedded copies.
 ASK_FOR_APPS = ("ask an admin for read access (get) to the DSCInitialization or the "
                 "OdhDashboardConfig, or pass --apps-namespace")
@@ -371,8 +372,7 @@ def _template_from(cluster: Cluster, apps: str | None, answers: list[Any],
         for name, answer in zip(names.RUNTIME_TEMPLATES, answers):
             tpl = _take(answer, probes, f"Template {apps}/{name}")
             if tpl is not None:
-                return Resolved(tpl, f"template {apps}/{name}",
-                                "the runtime template in the applications namespace", probes)
+                return Resolved(tpl, f"template {apps}/{name}", SHIPPED_TEMPLATE, probes)
         target = _account_target(cluster, account_list(probes), "runtimeTemplate", "Template",
                                  apps, probes)
         if target:

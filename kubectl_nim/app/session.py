@@ -142,6 +142,22 @@ class Session:
             log.warn(warning)
         return result
 
+    def announce_sources(self, template_source: str | None = None) -> None:
+        """deploy's one line naming the catalog and the template the cluster decided on: a
+        notice when either is news (a fallback, saying so when a permission caused it, or an
+        admin's choice: discovery.is_news), else under -v only. `template_source`: the
+        template actually used, when the caller took another one."""
+        from kubectl_nim.app.discovery import SHIPPED_TEMPLATE, is_news
+
+        catalog, template = self.sources(template=True)[:2]
+        line = f"Using the {catalog.source} and the {template_source or template.source}."
+        denied = [r.reason for r in (catalog, template) if r.reason.startswith("access denied")]
+        if denied:
+            line = f"{line[:-1]} ({denied[0]})."
+        news = is_news(catalog) or template_source not in (None, template.source) or \
+            template.reason != SHIPPED_TEMPLATE
+        log.notice(line) if news else log.debug(line)
+
     def secret_naming(self, override: str | None = None):
         """How this deployment's secrets are named (a discovery.Resolved): `--secret-naming`,
         else the naming of the cluster's generation (SPEC §3)."""

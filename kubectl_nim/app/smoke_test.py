@@ -25,6 +25,12 @@ DEFAULT_PROMPTS = {
 PASSAGES = ["A GPU is a processor built for parallel work such as graphics and neural networks.",
             "Bread is made of flour, water, salt and yeast."]
 MAX_TOKENS = 32
+# A model server's answer is read within bounds: an embedding of 8k floats is ~150 KB; a chat
+# reply of MAX_TOKENS a few KB. Deeper nesting than this is no OpenAI-style answer.
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 32
+DEFAULT_DEADLINE = 300.0  # seconds for the whole test, besides each request's own timeout
+MAX_DEADLINE = 7 * 24 * 3600.0  # --timeout 0: "no deadline", bounded as every duration is
 
 
 class TestFailed(NimError):
@@ -38,10 +44,35 @@ class Answer:
     ms: float
 
     def json(self) -> Any:
+        """The body as JSON within the bounds (size, nesting); None when it is not JSON."""
+        from kubectl_nim.domain import bounded
+
+        if len(self.body) > MAX_ANSWER_BYTES:
+            raise TestFailed(f"the answer is {len(self.body)} bytes, more than the "
+                             f"{MAX_ANSWER_BYTES} a model's answer needs")
         try:
-            return json.loads(self.body)
+            doc = bounded.load_json(self.body.decode("utf-8", "replace"), MAX_ANSWER_BYTES)
+        except bounded.TooComplex as e:
+            raise TestFailed(f"the answer is no model answer: {e}") from None
         except ValueError:
             return None
+        if _depth(doc) > MAX_DEPTH:
+            raise TestFailed(f"the answer is nested more than {MAX_DEPTH} levels deep")
+        return doc
+
+
+def _depth(doc: Any) -> int:
+    """Nesting depth, iteratively (no recursion limit)."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        children = node.values() if isinstance(node, dict) else \
+            node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 @dataclass
@@ -125,12 +156,18 @@ def direct(url: str, timeout: Optional[float]) -> Send:
     def send(method: str, path: str, body: Optional[dict]) -> Answer:
         started = time.perf_counter()
         try:
-            response = client.request(method, path, json=body)
+            with client.stream(method, path, json=body) as response:
+                data = bytearray()
+                for chunk in response.iter_bytes():
+                    data += chunk
+                    if len(data) > MAX_ANSWER_BYTES:  # stop reading: the bound, not memory
+                        raise TestFailed(f"the answer to {method} {path} is larger than the "
+                                         f"{MAX_ANSWER_BYTES} bytes a model's answer needs")
         except httpx.HTTPError as e:
             raise TestFailed(f"cannot reach {url}: {e or type(e).__name__}",
                              hint="check the URL (a route, or `oc port-forward` to the "
                                   "predictor service)") from None
-        return Answer(response.status_code, response.content,
+        return Answer(response.status_code, bytes(data),
                       (time.perf_counter() - started) * 1000)
     return send
 
@@ -160,8 +197,9 @@ def list_models(send: Send, result: Result) -> list[str]:
     if answer.status != 200:
         raise _fail(answer, "GET /v1/models")
     doc = answer.json()
-    ids = [m.get("id") for m in (doc or {}).get("data") or [] if isinstance(m, dict)
-           and m.get("id")] if isinstance(doc, dict) else []
+    data = doc.get("data") if isinstance(doc, dict) else None
+    ids = [m["id"] for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)
+           and m["id"]] if isinstance(data, list) else []
     if not ids:
         raise TestFailed("GET /v1/models listed no model",
                          hint="the NIM is not serving yet; see `kubectl nim logs`")
@@ -197,30 +235,71 @@ def _check(kind: str, doc: Any, result: Result) -> str:
     if not isinstance(doc, dict):
         raise TestFailed(f"the {kind} answer is not a JSON object")
     if kind == "llm":
-        choices = doc.get("choices") or []
-        content = ((choices[0] if choices else {}).get("message") or {}).get("content")
+        content = _at(doc, "choices", 0, "message", "content")
         if not isinstance(content, str) or not content.strip():
             raise TestFailed("the chat completion holds no reply text")
         result.reply = content.strip()
-        tokens = (doc.get("usage") or {}).get("completion_tokens")
-        result.tokens = int(tokens) if isinstance(tokens, int) else None
-        return f"{tokens} tokens" if tokens is not None else "reply received"
+        tokens = _at(doc, "usage", "completion_tokens")
+        ok = isinstance(tokens, int) and not isinstance(tokens, bool) and tokens >= 0
+        result.tokens = tokens if ok else None
+        return f"{tokens} tokens" if ok else "reply received"
     if kind == "embedding":
-        data = doc.get("data") or []
-        vector = (data[0] if data else {}).get("embedding")
-        if not isinstance(vector, list) or not vector or \
-                not all(isinstance(v, (int, float)) for v in vector):
+        vector = _at(doc, "data", 0, "embedding")
+        if not isinstance(vector, list) or not vector or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in vector):
             raise TestFailed("the embeddings answer holds no vector")
         return f"{len(vector)}-dimensional embedding"
     rankings = doc.get("rankings")
     if not isinstance(rankings, list) or len(rankings) != len(PASSAGES) or \
             not all(isinstance(r, dict) and "logit" in r for r in rankings):
         raise TestFailed(f"the ranking answer does not rank the {len(PASSAGES)} passages")
-    return f"ranked {len(rankings)} passages, best #{rankings[0].get('index')}"
+    best = rankings[0].get("index")
+    return f"ranked {len(rankings)} passages, best #{best if isinstance(best, int) else '?'}"
+
+
+def _at(doc: Any, *path: Any) -> Any:
+    """doc[path...] when every step has the right type (a key of an object, an index of a
+    list), else None: a model server's answer is read like any server's."""
+    for step in path:
+        if isinstance(step, int):
+            doc = doc[step] if isinstance(doc, list) and len(doc) > step else None
+        else:
+            doc = doc.get(step) if isinstance(doc, dict) else None
+    return doc
+
+
+def within(send: Send, seconds: float) -> Send:
+    """`send` under one deadline for the whole test, besides each request's own timeout (a
+    server that drips its answer resets a read timeout forever): past it, the test fails and
+    the request is left to the daemon thread that runs it (the process is about to end)."""
+    import threading
+
+    deadline = time.monotonic() + seconds
+
+    def bounded(method: str, path: str, body: Optional[dict]) -> Answer:
+        box: dict = {}
+
+        def work() -> None:
+            try:
+                box["answer"] = send(method, path, body)
+            except BaseException as e:  # handed to the caller's thread
+                box["error"] = e
+        worker = threading.Thread(target=work, daemon=True, name="nim-test")
+        worker.start()
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            raise TestFailed(f"no answer to {method} {path} within the test's {seconds:g}s "
+                             f"deadline", hint="the model is slow or stuck; see `kubectl nim "
+                                               "logs`, or give --timeout more")
+        if "error" in box:
+            raise box["error"]
+        return box["answer"]
+    return bounded
 
 
 def run(send: Send, target: str, kind_for: Callable[[str], str], prompt: Optional[str],
-        kind: Optional[str] = None) -> Result:
+        kind: Optional[str] = None, deadline: float = DEFAULT_DEADLINE) -> Result:
+    send = within(send, deadline)
     result = Result(target=target, model="", kind="")
     ids = list_models(send, result)
     result.model = ids[0]

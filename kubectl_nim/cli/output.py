@@ -113,7 +113,12 @@ class Printer:
         if self.human:
             return text() if text else dump_yaml(data)
         if self.output == "name":
-            return f"{name}\n" if name else ""
+            if not name:
+                from kubectl_nim.errors import UsageError
+
+                raise UsageError("-o name prints kind/name of objects; this output has no "
+                                 "name", hint="use -o json, yaml or jsonpath=...")
+            return f"{name}\n"
         return self._data(data, collection=False)
 
     def _data(self, data: Any, collection: bool) -> str:

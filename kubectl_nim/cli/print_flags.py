@@ -107,3 +107,14 @@ def selector_option(f):
     return click.option("-l", "--selector", metavar="SELECTOR",
                         help="Only deployments whose InferenceService has these labels, as "
                              "kubectl -l (e.g. team=a,env!=dev).")(f)
+
+
+WATCH_INTERVAL = 2.0  # seconds between polls of -w
+
+
+def watch_options(f):
+    """`-w/--watch` of the verbs whose items change (list, status), and the poll interval."""
+    f = click.option("--watch-interval", type=float, default=WATCH_INTERVAL, hidden=True)(f)
+    return click.option("-w", "--watch", is_flag=True,
+                        help="After the list, print a line for every deployment that appears "
+                             "or changes (and a notice for one that goes) until Ctrl-C.")(f)

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import yaml
 
 from conftest import catalog_configmap, model_entry
@@ -118,3 +119,19 @@ def test_config_view_when_nothing_is_readable(nim, kube_server, kubeconfig):
     assert "Applications namespace:  <none>\n" in result.stdout
     assert "  tried: DSCInitialization: HTTP 403 (Forbidden), trying the next source\n" in result.stdout
     assert "Catalog:                 embedded catalog (186 models, 0 malformed entries)\n" in result.stdout
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"text"', b"7", b'{"items": {"a": 1}}',
+                                  b'{"items": [1]}'])
+def test_a_list_answer_of_the_wrong_shape_is_one_clear_error(body):
+    """The items of a list answer, whatever the server sent: a ClusterError, never a crash."""
+    from kubectl_nim.adapters.kube.cluster import Cluster
+    from kubectl_nim.errors import ClusterError
+
+    class Answers:
+        def send(self, method, url, data, headers):
+            return 200, body, None
+
+    cluster = Cluster(Answers(), "team", "https://hostile")
+    with pytest.raises(ClusterError, match="answered with"):
+        cluster.list("Pod", "team")

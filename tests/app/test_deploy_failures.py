@@ -222,6 +222,10 @@ def test_preflight_names_the_first_failing_object_in_write_order(run_deploy, pro
     result = run_deploy(NAME, "--model", MODEL)
     assert result.exit_code == 1
     assert f"error: cannot create secret/nvidia-nim-secrets-{NAME}: " in result.stderr
+    # every missing permission is named, not only the first one
+    assert (f"; also forbidden: secret/nvidia-nim-image-pull-{NAME}, {ISVC}/{NAME}"
+            in result.stderr)
+    assert result.stderr.count("\n") == 1 + result.stderr.count("Using the")
     assert writes(project.server) == []
 
 

@@ -93,3 +93,29 @@ def test_api_error_exits_above_1(nim, cluster):
     assert result.stderr.splitlines()[-1].startswith(
         f"error: cannot apply inferenceservice.serving.kserve.io/{NAME}: ")
     assert "forbidden" in result.stderr
+
+
+def test_kubectl_external_diff_is_honoured(nim, cluster):
+    """As kubectl diff: the program in KUBECTL_EXTERNAL_DIFF (with its own arguments) gets two
+    folders, live and merged, one file per object; its exit code 1 means changes."""
+    import shutil
+
+    import pytest
+
+    if not shutil.which("diff"):
+        pytest.skip("no diff program")
+    server, kc = cluster
+    deployment(server)
+    result = nim("diff", NAME, "--model", MODEL, "--tag", TAG, "--gpus", "2", *kc,
+                 env={"NGC_API_KEY": NEW_KEY, "KUBECTL_EXTERNAL_DIFF": "diff -r -N"})
+    assert result.exit_code == 1, result.stderr
+    out = result.stdout
+    assert "nvidia.com/gpu: '2'" in out and "--- live/" not in out  # diff's own format
+    assert f"inferenceservice.serving.kserve.io.{NAME}" in out
+    assert NEW_KEY not in out and OLD_KEY not in out and "<redacted: new>" in out
+    same = nim("diff", NAME, "--model", MODEL, "--tag", TAG, *kc,
+               env={"NGC_API_KEY": OLD_KEY, "KUBECTL_EXTERNAL_DIFF": "diff -r -N"})
+    assert (same.exit_code, same.stdout) == (0, "")
+    broken = nim("diff", NAME, "--model", MODEL, "--tag", TAG, *kc,
+                 env={"NGC_API_KEY": OLD_KEY, "KUBECTL_EXTERNAL_DIFF": "no-such-diff-tool"})
+    assert broken.exit_code == 2 and "no-such-diff-tool" in broken.stderr

@@ -189,8 +189,6 @@ def _edit(obj, path, value):
 
 
 def test_cli_verbs_survive_hostile_fields(nim, tmp_path, kube_server):
-    import pytest as _pytest  # noqa: F401
-
     from tests.obs_support import POD, deployment, pod
 
     kube_server.put_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})

@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kubectl_nim.app import smoke_test as smoke
 from kubectl_nim.app.smoke_test import proxy_base
+from kubectl_nim.errors import NimError
 from tests.obs_support import (ISVC_API, NAME, NS, cluster, deployment,  # noqa: F401
                                not_nim, pod)
 
@@ -129,3 +133,55 @@ def test_direct_url_unreachable(nim):
 ])
 def test_proxy_base(url, path):
     assert proxy_base("team", url) == f"/api/v1/namespaces/team/{path}"
+
+
+# --- a model server's answer of any shape, size or speed -----------------------------------------
+
+_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2, 5), st.floats(allow_nan=False),
+              st.sampled_from(["", "m", "hello"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(
+        ["data", "id", "choices", "message", "content", "usage", "completion_tokens",
+         "embedding", "rankings", "logit", "index", "object"]), inner, max_size=4)),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["llm", "embedding", "ranking"]), _JSON, _JSON)
+def test_any_answer_is_a_verdict_never_a_crash(kind, models, reply):
+    import json as _json
+
+    answers = iter([smoke.Answer(200, _json.dumps(models).encode(), 1.0),
+                    smoke.Answer(200, _json.dumps(reply).encode(), 1.0)])
+    try:
+        smoke.run(lambda method, path, body: next(answers), "t", lambda m: kind, None, kind)
+    except NimError:
+        pass
+
+
+def test_deep_or_huge_answers_are_refused():
+    deep = smoke.Answer(200, b"[" * 5000 + b"]" * 5000, 1.0)
+    with pytest.raises(smoke.TestFailed, match="nested"):
+        deep.json()
+    medium = smoke.Answer(200, b"[" * 40 + b"]" * 40, 1.0)
+    with pytest.raises(smoke.TestFailed, match="nested more than 32"):
+        medium.json()
+    huge = smoke.Answer(200, b" " * (smoke.MAX_ANSWER_BYTES + 1), 1.0)
+    with pytest.raises(smoke.TestFailed, match="more than"):
+        huge.json()
+
+
+def test_the_whole_test_has_a_deadline():
+    import threading
+    import time as _time
+
+    release = threading.Event()
+
+    def slow(method, path, body):
+        release.wait(5)
+        return smoke.Answer(200, b"{}", 1.0)
+    started = _time.monotonic()
+    with pytest.raises(smoke.TestFailed, match="within the test's 0.2s deadline"):
+        smoke.run(slow, "t", lambda m: "llm", None, "llm", deadline=0.2)
+    assert _time.monotonic() - started < 2
+    release.set()

@@ -105,3 +105,43 @@ def test_the_shipped_catalog_is_no_news(nim, kube_server, kubeconfig):
     seed_apps(kube_server)
     verbose = nim("models", "--kubeconfig", kubeconfig, "-o", "name", "-v")
     assert f"Using the configmap {APPS}/nvidia-nim-models-data" in verbose.stderr
+
+
+def _shipped_template(server):
+    from kubectl_nim.app import discovery
+
+    template = discovery.embedded_template()
+    template["metadata"]["namespace"] = APPS
+    server.put_object(template)
+
+
+def _deploy(nim, kubeconfig, *extra):
+    return nim("deploy", "x", "--model", "shipped", "--skip-secrets", "--dry-run=server",
+               "--kubeconfig", kubeconfig, *extra)
+
+
+def test_deploy_names_the_shipped_sources_under_v_only(nim, kube_server, kubeconfig):
+    seed_apps(kube_server)
+    shipped(kube_server)
+    _shipped_template(kube_server)
+    quiet = _deploy(nim, kubeconfig)
+    assert quiet.exit_code == 0, quiet.stderr
+    assert "Using the" not in quiet.stderr
+    assert f"Using the configmap {APPS}/nvidia-nim-models-data and the template " \
+           f"{APPS}/nvidia-nim-http-template." in _deploy(nim, kubeconfig, "-v").stderr
+
+
+def test_deploy_says_a_permission_made_it_use_the_embedded_copies(nim, kube_server, kubeconfig):
+    seed_apps(kube_server)
+    shipped(kube_server)
+    _shipped_template(kube_server)
+    kube_server.deny("get", "configmaps", APPS)
+    kube_server.deny("get", "templates", APPS)
+    kube_server.deny("list", "accounts", APPS)
+    result = nim("deploy", "x", "--model", "llama-3.1-8b-instruct", "--skip-secrets",
+                 "--dry-run=server", "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.stderr
+    assert ("Using the embedded catalog and the embedded template (access denied: this user "
+            f"may not read the catalog ConfigMap in the applications namespace {APPS} (HTTP "
+            f"403); ask an admin for read access (get) to configmaps in {APPS}).") \
+        in result.stderr

@@ -12,7 +12,7 @@ import pytest
 
 from tests.day2_support import seed_disconnected, seed_legacy
 from tests.fakes.ngc_fixtures import VALID_KEY
-from tests.obs_support import NAME, POD, cluster, deployment, pod  # noqa: F401 - fixture
+from tests.obs_support import NAME, cluster, deployment, pod  # noqa: F401 - fixture
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from kubectl_nim.cli.commands import COMMANDS
-from tests.obs_support import cluster, deployment, pod  # noqa: F401 - fixture
+from tests.obs_support import cluster, deployment  # noqa: F401 - fixture
 
 READ_VERBS = ["models", "list", "status", "config view", "version", "validate-key"]
 
@@ -183,3 +183,29 @@ def test_watch_rows_stay_under_the_first_header():
     header = first.splitlines()[0]
     row = later.rstrip("\n")
     assert [header.index(h) for h in ("MODEL", "READY")] == [row.index("x"), row.index("False")]
+
+
+def test_status_watch_prints_changed_verdicts_under_the_header(nim, cluster):  # noqa: F811
+    server, kc = cluster
+    deployment(server, name="a", ready=False)
+    steps = []
+
+    def sleep(seconds):
+        steps.append(seconds)
+        if len(steps) == 1:  # the controller reports Ready
+            deployment(server, name="a", ready=True)
+        elif len(steps) == 2:  # nothing changes: nothing printed
+            pass
+        else:
+            raise KeyboardInterrupt
+    result = nim("status", "-w", *kc, sleep=sleep)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [ln.split()[:2] for ln in lines] == [["NAME", "VERDICT"], ["a", "Progressing"],
+                                                ["a", "Ready"]]
+    assert lines[0].index("VERDICT") == lines[2].index("Ready")
+
+
+def test_name_of_an_object_without_one_is_a_usage_error(nim):
+    result = nim("version", "-o", "name")
+    assert result.exit_code == 2 and result.stderr.startswith("error: -o name prints")

@@ -161,7 +161,7 @@ def test_config_set_and_unset_with_the_redesigned_crd(real, apps, nimconfig_crd)
     cfg = real.server.get("OdhDashboardConfig", "odh-dashboard-config", apps)
     assert cfg["spec"]["nimConfig"]["customConfigMap"]["name"] == "my-catalog"
     models = real.nim("models", "-o", "json", "--apps-namespace", apps)
-    assert [m["name"] for m in json.loads(models.stdout)] == [MODEL]
+    assert [m["name"] for m in json.loads(models.stdout)["items"]] == [MODEL]
     unset = real.nim("config", "unset-custom-configmap", "--apps-namespace", apps)
     assert unset.exit_code == 0, unset.stderr
     cfg = real.server.get("OdhDashboardConfig", "odh-dashboard-config", apps)

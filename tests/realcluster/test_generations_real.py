@@ -59,7 +59,7 @@ def _model(generation):
 def test_models_come_from_the_generations_catalog(real, generation):
     result = real.nim("models", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    names = [m["name"] for m in json.loads(result.stdout)]
+    names = [m["name"] for m in json.loads(result.stdout)["items"]]
     if generation == "bare":
         assert len(names) > 100 and "embedded catalog" in result.stderr
     else:

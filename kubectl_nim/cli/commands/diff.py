@@ -68,9 +68,26 @@ def _run(params) -> int:
 
     planned = deploy.plan(session, request, deploy.KeySource(read_or_say))
     diffs = app.diff(session.cluster, planned.objects, force_conflicts=request.force_conflicts)
-    for item in diffs:
-        click.echo(item.text, nl=False)
-    return 1 if any(d.changed for d in diffs) else 0
+    return _show(diffs)
+
+
+def _show(diffs) -> int:
+    """Unified diffs on stdout, or the KUBECTL_EXTERNAL_DIFF program's answer, as kubectl."""
+    from kubectl_nim.cli import external_diff
+    from kubectl_nim.errors import DiffFailed
+
+    program = external_diff.command(get_environment().environ)
+    if program is None:
+        for item in diffs:
+            click.echo(item.text, nl=False)
+        return 1 if any(d.changed for d in diffs) else 0
+    code, out, err = external_diff.run(program, diffs)
+    click.echo(out, nl=False)
+    if err:
+        click.echo(err, nl=False, err=True)
+    if code > 1:
+        raise DiffFailed(f"{external_diff.VARIABLE} program {program[0]!r} failed (exit {code})")
+    return code
 
 
 command = click.Command("diff", callback=run, help=run.__doc__,

@@ -6,11 +6,9 @@ import click
 
 from kubectl_nim import log
 from kubectl_nim.cli.options import get_globals, global_options
-from kubectl_nim.cli.print_flags import print_flags, selector_option
+from kubectl_nim.cli.print_flags import print_flags, selector_option, watch_options
 from kubectl_nim.cli.options import get_environment
 from kubectl_nim.cli.output import Column
-
-WATCH_INTERVAL = 2.0  # seconds between polls of `list -w`
 
 
 def columns(all_namespaces: bool, now) -> list[Column]:
@@ -45,10 +43,7 @@ def _name(row) -> str:
 @click.option("-A", "--all-namespaces", is_flag=True,
               help="Every project you can read, not just the current one.")
 @selector_option
-@click.option("-w", "--watch", is_flag=True,
-              help="After the list, print a line for every deployment that appears or changes "
-                   "(and a notice for one that goes) until Ctrl-C.")
-@click.option("--watch-interval", type=float, default=WATCH_INTERVAL, hidden=True)
+@watch_options
 @print_flags()
 @global_options
 def command(name, all_namespaces, selector, watch, watch_interval, printer):
@@ -99,28 +94,11 @@ def command(name, all_namespaces, selector, watch, watch_interval, printer):
     if rows or printer.structured:
         click.echo(printer.items(rows, **spec), nl=False)
     if watch:
-        _watch(current, rows, printer, spec, watch_interval)
+        from kubectl_nim.cli.watch import watch as follow
+
+        follow(current, rows, printer, spec, watch_interval, key=lambda r: (r.namespace, r.name),
+               fingerprint=lambda r: r, sleep=get_environment().sleep)
 
 
 def _data(row) -> dict:
     return row.to_data()
-
-
-def _watch(current, rows, printer, spec, interval) -> None:
-    """Poll (every `interval` seconds) and print what changed, as kubectl -w prints events:
-    one line (or object) per deployment that appeared or changed, under the first header."""
-    sleep = get_environment().sleep
-    seen = {(r.namespace, r.name): r for r in rows}
-    try:
-        while True:
-            sleep(interval)
-            rows = current()
-            now = {(r.namespace, r.name): r for r in rows}
-            changed = [r for key, r in now.items() if seen.get(key) != r]
-            if changed:
-                click.echo(printer.more(changed, **spec), nl=False)
-            for key in seen.keys() - now.keys():
-                log.notice(f"{_name(seen[key])} deleted")
-            seen = now
-    except KeyboardInterrupt:
-        return  # Ctrl-C is how a watch ends

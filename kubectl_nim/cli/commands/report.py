@@ -46,7 +46,9 @@ def command(name, path, tail):
                if bundle.errors else "")
     if path == "-":
         data, count = app.archive(bundle)
-        stream = click.get_binary_stream("stdout")
+        out = get_environment().stdout
+        out.flush()
+        stream = getattr(out, "buffer", out)  # the bytes under the run's stdout
         stream.write(data)
         stream.flush()
         log.notice(f"Wrote the bundle to stdout ({count} files{missing})")

@@ -19,8 +19,11 @@ from kubectl_nim.cli.options import get_environment
               help="Override the model kind the catalog gives.")
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
+@click.option("--timeout", default="5m", show_default=True, metavar="DURATION",
+              help="Give up when the whole test takes longer (each request also has "
+                   "--request-timeout).")
 @global_options
-def command(name, url, prompt, kind, output):
+def command(name, url, prompt, kind, output, timeout):
     """Check that NAME's model answers: list /v1/models, then one tiny request.
 
     LLMs get a chat completion (latency and tokens per second are printed), embedding models an
@@ -50,7 +53,15 @@ def command(name, url, prompt, kind, output):
         target = f"service proxy {base}"
         model = list_rows.make_row(observed.isvc or {}, observed.runtime).model
         cat = session.catalog(notice=False)
-    result = app.run(send, target, app.catalog_kind(cat, model), prompt, kind)
+    from kubectl_nim.cli.options import parse_duration
+
+    try:
+        deadline = parse_duration(timeout) or app.MAX_DEADLINE
+    except click.BadParameter as e:
+        from kubectl_nim.errors import UsageError
+
+        raise UsageError(f"--timeout: {e.message}") from None
+    result = app.run(send, target, app.catalog_kind(cat, model), prompt, kind, deadline)
     if output == "json":
         click.echo(dump_json(result.to_data()), nl=False)
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli.options import get_environment, get_globals, global_options
-from kubectl_nim.cli.print_flags import print_flags, selector_option
+from kubectl_nim.cli.print_flags import print_flags, selector_option, watch_options
 from kubectl_nim.cli.output import Column
 
 MARKS = {"failed": "✗", "progressing": "…", "warning": "!"}
@@ -22,7 +22,7 @@ def columns(now) -> list[Column]:
     ]
 
 
-REASON_WIDTH = 60  # the default table fits 120 columns; -o wide shows the whole reason
+REASON_WIDTH = 48  # the default table fits ~120 columns; -o wide shows the whole reason
 
 
 def _reason(result) -> str:
@@ -38,9 +38,10 @@ def _cut(text: str) -> str:
 @click.option("--all", "all_", is_flag=True, help="Every NIM deployment of the project "
               "(the default without NAME).")
 @selector_option
+@watch_options
 @print_flags()
 @global_options
-def command(name, all_, selector, printer):
+def command(name, all_, selector, watch, watch_interval, printer):
     """Show whether NAME serves: a verdict first, then why, then its facts.
 
     The verdict is Ready, Progressing, Failed or Unknown, with the reasons in plain words and
@@ -48,6 +49,8 @@ def command(name, all_, selector, printer):
     cache PVC and the secrets the runtime references. Without NAME (or with --all): one line per
     NIM deployment. Exit code 0 whatever the verdict; scripts read `-o json` (`verdict`,
     `reasons[]`, `url`; docs/schemas/status.json): one object for NAME, a v1 List otherwise.
+    -w: after the table, a line whenever a deployment's verdict, readiness or first reason
+    changes (with NAME: that deployment's), until Ctrl-C.
     """
     from kubectl_nim.app import status as app
     from kubectl_nim.errors import UsageError
@@ -59,19 +62,35 @@ def command(name, all_, selector, printer):
     session = Session(get_globals(), env)
     namespace = session.namespace
     now = env.now()
-    if name:
+    if name and not watch:
         result = app.status(session.cluster, namespace, name)
         click.echo(printer.one(result.to_data(now), text=lambda: describe(result, now),
                                name=_name(result)), nl=False)
         return
-    results = app.overview(session.cluster, namespace, selector)
+
+    def current() -> list:
+        if name:
+            return [app.status(session.cluster, namespace, name)]
+        return app.overview(session.cluster, namespace, selector)
+    results = current()
     if not results:
         from kubectl_nim import log
 
         log.notice(f"No NIM deployments found in {namespace}.")
+    spec = dict(columns=columns(now), to_data=lambda s: s.to_data(now), name=_name)
     if results or printer.structured:
-        click.echo(printer.items(results, columns=columns(now),
-                                 to_data=lambda s: s.to_data(now), name=_name), nl=False)
+        click.echo(printer.items(results, **spec), nl=False)
+    if watch:
+        from kubectl_nim.cli.watch import watch as follow
+
+        follow(current, results, printer, spec, watch_interval, key=lambda s: s.observed.name,
+               fingerprint=_fingerprint, sleep=env.sleep)
+
+
+def _fingerprint(result) -> tuple:
+    """What a watcher wants to hear about: the verdict, readiness, the reasons."""
+    data = result.to_data()
+    return (data["verdict"], _replicas(data), tuple(r.text for r in result.health.reasons))
 
 
 def _name(result) -> str:
