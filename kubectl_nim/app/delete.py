@@ -60,7 +60,7 @@ def plan(cluster, dep, delete_pvc: bool):
     answers = concurrently(read, reads)
     runtimes, isvcs, accounts = answers[0], answers[1], answers[2]
     reads, answers = reads[:2] + reads[3:], answers[:2] + answers[3:]
-    for (what, arg), answer in zip(reads[:2], (runtimes, isvcs)):
+    for (_what, arg), answer in zip(reads[:2], (runtimes, isvcs)):
         if isinstance(answer, ClusterError):
             raise Day2Error(
                 f"cannot list {arg}s in {ns} to check what else uses this deployment's secrets "

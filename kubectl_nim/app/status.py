@@ -25,7 +25,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 from kubectl_nim.app.accounts import list_accounts
 from kubectl_nim.domain import health, shapes
 from kubectl_nim.domain.account_state import AccountState, of_namespace
-from kubectl_nim.errors import ClusterError, NimError, NotFound
+from kubectl_nim.errors import ClusterError, NimError
 
 MAX_PARALLEL = 8  # round-2 reads in flight at once (overview: over all deployments)
 

@@ -69,7 +69,7 @@ def check_proxy_url(url: str) -> str:
         raise UsageError(f"--https-proxy {redacted(url)!r} is not an http:// or https:// URL",
                          hint="for example http://proxy.example.com:3128")
     try:
-        parts.port
+        _ = parts.port  # the property raises ValueError for a bad port
     except ValueError:
         raise UsageError(f"--https-proxy {redacted(url)!r} has an invalid port") from None
     return url
