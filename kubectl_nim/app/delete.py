@@ -65,7 +65,8 @@ def plan(cluster, dep, delete_pvc: bool):
             raise Day2Error(
                 f"cannot list {arg}s in {ns} to check what else uses this deployment's secrets "
                 f"and PVC: {answer.message}", hint=answer.hint)
-    existing_secrets, existing_claims = set(), set()
+    existing_secrets: set[str] = set()
+    existing_claims: set[str] = set()
     for (what, arg), answer in zip(reads[2:], answers[2:]):
         if isinstance(answer, ApiError) and answer.forbidden:
             answer = {}  # cannot read it: assume it exists; deleting it will say whether we may

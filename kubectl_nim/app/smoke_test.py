@@ -160,7 +160,7 @@ def list_models(send: Send, result: Result) -> list[str]:
     if answer.status != 200:
         raise _fail(answer, "GET /v1/models")
     doc = answer.json()
-    ids = [m.get("id") for m in (doc or {}).get("data") or [] if isinstance(m, dict)
+    ids = [m["id"] for m in (doc or {}).get("data") or [] if isinstance(m, dict)
            and m.get("id")] if isinstance(doc, dict) else []
     if not ids:
         raise TestFailed("GET /v1/models listed no model",

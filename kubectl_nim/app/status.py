@@ -108,8 +108,10 @@ def naming(secrets) -> str:
     from kubectl_nim.domain.names import naming_by_prefix
 
     namings = {naming_by_prefix(n) for n in secrets}
-    if len(namings) == 1 and None not in namings:
-        return namings.pop()
+    if len(namings) == 1:
+        (only,) = namings
+        if only is not None:
+            return only
     return "other" if namings else "none"
 
 
