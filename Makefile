@@ -15,13 +15,16 @@ $(BIN)/kubectl-nim: pyproject.toml
 run: $(BIN)/kubectl-nim
 	$(BIN)/kubectl-nim models --offline
 
-## test: set up and run the whole test suite, the real-server tier included: builds
+## test: set up, lint (ruff) and type-check (mypy, [tool.mypy] in pyproject.toml), then run the
+##   whole test suite, the real-server tier included: builds
 ##   kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok and KServe's controller
 ##   from the Go module proxy once per machine (tests/realcluster/build_binaries.sh; cached in
 ##   ~/.cache/kubectl-nim/realcluster; cold: see BENCHMARKS.md), and
 ##   Krew from the Go module proxy for tests/release/test_krew_install.py (scripts/build_krew.sh; cached
 ##   in ~/.cache/kubectl-nim/krew; cold: under a minute)
 test: $(BIN)/kubectl-nim
+	$(BIN)/ruff check kubectl_nim tests benchmarks scripts
+	$(BIN)/mypy
 	tests/realcluster/build_binaries.sh >/dev/null || echo "warning: some real-cluster binaries did not build: parts of tests/realcluster will be skipped" >&2
 	scripts/build_krew.sh >/dev/null || echo "warning: no krew: tests/release/test_krew_install.py will be skipped" >&2
 	$(BIN)/python -m pytest

@@ -33,7 +33,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     starts, deploys = [], []
-    for run in range(args.runs):
+    for _ in range(args.runs):
         started = time.perf_counter()
         plane = ControlPlane().start()
         starts.append(time.perf_counter() - started)

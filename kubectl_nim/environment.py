@@ -83,9 +83,14 @@ class Environment:
         return dataclasses.replace(self, **fields)
 
     @property
+    def variables(self) -> Mapping[str, str]:
+        """`environ`, or this process's variables when left open (what bind() fills in)."""
+        return os.environ if self.environ is None else self.environ
+
+    @property
     def colour(self) -> bool:
         """May stderr carry colour (https://no-color.org): a terminal, not TERM=dumb, no
         NO_COLOR. Nothing is coloured today; a verb that adds colour asks this."""
-        environ = os.environ if self.environ is None else self.environ
+        environ = self.variables
         return bool(self.stderr_isatty) and environ.get("TERM") != "dumb" \
             and not environ.get("NO_COLOR")

@@ -62,7 +62,7 @@ def needed_versions(path: Path) -> set[str]:
             continue
         _, str_off, str_size, _, _ = section(link)
 
-        def string(index):
+        def string(index, str_off=str_off):
             start = str_off + index
             return data[start:data.index(b"\0", start)].decode("ascii", "replace")
 

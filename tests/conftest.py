@@ -4,7 +4,6 @@ fake servers (tests/fakes) that speak the real Kubernetes and NVIDIA wire format
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest

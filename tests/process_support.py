@@ -39,7 +39,7 @@ def finish(process: subprocess.Popen, timeout: float = 30) -> Ran:
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
-        raise AssertionError(f"kubectl-nim did not exit within {timeout}s: {err}")
+        raise AssertionError(f"kubectl-nim did not exit within {timeout}s: {err}") from None
     return Ran(process.returncode, out, err)
 
 

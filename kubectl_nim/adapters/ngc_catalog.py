@@ -47,7 +47,9 @@ class CatalogPage:
 
 def parse_catalog_page(body: dict, requested_page: int = 0) -> CatalogPage:
     """A catalog search answer → its page number, page count and NIM containers."""
-    params = body.get("params") if isinstance(body.get("params"), dict) else {}
+    params = body.get("params")
+    if not isinstance(params, dict):
+        params = {}
     return CatalogPage(page=_int(params.get("page"), requested_page),
                        page_total=_int(body.get("resultPageTotal"), 0),
                        result_total=_int(body.get("resultTotal"), 0),

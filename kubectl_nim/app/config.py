@@ -24,6 +24,7 @@ def view_data(session) -> tuple[dict, object, object, object]:
 
     cluster, settings = session.cluster, session.settings
     catalog, template, naming = discovery.resolve_sources(cluster, settings)
+    assert template is not None and naming is not None  # resolved: template=True (the default)
     cat = catalog.value
     data = {
         "cluster": {"server": cluster.server, "context": cluster.context,

@@ -6,7 +6,8 @@ app/predictor_restart).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from functools import partial
+from typing import Any, Callable, Sequence
 
 from kubectl_nim import caller
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
@@ -45,9 +46,10 @@ def find_deployment(cluster: Cluster, namespace: str, name: str,
     caller reads next, costing no round trip of its own."""
     from kubectl_nim.domain import nimservice
 
-    reads = [lambda: cluster.get_or_none("InferenceService", name, namespace),
-             lambda: cluster.get_or_none("ServingRuntime", name, namespace)]
-    reads += [(lambda s=s: cluster.get_or_none("Secret", s, namespace)) for s in prefetch]
+    reads: list[Callable[[], Any]] = [
+        lambda: cluster.get_or_none("InferenceService", name, namespace),
+        lambda: cluster.get_or_none("ServingRuntime", name, namespace)]
+    reads += [partial(cluster.get_or_none, "Secret", s, namespace) for s in prefetch]
     isvc, runtime, *secrets = concurrently(lambda read: read(), reads)
     for answer in (isvc, runtime):
         if isinstance(answer, ClusterError):

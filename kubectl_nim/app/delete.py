@@ -60,12 +60,13 @@ def plan(cluster, dep, delete_pvc: bool):
     answers = concurrently(read, reads)
     runtimes, isvcs, accounts = answers[0], answers[1], answers[2]
     reads, answers = reads[:2] + reads[3:], answers[:2] + answers[3:]
-    for (what, arg), answer in zip(reads[:2], (runtimes, isvcs)):
+    for (_what, arg), answer in zip(reads[:2], (runtimes, isvcs)):
         if isinstance(answer, ClusterError):
             raise Day2Error(
                 f"cannot list {arg}s in {ns} to check what else uses this deployment's secrets "
                 f"and PVC: {answer.message}", hint=answer.hint)
-    existing_secrets, existing_claims = set(), set()
+    existing_secrets: set[str] = set()
+    existing_claims: set[str] = set()
     for (what, arg), answer in zip(reads[2:], answers[2:]):
         if isinstance(answer, ApiError) and answer.forbidden:
             answer = {}  # cannot read it: assume it exists; deleting it will say whether we may

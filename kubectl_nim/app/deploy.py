@@ -77,6 +77,7 @@ def deploy(session, request: DeployRequest, *, key_source: KeySource,
         from kubectl_nim.domain.refs import kind_ref
 
         options = planned.options
+        assert options.namespace is not None  # sent to a cluster: the session's (deploy_plan)
         log.notice(f"Waiting up to {request.wait_timeout_text} for "
                    f"{kind_ref('InferenceService', options.name)} to become ready...")
         wait_ready(session.cluster, options.name, options.namespace, request.wait_timeout,
@@ -93,6 +94,7 @@ def run(cluster, planned: Plan, request: DeployRequest,
 
     key = planned.key
     namespace = planned.options.namespace
+    assert namespace is not None  # sent to a cluster: the session's namespace (deploy_plan)
     # It runs on a worker thread, outside click's context: everything it needs is passed in.
     key_check = None if key is None or validate_key is None else (lambda: validate_key(key))
     checked = deploy_preflight.check_with_key(

@@ -183,7 +183,9 @@ def refuse_foreign_or_terminating(objects: Sequence[dict], live: Sequence[dict |
     if refused:
         raise DeployFailed(*refused)
     if is_foreign(isvc, runtime):
-        name = name_of(runtime or isvc)
+        found = runtime or isvc
+        assert found is not None  # is_foreign is False when neither exists
+        name = name_of(found)
         what = (f"servingruntime.serving.kserve.io/{name} runs "
                 f"{runtime_image(runtime) or 'no image'}" if runtime
                 else f"inferenceservice.serving.kserve.io/{name} has no NIM runtime")

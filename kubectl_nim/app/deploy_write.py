@@ -171,7 +171,7 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
 
     def send(i: int):
         if i == ANNOTATE:
-            if annotate_project(cluster, annotate_namespace):
+            if annotate_namespace and annotate_project(cluster, annotate_namespace):
                 annotated.append(annotate_namespace)
             return None
         if i == OWN_SECRETS:

@@ -53,9 +53,9 @@ def redact_pair(live: Optional[dict], merged: Optional[dict]) -> tuple[Optional[
         new = (merged or {}).get(field) or {}
         for key in set(old) | set(new):
             same = key in old and key in new and old[key] == new[key]
-            if key in old:
+            if live is not None and key in old:
                 live[field][key] = "<redacted>" if same else "<redacted: old>"
-            if key in new:
+            if merged is not None and key in new:
                 merged[field][key] = "<redacted>" if same else "<redacted: new>"
     return live, merged
 

@@ -82,18 +82,20 @@ def resolve(session, name: str, namespace: str, requested: Optional[str], *, loc
         raise Day2Error(f"cannot read the NIM Accounts of {namespace}: {found.error}",
                         hint="ask for read access to accounts.nim.opendatahub.io, or use "
                              "--key-scope deployment")
-    state = _ready(state, namespace)
-    template = _template(session.cluster, state, found.template, namespace)
+    state, key_secret, pull_secret, template_name = _ready(state, namespace)
+    template = _template(session.cluster, state, template_name, found.template, namespace)
     if requested is None:
         log.notice(f"Using the project's NIM key (NIM Account {state.name} is ready): {name} "
-                   f"reads {kind_ref('Secret', state.key_secret)} and gets no secrets of its "
+                   f"reads {kind_ref('Secret', key_secret)} and gets no secrets of its "
                    f"own; --key-scope deployment gives it its own.")
-    return KeyScope(PROJECT, ProjectKey(state.key_secret, state.pull_secret), template,
-                    f"template {namespace}/{state.template} (status.runtimeTemplate of NIM "
+    return KeyScope(PROJECT, ProjectKey(key_secret, pull_secret), template,
+                    f"template {namespace}/{template_name} (status.runtimeTemplate of NIM "
                     f"Account {state.name})")
 
 
-def _ready(state: Optional[AccountState], namespace: str) -> AccountState:
+def _ready(state: Optional[AccountState],
+           namespace: str) -> tuple[AccountState, str, str, str]:
+    """The ready Account with its key Secret, pull Secret and Template names; else Day2Error."""
     status_cmd = f"`{caller.plugin_cmd('project status')} -n {namespace}`"
     if state is None:
         raise Day2Error(f"--key-scope project needs NIM enabled on project {namespace}, and it "
@@ -104,21 +106,24 @@ def _ready(state: Optional[AccountState], namespace: str) -> AccountState:
         raise Day2Error(f"the project's NIM Account {state.name} is not ready: "
                         f"{state.rejection() or 'the controller has not validated its key yet'}",
                         hint=f"{status_cmd} shows why; or use --key-scope deployment")
-    if not (state.key_secret and state.pull_secret and state.template):
-        missing = [f for f, v in (("spec.apiKeySecret", state.key_secret),
-                                  ("status.nimPullSecret", state.pull_secret),
-                                  ("status.runtimeTemplate", state.template)) if not v]
+    key_secret, pull_secret, template = state.key_secret, state.pull_secret, state.template
+    if not (key_secret and pull_secret and template):
+        missing = [f for f, v in (("spec.apiKeySecret", key_secret),
+                                  ("status.nimPullSecret", pull_secret),
+                                  ("status.runtimeTemplate", template)) if not v]
         raise Day2Error(f"the project's NIM Account {state.name} names no "
                         f"{' / '.join(missing)}", hint=f"{status_cmd} shows it")
-    return state
+    return state, key_secret, pull_secret, template
 
 
-def _template(cluster, state: AccountState, probed: Optional[dict], namespace: str) -> dict:
-    if probed is not None and (probed.get("metadata") or {}).get("name") == state.template:
+def _template(cluster, state: AccountState, name: str, probed: Optional[dict],
+              namespace: str) -> dict:
+    """The Template `name` the ready Account `state` names: `probed` when it is that one."""
+    if probed is not None and (probed.get("metadata") or {}).get("name") == name:
         return probed
-    found = cluster.get_or_none("Template", state.template, namespace)
+    found = cluster.get_or_none("Template", name, namespace)
     if found is None:
-        raise Day2Error(f"{kind_ref('Template', state.template)}, the runtime Template of NIM "
+        raise Day2Error(f"{kind_ref('Template', name)}, the runtime Template of NIM "
                         f"Account {state.name}, does not exist in {namespace}",
                         hint="the NIM controller makes it; check it with "
                              f"`{caller.plugin_cmd('project status')}`")

@@ -23,7 +23,7 @@ def fit(text: str, width: int) -> str:
 
 
 class LiveLine:
-    def __init__(self, write: Callable[[str, bool], None],
+    def __init__(self, write: Callable[[str, bool], object],
                  width: Callable[[], int] = terminal_width):
         """`write(text, newline)` puts text on the terminal, ending the line when told."""
         self.write = write

@@ -56,8 +56,9 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
                secret_writes.SecretTarget(own["pull_secret"], "pull", nim_runtime.DOCKERCONFIG_KEY,
                                  deployment=dep.name)]
     current = optimistic.read_secrets(cluster, dep.namespace, [t.name for t in targets])
-    if current[own["pull_secret"]] is not None:
-        secret_writes.check_pull_secret(current[own["pull_secret"]])
+    pull = current[own["pull_secret"]]
+    if pull is not None:
+        secret_writes.check_pull_secret(pull)
     if not restart.skip and dep.isvc is not None:
         log.warn(nim_runtime.double_capacity_warning(dep.isvc))
     runtime_ref = kind_ref("ServingRuntime", dep.runtime_name)

@@ -36,7 +36,7 @@ def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: DryRun = Dr
     stamp = stamp or (timestamp(now) if now else timestamp())
     last: ClusterError | None = None
     attempts = retry.Attempts(retry.WRITES, sleep)
-    for attempt in attempts:
+    for _ in attempts:
         try:
             answer = cluster.patch("InferenceService", name, restart_patch(stamp), namespace,
                                    dry_run=dry_run.server_flag)

@@ -227,10 +227,10 @@ def status(cluster, namespace: str) -> ProjectStatus:
     state = require_account(project)
     wanted = [("Secret", state.key_secret), ("Secret", state.pull_secret),
               ("ConfigMap", state.config_map), ("Template", state.template)]
-    wanted = [(kind, name) for kind, name in wanted if name]
-    answers = concurrently(lambda w: cluster.get_or_none(w[0], w[1], namespace), wanted)
+    named = [(kind, name) for kind, name in wanted if name]
+    answers = concurrently(lambda w: cluster.get_or_none(w[0], w[1], namespace), named)
     objects = {}
-    for (kind, name), answer in zip(wanted, answers):
+    for (kind, name), answer in zip(named, answers):
         if isinstance(answer, ClusterError):
             objects[kind_ref(kind, name)] = "unreadable" if answer.forbidden else answer.message
         else:

@@ -237,7 +237,7 @@ def verify(cluster, namespace: str, targets: Sequence, key: str,
 
 def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None],
                   on_written: Callable = lambda w: None,
-                  sleep: Callable[[float], None] = time.sleep) -> dict[int, object]:
+                  sleep: Callable[[float], None] = time.sleep) -> dict[int, optimistic.Written]:
     """`deploy --apply` over existing Secrets: the key goes in through write_pair
     (preconditions, verification), never a blind server-side apply. Returns the optimistic.Written of
     each Secret by its index in `objects`; {} when the normal path applies (a Secret is missing:
@@ -255,9 +255,9 @@ def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None
         keys.add(target.key_in(obj))
         targets.append(target)
         current[target.name] = before[i]
-    if len(keys) != 1 or None in keys:
+    key = keys.pop() if len(keys) == 1 else None
+    if key is None:
         return {}
-    key = keys.pop()
     # Even when the snapshot already holds our key: a server-side apply of the Secrets would
     # overwrite, without precondition, a key another run put in since (the pair then mixes).
     # write_pair writes nothing for an unchanged Secret and refuses a foreign key.

@@ -208,7 +208,7 @@ def undo_secrets(cluster: Cluster, namespace: str, done: Sequence[tuple[SecretTa
             else:
                 old = (written.before or {}).get("data")
 
-                def back(cur, ours=ours, old=old):
+                def back(cur, ours=ours, old=old, ref=ref):
                     if cur is None or cur.get("data") == old:
                         return None
                     if cur.get("data") != ours:

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kubectl_nim.domain import catalog as catalog_mod
 from kubectl_nim import log
 from kubectl_nim.app.connection import GlobalOptions
 from kubectl_nim.environment import Environment
 
+if TYPE_CHECKING:
+    from kubectl_nim.app import discovery
+
 
 class Session:
     def __init__(self, options: GlobalOptions, env: Environment | None = None):
         self.options = options
         self.env = env or Environment.default()  # its sleep, variables... reach the cluster
-        self._sources = None
+        self._sources: discovery.Sources | None = None
         # Set by deploy/diff: the project's NIM Account (and its Template) is read beside the
         # sources, in the same round trip (app/key_scope).
         self.probe_project_account = False

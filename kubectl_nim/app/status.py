@@ -25,7 +25,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
 from kubectl_nim.app.accounts import list_accounts
 from kubectl_nim.domain import health, shapes
 from kubectl_nim.domain.account_state import AccountState, of_namespace
-from kubectl_nim.errors import ClusterError, NimError, NotFound
+from kubectl_nim.errors import ClusterError, NimError
 
 MAX_PARALLEL = 8  # round-2 reads in flight at once (overview: over all deployments)
 
@@ -108,8 +108,10 @@ def naming(secrets) -> str:
     from kubectl_nim.domain.names import naming_by_prefix
 
     namings = {naming_by_prefix(n) for n in secrets}
-    if len(namings) == 1 and None not in namings:
-        return namings.pop()
+    if len(namings) == 1:
+        (only,) = namings
+        if only is not None:
+            return only
     return "other" if namings else "none"
 
 

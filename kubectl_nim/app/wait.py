@@ -49,10 +49,11 @@ def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
     conditions = isvc_conditions(isvc)
     ready = conditions.get("Ready", {}).get("status") == "True"
     parts = []
+    marks: dict[Any, str] = {"True": "yes", "False": "no"}  # keyed by whatever status says
     for kind in ("PredictorReady", "IngressReady", "Ready"):
         cond = conditions.get(kind)
         if cond:
-            mark = {"True": "yes", "False": "no"}.get(cond.get("status"), "unknown")
+            mark = marks.get(cond.get("status"), "unknown")
             parts.append(f"{kind}={mark}")
     not_ready = [c for c in conditions.values() if c.get("status") == "False" and c.get("message")]
     if not_ready and not ready:
@@ -144,7 +145,8 @@ class Followers:
         self.changed = threading.Event()
         self.started: list = []
 
-    def follow(self, kind: str, found: Any, **what: str) -> None:
+    def follow(self, kind: str, found: Any, *, name: str | None = None,
+               selector: str | None = None) -> None:
         """Watch `kind` (name= or selector=) from the resourceVersion of `found` (an object or a
         list's metadata; None: from the current state), once."""
         if not self.watch or any(f.kind == kind for f in self.started):
@@ -155,7 +157,7 @@ class Followers:
             if isinstance(found, dict) else None
         self.started.append(Follower(self.cluster, kind, self.namespace,
                                      version if isinstance(version, str) else None,
-                                     changed=self.changed, **what).start())
+                                     name=name, selector=selector, changed=self.changed).start())
 
     def latest(self, kind: str) -> dict | None:
         return next((f.latest for f in self.started if f.kind == kind), None)
@@ -253,7 +255,7 @@ class Reporter:
 
         self.echo = echo
         self.tty = tty
-        self.last = None
+        self.last: str | None = None
         self.seen_stalls: set[str] = set()
         self.tick = 0
         self.live = LiveLine(lambda text, nl: echo(text, nl=nl, err=True),

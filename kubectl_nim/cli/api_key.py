@@ -30,7 +30,8 @@ def read_api_key(api_key_file: Optional[str], env: Environment, otherwise: str =
     `otherwise`: the verb's own way without a key, added to the hint (migrate's --reuse-key).
     """
     env = env.bind()
-    environ, stdin = env.environ, env.stdin
+    environ, stdin = env.variables, env.stdin
+    assert stdin is not None  # bind() fills every stream
     if api_key_file == "-":
         return _accept(_read_stream(stdin, "standard input"), "standard input")
     if api_key_file:
@@ -102,14 +103,13 @@ def key_reader(api_key_file, env: Environment, otherwise: str = "", *,
         from kubectl_nim.domain import keys
 
         if optional:
-            bound = env.bind()
-            if not (api_key_file or bound.environ.get(ENV_VAR)):
+            if not (api_key_file or env.variables.get(ENV_VAR)):
                 return None
         try:
             key = read_api_key(api_key_file, env.replace(stdin_isatty=False) if optional else env,
                                otherwise)
         except UsageError as e:
-            if missing is not None and not (api_key_file or env.bind().environ.get(ENV_VAR)):
+            if missing is not None and not (api_key_file or env.variables.get(ENV_VAR)):
                 raise missing from None
             raise e
         return keys.ensure_personal(key)

@@ -191,7 +191,8 @@ def format_cobra(items: Iterable[CompletionItem]) -> str:
     return "\n".join(lines)
 
 
-SHELL_CLASSES = {"bash": NimBashComplete, "zsh": NimZshComplete, "fish": NimFishComplete}
+SHELL_CLASSES: dict[str, type] = {"bash": NimBashComplete, "zsh": NimZshComplete,
+                                  "fish": NimFishComplete}
 if NimPowerShellComplete is not None:
     SHELL_CLASSES["powershell"] = NimPowerShellComplete
 SHELLS = tuple(SHELL_CLASSES)
@@ -224,9 +225,10 @@ def _params(ctx: click.Context) -> dict:
     """Values given on the command line so far, the subcommand's winning over the root's."""
     merged: dict = {}
     chain = []
-    while ctx is not None:
-        chain.append(ctx)
-        ctx = ctx.parent
+    at: click.Context | None = ctx
+    while at is not None:
+        chain.append(at)
+        at = at.parent
     for c in reversed(chain):
         merged.update({k: v for k, v in c.params.items() if v not in (None, ())})
     return merged

@@ -335,8 +335,6 @@ def model_option(multiple: bool = False, help: str = "Catalog name of the NIM mo
 def cache_target_options(f):
     """The model's tag and the claim `cache` fills (deploy's meaning: a new nim-pvc-NAME of
     --pvc-size, or --existing-pvc)."""
-    from kubectl_nim.cli import completion
-
     f = click.option("--existing-pvc", metavar="NAME", callback=validated("subdomain", "PVC name"),
                      help="Fill this PVC instead of creating one.")(f)
     f = click.option("--storage-class", metavar="NAME",

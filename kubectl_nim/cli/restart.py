@@ -20,4 +20,4 @@ def restart_settings(no_restart: bool, wait: bool, timeout: str, env: Environmen
         raise UsageError("--wait needs a restart; drop --no-restart or --wait")
     return Restart(skip=no_restart, wait=wait, timeout_text=timeout,
                    timeout=parse_duration(timeout),
-                   reporter=Reporter(click.echo, env.stderr_isatty, env.clock))
+                   reporter=Reporter(click.echo, bool(env.stderr_isatty), env.clock))

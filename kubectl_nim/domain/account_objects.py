@@ -70,10 +70,11 @@ def users(runtimes: Iterable[Mapping[str, Any]], isvcs: Iterable[Mapping[str, An
     """The deployments (InferenceService names; a runtime without one by its own name) whose
     ServingRuntime reads one of `key_secrets`, sorted."""
     wanted = set(key_secrets)
-    reading = {(r.get("metadata") or {}).get("name") for r in runtimes
-               if isinstance(r, Mapping) and set(runtime_refs(r).key_secrets) & wanted}
-    reading.discard(None)
-    found, served = set(), set()
+    names = {(r.get("metadata") or {}).get("name") for r in runtimes
+             if isinstance(r, Mapping) and set(runtime_refs(r).key_secrets) & wanted}
+    reading: set[str] = {n for n in names if n is not None}
+    found: set[str] = set()
+    served: set[str] = set()
     for isvc in isvcs:
         if not isinstance(isvc, Mapping):
             continue

@@ -22,12 +22,12 @@ class TooComplex(ValueError):
     """The text breaks a bound; the message says which."""
 
 
-def _check_size(text: str, limit: int | None = MAX_BYTES) -> None:
+def _check_size(text: str | bytes, limit: int | None = MAX_BYTES) -> None:
     if limit is not None and len(text) > limit:
         raise TooComplex(f"it is {len(text)} bytes, more than the {limit} allowed")
 
 
-def load_json(text: str, max_bytes: int | None = MAX_BYTES) -> Any:
+def load_json(text: str | bytes, max_bytes: int | None = MAX_BYTES) -> Any:
     """json.loads with the size bound (None: none, for API answers, already in memory and free
     of aliases); deep nesting becomes TooComplex, not RecursionError. Invalid JSON still raises
     json.JSONDecodeError (callers fall back to YAML on it)."""

@@ -201,7 +201,7 @@ def secrets(options: CacheOptions, name: str, api_key: str) -> list[dict]:
     from kubectl_nim.domain.render import secret_manifest as _secret
 
     data = {API_KEY_ENV: api_key}
-    if options.proxy.has_credentials:
+    if options.proxy.https_proxy and options.proxy.has_credentials:
         data[proxy_mod.PROXY_SECRET_KEY] = options.proxy.https_proxy
     pull = json.dumps(pull_secret_dockerconfig(api_key), separators=(",", ":"))
     return [_labelled(_secret(name, options.namespace, "Opaque", data), options.name),
@@ -297,6 +297,16 @@ def job_state(job_obj: Optional[Mapping[str, Any]]) -> JobState:
     return JobState(False, False, "pods: " + ", ".join(parts) if parts else "pending")
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """`value` when an API answer's field holds an object, else empty."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list:
+    """`value` when an API answer's field holds a list, else empty."""
+    return value if isinstance(value, list) else []
+
+
 _STUCK = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
           "CreateContainerError", "CrashLoopBackOff")
 
@@ -309,7 +319,7 @@ def pod_problem(pods: Any) -> Optional[str]:
         return None
     pod = max(items, key=lambda p: str((p.get("metadata") or {}).get("creationTimestamp")
                                        if isinstance(p.get("metadata"), Mapping) else ""))
-    status = pod.get("status") if isinstance(pod.get("status"), Mapping) else {}
+    status = _mapping(pod.get("status"))
     statuses = status.get("containerStatuses")
     for container in statuses if isinstance(statuses, list) else []:
         state = container.get("state") if isinstance(container, Mapping) else None
@@ -335,19 +345,19 @@ def profile_scheduling(profile: Mapping[str, Any], name: str
     """(node selector, tolerations, default GPU count) of an OpenShift AI HardwareProfile
     (`infrastructure.opendatahub.io`, `spec.scheduling.node`, `spec.identifiers`), each field's
     type checked; UsageError for a queue-scheduled profile, which a bare Job cannot use."""
-    spec = profile.get("spec") if isinstance(profile.get("spec"), Mapping) else {}
-    scheduling = spec.get("scheduling") if isinstance(spec.get("scheduling"), Mapping) else {}
+    spec = _mapping(profile.get("spec"))
+    scheduling = _mapping(spec.get("scheduling"))
     if scheduling.get("type") == "Queue":
         raise UsageError(f"hardware profile {name} schedules through a Kueue queue, which a "
                          f"cache Job does not use",
                          hint="give the placement directly: --node-selector, --toleration, "
                               "--gpus")
-    node = scheduling.get("node") if isinstance(scheduling.get("node"), Mapping) else {}
-    selector = node.get("nodeSelector") if isinstance(node.get("nodeSelector"), Mapping) else {}
+    node = _mapping(scheduling.get("node"))
+    selector = _mapping(node.get("nodeSelector"))
     pairs = tuple((k, v) for k, v in selector.items() if isinstance(k, str) and
                   isinstance(v, str))
     tolerations = []
-    for item in node.get("tolerations") if isinstance(node.get("tolerations"), list) else []:
+    for item in _list(node.get("tolerations")):
         if not isinstance(item, Mapping) or not isinstance(item.get("key"), str):
             continue
         value = item.get("value") if isinstance(item.get("value"), str) else None
@@ -356,7 +366,7 @@ def profile_scheduling(profile: Mapping[str, Any], name: str
             value = None
         tolerations.append(Toleration(item["key"], value, effect))
     gpus = None
-    for ident in spec.get("identifiers") if isinstance(spec.get("identifiers"), list) else []:
+    for ident in _list(spec.get("identifiers")):
         if isinstance(ident, Mapping) and ident.get("identifier") == GPU_RESOURCE:
             count = ident.get("defaultCount")
             if isinstance(count, str) and count.isdigit():

@@ -46,7 +46,7 @@ def parse_eu_restricted(text: str) -> tuple[EuRestricted, ...]:
     """
     try:
         data = json.loads(text)
-    except ValueError as e:
+    except json.JSONDecodeError as e:
         raise ValueError(f"is not JSON ({e.msg}, line {e.lineno})") from None
     if not isinstance(data, list):
         raise ValueError("is not a JSON array of {name, resourceId, org, team} objects")
@@ -63,6 +63,7 @@ def parse_eu_restricted(text: str) -> tuple[EuRestricted, ...]:
             if isinstance(name, str) and name and name != entry.name:
                 raise ValueError(f"item {index}: name {name!r} does not match resourceId {rid!r}")
         else:
+            assert isinstance(name, str)  # checked above: without a resourceId, a name
             entry = EuRestricted(name=name, resource_id="", org=str(item.get("org") or ""),
                                  team=item.get("team") or None)
         entries.append(entry)

@@ -144,8 +144,8 @@ def last_restart(pods: Optional[Iterable[Mapping[str, Any]]]) -> Optional[str]:
     stamps = [((s.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
               for p in live_pods(pods) for s in (p.get("status") or {}).get("containerStatuses")
               or []]
-    stamps = [s for s in stamps if s]
-    return max(stamps) if stamps else None
+    finished = [s for s in stamps if s]
+    return max(finished) if finished else None
 
 
 def _pod_name(pod: Mapping[str, Any]) -> str:

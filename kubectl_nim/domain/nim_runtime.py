@@ -113,7 +113,7 @@ def referenced_secrets(obj: Any) -> set[str]:
                         and value.get("name"):
                     found.add(value["name"])
                 elif key == "imagePullSecrets" and isinstance(value, list):
-                    found.update(v.get("name") for v in value
+                    found.update(v["name"] for v in value
                                  if isinstance(v, dict) and v.get("name"))
                 elif key == "secret" and isinstance(value, dict) and value.get("secretName"):
                     found.add(value["secretName"])

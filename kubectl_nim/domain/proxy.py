@@ -55,7 +55,7 @@ class ProxySettings:
 
     @property
     def has_credentials(self) -> bool:
-        return bool(self.https_proxy) and has_credentials(self.https_proxy)
+        return bool(self.https_proxy and has_credentials(self.https_proxy))
 
     @property
     def no_proxy_list(self) -> str:
@@ -69,7 +69,7 @@ def check_proxy_url(url: str) -> str:
         raise UsageError(f"--https-proxy {redacted(url)!r} is not an http:// or https:// URL",
                          hint="for example http://proxy.example.com:3128")
     try:
-        parts.port
+        _ = parts.port  # the property raises ValueError for a bad port
     except ValueError:
         raise UsageError(f"--https-proxy {redacted(url)!r} has an invalid port") from None
     return url
@@ -137,7 +137,8 @@ def add_to_pod(pod_spec: Mapping[str, Any], container: str, settings: ProxySetti
         if settings.has_credentials:
             if not secret:
                 raise ValueError("a proxy URL with credentials needs the Secret that holds it")
-            source = {"valueFrom": {"secretKeyRef": {"name": secret, "key": PROXY_SECRET_KEY}}}
+            source: dict[str, Any] = {
+                "valueFrom": {"secretKeyRef": {"name": secret, "key": PROXY_SECRET_KEY}}}
         else:
             source = {"value": settings.https_proxy}
         env += [{"name": name, **copy.deepcopy(source)} for name in ("HTTPS_PROXY",

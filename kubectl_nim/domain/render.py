@@ -180,8 +180,8 @@ def model_resources(options: DeployOptions, template_resources: Mapping[str, Any
         gpus = str(options.gpus) if options.gpus else None
         overrides.update({("requests", GPU_RESOURCE): gpus, ("limits", GPU_RESOURCE): gpus})
         if not gpus:
-            for section in sections.values():
-                section.pop(GPU_RESOURCE, None)
+            for quantities in sections.values():
+                quantities.pop(GPU_RESOURCE, None)
     for (section, resource), value in overrides.items():
         if value is not None:
             sections.setdefault(section, {})[resource] = value

@@ -11,8 +11,7 @@ import pytest
 
 from kubectl_nim.app import discovery
 from kubectl_nim.adapters.kube.cluster import Cluster
-from tests.day2_support import APPS, seed_apps
-from tests.deploy_support import KEY
+from tests.day2_support import seed_apps
 
 NAME = "llama"
 

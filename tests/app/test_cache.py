@@ -19,7 +19,7 @@ CACHE = "llama"
 JOB = ("batch/v1", "jobs")
 REFS = ["secret/nim-cache-llama", "secret/nim-cache-pull-llama",
         "persistentvolumeclaim/nim-pvc-llama", "job.batch/nim-cache-llama"]
-FAILED_LOG = ["INFO downloading profile abc", f"ERROR 401 Unauthorized", "giving up"]
+FAILED_LOG = ["INFO downloading profile abc", "ERROR 401 Unauthorized", "giving up"]
 
 
 class JobController:

@@ -18,7 +18,8 @@ from kubectl_nim.app import discovery
 from tests.conftest import catalog_configmap, model_entry
 from tests.deploy_support import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR, decode,
                                   dashboard_config, dockerconfig, dry_runs,  # noqa: F401
-                                  kubectl_binary, lines, project, refs, run_deploy, state,
+                                  kubectl_binary, lines, project,  # noqa: F401 - fixture
+                                  refs, run_deploy, state,  # noqa: F401 - fixture
                                   writes)
 
 IMAGE = "nvcr.io/nim/meta/llama-3.1-8b-instruct"

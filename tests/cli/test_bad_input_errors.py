@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import catalog_configmap, model_entry
-from tests.day2_support import seed_apps, seed_plugin
+from tests.day2_support import seed_apps
 
 
 def _clean(result, *expect_in_stderr):
@@ -122,12 +122,14 @@ def test_malformed_kubeconfig(nim, tmp_path, doc):
 def test_catalog_with_mixed_key_types_skips_the_bad_entry(nim, tmp_path):
     good = model_entry("good-model")
     path = tmp_path / "cat.yaml"
+    # An int and a bool key: not 1 and True, which are one key (1 == True) in a dict.
     path.write_text(yaml.safe_dump({"kind": "ConfigMap", "metadata": {"name": "c"},
-                                    "data": {"good-model": json.dumps(good), 1: "x", True: "y"}}))
+                                    "data": {"good-model": json.dumps(good), 1: "x", False: "y"}}))
     result = nim("models", "--catalog", str(path), "-o", "name")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "model/good-model\n"
     assert "skipping malformed catalog entry 1" in result.stderr
+    assert "skipping malformed catalog entry False" in result.stderr
     assert "unexpected" not in result.stderr
 
 

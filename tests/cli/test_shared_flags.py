@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 import pytest
 
-from kubectl_nim.cli import options
 from kubectl_nim.cli.commands import COMMANDS
 from kubectl_nim.cli.output import result_line
 from kubectl_nim.domain.dry_run import MODES as DRY_RUN_MODES, DryRun
@@ -84,7 +83,7 @@ def test_what_each_mode_means():
     assert [m.sends for m in DryRun] == [True, False, True]
     assert DryRun.NONE.server_flag is False and DryRun.SERVER.server_flag is True
     with pytest.raises(ValueError):
-        DryRun.CLIENT.server_flag  # a client dry run sends nothing: asking is a bug
+        _ = DryRun.CLIENT.server_flag  # a client dry run sends nothing: asking is a bug
     with pytest.raises(TypeError):
         bool(DryRun.NONE)          # "none" is a truthy string: no truth value at all
 

@@ -51,6 +51,6 @@ ACCOUNT = st.fixed_dictionaries({}, optional={
 @given(st.lists(ACCOUNT | JSON, max_size=4))
 def test_any_answer_shape_names_only_string_secrets(accounts):
     owned = account_secrets(accounts)
-    for name, owner in owned.owners.items():
+    for name in owned.owners:
         assert isinstance(name, str) and name
         assert owned.why_owned(name).startswith("it belongs to the project's NIM Account")

@@ -441,14 +441,15 @@ def label_matcher(selector: str):
         key, op, val, setop = m.group("key"), m.group("op"), m.group("val"), m.group("setop")
         if setop:
             values = {v.strip() for v in m.group("set").split(",") if v.strip()}
-            checks.append(lambda l, k=key, vs=values, neg=setop == "notin":
-                          (l.get(k) in vs) != neg if k in l else neg)
+            checks.append(lambda labels, k=key, vs=values, neg=setop == "notin":
+                          (labels.get(k) in vs) != neg if k in labels else neg)
         elif op in ("=", "=="):
-            checks.append(lambda l, k=key, v=val: l.get(k) == v)
+            checks.append(lambda labels, k=key, v=val: labels.get(k) == v)
         elif op == "!=":
-            checks.append(lambda l, k=key, v=val: l.get(k) != v)
+            checks.append(lambda labels, k=key, v=val: labels.get(k) != v)
         else:
-            checks.append(lambda l, k=key, neg=bool(m.group("neg")): (k in l) != neg)
+            negated = bool(m.group("neg"))
+            checks.append(lambda labels, k=key, neg=negated: (k in labels) != neg)
     return lambda obj: all(check(obj.get("metadata", {}).get("labels") or {}) for check in checks)
 
 

@@ -104,7 +104,7 @@ class NimController:
             owner = {"apiVersion": "nim.opendatahub.io/v1", "kind": "Account", "name": name,
                      "uid": meta.get("uid", "uid"), "controller": True}
             status["lastSuccessfulValidation"] = _now()
-            for kind, ref_field, obj in (
+            for _kind, ref_field, obj in (
                     ("Secret", "nimPullSecret",
                      pull_secret(f"{name}-pull", ns, key, owner)),
                     ("ConfigMap", "nimConfig",

@@ -136,7 +136,7 @@ def check_tree(value: Any, tree: Any, path: str, unknown: list, type_errors: lis
             for i, item in enumerate(value)
         ]
     if tree == "stringmap" and isinstance(value, dict):
-        for key, item in value.items():
+        for item in value.values():
             if not isinstance(item, str) and item is not None:
                 type_errors.append((path, item, "string"))  # Go names the map field
     elif not _TYPE_CHECKS[tree](value):

@@ -23,6 +23,7 @@ class ApiError(ClusterError):
                  causes: Sequence[Mapping[str, Any]] = ()):
         super().__init__(message, hint=hint, status=status, reason=reason)
         self.causes = [dict(c) for c in causes if isinstance(c, Mapping)]
+        self.retry_after: float | None = None  # the answer's Retry-After (Cluster.request)
 
     @property
     def conflicts(self) -> list[tuple[str, str]]:

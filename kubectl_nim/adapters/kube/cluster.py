@@ -14,6 +14,7 @@ modules next to it.
 
 from __future__ import annotations
 
+import builtins
 import os
 import time
 from contextlib import nullcontext
@@ -269,8 +270,9 @@ class Cluster:
 
     @staticmethod
     def _write_query(dry_run: bool, field_validation: str | None = None,
-                     field_manager: str | None = None) -> list[tuple[str, str]]:
-        query = []
+                     field_manager: str | None = None) -> builtins.list[tuple[str, str]]:
+        # builtins.list: in the class body, `list` is Cluster.list (the verb).
+        query: builtins.list[tuple[str, str]] = []
         if dry_run:
             query.append(("dryRun", "All"))
         if field_manager:

@@ -35,7 +35,7 @@ class NeedsKubernetesLoader(Exception):
 
     `impersonate` carries what that loader ignores: the user and groups to impersonate."""
 
-    def __init__(self, context: str, impersonate: tuple = (None, ())):
+    def __init__(self, context: Optional[str], impersonate: tuple = (None, ())):
         super().__init__(context)
         self.impersonate = impersonate
 
@@ -161,7 +161,7 @@ def _check_types(merged: Mapping[str, Any]) -> None:
                     raise ValueError(f"{key} of {section[:-1]} {name!r} is not a string")
 
 
-def load_documents(paths: list[str], explicit: bool) -> list[dict]:
+def load_documents(paths: list[str], explicit: bool) -> list[Mapping[str, Any]]:
     import yaml
 
     from kubectl_nim.domain.catalog import load_yaml

@@ -89,7 +89,7 @@ class KubernetesTransport:
         try:
             response = self.api_client.call_api(method_, full_url, header_params=headers,
                                                 body=body, _request_timeout=self.timeout)
-            response.read()
+            data = response.read()
         except (urllib3.exceptions.MaxRetryError, urllib3.exceptions.TimeoutError,
                 urllib3.exceptions.ProtocolError, urllib3.exceptions.NewConnectionError) as e:
             cause = getattr(e, "reason", None) or e
@@ -100,7 +100,7 @@ class KubernetesTransport:
             if getattr(e, "status", None) == 0:
                 raise Unreachable("tls", str(getattr(e, "reason", e)).splitlines()[-1]) from None
             raise
-        return response.status, response.data, response.headers.get("Retry-After")
+        return response.status, data, response.headers.get("Retry-After")
 
     @contextmanager
     def stream(self, method: str, url: str, headers: dict):

@@ -230,7 +230,8 @@ def _fetch_details(api_key_file: Optional[str], ngc_api_url: str, concurrency: i
         if not env.stderr_isatty:
             log.notice(f"Fetching the details of {_models(total)} from NVIDIA "
                        f"(concurrency {concurrency})...")
-        return Progress(total, env.stderr, env.stderr_isatty, now=env.clock)
+        assert env.stderr is not None  # get_environment's is bound: its streams are filled
+        return Progress(total, env.stderr, bool(env.stderr_isatty), now=env.clock)
 
     return catalog_fetch.fetch_details(key, ngc_api_url, get_globals().request_timeout,
                                        concurrency, start_progress, env.clock, env.sleep)
