@@ -2,6 +2,7 @@
 server behind a latency-adding TCP proxy (issue 20, BENCHMARKS.md "Fast where users are").
 
     .venv/bin/python benchmarks/network.py [--runs 7] [--latency-ms 50] [--quick] [--no-scale]
+                                           [--only REGEX] [--nim dist/kubectl-nim/kubectl-nim]
 
 The real kube-apiserver + etcd of tests/realcluster (binaries from build_binaries.sh) is started
 once; tests/realcluster/fault_proxy.LatencyProxy passes TLS through to it and delays every byte
@@ -88,7 +89,8 @@ def seed_cluster(server: RealAPIServer) -> None:
 # -- running -----------------------------------------------------------------------------------
 
 class Runner:
-    def __init__(self, server: RealAPIServer, proxy: LatencyProxy, tmp: Path):
+    def __init__(self, server: RealAPIServer, proxy: LatencyProxy, tmp: Path,
+                 nim: str | None = None):
         self.server, self.proxy, self.tmp = server, proxy, tmp
         self.kubeconfig = server.kubeconfig(tmp / "kubeconfig", namespace=NS, server=proxy.url)
         self.cache = tmp / "kubectl-cache"
@@ -97,7 +99,7 @@ class Runner:
                                  "https_proxy", "http_proxy", "XDG_CACHE_HOME")}
         self.env.update(HOME=str(tmp / "home"), NO_PROXY="127.0.0.1", KUBECONFIG=self.kubeconfig)
         (tmp / "home").mkdir(exist_ok=True)
-        self.nim = tool("kubectl-nim")
+        self.nim = nim or tool("kubectl-nim")
         self.kubectl = tool("kubectl")
 
     def nim_cmd(self, *args: str) -> list[str]:
@@ -321,6 +323,8 @@ def main(argv=None) -> int:
                         help="3 runs, no scale rows (a few minutes)")
     parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--only", help="regex: only the rows whose label matches")
+    parser.add_argument("--nim", metavar="PATH", help="the plugin to measure, e.g. the onedir "
+                        "binary dist/kubectl-nim/kubectl-nim (default: the venv's console script)")
     args = parser.parse_args(argv)
     runs = 3 if args.quick else args.runs
     precompile()
@@ -345,7 +349,7 @@ def main(argv=None) -> int:
             seed_deployments(server, NS if p == 0 else f"p{p:03d}", PER_PROJECT, p == 0, pool)
         print(f"seeded {PROJECTS} projects in {time.perf_counter() - started:.0f} s",
               file=sys.stderr)
-        runner = Runner(server, proxy, tmp)
+        runner = Runner(server, proxy, tmp, args.nim)
         ngc = {"url": {0: ngc0.url, int(args.latency_ms): ngc50.url}}
         for warm in (runner.kubectl_cmd("get", "isvc", "-A"),
                      runner.kubectl_cmd("api-resources"), runner.nim_cmd("models")):

@@ -8,6 +8,7 @@ the CLI, which reaches adapters only through app/ (docs/architecture.md).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Mapping
 
 from kubectl_nim.adapters import catalog_source
@@ -26,9 +27,11 @@ def load_file(path: str) -> catalog_mod.Catalog:
     return read_file(path)[1]
 
 
+@lru_cache(maxsize=1)
 def load_embedded() -> catalog_mod.Catalog:
     """The shipped catalog, from its JSON twin when present (no YAML library to import:
-    ~10 ms of every `models --offline`; scripts/embedded_catalog.py writes both)."""
+    ~10 ms of every `models --offline`; scripts/embedded_catalog.py writes both). Parsed once
+    per process: `status` of a project asks it about every deployment."""
     try:
         text = catalog_source.embedded_text("catalog.json")
     except OSError:
