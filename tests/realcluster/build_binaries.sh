@@ -116,8 +116,8 @@ kserve() {
     # The CRDs InferenceService/ServingRuntime reconciliation lists and watches, not the
     # LLMInferenceService ones (they nearly double the API server's memory); the
     # inferenceservice-config ConfigMap and the webhook configurations, as released.
-    cp config/crd/full/serving.kserve.io_*.yaml config/crd/full/clusterstoragecontainer/*.yaml \
-        config/crd/full/localmodel/*.yaml "$work/kserve-out/crds/"
+    cp config/crd/full/serving.kserve.io_*.yaml config/crd/full/clusterstoragecontainer/serving.* \
+        config/crd/full/localmodel/serving.* "$work/kserve-out/crds/"
     cp config/configmap/inferenceservice.yaml "$work/kserve-out/inferenceservice-config.yaml"
     cp config/webhook/manifests.yaml "$work/kserve-out/webhooks.yaml"
     rm -rf "$out" && mv "$work/kserve-out" "$out"
@@ -131,6 +131,12 @@ esac
 # Each part in turn (in parallel they only compete for the same cores); a failed one does not
 # stop the others, but fails the run.
 failed=()
-for part in "${parts[@]}"; do (timed "$part") || { log "$part: build failed"; failed+=("$part"); }; done
+for part in "${parts[@]}"; do
+    set +e  # (a subshell on the left of || would run with errexit off)
+    (set -e; timed "$part")
+    rc=$?
+    set -e
+    [ $rc = 0 ] || { log "$part: build failed"; failed+=("$part"); }
+done
 [ ${#failed[@]} = 0 ] || { log "failed: ${failed[*]}"; exit 1; }
 echo "$cache"

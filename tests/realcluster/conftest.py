@@ -141,11 +141,14 @@ def real(real_apiserver, nim, ngc_server, tmp_path) -> Real:
 
 
 @pytest.fixture
-def plane(control_plane, nim, ngc_server, tmp_path) -> Real:
-    """`real` on the whole control plane: `plane.plane` is the ControlPlane."""
+def plane(control_plane, nim, ngc_server, tmp_path) -> Iterator[Real]:
+    """`real` on the whole control plane: `plane.plane` is the ControlPlane. The namespace is
+    deleted afterwards (the namespace controller and kwok remove its pods), so that the next
+    test finds the node's GPUs free."""
     view = _real(control_plane.api, nim, ngc_server, tmp_path)
     view.plane = control_plane
-    return view
+    yield view
+    control_plane.remove_namespace(view.ns)
 
 
 @pytest.fixture

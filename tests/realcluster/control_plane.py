@@ -148,6 +148,13 @@ class ControlPlane:
     def resume_component(self, name: str) -> None:
         os.kill(self.procs[name].pid, signal.SIGCONT)
 
+    def check_alive(self) -> None:
+        """RuntimeError with its log's tail if a component has exited."""
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}; see "
+                                   f"{self.workdir}/{name}.log:\n{self.log_tail(name)}")
+
     def log_tail(self, name: str, lines: int = 20) -> str:
         path = self.workdir / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) \
@@ -175,6 +182,17 @@ class ControlPlane:
                          "provisioner": "kubernetes.io/host-path",
                          "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate"})
 
+    def remove_namespace(self, name: str, timeout: float = 60.0) -> None:
+        """Delete a namespace and wait until its pods are gone (their GPUs free again)."""
+        self.api.request("DELETE", f"/api/v1/namespaces/{name}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status, body = self.api.request("GET", f"/api/v1/namespaces/{name}/pods")
+            if status == 200 and not json.loads(body)["items"]:
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"the pods of namespace {name} still exist after {timeout:.0f}s")
+
     # -- kwok ----------------------------------------------------------------------------
 
     def node(self, name: str, gpus: int) -> dict:
@@ -196,6 +214,7 @@ class ControlPlane:
     def wait_node_ready(self, name: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            self.check_alive()
             node = self.api.get({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}})
             for c in (node or {}).get("status", {}).get("conditions") or []:
                 if c.get("type") == "Ready" and c.get("status") == "True":
@@ -214,8 +233,11 @@ class ControlPlane:
             "options": {"manageAllNodes": False,
                         "manageNodesWithAnnotationSelector": "kwok.x-k8s.io/node=fake",
                         "nodeIP": "127.0.0.1", "nodePort": port,
+                        "enableDebuggingHandlers": True,  # the kubelet's /containerLogs
                         "serverAddress": f"127.0.0.1:{port}",
-                        "nodeLeaseDurationSeconds": 40, "cidr": "10.0.0.1/16"}},
+                        "nodeLeaseDurationSeconds": 40, "nodeLeaseParallelism": 4,
+                        "nodePlayStageParallelism": 4, "podPlayStageParallelism": 4,
+                        "podsOnNodeSyncParallelism": 4, "cidr": "10.0.0.1/16"}},
             {"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterLogs",
              "metadata": {"name": "all"},
              "spec": {"logs": [{"logsFile": str(logs), "follow": True}]}}]
@@ -274,10 +296,7 @@ class ControlPlane:
         context = ssl.create_default_context(cadata=self.webhook_ca.decode())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            proc = self.procs["kserve"]
-            if proc.poll() is not None:
-                raise RuntimeError(f"KServe's manager exited with {proc.returncode}:\n"
-                                   f"{self.log_tail('kserve')}")
+            self.check_alive()
             try:
                 with socket.create_connection(("127.0.0.1", self.webhook_port), 1) as sock:
                     with context.wrap_socket(sock, server_hostname="127.0.0.1"):

@@ -4,8 +4,11 @@ garbage collection, scheduling failures and container logs are the controllers' 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tarfile
 import uuid
+from pathlib import Path
 
 from tests.realcluster.control_plane import LOG_LINES
 from tests.realcluster.test_control_plane_deploy import (condition, deploy, lst, pods,
@@ -73,6 +76,22 @@ def test_logs_come_from_the_kubelet(plane):
     assert result.exit_code == 0, result.stderr
     for line in LOG_LINES:
         assert line in result.stdout
+
+
+def test_logs_follow_streams_from_the_kubelet(plane):
+    """`logs -f` as a process: the lines arrive while the stream stays open."""
+    deploy(plane, "c1")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("kubectl-nim")), "logs", "c1", "-f",
+         "--kubeconfig", plane.kubeconfig], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        got = [proc.stdout.readline() for _ in LOG_LINES]
+        assert all(want in line for want, line in zip(LOG_LINES, got)), got
+        assert proc.poll() is None  # still following
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def test_report_of_a_running_deployment_holds_real_pods_and_events(plane):

@@ -55,7 +55,7 @@ def container(template, name="kserve-container"):
 def deploy(plane, name, *extra, key=KEY, wait=True):
     args = ["deploy", name, "--model", MODEL, "--tag", TAG, *extra]
     if wait:
-        args += ["--wait", "--timeout", "120"]
+        args += ["--wait", "--timeout", "60"]
     result = plane.nim(*args, key=key)
     assert result.exit_code == 0, result.stderr
     return result
