@@ -9,7 +9,6 @@ embeddings, ranking) comes from the catalog entry (`domain.health.kind_of_model`
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
