@@ -35,9 +35,9 @@ def command(api_key_file: Optional[str], ngc_api_url: str, output: str) -> None:
     notice = keycheck.disconnected_notice(get_globals())
     if notice:
         log.notice(notice)
-    from kubectl_nim.cli import api_key
+    from kubectl_nim.cli.api_key import key_reader
 
-    key = api_key.read_api_key(api_key_file, get_environment())
+    key = key_reader(api_key_file, get_environment())()
     info = keycheck.validate(key, ngc_api_url, get_globals().request_timeout,
                              sleep=get_environment().sleep)
     click.echo(_render(info, output), nl=False)
