@@ -58,6 +58,10 @@ class Environment:
     slow_notice_after: Optional[float] = None
     # Where a pod's service-account token is mounted (None = Kubernetes' standard path).
     service_account_dir: Optional[str] = None
+    # The console of the use cases: a notice and a warning line, on stderr through the redacting
+    # log (None = kubectl_nim.log's, bound when the run starts). A test hands in its own.
+    notice: Optional[Callable[[str], None]] = field(default=None, repr=False)
+    warn: Optional[Callable[[str], None]] = field(default=None, repr=False)
 
     @classmethod
     def default(cls, **fields) -> "Environment":
@@ -66,6 +70,8 @@ class Environment:
 
     def bind(self) -> "Environment":
         """Fill what was left open from the process as it is now (the current sys streams)."""
+        from kubectl_nim import log  # standard library only, like this module
+
         stdin = sys.stdin if self.stdin is None else self.stdin
         stdout = sys.stdout if self.stdout is None else self.stdout
         stderr = sys.stderr if self.stderr is None else self.stderr
@@ -74,7 +80,9 @@ class Environment:
             stdin_isatty=isatty(stdin) if self.stdin_isatty is None else self.stdin_isatty,
             stdout_isatty=isatty(stdout) if self.stdout_isatty is None else self.stdout_isatty,
             stderr_isatty=isatty(stderr) if self.stderr_isatty is None else self.stderr_isatty,
-            environ=os.environ if self.environ is None else self.environ)
+            environ=os.environ if self.environ is None else self.environ,
+            notice=log.notice if self.notice is None else self.notice,
+            warn=log.warn if self.warn is None else self.warn)
 
     def replace(self, **fields) -> "Environment":
         return dataclasses.replace(self, **fields)

@@ -122,11 +122,11 @@ def restart_step(cluster, dep, dry_run: DryRun, settings: Restart, done_what: st
 
     ref = kind_ref("InferenceService", dep.name)
     if settings.skip:
-        log.notice(f"Not restarting {ref}: its running pods keep the old key until they restart "
+        env.notice(f"Not restarting {ref}: its running pods keep the old key until they restart "
                    f"(re-run with the restart, or delete the pods).")
         return
     if dep.isvc is None:
-        log.warn(f"there is no {ref}: nothing to restart")
+        env.warn(f"there is no {ref}: nothing to restart")
         return
     if not dry_run.sends:
         emit(ref, "restarted")
@@ -143,7 +143,7 @@ def restart_step(cluster, dep, dry_run: DryRun, settings: Restart, done_what: st
     emit(ref, "restarted")
     if settings.wait and dry_run.persists:
         generation = (answer.get("metadata") or {}).get("generation")
-        log.notice(f"Waiting up to {settings.timeout_text} for the new predictor pods of "
+        env.notice(f"Waiting up to {settings.timeout_text} for the new predictor pods of "
                    f"{dep.name}...")
         wait_restarted(cluster, dep.name, dep.namespace, stamp, generation, settings.timeout,
                        settings.reporter, clock=env.clock, wait=env.sleep)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from kubectl_nim import log
 from kubectl_nim.app import Emit
 from kubectl_nim.app.predictor_restart import Restart, restart_step
 from kubectl_nim.environment import Environment
@@ -23,9 +22,9 @@ def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
     dep = day2.find_deployment(cluster, namespace, name)
     plan = day2.plan_rotation(cluster, dep)
     for ref, why in plan.skipped:
-        log.notice(f"Leaving {ref} alone: {why}.")
+        env.notice(f"Leaving {ref} alone: {why}.")
     if not plan.targets:
-        log.notice(f"Nothing to rotate: the ServingRuntime of {name!r} references no key secret "
+        env.notice(f"Nothing to rotate: the ServingRuntime of {name!r} references no key secret "
                    f"(a disconnected deployment pulls through the cluster's global pull secret).")
         return
 
@@ -33,7 +32,7 @@ def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
     if validate_key is not None and dry_run.sends:
         validate_key(key)
     if not restart.skip and dep.isvc is not None:
-        log.warn(nim_runtime.double_capacity_warning(dep.isvc))
+        env.warn(nim_runtime.double_capacity_warning(dep.isvc))
 
     if not dry_run.sends:
         for ref, action in secret_writes.preview(plan.targets, namespace, key, plan.current):

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from functools import cached_property
 
 from kubectl_nim.domain import catalog as catalog_mod
-from kubectl_nim import log
 from kubectl_nim.app.connection import GlobalOptions
 from kubectl_nim.environment import Environment
 
@@ -63,9 +62,9 @@ class Session:
                 resolved = self.sources(with_template)[0]
                 result = resolved.value
         if notice and not (catalog_file or offline):
-            log.notice(f"Using the {resolved.source} ({resolved.reason}).")
+            self.env.notice(f"Using the {resolved.source} ({resolved.reason}).")
         for warning in result.warnings:
-            log.warn(warning)
+            self.env.warn(warning)
         return result
 
     def secret_naming(self, override: str | None = None):

@@ -462,6 +462,11 @@ def _objects(name=NAME):
     return render.render_deployment(options, embedded_template(), KEY)
 
 
+# What a run hands deploy's writes: its clock, its pauses, its console (here: real time, no
+# console; these tests read the error).
+RUN = dict(sleep=time.sleep, clock=time.monotonic, warn=lambda text: None)
+
+
 def test_interrupt_between_writes_rolls_back(project):
     from kubectl_nim.app import deploy_write as deploy
     from kubectl_nim.adapters.kube.cluster import Cluster
@@ -474,7 +479,7 @@ def test_interrupt_between_writes_rolls_back(project):
             raise KeyboardInterrupt
 
     with pytest.raises(deploy.DeployFailed) as caught:
-        deploy.write(cluster, _objects(), on_written=interrupt_after_the_pvc)
+        deploy.write(cluster, _objects(), on_written=interrupt_after_the_pvc, **RUN)
     assert for_error(caught.value) == 130
     # Progress is reported once the whole first batch answered: the ServingRuntime exists too.
     assert str(caught.value) == (
@@ -500,7 +505,7 @@ def test_interrupt_during_a_create_undoes_it_too(project):
 
     cluster.create = create
     with pytest.raises(deploy.DeployFailed) as caught:
-        deploy.write(cluster, _objects())
+        deploy.write(cluster, _objects(), **RUN)
     assert str(caught.value).startswith(
         f"interrupted while creating {SR}/{NAME}; rolled back {SR}/{NAME}, "
         f"persistentvolumeclaim/nim-pvc-{NAME}, ")
@@ -532,7 +537,7 @@ def test_dropped_connection_is_treated_as_possibly_created(project):
         Unreachable("other", "Server disconnected without sending a response."), "POST", "/x")
     _failing_create(cluster, "ServingRuntime", dropped, create_first=True)
     with pytest.raises(deploy.DeployFailed) as caught:
-        deploy.write(cluster, _objects())
+        deploy.write(cluster, _objects(), **RUN)
     assert f"rolled back {SR}/{NAME}, persistentvolumeclaim/" in str(caught.value)
     assert state(project.server) == before
 
@@ -550,7 +555,7 @@ def test_request_that_never_left_is_not_waited_for(project, kind, detail):
     _failing_create(cluster, "ServingRuntime", error, create_first=False)
     started = time.monotonic()
     with pytest.raises(deploy.DeployFailed) as caught:
-        deploy.write(cluster, _objects())
+        deploy.write(cluster, _objects(), **RUN)
     assert time.monotonic() - started < 2  # no grace period spent on it
     assert "may still be created" not in str(caught.value)
     assert not any(m == "DELETE" and "servingruntimes" in p for m, p in writes(project.server))

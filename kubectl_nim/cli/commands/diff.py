@@ -67,7 +67,8 @@ def _run(params) -> int:
         return key
 
     planned = deploy.plan(session, request, deploy.KeySource(read_or_say))
-    diffs = app.diff(session.cluster, planned.objects, force_conflicts=request.force_conflicts)
+    diffs = app.diff(session.cluster, planned.objects, warn=env.warn,
+                     force_conflicts=request.force_conflicts)
     for item in diffs:
         click.echo(item.text, nl=False)
     return 1 if any(d.changed for d in diffs) else 0
