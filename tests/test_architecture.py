@@ -1,4 +1,4 @@
-"""The layering rules (issue 11), checked on the source (ast), lazy imports included:
+"""The layering rules, checked on the source (ast), lazy imports included:
 
 - `kubectl_nim/domain/` is pure: no I/O (an adapter, click, httpx, kubernetes, sockets, no open()
   or pathlib/importlib.resources reads) and no layer above it (app, cli);
@@ -6,7 +6,11 @@
 - `kubectl_nim/adapters/` (transports) knows nothing of use cases or the CLI;
 - `kubectl_nim/cli/` does not call the cluster or NVIDIA directly: nothing from the adapters (a
   verb that needs the cluster asks a use case in app/);
-- no module in `kubectl_nim/` is over 400 lines.
+- use cases ask the one DryRun type, take their console and clock from the run;
+- no module reaches into another's private names, no import cycles, no re-export shims (modules
+  are split by reason to change, not by a line count).
+
+See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -108,7 +112,7 @@ def test_the_registration_check_catches_one(tmp_path):
     assert secret_registrations(bad) == [4]
 
 
-# --- domain reads no file (issue 11) --------------------------------------------------------------
+# --- domain reads no file -------------------------------------------------------------------------
 
 # Calls that read from disk: the builtin open(), pathlib's readers, os-level opens, and resources
 # of a package. An adapter reads (adapters/catalog_source); domain parses what it is given.
@@ -148,31 +152,10 @@ def test_the_file_read_check_catches_each_kind(tmp_path):
                                "import pathlib.Path"]
 
 
-# --- small modules (issue 11) ---------------------------------------------------------------------
-
-MAX_MODULE_LINES = 400
-
-
-def physical_lines(path: Path) -> int:
-    return len(path.read_bytes().splitlines())
-
-
 def every_module():
     for path in sorted(PACKAGE.rglob("*.py")):
         yield pytest.param(path, id=str(path.relative_to(PACKAGE)))
 
-
-@pytest.mark.parametrize("path", list(every_module()))
-def test_no_module_is_over_400_lines(path):
-    """A module that grows past this has more than one reason to change: split it by
-    responsibility (docs/architecture.md) rather than raise the limit."""
-    assert physical_lines(path) <= MAX_MODULE_LINES
-
-
-def test_the_line_count_counts_physical_lines(tmp_path):
-    module = tmp_path / "m.py"
-    module.write_bytes(b'"""doc\n\n"""\n\nx = 1  # one\n\n\n')
-    assert physical_lines(module) == 7
 
 # The app's write primitives: a verb that writes asks its use case, which owns the order of the
 # writes, their rollback and what a failure leaves behind.
@@ -221,7 +204,7 @@ def test_the_cluster_call_check_catches_them(tmp_path):
                                   "kubectl_nim.app.secret_writes.write_secrets"]
 
 
-# --- the tests mirror the layers (issue 11) -------------------------------------------------------
+# --- the tests mirror the layers ------------------------------------------------------------------
 
 TESTS = Path(__file__).resolve().parent
 TEST_LAYERS = {
@@ -270,7 +253,7 @@ def test_the_server_check_catches_one(tmp_path):
                                "tests.fakes.kube_apiserver.FakeKubeAPIServer"]
 
 
-# --- use cases ask what an answer means, not which HTTP code it had (issue 11) --------------------
+# --- use cases ask what an answer means, not which HTTP code it had -------------------------------
 
 HTTP_CODE_COMPARISON = re.compile(r"status\s*(==|!=|>=|<=|<|>|in|not in)\s*\(?\d{3}")
 
@@ -398,3 +381,144 @@ def test_the_not_yet_lists_name_only_modules_that_still_need_it():
         clocks = [f for f in found if "log." not in f]
         assert (name not in CONSOLE_NOT_YET or console) and \
             (name not in CLOCK_NOT_YET or clocks), name
+
+
+# --- boundaries that hold without a line count (docs/architecture.md) ----------------------------
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def is_module(name: str) -> bool:
+    base = PACKAGE.parent / Path(*name.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def private_imports(path: Path) -> list[str]:
+    """Private names (`_x`) of another module of the plugin: `from m import _x`, `m._x(...)`."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found, aliases = [], {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                and node.module.startswith("kubectl_nim"):
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if is_module(full):
+                    aliases[alias.asname or alias.name] = full
+                elif alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{node.lineno}: from {node.module} import {alias.name}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("kubectl_nim") and alias.asname:
+                    aliases[alias.asname] = alias.name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id in aliases and node.attr.startswith("_") \
+                and not node.attr.startswith("__"):
+            found.append(f"{node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize("path", list(every_module()))
+def test_no_module_reaches_into_another_modules_private_names(path):
+    """What a module shares is public; a private name used elsewhere is a seam to close."""
+    assert private_imports(path) == []
+
+
+def test_the_private_import_check_catches_both_forms(tmp_path):
+    bad = tmp_path / "x.py"
+    bad.write_text("from kubectl_nim.app.optimistic import Written, _helper\n"
+                   "from kubectl_nim.app import secret_writes\n"
+                   "from kubectl_nim.adapters import retry as _retry\n\n"
+                   "def f():\n    secret_writes._failed(1)\n    _retry.Policy()\n")
+    assert private_imports(bad) == ["1: from kubectl_nim.app.optimistic import _helper",
+                                    "6: secret_writes._failed"]
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module → the plugin's modules it imports (lazy imports included)."""
+    graph = {}
+    for path in PACKAGE.rglob("*.py"):
+        targets = set()
+        for name in imported_modules(path):
+            while name.startswith("kubectl_nim") and not is_module(name):
+                name = name.rpartition(".")[0]
+            if name.startswith("kubectl_nim.") and name != module_name(path):
+                targets.add(name)
+        graph[module_name(path)] = targets
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected set of more than one module (Tarjan), sorted."""
+    index, low, stack, on, found, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w.endswith("__init__") or w not in graph:
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(found)
+
+
+# Packages import what they hold (`kubectl_nim.cli` builds the tree from its verbs): an
+# `__init__` is not a module of one layer, so edges into packages are left out.
+PACKAGES = {"kubectl_nim", "kubectl_nim.cli", "kubectl_nim.app", "kubectl_nim.domain",
+            "kubectl_nim.adapters", "kubectl_nim.adapters.kube", "kubectl_nim.cli.commands"}
+
+
+def test_no_import_cycles():
+    """Not even through a function-level import: a cycle hides two modules that are one."""
+    graph = {m: {t for t in ts if t not in PACKAGES} for m, ts in import_graph().items()
+             if m not in PACKAGES}
+    assert cycles(graph) == []
+
+
+def test_the_cycle_check_finds_one():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def reexports(path: Path) -> list[str]:
+    """`__all__` listing names the module imports, or imports kept only to be re-exported."""
+    text = path.read_text()
+    tree = ast.parse(text, filename=str(path))
+    imported = {alias.asname or alias.name for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) for alias in node.names}
+    found = [f"{n}: re-export comment" for n, line in enumerate(text.splitlines(), 1)
+             if re.search(r"noqa: F401.*re-?export", line)]
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__"
+                                                for t in node.targets):
+            names = [e.value for e in getattr(node.value, "elts", [])
+                     if isinstance(e, ast.Constant)]
+            found += [f"__all__: {n}" for n in names if n in imported]
+    return found
+
+
+@pytest.mark.parametrize("path", list(every_module()))
+def test_no_re_export_shims(path):
+    """A name is imported from the module that defines it, not from a shim."""
+    assert reexports(path) == []

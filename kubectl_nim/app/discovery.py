@@ -81,17 +81,6 @@ def _denied(probes: list[str]) -> bool:
     return any("HTTP 403" in p for p in probes)
 
 
-def find_apps_namespace(cluster: Cluster, override: str | None) -> tuple[Resolved, dict | None]:
-    """Applications namespace and, when found on the way, its OdhDashboardConfig.
-
-    The DSCInitialization and the OdhDashboardConfigs of both well-known namespaces are asked
-    for at once; the answers are then read in SPEC §4's order.
-    """
-    if override:
-        return Resolved(override, "--apps-namespace", "given on the command line"), None
-    return _apps_from(cluster, _run(cluster, _apps_probes(cluster)))
-
-
 def _apps_probes(cluster: Cluster) -> list[Callable[[], Any]]:
     return [lambda: cluster.list("DSCInitialization")] + [
         _probe(cluster, "OdhDashboardConfig", names.DASHBOARD_CONFIG_NAME, ns)

@@ -21,7 +21,7 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
     only when there is something to migrate)."""
     from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.app import optimistic
-    from kubectl_nim.app import secret_writes
+    from kubectl_nim.app import secret_pair, secret_writes
     from kubectl_nim.domain import nim_runtime
     from kubectl_nim.errors import Day2Error
     from kubectl_nim.errors import NimError
@@ -66,7 +66,7 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
         return True
 
     server = dry_run.server_flag
-    written = secret_writes.write_secrets(cluster, dep.namespace, targets, key, dry_run=dry_run,
+    written = secret_pair.write_pair(cluster, dep.namespace, targets, key, dry_run=dry_run,
                                  current=current, sleep=env.sleep,
                                  on_written=lambda w: emit(w.ref, w.action))
 

@@ -80,7 +80,7 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
                    generation: int | None, timeout: float, report: Callable,
                    interval: float = 2.0, clock: Callable[[], float] = time.monotonic,
                    wait: Callable[[float], None] | None = None):
-    from kubectl_nim.app.wait import _events, poll
+    from kubectl_nim.app.wait import read_events, poll
 
     pods_readable = True
 
@@ -96,7 +96,7 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
                     raise
                 pods_readable = False
                 log.debug(f"pods not readable (HTTP {e.status}); following the InferenceService")
-        return restart_state(isvc, pods, _events(cluster, namespace), name, stamp, generation)
+        return restart_state(isvc, pods, read_events(cluster, namespace), name, stamp, generation)
 
     return poll(observe, report, timeout, f"{kind_ref('InferenceService', name)} to restart",
                 f"it may still finish: `{caller.tool()} get pods -l {ISVC_LABEL}={name} -n {namespace} -w`",

@@ -16,7 +16,7 @@ def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
            emit: Emit, env: Environment) -> None:
     """Rotate the key of deployment `name`. `new_key()` reads the key (asked only when there is
     something to rotate); `validate_key(key)` checks it with NVIDIA (None: not checked)."""
-    from kubectl_nim.app import day2, secret_writes
+    from kubectl_nim.app import day2, secret_pair, secret_writes
     from kubectl_nim.domain import nim_runtime
 
     dep = day2.find_deployment(cluster, namespace, name)
@@ -38,7 +38,7 @@ def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
         for ref, action in secret_writes.preview(plan.targets, namespace, key, plan.current):
             emit(ref, action)
     else:
-        secret_writes.write_secrets(cluster, namespace, plan.targets, key,
+        secret_pair.write_pair(cluster, namespace, plan.targets, key,
                                     dry_run=dry_run, current=plan.current,
                                     sleep=env.sleep, on_written=lambda w: emit(w.ref, w.action))
     restart_step(cluster, dep, dry_run, restart, "the secrets hold the new key", emit, env)

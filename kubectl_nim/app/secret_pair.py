@@ -141,7 +141,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
             except NimError as error:
                 if optimistic.was_uncertain(error) and dry_run.persists:
                     _add_in_flight(done, target, namespace, key, before)
-                raise secret_writes._failed_secrets(cluster, namespace, target, error, done,
+                raise secret_writes.failed_secrets(cluster, namespace, target, error, done,
                                            dry_run, sleep) from None
             if written.action == "unchanged" and written.uncertain and expected_old != key:
                 # An earlier attempt timed out but landed: the "unchanged" Secret holds our key
@@ -158,7 +158,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
     except KeyboardInterrupt as signal:
         if target is not None and dry_run.persists:  # its write was in flight and has finished
             _add_in_flight(done, target, namespace, key, snapshot.get(target.name))
-        failure = secret_writes._failed_secrets(
+        failure = secret_writes.failed_secrets(
             cluster, namespace, target or targets[-1],
             NimError(interrupts.describe(signal)), done, dry_run, sleep)
         failure.signal = signal

@@ -109,17 +109,6 @@ def _readable(answer: Any, what: str) -> Any:
     return answer
 
 
-def _maybe(fn):
-    def guarded(*args):
-        try:
-            return fn(*args)
-        except ApiError as e:
-            if e.not_found:
-                return None
-            raise
-    return guarded
-
-
 def observe(cluster: Cluster, namespace: str, name: str, events: bool = True) -> Observed:
     """Round 1; NotFound when there is no such deployment. `events` False: not needed."""
     selector = f"{ISVC_LABEL}={name}"

@@ -70,7 +70,7 @@ def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
                  meta.get("name", name), meta.get("namespace", ""))
 
 
-def _events(cluster: Cluster, namespace: str) -> list[dict]:
+def read_events(cluster: Cluster, namespace: str) -> list[dict]:
     try:
         return cluster.list("Event", namespace)
     except ApiError as e:
@@ -131,7 +131,7 @@ def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
                sleep: Callable[[float], None] = time.sleep) -> State:
     def observe() -> State:
         isvc = cluster.get_or_none("InferenceService", name, namespace)
-        return progress_state(isvc, _events(cluster, namespace), name)
+        return progress_state(isvc, read_events(cluster, namespace), name)
 
     try:
         return poll(observe, report, timeout,

@@ -15,7 +15,7 @@ import click
 
 from kubectl_nim import log
 from kubectl_nim.environment import Environment
-from kubectl_nim.app.connection import GlobalOptions  # noqa: F401 - re-exported for the verbs
+from kubectl_nim.app.connection import GlobalOptions
 from kubectl_nim.domain.validation import check, check_namespace
 
 

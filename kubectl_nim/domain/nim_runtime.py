@@ -131,7 +131,7 @@ def runtime_name_of(isvc: Mapping[str, Any]) -> str | None:
             or (isvc.get("status") or {}).get("servingRuntimeName"))
 
 
-def _images(obj: Mapping[str, Any] | None, *path: str) -> list[str]:
+def images_at(obj: Mapping[str, Any] | None, *path: str) -> list[str]:
     node: Any = obj or {}
     for part in path:
         node = (node or {}).get(part) or {}
@@ -153,7 +153,7 @@ def is_nim(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None) -> bool:
     annotations = ((runtime or {}).get("metadata") or {}).get("annotations") or {}
     if str(annotations.get(NIM_RUNTIME_ANNOTATION, "")).lower() == "true":
         return True
-    images = _images(runtime, "spec") + _images(isvc, "spec", "predictor")
+    images = images_at(runtime, "spec") + images_at(isvc, "spec", "predictor")
     return any(image.startswith(NIM_IMAGE_PREFIX) for image in images)
 
 
@@ -169,7 +169,7 @@ def is_foreign(isvc: Mapping[str, Any] | None, runtime: Mapping[str, Any] | None
     predictor = (isvc.get("spec") or {}).get("predictor") or {}
     if (predictor.get("model") or {}).get("storageUri"):
         return True
-    images = _images(isvc, "spec", "predictor")
+    images = images_at(isvc, "spec", "predictor")
     return any(image and not image.startswith(NIM_IMAGE_PREFIX) for image in images)
 
 
