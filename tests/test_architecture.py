@@ -522,3 +522,134 @@ def reexports(path: Path) -> list[str]:
 def test_no_re_export_shims(path):
     """A name is imported from the module that defines it, not from a shim."""
     assert reexports(path) == []
+
+
+def test_every_label_and_annotation_key_lives_in_names():
+    """docs/architecture.md: a key's constant ends in _LABEL or _ANNOTATION, in domain/names.py."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        if path == PACKAGE / "domain" / "names.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) \
+                    and isinstance(node.value.value, str):
+                found += [f"{path.name}: {t.id}" for t in node.targets if isinstance(t, ast.Name)
+                          and re.search(r"_(LABEL|ANNOTATION)$", t.id)]
+    assert found == []
+
+
+# --- the design documents stay true ---------------------------------------------------------------
+
+DOCS = PACKAGE.parent / "docs"
+
+
+def _top_level_names(path: Path) -> set[str]:
+    names = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def _class_members() -> dict[str, set[str]]:
+    members: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                found = members.setdefault(node.name, set())
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        found.add(item.name)
+                    elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                        found.add(item.target.id)
+                    elif isinstance(item, ast.Assign):
+                        found |= {t.id for t in item.targets if isinstance(t, ast.Name)}
+    return members
+
+
+def _module_file(dotted_path: str) -> Path | None:
+    """`app/deploy` or `adapters/kube/cluster.py` → the module's file (a package's __init__)."""
+    base = PACKAGE / dotted_path.removesuffix(".py")
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def cited_but_missing(text: str) -> list[str]:
+    """Every `layer/module[.name[.attr]]`, `Class.attr`, top-level module and, in the layer
+    table, every bare module or name a document cites that the code does not have."""
+    members = _class_members()
+    missing = []
+    for token in re.findall(r"`([^`\s]+)`", text):
+        token = token.rstrip(".,:")
+        match = re.fullmatch(r"((?:cli|app|domain|adapters)(?:/\w+)+)(\.py)?((?:\.\w+)*)", token)
+        if match:
+            path, names = match.group(1), [n for n in match.group(3).split(".") if n]
+            module = _module_file(path)
+            if module is None:
+                missing.append(token)
+            elif names and names[0] not in _top_level_names(module):
+                missing.append(token)
+            elif len(names) > 1 and names[1] not in members.get(names[0], set()):
+                missing.append(token)
+            continue
+        if re.fullmatch(r"(tests|docs)/[\w/.]+", token):
+            if not (PACKAGE.parent / token).exists():
+                missing.append(token)
+        elif re.fullmatch(r"\w+\.py", token) and "/" not in token:
+            if not any(PACKAGE.rglob(token)):
+                missing.append(token)
+        elif re.fullmatch(r"[A-Z]\w+\.\w+", token):
+            cls, attr = token.split(".")
+            if attr not in members.get(cls, set()):
+                missing.append(token)
+    for row in re.findall(r"^\| `(cli|app|domain|adapters)/` \| (.*?) \|[^|]*\|$", text, re.M):
+        layer, cell = row
+        files = list((PACKAGE / layer).rglob("*.py"))
+        modules = {str(f.relative_to(PACKAGE / layer).with_suffix("")) for f in files}
+        modules |= {str(f.parent.relative_to(PACKAGE / layer)) for f in files
+                    if f.name == "__init__.py"}
+        defined = set().union(*(_top_level_names(f) for f in files))
+        for token in re.findall(r"`([\w/]+(?:\.py)?)`", cell):
+            name = token.removesuffix(".py")
+            if name not in modules and name not in defined and name not in {"kube"}:
+                missing.append(f"{layer}/: {token}")
+    return missing
+
+
+@pytest.mark.parametrize("doc", ["architecture.md", "design.md"])
+def test_every_module_and_name_the_docs_cite_exists(doc):
+    assert cited_but_missing((DOCS / doc).read_text()) == []
+
+
+def test_the_doc_check_catches_a_stale_citation():
+    text = ("| `app/` | `deploy`, `no_such_module` | x |\n"
+            "`app/deploy_plan.build_options`, `app/deploy.gone`, `domain/render.DeployOptions`,"
+            " `ClusterError.transient`, `ClusterError.nope`, `cli/nothing.py`\n")
+    assert cited_but_missing(text) == ["app/deploy.gone", "domain/render.DeployOptions",
+                                       "ClusterError.nope", "cli/nothing.py",
+                                       "app/: no_such_module"]
+
+
+def _anchors(doc: Path) -> set[str]:
+    return {re.sub(r"[^a-z0-9 -]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+            for line in doc.read_text().splitlines() if line.startswith("#")}
+
+
+def test_every_docs_anchor_cited_in_code_and_tests_exists():
+    """Code and tests cite docs/design.md#<section> (not SPEC sections or issue numbers)."""
+    anchors = {name: _anchors(DOCS / name) for name in ("design.md", "architecture.md")}
+    missing, stale = [], []
+    for path in list(PACKAGE.rglob("*.py")) + list(TESTS.rglob("*.py")):
+        text = path.read_text()
+        for doc, anchor in re.findall(r"docs/(design\.md|architecture\.md)#([a-z0-9-]+)", text):
+            if anchor not in anchors[doc]:
+                missing.append(f"{path.name}: {doc}#{anchor}")
+        if path.name != "test_architecture.py" and re.search(r"SPEC §|\b[Ii]ssue \d+", text):
+            stale.append(path.name)
+    assert missing == [] and stale == []

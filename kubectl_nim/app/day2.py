@@ -67,7 +67,7 @@ def plan_rotation(cluster: Cluster, dep: Deployment) -> RotationPlan:
                              f"own secrets")
     if scheme == NONE:
         return RotationPlan([], {}, [])
-    own = own_secret_names(dep.name)  # either naming (SPEC §3)
+    own = own_secret_names(dep.name)  # either naming (docs/design.md#names)
     current = read_secrets(cluster, dep.namespace, list(refs.names))
     targets: list[SecretTarget] = []
     skipped: list[tuple[str, str]] = []

@@ -98,7 +98,7 @@ def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: st
 def check_with_key(cluster: Cluster, objects: Sequence[dict], namespace: str,
                    key_check: Callable[[], object] | None, **preflight) -> Checked:
     """`check_and_preflight` with NVIDIA's key check running at the same time: one round trip
-    of wall time for both instead of one after the other (issue 14).
+    of wall time for both instead of one after the other.
 
     The dry runs reach only the user's own API server and persist nothing, so they may go out
     before NVIDIA has answered; every real write comes later, from the caller, and only once

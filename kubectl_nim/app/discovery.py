@@ -1,4 +1,5 @@
-"""Where cluster configuration comes from (SPEC §4), with the reason for every choice.
+"""Where cluster configuration comes from (docs/design.md#cluster-configuration), with the reason
+for every choice.
 
 Each resolver returns what it chose *and why*, so `config view` can show the picture and other
 verbs can print one notice naming the source. A 403 or 404 on any probe is never fatal: it is
@@ -160,7 +161,8 @@ def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSetting
 
 def _disconnected(settings: ClusterSettings, probes: list[str]) -> Resolved:
     """The redesign's nimConfig flag when an admin set it; else today's DataScienceCluster flag
-    `spec.components.kserve.nim.airGapped` (SPEC §3); else connected."""
+    `spec.components.kserve.nim.airGapped` (docs/design.md#disconnected-clusters); else
+    connected."""
     apps = settings.apps_namespace.value
     flag = (settings.nim_config.get("disconnected") or {}).get("disableKeyCollection")
     if flag is not None:
@@ -213,8 +215,10 @@ class Sources(NamedTuple):
 
 def resolve_sources(cluster: Cluster, settings: ClusterSettings,
                     template: bool = True) -> Sources:
-    """The catalog ConfigMap, (optionally) the runtime Template of SPEC §4, and the secret
-    naming of the cluster's generation (SPEC §3; only with the Template, whose later name
+    """The catalog ConfigMap, (optionally) the runtime Template of
+    docs/design.md#cluster-configuration, and the secret
+    naming of the cluster's generation (docs/design.md#names; only with the Template, whose later
+    name
     is one of its markers).
 
     Every first-choice object, under both namings, is asked for at once; NIM Accounts are
@@ -273,7 +277,7 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
 
 def _custom_missing(answer: Any, name: str, ns: str) -> None:
     """The admin's custom catalog is configured but missing or unreadable: say so by name,
-    on stderr, before the next source is used (SPEC §4)."""
+    on stderr, before the next source is used (docs/design.md#cluster-configuration)."""
     if isinstance(answer, ApiError):
         what = "does not exist" if answer.not_found else \
             "cannot be read (access denied, HTTP 403)"
@@ -321,7 +325,8 @@ def _template_from(cluster: Cluster, apps: str | None, answers: list[Any],
 
 
 def resolve_catalog(cluster: Cluster, settings: ClusterSettings) -> Resolved:
-    """The catalog ConfigMap, first that exists (SPEC §4); value is a catalog.Catalog."""
+    """The catalog ConfigMap, first that exists (docs/design.md#cluster-configuration); value is a
+    catalog.Catalog."""
     return resolve_sources(cluster, settings, template=False)[0]
 
 

@@ -104,7 +104,8 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
 
 
 def _set_owners(cluster, dep, written, runtime) -> None:
-    """The new secrets get an ownerReference to the ServingRuntime (SPEC §3), as deploy's do. The
+    """The new secrets get an ownerReference to the ServingRuntime (docs/design.md#secrets), as
+    deploy's do. The
     migration itself is done by then, so a refusal only warns."""
     from kubectl_nim.app import deploy_write
     from kubectl_nim.errors import ClusterError

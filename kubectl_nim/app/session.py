@@ -69,7 +69,7 @@ class Session:
 
     def secret_naming(self, override: str | None = None):
         """How this deployment's secrets are named (a discovery.Resolved): `--secret-naming`,
-        else the naming of the cluster's generation (SPEC §3)."""
+        else the naming of the cluster's generation (docs/design.md#names)."""
         from kubectl_nim.app import discovery
         from kubectl_nim.domain import names
 

@@ -262,7 +262,8 @@ def _refuse_key_value(ctx, param, value):
 
 
 def key_options(f):
-    """The key input of SPEC §3. `--api-key VALUE` exists only to refuse it with a reason."""
+    """The key input of docs/design.md#the-api-key. `--api-key VALUE` exists only to refuse it with
+    a reason."""
     f = click.option("--api-key", "refused_api_key", hidden=True, expose_value=False,
                      callback=_refuse_key_value, is_eager=True)(f)
     f = click.option("--api-key-file", metavar="PATH",

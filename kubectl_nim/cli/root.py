@@ -1,7 +1,8 @@
 """The root command: global options, the invoked name, and the single error path.
 
 Every failure leaves through `NimGroup.main`: a one-line `error: ...` on stderr and the exit code of
-SPEC §2 (chosen in cli/exit_status.py), a traceback only when asked (`-vv`; an unexpected
+docs/design.md#exit-codes (chosen in cli/exit_status.py), a traceback only when asked (`-vv`; an
+unexpected
 failure, i.e. a bug, already with `-v`), and every registered secret redacted from all of it.
 """
 

@@ -84,7 +84,7 @@ def key_scheme(deployment: str, refs: Refs) -> str:
         return SHARED_LEGACY
     if not names:
         return INLINE if refs.inline else NONE
-    own = own_secret_names(deployment)  # either naming (SPEC §3)
+    own = own_secret_names(deployment)  # either naming (docs/design.md#names)
     keyed = set(refs.key_secrets)
     # Extra pull secrets (for other registries) do not change the scheme; the key secrets do.
     own_pull = set(own["pull_secret"]) & set(refs.pull_secrets)
@@ -233,7 +233,7 @@ def double_capacity_warning(isvc: Mapping[str, Any] | None) -> str:
 def point_at_own_secrets(spec: dict, deployment: str, key_secret: Optional[str],
                          pull_secret: Optional[str]) -> None:
     """Point a ServingRuntime spec at a deployment's own secrets, in place: the one way deploy
-    (render) and migrate do it (SPEC §3).
+    (render) and migrate do it (docs/design.md#secrets).
 
     `NGC_API_KEY`: every container that reads it (a sidecar too: otherwise the deployment would
     still use the shared secret, `list` would call it shared-legacy and rotate-key refuse it) and

@@ -1,5 +1,5 @@
 """`deploy` failures: every check before a write, preflight, refusal of an existing deployment,
-rollback, and the fault matrix of issue 3 (each write × 403, 409, 500, hang past the timeout).
+rollback, and the fault matrix (each write × 403, 409, 500, hang past the timeout).
 
 The invariant checked everywhere: after a failed run the fake API server holds exactly the
 objects it held before, byte for byte (resourceVersions included; for the namespace, whose marker
@@ -47,7 +47,7 @@ def _nothing_sent(project, ngc_server=None):
 
 
 def _nothing_written(project):
-    """The key is checked while the preflight's dry runs are out (issue 14): those may have
+    """The key is checked while the preflight's dry runs are out: those may have
     reached the server, nothing else that changes anything."""
     assert writes(project.server) == []
     assert all("dryRun=All" in r["query"] for r in project.server.requests
@@ -122,7 +122,7 @@ def test_key_rejected_by_nvidia(run_deploy, project, ngc_server):
 def test_nvidia_unreachable(run_deploy, project, ngc_sleeps):
     port = closed_port()
     result = run_deploy(NAME, "--model", MODEL, ngc_url=f"http://127.0.0.1:{port}")
-    # NVIDIA unreachable exits 3 from every verb (issue 11), and deploy names the way out.
+    # NVIDIA unreachable exits 3 from every verb, and deploy names the way out.
     assert (result.exit_code, result.stdout) == (3, "")
     assert f"error: NVIDIA could not be reached at 127.0.0.1:{port}: connection refused" \
         in result.stderr

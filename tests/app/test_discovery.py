@@ -1,4 +1,5 @@
-"""SPEC §4 against the fake API server: every source, its order, and 403/404 fall-through."""
+"""docs/design.md#cluster-configuration against the fake API server: every source, its order, and
+403/404 fall-through."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The Environment (issue 11): one object for streams, terminals, clocks, sleep and variables,
+"""The Environment: one object for streams, terminals, clocks, sleep and variables,
 made once per run by the root group and handed down; tests pass one in instead of patching."""
 
 from __future__ import annotations

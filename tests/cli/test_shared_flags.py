@@ -1,4 +1,4 @@
-"""Flags defined once (issue 11): `--dry-run`, `--skip-key-validation` and the restart flags
+"""Flags defined once: `--dry-run`, `--skip-key-validation` and the restart flags
 are one definition in cli/options, with one suffix map; deploy's flag checks run in one place,
 so deploy and diff refuse the same flags with the same words."""
 

@@ -42,7 +42,8 @@ class Cluster:
         self.server = server
         self.timeout = timeout
         self.context = context
-        # Every write carries this one manager (SPEC §6): server-side apply then treats the
+        # Every write carries this one manager (docs/design.md#what-deploy-creates): server-side
+        # apply then treats the
         # plugin's creates, updates and patches as its own fields, never as another owner's.
         self.field_manager = field_manager
 
@@ -143,7 +144,7 @@ class Cluster:
 
     def _decode(self, data: bytes, method: str, path: str) -> dict:
         """Every Kubernetes answer is a JSON object: anything else (a login page, a proxy's
-        HTML, an array) is reported as such, naming the server (issue 10)."""
+        HTML, an array) is reported as such, naming the server."""
         from kubectl_nim.domain import bounded
 
         hint = "is the kubeconfig's server a Kubernetes API server (not a proxy or login page)?"

@@ -16,10 +16,10 @@ from kubectl_nim.cli.options import (catalog_source_options, dry_run_option,
 
 
 def _deployment_name(ctx, param, value):
-    """An empty NAME is an error, never "derive one" (docs/design.md, "Names"). Names that could address
+    """An empty NAME is an error, never "derive one" (docs/design.md#names). Names that could address
     something else (empty, dots, slashes) are refused at parse time, before any request; the
     full rule (case, length against the project) runs once, when the options are built
-    (render.DeployOptions, after the model's warnings)."""
+    (domain/deploy_options.DeployOptions, after the model's warnings)."""
     from kubectl_nim.domain import names
 
     if value is not None and not re.fullmatch(r"[-A-Za-z0-9]+", value):
