@@ -1,7 +1,7 @@
 """What a run of the plugin gets from its surroundings: streams, terminals, clocks, variables.
 
 One `Environment` is made per run by the root command (`cli/root.NimGroup.main`) and passed down:
-commands read it from the click context (`cli/options.get_environment`), use cases and adapters
+commands read it from the click context (`cli/context.get_environment`), use cases and adapters
 get what they need of it as parameters (`sleep=`, `clock=`...). Nothing below the CLI reads
 `sys.stdin.isatty()`, `time.sleep` or `os.environ` for itself, so a test hands in a terminal, a
 clock that jumps and variables of its own instead of patching module globals (the httpie
@@ -61,6 +61,10 @@ class Environment:
     # Waits (--wait) follow the API server's watches, on the real clock; False: they poll with
     # `sleep` (tests that drive time through an injected sleep and clock).
     watch: bool = True
+    # The console of the use cases: a notice and a warning line, on stderr through the redacting
+    # log (kubectl_nim.log's by default). A test hands in its own.
+    notice: Callable[[str], None] = field(default=lambda text: _log("notice", text), repr=False)
+    warn: Callable[[str], None] = field(default=lambda text: _log("warn", text), repr=False)
 
     @classmethod
     def default(cls, **fields) -> "Environment":
@@ -94,3 +98,10 @@ class Environment:
         environ = self.variables
         return bool(self.stderr_isatty) and environ.get("TERM") != "dumb" \
             and not environ.get("NO_COLOR")
+
+
+def _log(level: str, text: str) -> None:
+    """The default console: kubectl_nim.log (standard library only, like this module)."""
+    from kubectl_nim import log
+
+    getattr(log, level)(text)

@@ -3,7 +3,7 @@
 Every failure the user can cause or meet is raised as a `NimError` carrying a one-line message
 (what happened) and an optional hint (what to do). The CLI's boundary turns it into a single
 stderr line and an exit code (kubectl_nim/cli/exit_status.py: the one mapping from these types to
-the codes of SPEC §2); nothing else prints errors or picks codes.
+the codes of docs/design.md#exit-codes); nothing else prints errors or picks codes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SIGINT, SIGTERM and SIGHUP, handled alike: as an `Interrupted` exception (issue 10).
+"""SIGINT, SIGTERM and SIGHUP, handled alike: as an `Interrupted` exception.
 
 CI cancellation, `timeout` and pod eviction send SIGTERM; a closed terminal sends SIGHUP. Python
 only turns SIGINT into KeyboardInterrupt, so the other two used to kill the plugin mid-deploy with

@@ -12,7 +12,7 @@ import sys
 
 _secrets: set[str] = set()
 # Anything shaped like a personal NVIDIA key is redacted even when it was never registered: a key
-# typed as an extra argument, or one a server quotes back (issue 10).
+# typed as an extra argument, or one a server quotes back.
 KEY_SHAPE = re.compile(r"nvapi-[A-Za-z0-9_-]+")
 # Shorter secrets would redact ordinary words from messages; no key is this short.
 _MIN_ENCODED = 8

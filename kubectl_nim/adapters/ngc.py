@@ -1,4 +1,5 @@
-"""The NVIDIA NGC API of SPEC §8: key validation, catalog search and model details.
+"""The NVIDIA NGC API of docs/design.md#nvidia-endpoints: key validation, catalog search and model
+details.
 
 One `NgcClient` wraps an httpx client with a bounded timeout and bounded retries (exponential
 backoff with jitter, `Retry-After` honoured) for the answers worth retrying: 429, 5xx, timeouts

@@ -1,4 +1,4 @@
-"""The one retry policy of kubectl-nim's adapters (issue 10 and 11).
+"""The one retry policy of kubectl-nim's adapters.
 
 What is transient: HTTP 429 and 5xx, and a request that got no answer (timeout, connection
 reset). What is not: every other 4xx (retrying cannot change the answer) and failures that prove

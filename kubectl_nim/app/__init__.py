@@ -6,3 +6,7 @@ from typing import Callable
 # ("secret/nvidia-nim-secrets-llama", "configured"). The CLI prints it kubectl's way, with the
 # dry-run suffix; use cases never format output.
 Emit = Callable[[str, str], None]
+
+# Notices and warnings go through the run's console, never a global stream: a use case takes the
+# run's Environment and calls `env.notice(text)` / `env.warn(text)` (kubectl_nim/environment.py;
+# the CLI binds them to the redacting log, a test to a list). Results go through `Emit`.

@@ -93,7 +93,7 @@ def _preflight(cluster: Cluster, options, objects, namespace) -> None:
     from kubectl_nim.app import deploy_preflight
 
     if options.existing_pvc:
-        deploy_preflight.check_existing_claim(cluster, options.existing_pvc, namespace)
+        deploy_preflight.check_existing_claim(cluster, options.existing_pvc, namespace, log.warn)
     from kubectl_nim.adapters.kube.cluster import concurrently
 
     found = concurrently(lambda obj: cluster.get_or_none(obj["kind"], obj["metadata"]["name"],

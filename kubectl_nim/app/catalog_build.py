@@ -44,7 +44,7 @@ class Outcome(Protocol):
 
 def model_from_details(resource: Resource, details: Mapping[str, Any],
                        eu_restricted: bool = False) -> Optional[Model]:
-    """One model of the catalog from NVIDIA's repository details (SPEC §5).
+    """One model of the catalog from NVIDIA's repository details (docs/design.md#catalog).
 
     The details win; the catalog search fills what they lack. None when neither has a
     latestTag (such a model is left out). ValueError when the details cannot make an entry.

@@ -19,7 +19,8 @@ class GlobalOptions:
     verbose: int = 0
     apps_namespace: Optional[str] = None
     field_manager: Optional[str] = None  # None = the plugin's own, `kubectl-nim`
-    # kubectl's connection flags (SPEC §2), applied over the kubeconfig by kubeconfig.Overrides.
+    # kubectl's connection flags (docs/design.md#verbs-and-global-options), applied over the
+    # kubeconfig by kubeconfig.Overrides.
     server: Optional[str] = None
     token: Optional[str] = field(default=None, repr=False)
     certificate_authority: Optional[str] = None

@@ -118,7 +118,7 @@ def plan_rotation(cluster: Cluster, dep: Deployment,
     if isinstance(current, NimError):
         raise current
     current.update({n: prefetched[n] for n in refs.names if n in prefetched})
-    own = own_secret_names(dep.name)  # either naming (SPEC §3)
+    own = own_secret_names(dep.name)  # either naming (docs/design.md#names)
     targets: list[SecretTarget] = []
     skipped: list[tuple[str, str]] = []
     for ref in refs.key_refs:

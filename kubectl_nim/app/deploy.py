@@ -12,7 +12,6 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from kubectl_nim import log
 from kubectl_nim.app import Emit
 from kubectl_nim.domain.deploy_options import DeployOptions
 from kubectl_nim.domain.deploy_request import DeployRequest
@@ -52,7 +51,7 @@ def plan(session, request: DeployRequest, key_source: KeySource) -> Plan:
     key = None
     if options.disconnected:
         if key_source.offered:
-            log.warn("the cluster is disconnected: key collection is disabled, the key is ignored")
+            session.env.warn("the cluster is disconnected: key collection is disabled, the key is ignored")
     elif options.creates_secrets:  # not with --skip-secrets, nor on the project's key
         key = key_source.read()
         if key is None:
@@ -78,7 +77,7 @@ def deploy(session, request: DeployRequest, *, key_source: KeySource,
 
         options = planned.options
         assert options.namespace is not None  # sent to a cluster: the session's (deploy_plan)
-        log.notice(f"Waiting up to {request.wait_timeout_text} for "
+        env.notice(f"Waiting up to {request.wait_timeout_text} for "
                    f"{kind_ref('InferenceService', options.name)} to become ready...")
         wait_ready(session.cluster, options.name, options.namespace, request.wait_timeout,
                    reporter, clock=env.clock, sleep=env.sleep, watch=env.watch)
@@ -98,11 +97,11 @@ def run(cluster, planned: Plan, request: DeployRequest,
     # It runs on a worker thread, outside click's context: everything it needs is passed in.
     key_check = None if key is None or validate_key is None else (lambda: validate_key(key))
     checked = deploy_preflight.check_with_key(
-        cluster, planned.objects, namespace, key_check, apply=request.apply,
+        cluster, planned.objects, namespace, key_check, warn=env.warn, apply=request.apply,
         force_conflicts=request.force_conflicts, existing_pvc=planned.options.existing_pvc)
     if not request.dry_run.persists:
         if checked.annotate:
-            deploy_write.annotate_project(cluster, namespace, dry_run=DryRun.SERVER)
+            deploy_write.annotate_project(cluster, namespace, env.warn, dry_run=DryRun.SERVER)
         for answer in checked.answers:
             emit(_ref(answer), "created")
         return list(checked.answers)
@@ -110,7 +109,7 @@ def run(cluster, planned: Plan, request: DeployRequest,
         cluster, planned.objects, apply=request.apply, before=checked.before, checked=checked,
         on_written=lambda outcome: emit(outcome.ref, outcome.action), own_secrets=True,
         annotate_namespace=namespace if checked.annotate else None,
-        sleep=env.sleep, clock=env.clock)
+        sleep=env.sleep, clock=env.clock, warn=env.warn)
     return [o.obj for o in outcomes]
 
 

@@ -7,7 +7,6 @@ Catalog, model, tag, name, disconnected mode and the runtime Template are resolv
 
 from __future__ import annotations
 
-from kubectl_nim import log
 from kubectl_nim.domain.deploy_request import DeployRequest
 
 
@@ -25,9 +24,9 @@ def build_options(session, request: DeployRequest):
     tag = catalog_mod.resolve_tag(model, request.tag)
     floating = catalog_mod.floating_tag_warning(model, tag)
     if floating:
-        log.warn(floating)
+        session.env.warn(floating)
     if model.eu_restricted:
-        log.warn(f"{model.name} is restricted in the European Union: NVIDIA refuses to serve it "
+        session.env.warn(f"{model.name} is restricted in the European Union: NVIDIA refuses to serve it "
                  f"(HTTP 451) to EU locations, so pulls from such a cluster will fail")
 
     namespace = session.options.namespace if (client_only and local) else session.namespace
@@ -39,7 +38,7 @@ def build_options(session, request: DeployRequest):
     if not local and not disconnected:
         disconnected = bool(session.settings.disconnected.value)
         if disconnected:
-            log.notice(f"The cluster is disconnected ({session.settings.disconnected.source}: "
+            session.env.notice(f"The cluster is disconnected ({session.settings.disconnected.source}: "
                        f"{session.settings.disconnected.reason}): no key, no secrets.")
     template, template_source = session.template(offline=local)
     from kubectl_nim.app import key_scope

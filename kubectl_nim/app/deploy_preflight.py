@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from kubectl_nim import caller, log
+from kubectl_nim import caller
 from kubectl_nim.adapters.kube.cluster import ApiError, Cluster, concurrently
 from kubectl_nim.app.deploy_rollback import DeployFailed, Undone, rollback_hint
 from kubectl_nim.domain.objects import name_of
@@ -21,7 +21,8 @@ from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.errors import ClusterError, NimError
 
 
-def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
+def project_needs_annotation(cluster: Cluster, namespace: str,
+                             warn: Callable[[str], None]) -> bool:
     """Check the project before anything is written; True when it lacks the dashboard's marker
     `opendatahub.io/nim-support: "true"`.
 
@@ -37,7 +38,7 @@ def project_needs_annotation(cluster: Cluster, namespace: str) -> bool:
             raise NimError(f"project {namespace!r} does not exist",
                            hint=f"create it (`{caller.create_project_cmd()}`) or pick another with -n") from None
         if e.forbidden:
-            log.warn(f"cannot read namespace {namespace} to check its "
+            warn(f"cannot read namespace {namespace} to check its "
                      f"{NIM_SUPPORT_ANNOTATION} annotation; going on")
             return False
         raise
@@ -61,8 +62,9 @@ class Checked:
         return self.before is not None and same_content(self.before[index], self.answers[index])
 
 
-def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: str,
-                        apply: bool = False, force_conflicts: bool = False,
+def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: str, *,
+                        warn: Callable[[str], None], apply: bool = False,
+                        force_conflicts: bool = False,
                         existing_pvc: str | None = None) -> Checked:
     """The project check, the --existing-pvc check, the --apply reads and the dryRun=All
     preflight in one round trip.
@@ -73,8 +75,9 @@ def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: st
     def nothing():
         return None
 
-    tasks = [lambda: project_needs_annotation(cluster, namespace),
-             (lambda: check_existing_claim(cluster, existing_pvc, namespace)) if existing_pvc
+    tasks = [lambda: project_needs_annotation(cluster, namespace, warn),
+             (lambda: check_existing_claim(cluster, existing_pvc, namespace, warn))
+             if existing_pvc
              else nothing,
              (lambda: existing_objects(cluster, objects)) if apply else nothing,
              lambda: _dry_runs(cluster, objects, apply, force_conflicts)]
@@ -95,7 +98,7 @@ def check_and_preflight(cluster: Cluster, objects: Sequence[dict], namespace: st
 def check_with_key(cluster: Cluster, objects: Sequence[dict], namespace: str,
                    key_check: Callable[[], object] | None, **preflight) -> Checked:
     """`check_and_preflight` with NVIDIA's key check running at the same time: one round trip
-    of wall time for both instead of one after the other (issue 14).
+    of wall time for both instead of one after the other.
 
     The dry runs reach only the user's own API server and persist nothing, so they may go out
     before NVIDIA has answered; every real write comes later, from the caller, and only once
@@ -152,7 +155,8 @@ def terminating_error(ref: str, namespace: str) -> DeployFailed:
                              "deploy under another name")
 
 
-def check_existing_claim(cluster: Cluster, claim: str, namespace: str) -> None:
+def check_existing_claim(cluster: Cluster, claim: str, namespace: str,
+                         warn: Callable[[str], None]) -> None:
     """--existing-pvc must name a claim that exists and is not being deleted."""
     ref = f"persistentvolumeclaim/{claim}"
     try:
@@ -163,7 +167,7 @@ def check_existing_claim(cluster: Cluster, claim: str, namespace: str) -> None:
                                hint="--existing-pvc reuses a claim: create it first, or leave "
                                     "the flag out to get a new one") from None
         if e.forbidden:
-            log.warn(f"cannot read {ref} to check it exists; going on")
+            warn(f"cannot read {ref} to check it exists; going on")
             return
         raise DeployFailed(f"cannot read {ref}: {e.message}", hint=e.hint) from None
     if terminating(pvc):

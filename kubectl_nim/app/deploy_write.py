@@ -21,11 +21,10 @@ leaves every object as it was (the namespace's resourceVersion aside).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from kubectl_nim import interrupts, log
+from kubectl_nim import interrupts
 from kubectl_nim.adapters.kube.cluster import DEFAULT_TIMEOUT, ApiError, Cluster
 from kubectl_nim.errors import ClusterError
 from kubectl_nim.domain.names import NIM_SUPPORT_ANNOTATION
@@ -45,7 +44,8 @@ class Outcome:
     obj: dict      # what the server answered
 
 
-def annotate_project(cluster: Cluster, namespace: str, dry_run: DryRun = DryRun.NONE) -> bool:
+def annotate_project(cluster: Cluster, namespace: str, warn: Callable[[str], None],
+                     dry_run: DryRun = DryRun.NONE) -> bool:
     """Write the marker; a failure only warns (the deployment works without it). True when
     the marker was written."""
     try:
@@ -53,15 +53,15 @@ def annotate_project(cluster: Cluster, namespace: str, dry_run: DryRun = DryRun.
                       dry_run=dry_run.server_flag)
     except ApiError as e:
         if not e.forbidden:
-            log.warn(f"could not annotate namespace {namespace} with "
+            warn(f"could not annotate namespace {namespace} with "
                      f"{NIM_SUPPORT_ANNOTATION}=true: {e.message}")
             return False
-        log.warn(f"not allowed to annotate namespace {namespace} with "
+        warn(f"not allowed to annotate namespace {namespace} with "
                  f"{NIM_SUPPORT_ANNOTATION}=true; the dashboard may not list NIM for it "
                  f"until an admin does")
         return False
     except ClusterError as e:
-        log.warn(f"could not annotate namespace {namespace} with "
+        warn(f"could not annotate namespace {namespace} with "
                  f"{NIM_SUPPORT_ANNOTATION}=true: {e.message}")
         return False
     return True
@@ -146,8 +146,8 @@ ANNOTATE, OWN_SECRETS = -1, -2   # the extra items of the last batch
 def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
           before: Sequence[dict | None] | None = None, checked: Checked | None = None,
           on_written: Callable[[Outcome], None] = lambda o: None,
-          sleep: Callable[[float], None] = time.sleep,
-          clock: Callable[[], float] = time.monotonic,
+          sleep: Callable[[float], None], clock: Callable[[], float],
+          warn: Callable[[str], None],
           annotate_namespace: str | None = None, own_secrets: bool = False) -> list[Outcome]:
     """Write batch by batch (`write_batches`); on a failure roll back what this run created.
 
@@ -171,7 +171,7 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
 
     def send(i: int):
         if i == ANNOTATE:
-            if annotate_namespace and annotate_project(cluster, annotate_namespace):
+            if annotate_namespace and annotate_project(cluster, annotate_namespace, warn):
                 annotated.append(annotate_namespace)
             return None
         if i == OWN_SECRETS:
@@ -342,7 +342,7 @@ def _record(objects, before, batch, answers, created, outcomes, on_written) -> N
 
 def _new_key_pair(cluster: Cluster, objects: Sequence[dict], before: Sequence[dict | None],
                   on_written: Callable[[Outcome], None],
-                  sleep: Callable[[float], None] = time.sleep) -> dict[int, Outcome]:
+                  sleep: Callable[[float], None]) -> dict[int, Outcome]:
     """A new key over existing Secrets goes in through secret_pair (preconditions, no mixed
     keys with a concurrent writer); its failures are already undone and explained there."""
     from kubectl_nim.app import secret_pair

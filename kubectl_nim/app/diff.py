@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import difflib
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.domain.ownership import without_server_noise
@@ -75,7 +75,7 @@ def compare(ref: str, live: Optional[dict], merged: Optional[dict]) -> ObjectDif
     return ObjectDiff(ref, unified(ref, live, merged), live, merged)
 
 
-def diff(cluster: Cluster, objects: Sequence[dict],
+def diff(cluster: Cluster, objects: Sequence[dict], *, warn: Callable[[str], None],
          force_conflicts: bool = False) -> list[ObjectDiff]:
     """One round trip, the one `deploy --apply` makes before writing
     (deploy_preflight.check_and_preflight): every live object and every dry-run apply, judged the
@@ -84,7 +84,8 @@ def diff(cluster: Cluster, objects: Sequence[dict],
     from kubectl_nim.app import deploy_preflight
 
     namespace = objects[0]["metadata"].get("namespace") or cluster.namespace
-    checked = deploy_preflight.check_and_preflight(cluster, objects, namespace, apply=True,
+    checked = deploy_preflight.check_and_preflight(cluster, objects, namespace, warn=warn,
+                                                   apply=True,
                                          force_conflicts=force_conflicts)
     assert checked.before is not None
     return [compare(object_ref(o), before, after)

@@ -1,4 +1,5 @@
-"""Where cluster configuration comes from (SPEC §4), with the reason for every choice.
+"""Where cluster configuration comes from (docs/design.md#cluster-configuration), with the reason
+for every choice.
 
 Each resolver returns what it chose *and why*, so `config view` can show the picture and other
 verbs can print one notice naming the source. A 403 or 404 on any probe is never fatal: it is
@@ -82,17 +83,6 @@ def _denied(probes: list[str]) -> bool:
     return any("HTTP 403" in p for p in probes)
 
 
-def find_apps_namespace(cluster: Cluster, override: str | None) -> tuple[Resolved, dict | None]:
-    """Applications namespace and, when found on the way, its OdhDashboardConfig.
-
-    The DSCInitialization and the OdhDashboardConfigs of both well-known namespaces are asked
-    for at once; the answers are then read in SPEC §4's order.
-    """
-    if override:
-        return Resolved(override, "--apps-namespace", "given on the command line"), None
-    return _apps_from(cluster, _run(cluster, _apps_probes(cluster)))
-
-
 def _apps_probes(cluster: Cluster) -> list[Callable[[], Any]]:
     return [lambda: cluster.list("DSCInitialization")] + [
         _probe(cluster, "OdhDashboardConfig", names.DASHBOARD_CONFIG_NAME, ns)
@@ -172,7 +162,8 @@ def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSetting
 
 def _disconnected(settings: ClusterSettings, probes: list[str]) -> Resolved:
     """The redesign's nimConfig flag when an admin set it; else today's DataScienceCluster flag
-    `spec.components.kserve.nim.airGapped` (SPEC §3); else connected."""
+    `spec.components.kserve.nim.airGapped` (docs/design.md#disconnected-clusters); else
+    connected."""
     apps = settings.apps_namespace.value
     flag = (settings.nim_config.get("disconnected") or {}).get("disableKeyCollection")
     if flag is not None:
@@ -240,9 +231,9 @@ def likely_objects(apps: str, custom: list | None, template: bool) -> list[tuple
 
 def resolve_sources(cluster: Cluster, settings: ClusterSettings,
                     template: bool = True, prefetched: dict | None = None) -> Sources:
-    """The catalog ConfigMap, (optionally) the runtime Template of SPEC §4, and the secret
-    naming of the cluster's generation (SPEC §3; only with the Template, whose later name
-    is one of its markers).
+    """The catalog ConfigMap, (optionally) the runtime Template of
+    docs/design.md#cluster-configuration, and the secret naming of the cluster's generation
+    (docs/design.md#names; only with the Template, whose later name is one of its markers).
 
     Every first-choice object, under both namings, is asked for at once; NIM Accounts are
     listed only when those are missing, and the embedded copies end both chains. Values: a
@@ -311,7 +302,7 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
 
 def _custom_missing(answer: Any, name: str, ns: str) -> None:
     """The admin's custom catalog is configured but missing or unreadable: say so by name,
-    on stderr, before the next source is used (SPEC §4)."""
+    on stderr, before the next source is used (docs/design.md#cluster-configuration)."""
     if isinstance(answer, ApiError):
         what = "does not exist" if answer.not_found else \
             "cannot be read (access denied, HTTP 403)"
@@ -382,7 +373,8 @@ def _template_from(cluster: Cluster, apps: str | None, answers: list[Any],
 
 
 def resolve_catalog(cluster: Cluster, settings: ClusterSettings) -> Resolved:
-    """The catalog ConfigMap, first that exists (SPEC §4); value is a catalog.Catalog."""
+    """The catalog ConfigMap, first that exists (docs/design.md#cluster-configuration); value is a
+    catalog.Catalog."""
     return resolve_sources(cluster, settings, template=False)[0]
 
 

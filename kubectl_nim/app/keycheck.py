@@ -39,7 +39,8 @@ def validate(key: str, ngc_api_url: str, request_timeout: Optional[float],
 
 
 def disconnected_notice(options) -> Optional[str]:
-    """What to say when the current cluster is disconnected (SPEC §3), else None.
+    """What to say when the current cluster is disconnected (docs/design.md#disconnected-clusters),
+    else None.
 
     A best-effort peek: only when a kubeconfig (or in-cluster config) is at hand and needs no
     `kubernetes` import, with a short timeout; any failure means "don't know" and stays silent

@@ -23,7 +23,7 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
     NIM Account is moved only with `from_project_account`, and the Account is left alone."""
     from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.app import optimistic
-    from kubectl_nim.app import secret_writes
+    from kubectl_nim.app import secret_pair, secret_writes
     from kubectl_nim.domain import nim_runtime
     from kubectl_nim.errors import Day2Error
     from kubectl_nim.errors import NimError
@@ -71,7 +71,7 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
         return True
 
     server = dry_run.server_flag
-    written = secret_writes.write_secrets(cluster, dep.namespace, targets, key, dry_run=dry_run,
+    written = secret_pair.write_pair(cluster, dep.namespace, targets, key, dry_run=dry_run,
                                  current=current, sleep=env.sleep,
                                  on_written=lambda w: emit(w.ref, w.action))
 
@@ -139,7 +139,8 @@ def refuse_project_account_key(cluster, dep, from_project_account: bool) -> list
 
 
 def _set_owners(cluster, dep, written, runtime) -> None:
-    """The new secrets get an ownerReference to the ServingRuntime (SPEC §3), as deploy's do. The
+    """The new secrets get an ownerReference to the ServingRuntime (docs/design.md#secrets), as
+    deploy's do. The
     migration itself is done by then, so a refusal only warns."""
     from kubectl_nim.app import deploy_write
     from kubectl_nim.errors import ClusterError

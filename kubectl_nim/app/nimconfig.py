@@ -1,4 +1,5 @@
-"""Writing `OdhDashboardConfig.spec.nimConfig` (SPEC §4) without ever reporting a pruned write.
+"""Writing `OdhDashboardConfig.spec.nimConfig` (docs/design.md#cluster-configuration) without ever
+reporting a pruned write.
 
 Today's OdhDashboardConfig CRD has no `spec.nimConfig` and does not preserve unknown fields: a
 plain patch would be answered 200 while the server silently drops the field. Two guards:

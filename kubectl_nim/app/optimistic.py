@@ -90,7 +90,7 @@ def was_uncertain(error: NimError) -> bool:
         (isinstance(error, ClusterError) and error.may_have_applied)
 
 
-def _delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any,
+def delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any,
                          sleep: Callable[[float], None] = time.sleep) -> bool:
     attempts = retry.Attempts(retry.WRITES, sleep)
     for attempt in attempts:

@@ -82,7 +82,7 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
                    wait: Callable[[float], None] | None = None, watch: bool = True):
     """Read the InferenceService, its predictor pods and the events together; between reads,
     watches of the InferenceService and of the pods wake the loop on any change (app/wait)."""
-    from kubectl_nim.app.wait import Followers, _events, poll, read_together
+    from kubectl_nim.app.wait import Followers, poll, read_events, read_together
 
     pods_readable = True
     selector = f"{ISVC_LABEL}={name}"
@@ -104,7 +104,7 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
     def observe():
         isvc, pods, events = read_together(
             lambda: cluster.get_or_none("InferenceService", name, namespace), pods_or_none,
-            lambda: _events(cluster, namespace))
+            lambda: read_events(cluster, namespace))
         followers.follow("InferenceService", isvc, name=name)
         if pods is not None:
             followers.follow("Pod", None, selector=selector)
@@ -137,11 +137,11 @@ def restart_step(cluster, dep, dry_run: DryRun, settings: Restart, done_what: st
 
     ref = kind_ref("InferenceService", dep.name)
     if settings.skip:
-        log.notice(f"Not restarting {ref}: its running pods keep the old key until they restart "
+        env.notice(f"Not restarting {ref}: its running pods keep the old key until they restart "
                    f"(re-run with the restart, or delete the pods).")
         return
     if dep.isvc is None:
-        log.warn(f"there is no {ref}: nothing to restart")
+        env.warn(f"there is no {ref}: nothing to restart")
         return
     if not dry_run.sends:
         emit(ref, "restarted")
@@ -158,7 +158,7 @@ def restart_step(cluster, dep, dry_run: DryRun, settings: Restart, done_what: st
     emit(ref, "restarted")
     if settings.wait and dry_run.persists:
         generation = (answer.get("metadata") or {}).get("generation")
-        log.notice(f"Waiting up to {settings.timeout_text} for the new predictor pods of "
+        env.notice(f"Waiting up to {settings.timeout_text} for the new predictor pods of "
                    f"{dep.name}...")
         wait_restarted(cluster, dep.name, dep.namespace, stamp, generation, settings.timeout,
                        settings.reporter, clock=env.clock, wait=env.sleep, watch=env.watch)

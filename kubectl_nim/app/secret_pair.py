@@ -2,7 +2,7 @@
 
 A deployment's key lives twice: in the api-key Secret (the NGC_API_KEY env) and in the nvcr.io
 pull Secret. `rotate-key`, `migrate` and `deploy --apply` with a new key change both; the pair
-must end holding one key, whatever else runs at the same time (issue 10: two concurrent
+must end holding one key, whatever else runs at the same time (two concurrent
 rotations with different keys both exited 0 and left the secrets with different keys).
 
 The protocol
@@ -72,11 +72,8 @@ class ConcurrentWriter(NimError):
         self.ref = ref
 
 
-FENCE_ANNOTATION = "kubectl-nim/key-written-at"
-
-
 def fence_of(secret: Mapping | None) -> str | None:
-    return (((secret or {}).get("metadata") or {}).get("annotations") or {}).get(FENCE_ANNOTATION)
+    return (((secret or {}).get("metadata") or {}).get("annotations") or {}).get(names.KEY_FENCE_ANNOTATION)
 
 
 def guarded(target, namespace: str, key: str, expected_old: str | None,
@@ -101,7 +98,7 @@ def guarded(target, namespace: str, key: str, expected_old: str | None,
             return want
         want = want if want is not None else copy.deepcopy(current)
         annotations = want.setdefault("metadata", {}).get("annotations") or {}
-        want["metadata"]["annotations"] = {**annotations, FENCE_ANNOTATION: fence}
+        want["metadata"]["annotations"] = {**annotations, names.KEY_FENCE_ANNOTATION: fence}
         return want
     return desired
 
@@ -141,7 +138,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
             except NimError as error:
                 if optimistic.was_uncertain(error) and dry_run.persists:
                     _add_in_flight(done, target, namespace, key, before)
-                raise secret_writes._failed_secrets(cluster, namespace, target, error, done,
+                raise secret_writes.failed_secrets(cluster, namespace, target, error, done,
                                            dry_run, sleep) from None
             if written.action == "unchanged" and written.uncertain and expected_old != key:
                 # An earlier attempt timed out but landed: the "unchanged" Secret holds our key
@@ -158,7 +155,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
     except KeyboardInterrupt as signal:
         if target is not None and dry_run.persists:  # its write was in flight and has finished
             _add_in_flight(done, target, namespace, key, snapshot.get(target.name))
-        failure = secret_writes._failed_secrets(
+        failure = secret_writes.failed_secrets(
             cluster, namespace, target or targets[-1],
             NimError(interrupts.describe(signal)), done, dry_run, sleep)
         failure.signal = signal

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.cluster import Cluster
-from kubectl_nim.app.optimistic import Written, _delete_if_unchanged, read_modify_write
+from kubectl_nim.app.optimistic import Written, delete_if_unchanged, read_modify_write
 from kubectl_nim.domain.keys import REGISTRY, pull_secret_dockerconfig
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.names import SEED, naming_of
@@ -147,7 +147,7 @@ class SecretsFailed(Day2Error):
 
 def preview(targets: Sequence[SecretTarget], namespace: str, key: str,
             current: Mapping[str, dict | None]) -> list[tuple[str, str]]:
-    """(ref, action) per target: what write_secrets would do, for a client dry run (no request;
+    """(ref, action) per target: what secret_pair.write_pair would do, for a client dry run (no request;
     `current` as read)."""
     from copy import deepcopy
 
@@ -160,20 +160,7 @@ def preview(targets: Sequence[SecretTarget], namespace: str, key: str,
     return [(kind_ref("Secret", t.name), action(t)) for t in targets]
 
 
-def write_secrets(cluster: Cluster, namespace: str, targets: Sequence[SecretTarget], key: str,
-                  *, dry_run: DryRun = DryRun.NONE, current: Mapping[str, dict | None] | None = None,
-                  on_written: Callable[[Written], None] = lambda w: None,
-                  sleep: Callable[[float], None] = time.sleep) -> list[Written]:
-    """Put `key` into every target, or into none: when one write fails, the ones already made
-    are put back (compare-and-swap: only a secret that still holds what we wrote is restored).
-    The protocol against concurrent writers and signals is secret_pair's (see its docstring)."""
-    from kubectl_nim.app import secret_pair
-
-    return secret_pair.write_pair(cluster, namespace, targets, key, dry_run=dry_run,
-                                  current=current, on_written=on_written, sleep=sleep)
-
-
-def _failed_secrets(cluster: Cluster, namespace: str, target: SecretTarget, error: NimError,
+def failed_secrets(cluster: Cluster, namespace: str, target: SecretTarget, error: NimError,
                     done: list[tuple[SecretTarget, Written]], dry_run: DryRun,
                     sleep: Callable[[float], None] = time.sleep) -> SecretsFailed:
     restored, left = undo_secrets(cluster, namespace, done, dry_run, sleep)
@@ -203,7 +190,7 @@ def undo_secrets(cluster: Cluster, namespace: str, done: Sequence[tuple[SecretTa
         ref = kind_ref("Secret", target.name)
         try:
             if written.before is None:
-                if _delete_if_unchanged(cluster, namespace, target.name, ours, sleep):
+                if delete_if_unchanged(cluster, namespace, target.name, ours, sleep):
                     restored.append(ref)
             else:
                 old = (written.before or {}).get("data")

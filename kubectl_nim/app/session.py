@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from kubectl_nim.domain import catalog as catalog_mod
 from kubectl_nim import log
+from kubectl_nim.domain import catalog as catalog_mod
 from kubectl_nim.app.connection import GlobalOptions
 from kubectl_nim.environment import Environment
 
@@ -141,9 +141,9 @@ class Session:
             from kubectl_nim.app.discovery import is_news
 
             line = f"Using the {resolved.source} ({resolved.reason})."
-            log.notice(line) if is_news(resolved) else log.debug(line)
+            self.env.notice(line) if is_news(resolved) else log.debug(line)
         for warning in result.warnings:
-            log.warn(warning)
+            self.env.warn(warning)
         return result
 
     def announce_sources(self, template_source: str | None = None) -> None:
@@ -160,11 +160,11 @@ class Session:
             line = f"{line[:-1]} ({denied[0]})."
         news = is_news(catalog) or template_source not in (None, template.source) or \
             template.reason != SHIPPED_TEMPLATE
-        log.notice(line) if news else log.debug(line)
+        self.env.notice(line) if news else log.debug(line)
 
     def secret_naming(self, override: str | None = None):
         """How this deployment's secrets are named (a discovery.Resolved): `--secret-naming`,
-        else the naming of the cluster's generation (SPEC §3)."""
+        else the naming of the cluster's generation (docs/design.md#names)."""
         from kubectl_nim.app import discovery
         from kubectl_nim.domain import names
 

@@ -104,7 +104,8 @@ def _account_data(account: Optional[AccountState]) -> Optional[dict]:
 
 
 def naming(secrets) -> str:
-    """Which generation named the deployment's secrets (SPEC §3): seed, later, or other."""
+    """Which generation named the deployment's secrets (docs/design.md#secrets): seed, later, or
+    other."""
     from kubectl_nim.domain.names import naming_by_prefix
 
     namings = {naming_by_prefix(n) for n in secrets}

@@ -76,7 +76,7 @@ def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
                  meta.get("name", name), meta.get("namespace", ""))
 
 
-def _events(cluster: Cluster, namespace: str) -> list[dict]:
+def read_events(cluster: Cluster, namespace: str) -> list[dict]:
     try:
         return cluster.list("Event", namespace)
     except ApiError as e:
@@ -197,7 +197,7 @@ def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
             return progress_state(seen, [], name)  # the watch brought it: no read to wait for
         isvc, events = read_together(
             lambda: cluster.get_or_none("InferenceService", name, namespace),
-            lambda: _events(cluster, namespace))
+            lambda: read_events(cluster, namespace))
         followers.follow("InferenceService", isvc, name=name)
         return progress_state(isvc, events, name)
 

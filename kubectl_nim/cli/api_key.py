@@ -1,4 +1,5 @@
-"""Reading the NVIDIA API key (docs/design.md, "The API key"): from a file, standard input, $NGC_API_KEY, or a prompt.
+"""Reading the NVIDIA API key (docs/design.md#the-api-key): from a file, standard input,
+$NGC_API_KEY, or a prompt.
 
 The key is registered with `log` the moment it is read, before anything could print it. It is
 never taken from a command-line value (argv leaks to `ps` and shell history). Its shape and the

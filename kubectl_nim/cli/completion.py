@@ -235,13 +235,13 @@ def _params(ctx: click.Context) -> dict:
 
 
 def _options(ctx: click.Context):
-    from kubectl_nim.cli.options import get_globals
+    from kubectl_nim.cli.context import get_globals
 
     return get_globals(ctx)
 
 
 def _environment(ctx: click.Context):
-    from kubectl_nim.cli.options import get_environment
+    from kubectl_nim.cli.context import get_environment
 
     return get_environment(ctx)
 

@@ -1,4 +1,4 @@
-"""The exit codes of SPEC §2, and the one place that maps an error to one.
+"""The exit codes of docs/design.md#exit-codes, and the one place that maps an error to one.
 
 Errors say what went wrong (kubectl_nim/errors.py); which code a script sees is decided here, at
 the boundary, so that the same failure exits alike from every verb: NVIDIA unreachable is 3 from

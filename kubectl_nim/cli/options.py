@@ -14,27 +14,8 @@ from typing import Callable
 import click
 
 from kubectl_nim import log
-from kubectl_nim.environment import Environment
-from kubectl_nim.app.connection import GlobalOptions  # noqa: F401 - re-exported for the verbs
+from kubectl_nim.cli.context import get_globals
 from kubectl_nim.domain.validation import check, check_namespace
-
-
-def get_globals(ctx: click.Context | None = None) -> GlobalOptions:
-    ctx = ctx or click.get_current_context()
-    return ctx.ensure_object(GlobalOptions)
-
-
-# The key of the run's Environment in click's `ctx.meta` (set by cli/root.NimContext).
-ENVIRONMENT = "kubectl_nim.environment"
-
-
-def get_environment(ctx: click.Context | None = None) -> Environment:
-    """The run's Environment (streams, terminals, clock, sleep, variables). A command invoked
-    without the root group (a test of one verb) gets the process's own."""
-    ctx = ctx or click.get_current_context()
-    if ENVIRONMENT not in ctx.meta:
-        ctx.meta[ENVIRONMENT] = Environment.default()
-    return ctx.meta[ENVIRONMENT]
 
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
@@ -280,7 +261,8 @@ def _refuse_key_value(ctx, param, value):
 
 
 def key_options(f):
-    """The key input of SPEC §3. `--api-key VALUE` exists only to refuse it with a reason."""
+    """The key input of docs/design.md#the-api-key. `--api-key VALUE` exists only to refuse it with
+    a reason."""
     f = click.option("--api-key", "refused_api_key", hidden=True, expose_value=False,
                      callback=_refuse_key_value, is_eager=True)(f)
     f = click.option("--api-key-file", metavar="PATH",

@@ -1,7 +1,8 @@
 """The root command: global options, the invoked name, and the single error path.
 
 Every failure leaves through `NimGroup.main`: a one-line `error: ...` on stderr and the exit code of
-SPEC §2 (chosen in cli/exit_status.py), a traceback only when asked (`-vv`; an unexpected
+docs/design.md#exit-codes (chosen in cli/exit_status.py), a traceback only when asked (`-vv`; an
+unexpected
 failure, i.e. a bug, already with `-v`), and every registered secret redacted from all of it.
 """
 
@@ -18,7 +19,8 @@ from kubectl_nim.cli.commands import VERBS, LazyCommands
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.environment import Environment
 from kubectl_nim.errors import NimError
-from kubectl_nim.cli.options import ENVIRONMENT, global_options
+from kubectl_nim.cli.options import global_options
+from kubectl_nim.cli.context import ENVIRONMENT
 
 # kubectl sets one of these for the plugins it runs (KUBECTL_PATH since 1.37, KUBECTL_BINARY in
 # some distributions such as oc); the first found names the caller in usage text.

@@ -1,7 +1,7 @@
 """Bounded parsing of untrusted text: the one YAML loader (and JSON decoder) used everywhere.
 
 Catalog files, kubeconfigs and ConfigMap values come from users and clusters. Unbounded, a
-443-byte YAML alias bomb expanded to 910 MiB, and deep nesting raised RecursionError (issue 10).
+443-byte YAML alias bomb expanded to 910 MiB, and deep nesting raised RecursionError.
 YAML is composed into its node graph first (cheap: an alias is one shared node), the graph is
 measured as it would expand (nodes, depth, scalar characters), and only a document within the
 limits is constructed. Every refusal is a `TooComplex` (a ValueError) saying which bound broke.

@@ -1,4 +1,4 @@
-"""The NIM model catalog of SPEC §5: parsing, lookup and deterministic serialisation.
+"""The NIM model catalog of docs/design.md#catalog: parsing, lookup and deterministic serialisation.
 
 Pure functions over plain data: text and dicts in, never a file (adapters/catalog_source reads
 them; app/local_catalog joins the two). A catalog is a ConfigMap with one data key per model
@@ -50,7 +50,7 @@ class Model:
         return f"{self.repository}:{tag or self.default_tag}"
 
     def to_entry(self) -> dict:
-        """The JSON object of SPEC §5, keys in the reference order."""
+        """The JSON object of docs/design.md#catalog, keys in the reference order."""
         return {
             "name": self.name,
             "displayName": self.display_name,
@@ -126,7 +126,7 @@ def did_you_mean(word: str, candidates: Sequence[str], fallback: str = "") -> st
     return fallback
 
 
-# --- concrete and floating tags (SPEC §5) --------------------------------------------------------
+# --- concrete and floating tags (docs/design.md#catalog) ------------------------------------------
 # A *concrete* tag names one build: MAJOR.MINOR.PATCH (optionally more numeric parts and a
 # `-suffix`/`+suffix`, as in `1.8.0-RTX`). Everything else *floats*: `latest`, a bare major `1`,
 # a major.minor `1.15`, or any non-numeric name, because NVIDIA moves it to newer builds, and a
@@ -211,7 +211,8 @@ def parse_entries(data: Mapping[str, Any], source: str = "") -> Catalog:
             if model.name != key:
                 raise ValueError(f"its name is {model.name!r}")
         except (ValueError, TypeError, AttributeError, RecursionError) as e:
-            # One entry at a time (SPEC §5): whatever is wrong with it, the rest still parse.
+            # One entry at a time (docs/design.md#catalog): whatever is wrong with it, the rest
+            # still parse.
             reason = "not valid JSON" if isinstance(e, json.JSONDecodeError) else (
                 "it is nested too deeply" if isinstance(e, RecursionError) else str(e))
             warnings.append(f"skipping malformed catalog entry {key!r}: {reason}")

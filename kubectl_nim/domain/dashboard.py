@@ -2,7 +2,7 @@
 
 An admin can store anything under spec.nimConfig (a string, a list, `disableKeyCollection:
 "false"`); reading it unchecked broke every verb, validate-key included, with "unexpected
-failure" (issue 10), and `bool("false")` would even have read as true. A wrongly typed field is
+failure", and `bool("false")` would even have read as true. A wrongly typed field is
 dropped, treated as unset, and reported as a warning naming the field.
 """
 

@@ -49,7 +49,8 @@ def plan_delete(dep: Deployment, others: Sequence[Mapping[str, Any]],
 
     own = derived_names(dep.name)
     own_secrets = own_secret_names(dep.name)
-    mine = own_secrets["secret"] + own_secrets["pull_secret"]  # either naming (SPEC §3)
+    # either naming (docs/design.md#names)
+    mine = own_secrets["secret"] + own_secrets["pull_secret"]
     referenced = list(dep.refs.names)
     if dep.runtime is None:  # a half-made deployment: its own secrets, if they are left over
         referenced = [n for n in mine if n in existing_secrets]

@@ -1,5 +1,5 @@
 """What one `deploy` (or `diff`) run was asked for: its flags, typed, and every rule that ties
-two flags together, checked once, when the request is made (docs/architecture.md, "deploy").
+two flags together, checked once, when the request is made (docs/architecture.md#deploy-through-the-layers).
 
 `deploy` and `diff` build the same request from the same flags (`cli/commands/deploy.request`),
 so they accept and refuse exactly the same combinations. What needs the cluster or the catalog

@@ -1,4 +1,4 @@
-"""`--dry-run`: what a mode means, defined once (docs/design.md, "Dry runs").
+"""`--dry-run`: what a mode means, defined once (docs/design.md#dry-runs).
 
 `none` writes; `client` sends nothing and shows what would be sent; `server` sends every write with
 the API server's `dryRun=All`, which runs admission and validation and persists nothing. The CLI

@@ -1,4 +1,5 @@
-"""The NVIDIA API key of SPEC §3: what shape it must have, and the pull secret made from it.
+"""The NVIDIA API key of docs/design.md#the-api-key: what shape it must have, and the pull secret
+made from it.
 
 Pure. Reading the key (file, standard input, $NGC_API_KEY, prompt) is the CLI's job:
 `kubectl_nim.cli.api_key`.
@@ -42,6 +43,7 @@ def check_key_characters(key: str) -> str:
 
 
 def pull_secret_dockerconfig(key: str) -> dict:
-    """The `.dockerconfigjson` content of the per-deployment pull secret (SPEC §3)."""
+    """The `.dockerconfigjson` content of the per-deployment pull secret
+    (docs/design.md#secrets)."""
     auth = base64.b64encode(f"{REGISTRY_USERNAME}:{key}".encode()).decode("ascii")
     return {"auths": {REGISTRY: {"username": REGISTRY_USERNAME, "password": key, "auth": auth}}}

@@ -10,7 +10,7 @@ from kubectl_nim.domain import nimservice
 from kubectl_nim.domain.names import DASHBOARD_LABEL
 from kubectl_nim.domain.nimservice import BACKEND_KSERVE
 from kubectl_nim.domain.project_account import account_secrets
-from kubectl_nim.domain.nim_runtime import NIMSERVICE, UNKNOWN, _images, is_nim, key_scheme, mounted_claims, runtime_image, runtime_name_of, runtime_refs, split_image
+from kubectl_nim.domain.nim_runtime import NIMSERVICE, UNKNOWN, images_at, is_nim, key_scheme, mounted_claims, runtime_image, runtime_name_of, runtime_refs, split_image
 
 def _condition(isvc: Mapping[str, Any], kind: str) -> str:
     for cond in (isvc.get("status") or {}).get("conditions") or []:
@@ -60,7 +60,7 @@ def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
     project-account)."""
     meta = isvc.get("metadata") or {}
     predictor = (isvc.get("spec") or {}).get("predictor") or {}
-    image = runtime_image(runtime) or next(iter(_images(isvc, "spec", "predictor")), "")
+    image = runtime_image(runtime) or next(iter(images_at(isvc, "spec", "predictor")), "")
     image_model, image_tag = split_image(image) if image else ("", "")
     model = ((predictor.get("model") or {}).get("modelFormat") or {}).get("name") or image_model
     tag = ""

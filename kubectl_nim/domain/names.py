@@ -1,4 +1,5 @@
-"""Deployment names and every Kubernetes name derived from them (SPEC §3, §6).
+"""Deployment names and every Kubernetes name derived from them (docs/design.md#secrets and
+docs/design.md#what-deploy-creates).
 
 A deployment name is used verbatim as the ServingRuntime and InferenceService name and inside
 the secret and PVC names; KServe derives further names from the InferenceService (the predictor
@@ -22,7 +23,7 @@ from kubectl_nim.domain.validation import DNS1035_LABEL, DNS1123_LABEL, DNS1123_
 LABEL_MAX = 63
 SUBDOMAIN_MAX = 253
 
-# --- The two namings (SPEC §3, §4): every name the plugin looks for or writes, in one place ---
+# --- The two namings (docs/design.md#names and docs/design.md#cluster-configuration): every name th
 # The ADR named the secrets `nvidia-nim-*` (the "seed" naming); the upstream design later dropped
 # the prefix (the "later" naming) and renamed the catalog ConfigMap and the runtime Template the
 # same way. Both exist on real clusters, so lookups try both and writes follow the cluster.
@@ -60,14 +61,16 @@ PVC_PREFIX = "nim-pvc-"
 PREDICTOR_SUFFIX = "-predictor"
 DERIVED_NAME_FALLBACK_PREFIX = "nim-"
 
-# --- Label and annotation keys, and the fixed names inside the objects (SPEC §6) --------------
+# --- Label and annotation keys, fixed names inside the objects (docs/design.md#what-deploy-creates)
 # A key's constant ends in _LABEL or _ANNOTATION, so it is never mistaken for an object's name
-# (NIM_SUPPORT_ANNOTATION is still to be renamed with app/deploy.py, its main user).
+# (NIM_SUPPORT_ANNOTATION is still to be renamed with app/deploy_write.py, its main user).
 MANAGED_LABEL = "opendatahub.io/managed"
 DASHBOARD_LABEL = "opendatahub.io/dashboard"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"  # on a catalog ConfigMap config wrote
 VISIBILITY_LABEL = "networking.kserve.io/visibility"
 ISVC_LABEL = "serving.kserve.io/inferenceservice"  # KServe puts it on the predictor pods
+# OpenShift fills a ConfigMap with this label with the cluster's trusted CAs (--ca-bundle cluster)
+INJECT_CA_LABEL = "config.openshift.io/inject-trusted-cabundle"
 DISPLAY_NAME_ANNOTATION = "openshift.io/display-name"
 TEMPLATE_NAME_ANNOTATION = "opendatahub.io/template-name"
 TEMPLATE_DISPLAY_NAME_ANNOTATION = "opendatahub.io/template-display-name"
@@ -78,6 +81,8 @@ HARDWARE_PROFILE_NAMESPACE_ANNOTATION = "opendatahub.io/hardware-profile-namespa
 NIM_SUPPORT_ANNOTATION = "opendatahub.io/nim-support"  # on a namespace: the dashboard offers NIM there
 NIM_RUNTIME_ANNOTATION = "runtimes.opendatahub.io/nvidia-nim"
 RESTART_ANNOTATION = "kubectl-nim/restartedAt"
+# On a key secret: when this run wrote the pair (app/secret_pair's fence against a concurrent writer)
+KEY_FENCE_ANNOTATION = "kubectl-nim/key-written-at"
 LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration"
 # `cache NAME` (docs/airgap.md): its objects carry the cache's name; the PVC records what it holds.
 CACHE_JOB_LABEL = "kubectl-nim/cache"
@@ -194,7 +199,8 @@ def derive_deployment_name(model_name: str, namespace: Optional[str] = None) -> 
 
 
 def derived_names(name: str, naming: str = SEED) -> dict[str, str]:
-    """Every object name a deployment owns, keyed by role, secrets in `naming` (SPEC §3, §6)."""
+    """Every object name a deployment owns, keyed by role, secrets in `naming`
+    (docs/design.md#names and docs/design.md#what-deploy-creates)."""
     secret_prefix, pull_prefix = _SECRET_PREFIXES[naming]
     return {
         "secret": secret_prefix + name,

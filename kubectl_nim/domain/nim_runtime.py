@@ -92,7 +92,7 @@ def key_scheme(deployment: str, refs: Refs, account_keys: Iterable[str] = ()) ->
         return SHARED_LEGACY
     if not names:
         return INLINE if refs.inline else NONE
-    own = own_secret_names(deployment)  # either naming (SPEC §3)
+    own = own_secret_names(deployment)  # either naming (docs/design.md#names)
     keyed = set(refs.key_secrets)
     # Extra pull secrets (for other registries) do not change the scheme; the key secrets do.
     own_pull = set(own["pull_secret"]) & set(refs.pull_secrets)
@@ -139,7 +139,7 @@ def runtime_name_of(isvc: Mapping[str, Any]) -> str | None:
             or (isvc.get("status") or {}).get("servingRuntimeName"))
 
 
-def _images(obj: Mapping[str, Any] | None, *path: str) -> list[str]:
+def images_at(obj: Mapping[str, Any] | None, *path: str) -> list[str]:
     node: Any = obj or {}
     for part in path:
         node = (node or {}).get(part) or {}
@@ -164,7 +164,7 @@ def is_nim(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None) -> bool:
         return True
     if runtime is None and nimservice.owner(isvc):  # NVIDIA's NIM Operator made it
         return True
-    images = _images(runtime, "spec") + _images(isvc, "spec", "predictor")
+    images = images_at(runtime, "spec") + images_at(isvc, "spec", "predictor")
     return any(image.startswith(NIM_IMAGE_PREFIX) for image in images)
 
 
@@ -180,7 +180,7 @@ def is_foreign(isvc: Mapping[str, Any] | None, runtime: Mapping[str, Any] | None
     predictor = (isvc.get("spec") or {}).get("predictor") or {}
     if (predictor.get("model") or {}).get("storageUri"):
         return True
-    images = _images(isvc, "spec", "predictor")
+    images = images_at(isvc, "spec", "predictor")
     return any(image and not image.startswith(NIM_IMAGE_PREFIX) for image in images)
 
 
@@ -244,7 +244,7 @@ def double_capacity_warning(isvc: Mapping[str, Any] | None) -> str:
 def point_at_own_secrets(spec: dict, deployment: str, key_secret: Optional[str],
                          pull_secret: Optional[str], replaced: Iterable[str] = ()) -> None:
     """Point a ServingRuntime spec at a deployment's own secrets, in place: the one way deploy
-    (render) and migrate do it (SPEC §3).
+    (render) and migrate do it (docs/design.md#secrets).
 
     `NGC_API_KEY`: every container that reads it (a sidecar too: otherwise the deployment would
     still use the shared secret, `list` would call it shared-legacy and rotate-key refuse it) and

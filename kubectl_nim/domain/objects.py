@@ -1,5 +1,5 @@
 """What every object kubectl-nim writes shares: its metadata, its `kind/name` reference, and the
-ownerReference that ties the secrets to their ServingRuntime (SPEC §3).
+ownerReference that ties the secrets to their ServingRuntime (docs/design.md#secrets).
 
 Separate from render.py because the references are used long after rendering: by deploy's
 writes and rollback, by diff, and by the day-2 verbs, which render nothing.
@@ -34,7 +34,7 @@ def object_metadata(namespace: Optional[str], name: str,
 def owner_reference(runtime: Mapping[str, Any]) -> dict:
     """An ownerReference to a ServingRuntime as the server returned it (its uid is needed, so
     only after it exists). Not a controller reference and not blocking: it only lets the garbage
-    collector delete the secrets when the runtime is deleted elsewhere (SPEC §3)."""
+    collector delete the secrets when the runtime is deleted elsewhere (docs/design.md#secrets)."""
     meta = runtime.get("metadata") or {}
     return {"apiVersion": RUNTIME_API_VERSION, "kind": "ServingRuntime",
             "name": meta.get("name"), "uid": meta.get("uid")}

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 from urllib.parse import urlsplit
 
-from kubectl_nim.domain.names import MANAGED_LABEL
+from kubectl_nim.domain.names import INJECT_CA_LABEL, MANAGED_LABEL
 from kubectl_nim.errors import UsageError
 
 CLUSTER_CA = "cluster"
 CA_KEY = "ca-bundle.crt"  # the key OpenShift's CA injection fills
 CA_MOUNT_DIR = "/etc/pki/nim-proxy-ca"
 CA_VOLUME = "nim-proxy-ca"
-INJECT_CA_LABEL = "config.openshift.io/inject-trusted-cabundle"
 PROXY_SECRET_KEY = "HTTPS_PROXY"
 # NO_PROXY always keeps the cluster's own addresses off the proxy.
 CLUSTER_LOCAL = ("localhost", "127.0.0.1", ".svc", ".cluster.local")

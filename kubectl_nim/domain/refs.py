@@ -2,7 +2,7 @@
 
 `secret/x` for the core group, `servingruntime.serving.kserve.io/x` otherwise: what kubectl
 prints and accepts back (`kubectl get servingruntime.serving.kserve.io/x`). stdout and stderr
-use this one form (issue 11: one run named the same object in three styles).
+use this one form (one run named the same object in three styles).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Every object `deploy` writes, rendered as plain dicts (SPEC §3 and §6).
+"""Every object `deploy` writes, rendered as plain dicts (docs/design.md#secrets and
+docs/design.md#what-deploy-creates).
 
 Pure: options, the runtime Template and the key in; manifests out, in write order. No cluster,
 no network, no clock and no randomness (unless the Template generates parameter values), so
@@ -63,12 +64,12 @@ def render_deployment(options: DeployOptions, template: Mapping[str, Any],
 # --- Secrets and PVC -----------------------------------------------------------------------------
 
 def api_key_secret(options: DeployOptions, api_key: str) -> dict:
-    """The Opaque secret the runtime's `NGC_API_KEY` env reads (SPEC §3)."""
+    """The Opaque secret the runtime's `NGC_API_KEY` env reads (docs/design.md#secrets)."""
     return api_key_secret_for(options.name, options.namespace, api_key, options.secret_naming)
 
 
 def pull_secret(options: DeployOptions, api_key: str) -> dict:
-    """The nvcr.io pull secret the runtime's `imagePullSecrets` names (SPEC §3)."""
+    """The nvcr.io pull secret the runtime's `imagePullSecrets` names (docs/design.md#secrets)."""
     return pull_secret_for(options.name, options.namespace, api_key, options.secret_naming)
 
 
@@ -109,7 +110,7 @@ def secret_manifest(name: str, namespace: Optional[str], secret_type: str,
 
 
 def cache_pvc(options: DeployOptions) -> dict:
-    """The model cache claim, `nim-pvc-{deployment}` (SPEC §6.2)."""
+    """The model cache claim, `nim-pvc-{deployment}` (docs/design.md#what-deploy-creates)."""
     return pvc_manifest(options.names["pvc"], options.namespace, options.pvc_size,
                         options.storage_class)
 
@@ -136,7 +137,8 @@ def pvc_manifest(name: str, namespace: Optional[str], size: str,
 # --- InferenceService ----------------------------------------------------------------------------
 
 def inference_service(options: DeployOptions, template_resources: Mapping[str, Any]) -> dict:
-    """The InferenceService that runs the model on this deployment's runtime (SPEC §6.4)."""
+    """The InferenceService that runs the model on this deployment's runtime
+    (docs/design.md#what-deploy-creates)."""
     labels = {DASHBOARD_LABEL: "true"}
     if options.expose:
         labels[VISIBILITY_LABEL] = "exposed"
@@ -200,5 +202,6 @@ def _check_requests_within_limits(sections: Mapping[str, Mapping[str, str]]) -> 
 
 
 def namespace_annotation_patch() -> dict:
-    """The merge patch that marks the project as NIM-enabled (SPEC §6.5)."""
+    """The merge patch that marks the project as NIM-enabled
+    (docs/design.md#what-deploy-creates)."""
     return {"metadata": {"annotations": {NIM_SUPPORT_ANNOTATION: "true"}}}

@@ -1,4 +1,5 @@
-"""The ServingRuntime of a deployment: the Template's runtime made specific to it (SPEC §6.3).
+"""The ServingRuntime of a deployment: the Template's runtime made specific to it
+(docs/design.md#what-deploy-creates).
 
 Separate from render.py because adapting a template is its own set of rules (the model image,
 the cache claim's volume and mounts, shared memory, the dashboard's annotations), tested
@@ -27,7 +28,8 @@ SHM_VOLUME_SOURCE = {"emptyDir": {"medium": "Memory", "sizeLimit": "2Gi"}}
 
 def serving_runtime(options: DeployOptions, template: Mapping[str, Any],
                     runtime: Mapping[str, Any]) -> dict:
-    """The Template's ServingRuntime made specific to this deployment (SPEC §6.3)."""
+    """The Template's ServingRuntime made specific to this deployment
+    (docs/design.md#what-deploy-creates)."""
     spec = copy.deepcopy(dict(runtime.get("spec") or {}))
     container = kserve_container(spec)
     container["image"] = options.image

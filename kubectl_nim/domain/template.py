@@ -1,6 +1,8 @@
-"""OpenShift Template processing, the way `oc process` does it, without a cluster (SPEC §6.3).
+"""OpenShift Template processing, the way `oc process` does it, without a cluster
+(docs/design.md#what-deploy-creates).
 
-The runtime template may come from the cluster (SPEC §4), so it may declare `parameters`. We
+The runtime template may come from the cluster (docs/design.md#cluster-configuration), so it may
+declare `parameters`. We
 process it locally rather than through the `processedtemplates` API because the plugin must also
 work with the embedded template and for users without RBAC on the applications namespace.
 
@@ -72,7 +74,7 @@ def process_template(template: Mapping[str, Any], params: Optional[Mapping[str, 
 
 def _check_shape(template: Any) -> None:
     """A Template read from the cluster may hold anything: say what is wrong in one line
-    instead of failing on it later (issue 10)."""
+    instead of failing on it later."""
     hint = "fix the Template on the cluster, or deploy with --offline (the embedded template)"
     if not isinstance(template, Mapping):
         raise TemplateError("the runtime template is not an object", hint=hint)

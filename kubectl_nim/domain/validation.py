@@ -1,4 +1,4 @@
-"""Kubernetes name rules, checked at the boundary before any request (issue 10).
+"""Kubernetes name rules, checked at the boundary before any request.
 
 A user value becomes part of a URL path. An empty name turns `DELETE .../inferenceservices/NAME`
 into a collection delete, `..` walks up a path segment, and a slash addresses another resource:

@@ -51,7 +51,8 @@ def test_caller_info_for_a_valid_key(client, ngc_server):
     assert info == ngc.CallerInfo(type="PERSONAL_KEY", org="fake-org",
                                   products=("ai-foundations", "nv-cloud-functions",
                                             "private-registry", "artifact-catalog"))
-    # The fake answers 415/401 unless the SPEC's Content-Type, Bearer header and body are sent.
+    # The fake answers 415/401 unless the documented Content-Type, Bearer header and body are sent
+    # (docs/design.md#nvidia-endpoints).
     assert ngc_server.requests == [{"method": "POST", "path": "/v3/keys/get-caller-info",
                                     "query": "", "status": 200, "proxied": False,
                                     "host": ngc_server.url.split("//")[1]}]
@@ -204,7 +205,7 @@ def test_missing_ssl_cert_file_is_reported(monkeypatch, tmp_path):
 
 def test_plain_http_without_a_proxy_loads_no_ca_store(ngc_server, monkeypatch, tmp_path, slept):
     # Nothing to verify on a direct http:// connection, so no CA bundle is read (20-50 ms of a
-    # deploy's key check, issue 14): even one that does not exist is no obstacle.
+    # deploy's key check): even one that does not exist is no obstacle.
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
     with ngc.NgcClient(ngc_server.url, sleep=slept.append) as c:
         assert c.caller_info(VALID_KEY).type == "PERSONAL_KEY"

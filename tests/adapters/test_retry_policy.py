@@ -1,4 +1,4 @@
-"""Issue 10/11: one retry policy (kubectl_nim/adapters/retry.py) for cluster reads, polling and
+"""One retry policy (kubectl_nim/adapters/retry.py) for cluster reads, polling and
 the NGC client: transient answers are retried with backoff and Retry-After, writes never blindly."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Today's air-gap flag (SPEC §3): the DataScienceCluster's `spec.components.kserve.nim.airGapped`
+"""Today's air-gap flag (docs/design.md#disconnected-clusters): the DataScienceCluster's
+`spec.components.kserve.nim.airGapped`
 makes a cluster disconnected when nimConfig says nothing; `--disconnected` works with a cluster;
 `config view` names the source; `config set-disconnected` on a cluster without nimConfig points
 to the DataScienceCluster flag."""

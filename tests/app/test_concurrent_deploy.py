@@ -1,6 +1,6 @@
 """Two `deploy` runs of one name with different keys, at the same time: exactly one wins, the other
 fails naming the winner, and the deployment left is the winner's, whole, with one key
-(docs/design.md, "Concurrent runs").
+(docs/design.md#what-deploy-creates).
 
 Real concurrent `kubectl-nim` processes against one fake API server. Its rules force the
 interleaving in which each run met the other's first object (both rolled back, nothing left):

@@ -1,4 +1,4 @@
-"""Issue 10: concurrent key writers never leave a deployment's two Secrets with different keys.
+"""Concurrent key writers never leave a deployment's two Secrets with different keys.
 
 Real concurrent `kubectl-nim` processes against one fake API server; the fake's `hang_seconds`
 and `nth` rules force the interleavings that mixed keys before (one slow write)."""

@@ -1,4 +1,4 @@
-"""The injected-failure consistency figure of issue 4.
+"""The injected-failure consistency figure (BENCHMARKS.md).
 
 For each scenario (rotate-key; migrate with a new key; migrate --reuse-key --cleanup-shared) the
 requests of one clean run are recorded. Then, for every one of those requests and every failure

@@ -1,4 +1,6 @@
-"""`deploy` end to end against the fake API server and the fake NGC API (SPEC §2, §3, §6).
+"""`deploy` end to end against the fake API server and the fake NGC API
+(docs/design.md#verbs-and-global-options and docs/design.md#secrets and
+docs/design.md#what-deploy-creates).
 
 Happy paths, outputs, the namespace annotation, `--apply`, `--dry-run=client|server`,
 disconnected clusters, cluster-provided catalog/template, and secret hygiene. Failures before and
@@ -40,7 +42,7 @@ def _created_kinds(server) -> list[tuple[str, str]]:
                   if o["metadata"].get("namespace") == NS)
 
 
-# --- the happy path: exactly SPEC §6 -------------------------------------------------------------
+# --- the happy path: exactly docs/design.md#what-deploy-creates -----------------------------------
 
 def test_deploy_creates_exactly_the_objects_of_spec_6(run_deploy, project, ngc_server):
     result = run_deploy(NAME, "--model", MODEL)
@@ -99,7 +101,8 @@ def test_serving_runtime(run_deploy, project):
     spec = runtime["spec"]
     [container] = spec["containers"]
     assert container["name"] == "kserve-container"
-    # latestTag is the floating `latest`: the newest concrete tag is deployed instead (SPEC §5)
+    # latestTag is the floating `latest`: the newest concrete tag is deployed instead
+    # (docs/design.md#catalog)
     assert container["image"] == f"{IMAGE}:1.15.5"
     assert "resources" not in container
     assert container["env"] == [
@@ -214,7 +217,7 @@ def test_output_json_is_a_v1_list(run_deploy):
     assert all(i["metadata"].get("uid") for i in doc["items"])
 
 
-# --- namespace annotation (SPEC §6.5) ------------------------------------------------------------
+# --- namespace annotation (docs/design.md#what-deploy-creates) ------------------------------------
 
 def test_namespace_annotation_added(run_deploy, project):
     assert run_deploy(NAME, "--model", MODEL).exit_code == 0
@@ -457,7 +460,7 @@ def test_dry_run_server_apply(run_deploy, project):
     assert writes(project.server) == []
 
 
-# --- disconnected clusters (SPEC §3) -------------------------------------------------------------
+# --- disconnected clusters (docs/design.md#disconnected-clusters) ---------------------------------
 
 def test_disconnected_cluster(run_deploy, project, ngc_server):
     project.server.put_object(dashboard_config(disconnected=True))
@@ -492,7 +495,7 @@ def test_connected_dashboard_config_still_needs_a_key(run_deploy, project):
     assert writes(project.server) == []
 
 
-# --- catalog and template from the cluster (SPEC §4) ---------------------------------------------
+# --- catalog and template from the cluster (docs/design.md#cluster-configuration) -----------------
 
 def test_cluster_catalog_and_template_are_used(run_deploy, project):
     project.server.put_object(dashboard_config(custom={"name": "my-models",
@@ -533,7 +536,7 @@ def test_model_missing_from_the_cluster_catalog(run_deploy, project):
     assert writes(project.server) == []
 
 
-# --- secret hygiene (SPEC §3) --------------------------------------------------------------------
+# --- secret hygiene (docs/design.md#the-api-key) --------------------------------------------------
 
 def test_the_key_is_never_printed(run_deploy, project, tmp_path):
     outputs = []

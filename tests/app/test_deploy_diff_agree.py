@@ -1,5 +1,5 @@
 """`diff` is `deploy --apply`'s plan plus a compare: both accept and refuse exactly the same flag
-combinations (docs/architecture.md, "deploy"). The whole matrix of the flags that constrain each
+combinations (docs/architecture.md#deploy-through-the-layers). The whole matrix of the flags that constrain each
 other goes through both verbs against one fake API server."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`deploy` failures: every check before a write, preflight, refusal of an existing deployment,
-rollback, and the fault matrix of issue 3 (each write × 403, 409, 500, hang past the timeout).
+rollback, and the fault matrix (each write × 403, 409, 500, hang past the timeout).
 
 The invariant checked everywhere: after a failed run the fake API server holds exactly the
 objects it held before, byte for byte (resourceVersions included; for the namespace, whose marker
@@ -47,7 +47,7 @@ def _nothing_sent(project, ngc_server=None):
 
 
 def _nothing_written(project):
-    """The key is checked while the preflight's dry runs are out (issue 14): those may have
+    """The key is checked while the preflight's dry runs are out: those may have
     reached the server, nothing else that changes anything."""
     assert writes(project.server) == []
     assert all("dryRun=All" in r["query"] for r in project.server.requests
@@ -122,7 +122,7 @@ def test_key_rejected_by_nvidia(run_deploy, project, ngc_server):
 def test_nvidia_unreachable(run_deploy, project, ngc_sleeps):
     port = closed_port()
     result = run_deploy(NAME, "--model", MODEL, ngc_url=f"http://127.0.0.1:{port}")
-    # NVIDIA unreachable exits 3 from every verb (issue 11), and deploy names the way out.
+    # NVIDIA unreachable exits 3 from every verb, and deploy names the way out.
     assert (result.exit_code, result.stdout) == (3, "")
     assert f"error: NVIDIA could not be reached at 127.0.0.1:{port}: connection refused" \
         in result.stderr
@@ -466,6 +466,11 @@ def _objects(name=NAME):
     return render.render_deployment(options, embedded_template(), KEY)
 
 
+# What a run hands deploy's writes: its clock, its pauses, its console (here: real time, no
+# console; these tests read the error).
+RUN = dict(sleep=time.sleep, clock=time.monotonic, warn=lambda text: None)
+
+
 def test_interrupt_between_writes_rolls_back(project):
     from kubectl_nim.app import deploy_write as deploy
     from kubectl_nim.adapters.kube.cluster import Cluster
@@ -478,7 +483,7 @@ def test_interrupt_between_writes_rolls_back(project):
             raise KeyboardInterrupt
 
     with pytest.raises(deploy.DeployFailed) as caught:
-        deploy.write(cluster, _objects(), on_written=interrupt_after_the_pvc)
+        deploy.write(cluster, _objects(), on_written=interrupt_after_the_pvc, **RUN)
     assert for_error(caught.value) == 130
     # Progress is reported once the whole first batch answered: the ServingRuntime exists too.
     assert str(caught.value) == (
@@ -504,7 +509,7 @@ def test_interrupt_during_a_create_undoes_it_too(project):
 
     cluster.create = create
     with pytest.raises(deploy.DeployFailed) as caught:
-        deploy.write(cluster, _objects())
+        deploy.write(cluster, _objects(), **RUN)
     assert str(caught.value).startswith(
         f"interrupted while creating {SR}/{NAME}; rolled back {SR}/{NAME}, "
         f"persistentvolumeclaim/nim-pvc-{NAME}, ")
@@ -536,7 +541,7 @@ def test_dropped_connection_is_treated_as_possibly_created(project):
         Unreachable("other", "Server disconnected without sending a response."), "POST", "/x")
     _failing_create(cluster, "ServingRuntime", dropped, create_first=True)
     with pytest.raises(deploy.DeployFailed) as caught:
-        deploy.write(cluster, _objects())
+        deploy.write(cluster, _objects(), **RUN)
     assert f"rolled back {SR}/{NAME}, persistentvolumeclaim/" in str(caught.value)
     assert state(project.server) == before
 
@@ -554,7 +559,7 @@ def test_request_that_never_left_is_not_waited_for(project, kind, detail):
     _failing_create(cluster, "ServingRuntime", error, create_first=False)
     started = time.monotonic()
     with pytest.raises(deploy.DeployFailed) as caught:
-        deploy.write(cluster, _objects())
+        deploy.write(cluster, _objects(), **RUN)
     assert time.monotonic() - started < 2  # no grace period spent on it
     assert "may still be created" not in str(caught.value)
     assert not any(m == "DELETE" and "servingruntimes" in p for m, p in writes(project.server))

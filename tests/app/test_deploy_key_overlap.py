@@ -1,5 +1,5 @@
 """`deploy` asks NVIDIA about the key while the preflight's dry runs are on the API server
-(issue 14): one round trip of wall time instead of two, and still nothing written until NVIDIA has
+(BENCHMARKS.md): one round trip of wall time instead of two, and still nothing written until NVIDIA has
 accepted the key.
 
 Timing is read from the fakes' own logs (the API server stamps each request's arrival), with a

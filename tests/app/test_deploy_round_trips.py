@@ -1,5 +1,5 @@
 """`deploy`'s round trips, read from the fake API server's arrival log at injected latency
-(issue 14): requests that do not depend on each other go out together."""
+(BENCHMARKS.md): requests that do not depend on each other go out together."""
 
 from __future__ import annotations
 

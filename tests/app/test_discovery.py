@@ -1,4 +1,5 @@
-"""SPEC §4 against the fake API server: every source, its order, and 403/404 fall-through."""
+"""docs/design.md#cluster-configuration against the fake API server: every source, its order, and
+403/404 fall-through."""
 
 import pytest
 
@@ -51,22 +52,27 @@ def cluster(kube_server, kubeconfig):
     return Cluster.connect(kubeconfig=kubeconfig, timeout=2)
 
 
-def test_override_wins_without_any_request(cluster, kube_server):
-    apps, found = discovery.find_apps_namespace(cluster, "mine")
+def _apps(cluster, override):
+    settings = discovery.read_settings(cluster, override)
+    return settings.apps_namespace, settings.dashboard_config
+
+
+def test_override_wins_without_any_probe(cluster, kube_server):
+    apps, found = _apps(cluster, "mine")
     assert (apps.value, apps.source, found) == ("mine", "--apps-namespace", None)
-    assert kube_server.requests == []
+    assert not [r for r in kube_server.requests if "dscinitializations" in r["path"]]
 
 
 def test_dsci_names_the_applications_namespace(cluster, kube_server):
     kube_server.put_object(dsci("custom-apps"))
-    apps, _ = discovery.find_apps_namespace(cluster, None)
+    apps, _ = _apps(cluster, None)
     assert apps.value == "custom-apps"
     assert apps.source == "dscinitialization/default-dsci"
 
 
 def test_without_dsci_the_first_namespace_holding_an_odc(cluster, kube_server):
     kube_server.put_object(odc("opendatahub"))
-    apps, found = discovery.find_apps_namespace(cluster, None)
+    apps, found = _apps(cluster, None)
     assert apps.value == "opendatahub"
     assert found["metadata"]["name"] == "odh-dashboard-config"
     assert "OdhDashboardConfig in redhat-ods-applications: HTTP 404" in apps.probes[-1]
@@ -76,7 +82,7 @@ def test_403_on_dsci_falls_through(cluster, kube_server):
     kube_server.put_object(dsci("custom-apps"))
     kube_server.put_object(odc(APPS))
     kube_server.deny("list", "dscinitializations")
-    apps, _ = discovery.find_apps_namespace(cluster, None)
+    apps, _ = _apps(cluster, None)
     assert apps.value == APPS
     assert apps.probes[0].startswith("DSCInitialization: HTTP 403 (Forbidden)")
 
@@ -84,7 +90,7 @@ def test_403_on_dsci_falls_through(cluster, kube_server):
 def test_500_is_not_swallowed(cluster, kube_server):
     kube_server.fail("GET", "dscinitializations", 500, times=10)  # past the read retries
     with pytest.raises(ApiError) as e:
-        discovery.find_apps_namespace(cluster, None)
+        _apps(cluster, None)
     assert e.value.status == 500
 
 

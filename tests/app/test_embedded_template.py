@@ -1,6 +1,8 @@
-"""The embedded runtime template is the one OpenShift AI ships (SPEC §4), field by field.
+"""The embedded runtime template is the one OpenShift AI ships
+(docs/design.md#cluster-configuration), field by field.
 
-SHIPPED is the description of the shipped NIM template, written down from SPEC §4's list (and
+SHIPPED is the description of the shipped NIM template, written down from
+docs/design.md#cluster-configuration list (and
 the fields every shipped NIM template has): a path into the Template and the value found there.
 The embedded copy differs deliberately in one respect only: it references no secret.
 """

@@ -1,4 +1,4 @@
-"""Both secret namings (SPEC §3): the ADR's `nvidia-nim-*` (seed) and upstream's later
+"""Both secret namings (docs/design.md#names): the ADR's `nvidia-nim-*` (seed) and upstream's later
 `nim-api-key-*` / `nim-image-pull-*`. Every verb recognises both as a deployment's own; `deploy`
 and `migrate` write the naming of the cluster's generation; `config view` says which and why."""
 

@@ -1,4 +1,5 @@
-"""Both secrets carry an ownerReference to the deployment's ServingRuntime (SPEC §3), so deleting
+"""Both secrets carry an ownerReference to the deployment's ServingRuntime
+(docs/design.md#secrets), so deleting
 the deployment elsewhere (the dashboard deletes the ServingRuntime) lets the garbage collector
 remove the key. Set once the runtime exists (its uid is needed): by deploy and by migrate."""
 

@@ -1,4 +1,4 @@
-"""Issue 10: `--wait` (and rotate-key's restart wait) retries transient failures until its own
+"""`--wait` (and rotate-key's restart wait) retries transient failures until its own
 deadline, and an interrupted wait says the deployment keeps running and how to resume."""
 
 from __future__ import annotations

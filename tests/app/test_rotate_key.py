@@ -346,7 +346,7 @@ def test_the_use_cases_raise_day2_errors(kube_server, kubeconfig):
     """rotate-key's use cases refuse with Day2Error (an inline key) and stop with its subclass
     SecretsFailed (a write failed and the first one was put back): typed, so every day-2 verb
     reports them alike, not as a bare cluster error."""
-    from kubectl_nim.app import day2, secret_writes
+    from kubectl_nim.app import day2, secret_pair, secret_writes
     from kubectl_nim.errors import ClusterError, Day2Error
 
     cluster = Cluster.connect(kubeconfig=kubeconfig)
@@ -362,7 +362,7 @@ def test_the_use_cases_raise_day2_errors(kube_server, kubeconfig):
     plan = day2.plan_rotation(cluster, day2.find_deployment(cluster, "default", "x"))
     with pytest.raises(secret_writes.SecretsFailed,
                        match="put back secret/nvidia-nim-secrets-x") as caught:
-        secret_writes.write_secrets(cluster, "default", plan.targets, NEW_KEY,
+        secret_pair.write_pair(cluster, "default", plan.targets, NEW_KEY,
                                     current=plan.current)
     assert not isinstance(caught.value, ClusterError)
     assert keys_of(kube_server, "x") == (OLD_KEY, OLD_KEY)

@@ -1,4 +1,4 @@
-"""Pointing a runtime at its deployment's own secrets (issue 11): one function
+"""Pointing a runtime at its deployment's own secrets: one function
 (domain/nim_runtime.point_at_own_secrets) for deploy's render and migrate, pure."""
 
 from __future__ import annotations

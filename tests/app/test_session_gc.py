@@ -1,4 +1,4 @@
-"""Session.catalog builds the catalog with the cyclic GC paused (issue 14, BENCHMARKS.md) and
+"""Session.catalog builds the catalog with the cyclic GC paused (BENCHMARKS.md) and
 always turns it back on: a long `--wait` or `list --watch` after it must still collect."""
 
 from __future__ import annotations

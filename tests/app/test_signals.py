@@ -1,4 +1,4 @@
-"""Issue 10: SIGINT, SIGTERM and SIGHUP at chosen moments of the writing verbs, against the real
+"""SIGINT, SIGTERM and SIGHUP at chosen moments of the writing verbs, against the real
 `kubectl-nim` console script in a subprocess. The fake API server holds one request (`hang`)
 so that the signal lands while that write is in flight.
 

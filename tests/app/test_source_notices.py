@@ -1,4 +1,5 @@
-"""SPEC §4 notices: a configured but missing/unreadable custom catalog is named on stderr before
+"""docs/design.md#cluster-configuration notices: a configured but missing/unreadable custom catalog
+is named on stderr before
 the fallback, and a 403 on the applications namespace is reported as access denied, not as
 "is OpenShift AI installed?"."""
 

@@ -297,7 +297,7 @@ def test_dry_runs_do_not_wait(run_deploy, project, scripted_wait):
     assert "Waiting" not in result.stderr and script.slept == []
 
 
-# --- issue 14: the terminal, the latest problem, what to do next -----------------------------------
+# --- the terminal, the latest problem, what to do next -----------------------------------
 
 def test_final_error_names_the_latest_problem():
     """A GPU wait first, then an image pull refused: the pull is what the user must fix."""

@@ -1,4 +1,4 @@
-"""Issue 10: inputs that used to end in "error: unexpected failure (X)" now end in one line that
+"""Inputs that used to end in "error: unexpected failure (X)" now end in one line that
 names the file or server and what is wrong (exit 1 or 2), never a traceback."""
 
 from __future__ import annotations

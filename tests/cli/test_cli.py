@@ -9,7 +9,9 @@ import pytest
 from kubectl_nim import __version__, log
 from kubectl_nim.cli import cli, invoked_name
 from kubectl_nim.errors import NvidiaUnreachable
-from kubectl_nim.cli.options import GlobalOptions, get_globals, global_options, parse_duration
+from kubectl_nim.app.connection import GlobalOptions
+from kubectl_nim.cli.options import global_options, parse_duration
+from kubectl_nim.cli.context import get_globals
 
 
 @pytest.mark.parametrize("argv0, env, expected", [

@@ -1,4 +1,4 @@
-"""One failure, one exit code, from every verb (issue 11): the code is chosen at the CLI's
+"""One failure, one exit code, from every verb: the code is chosen at the CLI's
 boundary (kubectl_nim/cli/exit_status.py), not where the error is raised."""
 
 from __future__ import annotations

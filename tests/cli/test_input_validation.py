@@ -1,4 +1,4 @@
-"""Issue 10, input validation: every name, namespace and resource name a user types is checked
+"""Input validation: every name, namespace and resource name a user types is checked
 as Kubernetes checks it before any request, and no code path can turn a user value into a
 collection URL (an empty name made `DELETE .../inferenceservices/` delete everything)."""
 

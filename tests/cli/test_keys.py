@@ -1,4 +1,5 @@
-"""Key input, shape checks and the pull-secret content of SPEC §3 (kubectl_nim.domain.keys)."""
+"""Key input, shape checks and the pull-secret content of docs/design.md#the-api-key
+(kubectl_nim.domain.keys)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One way to name an object (issue 11): kubectl's `kind.group/name` on stdout and stderr of every
+"""One way to name an object: kubectl's `kind.group/name` on stdout and stderr of every
 verb (`secret/x`, `servingruntime.serving.kserve.io/y`, never a bare `servingruntime/y`)."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import click
 import pytest
 import yaml
 
-from kubectl_nim.cli.commands import COMMANDS
+from kubectl_nim.cli.commands import VERBS, load
 from tests.obs_support import cluster, deployment  # noqa: F401 - fixture
 
 READ_VERBS = ["models", "list", "status", "config view", "version", "validate-key"]
@@ -19,7 +19,7 @@ READ_VERBS = ["models", "list", "status", "config view", "version", "validate-ke
 
 def _commands():
     out = {}
-    for cmd in COMMANDS():
+    for cmd in (load(name) for name in VERBS):
         if isinstance(cmd, click.Group):
             out.update({f"{cmd.name} {sub.name}": sub for sub in cmd.commands.values()})
         else:

@@ -1,4 +1,4 @@
-"""Issue 10, property-based: whatever names, namespaces, catalog entries and kubeconfig shapes a
+"""Property-based: whatever names, namespaces, catalog entries and kubeconfig shapes a
 user (or a broken cluster) supplies, the CLI ends with exit 0-3, one-line errors, no traceback,
 no "unexpected failure", and never the key."""
 

@@ -1,4 +1,4 @@
-"""Issue 10, redaction everywhere: whatever path produced a message (click's own usage errors,
+"""Redaction everywhere: whatever path produced a message (click's own usage errors,
 file errors echoing a path, a server's message relayed), nothing that looks like a key, nor the
 base64 of the key in hand, reaches the terminal."""
 

@@ -1,4 +1,4 @@
-"""Flags defined once (issue 11): `--dry-run`, `--skip-key-validation` and the restart flags
+"""Flags defined once: `--dry-run`, `--skip-key-validation` and the restart flags
 are one definition in cli/options, with one suffix map; deploy's flag checks run in one place,
 so deploy and diff refuse the same flags with the same words."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 
-from kubectl_nim.cli.commands import COMMANDS
+from kubectl_nim.cli.commands import VERBS, load
 from kubectl_nim.cli.output import result_line
 from kubectl_nim.domain.dry_run import MODES as DRY_RUN_MODES, DryRun
 from tests.day2_support import MODEL
@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "kubectl_nim"
 def _commands():
     """Every leaf command, by its path (`config set-disconnected`)."""
     out = {}
-    for cmd in COMMANDS():
+    for cmd in (load(name) for name in VERBS):
         if isinstance(cmd, click.Group):
             out.update({f"{cmd.name} {sub.name}": sub for sub in cmd.commands.values()})
         else:

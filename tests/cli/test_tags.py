@@ -1,4 +1,5 @@
-"""Concrete default tags (SPEC §5): `latestTag` when it is a concrete version, else the newest
+"""Concrete default tags (docs/design.md#catalog): `latestTag` when it is a concrete version, else
+the newest
 concrete tag; a floating tag (`latest`, `1`, `1.15`) deployed on request with a warning.
 
 Definitions (kubectl_nim/domain/catalog.py): concrete = MAJOR.MINOR.PATCH (more numeric parts allowed)

@@ -1,4 +1,4 @@
-"""`ClusterError.may_have_applied` / `may_land_later` (issue 11): the one answer to "may this
+"""`ClusterError.may_have_applied` / `may_land_later`: the one answer to "may this
 failed write have been carried out?", used by deploy's rollback and the day-2 writes alike."""
 
 from __future__ import annotations

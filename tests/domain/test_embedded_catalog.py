@@ -1,5 +1,6 @@
 """The embedded catalog is the full catalog, exactly what the plugin's own `catalog generate`
-produces from the reference data (SPEC §4, §11): regenerating must reproduce the file byte for
+produces from the reference data (docs/design.md#cluster-configuration): regenerating must
+reproduce the file byte for
 byte. Needs ../shared/data (skips cleanly without it)."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Deployment names: the DNS rules, the computed length limit, and name derivation (SPEC §6)."""
+"""Deployment names: the DNS rules, the computed length limit, and name derivation
+(docs/design.md#what-deploy-creates)."""
 
 from __future__ import annotations
 

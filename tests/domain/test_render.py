@@ -1,6 +1,7 @@
-"""What `deploy` creates (SPEC §3 and §6): reviewed expected manifests, then one test per rule.
+"""What `deploy` creates (docs/design.md#secrets and docs/design.md#what-deploy-creates): reviewed
+expected manifests, then one test per rule.
 
-The fixture comparison catches any change in the output; the focused tests say which SPEC rule
+The fixture comparison catches any change in the output; the focused tests say which design rule (docs/design.md)
 a change breaks, and keep each rule tested even if a fixture is regenerated carelessly.
 """
 
@@ -146,7 +147,7 @@ def test_the_template_is_not_mutated():
     assert source == before
 
 
-# --- Secrets (SPEC §3) ---------------------------------------------------------------------------
+# --- Secrets (docs/design.md#secrets) -------------------------------------------------------------
 
 def test_api_key_secret():
     secret = render()[0]
@@ -168,7 +169,7 @@ def test_pull_secret():
                    % (KEY, auth))
 
 
-# --- PVC (SPEC §6.2) -----------------------------------------------------------------------------
+# --- PVC (docs/design.md#what-deploy-creates) -----------------------------------------------------
 
 def test_pvc_defaults():
     pvc = by_kind(render())["PersistentVolumeClaim"]
@@ -185,7 +186,7 @@ def test_pvc_size_and_storage_class():
     assert pvc["spec"]["storageClassName"] == "fast"
 
 
-# --- ServingRuntime (SPEC §6.3) ------------------------------------------------------------------
+# --- ServingRuntime (docs/design.md#what-deploy-creates) ------------------------------------------
 
 def test_runtime_identity_and_image():
     sr = runtime_of(render())
@@ -373,7 +374,7 @@ def test_template_parameters_are_applied():
     assert runtime_of(objects)["metadata"]["annotations"]["opendatahub.io/runtime-version"] == "9.9"
 
 
-# --- InferenceService (SPEC §6.4) ----------------------------------------------------------------
+# --- InferenceService (docs/design.md#what-deploy-creates) ----------------------------------------
 
 def test_isvc_identity_labels_and_annotations():
     isvc = isvc_of(render())

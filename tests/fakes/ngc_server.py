@@ -1,6 +1,7 @@
 """A small, honest fake of the NVIDIA NGC API for tests and benchmarks.
 
-It serves the three endpoints of SPEC §8 over plain HTTP on 127.0.0.1, in the shapes of the real
+It serves the three endpoints of docs/design.md#nvidia-endpoints over plain HTTP on 127.0.0.1, in
+the shapes of the real
 answers recorded in ../shared/data/ngc (catalog search page, get-caller-info, repository details),
 so the real httpx client works against it unchanged. Standard library only (PyYAML is imported
 lazily to read a YAML catalog file).

@@ -1,1 +1,1 @@
-"""Tests against a real kube-apiserver + etcd (SPEC section 9)."""
+"""Tests against a real kube-apiserver + etcd (started by tests/realcluster/serve.py)."""

@@ -1,4 +1,4 @@
-"""Concurrent key writers on the real API server (issue 10): two real `kubectl-nim` processes
+"""Concurrent key writers on the real API server: two real `kubectl-nim` processes
 with different keys, one of them slowed by the fault proxy, never leave the deployment's two
 Secrets with different keys, and at most one of them reports success."""
 

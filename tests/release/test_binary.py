@@ -101,7 +101,7 @@ def test_completion(run):
     assert out.stdout == "gemma-2-9b-it\tGemma-2-9B-IT\n:4\n"
 
 
-# --- issue 14: what the binary must carry for connections -----------------------------------------
+# --- what the binary must carry for connections -----------------------------------------
 
 from tests.adapters.test_connection import config, dead_port, socks_proxy, write  # noqa: E402,F401
 

@@ -1,4 +1,4 @@
-"""Release hygiene (issue 14): one version source, a hashed lock for the binary build, GitHub
+"""Release hygiene: one version source, a hashed lock for the binary build, GitHub
 Actions pinned by commit SHA.  docs/distribution.md says why and how to refresh each.
 """
 

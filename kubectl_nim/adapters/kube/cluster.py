@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from kubectl_nim import interrupts, log
 from kubectl_nim.adapters import retry
 from kubectl_nim.adapters.kube.api_errors import ApiError, error_from_response
-from kubectl_nim.adapters.kube.resources import RESOURCES, Resource, resource_of
+from kubectl_nim.adapters.kube.resources import RESOURCES, Resource, resource_of, url_of
 from kubectl_nim.adapters.kube.transport import Unreachable
 from kubectl_nim.errors import ClusterError
 
@@ -43,7 +43,8 @@ class Cluster:
         self.server = server
         self.timeout = timeout
         self.context = context
-        # Every write carries this one manager (SPEC §6): server-side apply then treats the
+        # Every write carries this one manager (docs/design.md#what-deploy-creates): server-side
+        # apply then treats the
         # plugin's creates, updates and patches as its own fields, never as another owner's.
         self.field_manager = field_manager
 
@@ -111,7 +112,7 @@ class Cluster:
                   content_type: str | None,
                   accept: str | None = None) -> tuple[int, bytes, str | None]:
         """The one request path: (status, body, Retry-After) of the last attempt."""
-        url = _url(path, query)
+        url = url_of(path, query)
         headers = {"Accept": accept or "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
@@ -147,7 +148,7 @@ class Cluster:
 
     def _decode(self, data: bytes, method: str, path: str) -> dict:
         """Every Kubernetes answer is a JSON object: anything else (a login page, a proxy's
-        HTML, an array) is reported as such, naming the server (issue 10)."""
+        HTML, an array) is reported as such, naming the server."""
         from kubectl_nim.domain import bounded
 
         hint = "is the kubeconfig's server a Kubernetes API server (not a proxy or login page)?"
@@ -171,7 +172,7 @@ class Cluster:
 
     def stream_lines(self, path: str, *, query: Iterable[tuple[str, str]] = ()) -> Iterator[str]:
         """GET a streamed text answer (pods/log?follow=true) line by line as it arrives."""
-        url = _url(path, query)
+        url = url_of(path, query)
         log.debug(f"GET {self.server}{url} (streamed)")
         try:
             with self.transport.stream("GET", url, {"Accept": "*/*"}) as (status, chunks):
@@ -324,13 +325,6 @@ class Cluster:
         res = RESOURCES[kind]
         query = self._write_query(dry_run) + [("propagationPolicy", "Background")]
         return self.request("DELETE", res.path(self._ns(res, namespace), name), query=query)
-
-
-def _url(path: str, query: Iterable[tuple[str, str]]) -> str:
-    from urllib.parse import urlencode
-
-    query = list(query)
-    return path + (f"?{urlencode(query)}" if query else "")
 
 
 MAX_IN_FLIGHT = 16  # requests of one batch in flight at once, whatever the caller asks

@@ -135,7 +135,7 @@ def _socks_failure(error: Exception) -> bool:
 
 def _checked_ssl_context(endpoint):
     """_ssl_context, with a missing or unreadable CA / client certificate file (or bad PEM data)
-    reported as one line naming the file, not an unexpected OSError (issue 10)."""
+    reported as one line naming the file, not an unexpected OSError."""
     import ssl
 
     try:

@@ -1,13 +1,13 @@
 """The resource types kubectl-nim reads and writes, and the URL path of each.
 
-Its own module because the path rules (issue 10: no empty, `.`, `..` or slash-bearing segment)
+Its own module because the path rules (no empty, `.`, `..` or slash-bearing segment)
 are the one place a name becomes part of a URL, shared by the request path and its tests.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 from urllib.parse import quote
 
 from kubectl_nim.domain.refs import API_VERSIONS
@@ -31,7 +31,7 @@ class Resource:
 
     def path(self, namespace: str | None = None, name: str | None = None) -> str:
         """The URL path; only `None` omits a namespace or name. An empty, `.`, `..` or
-        slash-bearing value raises instead of addressing a collection (issue 10)."""
+        slash-bearing value raises instead of addressing a collection."""
         from kubectl_nim.domain.validation import check_path_segment
 
         base = f"/apis/{self.api_version}" if self.group else f"/api/{self.api_version}"
@@ -70,3 +70,11 @@ RESOURCES: dict[str, Resource] = {
 
 def resource_of(obj: Mapping[str, Any]) -> Resource:
     return RESOURCES[obj["kind"]]
+
+
+def url_of(path: str, query: Iterable[tuple[str, str]]) -> str:
+    """A request's path with its query string (values encoded)."""
+    from urllib.parse import urlencode
+
+    query = list(query)
+    return path + (f"?{urlencode(query)}" if query else "")

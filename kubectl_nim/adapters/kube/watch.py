@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.api_errors import error_from_response
-from kubectl_nim.adapters.kube.cluster import _url
+from kubectl_nim.adapters.kube.resources import url_of
 from kubectl_nim.adapters.kube.resources import RESOURCES
 from kubectl_nim.adapters.kube.transport import Unreachable
 from kubectl_nim.errors import ClusterError
@@ -33,7 +33,7 @@ def events(cluster, kind: str, namespace: str | None = None, *, name: str | None
     if resource_version:
         query.append(("resourceVersion", resource_version))
     path = res.path(cluster._ns(res, namespace))
-    url = _url(path, query)
+    url = url_of(path, query)
     log.debug(f"GET {cluster.server}{url} (watch)")
     try:
         with cluster.transport.stream("GET", url, {"Accept": "application/json"}) as \

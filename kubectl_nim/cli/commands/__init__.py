@@ -63,11 +63,6 @@ def load(name: str):
     return importlib.import_module(f"kubectl_nim.cli.commands.{VERBS[name].module}").command
 
 
-def COMMANDS() -> list:
-    """Every verb's command, all imported (completion of the verb itself, tests)."""
-    return [load(name) for name in VERBS]
-
-
 class LazyCommands(MutableMapping):
     """The root group's name → command mapping; a verb's module is imported on first lookup.
 

@@ -6,12 +6,12 @@ import click
 
 from kubectl_nim import log
 from kubectl_nim.cli import completion
-from kubectl_nim.cli.options import (cache_target_options, catalog_source_options,
-                                     dry_run_option, get_environment, get_globals,
+from kubectl_nim.cli.options import (cache_target_options, catalog_source_options, dry_run_option,
                                      global_options, hardware_profile_options, key_options,
                                      model_option, ngc_options, parse_duration,
                                      pod_placement_options, profile_option, proxy_options,
                                      wait_option, wait_timeout_option)
+from kubectl_nim.cli.context import get_environment, get_globals
 
 
 class _CacheGroup(click.Group):

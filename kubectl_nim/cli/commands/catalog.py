@@ -16,9 +16,10 @@ from typing import IO, Callable, Optional
 import click
 
 from kubectl_nim import log
-from kubectl_nim.cli.options import (get_globals, global_options, key_options, ngc_options,
-                                 output_option, refused_key_argument)
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.options import (global_options, key_options, ngc_options, output_option,
+                                     refused_key_argument)
+from kubectl_nim.cli.context import get_globals
+from kubectl_nim.cli.context import get_environment
 
 DEFAULT_CONCURRENCY = 32
 MAX_CONCURRENCY = 128

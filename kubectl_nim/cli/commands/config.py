@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import (dry_run_option, field_manager_option, get_globals,
-                                     global_options, validated)
+from kubectl_nim.cli.options import dry_run_option, field_manager_option, global_options, validated
+from kubectl_nim.cli.context import get_globals
 from kubectl_nim.cli.print_flags import print_flags
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.context import get_environment
 from kubectl_nim.cli.output import result_printer
 
 

@@ -6,8 +6,9 @@ import click
 
 from kubectl_nim import log
 from kubectl_nim.errors import UsageError
-from kubectl_nim.cli.options import dry_run_option, get_globals, global_options, validated
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.options import dry_run_option, global_options, validated
+from kubectl_nim.cli.context import get_globals
+from kubectl_nim.cli.context import get_environment
 
 
 @click.command("delete")

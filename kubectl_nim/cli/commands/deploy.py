@@ -8,19 +8,19 @@ import click
 
 from kubectl_nim.cli import completion
 from kubectl_nim.errors import UsageError
-from kubectl_nim.cli.options import (catalog_source_options, dry_run_option,
-                                     field_manager_option, get_environment, get_globals,
-                                     global_options, key_options, key_scope_option,
-                                     ngc_options, parse_duration, profile_option, proxy_options,
+from kubectl_nim.cli.options import (catalog_source_options, dry_run_option, field_manager_option,
+                                     global_options, key_options, key_scope_option, ngc_options,
+                                     parse_duration, profile_option, proxy_options,
                                      secret_naming_option, skip_key_validation_option, validated,
                                      wait_timeout_option)
+from kubectl_nim.cli.context import get_environment, get_globals
 
 
 def _deployment_name(ctx, param, value):
-    """An empty NAME is an error, never "derive one" (docs/design.md, "Names"). Names that could address
+    """An empty NAME is an error, never "derive one" (docs/design.md#names). Names that could address
     something else (empty, dots, slashes) are refused at parse time, before any request; the
     full rule (case, length against the project) runs once, when the options are built
-    (render.DeployOptions, after the model's warnings)."""
+    (domain/deploy_options.DeployOptions, after the model's warnings)."""
     from kubectl_nim.domain import names
 
     if value is not None and not re.fullmatch(r"[-A-Za-z0-9]+", value):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import get_environment, get_globals
+from kubectl_nim.cli.context import get_environment, get_globals
 
 # deploy's flags that decide how it writes, not what: meaningless for a diff.
 # --offline/--catalog/--disconnected render without a cluster, which a diff needs.
@@ -67,7 +67,8 @@ def _run(params) -> int:
         return key
 
     planned = deploy.plan(session, request, deploy.KeySource(read_or_say))
-    diffs = app.diff(session.cluster, planned.objects, force_conflicts=request.force_conflicts)
+    diffs = app.diff(session.cluster, planned.objects, warn=env.warn,
+                     force_conflicts=request.force_conflicts)
     return _show(diffs)
 
 

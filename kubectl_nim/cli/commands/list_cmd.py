@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from kubectl_nim import log
-from kubectl_nim.cli.options import get_globals, global_options
+from kubectl_nim.cli.options import global_options
+from kubectl_nim.cli.context import get_globals
 from kubectl_nim.cli.print_flags import print_flags, selector_option, watch_options
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.context import get_environment
 from kubectl_nim.cli.output import Column
 
 

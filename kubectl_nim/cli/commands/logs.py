@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import get_globals, global_options
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.options import global_options
+from kubectl_nim.cli.context import get_globals
+from kubectl_nim.cli.context import get_environment
 
 
 def _duration(ctx, param, value):

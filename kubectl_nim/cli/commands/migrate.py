@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import (dry_run_option, field_manager_option,
-                                     get_globals, global_options, key_options, ngc_options,
-                                     restart_options, secret_naming_option,
-                                     skip_key_validation_option, validated)
+from kubectl_nim.cli.options import (dry_run_option, field_manager_option, global_options,
+                                     key_options, ngc_options, restart_options,
+                                     secret_naming_option, skip_key_validation_option, validated)
+from kubectl_nim.cli.context import get_globals
 from kubectl_nim.errors import UsageError
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.context import get_environment
 
 
 @click.command("migrate")

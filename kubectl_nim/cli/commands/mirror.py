@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import (catalog_source_options, get_environment, get_globals,
-                                     global_options, model_option, validated)
+from kubectl_nim.cli.options import catalog_source_options, global_options, model_option, validated
+from kubectl_nim.cli.context import get_environment, get_globals
 
 
 @click.group("mirror")

@@ -6,9 +6,10 @@ import click
 
 from kubectl_nim.cli import completion
 from kubectl_nim import log
-from kubectl_nim.cli.options import catalog_source_options, get_globals, global_options
+from kubectl_nim.cli.options import catalog_source_options, global_options
+from kubectl_nim.cli.context import get_globals
 from kubectl_nim.cli.print_flags import print_flags
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.context import get_environment
 from kubectl_nim.cli.output import Column
 
 EU_MARK = "*"

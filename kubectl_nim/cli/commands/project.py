@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import (dry_run_option, field_manager_option, get_environment,
-                                     get_globals, global_options, key_options, ngc_options,
-                                     output_option, restart_options, skip_key_validation_option,
-                                     wait_timeout_option)
+from kubectl_nim.cli.options import (dry_run_option, field_manager_option, global_options,
+                                     key_options, ngc_options, output_option, restart_options,
+                                     skip_key_validation_option, wait_timeout_option)
+from kubectl_nim.cli.context import get_environment, get_globals
 
 
 @click.group("project")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import (dry_run_option, field_manager_option, get_globals,
-                                     global_options, key_options, ngc_options, restart_options,
+from kubectl_nim.cli.options import (dry_run_option, field_manager_option, global_options,
+                                     key_options, ngc_options, restart_options,
                                      skip_key_validation_option, validated)
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.context import get_globals
+from kubectl_nim.cli.context import get_environment
 
 
 @click.command("rotate-key")

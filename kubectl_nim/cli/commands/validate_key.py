@@ -11,10 +11,11 @@ from typing import Optional
 import click
 
 from kubectl_nim import log
-from kubectl_nim.cli.options import (get_globals, global_options, key_options, ngc_options,
-                                     proxy_options, refused_key_argument)
+from kubectl_nim.cli.options import (global_options, key_options, ngc_options, proxy_options,
+                                     refused_key_argument)
+from kubectl_nim.cli.context import get_globals
 from kubectl_nim.cli.print_flags import print_flags
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.context import get_environment
 
 
 @click.command("validate-key")
@@ -47,11 +48,11 @@ def command(api_key_file: Optional[str], ngc_api_url: str, https_proxy: Optional
     notice = keycheck.disconnected_notice(get_globals())
     if notice:
         log.notice(notice)
-    from kubectl_nim.cli import api_key
+    from kubectl_nim.cli.api_key import key_reader
 
     from kubectl_nim.errors import KeyRejected
 
-    key = api_key.read_api_key(api_key_file, get_environment())
+    key = key_reader(api_key_file, get_environment())()
     try:
         info = keycheck.validate(key, ngc_api_url, get_globals().request_timeout,
                                  sleep=get_environment().sleep, network=network)

@@ -5,7 +5,7 @@ import sys
 import click
 
 from kubectl_nim import __version__, log
-from kubectl_nim.cli.options import get_environment
+from kubectl_nim.cli.context import get_environment
 from kubectl_nim.cli.print_flags import print_flags
 
 
