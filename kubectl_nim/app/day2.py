@@ -43,14 +43,20 @@ def find_deployment(cluster: Cluster, namespace: str, name: str,
     The InferenceService and the runtime named NAME are read at once (the runtime of another
     name, made by hand, costs one more read), together with the Secrets named in `prefetch`,
     whose answers (object, or None when missing) go into `prefetched`: a guess at what the
-    caller reads next, costing no round trip of its own."""
+    caller reads next, costing no round trip of its own; so do the project's NIM Accounts
+    (under ACCOUNTS), which plan_rotation asks about."""
     from kubectl_nim.domain import nimservice
 
     reads: list[Callable[[], Any]] = [
         lambda: cluster.get_or_none("InferenceService", name, namespace),
         lambda: cluster.get_or_none("ServingRuntime", name, namespace)]
     reads += [partial(cluster.get_or_none, "Secret", s, namespace) for s in prefetch]
+    accounts_too = prefetched is not None and bool(prefetch)  # rotate-key's plan needs them
+    if accounts_too:
+        reads.append(partial(read_account_secrets, cluster, namespace))
     isvc, runtime, *secrets = concurrently(lambda read: read(), reads)
+    if prefetched is not None and accounts_too:
+        prefetched[ACCOUNTS] = secrets.pop()
     for answer in (isvc, runtime):
         if isinstance(answer, ClusterError):
             raise answer
@@ -70,6 +76,11 @@ def find_deployment(cluster: Cluster, namespace: str, name: str,
                        f"{dep.runtime_name!r}",
                        hint="the runtime is what references the key; redeploy it")
     return dep
+
+
+# Where find_deployment leaves the project's NIM Accounts it read beside the deployment (a key
+# no Secret name can be).
+ACCOUNTS = ("accounts",)
 
 
 @dataclass
@@ -100,9 +111,11 @@ def plan_rotation(cluster: Cluster, dep: Deployment,
                              f"own secrets")
     if scheme == NONE:
         return RotationPlan([], {}, [])
-    prefetched = prefetched or {}
+    prefetched = dict(prefetched or {})
+    known = prefetched.pop(ACCOUNTS, None)
     accounts, current = concurrently(lambda read: read(), [
-        lambda: read_account_secrets(cluster, dep.namespace),
+        (lambda: known) if known is not None else
+        partial(read_account_secrets, cluster, dep.namespace),
         lambda: _answer_of(read_secrets, cluster, dep.namespace,
                            [n for n in refs.names if n not in prefetched])])
     keyed = [n for n in refs.key_secrets if n in accounts.owners]

@@ -25,7 +25,8 @@ def test_list_reads_inference_services_and_runtimes_at_once(nim, cluster):
         assert result.exit_code == 0, result.stderr
         assert [line.split()[0 if args[0] == "-n" else 1] for line in
                 result.stdout.splitlines()[1:]] == ["a", "b"]
-        assert len(server.requests) == 2
+        # InferenceServices, ServingRuntimes and the NIM Accounts (the key scheme), together
+        assert len(server.requests) == 3
         assert round_trips(server.requests, LATENCY) == 1
 
 
@@ -45,8 +46,9 @@ def test_status_of_a_project_is_one_round_trip_whatever_its_size(nim, cluster):
     assert result.exit_code == 0, result.stderr
     assert [line.split()[:2] for line in result.stdout.splitlines()[1:]] == [
         [n, "Ready"] for n in ("a", "b", "c", "d")]
-    # InferenceServices, runtimes, pods, events, secrets (names), PVCs: no read per deployment
-    assert len(server.requests) == 6
+    # InferenceServices, runtimes, pods, events, NIM Accounts, secrets (names), PVCs: no read
+    # per deployment
+    assert len(server.requests) == 7
     assert round_trips(server.requests, LATENCY) == 1
 
 
