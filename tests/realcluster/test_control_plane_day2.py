@@ -3,6 +3,7 @@ garbage collection, scheduling failures and container logs are the controllers' 
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import tarfile
 import uuid
 from pathlib import Path
 
+from tests.realcluster.conftest import KEY
 from tests.realcluster.control_plane import LOG_LINES
 from tests.realcluster.test_control_plane_deploy import (condition, deploy, lst, pods,
                                                          predictor, wait_for)
@@ -105,6 +107,8 @@ def test_report_of_a_running_deployment_holds_real_pods_and_events(plane):
                          for m in archive.getmembers() if m.isfile())
     assert pod in text
     assert "Scheduled" in text  # the scheduler's event on the pod
+    forms = {KEY, base64.b64encode(KEY.encode()).decode()}
+    assert not any(f in text for f in forms)
 
 
 def test_delete_leaves_nothing_behind(plane):
