@@ -11,8 +11,8 @@ from the Go module proxy), cached outside the clone. What a test gets:
 * flattened copies of the `edit` and `view` ClusterRoles (aggregation needs the controller
   manager, which does not run here), so RBAC tests can bind what real projects grant.
 
-Without controllers, namespaces and PVCs with finalizers never go away, InferenceService status is
-whatever a test patches in, and no pod ever starts: tests create what a kubelet would have.
+Without controllers, namespaces and PVCs with finalizers never go away and no pod ever starts;
+what controllers do is tests/realcluster/control_plane.py's part (KServe, KCM, scheduler, kwok).
 
 The first start on a machine seeds an etcd data directory (CRDs and RBAC included) into the cache;
 later starts copy it, so a pytest session pays about 4 s instead of about 15 s.
