@@ -160,3 +160,14 @@ def test_migrate_rolls_a_running_dashboard_deployment_onto_its_own_secrets(plane
         ["nvidia-nim-image-pull-dash"]
     wait_for("the pods on the shared secrets to go", lambda: not old_pods & {
         p["metadata"]["name"] for p in pods(plane, "dash")})
+
+
+def test_rotate_key_wait_with_no_gpu_for_the_surge_pod_says_so(plane):
+    """All 8 GPUs in use: the rollout's extra pod cannot be scheduled; `--wait` must say why
+    rather than claim success."""
+    deploy(plane, "c1", "--gpus", "8")
+    result = plane.nim("rotate-key", "c1", "--skip-key-validation", "--wait", "--timeout", "20s",
+                       key=NEW_KEY)
+    assert result.exit_code != 0
+    assert "Insufficient nvidia.com/gpu" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and NEW_KEY not in result.stderr
