@@ -29,6 +29,13 @@ MODEL = "llama-3.1-8b-instruct"
 _counter = itertools.count(1)
 
 
+@pytest.hookimpl(trylast=True)  # after a shuffling plugin, keeping its order within each group
+def pytest_collection_modifyitems(items):
+    """The control plane's tests last: once its session starts, its controllers keep working in
+    the background and would slow the API-server-only tests' tight timeouts."""
+    items.sort(key=lambda item: "test_control_plane_" in item.nodeid)
+
+
 def _started(thing):
     try:
         return thing.start()

@@ -184,6 +184,9 @@ class ControlPlane:
 
     def remove_namespace(self, name: str, timeout: float = 60.0) -> None:
         """Delete a namespace and wait until its pods are gone (their GPUs free again)."""
+        # Its pods first, at once (kwok removes them), rather than after the namespace
+        # controller's own pass.
+        self.api.request("DELETE", f"/api/v1/namespaces/{name}/pods?gracePeriodSeconds=0")
         self.api.request("DELETE", f"/api/v1/namespaces/{name}")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

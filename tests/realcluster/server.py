@@ -11,8 +11,8 @@ from the Go module proxy), cached outside the clone. What a test gets:
 * flattened copies of the `edit` and `view` ClusterRoles (aggregation needs the controller
   manager, which does not run here), so RBAC tests can bind what real projects grant.
 
-Without controllers, namespaces and PVCs with finalizers never go away, InferenceService status is
-whatever a test patches in, and no pod ever starts: tests create what a kubelet would have.
+Without controllers, namespaces and PVCs with finalizers never go away and no pod ever starts;
+what controllers do is tests/realcluster/control_plane.py's part (KServe, KCM, scheduler, kwok).
 
 The first start on a machine seeds an etcd data directory (CRDs and RBAC included) into the cache;
 later starts copy it, so a pytest session pays about 4 s instead of about 15 s.
@@ -141,7 +141,7 @@ class RealAPIServer:
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self, timeout: float = 120.0) -> "RealAPIServer":
-        apiserver, etcd = binaries()
+        apiserver, etcd = self._binaries = binaries()  # tests may move $HOME afterwards
         crds = self._crds if self._crds is not None else crd_documents()
         seed = cache_dir() / _seed_key(crds)
         data = self.workdir / "etcd"
@@ -279,14 +279,15 @@ class RealAPIServer:
         self._wait_ready(timeout)
 
     def stop_apiserver(self) -> None:
-        """Stop kube-apiserver only (etcd keeps the data): an outage in the middle of a verb."""
+        """Kill kube-apiserver only (etcd keeps the data): an outage in the middle of a verb.
+        (A graceful stop drains watches for longer than an outage test wants to wait.)"""
         proc = self._procs.pop()
-        proc.terminate()
+        proc.kill()
         proc.wait(10)
 
     def start_apiserver(self, timeout: float = 60.0) -> None:
         """Start kube-apiserver again on the same port, certificate and etcd."""
-        self._start_apiserver(binaries()[0])
+        self._start_apiserver(self._binaries[0])
         self._wait_ready(timeout)
 
     def _stop_procs(self) -> None:

@@ -3,6 +3,7 @@ garbage collection, scheduling failures and container logs are the controllers' 
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -10,9 +11,12 @@ import tarfile
 import uuid
 from pathlib import Path
 
+from tests.realcluster.conftest import KEY
 from tests.realcluster.control_plane import LOG_LINES
-from tests.realcluster.test_control_plane_deploy import (condition, deploy, lst, pods,
+from tests.day2_support import seed_legacy
+from tests.realcluster.test_control_plane_deploy import (condition, container, deploy, lst, pods,
                                                          predictor, wait_for)
+from tests.realcluster.test_day2_real import _Seeder
 
 NEW_KEY = "nvapi-rotated-key-0123"
 
@@ -105,6 +109,8 @@ def test_report_of_a_running_deployment_holds_real_pods_and_events(plane):
                          for m in archive.getmembers() if m.isfile())
     assert pod in text
     assert "Scheduled" in text  # the scheduler's event on the pod
+    forms = {KEY, base64.b64encode(KEY.encode()).decode()}
+    assert not any(f in text for f in forms)
 
 
 def test_delete_leaves_nothing_behind(plane):
@@ -138,3 +144,30 @@ def test_a_full_node_gives_the_schedulers_message(plane):
     running = [p for p in pods(plane, "c1") if p["status"].get("phase") == "Running"]
     assert running and running[0]["spec"]["nodeName"] != name
     assert predictor(plane, "c1")["status"].get("readyReplicas") == 1
+
+
+def test_migrate_rolls_a_running_dashboard_deployment_onto_its_own_secrets(plane):
+    seed_legacy(_Seeder(plane), "dash", plane.ns, key=KEY)
+    wait_for("KServe to make the dashboard's deployment Ready", lambda: condition(
+        plane.get("InferenceService", "dash"), "Ready").get("status") == "True")
+    old_pods = {p["metadata"]["name"] for p in pods(plane, "dash")}
+    result = plane.nim("migrate", "dash", "--reuse-key", "--wait", "--timeout", "60")
+    assert result.exit_code == 0, result.stderr
+    template = predictor(plane, "dash")["spec"]["template"]
+    env = {e["name"]: e for e in container(template).get("env") or []}
+    assert env["NGC_API_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "nvidia-nim-secrets-dash"
+    assert [s["name"] for s in template["spec"]["imagePullSecrets"]] == \
+        ["nvidia-nim-image-pull-dash"]
+    wait_for("the pods on the shared secrets to go", lambda: not old_pods & {
+        p["metadata"]["name"] for p in pods(plane, "dash")})
+
+
+def test_rotate_key_wait_with_no_gpu_for_the_surge_pod_says_so(plane):
+    """All 8 GPUs in use: the rollout's extra pod cannot be scheduled; `--wait` must say why
+    rather than claim success."""
+    deploy(plane, "c1", "--gpus", "8")
+    result = plane.nim("rotate-key", "c1", "--skip-key-validation", "--wait", "--timeout", "20s",
+                       key=NEW_KEY)
+    assert result.exit_code != 0
+    assert "Insufficient nvidia.com/gpu" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and NEW_KEY not in result.stderr

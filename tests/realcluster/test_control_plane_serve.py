@@ -29,7 +29,10 @@ def test_serve_control_plane_standalone(tmp_path, control_plane):
     kubeconfig = tmp_path / "kc"
     proc = subprocess.Popen([sys.executable, str(SERVE), "--control-plane", "--port", "0",
                              "--nodes", "2", "--node-gpus", "4", "--kubeconfig-out",
-                             str(kubeconfig)], stdout=subprocess.PIPE, text=True)
+                             str(kubeconfig)], stdout=subprocess.PIPE, text=True,
+                            # the cache the session found (tests move $HOME)
+                            env={**os.environ, "KUBECTL_NIM_TEST_BIN_CACHE":
+                                 str(control_plane.bins["kwok"].parent)})
     try:
         url = proc.stdout.readline().strip()
         assert url.startswith("https://127.0.0.1:"), url

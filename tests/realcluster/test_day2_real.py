@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 
 import pytest
@@ -168,28 +167,8 @@ def test_config_set_and_unset_with_the_redesigned_crd(real, apps, nimconfig_crd)
     assert "customConfigMap" not in (cfg["spec"].get("nimConfig") or {})
 
 
-def test_wait_follows_the_status_a_controller_would_write(real):
-    """No controllers here: the test plays KServe and marks the InferenceService Ready."""
-    def become_ready():
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if real.get("InferenceService", "c1") is not None:
-                time.sleep(0.5)
-                real.server.patch_status("InferenceService", "c1", real.ns, {
-                    "url": "http://c1.example", "conditions": [
-                        {"type": t, "status": "True", "lastTransitionTime":
-                         "2026-11-29T00:00:00Z"}
-                        for t in ("PredictorReady", "IngressReady", "Ready")]})
-                return
-            time.sleep(0.1)
-
-    thread = threading.Thread(target=become_ready)
-    thread.start()
-    result = real.nim("deploy", "c1", "--model", MODEL, "--tag", "1.13.1", "--wait",
-                      "--timeout", "30s")
-    thread.join()
-    assert result.exit_code == 0, result.stderr
-    assert "Ready=yes" in result.stderr
+# `deploy --wait` until Ready lives on the control plane, where KServe writes the status
+# (test_control_plane_deploy.py).
 
 
 def test_edit_user_deploys_view_user_is_refused_with_the_permission_named(real):

@@ -28,6 +28,7 @@ class _Seeder:
         self.server, self.made = server, []
 
     def put_object(self, obj):
+        # Only operator-reported status is seeded (the NIM Account's), never an InferenceService's.
         status = obj.pop("status", None)
         self.server.create(obj)
         if status is not None:
