@@ -7,9 +7,7 @@
 The embedded catalog is the whole catalog (SPEC §11: NVIDIA's public metadata), byte for byte
 what `catalog generate` wrote, behind a comment header saying what it is and how it was made.
 Nothing in the header is volatile (no date), so regenerating from the same answers reproduces
-the file exactly; tests/domain/test_embedded_catalog.py checks that. Beside it goes its JSON twin
-(`catalog.json`, the same ConfigMap): what the plugin reads, since parsing it needs no YAML
-library (importing PyYAML is ~10 ms of every `models --offline`; BENCHMARKS.md).
+the file exactly; tests/domain/test_embedded_catalog.py checks that.
 
 `--from-reference DATA_DIR` makes it without NVIDIA: it starts the fake NGC server
 (tests/fakes/ngc_server.py) serving DATA_DIR/nvidia-nim-models-data.yaml and runs the plugin's own
@@ -76,23 +74,6 @@ def compose(full_text: str, source: str) -> str:
     return "".join(f"# {line}\n" if line else "#\n" for line in preamble(source)) + full_text
 
 
-def json_twin(text: str) -> str:
-    """The embedded catalog as compact JSON (one line per model entry, for readable diffs)."""
-    import json
-
-    doc = catalog.decode_text(text, "embedded catalog")
-    data = doc.get("data") or {}
-    head = json.dumps({k: v for k, v in doc.items() if k != "data"}, ensure_ascii=False,
-                      separators=(",", ":"))
-    lines = [json.dumps(k, ensure_ascii=False) + ":" + json.dumps(v, ensure_ascii=False)
-             for k, v in data.items()]
-    return head[:-1] + ',"data":{\n' + ",\n".join(lines) + "\n}}\n"
-
-
-def twin_path(embedded: str | Path) -> Path:
-    return Path(embedded).with_suffix(".json")
-
-
 def generate_from_reference(data_dir: Path) -> str:
     """`catalog generate` (the plugin's own, as a subprocess) against the fake NGC server."""
     sys.path.insert(0, str(ROOT / "tests" / "fakes"))
@@ -137,7 +118,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     Path(args.embedded).write_text(text, encoding="utf-8")
-    twin_path(args.embedded).write_text(json_twin(text), encoding="utf-8")
     written = catalog.parse_text(text, args.embedded).models
     eu = sum(m.eu_restricted for m in written)
     print(f"{args.embedded}: {len(written)} models ({eu} EU-restricted), "

@@ -29,11 +29,7 @@ def load_file(path: str) -> catalog_mod.Catalog:
 
 @lru_cache(maxsize=1)
 def load_embedded() -> catalog_mod.Catalog:
-    """The shipped catalog, from its JSON twin when present (no YAML library to import:
-    ~10 ms of every `models --offline`; scripts/embedded_catalog.py writes both). Parsed once
-    per process: `status` of a project asks it about every deployment."""
-    try:
-        text = catalog_source.embedded_text("catalog.json")
-    except OSError:
-        text = catalog_source.embedded_text("catalog.yaml")
-    return catalog_mod.parse_text(text, source="embedded catalog")
+    """The shipped catalog, parsed once per process: `status` of a project asks it about every
+    deployment."""
+    return catalog_mod.parse_text(catalog_source.embedded_text("catalog.yaml"),
+                                  source="embedded catalog")

@@ -30,22 +30,6 @@ def test_regenerating_from_the_reference_reproduces_the_embedded_file(shared_dat
     assert load_script().main(["--from-reference", str(shared_data), "--embedded",
                                str(out)]) == 0
     assert out.read_text(encoding="utf-8") == EMBEDDED.read_text(encoding="utf-8")
-    twin = EMBEDDED.with_suffix(".json")
-    assert (tmp_path / "catalog.json").read_text(encoding="utf-8") == \
-        twin.read_text(encoding="utf-8")
-
-
-def test_the_json_twin_is_the_embedded_catalog():
-    """What the plugin reads (catalog.json, no YAML library) is what catalog.yaml says."""
-    import json
-
-    import yaml
-
-    twin = EMBEDDED.with_suffix(".json")
-    assert json.loads(twin.read_text(encoding="utf-8")) == \
-        yaml.safe_load(EMBEDDED.read_text(encoding="utf-8"))
-    assert twin.read_text(encoding="utf-8") == \
-        load_script().json_twin(EMBEDDED.read_text(encoding="utf-8"))
 
 
 def test_embedded_holds_the_whole_reference_catalog(shared_data):
