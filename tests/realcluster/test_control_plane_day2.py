@@ -101,7 +101,7 @@ def test_logs_follow_streams_from_the_kubelet(plane):
 def test_report_of_a_running_deployment_holds_real_pods_and_events(plane):
     deploy(plane, "c1")
     out = plane.tmp_path / "report.tar.gz"
-    result = plane.nim("report", "c1", "-o", str(out))
+    result = plane.nim("report", "c1", "-f", str(out))
     assert result.exit_code == 0, result.stderr
     pod = pods(plane, "c1")[0]["metadata"]["name"]
     with tarfile.open(out) as archive:
