@@ -170,12 +170,14 @@ class Cluster:
             raise error_from_response(status, data, method, path)
         return data.decode("utf-8", "replace")
 
-    def stream_lines(self, path: str, *, query: Iterable[tuple[str, str]] = ()) -> Iterator[str]:
-        """GET a streamed text answer (pods/log?follow=true) line by line as it arrives."""
+    def stream_lines(self, path: str, *, query: Iterable[tuple[str, str]] = (),
+                     accept: str = "*/*") -> Iterator[str]:
+        """GET a streamed text answer (pods/log?follow=true, a watch) line by line as it
+        arrives."""
         url = url_of(path, query)
         log.debug(f"GET {self.server}{url} (streamed)")
         try:
-            with self.transport.stream("GET", url, {"Accept": "*/*"}) as (status, chunks):
+            with self.transport.stream("GET", url, {"Accept": accept}) as (status, chunks):
                 if status >= 400:
                     raise error_from_response(status, b"".join(chunks), "GET", path)
                 pending = b""

@@ -8,11 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-from kubectl_nim import log
 from kubectl_nim.adapters.kube.api_errors import error_from_response
-from kubectl_nim.adapters.kube.resources import url_of
 from kubectl_nim.adapters.kube.resources import RESOURCES
-from kubectl_nim.adapters.kube.transport import Unreachable
 from kubectl_nim.errors import ClusterError
 
 
@@ -33,24 +30,10 @@ def events(cluster, kind: str, namespace: str | None = None, *, name: str | None
     if resource_version:
         query.append(("resourceVersion", resource_version))
     path = res.path(cluster._ns(res, namespace))
-    url = url_of(path, query)
-    log.debug(f"GET {cluster.server}{url} (watch)")
     try:
-        with cluster.transport.stream("GET", url, {"Accept": "application/json"}) as \
-                (status, chunks):
-            if status >= 400:
-                raise error_from_response(status, b"".join(chunks), "GET", path)
-            pending = b""
-            for chunk in chunks:
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    if line.strip():
-                        yield _event(json.loads(line), path, cluster.server)
-            if pending.strip():
-                yield _event(json.loads(pending), path, cluster.server)
-    except Unreachable as e:
-        raise cluster._unreachable(e, "GET", path) from None
+        for line in cluster.stream_lines(path, query=query, accept="application/json"):
+            if line.strip():
+                yield _event(json.loads(line), path, cluster.server)
     except ValueError:
         raise ClusterError(f"GET {path} (watch): the server at {cluster.server} sent an event "
                            f"that is not JSON") from None
