@@ -148,7 +148,3 @@ def result_printer(dry_run: "DryRun"):
     import click
 
     return lambda ref, action: click.echo(result_line(ref, action, dry_run))
-
-
-def render_one(data: Any, fmt: str) -> str:
-    return dump_json(data) if fmt == "json" else dump_yaml(data)

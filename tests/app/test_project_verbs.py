@@ -328,3 +328,15 @@ def test_enable_on_a_cluster_without_accounts_says_so(run, kube_server):
     assert "this cluster does not serve NIM Accounts" in result.stderr
     assert "--key-scope deployment" in result.stderr
     assert secret(kube_server, "nvidia-nim-secrets") is None
+
+
+def test_project_status_takes_the_print_flags(nim, kube_server, kubeconfig):
+    """`project status` prints through the read verbs' output layer: -o jsonpath and -o name."""
+    from tests.day2_support import seed_project_account
+
+    seed_project_account(kube_server)
+    named = nim("project", "status", "-o", "name", "--kubeconfig", kubeconfig)
+    assert named.exit_code == 0, named.stderr
+    assert named.stdout == "account.nim.opendatahub.io/odh-nim-account\n"
+    ready = nim("project", "status", "-o", "jsonpath={.ready}", "--kubeconfig", kubeconfig)
+    assert ready.stdout == "True"

@@ -6,9 +6,10 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli.options import (dry_run_option, field_manager_option, global_options,
-                                     key_options, ngc_options, output_option, restart_options,
+                                     key_options, ngc_options, restart_options,
                                      skip_key_validation_option, wait_timeout_option)
 from kubectl_nim.cli.context import get_environment, get_globals
+from kubectl_nim.cli.print_flags import print_flags
 
 
 @click.group("project")
@@ -63,25 +64,21 @@ def enable(api_key_file, skip_key_validation, wait, timeout, dry_run, ngc_api_ur
 
 
 @command.command("status")
-@output_option("table", "json", "yaml")
+@print_flags(sort=False)
 @global_options
-def status(output):
+def status(printer):
     """Show the project's NIM Account: ready or not, its last validation, what it made, and
-    which deployments use its key."""
+    which deployments use its key. kubectl's print flags: -o json|yaml|name|jsonpath=…|…"""
     from kubectl_nim.app import project
 
     session, _, _ = _session()
-    print_status(project.status(session.cluster, session.namespace), output)
+    data = project.status(session.cluster, session.namespace).to_data()
+    click.echo(printer.one(data, text=lambda: _text(data),
+                           name=f"account.nim.opendatahub.io/{data['name']}"), nl=False)
 
 
-def print_status(result, output: str) -> None:
-    """The one printer of `project status` (table, or the -o json/yaml data)."""
-    from kubectl_nim.cli.output import render_one
-
-    data = result.to_data()
-    if output != "table":
-        click.echo(render_one(data, output), nl=False)
-        return
+def _text(data: dict) -> str:
+    """`project status` for a person: the verdict first, then the facts."""
     ready = {"True": "ready", "False": "not ready"}.get(data["ready"], "readiness unknown")
     lines = [f"{data['name']}: {ready}" + (f": {data['message']}" if data["message"] else "")]
     for cond in data["conditions"]:
@@ -95,7 +92,7 @@ def print_status(result, output: str) -> None:
              ("Deployments", ", ".join(data["deployments"]) or "none")]
     lines += [f"{label + ':':<13}{value or '<none yet>'}" for label, value in facts]
     lines += [f"  {ref} {state}" for ref, state in data["objects"].items() if state != "present"]
-    click.echo("\n".join(lines) + "\n", nl=False)
+    return "\n".join(lines) + "\n"
 
 
 @command.command("rotate-key")
