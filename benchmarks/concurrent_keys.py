@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.day2_support import keys_of, opaque_key, secret, seed_plugin  # noqa: E402
+from tests.helpers.day2 import keys_of, opaque_key, secret, seed_plugin  # noqa: E402
 from tests.fakes import kube_apiserver  # noqa: E402
-from tests.process_support import finish, spawn, wait_until  # noqa: E402
+from tests.helpers.process import finish, spawn, wait_until  # noqa: E402
 
 KEYS = ("nvapi-AAAA-concurrent-key-0123456789", "nvapi-BBBB-concurrent-key-0123456789")
 

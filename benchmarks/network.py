@@ -12,7 +12,7 @@ median of the per-pair ratios. kubectl gets one warm --cache-dir (its discovery 
 who ran it before has. The plugin's own cache lives in a HOME of its own, warmed the same way.
 
 Round trips are counted by the proxy at the latency: a chunk the client sends at least 0.8 x
-latency after the previous one started a new round trip (tests/obs_support.round_trips), TLS
+latency after the previous one started a new round trip (tests/helpers/obs.round_trips), TLS
 handshake flights included; requests come from the -v logs (the plugin's `-> 200` lines,
 kubectl's -v=6 `"Response"` lines).
 
@@ -39,9 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._harness import precompile, tool  # noqa: E402
-from tests.day2_support import OLD_KEY, rendered  # noqa: E402
+from tests.helpers.day2 import OLD_KEY, rendered  # noqa: E402
 from tests.fakes.ngc_server import generate_catalog  # noqa: E402
-from tests.obs_support import round_trips  # noqa: E402
+from tests.helpers.obs import round_trips  # noqa: E402
 from tests.realcluster.fault_proxy import LatencyProxy  # noqa: E402
 from tests.realcluster.server import RealAPIServer  # noqa: E402
 

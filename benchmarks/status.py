@@ -6,7 +6,7 @@ states: Ready, and crash-looping (the worst case: the last log line of the crash
 read too). Each state is measured at 0 ms and at L ms of injected latency per request (median of
 N whole-process runs). Round trips are counted, not estimated from timings: at L ms latency the
 fake logs each request's arrival, and a request sent after another's answer arrives at least L
-later (tests/obs_support.round_trips); the largest count over the runs is reported.
+later (tests/helpers/obs.round_trips); the largest count over the runs is reported.
 
     python benchmarks/status.py [--runs 7] [--latency-ms 100]
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._harness import FakeServer, measure, tool  # noqa: E402
-from tests.obs_support import round_trips  # noqa: E402
+from tests.helpers.obs import round_trips  # noqa: E402
 
 NS, NAME = "team", "llama"
 POD = f"{NAME}-predictor-6d9f7c-x2x5q"

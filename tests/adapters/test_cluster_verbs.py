@@ -5,7 +5,7 @@ import json
 import pytest
 import yaml
 
-from conftest import catalog_configmap, model_entry
+from tests.helpers.catalog import catalog_configmap, model_entry
 from tests.app.test_discovery import APPS, dsci, odc
 
 

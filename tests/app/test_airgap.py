@@ -12,7 +12,7 @@ import pytest
 
 from kubectl_nim.app import discovery
 from kubectl_nim.adapters.kube.cluster import Cluster
-from tests.day2_support import seed_apps
+from tests.helpers.day2 import seed_apps
 
 NAME = "llama"
 

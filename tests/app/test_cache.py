@@ -13,7 +13,7 @@ import json
 import pytest
 import yaml
 
-from tests.deploy_support import KEY, MODEL, NS, project  # noqa: F401 - fixture
+from tests.helpers.deploy import KEY, MODEL, NS, project  # noqa: F401 - fixture
 
 CACHE = "llama"
 JOB = ("batch/v1", "jobs")

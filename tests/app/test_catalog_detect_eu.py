@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from conftest import model_entry
+from tests.helpers.catalog import model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.fakes.ngc_server import FakeNgcServer, entries_from_configmap, generate_catalog
 from kubectl_nim.domain import catalog

@@ -164,7 +164,7 @@ def test_markdown_cells_are_escaped():
 
 def test_generated_catalogs_diff_cleanly(nim, ngc_sleeps, tmp_path):
     """A catalog change at NVIDIA shows up as exactly that change in the diff."""
-    from conftest import model_entry
+    from tests.helpers.catalog import model_entry
     from tests.fakes.ngc_fixtures import VALID_KEY
     from tests.fakes.ngc_server import FakeNgcServer
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from conftest import model_entry
+from tests.helpers.catalog import model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.domain.test_embedded_catalog import load_script
 from tests.fakes.ngc_server import FakeNgcServer, entries_from_configmap, generate_catalog

@@ -21,9 +21,9 @@ import pytest
 
 from kubectl_nim.app import discovery
 from kubectl_nim.domain import nim_runtime
-from tests.day2_support import APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_legacy
+from tests.helpers.day2 import APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_legacy
 
-from conftest import catalog_configmap, model_entry
+from tests.helpers.catalog import catalog_configmap, model_entry
 
 GENERATIONS = ("redesign-seed", "redesign-later", "today", "today-airgap", "bare")
 MODEL = "acme-chat"

@@ -9,8 +9,8 @@ first pull-secret create is held, so each run creates one Secret the other needs
 
 from __future__ import annotations
 
-from tests.day2_support import MODEL, isvc, keys_of, runtime, secret
-from tests.process_support import finish, spawn
+from tests.helpers.day2 import MODEL, isvc, keys_of, runtime, secret
+from tests.helpers.process import finish, spawn
 
 KEY_A = "nvapi-AAAA-concurrent-deploy-0123456789"
 KEY_B = "nvapi-BBBB-concurrent-deploy-0123456789"

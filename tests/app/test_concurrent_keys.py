@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.day2_support import OLD_KEY, keys_of, opaque_key, secret, seed_plugin
-from tests.process_support import finish, spawn, wait_until
+from tests.helpers.day2 import OLD_KEY, keys_of, opaque_key, secret, seed_plugin
+from tests.helpers.process import finish, spawn, wait_until
 
 KEY_A = "nvapi-AAAA-concurrent-key-0123456789"
 KEY_B = "nvapi-BBBB-concurrent-key-0123456789"
@@ -106,7 +106,7 @@ def test_other_run_writing_the_key_we_took_for_old_is_detected(kube_server, kube
     held; B then writes its key into the api-key Secret and fences the pull Secret. A's held
     write meets a 409 and finds "B's key" there, which is also what A took for the old key:
     only the fence tells that another run wrote it. A must not overwrite it."""
-    from tests.day2_support import dockerconfig
+    from tests.helpers.day2 import dockerconfig
 
     seed_plugin(kube_server, "x")
     kube_server.put_object(dockerconfig("nvidia-nim-image-pull-x", "default", KEY_B))

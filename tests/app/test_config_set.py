@@ -11,8 +11,8 @@ import yaml
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app import nimconfig
 from tests.fakes.kube_apiserver import FakeKubeAPIServer
-from tests.conftest import catalog_configmap, model_entry
-from tests.day2_support import APPS, seed_apps
+from tests.helpers.catalog import catalog_configmap, model_entry
+from tests.helpers.day2 import APPS, seed_apps
 
 ODC = ("opendatahub.io/v1alpha", "odhdashboardconfigs")
 ODC_REF = "odhdashboardconfig.opendatahub.io/odh-dashboard-config"

@@ -25,7 +25,7 @@ from typing import Callable
 import pytest
 
 from kubectl_nim.domain import nim_runtime
-from tests.day2_support import (NEW_KEY, OLD_KEY, isvc, keys_of, secret, seed_legacy,
+from tests.helpers.day2 import (NEW_KEY, OLD_KEY, isvc, keys_of, secret, seed_legacy,
                                 seed_plugin)
 
 TIMEOUT = 0.1         # seconds: the CLI's --request-timeout in the failure runs

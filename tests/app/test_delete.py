@@ -6,7 +6,7 @@ import pytest
 
 from kubectl_nim.domain import day2_plans
 from kubectl_nim.domain import nim_runtime
-from tests.day2_support import (isvc, runtime, secret, seed_disconnected, seed_legacy,
+from tests.helpers.day2 import (isvc, runtime, secret, seed_disconnected, seed_legacy,
                                 seed_plugin, writes)
 
 ISVC_REF = "inferenceservice.serving.kserve.io"
@@ -212,7 +212,7 @@ def test_rerun_after_a_stop_before_the_secrets_deletes_the_leftovers(delete, kub
 
 def test_lifecycle_through_the_cli(nim, kube_server, kubeconfig, ngc_server):
     """deploy → list → rotate-key → delete, each verb through the CLI, no seeding."""
-    from tests.day2_support import NEW_KEY, OLD_KEY, assert_key_hidden, keys_of
+    from tests.helpers.day2 import NEW_KEY, OLD_KEY, assert_key_hidden, keys_of
 
     common = ["--kubeconfig", kubeconfig, "--ngc-api-url", ngc_server.url]
     out = nim("deploy", "llm", "--model", "llama-3.1-8b-instruct", "--skip-key-validation",

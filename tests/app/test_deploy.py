@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from kubectl_nim.app import discovery
-from tests.conftest import catalog_configmap, model_entry
-from tests.deploy_support import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR, decode,
+from tests.helpers.catalog import catalog_configmap, model_entry
+from tests.helpers.deploy import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR, decode,
                                   dashboard_config, dockerconfig, dry_runs,  # noqa: F401
                                   kubectl_binary, lines, project,  # noqa: F401 - fixture
                                   refs, run_deploy, state,  # noqa: F401 - fixture

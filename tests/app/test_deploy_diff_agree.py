@@ -8,8 +8,8 @@ import itertools
 
 import pytest
 
-from tests.day2_support import MODEL, OLD_KEY
-from tests.obs_support import NAME, cluster  # noqa: F401 - fixture
+from tests.helpers.day2 import MODEL, OLD_KEY
+from tests.helpers.obs import NAME, cluster  # noqa: F401 - fixture
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 

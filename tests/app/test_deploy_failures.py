@@ -16,7 +16,7 @@ import pytest
 
 from kubectl_nim.cli.exit_status import for_error
 
-from tests.deploy_support import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR,  # noqa: F401
+from tests.helpers.deploy import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR,  # noqa: F401
                                   dry_runs, lines, project, refs, run_deploy, state,
                                   writes)
 

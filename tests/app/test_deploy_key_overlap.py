@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.deploy_support import (MODEL, NAME, NOTICE, dry_runs, lines,  # noqa: F401
+from tests.helpers.deploy import (MODEL, NAME, NOTICE, dry_runs, lines,  # noqa: F401
                                   project, refs, run_deploy, state, writes)
 
 NGC_LATENCY_MS = 1000

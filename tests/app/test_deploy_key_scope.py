@@ -10,8 +10,8 @@ import json
 import pytest
 import yaml
 
-from tests.day2_support import account as account_obj, assert_key_hidden
-from tests.deploy_support import (KEY, MODEL, NAME, NS, SR, dry_runs, project,  # noqa: F401
+from tests.helpers.day2 import account as account_obj, assert_key_hidden
+from tests.helpers.deploy import (KEY, MODEL, NAME, NS, SR, dry_runs, project,  # noqa: F401
                                   run_deploy, writes)
 from tests.fakes.nim_controller import NimController
 
@@ -21,7 +21,7 @@ PROJECT_NOTICE = "Using the project's NIM key (NIM Account odh-nim-account is re
 @pytest.fixture
 def enabled(project, nim):
     """NIM enabled on the project as the wizard does, the controller done with it."""
-    from tests.day2_support import seed_project_account
+    from tests.helpers.day2 import seed_project_account
 
     seed_project_account(project.server, NS, KEY)
     ctl = NimController.on_fake(project.server)
@@ -114,7 +114,7 @@ def test_offline_cannot_use_the_project_key(run_deploy, project):
 
 def test_apply_keeps_the_scheme_of_an_existing_deployment(run_deploy, project, nim):
     assert run_deploy(NAME, "--model", MODEL).exit_code == 0     # per-deployment, no Account
-    from tests.day2_support import seed_project_account
+    from tests.helpers.day2 import seed_project_account
 
     seed_project_account(project.server, NS, KEY)
     NimController.on_fake(project.server).reconcile()
@@ -137,7 +137,7 @@ def test_diff_and_apply_follow_the_project_scheme(run_deploy, enabled, nim):
 
 
 def test_reading_the_account_costs_no_round_trip(run_deploy, project):
-    from tests.obs_support import round_trips
+    from tests.helpers.obs import round_trips
 
     rounds = {}
     for scope in (["--key-scope", "deployment"], []):

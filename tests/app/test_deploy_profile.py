@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kubectl_nim.app.cache_check import mismatch
-from tests.deploy_support import (KEY, MODEL, NAME, NS, dashboard_config, project,  # noqa: F401
+from tests.helpers.deploy import (KEY, MODEL, NAME, NS, dashboard_config, project,  # noqa: F401
                                   run_deploy)
 
 TAG = "1.15.5"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.deploy_support import MODEL, NAME, lines, project, run_deploy  # noqa: F401
+from tests.helpers.deploy import MODEL, NAME, lines, project, run_deploy  # noqa: F401
 
 LATENCY_MS = 300
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 
 from kubectl_nim.app import local_catalog
-from tests.day2_support import MODEL, OLD_KEY
-from tests.obs_support import NAME, NS, cluster, deployment, not_nim  # noqa: F401
+from tests.helpers.day2 import MODEL, OLD_KEY
+from tests.helpers.obs import NAME, NS, cluster, deployment, not_nim  # noqa: F401
 
 NEW_KEY = "nvapi-brand-new-key-0123456789"
 TAG = local_catalog.load_embedded().get(MODEL).latest_tag

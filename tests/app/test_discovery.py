@@ -7,7 +7,7 @@ from kubectl_nim.app import discovery
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
 
-from conftest import catalog_configmap, model_entry
+from tests.helpers.catalog import catalog_configmap, model_entry
 
 APPS = "redhat-ods-applications"
 

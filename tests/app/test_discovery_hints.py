@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 
 from kubectl_nim.app import discovery_hints
 from tests.fakes.ngc_server import generate_catalog
-from tests.obs_support import round_trips
+from tests.helpers.obs import round_trips
 
 LATENCY = 0.3
 APPS, OTHER = "redhat-ods-applications", "opendatahub"

@@ -189,7 +189,7 @@ def _edit(obj, path, value):
 
 
 def test_cli_verbs_survive_hostile_fields(nim, tmp_path, kube_server):
-    from tests.obs_support import POD, deployment, pod
+    from tests.helpers.obs import POD, deployment, pod
 
     kube_server.put_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
     kc = ("--kubeconfig", str(kube_server.write_kubeconfig(tmp_path / "kc", namespace=NS)))

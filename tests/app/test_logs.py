@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from tests.obs_support import NAME, NS, POD, cluster, deployment, not_nim, pod  # noqa: F401
+from tests.helpers.obs import NAME, NS, POD, cluster, deployment, not_nim, pod  # noqa: F401
 
 POD2 = f"{NAME}-predictor-6d9f7c-zzzzz"
 

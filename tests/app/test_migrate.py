@@ -7,7 +7,7 @@ import pytest
 from kubectl_nim.app import optimistic
 from kubectl_nim.domain import nim_runtime
 from kubectl_nim.domain import render
-from tests.day2_support import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
+from tests.helpers.day2 import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
                                 dockerconfig, isvc, keys_of, opaque, runtime, secret,
                                 seed_disconnected, seed_legacy, seed_plugin, writes)
 

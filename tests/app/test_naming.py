@@ -13,11 +13,11 @@ from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import names, render
 from kubectl_nim.app import discovery, secret_writes
 from kubectl_nim.domain import nim_runtime
-from tests.day2_support import (APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_apps,
+from tests.helpers.day2 import (APPS, NEW_KEY, OLD_KEY, keys_of, runtime, secret, seed_apps,
                                 seed_legacy)
-from tests.deploy_support import KEY
+from tests.helpers.deploy import KEY
 
-from conftest import catalog_configmap, model_entry
+from tests.helpers.catalog import catalog_configmap, model_entry
 
 NAME = "llama"
 

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from tests.day2_support import (NEW_KEY, assert_key_hidden, isvc, seed_plugin, writes)
-from tests.deploy_support import MODEL
-from tests.deploy_support import writes as real_writes
+from tests.helpers.day2 import (NEW_KEY, assert_key_hidden, isvc, seed_plugin, writes)
+from tests.helpers.deploy import MODEL
+from tests.helpers.deploy import writes as real_writes
 
 IMAGE = "nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8.5"
 

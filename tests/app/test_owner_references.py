@@ -8,8 +8,8 @@ from __future__ import annotations
 import yaml
 
 from kubectl_nim.domain import objects
-from tests.day2_support import NEW_KEY, runtime, secret, seed_legacy
-from tests.deploy_support import MODEL, NAME, NS, project, run_deploy, writes  # noqa: F401
+from tests.helpers.day2 import NEW_KEY, runtime, secret, seed_legacy
+from tests.helpers.deploy import MODEL, NAME, NS, project, run_deploy, writes  # noqa: F401
 
 SECRETS = (f"nvidia-nim-secrets-{NAME}", f"nvidia-nim-image-pull-{NAME}")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.day2_support import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, isvc,
+from tests.helpers.day2 import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, isvc,
                                 opaque_key, pull_key, runtime, secret, seed_legacy, seed_plugin,
                                 seed_project_account, seed_wizard, writes)
 

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from tests.day2_support import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, opaque_key,
+from tests.helpers.day2 import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, opaque_key,
                                 runtime, secret, seed_plugin, seed_project_account, seed_wizard,
                                 writes)
 
@@ -59,7 +59,7 @@ def test_list_without_the_right_to_read_accounts_still_lists(run, kube_server):
 
 
 def test_list_reads_the_accounts_in_the_same_round_trip(run, kube_server):
-    from tests.obs_support import round_trips
+    from tests.helpers.obs import round_trips
 
     seed_wizard(kube_server, "wiz")
     kube_server.clear_requests()

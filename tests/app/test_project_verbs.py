@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.day2_support import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, isvc,
+from tests.helpers.day2 import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, isvc,
                                 opaque_key, pull_key, secret, seed_plugin, seed_project_account,
                                 seed_wizard, writes)
 from tests.fakes.nim_controller import REJECTED, NimController
@@ -113,7 +113,7 @@ def test_enable_on_a_project_with_nim_enabled_is_refused(run, kube_server):
 
 
 def test_enable_will_not_take_over_the_global_flows_copy(run, kube_server):
-    from tests.day2_support import seed_legacy
+    from tests.helpers.day2 import seed_legacy
 
     seed_legacy(kube_server, "old")
     result = run("enable")
@@ -332,7 +332,7 @@ def test_enable_on_a_cluster_without_accounts_says_so(run, kube_server):
 
 def test_project_status_takes_the_print_flags(nim, kube_server, kubeconfig):
     """`project status` prints through the read verbs' output layer: -o jsonpath and -o name."""
-    from tests.day2_support import seed_project_account
+    from tests.helpers.day2 import seed_project_account
 
     seed_project_account(kube_server)
     named = nim("project", "status", "-o", "name", "--kubeconfig", kubeconfig)

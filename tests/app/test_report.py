@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from kubectl_nim.domain import names, redaction
-from tests.obs_support import NAME, NS, POD, cluster, deployment, not_nim, pod  # noqa: F401
+from tests.helpers.obs import NAME, NS, POD, cluster, deployment, not_nim, pod  # noqa: F401
 
 KEY = "nvapi-Zr3aLkEy-0123456789abcdefghijklmnopqrstuvwxyz"
 

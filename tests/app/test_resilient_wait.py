@@ -12,7 +12,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.interrupts import Interrupted
 from kubectl_nim.app.wait import Reporter, wait_ready
-from tests.deploy_support import NAME, NS, project  # noqa: F401
+from tests.helpers.deploy import NAME, NS, project  # noqa: F401
 from tests.app.test_wait import NOT_READY, READY, Echo, Script, isvc
 
 

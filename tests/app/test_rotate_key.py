@@ -12,7 +12,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app import optimistic
 from kubectl_nim.domain import names, nim_runtime
 from kubectl_nim.domain import render
-from tests.day2_support import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
+from tests.helpers.day2 import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
                                 delete_secret, dockerconfig, isvc, keys_of, opaque_key, pull_key,
                                 ready_with_an_old_pod, rendered, secret, seed_disconnected,
                                 seed_legacy, seed_plugin, writes)

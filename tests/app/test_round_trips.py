@@ -5,7 +5,7 @@ many times the client waited."""
 
 from __future__ import annotations
 
-from tests.obs_support import NS, cluster, deployment, pod, round_trips  # noqa: F401
+from tests.helpers.obs import NS, cluster, deployment, pod, round_trips  # noqa: F401
 
 LATENCY = 0.3
 

@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from tests.day2_support import keys_of, OLD_KEY, seed_apps, seed_plugin
-from tests.process_support import finish, send, spawn, wait_until
+from tests.helpers.day2 import keys_of, OLD_KEY, seed_apps, seed_plugin
+from tests.helpers.process import finish, send, spawn, wait_until
 
 NEW = "nvapi-signal-test-key-0123456789"
 MODEL = "llama-3.1-8b-instruct"
@@ -198,7 +198,7 @@ def test_ctrl_c_outside_deploy_exits_130(kube_server, kubeconfig, tmp_path):
 
 def test_migrate_interrupted_while_switching_the_runtime(kube_server, kubeconfig, tmp_path):
     from kubectl_nim.domain import nim_runtime
-    from tests.day2_support import runtime, seed_legacy
+    from tests.helpers.day2 import runtime, seed_legacy
 
     def refs_of_runtime(server, name):
         return nim_runtime.runtime_refs(runtime(server, name)).names

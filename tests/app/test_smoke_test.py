@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from kubectl_nim.app import smoke_test as smoke
 from kubectl_nim.app.smoke_test import proxy_base
 from kubectl_nim.errors import NimError
-from tests.obs_support import (ISVC_API, NAME, NS, cluster, deployment,  # noqa: F401
+from tests.helpers.obs import (ISVC_API, NAME, NS, cluster, deployment,  # noqa: F401
                                not_nim, pod)
 
 LLM_ID = "meta/llama-3.1-8b-instruct"

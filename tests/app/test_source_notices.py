@@ -5,9 +5,9 @@ the fallback, and a 403 on the applications namespace is reported as access deni
 
 from __future__ import annotations
 
-from tests.day2_support import APPS, seed_apps
+from tests.helpers.day2 import APPS, seed_apps
 
-from conftest import catalog_configmap, model_entry
+from tests.helpers.catalog import catalog_configmap, model_entry
 
 
 def shipped(server):

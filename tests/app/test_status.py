@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.day2_support import delete_secret
-from tests.obs_support import (ISVC_API, NAME, NS, POD, URL, cluster, deployment,  # noqa: F401
+from tests.helpers.day2 import delete_secret
+from tests.helpers.obs import (ISVC_API, NAME, NS, POD, URL, cluster, deployment,  # noqa: F401
                                event, not_nim, pod, round_trips)
 
 

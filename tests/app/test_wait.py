@@ -14,7 +14,7 @@ from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.errors import NimError
 from kubectl_nim.app.wait import Reporter, State, progress_state, wait_ready
-from tests.deploy_support import (MODEL, NAME, NOTICE, NS, lines, project,  # noqa: F401
+from tests.helpers.deploy import (MODEL, NAME, NOTICE, NS, lines, project,  # noqa: F401
                                   run_deploy)
 
 GPU_MESSAGE = "0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes " \

@@ -15,7 +15,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app.follow import Follower
 from kubectl_nim.app.wait import Reporter, wait_ready
 from tests.app.test_wait import NOT_READY, READY, isvc
-from tests.deploy_support import NAME, NS, project  # noqa: F401
+from tests.helpers.deploy import NAME, NS, project  # noqa: F401
 
 REACTION = 0.3  # the goal: out of the wait this soon after Ready
 

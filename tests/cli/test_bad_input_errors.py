@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
-from tests.conftest import catalog_configmap, model_entry
-from tests.day2_support import seed_apps
+from tests.helpers.catalog import catalog_configmap, model_entry
+from tests.helpers.day2 import seed_apps
 
 
 def _clean(result, *expect_in_stderr):

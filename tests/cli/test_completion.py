@@ -23,7 +23,7 @@ from kubectl_nim.cli import completion
 from kubectl_nim.cli import cli
 from kubectl_nim.cli.options import global_options
 
-from conftest import catalog_configmap, model_entry
+from tests.helpers.catalog import catalog_configmap, model_entry
 
 ROOT = Path(__file__).resolve().parents[2]
 HELPER = ROOT / "kubectl_complete-nim"

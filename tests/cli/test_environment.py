@@ -11,7 +11,7 @@ import pytest
 
 from kubectl_nim.cli import cli
 from kubectl_nim.environment import Environment, isatty
-from tests.deploy_support import MODEL, NAME, project, run_deploy  # noqa: F401
+from tests.helpers.deploy import MODEL, NAME, project, run_deploy  # noqa: F401
 from tests.fakes.clock import FakeClock
 from tests.fakes.ngc_fixtures import VALID_KEY
 

@@ -10,8 +10,8 @@ import pytest
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.errors import (ClusterError, Day2Error, KeyRejected, NimError, NotFound,
                                 NvidiaUnreachable, UsageError)
-from tests.day2_support import seed_legacy, seed_plugin
-from tests.deploy_support import MODEL
+from tests.helpers.day2 import seed_legacy, seed_plugin
+from tests.helpers.deploy import MODEL
 
 
 @pytest.fixture(autouse=True)

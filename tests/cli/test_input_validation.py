@@ -9,7 +9,7 @@ import pytest
 from kubectl_nim.adapters.kube import cluster as cluster_mod
 from kubectl_nim.adapters.kube.resources import RESOURCES
 from kubectl_nim.errors import NimError
-from tests.day2_support import isvc, runtime, seed_plugin
+from tests.helpers.day2 import isvc, runtime, seed_plugin
 
 BAD_NAMES = ["", ".", "..", "a/b", "../x", "UPPER", "-x", "x_y", "a" * 300]
 

@@ -10,7 +10,7 @@ import yaml
 
 from kubectl_nim.domain import list_rows
 from kubectl_nim.domain import nim_runtime
-from tests.day2_support import (OLD_KEY, assert_key_hidden, isvc, rendered, runtime,
+from tests.helpers.day2 import (OLD_KEY, assert_key_hidden, isvc, rendered, runtime,
                                 seed_disconnected, seed_legacy, seed_plugin)
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from kubectl_nim.domain import jsonpath
 from kubectl_nim.errors import UsageError
-from tests.day2_support import seed_plugin
+from tests.helpers.day2 import seed_plugin
 
 ISVC_REF = "inferenceservice.serving.kserve.io"
 

@@ -9,8 +9,8 @@ import json
 import pytest
 import yaml
 
-from tests.conftest import catalog_configmap
-from tests.day2_support import APPS, seed_apps
+from tests.helpers.catalog import catalog_configmap
+from tests.helpers.day2 import APPS, seed_apps
 
 
 def entry(name, namespace="nim/meta", tags=("1.0.0", "latest"), latest="1.0.0", **extra):

@@ -4,7 +4,7 @@ import json
 
 import yaml
 
-from conftest import model_entry
+from tests.helpers.catalog import model_entry
 
 ENTRIES = [
     model_entry("llama-3.1-8b-instruct", displayName="Llama-3.1-8B-Instruct",

@@ -13,9 +13,9 @@ from hypothesis import given, strategies as st
 from kubectl_nim.adapters.kube.cluster import RESOURCES, concurrently
 from kubectl_nim.domain.refs import GROUPS, kind_ref, object_ref
 from kubectl_nim.domain import nim_runtime
-from tests.conftest import model_entry
-from tests.day2_support import NEW_KEY, ready_with_an_old_pod, seed_apps, seed_legacy, seed_plugin
-from tests.deploy_support import MODEL, NAME, project, run_deploy  # noqa: F401 - fixtures
+from tests.helpers.catalog import model_entry
+from tests.helpers.day2 import NEW_KEY, ready_with_an_old_pod, seed_apps, seed_legacy, seed_plugin
+from tests.helpers.deploy import MODEL, NAME, project, run_deploy  # noqa: F401 - fixtures
 
 # Anything shaped like `resource[.group]/name` whose resource is a kind the plugin names.
 _REF = re.compile(r"(?<![\w./-])([a-z]+)((?:\.[a-z0-9-]+)*)/([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)")

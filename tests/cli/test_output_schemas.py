@@ -10,9 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.day2_support import seed_disconnected, seed_legacy
+from tests.helpers.day2 import seed_disconnected, seed_legacy
 from tests.fakes.ngc_fixtures import VALID_KEY
-from tests.obs_support import NAME, cluster, deployment, pod  # noqa: F401 - fixture
+from tests.helpers.obs import NAME, cluster, deployment, pod  # noqa: F401 - fixture
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 

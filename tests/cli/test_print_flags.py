@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from kubectl_nim.cli.commands import VERBS, load
-from tests.obs_support import cluster, deployment  # noqa: F401 - fixture
+from tests.helpers.obs import cluster, deployment  # noqa: F401 - fixture
 
 READ_VERBS = ["models", "list", "status", "config view", "version", "validate-key"]
 
@@ -50,7 +50,7 @@ def test_collections_sort():
 
 @pytest.fixture
 def models(nim, catalog_file):
-    from conftest import model_entry  # noqa: F401 - the root conftest's helper, not a fixture
+    from tests.helpers.catalog import model_entry  # noqa: F401 - the root conftest's helper, not a fixture
 
     path = catalog_file([model_entry("b-model", tags=["2", "1"], latest="2",
                                      updatedDate="2026-01-01T00:00:00Z"),

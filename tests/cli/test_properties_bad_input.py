@@ -10,7 +10,7 @@ import json
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.day2_support import seed_plugin
+from tests.helpers.day2 import seed_plugin
 
 KEY = "nvapi-property-test-key-0123456789"
 SETTINGS = settings(max_examples=40, deadline=None,

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from kubectl_nim import log
-from tests.day2_support import seed_plugin
+from tests.helpers.day2 import seed_plugin
 from tests.fakes import kube_apiserver
 
 KEY = "nvapi-test-key"  # the fake NGC server's valid key

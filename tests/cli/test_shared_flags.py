@@ -13,8 +13,8 @@ import pytest
 from kubectl_nim.cli.commands import VERBS, load
 from kubectl_nim.cli.output import result_line
 from kubectl_nim.domain.dry_run import MODES as DRY_RUN_MODES, DryRun
-from tests.day2_support import MODEL
-from tests.obs_support import cluster  # noqa: F401 - fixture
+from tests.helpers.day2 import MODEL
+from tests.helpers.obs import cluster  # noqa: F401 - fixture
 
 PACKAGE = Path(__file__).resolve().parents[2] / "kubectl_nim"
 

@@ -14,7 +14,7 @@ from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import catalog
 from kubectl_nim.domain.catalog import Model
 
-from conftest import model_entry
+from tests.helpers.catalog import model_entry
 
 numbers = st.integers(min_value=0, max_value=300)
 versions = st.lists(numbers, min_size=3, max_size=4).map(lambda ns: ".".join(map(str, ns)))

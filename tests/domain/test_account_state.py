@@ -11,7 +11,7 @@ from kubectl_nim.domain import account_objects
 from kubectl_nim.domain.account_state import account_state, of_namespace, parse_time
 from kubectl_nim.domain.nim_runtime import (PROJECT_ACCOUNT, SHARED_LEGACY, KeyRef, Refs,
                                             key_scheme)
-from tests.day2_support import account
+from tests.helpers.day2 import account
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
 LATER = datetime(2026, 12, 1, tzinfo=timezone.utc)

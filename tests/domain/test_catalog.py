@@ -10,7 +10,7 @@ from kubectl_nim.domain import catalog
 from kubectl_nim.domain.catalog import Model, MalformedCatalog, parse_configmap, parse_entries, resolve_tag
 from kubectl_nim.errors import NimError, NotFound
 
-from conftest import catalog_configmap, model_entry
+from tests.helpers.catalog import catalog_configmap, model_entry
 
 
 def test_parse_entries_builds_models_sorted_by_name():

@@ -1,5 +1,5 @@
 """The mirror plan (domain/mirror_plan): which tags, and the exact documents of each part,
-checked against the shapes oc-mirror v2 and OpenShift document (tests/openshift_shapes.py)."""
+checked against the shapes oc-mirror v2 and OpenShift document (tests/helpers/openshift_shapes.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from kubectl_nim.domain import catalog as catalog_mod, mirror_plan
 from kubectl_nim.domain.formats import dump_yaml_documents
 from kubectl_nim.errors import NotFound, UsageError
-from tests import openshift_shapes
+from tests.helpers import openshift_shapes
 
 
 def entry(name, namespace="nim/meta", tags=("1.0.0", "latest"), latest="1.0.0", **extra):

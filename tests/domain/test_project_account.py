@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, strategies as st
 
 from kubectl_nim.domain.project_account import AccountSecrets, account_secrets
-from tests.day2_support import account
+from tests.helpers.day2 import account
 
 
 def test_the_key_secret_and_the_pull_secret_are_the_accounts():

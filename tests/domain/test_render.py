@@ -16,7 +16,7 @@ import re
 import pytest
 import yaml
 
-import render_cases
+from tests.helpers import render_cases
 from kubectl_nim.adapters.catalog_source import embedded_text
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.errors import NimError, UsageError

@@ -18,7 +18,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-import render_cases
+from tests.helpers import render_cases
 from kubectl_nim.adapters.catalog_source import embedded_text
 
 CRDS = Path(__file__).resolve().parents[3] / "shared" / "data" / "crds"

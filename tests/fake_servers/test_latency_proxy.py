@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.obs_support import round_trips
+from tests.helpers.obs import round_trips
 from tests.realcluster.fault_proxy import LatencyProxy
 
 

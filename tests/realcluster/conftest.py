@@ -18,14 +18,12 @@ from typing import Any, Iterator, Optional
 
 import pytest
 
-from tests.deploy_support import kubectl_binary
-from tests.fakes.ngc_fixtures import VALID_KEY
+from tests.helpers.deploy import kubectl_binary
+from tests.helpers.realcluster import KEY, MODEL  # noqa: F401 - MODEL for fixtures
 from tests.realcluster.control_plane import ControlPlane
 from tests.realcluster.fault_proxy import FaultProxy
 from tests.realcluster.server import DEV_TOKEN, BinariesMissing, RealAPIServer
 
-KEY = VALID_KEY
-MODEL = "llama-3.1-8b-instruct"
 _counter = itertools.count(1)
 
 

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from tests.deploy_support import NS, run_deploy, project  # noqa: F401  (fixtures)
-from tests.realcluster.conftest import MODEL
+from tests.helpers.deploy import NS, run_deploy, project  # noqa: F401  (fixtures)
+from tests.helpers.realcluster import MODEL
 
 
 def _fake_request(server, method, path, body=None):

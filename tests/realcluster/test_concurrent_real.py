@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from tests.process_support import finish, spawn, wait_until
-from tests.realcluster.conftest import KEY, MODEL
+from tests.helpers.process import finish, spawn, wait_until
+from tests.helpers.realcluster import KEY, MODEL
 
 KEY_A = "nvapi-AAAA-concurrent-key-0123456789"
 KEY_B = "nvapi-BBBB-concurrent-key-0123456789"

@@ -11,9 +11,9 @@ import tarfile
 import uuid
 from pathlib import Path
 
-from tests.realcluster.conftest import KEY
+from tests.helpers.realcluster import KEY
 from tests.realcluster.control_plane import LOG_LINES
-from tests.day2_support import seed_legacy
+from tests.helpers.day2 import seed_legacy
 from tests.realcluster.test_control_plane_deploy import (condition, container, deploy, lst, pods,
                                                          predictor, wait_for)
 from tests.realcluster.test_day2_real import _Seeder

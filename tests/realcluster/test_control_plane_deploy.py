@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.realcluster.conftest import KEY, MODEL
+from tests.helpers.realcluster import KEY, MODEL
 
 TAG = "1.13.1"
 

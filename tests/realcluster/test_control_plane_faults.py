@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
-from tests.realcluster.conftest import MODEL
+from tests.helpers.realcluster import MODEL
 from tests.realcluster.test_control_plane_deploy import TAG, condition
 
 

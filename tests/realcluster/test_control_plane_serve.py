@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.deploy_support import kubectl_binary
+from tests.helpers.deploy import kubectl_binary
 
 SERVE = Path(__file__).with_name("serve.py")
 

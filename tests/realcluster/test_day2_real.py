@@ -9,14 +9,14 @@ import time
 
 import pytest
 
-from tests.day2_support import seed_legacy
-from tests.realcluster.conftest import KEY, MODEL
+from tests.helpers.day2 import seed_legacy
+from tests.helpers.realcluster import KEY, MODEL
 
 NEW_KEY = "nvapi-rotated-key-0123"
 
 
 class _Seeder:
-    """What tests/day2_support's seeders expect of a server, on the real one."""
+    """What tests/helpers/day2's seeders expect of a server, on the real one."""
 
     def __init__(self, real):
         self.real = real

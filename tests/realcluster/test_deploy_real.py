@@ -8,7 +8,7 @@ import json
 
 import yaml
 
-from tests.realcluster.conftest import KEY, MODEL
+from tests.helpers.realcluster import KEY, MODEL
 
 SR = "servingruntime.serving.kserve.io"
 ISVC = "inferenceservice.serving.kserve.io"

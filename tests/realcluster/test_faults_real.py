@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.realcluster.conftest import MODEL
+from tests.helpers.realcluster import MODEL
 
 SR = "servingruntime.serving.kserve.io"
 ISVC = "inferenceservice.serving.kserve.io"

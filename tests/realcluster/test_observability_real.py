@@ -7,7 +7,7 @@ import base64
 import json
 import tarfile
 
-from tests.realcluster.conftest import KEY, MODEL
+from tests.helpers.realcluster import KEY, MODEL
 
 TAG = "1.13.1"
 POD = "c1-predictor-5f7d9-abcde"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.realcluster.conftest import MODEL
+from tests.helpers.realcluster import MODEL
 
 SECOND = "nv-embedqa-e5-v5"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 
-from tests.day2_support import ACCOUNT, ACCOUNT_PULL, account, seed_wizard
+from tests.helpers.day2 import ACCOUNT, ACCOUNT_PULL, account, seed_wizard
 from tests.realcluster.test_day2_real import _Seeder, deployed
 
 OLD = "nvapi-old-key-0123456789"

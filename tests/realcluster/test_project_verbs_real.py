@@ -8,9 +8,9 @@ from __future__ import annotations
 import base64
 import json
 
-from tests.day2_support import assert_key_hidden, seed_wizard
+from tests.helpers.day2 import assert_key_hidden, seed_wizard
 from tests.fakes.nim_controller import on_real
-from tests.realcluster.conftest import KEY
+from tests.helpers.realcluster import KEY
 from tests.realcluster.test_day2_real import _Seeder, deployed, keys
 
 ACCOUNT = "odh-nim-account"

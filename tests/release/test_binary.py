@@ -2,7 +2,7 @@
 
 Uses the binary KUBECTL_NIM_BINARY names (the release workflow sets it to what it just built);
 otherwise builds one once per session with scripts/build_binary.py into a temporary directory
-(tests/binary_support.py: about 30-45 s on a 2-core machine; without PyInstaller the test fails
+(tests/helpers/binary.py: about 30-45 s on a 2-core machine; without PyInstaller the test fails
 rather than skipping; KUBECTL_NIM_SKIP_BINARY=1 skips it on purpose).
 """
 
@@ -15,8 +15,8 @@ import pytest
 from kubectl_nim import __version__
 from kubectl_nim.app import local_catalog
 
-from binary_support import built, runner
-from conftest import catalog_configmap, model_entry
+from tests.helpers.binary import built, runner
+from tests.helpers.catalog import catalog_configmap, model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
 
 pytestmark = pytest.mark.subprocess

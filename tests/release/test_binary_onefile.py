@@ -2,7 +2,7 @@
 download beside the Krew archive: it runs the same CLI, reports the version pyproject.toml
 states, carries the embedded catalog, and packs into kubectl-nim-onefile_<version>_<os>_<arch>.
 
-Built once per session (tests/binary_support.py; KUBECTL_NIM_ONEFILE_BINARY=path uses a given one).
+Built once per session (tests/helpers/binary.py; KUBECTL_NIM_ONEFILE_BINARY=path uses a given one).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from kubectl_nim import __version__
 from kubectl_nim.app import local_catalog
 
-from binary_support import ROOT, built, runner
+from tests.helpers.binary import ROOT, built, runner
 
 pytestmark = pytest.mark.subprocess
 

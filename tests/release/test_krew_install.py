@@ -1,7 +1,7 @@
 """The release archive installs with the real Krew: `kubectl krew install --manifest --archive`.
 
 Krew is built from the Go module proxy by scripts/build_krew.sh (`make test` runs it; cached in
-~/.cache/kubectl-nim/krew).  The archive is the onedir build (tests/binary_support.py, shared with
+~/.cache/kubectl-nim/krew).  The archive is the onedir build (tests/helpers/binary.py, shared with
 tests/release/test_binary.py) packed by scripts/package.py, with the one-platform manifest of
 scripts/krew_manifest.py --local.  Krew runs in a KREW_ROOT of its own, without network: a
 --manifest/--archive install needs no index (it creates an empty index folder and fetches
@@ -22,7 +22,7 @@ import pytest
 
 from kubectl_nim import __version__
 
-from binary_support import ROOT, built, clean_env
+from tests.helpers.binary import ROOT, built, clean_env
 
 pytestmark = pytest.mark.subprocess
 

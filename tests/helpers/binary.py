@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GIVEN = {"onedir": "KUBECTL_NIM_BINARY", "onefile": "KUBECTL_NIM_ONEFILE_BINARY"}
 _BUILT: dict[str, Path] = {}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def load():
-    path = Path(__file__).parent / "fixtures" / "render" / "regenerate.py"
+    path = Path(__file__).parents[1] / "fixtures" / "render" / "regenerate.py"
     spec = importlib.util.spec_from_file_location("render_cases_module", path)
     module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
     if not hasattr(module, "CASES"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.day2_support import OLD_KEY, seed_plugin
+from tests.helpers.day2 import OLD_KEY, seed_plugin
 
 NS = "team"
 NAME = "llama"
