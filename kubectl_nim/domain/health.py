@@ -198,6 +198,13 @@ def _rule_inference_service(f: Facts) -> list[Reason]:
         out.append(Reason("RuntimeMissing", BLOCKING, f"the ServingRuntime of "
                           f"{kind_ref('InferenceService', f.name)} does not exist",
                           f"redeploy with `kubectl nim deploy {f.name} --apply ...`"))
+    stale = not_reconciled(f.isvc)
+    if stale:
+        out.append(Reason("NotReconciled", WAITING, f"KServe has not acted on the latest change "
+                          f"of {kind_ref('InferenceService', f.name)} ({stale}): what the "
+                          f"conditions say is older than the spec",
+                          "is KServe's controller running? check the kserve-controller-manager "
+                          "pods and their logs (its webhooks and reconciles stop with it)"))
     for cond in conditions(f.isvc).values():
         if cond.get("status") != "False" or cond.get("reason") not in FATAL_CONDITION_REASONS:
             continue
@@ -206,6 +213,21 @@ def _rule_inference_service(f: Facts) -> list[Reason]:
                           f"check {kind_ref('ServingRuntime', f.name)} and the model format "
                           f"it declares"))
     return out
+
+
+def not_reconciled(isvc: Mapping[str, Any] | None) -> str:
+    """'generation N, last seen M' when KServe has not yet observed the InferenceService's
+    latest spec (status.observedGeneration behind metadata.generation), else ''. A controller
+    that is down leaves it behind for good; a running one catches up within a second."""
+    if not isinstance(isvc, Mapping):
+        return ""
+    generation = (isvc.get("metadata") or {}).get("generation")
+    observed = (isvc.get("status") or {}).get("observedGeneration")
+    if isinstance(generation, int) and isinstance(observed, int) and \
+            not isinstance(generation, bool) and not isinstance(observed, bool) and \
+            observed < generation:
+        return f"generation {generation}, last seen {observed}"
+    return ""
 
 
 def _rule_secrets(f: Facts) -> list[Reason]:

@@ -102,7 +102,7 @@ INFERENCE_SERVICE = Named({
                                      "runtime": str, "storageUri": str,
                                      "resources": RESOURCES}}},
     "status": {"conditions": [CONDITION], "url": str, "address": {"url": str},
-               "servingRuntimeName": str}})
+               "servingRuntimeName": str, "observedGeneration": int}})
 SERVING_RUNTIME = Named({
     "metadata": META,
     "spec": {"containers": [CONTAINER], "imagePullSecrets": [{"name": str}],

@@ -228,3 +228,27 @@ def test_a_ready_verdict_has_no_failed_reason_under_it():
     assert h.verdict == READY
     assert [r.code for r in h.reasons] == ["SecretMissing"]
     assert all(r.severity == health.WARNING for r in h.reasons)
+
+
+def test_a_change_kserve_has_not_seen_says_so_not_failed():
+    """KServe's controller down: the spec moved on (generation 3) but the status is still the
+    one it wrote for generation 2; the verdict is not Failed, and the reason says where to look."""
+    obj = isvc("False", "Progressing")
+    obj["metadata"]["generation"] = 3
+    obj["status"]["observedGeneration"] = 2
+    result = assess(Facts(name=NAME, runtime={}, isvc=obj, pods=[]))
+    assert result.verdict == PROGRESSING
+    stale = next(r for r in result.reasons if r.code == "NotReconciled")
+    assert "generation 3, last seen 2" in stale.text
+    assert "kserve-controller-manager" in stale.advice
+
+
+@pytest.mark.parametrize("generation, observed", [(2, 2), (2, None), (None, 1), ("3", 2),
+                                                  (True, 0), (2, 3)])
+def test_no_stale_reason_when_kserve_is_current_or_the_fields_are_odd(generation, observed):
+    obj = isvc("True")
+    if generation is not None:
+        obj["metadata"]["generation"] = generation
+    if observed is not None:
+        obj["status"]["observedGeneration"] = observed
+    assert health.not_reconciled(obj) == ""
