@@ -124,7 +124,16 @@ def test_an_identical_apply_after_kserves_defaulting_changes_nothing(plane):
     """KServe's defaulting rewrites the deploymentMode annotation (RawDeployment → Standard) and
     fills in the predictor: a re-run must still be a no-op, and `diff` empty."""
     deploy(plane, "c1", wait=False)
-    isvc = plane.get("InferenceService", "c1")
+    # KServe's first reconcile adds its finalizer and records the generation it saw: compare
+    # after it, or the diff races the controller's own write (seen on a loaded machine).
+    deadline = time.monotonic() + 60
+    while True:
+        isvc = plane.get("InferenceService", "c1")
+        if isvc["metadata"].get("finalizers") and (isvc.get("status") or {}).get(
+                "observedGeneration") == isvc["metadata"]["generation"]:
+            break
+        assert time.monotonic() < deadline, "KServe did not reconcile c1 within 60 s"
+        time.sleep(0.2)
     mode = isvc["metadata"]["annotations"]["serving.kserve.io/deploymentMode"]
     assert mode in ("Standard", "RawDeployment")
     same = plane.nim("diff", "c1", "--model", MODEL, "--tag", TAG)
