@@ -7,24 +7,15 @@ from __future__ import annotations
 
 import json
 
-import click
 import pytest
 import yaml
 
-from kubectl_nim.cli.commands import VERBS, load
+from tests.helpers.commands import leaf_commands
 from tests.helpers.obs import cluster, deployment  # noqa: F401 - fixture
 
 READ_VERBS = ["models", "list", "status", "config view", "version", "validate-key"]
 
 
-def _commands():
-    out = {}
-    for cmd in (load(name) for name in VERBS):
-        if isinstance(cmd, click.Group):
-            out.update({f"{cmd.name} {sub.name}": sub for sub in cmd.commands.values()})
-        else:
-            out[cmd.name] = cmd
-    return out
 
 
 def _shape(param):
@@ -33,14 +24,14 @@ def _shape(param):
 
 @pytest.mark.parametrize("flag", ["output", "no_headers"])
 def test_every_read_verb_has_the_same_print_flag(flag):
-    commands = _commands()
+    commands = leaf_commands()
     shapes = {verb: _shape(next(p for p in commands[verb].params if p.name == flag))
               for verb in READ_VERBS}
     assert len(set(shapes.values())) == 1, shapes
 
 
 def test_collections_sort():
-    commands = _commands()
+    commands = leaf_commands()
     assert all(any(p.name == "sort_by" for p in commands[v].params)
                for v in ("models", "list", "status"))
     assert all(any(p.name == "selector" for p in commands[v].params) for v in ("list", "status"))

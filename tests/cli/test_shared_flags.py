@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 
-from kubectl_nim.cli.commands import VERBS, load
+from tests.helpers.commands import leaf_commands
 from kubectl_nim.cli.output import result_line
 from kubectl_nim.domain.dry_run import MODES as DRY_RUN_MODES, DryRun
 from tests.helpers.day2 import MODEL
@@ -19,15 +19,6 @@ from tests.helpers.obs import cluster  # noqa: F401 - fixture
 PACKAGE = Path(__file__).resolve().parents[2] / "kubectl_nim"
 
 
-def _commands():
-    """Every leaf command, by its path (`config set-disconnected`)."""
-    out = {}
-    for cmd in (load(name) for name in VERBS):
-        if isinstance(cmd, click.Group):
-            out.update({f"{cmd.name} {sub.name}": sub for sub in cmd.commands.values()})
-        else:
-            out[cmd.name] = cmd
-    return out
 
 
 def _param(cmd, name):
@@ -50,13 +41,13 @@ def _shape(param):
     ("timeout", ["deploy", "rotate-key", "migrate", "project enable", "project rotate-key"]),
 ])
 def test_a_shared_flag_is_the_same_on_every_verb(flag, verbs):
-    commands = _commands()
+    commands = leaf_commands()
     shapes = {verb: _shape(_param(commands[verb], flag)) for verb in verbs}
     assert len(set(shapes.values())) == 1, shapes
 
 
 def test_dry_run_is_kubectls_flag():
-    param = _param(_commands()["delete"], "dry_run")
+    param = _param(leaf_commands()["delete"], "dry_run")
     assert list(param.type.choices) == ["none", "client", "server"]
     assert param.default == "none"
     assert param.help.startswith('Must be "none", "server", or "client".')
@@ -72,9 +63,9 @@ def test_one_suffix_per_dry_run_mode():
 
 def test_the_flag_is_parsed_once_into_the_type():
     """Every verb's command gets a DryRun, never the string (domain/dry_run)."""
-    param = _param(_commands()["delete"], "dry_run")
+    param = _param(leaf_commands()["delete"], "dry_run")
     assert list(param.type.choices) == list(DRY_RUN_MODES)
-    ctx = click.Context(_commands()["delete"])
+    ctx = click.Context(leaf_commands()["delete"])
     assert param.process_value(ctx, "server") is DryRun.SERVER
 
 
