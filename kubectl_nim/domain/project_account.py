@@ -74,11 +74,6 @@ class AccountSecrets:
         return frozenset(name for name, owner in self.owners.items()
                          if owner.field == "spec.apiKeySecret")
 
-    def owned(self, secrets: Iterable[str]) -> dict[str, str]:
-        """Of `secrets`, those that must be left alone, each with why."""
-        found = {name: self.why_owned(name) for name in secrets}
-        return {name: why for name, why in found.items() if why}
-
 
 def account_secrets(accounts: Iterable[Any]) -> AccountSecrets:
     """The Secrets the given Accounts name (malformed references name nothing)."""
