@@ -236,11 +236,12 @@ def last_line(cluster: Cluster, namespace: str, pod: str, container: str) -> Opt
     return lines[-1] if lines else None
 
 
-def complete(cluster: Cluster, observed: Observed) -> Status:
+def complete(cluster: Cluster, observed: Observed, now: Optional[datetime] = None) -> Status:
     """Round 2: crash logs (and secrets and PVCs not listed in round 1), concurrently; then
-    the verdict."""
+    the verdict (`now`: the run's clock, for the rules that need one)."""
     calls = round_two(cluster, observed)
-    return settle(observed, calls, concurrently(lambda call: call[2](), calls, MAX_PARALLEL))
+    return settle(observed, calls, concurrently(lambda call: call[2](), calls, MAX_PARALLEL),
+                  now)
 
 
 def round_two(cluster: Cluster, observed: Observed) -> list[tuple[str, str, Any]]:
@@ -258,7 +259,8 @@ def round_two(cluster: Cluster, observed: Observed) -> list[tuple[str, str, Any]
     return calls
 
 
-def settle(observed: Observed, calls: list, answers: list) -> Status:
+def settle(observed: Observed, calls: list, answers: list,
+           now: Optional[datetime] = None) -> Status:
     """The verdict from round 1's collections and round 2's answers."""
     answered = {(kind, key): answer for (kind, key, _), answer in zip(calls, answers)}
     secrets, pvcs = {}, {}
@@ -274,7 +276,7 @@ def settle(observed: Observed, calls: list, answers: list) -> Status:
             if isinstance(answer, dict) else _presence(answer)
     lines = {key: answer for (kind, key), answer in answered.items()
              if kind == "log" and isinstance(answer, str)}
-    return _finish(observed, secrets, pvcs, lines)
+    return _finish(observed, secrets, pvcs, lines, now)
 
 
 def other_runtime(cluster: Cluster, observed: Observed) -> None:
@@ -300,11 +302,13 @@ def _presence(answer: Any) -> str:
     return "present"
 
 
-def _finish(observed: Observed, secrets: dict, claims: dict, lines: dict) -> Status:
+def _finish(observed: Observed, secrets: dict, claims: dict, lines: dict,
+            now: Optional[datetime]) -> Status:
     isvc = observed.isvc
     facts = health.Facts(name=observed.name, isvc=isvc, runtime=observed.runtime,
                          pods=observed.pods, events=observed.events, claims=claims,
-                         secrets=secrets, last_lines=lines, gpus=nim_runtime.gpus_per_pod(isvc))
+                         secrets=secrets, last_lines=lines, gpus=nim_runtime.gpus_per_pod(isvc),
+                         now=now)
     keys = list_rows.account_keys_by_namespace(observed.accounts).get(observed.namespace, ())
     row = list_rows.make_row(isvc or {"metadata": {"name": observed.name,
                                               "namespace": observed.namespace}},
@@ -334,15 +338,17 @@ def find_nim(cluster: Cluster, namespace: str, name: str, events: bool = True) -
     return observed
 
 
-def status(cluster: Cluster, namespace: str, name: str) -> Status:
-    return complete(cluster, find_nim(cluster, namespace, name))
+def status(cluster: Cluster, namespace: str, name: str,
+           now: Optional[datetime] = None) -> Status:
+    return complete(cluster, find_nim(cluster, namespace, name), now)
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -> list[Status]:
+def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None,
+             now: Optional[datetime] = None) -> list[Status]:
     """Every NIM deployment of the project (whose InferenceService matches `selector`): round 1
     lists everything at once (secrets and PVCs included), round 2 reads the crash logs of every
     deployment, at most MAX_PARALLEL at once."""
@@ -378,4 +384,5 @@ def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -
     plans = [round_two(cluster, o) for o in observed]
     flat = [call for plan in plans for call in plan]
     answers = iter(concurrently(lambda call: call[2](), flat, MAX_PARALLEL))
-    return [settle(o, plan, [next(answers) for _ in plan]) for o, plan in zip(observed, plans)]
+    return [settle(o, plan, [next(answers) for _ in plan], now)
+            for o, plan in zip(observed, plans)]

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Optional
 
 from kubectl_nim.domain import nimservice
+from kubectl_nim.domain.account_state import parse_time
+from kubectl_nim.domain.list_rows import human_age
 from kubectl_nim.domain.names import GPU_RESOURCE
 from kubectl_nim.domain.refs import kind_ref
 
@@ -108,6 +111,7 @@ class Facts:
     secrets: Mapping[str, str] = field(default_factory=dict)  # name -> present|MISSING|UNREADABLE
     last_lines: Mapping[str, str] = field(default_factory=dict)  # "pod/container" -> last line
     gpus: int = 0   # nvidia.com/gpu per predictor pod
+    now: Optional[datetime] = None  # the run's clock (None: no rule that needs one applies)
 
 
 @dataclass(frozen=True)
@@ -202,9 +206,12 @@ def _rule_inference_service(f: Facts) -> list[Reason]:
     if stale:
         out.append(Reason("NotReconciled", WAITING, f"KServe has not acted on the latest change "
                           f"of {kind_ref('InferenceService', f.name)} ({stale}): what the "
-                          f"conditions say is older than the spec",
-                          "is KServe's controller running? check the kserve-controller-manager "
-                          "pods and their logs (its webhooks and reconciles stop with it)"))
+                          f"conditions say is older than the spec", _KSERVE_DOWN))
+    age = never_reconciled(f.isvc, f.now)
+    if age:
+        out.append(Reason("NotReconciled", WAITING, f"KServe has not reconciled "
+                          f"{kind_ref('InferenceService', f.name)} since it was created {age} "
+                          f"ago: it has no status at all", _KSERVE_DOWN))
     for cond in conditions(f.isvc).values():
         if cond.get("status") != "False" or cond.get("reason") not in FATAL_CONDITION_REASONS:
             continue
@@ -213,6 +220,33 @@ def _rule_inference_service(f: Facts) -> list[Reason]:
                           f"check {kind_ref('ServingRuntime', f.name)} and the model format "
                           f"it declares"))
     return out
+
+
+_KSERVE_DOWN = ("is KServe's controller running? check the kserve-controller-manager pods and "
+                "their logs (its webhooks and reconciles stop with it)")
+# How long a new InferenceService may go without any status before `status` says KServe has
+# not reconciled it: a running controller writes one within seconds of the create.
+RECONCILE_GRACE = 60.0
+
+
+def never_reconciled(isvc: Mapping[str, Any] | None, now: Optional[datetime]) -> str:
+    """The InferenceService's age ('75s') when KServe has written no status to it at all (no
+    observedGeneration, no conditions) and it was created at least RECONCILE_GRACE seconds
+    before `now`; '' otherwise (no clock, no valid creationTimestamp, or a status exists)."""
+    if not isinstance(isvc, Mapping) or now is None:
+        return ""
+    status = isvc.get("status")
+    if isinstance(status, Mapping) and (status.get("observedGeneration") is not None
+                                        or status.get("conditions")):
+        return ""
+    meta = isvc.get("metadata")
+    created = meta.get("creationTimestamp") if isinstance(meta, Mapping) else None
+    then = parse_time(created) if isinstance(created, str) else None
+    if then is None or now.tzinfo is None:
+        return ""
+    if (now - then).total_seconds() < RECONCILE_GRACE:
+        return ""
+    return human_age(then.strftime("%Y-%m-%dT%H:%M:%SZ"), now)
 
 
 def not_reconciled(isvc: Mapping[str, Any] | None) -> str:
@@ -398,7 +432,9 @@ def assess(facts: Facts) -> Health:
             if not any(r.code == reason.code and (r.message == reason.message or
                                                   reason.code in _ONCE) for r in reasons):
                 reasons.append(reason)
-    ready = conditions(facts.isvc).get("Ready", {}).get("status") == "True"
+    # A Ready=True that KServe wrote for an older spec does not say the current one serves.
+    ready = conditions(facts.isvc).get("Ready", {}).get("status") == "True" and \
+        not not_reconciled(facts.isvc)
     if facts.isvc is not None and ready:
         verdict = READY
     elif any(r.severity == BLOCKING for r in reasons):

@@ -64,15 +64,15 @@ def command(name, all_, selector, watch, watch_interval, printer):
     namespace = session.namespace
     now = env.now()
     if name and not watch:
-        result = app.status(session.cluster, namespace, name)
+        result = app.status(session.cluster, namespace, name, now)
         click.echo(printer.one(result.to_data(now), text=lambda: describe(result, now),
                                name=_name(result)), nl=False)
         return
 
     def current() -> list:
         if name:
-            return [app.status(session.cluster, namespace, name)]
-        return app.overview(session.cluster, namespace, selector)
+            return [app.status(session.cluster, namespace, name, env.now())]
+        return app.overview(session.cluster, namespace, selector, env.now())
     results = current()
     if not results:
         from kubectl_nim import log
