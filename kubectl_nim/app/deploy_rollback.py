@@ -28,22 +28,59 @@ class Undone:
     deleted: list[str]
     left: list[str]   # objects the rollback could not delete, with the reason
     uncertain: list[str] = field(default_factory=list)  # unanswered creates that never appeared
+    unremoved: list[tuple[dict, str]] = field(default_factory=list)  # (object, why) of `left`
 
 
-def _delete(cluster: Cluster, obj: dict, undone: Undone) -> bool:
-    """Delete one object; False when it was not there (404)."""
-    ref = object_ref(obj)
-    try:
-        cluster.delete(obj["kind"], name_of(obj), obj["metadata"].get("namespace"))
-    except ApiError as e:
-        if e.not_found:
+# How long a rollback keeps retrying deletes that got no answer at all (connection refused or
+# dropped: an API server that restarts is back within seconds), over all of its objects.
+PATIENCE = 10.0
+
+
+@dataclass
+class _Patience:
+    deadline: float
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+    delay: float = 0.2
+
+    def wait(self) -> bool:
+        """Pause before another try; False once the deadline has passed."""
+        left = self.deadline - self.clock()
+        if left <= 0:
             return False
-        undone.left.append(f"{ref} ({e.message})")
-    except ClusterError as e:
-        undone.left.append(f"{ref} ({e.message})")
-    else:
-        undone.deleted.append(ref)
-    return True
+        self.sleep(min(self.delay, left))
+        self.delay = min(self.delay * 2, 2.0)
+        return True
+
+
+DELETED, ABSENT = "deleted", "absent"
+
+
+def _delete(cluster: Cluster, obj: dict, patience: _Patience) -> "str | ClusterError":
+    """DELETED, ABSENT (404) or the error that kept it. A delete that got no answer is tried
+    again while `patience` lasts (not one that timed out: that costs a timeout each)."""
+    while True:
+        try:
+            cluster.delete(obj["kind"], name_of(obj), obj["metadata"].get("namespace"))
+        except ApiError as e:
+            return ABSENT if e.not_found else e
+        except ClusterError as e:
+            if e.status is None and not e.timed_out and patience.wait():
+                continue
+            return e
+        return DELETED
+
+
+def _note(undone: Undone, obj: dict, outcome: "str | ClusterError") -> None:
+    if outcome == DELETED:
+        undone.deleted.append(object_ref(obj))
+    elif isinstance(outcome, ClusterError):
+        undone.left.append(f"{object_ref(obj)} ({outcome.message})")
+        undone.unremoved.append((obj, outcome.message))
+
+
+def _check(obj: dict) -> str:
+    return f"check `{caller.tool()} get {object_ref(obj)} -n {obj['metadata'].get('namespace')}`"
 
 
 def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict] = (),
@@ -55,17 +92,27 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
     `uncertain` are creates that got no answer: the server may have carried them out, or may
     still do so. Each is deleted if it is there; if not, the rest is rolled back and then the
     uncertain ones are retried with backoff for up to `grace` seconds, in case the server
-    creates them late. Those that never appeared are reported as uncertain, not as undone.
+    creates them late. Those that never appeared are reported as uncertain, not as undone; so
+    are those whose delete got no answer either (the server gone: nobody can tell).
     """
     undone = Undone([], [])
+    patience = _Patience(clock() + PATIENCE, sleep, clock)
     todo = list(uncertain) + list(reversed(created))
     pending = []
     current = None
     try:
         while todo:
             current = todo.pop(0)
-            if not _delete(cluster, current, undone) and current in uncertain:
+            outcome = _delete(cluster, current, patience)
+            if current in uncertain and outcome == ABSENT:
                 pending.append(current)
+            elif current in uncertain and isinstance(outcome, ClusterError) and \
+                    outcome.status is None:
+                undone.uncertain.append(f"{object_ref(current)} may have been created ({why}) "
+                                        f"and could not be deleted ({outcome.message}); "
+                                        f"{_check(current)} and delete it if it is there")
+            else:
+                _note(undone, current, outcome)
             current = None
     except KeyboardInterrupt:
         # A second signal during the rollback: stop, and say exactly what is left.
@@ -74,6 +121,7 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
                                     f"check whether it is gone")
         for obj in todo:
             undone.left.append(f"{object_ref(obj)} (rollback interrupted)")
+            undone.unremoved.append((obj, "rollback interrupted"))
         for obj in pending:
             undone.uncertain.append(f"{object_ref(obj)} may have been created (rollback "
                                     f"interrupted); check and delete it if it is there")
@@ -83,16 +131,16 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
         sleep(min(delay, max(0.0, deadline - clock())))
         delay = min(delay * 2, 1.0)
         for obj in list(pending):
-            deleted = len(undone.deleted)
-            if _delete(cluster, obj, undone):
+            outcome = _delete(cluster, obj, patience)
+            if outcome != ABSENT:
                 pending.remove(obj)
-                if len(undone.deleted) > deleted:  # report in rollback order: newest first
+                _note(undone, obj, outcome)
+                if outcome == DELETED:  # report in rollback order: newest first
                     undone.deleted.insert(0, undone.deleted.pop())
     for obj in pending:
         undone.uncertain.append(
             f"{object_ref(obj)} may still be created by the server ({why}); "
-            f"check `{caller.tool()} get {object_ref(obj)} -n {obj['metadata'].get('namespace')}` and "
-            f"delete it if it is there")
+            f"{_check(obj)} and delete it if it is there")
     if undone.deleted:
         log.debug("rolled back: " + ", ".join(undone.deleted))
     return undone
@@ -104,12 +152,36 @@ def rollback_hint(undone: Undone, hint: str | None) -> str | None:
         parts.append("rolled back " + ", ".join(undone.deleted))
     parts.extend(undone.uncertain)
     if undone.left:
-        parts.append("COULD NOT delete " + ", ".join(undone.left) + "; delete by hand")
+        parts.append("COULD NOT delete " + _left(undone) + "; " + _how_to_remove(undone))
     if not parts:
         parts.append("nothing was created")
     if hint:
         parts.append(hint)
     return "; ".join(parts)
+
+
+def _left(undone: Undone) -> str:
+    """What the rollback could not delete: one reason for all when they share it (the API server
+    gone), else each with its own."""
+    reasons = {why for _, why in undone.unremoved}
+    if len(undone.unremoved) == len(undone.left) and len(reasons) == 1:
+        return f"{', '.join(object_ref(obj) for obj, _ in undone.unremoved)} ({reasons.pop()})"
+    return ", ".join(undone.left)
+
+
+def _how_to_remove(undone: Undone) -> str:
+    """`delete NAME` when the deployment's ServingRuntime or InferenceService is among what is
+    left (delete finds the rest from it), else the objects by name."""
+    objects = [obj for obj, _ in undone.unremoved]
+    name = next((name_of(o) for o in objects if o["kind"] in ("ServingRuntime",
+                                                              "InferenceService")), None)
+    if name is not None:
+        return f"remove them with `{caller.prog_name()} delete {name}` once the cluster answers"
+    namespaces = {o["metadata"].get("namespace") for o in objects}
+    if objects and len(namespaces) == 1 and None not in namespaces:
+        return (f"delete by hand (`{caller.tool()} delete "
+                f"{' '.join(object_ref(o) for o in objects)} -n {namespaces.pop()}`)")
+    return "delete by hand"
 
 
 def unannotate_project(cluster: Cluster, namespace: str, undone: Undone) -> None:
