@@ -1,4 +1,6 @@
-"""`diff`: live objects vs the server's dry-run apply of what deploy would send."""
+"""`diff`: live objects vs the server's dry-run apply of what deploy would send.
+
+Status written by hand: incidental (diff ignores it); real: test_control_plane_deploy.py"""
 
 from __future__ import annotations
 

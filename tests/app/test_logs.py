@@ -1,4 +1,6 @@
-"""`logs`: the predictor pods' logs through pods/log, against the fake API server."""
+"""`logs`: the predictor pods' logs through pods/log, against the fake API server.
+
+Status written by hand: incidental; speed, and log states no kubelet stages on demand."""
 
 from __future__ import annotations
 

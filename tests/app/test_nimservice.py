@@ -1,7 +1,9 @@
 """InferenceServices that NVIDIA's NIM Operator makes from a NIMService (controller
 ownerReference, predictor containers, no ServingRuntime): list and status show them (backend
 nimservice), and no verb changes them — delete, rotate-key, migrate and deploy --apply refuse
-and name the NIMService."""
+and name the NIMService.
+
+Status written by hand: no NIM Operator runs on the control plane to make NIMService ones."""
 
 from __future__ import annotations
 

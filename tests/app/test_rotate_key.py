@@ -1,4 +1,7 @@
-"""`rotate-key` against the fake API server (and the fake NGC API for key validation)."""
+"""`rotate-key` against the fake API server (and the fake NGC API for key validation).
+
+Status written by hand: fault injection (a restart that never ends); real: test_control_plane_day2.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Round trips of the read verbs on a slow network: independent reads go out together, and
 collection reads replace per-deployment reads (docs/architecture.md; BENCHMARKS.md, "Fast
 where users are"). Every answer of the fake is delayed 300 ms; its log of arrivals shows how
-many times the client waited."""
+many times the client waited.
+
+Status written by hand: incidental; exact round-trip counts need the fake's request log."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """`test`: the model answers through the API server's service proxy (or --url), against the
-fake API server and the fake NIM."""
+fake API server and the fake NIM.
+
+Status written by hand: it needs a NIM answering at the URL; the plane's pods are fake (kwok)."""
 
 from __future__ import annotations
 

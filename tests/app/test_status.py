@@ -1,4 +1,6 @@
-"""`status`: verdict, reasons and facts of a NIM deployment, against the fake API server."""
+"""`status`: verdict, reasons and facts of a NIM deployment, against the fake API server.
+
+Status written by hand: failures no controller makes on demand; real: test_control_plane_day2."""
 
 from __future__ import annotations
 

@@ -3,6 +3,9 @@
 `progress_state` is pure; `wait_ready` runs against the fake API server with an injected sleep
 (which changes the server's state between polls, the way KServe would) and clock, so nothing
 here really waits.
+
+
+Status written by hand: every sequence of conditions, fake clock; real: test_control_plane_deploy.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""`list` against the fake API server: NIM detection, key schemes, formats, -A."""
+"""`list` against the fake API server: NIM detection, key schemes, formats, -A.
+
+Status written by hand: speed, and other model servers' (ovms) that no plane controller runs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """One way to name an object: kubectl's `kind.group/name` on stdout and stderr of every
-verb (`secret/x`, `servingruntime.serving.kserve.io/y`, never a bare `servingruntime/y`)."""
+verb (`secret/x`, `servingruntime.serving.kserve.io/y`, never a bare `servingruntime/y`).
+
+Status written by hand: a restart that never finishes, to pin its error's words."""
 
 from __future__ import annotations
 

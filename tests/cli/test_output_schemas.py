@@ -1,6 +1,8 @@
 """Every read verb's -o json validates against its JSON Schema in docs/schemas (the documented
 fields of each verb's items), and a collection is kubectl's v1 List (docs/schemas/v1-list.json).
-The schemas are strict (no undocumented field): a field added to an output must be documented."""
+The schemas are strict (no undocumented field): a field added to an output must be documented.
+
+Status written by hand: every verdict at once (crash, pull refused) to check the schema."""
 
 from __future__ import annotations
 

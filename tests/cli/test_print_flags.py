@@ -1,7 +1,9 @@
 """kubectl's print flags, the same on every read verb (docs/output.md): what a kubectl user types
 (`-o json | jq '.items[]'`, `--sort-by .metadata.creationTimestamp`, `-o jsonpath`,
 `-o custom-columns`, `--no-headers`) works on `models`, `list` and `status`; `config view`,
-`version` and `validate-key` print one object."""
+`version` and `validate-key` print one object.
+
+Status written by hand: speed (milliseconds); real server: test_print_flags_real.py."""
 
 from __future__ import annotations
 

@@ -5,7 +5,9 @@ server for the operations the plugin performs, so everything here goes
 through the real ``kubernetes`` client, real ``kubectl`` or raw HTTP, and
 asserts the wire-level details (status codes, Status bodies, messages,
 resourceVersion behaviour) that a sloppy implementation would get wrong.
-"""
+
+
+Status written by hand: it tests the fake's own status subresource and watch."""
 
 from __future__ import annotations
 

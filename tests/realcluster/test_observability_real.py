@@ -1,5 +1,7 @@
 """status, diff, report and logs on a real kube-apiserver. No kubelet and no KServe run here: the
-test writes the pods, their status, the events and the InferenceService status they would."""
+test writes the pods, their status and the events they would (a pull refused by the registry,
+which kwok cannot stage); the InferenceService's status is KServe's own on the control-plane
+tier (test_control_plane_day2.py)."""
 
 from __future__ import annotations
 

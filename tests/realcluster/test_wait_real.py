@@ -1,7 +1,10 @@
 """`--wait` on the real API server: it follows a watch of the InferenceService and returns within
 0.3 s of Ready; and the fake's watch semantics (what app/follow.py relies on) agree with the
 real server's: event types for a name-selected watch from a resourceVersion, and a too-old
-resourceVersion answered by an ERROR event carrying 410 Expired."""
+resourceVersion answered by an ERROR event carrying 410 Expired.
+
+Status written by hand: it times the wait from the very patch; KServe's: test_control_plane_deploy.
+"""
 
 from __future__ import annotations
 
