@@ -17,7 +17,7 @@ from typing import Any, Callable
 from kubectl_nim import caller, log
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
-from kubectl_nim.domain.health import EVENT_REASONS, concerns, explain_event, not_reconciled
+from kubectl_nim.domain.health import EVENT_REASONS, concerns, explain_event
 from kubectl_nim.domain.health import conditions as isvc_conditions
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.domain.refs import kind_ref
@@ -47,11 +47,8 @@ def progress_state(isvc: dict | None, events: list[dict], name: str) -> State:
     if isvc is None:
         return State(False, "InferenceService not found", ())
     conditions = isvc_conditions(isvc)
-    # A Ready=True KServe wrote for an older spec (`deploy --apply` just changed it) is not
-    # the answer: wait until KServe has seen the change.
-    stale = not_reconciled(isvc)
-    ready = conditions.get("Ready", {}).get("status") == "True" and not stale
-    parts = [f"KServe has not seen the change yet ({stale})"] if stale else []
+    ready = conditions.get("Ready", {}).get("status") == "True"
+    parts = []
     marks: dict[Any, str] = {"True": "yes", "False": "no"}  # keyed by whatever status says
     for kind in ("PredictorReady", "IngressReady", "Ready"):
         cond = conditions.get(kind)
@@ -196,7 +193,7 @@ def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
 
     def observe() -> State:
         seen = followers.latest("InferenceService")
-        if seen is not None and progress_state(seen, [], name).ready:
+        if seen is not None and isvc_conditions(seen).get("Ready", {}).get("status") == "True":
             return progress_state(seen, [], name)  # the watch brought it: no read to wait for
         isvc, events = read_together(
             lambda: cluster.get_or_none("InferenceService", name, namespace),

@@ -432,9 +432,10 @@ def assess(facts: Facts) -> Health:
             if not any(r.code == reason.code and (r.message == reason.message or
                                                   reason.code in _ONCE) for r in reasons):
                 reasons.append(reason)
-    # A Ready=True that KServe wrote for an older spec does not say the current one serves.
-    ready = conditions(facts.isvc).get("Ready", {}).get("status") == "True" and \
-        not not_reconciled(facts.isvc)
+    # A Ready=True written for an older generation still counts (the pods of that spec serve;
+    # the NotReconciled reason says the change is not acted on): upstream KServe can leave
+    # observedGeneration behind while it serves (docs/compatibility.md).
+    ready = conditions(facts.isvc).get("Ready", {}).get("status") == "True"
     if facts.isvc is not None and ready:
         verdict = READY
     elif any(r.severity == BLOCKING for r in reasons):
