@@ -73,6 +73,13 @@ class ClusterError(NimError):
         return self.status is None or self.status == 429 or 500 <= self.status < 600
 
     @property
+    def unavailable(self) -> bool:
+        """No answer at all (connection refused or dropped, not a timeout), or the server says it
+        cannot serve yet (429, 503: an API server starting again answers "storage is
+        (re)initializing"): worth waiting for, unlike a 500, which is its answer."""
+        return (self.status is None and not self.timed_out) or self.status in (429, 503)
+
+    @property
     def may_have_applied(self) -> bool:
         """May the failed write have been carried out? The one answer every rollback and retry
         uses. Yes when no answer came (timeout, dropped connection) unless the request provably

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from kubectl_nim import caller, log
-from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
+from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.domain.names import NIM_SUPPORT_ANNOTATION
 from kubectl_nim.domain.objects import name_of
 from kubectl_nim.domain.refs import object_ref
@@ -31,9 +31,11 @@ class Undone:
     unremoved: list[tuple[dict, str]] = field(default_factory=list)  # (object, why) of `left`
 
 
-# How long a rollback keeps retrying deletes that got no answer at all (connection refused or
-# dropped: an API server that restarts is back within seconds), over all of its objects.
+# How long a rollback keeps retrying deletes the API server could not serve (no answer, or
+# 429/503 while it starts again: ClusterError.unavailable), over all of its objects; and at
+# most how many retries, whatever the clock says.
 PATIENCE = 10.0
+MAX_RETRIES = 10
 
 
 @dataclass
@@ -42,13 +44,16 @@ class _Patience:
     sleep: Callable[[float], None]
     clock: Callable[[], float]
     delay: float = 0.2
+    retries: int = 0
 
-    def wait(self) -> bool:
-        """Pause before another try; False once the deadline has passed."""
+    def wait(self, retry_after: float | None = None) -> bool:
+        """Pause before another try (the server's Retry-After if longer); False once the
+        deadline has passed or the retries are used up."""
         left = self.deadline - self.clock()
-        if left <= 0:
+        if left <= 0 or self.retries >= MAX_RETRIES:
             return False
-        self.sleep(min(self.delay, left))
+        self.retries += 1
+        self.sleep(min(max(self.delay, retry_after or 0.0), left))
         self.delay = min(self.delay * 2, 2.0)
         return True
 
@@ -57,15 +62,16 @@ DELETED, ABSENT = "deleted", "absent"
 
 
 def _delete(cluster: Cluster, obj: dict, patience: _Patience) -> "str | ClusterError":
-    """DELETED, ABSENT (404) or the error that kept it. A delete that got no answer is tried
-    again while `patience` lasts (not one that timed out: that costs a timeout each)."""
+    """DELETED, ABSENT (404) or the error that kept it. A delete the server could not serve
+    (`unavailable`) is tried again while `patience` lasts (not one that timed out: that costs
+    a timeout each)."""
     while True:
         try:
             cluster.delete(obj["kind"], name_of(obj), obj["metadata"].get("namespace"))
-        except ApiError as e:
-            return ABSENT if e.not_found else e
         except ClusterError as e:
-            if e.status is None and not e.timed_out and patience.wait():
+            if e.not_found:
+                return ABSENT
+            if e.unavailable and patience.wait(getattr(e, "retry_after", None)):
                 continue
             return e
         return DELETED
@@ -107,7 +113,7 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
             if current in uncertain and outcome == ABSENT:
                 pending.append(current)
             elif current in uncertain and isinstance(outcome, ClusterError) and \
-                    outcome.status is None:
+                    outcome.unavailable:
                 undone.uncertain.append(f"{object_ref(current)} may have been created ({why}) "
                                         f"and could not be deleted ({outcome.message}); "
                                         f"{_check(current)} and delete it if it is there")

@@ -6,7 +6,7 @@ tests/realcluster/test_control_plane_apiserver_outage.py."""
 from __future__ import annotations
 
 from kubectl_nim.adapters.kube.api_errors import ApiError
-from kubectl_nim.app.deploy_rollback import PATIENCE, rollback, rollback_hint
+from kubectl_nim.app.deploy_rollback import MAX_RETRIES, PATIENCE, rollback, rollback_hint
 from kubectl_nim.errors import ClusterError
 from tests.fakes.clock import FakeClock
 
@@ -89,3 +89,21 @@ def test_an_answered_failure_or_a_timeout_is_not_retried():
         undone = run(cluster, clock)
         assert cluster.attempts == 2 and clock.slept == []
         assert len(undone.left) == 2
+
+
+def test_a_server_starting_again_is_waited_for_as_it_asks():
+    """A restarted API server answers 429 "storage is (re)initializing" with Retry-After."""
+    clock = FakeClock()
+    starting = ApiError(429, "TooManyRequests", "storage is (re)initializing")
+    starting.retry_after = 1.0
+    cluster = Outage(clock, back_at=2.5, error=starting)
+    undone = run(cluster, clock)
+    assert undone.left == [] and len(cluster.deleted) == 2
+    assert clock.slept[:3] == [1.0, 1.0, 1.0]
+
+
+def test_retries_are_bounded_even_when_the_clock_stands_still():
+    """A test's no-op sleep with the real clock must not spin for PATIENCE seconds."""
+    cluster = Outage(FakeClock(), back_at=1.0)
+    undone = rollback(cluster, CREATED, sleep=lambda s: None, clock=lambda: 0.0)
+    assert cluster.attempts == MAX_RETRIES + 2 and len(undone.left) == 2

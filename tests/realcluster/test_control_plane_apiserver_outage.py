@@ -79,10 +79,17 @@ def deploy_through(plane, seconds: float):
     started = time.monotonic()
     result = plane.nim("deploy", NAME, "--model", MODEL, "--tag", TAG)
     took = time.monotonic() - started
+    print(f"deploy exit {result.exit_code} after {took:.1f}s:\n{result.stderr}")  # -s shows it
     outage.join(PATIENCE + seconds + 120)
     assert outage.error is None, outage.error
     assert outage.happened, "the API server was never stopped: " + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
+    # Ready is not the end of a restart: the custom resources' storage answers 429 "storage is
+    # (re)initializing" a little longer.
+    paths = [f"/apis/serving.kserve.io/{v}/namespaces/{plane.ns}/{kind}"
+             for v, kind in (("v1alpha1", "servingruntimes"), ("v1beta1", "inferenceservices"))]
+    wait_for("the API server to serve KServe's kinds again",
+             lambda: all(plane.server.request("GET", p)[0] == 200 for p in paths))
     return result, took, outage.down_for
 
 
