@@ -18,6 +18,7 @@ def test_hung_kserve_webhook_is_named_and_nothing_is_left(plane):
         result = plane.nim("deploy", "c1", "--model", MODEL, "--tag", TAG)
     finally:
         plane.plane.resume_component("kserve")
+    print(result.stderr)  # -s shows the words
     assert result.exit_code != 0
     assert "Traceback" not in result.stderr
     # The API server's answer names the webhook that did not answer; the error says so, and
