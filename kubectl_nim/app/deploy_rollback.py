@@ -29,6 +29,7 @@ class Undone:
     left: list[str]   # objects the rollback could not delete, with the reason
     uncertain: list[str] = field(default_factory=list)  # unanswered creates that never appeared
     unremoved: list[tuple[dict, str]] = field(default_factory=list)  # (object, why) of `left`
+    maybe: list[dict] = field(default_factory=list)  # the objects of `uncertain`
 
 
 # How long a rollback keeps retrying deletes the API server could not serve (no answer, or
@@ -117,6 +118,7 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
                 undone.uncertain.append(f"{object_ref(current)} may have been created ({why}) "
                                         f"and could not be deleted ({outcome.message}); "
                                         f"{_check(current)} and delete it if it is there")
+                undone.maybe.append(current)
             else:
                 _note(undone, current, outcome)
             current = None
@@ -147,6 +149,7 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
         undone.uncertain.append(
             f"{object_ref(obj)} may still be created by the server ({why}); "
             f"{_check(obj)} and delete it if it is there")
+        undone.maybe.append(obj)
     if undone.deleted:
         log.debug("rolled back: " + ", ".join(undone.deleted))
     return undone
@@ -177,10 +180,10 @@ def _left(undone: Undone) -> str:
 
 def _how_to_remove(undone: Undone) -> str:
     """`delete NAME` when the deployment's ServingRuntime or InferenceService is among what is
-    left (delete finds the rest from it), else the objects by name."""
+    left or may exist (delete finds the rest from it), else the objects by name."""
     objects = [obj for obj, _ in undone.unremoved]
-    name = next((name_of(o) for o in objects if o["kind"] in ("ServingRuntime",
-                                                              "InferenceService")), None)
+    name = next((name_of(o) for o in objects + undone.maybe
+                 if o["kind"] in ("ServingRuntime", "InferenceService")), None)
     if name is not None:
         return f"remove them with `{caller.prog_name()} delete {name}` once the cluster answers"
     namespaces = {o["metadata"].get("namespace") for o in objects}

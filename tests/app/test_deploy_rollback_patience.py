@@ -107,3 +107,18 @@ def test_retries_are_bounded_even_when_the_clock_stands_still():
     cluster = Outage(FakeClock(), back_at=1.0)
     undone = rollback(cluster, CREATED, sleep=lambda s: None, clock=lambda: 0.0)
     assert cluster.attempts == MAX_RETRIES + 2 and len(undone.left) == 2
+
+
+def test_a_runtime_that_may_exist_still_points_at_delete_name():
+    """The runtime's create got no answer and its delete none either: `delete NAME` is still
+    the way to remove the rest once the cluster answers."""
+    clock = FakeClock()
+    cluster = Outage(clock, back_at=PATIENCE * 3)
+    undone = rollback(cluster, CREATED[:1], uncertain=CREATED[1:], sleep=clock.sleep,
+                      clock=clock.clock, why="its create got no answer")
+    hint = rollback_hint(undone, None)
+    assert hint.startswith("servingruntime.serving.kserve.io/c1 may have been created (its "
+                           "create got no answer) and could not be deleted")
+    assert hint.endswith("; COULD NOT delete secret/nvidia-nim-secrets-c1 "
+                         f"({REFUSED}); remove them with `kubectl-nim delete c1` once the "
+                         f"cluster answers")

@@ -145,7 +145,7 @@ def test_apiserver_restarted_during_deploy_writes(plane):
     assert now <= named["left"] | named["may exist"], (now, error)
     assert not now & named["rolled back"], (now, error)
     assert named["left"] <= now, (now, error)
-    if down_for < PATIENCE - 2:  # back well within the rollback's patience: it finished
+    if down_for < PATIENCE - 4:  # back well within the rollback's patience: it finished
         assert not named["left"], (down_for, error)
 
 
@@ -157,7 +157,8 @@ def test_apiserver_down_past_the_rollbacks_patience(plane):
     error = one_error(result)
     assert took < PATIENCE + 60, f"the plugin took {took:.0f}s to give up"
     named = said(error)
-    assert f"servingruntime.serving.kserve.io/{NAME}" in named["left"], error
+    # (The ServingRuntime is left, or possibly created when its create's answer was lost.)
+    assert f"servingruntime.serving.kserve.io/{NAME}" in named["left"] | named["may exist"], error
     assert f"remove them with `kubectl-nim delete {NAME}` once the cluster answers" in error
     now = present(plane)
     assert now <= named["left"] | named["may exist"], (now, error)
