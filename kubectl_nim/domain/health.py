@@ -26,7 +26,8 @@ from typing import Any, Callable, Iterable, Mapping, Optional
 from kubectl_nim.domain import nimservice
 from kubectl_nim.domain.account_state import parse_time
 from kubectl_nim.domain.list_rows import human_age
-from kubectl_nim.domain.names import GPU_RESOURCE
+from kubectl_nim.domain.names import GPU_RESOURCE, KSERVE_CONTAINER
+from kubectl_nim.domain.nim_runtime import runtime_image
 from kubectl_nim.domain.refs import kind_ref
 
 READY, PROGRESSING, FAILED, UNKNOWN = "Ready", "Progressing", "Failed", "Unknown"
@@ -264,6 +265,41 @@ def not_reconciled(isvc: Mapping[str, Any] | None) -> str:
     return ""
 
 
+def _repository(image: str) -> tuple[str, str]:
+    """(repository, tag or digest) of an image reference."""
+    if "@" in image:
+        repo, _, tag = image.partition("@")
+    elif ":" in image.rsplit("/", 1)[-1]:
+        repo, _, tag = image.rpartition(":")
+    else:
+        repo, tag = image, ""
+    return repo, tag
+
+
+def _rule_rollout(f: Facts) -> list[Reason]:
+    """Predictor pods that still run another tag of the image the ServingRuntime names: a new
+    `--tag` has not reached them yet (KServe rolls them; with KServe down, never)."""
+    if f.pods is None or not isinstance(f.runtime, Mapping):
+        return []
+    wanted = runtime_image(f.runtime)
+    repo, tag = _repository(wanted)
+    behind = set()
+    for pod in live_pods(f.pods):
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            if not isinstance(container, Mapping) or container.get("name") != KSERVE_CONTAINER:
+                continue
+            image = container.get("image")
+            if isinstance(image, str) and image != wanted and _repository(image)[0] == repo:
+                behind.add(_repository(image)[1] or image)
+    if not wanted or not behind:
+        return []
+    return [Reason("RolloutPending", WAITING,
+                   f"predictor pods still run tag {', '.join(sorted(behind))}; "
+                   f"{kind_ref('ServingRuntime', f.name)} names {tag or wanted}",
+                   "KServe rolls them out; if this lasts, is KServe's controller running? "
+                   "check the kserve-controller-manager pods and their logs")]
+
+
 def _rule_secrets(f: Facts) -> list[Reason]:
     return [Reason("SecretMissing", BLOCKING, f"{kind_ref('Secret', name)} is missing (the runtime "
                    f"references it)", f"write it again with `kubectl nim rotate-key {f.name}`")
@@ -418,7 +454,8 @@ def _events_of(f: Facts, involved: str) -> list:
 
 
 RULES: tuple[Callable[[Facts], list[Reason]], ...] = (
-    _rule_inference_service, _rule_secrets, _rule_claims, _rule_pods, _rule_events)
+    _rule_inference_service, _rule_rollout, _rule_secrets, _rule_claims, _rule_pods,
+    _rule_events)
 
 
 # --- the verdict -------------------------------------------------------------------------------

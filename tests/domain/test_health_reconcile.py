@@ -111,3 +111,57 @@ def test_never_failed_for_want_of_a_status(seconds, status):
         assert seconds > RECONCILE_GRACE - 1  # the timestamp has whole seconds
         assert not (status or {}).get("conditions") and \
             (status or {}).get("observedGeneration") is None
+
+
+IMAGE = "nvcr.io/nim/meta/llama-3.1-8b-instruct"
+
+
+def runtime(tag):
+    return {"spec": {"containers": [{"name": "kserve-container", "image": f"{IMAGE}:{tag}"}]}}
+
+
+def running(image, name="llama-predictor-1"):
+    return {"metadata": {"name": name},
+            "spec": {"containers": [{"name": "kserve-container", "image": image},
+                                    {"name": "agent", "image": "kserve/agent:v0.17.0"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+                       "containerStatuses": [{"name": "kserve-container", "ready": True,
+                                              "state": {"running": {}}}]}}
+
+
+def ready_isvc():
+    return fresh(3600, {"observedGeneration": 1,
+                        "conditions": [{"type": "Ready", "status": "True"}]})
+
+
+def test_pods_still_on_the_previous_tag_say_the_rollout_waits():
+    """`deploy --apply --tag` changes only the ServingRuntime: until KServe rolls the pods (never,
+    while it is down) they run the old tag. Ready stays (they serve), with the reason."""
+    result = assess(Facts(NAME, ready_isvc(), runtime=runtime("1.15.5"),
+                          pods=[running(f"{IMAGE}:1.13.1")], now=NOW))
+    assert result.verdict == READY
+    reason = next(r for r in result.reasons if r.code == "RolloutPending")
+    assert reason.severity == health.WAITING
+    assert reason.message == ("predictor pods still run tag 1.13.1; "
+                              "servingruntime.serving.kserve.io/llama names 1.15.5")
+    assert "kserve-controller-manager" in reason.advice
+
+
+@pytest.mark.parametrize("pods", [
+    [running(f"{IMAGE}:1.15.5")],                     # rolled
+    [running("nvcr.io/nim/other/model:1.13.1")],      # another repository: not a tag change
+    [],
+    None,                                             # pods unreadable
+    [{"metadata": {"name": "p"}, "spec": {"containers": ["odd", {"name": "kserve-container"}]}}],
+])
+def test_nothing_said_when_the_pods_run_the_runtimes_tag_or_cannot_tell(pods):
+    result = assess(Facts(NAME, ready_isvc(), runtime=runtime("1.15.5"), pods=pods, now=NOW))
+    assert "RolloutPending" not in [r.code for r in result.reasons]
+
+
+def test_a_terminating_pod_of_the_old_tag_is_not_behind():
+    old = running(f"{IMAGE}:1.13.1", name="old")
+    old["metadata"]["deletionTimestamp"] = "2026-03-01T12:00:00Z"
+    result = assess(Facts(NAME, ready_isvc(), runtime=runtime("1.15.5"),
+                          pods=[old, running(f"{IMAGE}:1.15.5", name="new")], now=NOW))
+    assert "RolloutPending" not in [r.code for r in result.reasons]

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from tests.helpers.realcluster import MODEL
 from tests.realcluster.test_control_plane_deploy import TAG, condition, deploy, wait_for
 
+OTHER_TAG = "1.15.5"
 HOOKS = ("mutatingwebhookconfigurations", "validatingwebhookconfigurations")
 _SERVER_FIELDS = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields")
 
@@ -84,10 +85,10 @@ def test_status_says_kserve_is_not_reconciling_not_failed(plane):
     assert status_of(plane, "c1")["verdict"] == "Ready"
     later = datetime.now(timezone.utc) + timedelta(minutes=3)
     with kserve_stopped(plane):
-        # A change of the InferenceService's spec KServe does not see: its Ready=True is about
-        # the previous generation, whose pods still serve. (A new --tag changes only the ServingRuntime's image: the
-        # InferenceService's generation stays, and its Ready stands until KServe rolls the pods.)
-        changed = plane.nim("deploy", "c1", "--model", MODEL, "--tag", TAG, "--gpus", "2",
+        # A change KServe does not see: the InferenceService's spec (--gpus: its Ready=True is
+        # about the previous generation, whose pods still serve) and the ServingRuntime's image
+        # (--tag: the pods keep the old tag until KServe rolls them).
+        changed = plane.nim("deploy", "c1", "--model", MODEL, "--tag", OTHER_TAG, "--gpus", "2",
                             "--apply")
         assert changed.exit_code == 0, changed.stderr
         # A deployment KServe never saw: no status at all (the run's clock 3 minutes on).
@@ -102,6 +103,9 @@ def test_status_says_kserve_is_not_reconciling_not_failed(plane):
         assert "has not acted on the latest change" in stale["message"]
         assert "generation 2, last seen 1" in stale["message"]
         assert "kserve-controller-manager" in stale["advice"]
+        rollout = next(r for r in c1["reasons"] if r["code"] == "RolloutPending")
+        assert rollout["message"] == (f"predictor pods still run tag {TAG}; servingruntime."
+                                      f"serving.kserve.io/c1 names {OTHER_TAG}")
 
         c2 = status_of(plane, "c2", now=lambda: later)
         assert c2["verdict"] == "Progressing", c2
