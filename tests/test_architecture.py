@@ -648,11 +648,15 @@ def test_every_docs_anchor_cited_in_code_and_tests_exists():
     """Code and tests cite docs/design.md#<section> (not SPEC sections or issue numbers)."""
     anchors = {name: _anchors(DOCS / name) for name in ("design.md", "architecture.md")}
     missing, stale = [], []
-    for path in list(PACKAGE.rglob("*.py")) + list(TESTS.rglob("*.py")):
+    root = PACKAGE.parent
+    cited = [*PACKAGE.rglob("*.py"), *(PACKAGE / "data").glob("*.yaml"), *TESTS.rglob("*.py"),
+             *(root / "scripts").glob("*.py"), *(root / "benchmarks").glob("*.py")]
+    for path in cited:
         text = path.read_text()
         for doc, anchor in re.findall(r"docs/(design\.md|architecture\.md)#([a-z0-9-]+)", text):
             if anchor not in anchors[doc]:
                 missing.append(f"{path.name}: {doc}#{anchor}")
-        if path.name != "test_architecture.py" and re.search(r"SPEC §|\b[Ii]ssue \d+", text):
+        if path.name != "test_architecture.py" and \
+                re.search(r"SPEC (§|sections? \d)|\b[Ii]ssue \d+", text):
             stale.append(path.name)
     assert missing == [] and stale == []
