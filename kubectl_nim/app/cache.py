@@ -93,7 +93,8 @@ def _preflight(cluster: Cluster, options, objects, namespace) -> None:
     from kubectl_nim.app import deploy_preflight
 
     if options.storage.existing:
-        deploy_preflight.check_existing_claim(cluster, options.storage.existing, namespace, log.warn)
+        deploy_preflight.check_existing_claim(cluster, options.storage.existing, namespace,
+                                              log.warn)
     from kubectl_nim.adapters.kube.cluster import concurrently
 
     found = concurrently(lambda obj: cluster.get_or_none(obj["kind"], obj["metadata"]["name"],

@@ -25,7 +25,7 @@ MODEL = Model(name="llama-3.1-8b-instruct", namespace="nim/meta", tags=("1.15.5"
               latest_tag="1.15.5")
 
 
-# --- one place per rule -------------------------------------------------------------------------
+# --- one place per rule ---------------------------------------------------------------------------
 
 def _string_constants() -> list[tuple[str, str]]:
     """(file, text) of every string literal under kubectl_nim/, f-strings' literal parts too."""
@@ -123,7 +123,7 @@ def test_any_size_text_is_taken_or_refused_as_a_usage_error(text):
         assert QUANTITY.fullmatch(text) and parse_quantity(text) >= Decimal(1)
 
 
-# --- Compute, Scaling, the hardware profile ---------------------------------------------------------
+# --- Compute, Scaling, the hardware profile -------------------------------------------------------
 
 @pytest.mark.parametrize("fields, message", [
     ({"gpus": -1}, "--gpus must be 0 or more, not -1"),
@@ -169,7 +169,7 @@ def test_scaling_refusals(fields, message):
     assert err.value.message == message
 
 
-# --- the profile and what the NIM is told ------------------------------------------------------------
+# --- the profile and what the NIM is told ---------------------------------------------------------
 
 @given(st.text(max_size=20))
 def test_a_profile_is_one_word_for_deploy_and_cache_alike(text):
