@@ -92,8 +92,9 @@ def create(cluster: Cluster, options: cache_job.CacheOptions, objects: list[dict
 def _preflight(cluster: Cluster, options, objects, namespace) -> None:
     from kubectl_nim.app import deploy_preflight
 
-    if options.existing_pvc:
-        deploy_preflight.check_existing_claim(cluster, options.existing_pvc, namespace, log.warn)
+    if options.storage.existing:
+        deploy_preflight.check_existing_claim(cluster, options.storage.existing, namespace,
+                                              log.warn)
     from kubectl_nim.adapters.kube.cluster import concurrently
 
     found = concurrently(lambda obj: cluster.get_or_none(obj["kind"], obj["metadata"]["name"],
@@ -122,10 +123,10 @@ def _write(cluster, options, objects, namespace, run: Run, emit) -> list[dict]:
         if obj.get("kind") in ("Secret", "ConfigMap"):  # they go with the Job
             cluster.patch(obj["kind"], obj["metadata"]["name"],
                           {"metadata": {"ownerReferences": [owner]}}, namespace)
-    if options.existing_pvc:
-        pvc = cluster.get("PersistentVolumeClaim", options.existing_pvc, namespace)
+    if options.storage.existing:
+        pvc = cluster.get("PersistentVolumeClaim", options.storage.existing, namespace)
         run.patched_pvc = pvc
-        cluster.patch("PersistentVolumeClaim", options.existing_pvc,
+        cluster.patch("PersistentVolumeClaim", options.storage.existing,
                       {"metadata": {"annotations": cache_job.record(options)}}, namespace)
         emit(object_ref(pvc), "annotated")
     return answers

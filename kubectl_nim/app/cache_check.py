@@ -48,12 +48,13 @@ def warn_on_profile(cluster, options) -> None:
     from kubectl_nim.domain.cache_job import cache_record
 
     try:
-        pvc = cluster.get_or_none("PersistentVolumeClaim", options.existing_pvc,
+        pvc = cluster.get_or_none("PersistentVolumeClaim", options.storage.existing,
                                   options.namespace)
     except ClusterError as e:
         log.debug(f"not checking the cache's record: {e.message}")
         return
     problem = mismatch(cache_record(pvc) if isinstance(pvc, dict) else None,
-                       options.model.name, options.tag, options.profile, options.existing_pvc)
+                       options.model.name, options.tag, options.nim.profile,
+                       options.storage.existing)
     if problem:
         log.warn(problem)

@@ -98,7 +98,7 @@ def run(cluster, planned: Plan, request: DeployRequest,
     key_check = None if key is None or validate_key is None else (lambda: validate_key(key))
     checked = deploy_preflight.check_with_key(
         cluster, planned.objects, namespace, key_check, warn=env.warn, apply=request.apply,
-        force_conflicts=request.force_conflicts, existing_pvc=planned.options.existing_pvc)
+        force_conflicts=request.force_conflicts, existing_pvc=planned.options.storage.existing)
     if not request.dry_run.persists:
         if checked.annotate:
             deploy_write.annotate_project(cluster, namespace, env.warn, dry_run=DryRun.SERVER)

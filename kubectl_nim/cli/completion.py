@@ -304,8 +304,8 @@ def model_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> 
 
 @_safe
 def deployment_modes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
-    """`deploy --deployment-mode`: the modes deploy_options.DeployOptions accepts."""
-    from kubectl_nim.domain.deploy_options import DEPLOYMENT_MODES
+    """`deploy --deployment-mode`: the modes deploy_values.Scaling accepts."""
+    from kubectl_nim.domain.deploy_values import DEPLOYMENT_MODES
 
     return [CompletionItem(m) for m in DEPLOYMENT_MODES if m.startswith(incomplete)]
 
