@@ -327,13 +327,9 @@ def test_the_dry_run_check_catches_strings_and_bools(tmp_path):
 # Modules still to move to the run's console (env.notice / env.warn) and to required clocks: the
 # list may only shrink.
 CONSOLE_NOT_YET = {"config.py", "discovery.py", "logs.py",
-                   "migrate.py", "secret_pair.py", "wait.py",
                    # written on branches that landed beside the console port
-                   "cache.py", "cache_check.py", "key_scope.py", "project.py",
-                   "project_rotate.py"}
-CLOCK_NOT_YET = {"config.py", "deploy_rollback.py", "keycheck.py", "optimistic.py",
-                 "predictor_restart.py", "secret_pair.py", "secret_writes.py",
-                 "wait.py", "discovery_hints.py", "follow.py"}
+                   "cache_check.py", "key_scope.py"}
+CLOCK_NOT_YET = {"config.py", "discovery_hints.py"}
 CLOCK_PARAMETERS = {"sleep", "clock", "now", "wait"}
 
 

@@ -7,15 +7,13 @@ asked.
 
 from __future__ import annotations
 
-import time
 from typing import Callable, Optional
 
 from kubectl_nim import log
 
 
 def validate(key: str, ngc_api_url: str, request_timeout: Optional[float],
-             verb: Optional[str] = None, sleep: Callable[[float], None] = time.sleep,
-             network=None):
+             verb: Optional[str] = None, *, sleep: Callable[[float], None], network=None):
     """NVIDIA's answer about `key` (ngc.KeyInfo); raises KeyRejected or NvidiaUnreachable. `verb`:
     the verb that may skip the check (--skip-key-validation), named in the unreachable hint;
     `sleep`: the waits between retries (the run's Environment.sleep); `network`: a
