@@ -7,7 +7,7 @@ disconnected cluster cannot: the deploy then never becomes Ready. Warn before wr
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from kubectl_nim import log
 from kubectl_nim.errors import ClusterError
@@ -42,9 +42,10 @@ def mismatch(record: Optional[dict], model: str, tag: str, profile: Optional[str
     return None
 
 
-def warn_on_profile(cluster, options) -> None:
-    """The warning for a disconnected deploy with --existing-pvc; silent when the PVC cannot be
-    read (the preflight reports a missing one) or records nothing."""
+def warn_on_profile(cluster, options, warn: Callable[[str], None]) -> None:
+    """The warning for a disconnected deploy with --existing-pvc, through `warn` (the run's
+    console); silent when the PVC cannot be read (the preflight reports a missing one) or
+    records nothing."""
     from kubectl_nim.domain.cache_job import cache_record
 
     try:
@@ -57,4 +58,4 @@ def warn_on_profile(cluster, options) -> None:
                        options.model.name, options.tag, options.nim.profile,
                        options.storage.existing)
     if problem:
-        log.warn(problem)
+        warn(problem)

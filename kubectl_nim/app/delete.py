@@ -4,15 +4,15 @@ itself is day2_plans.plan_delete), and whether a deleted claim is only marked fo
 
 from __future__ import annotations
 
-import time
 from typing import Callable
 
-from kubectl_nim import log
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.domain.dry_run import DryRun
+from kubectl_nim.environment import Environment
 
 
-def say_if_terminating(cluster, claim: str, namespace: str) -> None:
+def say_if_terminating(cluster, claim: str, namespace: str,
+                       notice: Callable[[str], None]) -> None:
     """A claim still mounted by a pod is only marked for deletion (kubernetes.io/pvc-protection):
     say so, since a redeploy of the same name must wait until it is gone."""
     from kubectl_nim.errors import ClusterError
@@ -23,8 +23,8 @@ def say_if_terminating(cluster, claim: str, namespace: str) -> None:
         return
     if pvc and (pvc.get("metadata") or {}).get("deletionTimestamp"):
         finalizers = ", ".join((pvc.get("metadata") or {}).get("finalizers") or []) or "finalizers"
-        log.notice(f"{kind_ref('PersistentVolumeClaim', claim)} is terminating: it goes once no "
-                   f"pod uses it ({finalizers}); a redeploy of the same name must wait until then.")
+        notice(f"{kind_ref('PersistentVolumeClaim', claim)} is terminating: it goes once no "
+               f"pod uses it ({finalizers}); a redeploy of the same name must wait until then.")
 
 
 def plan(cluster, dep, delete_pvc: bool):
@@ -82,7 +82,8 @@ def plan(cluster, dep, delete_pvc: bool):
                                   accounts)
 
 
-def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_found: bool):
+def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_found: bool,
+              env: Environment):
     """What deleting deployment `name` removes and keeps; None when there is nothing at all and
     --ignore-not-found says that is fine. Refuses what is not a NIM deployment."""
     from kubectl_nim.app import day2
@@ -104,17 +105,16 @@ def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_f
         found = plan(cluster, dep, delete_pvc)
         if not found.delete:
             if ignore_not_found:
-                log.notice(f"No NIM deployment {name!r} in {namespace}; nothing to delete.")
+                env.notice(f"No NIM deployment {name!r} in {namespace}; nothing to delete.")
                 return None
             raise missing from None
-        log.notice(f"No InferenceService or ServingRuntime {name!r} in {namespace}; deleting "
+        env.notice(f"No InferenceService or ServingRuntime {name!r} in {namespace}; deleting "
                    f"what is left of it.")
         return found
 
 
 def execute(cluster, namespace: str, found, dry_run: DryRun,
-            on_deleted: Callable[[str, bool], None],
-            sleep: Callable[[float], None] = time.sleep) -> None:
+            on_deleted: Callable[[str, bool], None], env: Environment) -> None:
     """Delete what the plan says, in its order (the runtime's users first); `on_deleted(ref,
     gone)` after each (gone False: it had already disappeared). A client dry run sends nothing.
     A failure says what was deleted and what is still there: re-running finishes the job."""
@@ -129,7 +129,7 @@ def execute(cluster, namespace: str, found, dry_run: DryRun,
             continue
         try:
             gone = optimistic.delete_object(cluster, kind, obj_name, namespace,
-                                            dry_run=dry_run, sleep=sleep)
+                                            dry_run=dry_run, sleep=env.sleep)
         except KeyboardInterrupt as signal:
             # The delete in flight was finished first (interrupts.deferred): say where we are.
             from kubectl_nim import interrupts
@@ -151,4 +151,4 @@ def execute(cluster, namespace: str, found, dry_run: DryRun,
         deleted.append(ref)
         on_deleted(ref, gone or dry_run.server_flag)
         if kind == "PersistentVolumeClaim" and gone and dry_run.persists:
-            say_if_terminating(cluster, obj_name, namespace)
+            say_if_terminating(cluster, obj_name, namespace, env.notice)

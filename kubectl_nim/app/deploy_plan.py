@@ -18,7 +18,7 @@ def build_options(session, request: DeployRequest):
     local = request.local
     client_only = not request.dry_run.sends
     session.probe_project_account = not local and request.key_scope != "deployment"
-    catalog = session.catalog(request.catalog_file, request.offline, notice=False,
+    catalog = session.catalog(request.catalog_file, request.offline, announce=False,
                               with_template=True)
     model = catalog.get(request.model)
     tag = catalog_mod.resolve_tag(model, request.tag)
@@ -63,7 +63,7 @@ def build_options(session, request: DeployRequest):
     if options.storage.existing and options.disconnected and not local:
         from kubectl_nim.app.cache_check import warn_on_profile
 
-        warn_on_profile(session.cluster, options)
+        warn_on_profile(session.cluster, options, session.env.warn)
     if not local:  # one line naming both sources the cluster decided on; flags checked first
         session.announce_sources(template_source)
     return options, template

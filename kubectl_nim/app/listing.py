@@ -4,15 +4,18 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from kubectl_nim import log
 
 MAX_PARALLEL = 8  # projects read at once when listing project by project
 
 
-def collect(cluster, namespace: str | None, selector: str | None = None) -> list:
+def collect(cluster, namespace: str | None, selector: str | None = None, *,
+            warn: Callable[[str], None]) -> list:
     """Rows for one namespace, or (namespace None) for all the user can list: cluster-wide when
     allowed, else project by project (OpenShift projects, else namespaces), skipping the ones
-    that answer 403."""
+    that answer 403. `warn`: the run's console (`Environment.warn`)."""
     from kubectl_nim.domain import list_rows
     from kubectl_nim.adapters.kube.api_errors import ApiError
     from kubectl_nim.app.accounts import list_accounts
@@ -25,7 +28,7 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
     if namespace is not None:
         isvcs, (runtimes, unreadable), accounts = _at_once(
             lambda: _isvcs(cluster.list("InferenceService", namespace, label_selector=selector)),
-            lambda: _runtimes(cluster, namespace), lambda: list_accounts(cluster, namespace))
+            lambda: _runtimes(cluster, namespace, warn), lambda: list_accounts(cluster, namespace))
         return list_rows.nim_rows(isvcs, runtimes, runtimes_readable=not unreadable,
                                   accounts=accounts)
     isvcs, runtimes, accounts = concurrently(lambda read: read(), [
@@ -35,13 +38,13 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
         lambda: list_accounts(cluster, all_namespaces=True)])
     if isinstance(isvcs, ApiError) and isvcs.forbidden:
         log.debug("listing InferenceServices cluster-wide is forbidden; going project by project")
-        return _per_namespace(cluster, selector)
+        return _per_namespace(cluster, selector, warn)
     for answer in (isvcs, runtimes, accounts):
         if isinstance(answer, Exception):
             raise answer
     if runtimes is None:
         namespaces = sorted({(i.get("metadata") or {}).get("namespace", "") for i in isvcs})
-        answers = concurrently(lambda ns: _runtimes(cluster, ns), namespaces,
+        answers = concurrently(lambda ns: _runtimes(cluster, ns, warn), namespaces,
                                max_workers=MAX_PARALLEL)
         runtimes, unreadable = [], set()
         for ns, answer in zip(namespaces, answers):
@@ -101,7 +104,7 @@ def _rows_split(isvcs, runtimes, unreadable: set, accounts=()) -> list:
     return sorted(rows, key=lambda r: (r.namespace, r.name))
 
 
-def _runtimes(cluster, namespace: str) -> tuple[list, bool]:
+def _runtimes(cluster, namespace: str, warn: Callable[[str], None]) -> tuple[list, bool]:
     from kubectl_nim.adapters.kube.api_errors import ApiError
 
     try:
@@ -109,8 +112,8 @@ def _runtimes(cluster, namespace: str) -> tuple[list, bool]:
     except ApiError as e:
         if not e.forbidden:
             raise
-        log.warn(f"cannot list ServingRuntimes in {namespace} (HTTP 403): NIM deployments are "
-                 f"recognised by their InferenceService image only, and KEY shows unknown")
+        warn(f"cannot list ServingRuntimes in {namespace} (HTTP 403): NIM deployments are "
+             f"recognised by their InferenceService image only, and KEY shows unknown")
         return [], True
 
 
@@ -140,7 +143,7 @@ def visible_namespaces(cluster) -> list[str]:
                        hint="drop -A and name a project with -n") from None
 
 
-def _per_namespace(cluster, selector: str | None = None) -> list:
+def _per_namespace(cluster, selector: str | None, warn: Callable[[str], None]) -> list:
     from kubectl_nim.adapters.kube.api_errors import ApiError
     from kubectl_nim.adapters.kube.cluster import concurrently
     from kubectl_nim.app.accounts import list_accounts
@@ -158,7 +161,7 @@ def _per_namespace(cluster, selector: str | None = None) -> list:
         if not isvcs:
             return isvcs, [], False, []
         try:
-            (runtimes, unreadable), accounts = _at_once(lambda: _runtimes(cluster, ns),
+            (runtimes, unreadable), accounts = _at_once(lambda: _runtimes(cluster, ns, warn),
                                                         lambda: list_accounts(cluster, ns))
         except ClusterError as e:
             return e

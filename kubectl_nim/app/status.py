@@ -13,7 +13,7 @@ BENCHMARKS.md ("status round trips", "Fast where users are").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Optional
 
 from kubectl_nim.domain import list_rows
@@ -65,9 +65,8 @@ class Status:
     def url(self) -> str:
         return self.row.url
 
-    def to_data(self, now: Optional[datetime] = None) -> dict:
-        """`now` (for the age): the run's wall clock, else the process's."""
-        now = now or utc_now()
+    def to_data(self, now: datetime) -> dict:
+        """`now` (for the age): the run's wall clock (`Environment.now`)."""
         isvc = self.observed.isvc or {}
         pods = health.live_pods(self.observed.pods)
         return {
@@ -336,10 +335,6 @@ def find_nim(cluster: Cluster, namespace: str, name: str, events: bool = True) -
 
 def status(cluster: Cluster, namespace: str, name: str) -> Status:
     return complete(cluster, find_nim(cluster, namespace, name))
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -> list[Status]:

@@ -275,8 +275,9 @@ def completion_catalog(ctx: click.Context):
         from kubectl_nim.app import discovery
 
         cluster, options = _cluster(ctx)
-        settings = discovery.read_settings(cluster, options.apps_namespace)
-        return discovery.resolve_catalog(cluster, settings).value
+        warn = _environment(ctx).warn
+        settings = discovery.read_settings(cluster, options.apps_namespace, warn=warn)
+        return discovery.resolve_catalog(cluster, settings, warn=warn).value
     except Exception:  # noqa: BLE001 - unreachable, forbidden, slow: the embedded list it is
         return local_catalog.load_embedded()
 

@@ -199,8 +199,7 @@ def _create(p):
         return
     settings = cache.Settings(wait=p["wait"] and p["dry_run"] == "none",
                               timeout=parse_duration(p["timeout"]),
-                              dry_run_server=p["dry_run"] == "server",
-                              clock=env.clock, sleep=env.sleep)
+                              dry_run_server=p["dry_run"] == "server")
 
     def emit(ref, action):
         if p["output"] is None:
@@ -210,7 +209,7 @@ def _create(p):
 
     try:
         answers = cache.create(session.cluster, options, objects,
-                               _key_check(key, p, session, env), settings, emit,
+                               _key_check(key, p, session, env), settings, emit, env,
                                _reporter(env))
     except cache.CacheFailed as e:
         _show_log(e.logs)
@@ -235,11 +234,10 @@ def _profiles(p):
     key = _key(p, env)
     job_name = cache_job.PROFILES_JOB_PREFIX + slug
     objects = cache_job.render_profiles(options, key, job_name)
-    settings = cache.Settings(wait=True, timeout=parse_duration(p["timeout"]), clock=env.clock,
-                              sleep=env.sleep)
+    settings = cache.Settings(wait=True, timeout=parse_duration(p["timeout"]))
     try:
         lines = cache.profiles(session.cluster, options, objects,
-                               _key_check(key, p, session, env), settings,
+                               _key_check(key, p, session, env), settings, env,
                                _reporter(env))
     except cache.CacheFailed as e:
         _show_log(e.logs)

@@ -42,7 +42,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     env = get_environment()
     session = Session(get_globals(), env)
     cluster, namespace = session.cluster, session.namespace
-    plan = app.find_plan(cluster, namespace, name, delete_pvc, ignore_not_found)
+    plan = app.find_plan(cluster, namespace, name, delete_pvc, ignore_not_found, env)
     if plan is None:
         return
     for ref, why in plan.kept:
@@ -65,4 +65,4 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
         else:
             click.echo(result_line(ref, "deleted", dry_run) if gone else f"{ref} already gone")
 
-    app.execute(cluster, namespace, plan, dry_run, deleted, sleep=env.sleep)
+    app.execute(cluster, namespace, plan, dry_run, deleted, env)

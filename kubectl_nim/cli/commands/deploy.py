@@ -131,7 +131,8 @@ def command(**flags):
         session, request, key_source=key_source,
         validate_key=key_validator(flags["skip_key_validation"], flags["ngc_api_url"],
                                    options.request_timeout, "deploy", env),
-        emit=_progress(request), reporter=Reporter(click.echo, env.stderr_isatty), env=env)
+        emit=_progress(request), reporter=Reporter(click.echo, env.stderr_isatty, env.clock),
+        env=env)
     if request.output in ("yaml", "json"):
         _print_objects(result.objects, request.output)
 
