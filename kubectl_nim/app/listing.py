@@ -44,19 +44,28 @@ def collect(cluster, namespace: str | None, selector: str | None = None) -> list
             raise answer
     accounts, why = accounts
     unreadable: set = set()
-    if runtimes is None:
-        namespaces = sorted({(i.get("metadata") or {}).get("namespace", "") for i in isvcs})
-        answers = concurrently(lambda ns: _runtimes(cluster, ns), namespaces,
-                               max_workers=MAX_PARALLEL)
-        runtimes = []
-        for ns, answer in zip(namespaces, answers):
-            if isinstance(answer, Exception):
-                raise answer
-            runtimes += answer[0]
-            unreadable |= {ns} if answer[1] else set()
     blind: dict = {}
     if why is not None:
         log.debug(f"listing NIM Accounts cluster-wide: {why}; reading them project by project")
+    if runtimes is None:
+        # Project by project; the Accounts too in the same round when they need it (which
+        # projects need them is only known from the runtimes).
+        namespaces = sorted({(i.get("metadata") or {}).get("namespace", "") for i in isvcs})
+        reads = [(ns, _runtimes) for ns in namespaces] + \
+            ([(ns, accounts_or_why) for ns in namespaces] if why is not None else [])
+        answers = concurrently(lambda read: read[1](cluster, read[0]), reads,
+                               max_workers=MAX_PARALLEL)
+        runtimes = []
+        for (ns, read), answer in zip(reads, answers):
+            if isinstance(answer, Exception):
+                raise answer
+            if read is _runtimes:
+                runtimes += answer[0]
+                unreadable |= {ns} if answer[1] else set()
+            else:
+                accounts += answer[0]
+                blind.update({ns: answer[1]} if answer[1] is not None else {})
+    elif why is not None:
         accounts, blind = _project_accounts(cluster, _rows_split(isvcs, runtimes, unreadable))
     return _with_accounts_said(_rows_split(isvcs, runtimes, unreadable, accounts, blind), blind)
 

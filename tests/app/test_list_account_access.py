@@ -121,3 +121,15 @@ def test_status_agrees_with_list(nim, kubeconfig, kube_server):
     assert json.loads(one.stdout)["keyScheme"] == "unknown"
     every = nim("status", "-o", "json", "--kubeconfig", kubeconfig)
     assert [i["keyScheme"] for i in json.loads(every.stdout)["items"]] == ["unknown"]
+
+
+def test_runtimes_and_accounts_both_refused_cluster_wide_cost_one_more_round(run, kube_server):
+    two_flows(kube_server)
+    kube_server.deny("list", "servingruntimes", namespace="")
+    deny_cluster_wide_accounts(kube_server)
+    kube_server.set_latency(300)
+    kube_server.clear_requests()
+    result = run("-A", "-o", "json")
+    assert schemes(result) == {"wiz": "project-account", "copy": "shared-legacy",
+                               "own": "per-deployment"}
+    assert round_trips(kube_server.requests, 0.3) == 2
