@@ -88,6 +88,7 @@ def plan(cluster, dep, delete_pvc: bool):
 def _ca_bundle(answer, name: str, namespace: str):
     """The proxy CA ConfigMap as read: the object, None when there is none, UNREADABLE when it
     may not be read; any other failure is the delete's."""
+    from kubectl_nim import log
     from kubectl_nim.adapters.kube.api_errors import ApiError
     from kubectl_nim.domain import day2_plans
     from kubectl_nim.errors import ClusterError, Day2Error
