@@ -38,6 +38,7 @@ def plan(cluster, dep, delete_pvc: bool):
     from kubectl_nim.app.accounts import read_account_secrets
     from kubectl_nim.errors import ClusterError
     from kubectl_nim.domain.names import derived_names, own_secret_names
+    from kubectl_nim.domain.proxy import ca_configmap_name
 
     ns = dep.namespace
     own = derived_names(dep.name)
@@ -45,7 +46,8 @@ def plan(cluster, dep, delete_pvc: bool):
     secrets = list(dict.fromkeys(list(dep.refs.names) + list(both["secret"])
                                  + list(both["pull_secret"])))
     claims = list(dict.fromkeys(nim_runtime.mounted_claims(dep.runtime) + [own["pvc"]]))
-    reads = ([("list", "ServingRuntime"), ("list", "InferenceService"), ("accounts", "")]
+    reads = ([("list", "ServingRuntime"), ("list", "InferenceService"), ("accounts", ""),
+              ("ConfigMap", ca_configmap_name(dep.name))]
              + [("Secret", n) for n in secrets]
              + [("PersistentVolumeClaim", n) for n in claims])
 
@@ -59,7 +61,8 @@ def plan(cluster, dep, delete_pvc: bool):
 
     answers = concurrently(read, reads)
     runtimes, isvcs, accounts = answers[0], answers[1], answers[2]
-    reads, answers = reads[:2] + reads[3:], answers[:2] + answers[3:]
+    ca_bundle = _ca_bundle(answers[3], reads[3][1], ns)
+    reads, answers = reads[:2] + reads[4:], answers[:2] + answers[4:]
     for (_what, arg), answer in zip(reads[:2], (runtimes, isvcs)):
         if isinstance(answer, ClusterError):
             raise Day2Error(
@@ -79,7 +82,24 @@ def plan(cluster, dep, delete_pvc: bool):
     others = [o for o in runtimes + isvcs
               if (o.get("kind"), (o.get("metadata") or {}).get("name")) not in mine]
     return day2_plans.plan_delete(dep, others, existing_secrets, existing_claims, delete_pvc,
-                                  accounts)
+                                  accounts, ca_bundle)
+
+
+def _ca_bundle(answer, name: str, namespace: str):
+    """The proxy CA ConfigMap as read: the object, None when there is none, UNREADABLE when it
+    may not be read; any other failure is the delete's."""
+    from kubectl_nim import log
+    from kubectl_nim.adapters.kube.api_errors import ApiError
+    from kubectl_nim.domain import day2_plans
+    from kubectl_nim.errors import ClusterError, Day2Error
+
+    if isinstance(answer, ApiError) and answer.forbidden:
+        log.debug(f"{kind_ref('ConfigMap', name)} not readable (forbidden): kept")
+        return day2_plans.UNREADABLE
+    if isinstance(answer, ClusterError):
+        raise Day2Error(f"cannot read {kind_ref('ConfigMap', name)} in {namespace}: "
+                        f"{answer.message}", hint=answer.hint)
+    return answer
 
 
 def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_found: bool,

@@ -108,8 +108,12 @@ def send_batch(send: Callable[[int], dict], items: Sequence[int]) -> list:
     from concurrent.futures import ThreadPoolExecutor, wait
 
     pool = ThreadPoolExecutor(max_workers=max(1, len(items)), thread_name_prefix="write")
-    futures = [pool.submit(send, item) for item in items]
+    futures: list = []
     try:
+        # A signal while the batch is handed out waits until all of it is (the first writes
+        # may already be in flight): then it is handled as one during the wait below.
+        with interrupts.deferred():
+            futures = [pool.submit(send, item) for item in items]
         wait(futures)
     except KeyboardInterrupt as signal:
         # A signal: the writes in flight finish first (each bounded by --request-timeout), so

@@ -22,7 +22,7 @@ from kubectl_nim.domain.names import ISVC_LABEL, NIM_RUNTIME_ANNOTATION
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
-from kubectl_nim.app.accounts import list_accounts
+from kubectl_nim.app.accounts import accounts_or_why
 from kubectl_nim.domain import health, shapes
 from kubectl_nim.domain.account_state import AccountState, of_namespace
 from kubectl_nim.errors import ClusterError, NimError
@@ -45,6 +45,7 @@ class Observed:
     pods: Optional[list]        # None: may not be read
     events: Optional[list]      # None: may not be read
     accounts: list = field(default_factory=list)   # the project's NIM Accounts (if readable)
+    accounts_unread: Optional[str] = None  # why they could not be read (KEY then unknown)
     secret_names: Optional[set] = None  # the project's Secrets; None: not listed (read each)
     claims: Optional[dict] = None       # the project's PVCs by name; None: not listed
     raw: dict = field(default_factory=dict)  # the InferenceService and runtime as answered
@@ -178,14 +179,15 @@ def observe(cluster: Cluster, namespace: str, name: str, events: bool = True,
         lambda: cluster.get_or_none("ServingRuntime", name, namespace),
         lambda: cluster.list("Pod", namespace, label_selector=selector),
         (lambda: cluster.list("Event", namespace)) if events else (lambda: None),
-        lambda: list_accounts(cluster, namespace),
+        lambda: accounts_or_why(cluster, namespace),
     ] + (_collections(cluster, namespace) if collections else [])
-    isvc, runtime, pods, events, accounts, *listed = concurrently(lambda call: call(), calls)
+    isvc, runtime, pods, events, (accounts, unread), *listed = \
+        concurrently(lambda call: call(), calls)
     observed = Observed(name, namespace,
                         _object(isvc, f"inferenceservice {name}", shapes.INFERENCE_SERVICE),
                         _object(runtime, f"servingruntime {name}", shapes.SERVING_RUNTIME),
                         _readable(pods, "pods", shapes.POD),
-                        _readable(events, "events", shapes.EVENT), accounts)
+                        _readable(events, "events", shapes.EVENT), accounts, unread)
     observed.raw = {"isvc": isvc, "runtime": runtime}
     isvc, runtime = observed.isvc, observed.runtime
     if listed:
@@ -301,15 +303,17 @@ def _presence(answer: Any) -> str:
 
 def _finish(observed: Observed, secrets: dict, claims: dict, lines: dict) -> Status:
     isvc = observed.isvc
-    facts = health.Facts(name=observed.name, isvc=isvc, runtime=observed.runtime,
-                         pods=observed.pods, events=observed.events, claims=claims,
-                         secrets=secrets, last_lines=lines, gpus=nim_runtime.gpus_per_pod(isvc))
     keys = list_rows.account_keys_by_namespace(observed.accounts).get(observed.namespace, ())
     row = list_rows.make_row(isvc or {"metadata": {"name": observed.name,
                                               "namespace": observed.namespace}},
-                        observed.runtime, account_keys=keys)
+                        observed.runtime, account_keys=keys,
+                        accounts_readable=observed.accounts_unread is None)
     account = of_namespace(observed.accounts, observed.namespace) \
         if row.key == nim_runtime.PROJECT_ACCOUNT else None
+    facts = health.Facts(name=observed.name, isvc=isvc, runtime=observed.runtime,
+                         pods=observed.pods, events=observed.events, claims=claims,
+                         secrets=secrets, last_lines=lines, gpus=nim_runtime.gpus_per_pod(isvc),
+                         account=account)
     return Status(observed, health.assess(facts), row, secrets, claims, eu_flag(row.model),
                   account)
 
@@ -346,9 +350,9 @@ def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -
         lambda: cluster.list("ServingRuntime", namespace),
         lambda: cluster.list("Pod", namespace, label_selector=ISVC_LABEL),
         lambda: cluster.list("Event", namespace),
-        lambda: list_accounts(cluster, namespace),
+        lambda: accounts_or_why(cluster, namespace),
     ] + _collections(cluster, namespace)
-    isvcs, runtimes, pods, events, accounts, secret_names, claims = \
+    isvcs, runtimes, pods, events, (accounts, unread), secret_names, claims = \
         concurrently(lambda call: call(), calls)
     for answer in (isvcs, runtimes):
         if isinstance(answer, ClusterError):
@@ -367,7 +371,7 @@ def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None) -
         mine = None if pods is None else \
             [p for p in pods if ((p.get("metadata") or {}).get("labels") or {})
              .get(ISVC_LABEL) == name]
-        observed.append(Observed(name, namespace, isvc, runtime, mine, events, accounts,
+        observed.append(Observed(name, namespace, isvc, runtime, mine, events, accounts, unread,
                                  _listed(secret_names, "secrets"), _listed(claims, "PVCs")))
     observed.sort(key=lambda o: o.name)
     plans = [round_two(cluster, o) for o in observed]

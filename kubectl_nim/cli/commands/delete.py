@@ -28,8 +28,11 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     The two secrets go when the ServingRuntime references them by the deployment's own names
     (nvidia-nim-secrets-NAME, nvidia-nim-image-pull-NAME, or the later naming nim-api-key-NAME,
     nim-image-pull-NAME) and nothing else uses them. The shared
-    legacy secrets (nvidia-nim-secrets, ngc-secret) are never deleted here. The model cache PVC
-    is kept unless --delete-pvc, and even then kept while another ServingRuntime mounts it.
+    legacy secrets (nvidia-nim-secrets, ngc-secret) are never deleted here. The CA bundle
+    ConfigMap of `deploy --ca-bundle` (nim-proxy-ca-NAME) goes too, unless it is not the
+    deployment's own (another deployment mounts it, a cache Job owns it, or it lacks deploy's
+    label). The model cache PVC is kept unless --delete-pvc, and even then kept while another
+    ServingRuntime mounts it.
 
     Asks for confirmation when run in a terminal; without a terminal (scripts, CI) it refuses
     unless --yes is given, so a pipeline never deletes by accident.
