@@ -1,4 +1,4 @@
-"""Issue 14 figures: start-up of the two release binaries side by side with kubectl.
+"""BENCHMARKS.md "Binary": start-up of the two release binaries side by side with kubectl.
 
     .venv/bin/python benchmarks/binary_startup.py [--runs 20] [--onedir PATH] [--onefile PATH]
 

@@ -1,4 +1,4 @@
-"""Issue 5 figures: `catalog generate` against the fake NGC API with 100 ms per request.
+"""BENCHMARKS.md "`catalog generate`": `catalog generate` against the fake NGC API with 100 ms per request.
 
     .venv/bin/python benchmarks/catalog_generate.py [--latency-ms 100] [--runs 3]
         [--big 2000] [--flaky 0.05] [--no-serial]

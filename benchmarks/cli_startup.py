@@ -1,4 +1,4 @@
-"""Issue 2 figures: start-up of the plugin beside kubectl, and `models` against a big catalog.
+"""BENCHMARKS.md "Start-up and `models`": start-up of the plugin beside kubectl, and `models` against a big catalog.
 
     .venv/bin/python benchmarks/cli_startup.py [--runs 15] [--old-kubernetes-python PATH]
                                                [--baseline DIR]

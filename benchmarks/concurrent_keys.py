@@ -1,4 +1,4 @@
-"""Concurrent key writers (issue 10): N rounds of two `kubectl-nim` processes writing different
+"""Concurrent key writers (BENCHMARKS.md "Reliability"): N rounds of two `kubectl-nim` processes writing different
 keys into one deployment's Secret pair at once; counts rounds that end with mixed keys (must be
 0) and rounds where both runs reported success over each other.
 

@@ -1,11 +1,11 @@
-"""Benchmark: one `kubectl-nim deploy` vs the equivalent kubectl sequence (issue 3, BENCHMARKS.md).
+"""Benchmark: one `kubectl-nim deploy` vs the equivalent kubectl sequence (BENCHMARKS.md "`deploy`").
 
 Both run against the same standalone fake API server (tests/fakes/kube_apiserver.py) with injected
 latency on every request (default 20 ms), and are measured the same way: the requests the server
 logged (/_fake/requests) and the wall time of the whole command or command sequence, median of N
 runs, with the server reset and re-seeded (project `team`) before each run.
 
-The kubectl sequence is the one issue 3 names:
+The kubectl sequence is what a user would otherwise type:
     kubectl create secret generic nvidia-nim-secrets-llama --from-literal NGC_API_KEY=...
     kubectl create secret docker-registry nvidia-nim-image-pull-llama --docker-server nvcr.io ...
     kubectl create -f deploy.yaml   # PVC, ServingRuntime, InferenceService from
@@ -89,7 +89,7 @@ def classify(request: dict) -> str:
     if path in ("/api", "/apis", "/version") or path.startswith("/openapi") or \
             re.fullmatch(r"/api/v1|/apis/[^/]+(/[^/]+)?", path):
         return "API discovery"
-    return "config discovery (SPEC §4)"
+    return "config discovery (docs/design.md#cluster-configuration)"
 
 
 class Bench:

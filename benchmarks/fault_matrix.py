@@ -1,4 +1,4 @@
-"""Fault matrix for `deploy` (issue 3): each write fails in turn; no trace may be left.
+"""Fault matrix for `deploy` (BENCHMARKS.md "Fault matrix"): each write fails in turn; no trace may be left.
 
 For each of the five writes (API-key secret, pull secret, PVC, ServingRuntime, InferenceService)
 and each fault — 403, 409, 500, and a hang past --request-timeout after which the fake server

@@ -1,5 +1,5 @@
 """Benchmark: the plugin beside the kubectl command a user would type instead, on the real API
-server behind a latency-adding TCP proxy (issue 20, BENCHMARKS.md "Fast where users are").
+server behind a latency-adding TCP proxy (BENCHMARKS.md "Fast where users are").
 
     .venv/bin/python benchmarks/network.py [--runs 7] [--latency-ms 50] [--quick] [--no-scale]
                                            [--only REGEX] [--nim dist/kubectl-nim/kubectl-nim]

@@ -1,4 +1,4 @@
-"""Benchmark: what `kubectl-nim status NAME` costs in requests and round trips (issue 13).
+"""Benchmark: what `kubectl-nim status NAME` costs in requests and round trips (BENCHMARKS.md "Day-2 observability").
 
 A standalone fake API server (tests/fakes/kube_apiserver.py) holds one deployment as `deploy`
 makes it (two secrets, PVC, ServingRuntime, InferenceService) plus a predictor pod, in two

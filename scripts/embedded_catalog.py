@@ -4,7 +4,7 @@
                                             [--source TEXT]
     python scripts/embedded_catalog.py --from-reference DATA_DIR [--embedded PATH]
 
-The embedded catalog is the whole catalog (SPEC §11: NVIDIA's public metadata), byte for byte
+The embedded catalog is the whole catalog (NVIDIA's public metadata, docs/catalog.md), byte for byte
 what `catalog generate` wrote, behind a comment header saying what it is and how it was made.
 Nothing in the header is volatile (no date), so regenerating from the same answers reproduces
 the file exactly; tests/domain/test_embedded_catalog.py checks that.
@@ -43,7 +43,7 @@ REFERENCE_KEY = "nvapi-test-key"  # the fake server's valid key; no real key is 
 def preamble(source: str) -> list[str]:
     """The embedded file's own comment lines, above the header `catalog generate` writes."""
     return [
-        "NIM model catalog embedded in kubectl-nim: the fallback of SPEC section 4, used by",
+        "NIM model catalog embedded in kubectl-nim: the last source in docs/design.md#cluster-configuration, used by",
         "`--offline` and on clusters without a catalog ConfigMap. It is the full catalog, byte",
         "for byte what `kubectl nim catalog generate --eu-restricted FILE` wrote from",
         *_wrap(source + ".", 92),

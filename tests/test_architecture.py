@@ -322,68 +322,106 @@ def test_the_dry_run_check_catches_strings_and_bools(tmp_path):
                                         "4: dry_run in ('none', 'server')", "6: dry_run: bool"]
 
 
-# --- use cases get their console and clock from the run (docs/architecture.md) -------------------
+# --- use cases get their console and clock from the run (docs/architecture.md#use-cases) -------
 
-# Modules still to move to the run's console (env.notice / env.warn) and to required clocks: the
-# list may only shrink.
-CONSOLE_NOT_YET = {"config.py", "delete.py", "discovery.py", "listing.py", "logs.py",
-                   "migrate.py", "secret_pair.py", "wait.py",
-                   # written on branches that landed beside the console port
-                   "cache.py", "cache_check.py", "key_scope.py", "project.py",
-                   "project_rotate.py"}
-CLOCK_NOT_YET = {"config.py", "delete.py", "deploy_rollback.py", "keycheck.py", "optimistic.py",
-                 "predictor_restart.py", "secret_pair.py", "secret_writes.py", "status.py",
-                 "wait.py", "discovery_hints.py", "follow.py"}
-CLOCK_PARAMETERS = {"sleep", "clock", "now", "wait"}
+# What app/ may use of the redacting log: the -v channel and the secret registry. Notices and
+# warnings go through the run's console (`Environment.notice` / `warn`), never log.notice/warn.
+LOG_MODULE = "kubectl_nim.log"
+LOG_ALLOWED = {"debug", "verbosity", "register_secret", "redact", "REDACTED", "KEY_SHAPE"}
+# The process's own clocks, sleep and streams: a use case reads the run's instead
+# (`Environment.clock`, `now`, `sleep`, its console; results through `emit`).
+PROCESS_CLOCKS_AND_STREAMS = {
+    "time.sleep", "time.monotonic", "time.monotonic_ns", "time.time", "time.time_ns",
+    "time.perf_counter", "time.perf_counter_ns", "datetime.datetime.now",
+    "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",
+    "sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__", "builtins.print"}
+# Parameters that are the run's: required, never defaulted (`= None` included: a use case that
+# forgets to pass the run's would sleep for real, or write to the process's stderr, in a test).
+RUN_PARAMETERS = {"sleep", "clock", "now", "wait", "env", "notice", "warn"}
 
 
-def global_console_and_default_clocks(path: Path) -> list[str]:
-    """`log.notice`/`log.warn` calls (a global stream) and sleep/clock parameters with a default
-    (a use case that forgets to pass the run's would sleep for real in a test)."""
+def bound_names(tree: ast.AST, package: str) -> dict[str, str]:
+    """Each name an import binds, anywhere in the module, to what it stands for
+    (`import time as t` -> t: time; `from kubectl_nim.log import warn` -> warn:
+    kubectl_nim.log.warn; `from .. import log` in kubectl_nim.app -> log: kubectl_nim.log)."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                names[alias.asname or top] = alias.name if alias.asname else top
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{base}.{alias.name}"
+    return names
+
+
+def qualified_name(node: ast.AST, names: dict[str, str]) -> str | None:
+    """`t.sleep` -> time.sleep through the module's imports; a name no import binds is a
+    builtin (`print` -> builtins.print); None for what is not a dotted name."""
+    attrs = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([names.get(node.id, "builtins." + node.id), *reversed(attrs)])
+
+
+def global_console_and_default_clocks(path: Path, package: str = "kubectl_nim.app") -> list[str]:
+    """Every use of the log's notice/warn, of the process's clocks, sleep and streams (through
+    any alias), and every defaulted parameter that is the run's, as `line: what`."""
     tree = ast.parse(path.read_text(), filename=str(path))
+    names = bound_names(tree, package)
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == "log" \
-                and node.func.attr in ("notice", "warn"):
-            found.append(f"{node.lineno}: log.{node.func.attr}")
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            found.append((node.lineno, "import *"))
+        if isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load):
+            name = qualified_name(node, names)
+            if name in PROCESS_CLOCKS_AND_STREAMS:
+                found.append((node.lineno, name))
+            elif name and name.startswith(LOG_MODULE + ".") and \
+                    name.split(".")[2] not in LOG_ALLOWED and \
+                    (isinstance(node, ast.Name) or qualified_name(node.value, names) == LOG_MODULE):
+                found.append((node.lineno, name))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             args = node.args
             positional = args.posonlyargs + args.args
             defaulted = positional[len(positional) - len(args.defaults):] if args.defaults else []
             defaulted += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
-            found += [f"{node.lineno}: {node.name}({a.arg}=...)" for a in defaulted
-                      if a.arg in CLOCK_PARAMETERS]
-    return found
+            found += [(node.lineno, f"{getattr(node, 'name', 'lambda')}({a.arg}=...)")
+                      for a in defaulted if a.arg in RUN_PARAMETERS]
+    return [f"{line}: {what}" for line, what in sorted(found)]
 
 
 @pytest.mark.parametrize("path", modules("app"), ids=lambda p: p.name)
 def test_use_cases_take_console_and_clock_from_the_run(path):
-    found = global_console_and_default_clocks(path)
-    if path.name in CONSOLE_NOT_YET:
-        found = [f for f in found if "log." not in f]
-    if path.name in CLOCK_NOT_YET:
-        found = [f for f in found if "log." in f]
-    assert found == []
+    assert global_console_and_default_clocks(path) == []
 
 
-def test_the_console_check_catches_both(tmp_path):
+def test_the_console_check_sees_through_aliases(tmp_path):
     bad = tmp_path / "x.py"
-    bad.write_text("from kubectl_nim import log\n\n"
-                   "def f(cluster, *, sleep=time.sleep, clock=None, env):\n"
-                   "    log.warn('x')\n    env.notice('fine')\n")
-    assert global_console_and_default_clocks(bad) == ["3: f(sleep=...)", "3: f(clock=...)",
-                                                      "4: log.warn"]
-
-
-def test_the_not_yet_lists_name_only_modules_that_still_need_it():
-    """A module that was moved leaves the list (so that it cannot slip back)."""
-    for name in sorted(CONSOLE_NOT_YET | CLOCK_NOT_YET):
-        found = global_console_and_default_clocks(PACKAGE / "app" / name)
-        console = [f for f in found if "log." in f]
-        clocks = [f for f in found if "log." not in f]
-        assert (name not in CONSOLE_NOT_YET or console) and \
-            (name not in CLOCK_NOT_YET or clocks), name
+    bad.write_text("import time as t\nimport datetime as dt\nimport sys\n"
+                   "from time import monotonic as mono\n"
+                   "from kubectl_nim.log import warn as w\n"
+                   "from kubectl_nim import log as lg\n"
+                   "import kubectl_nim.log\n"
+                   "from .. import log\n\n"
+                   "def f(cluster, *, sleep=t.sleep, clock=None, env=None, warn=lambda s: None):\n"
+                   "    lg.notice('x')\n    kubectl_nim.log.warn('y')\n    w('z')\n"
+                   "    log.debug('fine: the -v channel')\n    log.register_secret('fine')\n"
+                   "    env.notice('fine')\n"
+                   "    return mono(), dt.datetime.now(), print('no'), sys.stderr\n")
+    assert global_console_and_default_clocks(bad) == [
+        "10: f(clock=...)", "10: f(env=...)", "10: f(sleep=...)", "10: f(warn=...)",
+        "10: time.sleep", "11: kubectl_nim.log.notice", "12: kubectl_nim.log.warn",
+        "13: kubectl_nim.log.warn", "17: builtins.print", "17: datetime.datetime.now",
+        "17: sys.stderr", "17: time.monotonic"]
 
 
 # --- boundaries that hold without a line count (docs/architecture.md) ----------------------------
@@ -648,11 +686,15 @@ def test_every_docs_anchor_cited_in_code_and_tests_exists():
     """Code and tests cite docs/design.md#<section> (not SPEC sections or issue numbers)."""
     anchors = {name: _anchors(DOCS / name) for name in ("design.md", "architecture.md")}
     missing, stale = [], []
-    for path in list(PACKAGE.rglob("*.py")) + list(TESTS.rglob("*.py")):
+    root = PACKAGE.parent
+    cited = [*PACKAGE.rglob("*.py"), *(PACKAGE / "data").glob("*.yaml"), *TESTS.rglob("*.py"),
+             *(root / "scripts").glob("*.py"), *(root / "benchmarks").glob("*.py")]
+    for path in cited:
         text = path.read_text()
         for doc, anchor in re.findall(r"docs/(design\.md|architecture\.md)#([a-z0-9-]+)", text):
             if anchor not in anchors[doc]:
                 missing.append(f"{path.name}: {doc}#{anchor}")
-        if path.name != "test_architecture.py" and re.search(r"SPEC §|\b[Ii]ssue \d+", text):
+        if path.name != "test_architecture.py" and \
+                re.search(r"SPEC (§|sections? \d)|\b[Ii]ssue \d+", text):
             stale.append(path.name)
     assert missing == [] and stale == []

@@ -9,4 +9,6 @@ Emit = Callable[[str, str], None]
 
 # Notices and warnings go through the run's console, never a global stream: a use case takes the
 # run's Environment and calls `env.notice(text)` / `env.warn(text)` (kubectl_nim/environment.py;
-# the CLI binds them to the redacting log, a test to a list). Results go through `Emit`.
+# the CLI binds them to the redacting log, a test to a list); a step shared by several use cases
+# takes just the `warn=` / `notice=` / `sleep=` / `clock=` / `now=` it uses, required. Results go
+# through `Emit` (docs/architecture.md#use-cases).

@@ -1,6 +1,7 @@
 """Reading a project's NIM Accounts: the one reader (a cluster without the Account CRD has
 none), which of its Secrets belong to one (the decision itself is domain/project_account), and
-the lenient read of the verbs that only show the key scheme."""
+the lenient read of the verbs that only show the key scheme (`accounts_or_why`: none when they
+cannot be read, and why not, for `list` and `status` to say so)."""
 
 from __future__ import annotations
 
@@ -33,15 +34,16 @@ def read_account_secrets(cluster, namespace: str) -> AccountSecrets:
     return account_secrets(accounts)
 
 
-def list_accounts(cluster, namespace: str | None = None, all_namespaces: bool = False) -> list:
-    """The NIM Accounts, for telling which deployments use a project's key: none when they
-    cannot be read (those deployments then show the scheme their secret names suggest)."""
+def accounts_or_why(cluster, namespace: str | None = None,
+                    all_namespaces: bool = False) -> tuple[list, str | None]:
+    """(the NIM Accounts, None), or ([], why) when they could not be read (forbidden, a server
+    error): `list` and `status` still answer, and the key scheme they could not tell is
+    unknown."""
     from kubectl_nim import log
     from kubectl_nim.errors import ClusterError
 
     try:
-        return read_accounts(cluster, namespace, all_namespaces)
+        return read_accounts(cluster, namespace, all_namespaces), None
     except ClusterError as e:
-        log.debug(f"NIM Accounts not read ({e.message}): the project-account key scheme is "
-                  f"not recognised")
-        return []
+        log.debug(f"NIM Accounts not read ({e.message})")
+        return [], "forbidden" if e.forbidden else e.message

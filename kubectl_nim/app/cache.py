@@ -5,12 +5,12 @@ order (secrets, CA ConfigMap, PVC, Job), gives the secrets an ownerReference to 
 what is cached on an `--existing-pvc`, and with `wait` follows the Job: on failure the pod's log
 is returned and everything this run created is deleted again. `profiles` runs
 `list-model-profiles` the same way, always waits, returns the pod's output and deletes its
-objects whatever happened.
+objects whatever happened. Both take the run's `Environment`: its clock and sleep for the
+wait, its console for the warnings.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -18,6 +18,7 @@ from kubectl_nim import log
 from kubectl_nim.adapters.kube.cluster import ApiError, Cluster
 from kubectl_nim.domain import cache_job
 from kubectl_nim.domain.refs import object_ref
+from kubectl_nim.environment import Environment
 from kubectl_nim.errors import ClusterError, NimError
 
 LOG_TAIL = 40  # lines of the failed pod's log shown
@@ -46,19 +47,17 @@ class Settings:
     timeout: float = 1800.0
     dry_run_server: bool = False
     interval: float = 2.0
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
 
 
 def create(cluster: Cluster, options: cache_job.CacheOptions, objects: list[dict],
            key_check: Optional[Callable[[], object]], settings: Settings,
-           emit: Callable[[str, str], None],
+           emit: Callable[[str, str], None], env: Environment,
            report: Callable[[cache_job.JobState], None] = lambda s: None) -> list[dict]:
     """Write `objects` (from cache_job.render_cache); return what the server answered."""
     namespace = options.namespace or cluster.namespace
     if key_check is not None:
         key_check()  # KeyRejected / NvidiaUnreachable before anything is written
-    _preflight(cluster, options, objects, namespace)
+    _preflight(cluster, options, objects, namespace, env.warn)
     if settings.dry_run_server:
         answers = [cluster.create(obj, dry_run=True) for obj in objects]
         for obj in answers:
@@ -70,30 +69,31 @@ def create(cluster: Cluster, options: cache_job.CacheOptions, objects: list[dict
     except ClusterError as error:
         raise _rolled_back(cluster, run, namespace,
                            f"writing the cache objects failed: {error.message}",
-                           error.hint) from None
+                           error.hint, env=env) from None
     except KeyboardInterrupt as signal:
         from kubectl_nim import interrupts
 
         raise _rolled_back(cluster, run, namespace,
                            f"{interrupts.describe(signal)} while writing the cache objects",
-                           None, signal=signal) from None
+                           None, signal=signal, env=env) from None
     if settings.wait:
-        state = follow(cluster, options.job_name, namespace, settings, report)
+        state = follow(cluster, options.job_name, namespace, settings, report, env)
         if state.failed:
-            logs = job_logs(cluster, options.name, namespace)
+            logs = job_logs(cluster, options.name, namespace, warn=env.warn)
             raise _rolled_back(cluster, run, namespace,
                                f"{object_ref(answers[-1])} failed: {state.reason}",
                                "the pod's log is above; fix the cause (key, proxy, "
-                               "profile, disk size) and run cache again", logs)
-        _drop_secrets(cluster, objects, namespace)
+                               "profile, disk size) and run cache again", logs, env=env)
+        _drop_secrets(cluster, objects, namespace, env.warn)
     return answers
 
 
-def _preflight(cluster: Cluster, options, objects, namespace) -> None:
+def _preflight(cluster: Cluster, options, objects, namespace,
+               warn: Callable[[str], None]) -> None:
     from kubectl_nim.app import deploy_preflight
 
-    if options.existing_pvc:
-        deploy_preflight.check_existing_claim(cluster, options.existing_pvc, namespace, log.warn)
+    if options.storage.existing:
+        deploy_preflight.check_existing_claim(cluster, options.storage.existing, namespace, warn)
     from kubectl_nim.adapters.kube.cluster import concurrently
 
     found = concurrently(lambda obj: cluster.get_or_none(obj["kind"], obj["metadata"]["name"],
@@ -122,27 +122,28 @@ def _write(cluster, options, objects, namespace, run: Run, emit) -> list[dict]:
         if obj.get("kind") in ("Secret", "ConfigMap"):  # they go with the Job
             cluster.patch(obj["kind"], obj["metadata"]["name"],
                           {"metadata": {"ownerReferences": [owner]}}, namespace)
-    if options.existing_pvc:
-        pvc = cluster.get("PersistentVolumeClaim", options.existing_pvc, namespace)
+    if options.storage.existing:
+        pvc = cluster.get("PersistentVolumeClaim", options.storage.existing, namespace)
         run.patched_pvc = pvc
-        cluster.patch("PersistentVolumeClaim", options.existing_pvc,
+        cluster.patch("PersistentVolumeClaim", options.storage.existing,
                       {"metadata": {"annotations": cache_job.record(options)}}, namespace)
         emit(object_ref(pvc), "annotated")
     return answers
 
 
 def _rolled_back(cluster, run: Run, namespace, message, hint, logs=(),
-                 signal=None) -> CacheFailed:
+                 signal=None, *, env: Environment) -> CacheFailed:
     from kubectl_nim.app.deploy_rollback import rollback, rollback_hint
 
     if run.patched_pvc is not None:
-        _restore_annotations(cluster, run.patched_pvc, namespace)
-    undone = rollback(cluster, run.created)
+        _restore_annotations(cluster, run.patched_pvc, namespace, env.warn)
+    undone = rollback(cluster, run.created, sleep=env.sleep, clock=env.clock)
     return CacheFailed(message, hint=rollback_hint(undone, hint), logs=tuple(logs),
                        signal=signal)
 
 
-def _restore_annotations(cluster, pvc: dict, namespace: str) -> None:
+def _restore_annotations(cluster, pvc: dict, namespace: str,
+                         warn: Callable[[str], None]) -> None:
     from kubectl_nim.domain.names import (CACHE_MODEL_ANNOTATION, CACHE_PROFILE_ANNOTATION,
                                           CACHE_TAG_ANNOTATION)
 
@@ -152,10 +153,10 @@ def _restore_annotations(cluster, pvc: dict, namespace: str) -> None:
         cluster.patch("PersistentVolumeClaim", pvc["metadata"]["name"],
                       {"metadata": {"annotations": {k: before.get(k) for k in keys}}}, namespace)
     except ClusterError as e:
-        log.warn(f"could not restore the annotations of the PVC: {e.message}")
+        warn(f"could not restore the annotations of the PVC: {e.message}")
 
 
-def _drop_secrets(cluster, objects, namespace) -> None:
+def _drop_secrets(cluster, objects, namespace, warn: Callable[[str], None]) -> None:
     """The download is done: the key has no reason to stay in the project."""
     for obj in objects:
         if obj["kind"] == "Secret":
@@ -163,18 +164,18 @@ def _drop_secrets(cluster, objects, namespace) -> None:
                 cluster.delete("Secret", obj["metadata"]["name"], namespace)
             except ClusterError as e:
                 if not (isinstance(e, ApiError) and e.not_found):
-                    log.warn(f"could not delete {object_ref(obj)} ({e.message}); it goes with "
-                             f"the Job (ownerReference)")
+                    warn(f"could not delete {object_ref(obj)} ({e.message}); it goes with "
+                         f"the Job (ownerReference)")
 
 
 def follow(cluster: Cluster, job: str, namespace: str, settings: Settings,
-           report: Callable[[cache_job.JobState], None]) -> cache_job.JobState:
+           report: Callable[[cache_job.JobState], None], env: Environment) -> cache_job.JobState:
     """Poll the Job until it completes or fails; NimError at the deadline (the Job keeps
     running; an interruption says so)."""
     from kubectl_nim import caller
 
     try:
-        return _follow(cluster, job, namespace, settings, report)
+        return _follow(cluster, job, namespace, settings, report, env)
     except KeyboardInterrupt as signal:
         from kubectl_nim import interrupts
 
@@ -184,34 +185,34 @@ def follow(cluster: Cluster, job: str, namespace: str, settings: Settings,
 
 
 def _follow(cluster: Cluster, job: str, namespace: str, settings: Settings,
-            report: Callable[[cache_job.JobState], None]) -> cache_job.JobState:
+            report: Callable[[cache_job.JobState], None], env: Environment) -> cache_job.JobState:
     from kubectl_nim import caller
     from kubectl_nim.adapters import retry
 
-    deadline = settings.clock() + settings.timeout
+    deadline = env.clock() + settings.timeout
     failures = 0
     while True:
         try:
             state = cache_job.job_state(cluster.get_or_none("Job", job, namespace))
         except ClusterError as error:
             if not (error.status is None or retry.transient_status(error.status)) \
-                    or settings.clock() >= deadline:
+                    or env.clock() >= deadline:
                 raise
             failures += 1
-            settings.sleep(min(retry.POLLING.delay(failures), settings.interval * 5))
+            env.sleep(min(retry.POLLING.delay(failures), settings.interval * 5))
             continue
         if not state.done:
             state = _with_pod_problem(cluster, job, namespace, state)
         report(state)
         if state.done:
             return state
-        if settings.clock() >= deadline:
+        if env.clock() >= deadline:
             raise NimError(f"timed out after {settings.timeout:g}s waiting for job/{job}: "
                            f"{state.summary}",
                            hint=f"it keeps running: `{caller.tool()} get job {job} -n "
                                 f"{namespace} -w`, its log: `{caller.tool()} logs job/{job} "
                                 f"-n {namespace}`")
-        settings.sleep(min(settings.interval, max(0.0, deadline - settings.clock())))
+        env.sleep(min(settings.interval, max(0.0, deadline - env.clock())))
 
 
 def _with_pod_problem(cluster, job, namespace, state):
@@ -231,15 +232,15 @@ def _with_pod_problem(cluster, job, namespace, state):
     return replace(state, summary=f"{state.summary} ({problem})") if problem else state
 
 
-def job_logs(cluster: Cluster, cache: str, namespace: str, tail: Optional[int] = LOG_TAIL
-             ) -> tuple[str, ...]:
+def job_logs(cluster: Cluster, cache: str, namespace: str, tail: Optional[int] = LOG_TAIL, *,
+             warn: Callable[[str], None]) -> tuple[str, ...]:
     """The log of the Job's newest pod (empty when there is none or it cannot be read)."""
     from kubectl_nim.domain.names import CACHE_JOB_LABEL
 
     try:
         pods = cluster.list("Pod", namespace, label_selector=f"{CACHE_JOB_LABEL}={cache}")
     except ClusterError as e:
-        log.warn(f"cannot list the Job's pods for their log: {e.message}")
+        warn(f"cannot list the Job's pods for their log: {e.message}")
         return ()
     if not pods:
         return ()
@@ -254,25 +255,25 @@ def job_logs(cluster: Cluster, cache: str, namespace: str, tail: Optional[int] =
         text = cluster.request_text("GET", f"/api/v1/namespaces/{namespace}/pods/{name}/log",
                                     query=query)
     except ClusterError as e:
-        log.warn(f"cannot read the log of pod/{name}: {e.message}")
+        warn(f"cannot read the log of pod/{name}: {e.message}")
         return ()
     return tuple(text.splitlines())
 
 
 def profiles(cluster: Cluster, options: cache_job.CacheOptions, objects: list[dict],
-             key_check: Optional[Callable[[], object]], settings: Settings,
+             key_check: Optional[Callable[[], object]], settings: Settings, env: Environment,
              report: Callable[[cache_job.JobState], None] = lambda s: None) -> tuple[str, ...]:
     """Run `list-model-profiles`; return its output; delete its objects whatever happens."""
     namespace = options.namespace or cluster.namespace
     if key_check is not None:
         key_check()
     job_name = objects[-1]["metadata"]["name"]
-    _preflight(cluster, options, objects, namespace)
+    _preflight(cluster, options, objects, namespace, env.warn)
     run = Run()
     try:
         _write(cluster, options, objects, namespace, run, lambda ref, action: None)
-        state = follow(cluster, job_name, namespace, settings, report)
-        output = job_logs(cluster, options.name, namespace, tail=None)
+        state = follow(cluster, job_name, namespace, settings, report, env)
+        output = job_logs(cluster, options.name, namespace, tail=None, warn=env.warn)
         if state.failed:
             raise CacheFailed(f"job/{job_name} failed: {state.reason}",
                               hint="its log is above", logs=output[-LOG_TAIL:])
@@ -280,9 +281,9 @@ def profiles(cluster: Cluster, options: cache_job.CacheOptions, objects: list[di
     finally:
         from kubectl_nim.app.deploy_rollback import rollback
 
-        undone = rollback(cluster, run.created)
+        undone = rollback(cluster, run.created, sleep=env.sleep, clock=env.clock)
         if undone.left:
-            log.warn("could not delete " + ", ".join(undone.left) + "; delete by hand")
+            env.warn("could not delete " + ", ".join(undone.left) + "; delete by hand")
 
 
 def hardware_profile_placement(session, name: str, namespace: Optional[str]):

@@ -7,7 +7,7 @@ disconnected cluster cannot: the deploy then never becomes Ready. Warn before wr
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from kubectl_nim import log
 from kubectl_nim.errors import ClusterError
@@ -42,18 +42,20 @@ def mismatch(record: Optional[dict], model: str, tag: str, profile: Optional[str
     return None
 
 
-def warn_on_profile(cluster, options) -> None:
-    """The warning for a disconnected deploy with --existing-pvc; silent when the PVC cannot be
-    read (the preflight reports a missing one) or records nothing."""
+def warn_on_profile(cluster, options, warn: Callable[[str], None]) -> None:
+    """The warning for a disconnected deploy with --existing-pvc, through `warn` (the run's
+    console); silent when the PVC cannot be read (the preflight reports a missing one) or
+    records nothing."""
     from kubectl_nim.domain.cache_job import cache_record
 
     try:
-        pvc = cluster.get_or_none("PersistentVolumeClaim", options.existing_pvc,
+        pvc = cluster.get_or_none("PersistentVolumeClaim", options.storage.existing,
                                   options.namespace)
     except ClusterError as e:
         log.debug(f"not checking the cache's record: {e.message}")
         return
     problem = mismatch(cache_record(pvc) if isinstance(pvc, dict) else None,
-                       options.model.name, options.tag, options.profile, options.existing_pvc)
+                       options.model.name, options.tag, options.nim.profile,
+                       options.storage.existing)
     if problem:
-        log.warn(problem)
+        warn(problem)

@@ -1,10 +1,8 @@
 """`config`: what the plugin resolved about the cluster (`view`), and the admin settings in the
-OdhDashboardConfig's spec.nimConfig (custom catalog ConfigMap, disconnected mode)."""
+OdhDashboardConfig's spec.nimConfig (custom catalog ConfigMap, disconnected mode). Notices,
+warnings and the pauses between retries are the run's (`session.env`)."""
 
 from __future__ import annotations
-
-import time
-from typing import Callable
 
 from kubectl_nim.app import Emit
 from kubectl_nim.domain.dry_run import DryRun
@@ -23,7 +21,8 @@ def view_data(session) -> tuple[dict, object, object, object]:
     from kubectl_nim.app import discovery
 
     cluster, settings = session.cluster, session.settings
-    catalog, template, naming = discovery.resolve_sources(cluster, settings)
+    catalog, template, naming = discovery.resolve_sources(cluster, settings,
+                                                          warn=session.env.warn)
     assert template is not None and naming is not None  # resolved: template=True (the default)
     cat = catalog.value
     data = {
@@ -56,11 +55,10 @@ def write_nim_config(session, apps: str, nim_config: dict, dry_run: DryRun, emit
     and report `action` (`unchanged` when nothing was set to remove)."""
     import json
 
-    from kubectl_nim import log
     from kubectl_nim.app import nimconfig
 
     if not dry_run.sends:
-        log.notice("Would send this JSON merge patch (fieldValidation=Strict): "
+        session.env.notice("Would send this JSON merge patch (fieldValidation=Strict): "
                    + json.dumps(nimconfig.nim_config_patch(nim_config), separators=(",", ":")))
     else:
         try:
@@ -80,24 +78,23 @@ def write_nim_config(session, apps: str, nim_config: dict, dry_run: DryRun, emit
     emit(odc_ref(), action)
 
 
-def _report_catalog(catalog, where: str, force: bool) -> None:
-    from kubectl_nim import log
+def _report_catalog(session, catalog, where: str, force: bool) -> None:
     from kubectl_nim.errors import NimError
 
+    env = session.env
     for warning in catalog.warnings:
-        log.warn(warning)
-    log.notice(f"ConfigMap {where}: {len(catalog.models)} models, "
+        env.warn(warning)
+    env.notice(f"ConfigMap {where}: {len(catalog.models)} models, "
                f"{len(catalog.warnings)} malformed entries.")
     if not catalog.models:
         if not force:
             raise NimError(f"ConfigMap {where} holds no usable model",
                            hint="fix it, or pass --force to point to it anyway")
-        log.warn(f"ConfigMap {where} holds no usable model; pointing to it anyway (--force)")
+        env.warn(f"ConfigMap {where} holds no usable model; pointing to it anyway (--force)")
 
 
 def check_configmap(session, name: str, namespace: str, force: bool) -> None:
     from kubectl_nim.domain import catalog as catalog_mod
-    from kubectl_nim import log
     from kubectl_nim.app import nimconfig
     from kubectl_nim.errors import NimError
 
@@ -108,7 +105,7 @@ def check_configmap(session, name: str, namespace: str, force: bool) -> None:
             raise NimError(f"ConfigMap {where} {what}",
                            hint="create it first, use --from-file FILE, or pass --force") \
                 from None
-        log.warn(f"ConfigMap {where} {what}; pointing to it anyway (--force)")
+        session.env.warn(f"ConfigMap {where} {what}; pointing to it anyway (--force)")
         return
     try:
         catalog = catalog_mod.parse_configmap(configmap, f"configmap {where}")
@@ -116,15 +113,14 @@ def check_configmap(session, name: str, namespace: str, force: bool) -> None:
         if not force:
             raise NimError(f"ConfigMap {where} is not a catalog: {e.message}",
                            hint="fix it, or pass --force to point to it anyway") from None
-        log.warn(f"ConfigMap {where} is not a catalog ({e.message}); pointing to it anyway "
-                 f"(--force)")
+        session.env.warn(f"ConfigMap {where} is not a catalog ({e.message}); pointing to it "
+                         f"anyway (--force)")
         return
-    _report_catalog(catalog, where, force)
+    _report_catalog(session, catalog, where, force)
 
 
 def configmap_from_file(session, apps: str, name: str, namespace: str, path: str,
-                        force: bool, dry_run: DryRun, emit: Emit,
-                        sleep: Callable[[float], None] = time.sleep) -> None:
+                        force: bool, dry_run: DryRun, emit: Emit) -> None:
     import json
 
     from kubectl_nim.domain import catalog as catalog_mod
@@ -139,7 +135,7 @@ def configmap_from_file(session, apps: str, name: str, namespace: str, path: str
     size = sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
     if size >= catalog_mod.CONFIGMAP_LIMIT_BYTES:
         raise NimError(f"{path} holds {size} bytes of data: a ConfigMap must stay under 1 MiB")
-    _report_catalog(catalog, f"{namespace}/{name} (from {path})", force)
+    _report_catalog(session, catalog, f"{namespace}/{name} (from {path})", force)
     cluster = session.cluster
     if dry_run.sends:
         # Before writing anything: would the pointer be accepted at all (nimConfig support, RBAC)?
@@ -163,20 +159,18 @@ def configmap_from_file(session, apps: str, name: str, namespace: str, path: str
         emit(kind_ref("ConfigMap", name), optimistic.action_of(existing, desired(existing)))
         return
     written = optimistic.read_modify_write(cluster, "ConfigMap", name, namespace, desired,
-                                           dry_run=dry_run, sleep=sleep)
+                                           dry_run=dry_run, sleep=session.env.sleep)
     emit(kind_ref("ConfigMap", name), written.action)
 
 
 def set_custom_configmap(session, name: str, configmap_namespace: str | None,
-                         from_file: str | None, force: bool, dry_run: DryRun, emit: Emit,
-                         sleep: Callable[[float], None] = time.sleep) -> None:
+                         from_file: str | None, force: bool, dry_run: DryRun, emit: Emit) -> None:
     """Check the ConfigMap (or write it from a catalog file first), then point nimConfig at it.
     The name was checked at the boundary (a DNS-1123 subdomain)."""
     apps = apps_namespace(session)
     namespace = configmap_namespace or apps
     if from_file:
-        configmap_from_file(session, apps, name, namespace, from_file, force, dry_run, emit,
-                            sleep)
+        configmap_from_file(session, apps, name, namespace, from_file, force, dry_run, emit)
     else:
         check_configmap(session, name, namespace, force)
     write_nim_config(session, apps, {"customConfigMap": {"name": name, "namespace": namespace}},
@@ -184,7 +178,6 @@ def set_custom_configmap(session, name: str, configmap_namespace: str | None,
 
 
 def unset_custom_configmap(session, dry_run: DryRun, emit: Emit) -> None:
-    from kubectl_nim import log
     from kubectl_nim.app.nimconfig import current_nim_config
 
     apps = apps_namespace(session)
@@ -194,14 +187,13 @@ def unset_custom_configmap(session, dry_run: DryRun, emit: Emit) -> None:
     if not dry_run.persists:
         return
     if before.get("name"):
-        log.notice(f"The catalog no longer comes from ConfigMap "
-                   f"{before.get('namespace') or apps}/{before['name']}.")
+        session.env.notice(f"The catalog no longer comes from ConfigMap "
+                           f"{before.get('namespace') or apps}/{before['name']}.")
     else:
-        log.notice("No custom catalog ConfigMap was set.")
+        session.env.notice("No custom catalog ConfigMap was set.")
 
 
 def set_disconnected(session, flag: bool, dry_run: DryRun, emit: Emit) -> None:
-    from kubectl_nim import log
     from kubectl_nim.app.nimconfig import NimConfigUnsupported
 
     apps = apps_namespace(session)
@@ -216,9 +208,9 @@ def set_disconnected(session, flag: bool, dry_run: DryRun, emit: Emit) -> None:
         raise NimConfigUnsupported(e.message, hint=_dsc_way(
             session.settings.datascience_clusters, value)) from None
     if dry_run.persists:
-        log.notice("Disconnected mode is " + ("on: deploy will not ask for keys or create "
-                                              "secrets." if flag else
-                                              "off: deploy asks for a personal key."))
+        session.env.notice("Disconnected mode is " + ("on: deploy will not ask for keys or "
+                                                      "create secrets." if flag else
+                                                      "off: deploy asks for a personal key."))
 
 
 def _dsc_way(dscs, value: str) -> str:

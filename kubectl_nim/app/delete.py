@@ -4,15 +4,15 @@ itself is day2_plans.plan_delete), and whether a deleted claim is only marked fo
 
 from __future__ import annotations
 
-import time
 from typing import Callable
 
-from kubectl_nim import log
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.domain.dry_run import DryRun
+from kubectl_nim.environment import Environment
 
 
-def say_if_terminating(cluster, claim: str, namespace: str) -> None:
+def say_if_terminating(cluster, claim: str, namespace: str,
+                       notice: Callable[[str], None]) -> None:
     """A claim still mounted by a pod is only marked for deletion (kubernetes.io/pvc-protection):
     say so, since a redeploy of the same name must wait until it is gone."""
     from kubectl_nim.errors import ClusterError
@@ -23,8 +23,8 @@ def say_if_terminating(cluster, claim: str, namespace: str) -> None:
         return
     if pvc and (pvc.get("metadata") or {}).get("deletionTimestamp"):
         finalizers = ", ".join((pvc.get("metadata") or {}).get("finalizers") or []) or "finalizers"
-        log.notice(f"{kind_ref('PersistentVolumeClaim', claim)} is terminating: it goes once no "
-                   f"pod uses it ({finalizers}); a redeploy of the same name must wait until then.")
+        notice(f"{kind_ref('PersistentVolumeClaim', claim)} is terminating: it goes once no "
+               f"pod uses it ({finalizers}); a redeploy of the same name must wait until then.")
 
 
 def plan(cluster, dep, delete_pvc: bool):
@@ -38,6 +38,7 @@ def plan(cluster, dep, delete_pvc: bool):
     from kubectl_nim.app.accounts import read_account_secrets
     from kubectl_nim.errors import ClusterError
     from kubectl_nim.domain.names import derived_names, own_secret_names
+    from kubectl_nim.domain.proxy import ca_configmap_name
 
     ns = dep.namespace
     own = derived_names(dep.name)
@@ -45,7 +46,8 @@ def plan(cluster, dep, delete_pvc: bool):
     secrets = list(dict.fromkeys(list(dep.refs.names) + list(both["secret"])
                                  + list(both["pull_secret"])))
     claims = list(dict.fromkeys(nim_runtime.mounted_claims(dep.runtime) + [own["pvc"]]))
-    reads = ([("list", "ServingRuntime"), ("list", "InferenceService"), ("accounts", "")]
+    reads = ([("list", "ServingRuntime"), ("list", "InferenceService"), ("accounts", ""),
+              ("ConfigMap", ca_configmap_name(dep.name))]
              + [("Secret", n) for n in secrets]
              + [("PersistentVolumeClaim", n) for n in claims])
 
@@ -59,7 +61,8 @@ def plan(cluster, dep, delete_pvc: bool):
 
     answers = concurrently(read, reads)
     runtimes, isvcs, accounts = answers[0], answers[1], answers[2]
-    reads, answers = reads[:2] + reads[3:], answers[:2] + answers[3:]
+    ca_bundle = _ca_bundle(answers[3], reads[3][1], ns)
+    reads, answers = reads[:2] + reads[4:], answers[:2] + answers[4:]
     for (_what, arg), answer in zip(reads[:2], (runtimes, isvcs)):
         if isinstance(answer, ClusterError):
             raise Day2Error(
@@ -79,10 +82,28 @@ def plan(cluster, dep, delete_pvc: bool):
     others = [o for o in runtimes + isvcs
               if (o.get("kind"), (o.get("metadata") or {}).get("name")) not in mine]
     return day2_plans.plan_delete(dep, others, existing_secrets, existing_claims, delete_pvc,
-                                  accounts)
+                                  accounts, ca_bundle)
 
 
-def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_found: bool):
+def _ca_bundle(answer, name: str, namespace: str):
+    """The proxy CA ConfigMap as read: the object, None when there is none, UNREADABLE when it
+    may not be read; any other failure is the delete's."""
+    from kubectl_nim import log
+    from kubectl_nim.adapters.kube.api_errors import ApiError
+    from kubectl_nim.domain import day2_plans
+    from kubectl_nim.errors import ClusterError, Day2Error
+
+    if isinstance(answer, ApiError) and answer.forbidden:
+        log.debug(f"{kind_ref('ConfigMap', name)} not readable (forbidden): kept")
+        return day2_plans.UNREADABLE
+    if isinstance(answer, ClusterError):
+        raise Day2Error(f"cannot read {kind_ref('ConfigMap', name)} in {namespace}: "
+                        f"{answer.message}", hint=answer.hint)
+    return answer
+
+
+def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_found: bool,
+              env: Environment):
     """What deleting deployment `name` removes and keeps; None when there is nothing at all and
     --ignore-not-found says that is fine. Refuses what is not a NIM deployment."""
     from kubectl_nim.app import day2
@@ -104,17 +125,16 @@ def find_plan(cluster, namespace: str, name: str, delete_pvc: bool, ignore_not_f
         found = plan(cluster, dep, delete_pvc)
         if not found.delete:
             if ignore_not_found:
-                log.notice(f"No NIM deployment {name!r} in {namespace}; nothing to delete.")
+                env.notice(f"No NIM deployment {name!r} in {namespace}; nothing to delete.")
                 return None
             raise missing from None
-        log.notice(f"No InferenceService or ServingRuntime {name!r} in {namespace}; deleting "
+        env.notice(f"No InferenceService or ServingRuntime {name!r} in {namespace}; deleting "
                    f"what is left of it.")
         return found
 
 
 def execute(cluster, namespace: str, found, dry_run: DryRun,
-            on_deleted: Callable[[str, bool], None],
-            sleep: Callable[[float], None] = time.sleep) -> None:
+            on_deleted: Callable[[str, bool], None], env: Environment) -> None:
     """Delete what the plan says, in its order (the runtime's users first); `on_deleted(ref,
     gone)` after each (gone False: it had already disappeared). A client dry run sends nothing.
     A failure says what was deleted and what is still there: re-running finishes the job."""
@@ -129,7 +149,7 @@ def execute(cluster, namespace: str, found, dry_run: DryRun,
             continue
         try:
             gone = optimistic.delete_object(cluster, kind, obj_name, namespace,
-                                            dry_run=dry_run, sleep=sleep)
+                                            dry_run=dry_run, sleep=env.sleep)
         except KeyboardInterrupt as signal:
             # The delete in flight was finished first (interrupts.deferred): say where we are.
             from kubectl_nim import interrupts
@@ -151,4 +171,4 @@ def execute(cluster, namespace: str, found, dry_run: DryRun,
         deleted.append(ref)
         on_deleted(ref, gone or dry_run.server_flag)
         if kind == "PersistentVolumeClaim" and gone and dry_run.persists:
-            say_if_terminating(cluster, obj_name, namespace)
+            say_if_terminating(cluster, obj_name, namespace, env.notice)

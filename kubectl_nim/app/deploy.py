@@ -80,7 +80,8 @@ def deploy(session, request: DeployRequest, *, key_source: KeySource,
         env.notice(f"Waiting up to {request.wait_timeout_text} for "
                    f"{kind_ref('InferenceService', options.name)} to become ready...")
         wait_ready(session.cluster, options.name, options.namespace, request.wait_timeout,
-                   reporter, clock=env.clock, sleep=env.sleep, watch=env.watch)
+                   reporter, clock=env.clock, sleep=env.sleep, warn=env.warn,
+                   watch=env.watch)
     return Result(planned, written)
 
 
@@ -98,7 +99,7 @@ def run(cluster, planned: Plan, request: DeployRequest,
     key_check = None if key is None or validate_key is None else (lambda: validate_key(key))
     checked = deploy_preflight.check_with_key(
         cluster, planned.objects, namespace, key_check, warn=env.warn, apply=request.apply,
-        force_conflicts=request.force_conflicts, existing_pvc=planned.options.existing_pvc)
+        force_conflicts=request.force_conflicts, existing_pvc=planned.options.storage.existing)
     if not request.dry_run.persists:
         if checked.annotate:
             deploy_write.annotate_project(cluster, namespace, env.warn, dry_run=DryRun.SERVER)
@@ -109,7 +110,7 @@ def run(cluster, planned: Plan, request: DeployRequest,
         cluster, planned.objects, apply=request.apply, before=checked.before, checked=checked,
         on_written=lambda outcome: emit(outcome.ref, outcome.action), own_secrets=True,
         annotate_namespace=namespace if checked.annotate else None,
-        sleep=env.sleep, clock=env.clock, warn=env.warn)
+        sleep=env.sleep, clock=env.clock, now=env.now, warn=env.warn)
     return [o.obj for o in outcomes]
 
 

@@ -18,7 +18,7 @@ def build_options(session, request: DeployRequest):
     local = request.local
     client_only = not request.dry_run.sends
     session.probe_project_account = not local and request.key_scope != "deployment"
-    catalog = session.catalog(request.catalog_file, request.offline, notice=False,
+    catalog = session.catalog(request.catalog_file, request.offline, announce=False,
                               with_template=True)
     model = catalog.get(request.model)
     tag = catalog_mod.resolve_tag(model, request.tag)
@@ -55,34 +55,18 @@ def build_options(session, request: DeployRequest):
     naming = (secret_naming or names.SEED) if local else \
         session.secret_naming(secret_naming).value
     options = deploy_options.DeployOptions(
-        name=name, namespace=namespace, model=model, tag=tag,
-        display_name=request.display_name, pvc_size=request.pvc_size,
-        storage_class=request.storage_class, existing_pvc=request.existing_pvc,
-        pvc_subpath=request.pvc_subpath, gpus=request.gpus, cpu_request=request.cpu_request,
-        cpu_limit=request.cpu_limit, memory_request=request.memory_request,
-        memory_limit=request.memory_limit, hardware_profile=request.hardware_profile,
-        hardware_profile_namespace=request.hardware_profile_namespace,
-        min_replicas=request.min_replicas, max_replicas=request.max_replicas,
-        deployment_mode=request.deployment_mode, env=request.env, expose=request.expose,
-        disconnected=disconnected, skip_secrets=request.skip_secrets, secret_naming=naming,
-        template_params=request.template_params, profile=request.profile,
-        proxy=_proxy(request), project_key=scope.project_key)
-    if options.existing_pvc and options.disconnected and not local:
+        name=name, namespace=namespace, model=model, tag=tag, display_name=request.display_name,
+        storage=request.storage, compute=request.compute, scaling=request.scaling,
+        nim=request.nim, expose=request.expose, disconnected=disconnected,
+        skip_secrets=request.skip_secrets, template_params=request.template_params,
+        secret_naming=naming, project_key=scope.project_key)
+    if options.storage.existing and options.disconnected and not local:
         from kubectl_nim.app.cache_check import warn_on_profile
 
-        warn_on_profile(session.cluster, options)
+        warn_on_profile(session.cluster, options, session.env.warn)
     if not local:  # one line naming both sources the cluster decided on; flags checked first
         session.announce_sources(template_source)
     return options, template
-
-
-def _proxy(request):
-    """--https-proxy, --no-proxy, --ca-bundle (docs/airgap.md), or None when not given."""
-    if not (request.https_proxy or request.no_proxy or request.ca_bundle):
-        return None
-    from kubectl_nim.app import netproxy
-
-    return netproxy.settings(request.https_proxy, request.no_proxy, request.ca_bundle)
 
 
 def naming_in_use(cluster, name, namespace):

@@ -7,7 +7,6 @@ are never touched here.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -91,8 +90,7 @@ def _check(obj: dict) -> str:
 
 
 def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict] = (),
-             grace: float = 0.0, sleep: Callable[[float], None] = time.sleep,
-             clock: Callable[[], float] = time.monotonic,
+             grace: float = 0.0, *, sleep: Callable[[float], None], clock: Callable[[], float],
              why: str = "its create timed out") -> Undone:
     """Delete what this run created, newest first.
 

@@ -22,7 +22,7 @@ leaves every object as it was (the namespace's resourceVersion aside).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from kubectl_nim import interrupts
 from kubectl_nim.adapters.kube.cluster import DEFAULT_TIMEOUT, ApiError, Cluster
@@ -35,6 +35,9 @@ from kubectl_nim.app.deploy_rollback import (DeployFailed, Undone, rollback, rol
                                              unannotate_project)
 from kubectl_nim.domain.dry_run import DryRun
 from kubectl_nim.domain.objects import name_of
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,12 @@ def send_batch(send: Callable[[int], dict], items: Sequence[int]) -> list:
     from concurrent.futures import ThreadPoolExecutor, wait
 
     pool = ThreadPoolExecutor(max_workers=max(1, len(items)), thread_name_prefix="write")
-    futures = [pool.submit(send, item) for item in items]
+    futures: list = []
     try:
+        # A signal while the batch is handed out waits until all of it is (the first writes
+        # may already be in flight): then it is handled as one during the wait below.
+        with interrupts.deferred():
+            futures = [pool.submit(send, item) for item in items]
         wait(futures)
     except KeyboardInterrupt as signal:
         # A signal: the writes in flight finish first (each bounded by --request-timeout), so
@@ -147,7 +154,7 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
           before: Sequence[dict | None] | None = None, checked: Checked | None = None,
           on_written: Callable[[Outcome], None] = lambda o: None,
           sleep: Callable[[float], None], clock: Callable[[], float],
-          warn: Callable[[str], None],
+          now: Callable[[], datetime], warn: Callable[[str], None],
           annotate_namespace: str | None = None, own_secrets: bool = False) -> list[Outcome]:
     """Write batch by batch (`write_batches`); on a failure roll back what this run created.
 
@@ -166,7 +173,8 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
     in_flight: list[dict] = []  # new objects whose create was sent but not answered
     # --apply with a new key over existing Secrets: written first by the secret-pair protocol
     # (preconditions, no mixed keys with a concurrent writer); its failures are undone there.
-    by_pair = _new_key_pair(cluster, objects, before, on_written, sleep) if apply else {}
+    by_pair = _new_key_pair(cluster, objects, before, on_written, sleep=sleep, now=now,
+                             warn=warn) if apply else {}
     outcomes.extend(by_pair.values())
 
     def send(i: int):
@@ -182,7 +190,8 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
         return cluster.apply(objects[i], force=force) if apply else cluster.create(objects[i])
 
     def undo(uncertain: Sequence[dict], **kwargs) -> Undone:
-        undone = rollback(cluster, created, uncertain=uncertain, **kwargs)
+        undone = rollback(cluster, created, uncertain=uncertain, sleep=sleep, clock=clock,
+                          **kwargs)
         for namespace in annotated:
             unannotate_project(cluster, namespace, undone)
         return undone
@@ -215,8 +224,7 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
             if failed:
                 i, error = failed[0]
                 late = "timed out" if error.timed_out else "got no answer"
-                undone = undo(unsure, grace=_grace(cluster), sleep=sleep, clock=clock,
-                              why=f"its {verb} {late}")
+                undone = undo(unsure, grace=_grace(cluster), why=f"its {verb} {late}")
                 lost = _lost_the_name(cluster, objects, before, failed)
                 if lost is not None:  # another run has the name: say which, and that it stands
                     i, error = lost
@@ -341,8 +349,8 @@ def _record(objects, before, batch, answers, created, outcomes, on_written) -> N
 
 
 def _new_key_pair(cluster: Cluster, objects: Sequence[dict], before: Sequence[dict | None],
-                  on_written: Callable[[Outcome], None],
-                  sleep: Callable[[float], None]) -> dict[int, Outcome]:
+                  on_written: Callable[[Outcome], None], *, sleep: Callable[[float], None],
+                  now: Callable[[], datetime], warn: Callable[[str], None]) -> dict[int, Outcome]:
     """A new key over existing Secrets goes in through secret_pair (preconditions, no mixed
     keys with a concurrent writer); its failures are already undone and explained there."""
     from kubectl_nim.app import secret_pair
@@ -350,7 +358,8 @@ def _new_key_pair(cluster: Cluster, objects: Sequence[dict], before: Sequence[di
     def report(written):
         on_written(Outcome(written.ref, written.action, written.after or {}))
 
-    done = secret_pair.apply_new_key(cluster, objects, before, report, sleep)
+    done = secret_pair.apply_new_key(cluster, objects, before, report, sleep=sleep, now=now,
+                                     warn=warn)
     return {i: Outcome(object_ref(objects[i]), w.action, w.after or before[i] or {})
             for i, w in done.items()}
 

@@ -117,7 +117,8 @@ def _apps_from(cluster: Cluster, answers: list[Any]) -> tuple[Resolved, dict | N
                     "(is OpenShift AI / Open Data Hub installed?)", probes), None
 
 
-def _checked_dashboard_config(odc: Any, apps: str | None) -> dict | None:
+def _checked_dashboard_config(odc: Any, apps: str | None,
+                              warn: Callable[[str], None]) -> dict | None:
     """The OdhDashboardConfig with wrongly typed nimConfig fields dropped, each one warned about
     (domain.dashboard): a bad field means "unset", never a crash."""
     from kubectl_nim.domain import dashboard
@@ -126,13 +127,15 @@ def _checked_dashboard_config(odc: Any, apps: str | None) -> dict | None:
         odc = None
     odc, problems = dashboard.sanitize(odc)
     for problem in problems:
-        log.warn(f"ignoring {problem} (odhdashboardconfig {apps}/{names.DASHBOARD_CONFIG_NAME}); "
-                 f"an admin can fix it with `config set-*`")
+        warn(f"ignoring {problem} (odhdashboardconfig {apps}/{names.DASHBOARD_CONFIG_NAME}); "
+             f"an admin can fix it with `config set-*`")
     return odc
 
 
-def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSettings:
-    """Applications namespace, OdhDashboardConfig and the disconnected flag.
+def read_settings(cluster: Cluster, apps_override: str | None, *,
+                  warn: Callable[[str], None]) -> ClusterSettings:
+    """Applications namespace, OdhDashboardConfig and the disconnected flag; a malformed
+    nimConfig field is ignored with a warning through `warn` (the run's console).
 
     The DataScienceCluster (today's air-gap flag) is listed in the same concurrent round trip
     as the applications-namespace probes, so reading it costs no extra wall time.
@@ -153,7 +156,7 @@ def read_settings(cluster: Cluster, apps_override: str | None) -> ClusterSetting
         answer = odc_answers[0] if odc_answers else _run(cluster, [_probe(
             cluster, "OdhDashboardConfig", names.DASHBOARD_CONFIG_NAME, apps.value)])[0]
         odc = _take(answer, probes, f"OdhDashboardConfig in {apps.value}")
-    odc = _checked_dashboard_config(odc, apps.value)
+    odc = _checked_dashboard_config(odc, apps.value, warn)
     dscs = _take(dsc_answer, probes, "DataScienceCluster")
     settings = ClusterSettings(apps, odc, Resolved(False, "default", "", probes), dscs)
     settings.disconnected = _disconnected(settings, probes)
@@ -230,7 +233,8 @@ def likely_objects(apps: str, custom: list | None, template: bool) -> list[tuple
 
 
 def resolve_sources(cluster: Cluster, settings: ClusterSettings,
-                    template: bool = True, prefetched: dict | None = None) -> Sources:
+                    template: bool = True, prefetched: dict | None = None, *,
+                    warn: Callable[[str], None]) -> Sources:
     """The catalog ConfigMap, (optionally) the runtime Template of
     docs/design.md#cluster-configuration, and the secret naming of the cluster's generation
     (docs/design.md#names; only with the Template, whose later name is one of its markers).
@@ -239,7 +243,7 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
     listed only when those are missing, and the embedded copies end both chains. Values: a
     catalog.Catalog, the Template as a dict, and names.SEED or names.LATER. `prefetched`:
     answers (object or ClusterError) by (kind, name, namespace) already read (likely_objects),
-    not asked again.
+    not asked again. `warn`: the run's console (a configured catalog that is missing).
     """
     prefetched = prefetched or {}
 
@@ -280,7 +284,7 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
             catalog = _catalog_from(found, f"configmap {ns}/{name}", reason, catalog_probes)
             break
         if index == 0 and custom.get("name"):
-            _custom_missing(answer, name, ns)
+            _custom_missing(answer, name, ns, warn)
             custom_failed = True
     if catalog is None and apps:
         target = _account_target(cluster, account_list(catalog_probes), "nimConfig",
@@ -300,14 +304,14 @@ def resolve_sources(cluster: Cluster, settings: ClusterSettings,
                                            _denied(settings.apps_namespace.probes)), naming)
 
 
-def _custom_missing(answer: Any, name: str, ns: str) -> None:
+def _custom_missing(answer: Any, name: str, ns: str, warn: Callable[[str], None]) -> None:
     """The admin's custom catalog is configured but missing or unreadable: say so by name,
     on stderr, before the next source is used (docs/design.md#cluster-configuration)."""
     if isinstance(answer, ApiError):
         what = "does not exist" if answer.not_found else \
             "cannot be read (access denied, HTTP 403)"
-        log.warn(f"the custom catalog ConfigMap {ns}/{name} (spec.nimConfig.customConfigMap) "
-                 f"{what}; falling back to the next catalog source")
+        warn(f"the custom catalog ConfigMap {ns}/{name} (spec.nimConfig.customConfigMap) "
+             f"{what}; falling back to the next catalog source")
 
 
 SHIPPED = "the catalog shipped in the applications namespace"
@@ -372,10 +376,11 @@ def _template_from(cluster: Cluster, apps: str | None, answers: list[Any],
                     _embedded_reason("runtime Template", apps, probes, apps_denied), probes)
 
 
-def resolve_catalog(cluster: Cluster, settings: ClusterSettings) -> Resolved:
+def resolve_catalog(cluster: Cluster, settings: ClusterSettings, *,
+                    warn: Callable[[str], None]) -> Resolved:
     """The catalog ConfigMap, first that exists (docs/design.md#cluster-configuration); value is a
     catalog.Catalog."""
-    return resolve_sources(cluster, settings, template=False)[0]
+    return resolve_sources(cluster, settings, template=False, warn=warn)[0]
 
 
 def _catalog_from(configmap: dict, source: str, reason: str, probes: list[str]) -> Resolved:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from typing import Any, Mapping
 
 MAX_AGE = 6 * 3600.0  # seconds; kubectl's discovery cache lives as long
@@ -41,12 +40,13 @@ def cache_file(environ: Mapping[str, str], server: str, context: str | None) -> 
     return os.path.join(base, "discovery", f"{key}.json")
 
 
-def load(path: str | None, now: float | None = None) -> dict | None:
-    """{"apps": str, "custom": [name, namespace] | None}, or None (no usable hint)."""
+def load(path: str | None, now: float) -> dict | None:
+    """{"apps": str, "custom": [name, namespace] | None}, or None (no usable hint). `now`: the
+    run's wall clock (`Environment.now`), in seconds since the epoch, for the hint's age."""
     if not path:
         return None
     try:
-        if (now or time.time()) - os.stat(path).st_mtime > MAX_AGE:
+        if now - os.stat(path).st_mtime > MAX_AGE:
             return None
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)

@@ -6,13 +6,14 @@ a dropped connection) it is resumed from the last resourceVersion it saw, bookma
 after 410 Gone (that version is too old) it starts again from the current state, whose ADDED
 event then wakes the loop. A server that refuses watches (403, 404, 405) ends the following:
 the loop then polls at its interval, as before. Nothing here decides when a wait is over: the
-loop reads and judges (app/wait.py).
+loop reads and judges (app/wait.py). A watch runs on the real clock (a run whose clock is a
+test's sets `Environment.watch` False and polls instead): the pause before a broken watch is
+resumed waits on the follower's own stop, so that `stop()` ends it at once.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Callable
 
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.api_errors import ApiError
@@ -30,7 +31,6 @@ class Follower:
     def __init__(self, cluster, kind: str, namespace: str, resource_version: str | None, *,
                  name: str | None = None, selector: str | None = None,
                  changed: threading.Event | None = None,
-                 sleep: Callable[[float], None] | None = None,
                  watch_seconds: int = WATCH_SECONDS):
         self.cluster, self.kind, self.name, self.namespace = cluster, kind, name, namespace
         self.selector = selector
@@ -40,7 +40,6 @@ class Follower:
         self.latest: dict | None = None   # the object as the last event carried it
         self.following = True             # False once the server refused to watch
         self._stopped = threading.Event()
-        self._sleep = sleep or self._stopped.wait
         self._thread = threading.Thread(target=self._run, name="kubectl-nim-watch", daemon=True)
 
     def start(self) -> "Follower":
@@ -85,7 +84,7 @@ class Follower:
                           f"from resourceVersion {self.resource_version}")
                 failures += 1
             if failures:
-                self._sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1])
+                self._stopped.wait(RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1])
 
     def _take(self, event: dict) -> None:
         kind, obj = event["type"], event["object"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from kubectl_nim import caller, log
+from kubectl_nim import caller
 from kubectl_nim.domain.account_state import AccountState, account_state
 from kubectl_nim.domain.deploy_options import ProjectKey
 from kubectl_nim.domain.names import ACCOUNT_TEMPLATE
@@ -74,9 +74,9 @@ def resolve(session, name: str, namespace: str, requested: Optional[str], *, loc
             return KeyScope(DEPLOYMENT)
         if existing is None and (state is None or not state.ready):
             if state is not None:
-                log.notice(f"The project's NIM Account {state.name} is not ready "
-                           f"({state.rejection() or 'not validated yet'}): {name} gets its "
-                           f"own secrets.")
+                session.env.notice(f"The project's NIM Account {state.name} is not ready "
+                                   f"({state.rejection() or 'not validated yet'}): {name} gets "
+                                   f"its own secrets.")
             return KeyScope(DEPLOYMENT)
     if found.error and state is None:
         raise Day2Error(f"cannot read the NIM Accounts of {namespace}: {found.error}",
@@ -85,9 +85,9 @@ def resolve(session, name: str, namespace: str, requested: Optional[str], *, loc
     state, key_secret, pull_secret, template_name = _ready(state, namespace)
     template = _template(session.cluster, state, template_name, found.template, namespace)
     if requested is None:
-        log.notice(f"Using the project's NIM key (NIM Account {state.name} is ready): {name} "
-                   f"reads {kind_ref('Secret', key_secret)} and gets no secrets of its "
-                   f"own; --key-scope deployment gives it its own.")
+        session.env.notice(f"Using the project's NIM key (NIM Account {state.name} is ready): "
+                           f"{name} reads {kind_ref('Secret', key_secret)} and gets no secrets "
+                           f"of its own; --key-scope deployment gives it its own.")
     return KeyScope(PROJECT, ProjectKey(key_secret, pull_secret), template,
                     f"template {namespace}/{template_name} (status.runtimeTemplate of NIM "
                     f"Account {state.name})")

@@ -7,15 +7,14 @@ asked.
 
 from __future__ import annotations
 
-import time
 from typing import Callable, Optional
 
 from kubectl_nim import log
+from kubectl_nim.environment import Environment
 
 
 def validate(key: str, ngc_api_url: str, request_timeout: Optional[float],
-             verb: Optional[str] = None, sleep: Callable[[float], None] = time.sleep,
-             network=None):
+             verb: Optional[str] = None, *, sleep: Callable[[float], None], network=None):
     """NVIDIA's answer about `key` (ngc.KeyInfo); raises KeyRejected or NvidiaUnreachable. `verb`:
     the verb that may skip the check (--skip-key-validation), named in the unreachable hint;
     `sleep`: the waits between retries (the run's Environment.sleep); `network`: a
@@ -38,7 +37,7 @@ def validate(key: str, ngc_api_url: str, request_timeout: Optional[float],
     return info
 
 
-def disconnected_notice(options) -> Optional[str]:
+def disconnected_notice(options, env: Environment) -> Optional[str]:
     """What to say when the current cluster is disconnected (docs/design.md#disconnected-clusters),
     else None.
 
@@ -52,9 +51,9 @@ def disconnected_notice(options) -> Optional[str]:
     from kubectl_nim.errors import NimError
 
     try:
-        cluster = connect(options, timeout=min(options.request_timeout or 3.0, 3.0),
+        cluster = connect(options, env, timeout=min(options.request_timeout or 3.0, 3.0),
                           fast_only=True)
-        settings = discovery.read_settings(cluster, options.apps_namespace)
+        settings = discovery.read_settings(cluster, options.apps_namespace, warn=env.warn)
     except (NimError, kubeconfig.NeedsKubernetesLoader) as e:
         log.debug(f"not checking the cluster's disconnected flag: {e or type(e).__name__}")
         return None

@@ -11,7 +11,6 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
-from kubectl_nim import log
 from kubectl_nim.app.status import find_nim
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
@@ -93,10 +92,11 @@ def _explained(error: ClusterError, source: Source, name: str) -> NimError:
 
 
 def read(cluster: Cluster, namespace: str, name: str, found: list[Source],
-         tail: Optional[int], since: Optional[float]) -> Iterator[str]:
+         tail: Optional[int], since: Optional[float], *,
+         warn: Callable[[str], None]) -> Iterator[str]:
     """Every source's log, source by source, each line prefixed. A source that fails is a
-    warning while another one shows lines; when none shows a line, the first failure is the
-    error (exit 1, as kubectl), not an empty success."""
+    warning (`warn`, the run's console) while another one shows lines; when none shows a line,
+    the first failure is the error (exit 1, as kubectl), not an empty success."""
     answers = concurrently(lambda s: cluster.request_text(
         "GET", _path(namespace, s.pod), query=query(s, tail, since, False)), found)
     failures = [(s, a) for s, a in zip(found, answers) if isinstance(a, ClusterError)]
@@ -109,8 +109,8 @@ def read(cluster: Cluster, namespace: str, name: str, found: list[Source],
                            f"so it has no log", hint=f"`kubectl nim status {name}` tells why")
     for source, answer in zip(found, answers):
         if isinstance(answer, ClusterError):
-            log.warn(f"no log from {source.pod}/{source.container}: "
-                     f"{_explained(answer, source, name).message}")
+            warn(f"no log from {source.pod}/{source.container}: "
+                 f"{_explained(answer, source, name).message}")
             continue
         for line in answer.splitlines():
             yield source.prefix + line
@@ -118,7 +118,7 @@ def read(cluster: Cluster, namespace: str, name: str, found: list[Source],
 
 def follow(cluster: Cluster, namespace: str, name: str, found: list[Source],
            tail: Optional[int], since: Optional[float],
-           emit: Callable[[str], None]) -> None:
+           emit: Callable[[str], None], warn: Callable[[str], None]) -> None:
     """Stream every source until all end (the containers stop, the server closes). Interrupt
     with Ctrl-C: the streams run in daemon threads, so nothing is left behind."""
     lines: "queue.Queue[tuple[Source, object]]" = queue.Queue()
@@ -148,7 +148,7 @@ def follow(cluster: Cluster, namespace: str, name: str, found: list[Source],
         if isinstance(item, ClusterError):
             errors.append((source, item))
             if len(found) > 1:
-                log.warn(f"stopped following {source.pod}/{source.container}: "
-                         f"{_explained(item, source, name).message}")
+                warn(f"stopped following {source.pod}/{source.container}: "
+                     f"{_explained(item, source, name).message}")
     if errors and len(errors) == len(found):
         raise _explained(errors[0][1], errors[0][0], name)

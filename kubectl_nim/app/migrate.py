@@ -31,11 +31,11 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
 
     scheme = dep.scheme
     if scheme == nim_runtime.PER_DEPLOYMENT:
-        log.notice(f"{dep.name!r} already uses its own secrets ({', '.join(dep.refs.names)}): "
+        env.notice(f"{dep.name!r} already uses its own secrets ({', '.join(dep.refs.names)}): "
                    f"nothing to migrate.")
         return False
     if scheme == nim_runtime.NONE:
-        log.notice(f"The ServingRuntime of {dep.name!r} references no key secret (a disconnected "
+        env.notice(f"The ServingRuntime of {dep.name!r} references no key secret (a disconnected "
                    f"deployment): nothing to migrate.")
         return False
     # The Account's key Secret may have any name: asked before the custom-names refusal.
@@ -60,7 +60,7 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
     if pull is not None:
         secret_writes.check_pull_secret(pull)
     if not restart.skip and dep.isvc is not None:
-        log.warn(nim_runtime.double_capacity_warning(dep.isvc))
+        env.warn(nim_runtime.double_capacity_warning(dep.isvc))
     runtime_ref = kind_ref("ServingRuntime", dep.runtime_name)
 
     if not dry_run.sends:
@@ -72,7 +72,7 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
 
     server = dry_run.server_flag
     written = secret_pair.write_pair(cluster, dep.namespace, targets, key, dry_run=dry_run,
-                                 current=current, sleep=env.sleep,
+                                 current=current, sleep=env.sleep, now=env.now, warn=env.warn,
                                  on_written=lambda w: emit(w.ref, w.action))
 
     def switch(runtime):
@@ -100,11 +100,11 @@ def migrate(cluster, dep, *, new_key: Callable[[], str] | None,
                              env) from None
     emit(runtime_ref, answer.action)
     if not server:
-        _set_owners(cluster, dep, written, answer.after or dep.runtime)
+        _set_owners(cluster, dep, written, answer.after or dep.runtime, env.warn)
     restart_step(cluster, dep, dry_run, restart, "the ServingRuntime now uses its own secrets",
                  emit, env)
     if not server:
-        verify(cluster, dep, key, naming)
+        verify(cluster, dep, key, naming, env.notice)
     return True
 
 
@@ -138,7 +138,7 @@ def refuse_project_account_key(cluster, dep, from_project_account: bool) -> list
     return list(owned.owners)
 
 
-def _set_owners(cluster, dep, written, runtime) -> None:
+def _set_owners(cluster, dep, written, runtime, warn: Callable[[str], None]) -> None:
     """The new secrets get an ownerReference to the ServingRuntime (docs/design.md#secrets), as
     deploy's do. The
     migration itself is done by then, so a refusal only warns."""
@@ -149,9 +149,9 @@ def _set_owners(cluster, dep, written, runtime) -> None:
     try:
         deploy_write.set_secret_owners(cluster, secrets, runtime)
     except ClusterError as e:
-        log.warn(f"could not set the ownerReferences of the secrets to the ServingRuntime "
-                 f"{dep.runtime_name} ({e.message}): deleting the deployment elsewhere would "
-                 f"leave them behind; `kubectl nim delete {dep.name}` removes them")
+        warn(f"could not set the ownerReferences of the secrets to the ServingRuntime "
+             f"{dep.runtime_name} ({e.message}): deleting the deployment elsewhere would "
+             f"leave them behind; `kubectl nim delete {dep.name}` removes them")
 
 
 def _switch_failed(cluster, dep, targets, written, error, server, runtime_ref, env):
@@ -221,9 +221,9 @@ def key_from_shared(cluster, dep) -> str:
     return key
 
 
-def verify(cluster, dep, key: str, naming: str) -> None:
+def verify(cluster, dep, key: str, naming: str, notice: Callable[[str], None]) -> None:
     """Read back: the runtime references the deployment's own secrets, both exist and hold
-    the key."""
+    the key (said through `notice`, the run's console)."""
     from kubectl_nim.domain.refs import kind_ref
     from kubectl_nim.app import optimistic
     from kubectl_nim.app import secret_writes
@@ -250,9 +250,9 @@ def verify(cluster, dep, key: str, naming: str) -> None:
     if problems:
         raise Day2Error("verification failed after the migration: " + "; ".join(problems),
                              hint="someone changed it meanwhile? re-run the migration")
-    log.notice(f"Verified: {dep.name} reads its key from {kind_ref('Secret', own['secret'])} "
-               f"and pulls with {kind_ref('Secret', own['pull_secret'])}, which hold the same "
-               f"key.")
+    notice(f"Verified: {dep.name} reads its key from {kind_ref('Secret', own['secret'])} "
+           f"and pulls with {kind_ref('Secret', own['pull_secret'])}, which hold the same "
+           f"key.")
 
 
 def cleanup_shared_secrets(cluster, namespace: str, dry_run: DryRun, emit: Emit, env: Environment,
@@ -281,17 +281,17 @@ def cleanup_shared_secrets(cluster, namespace: str, dry_run: DryRun, emit: Emit,
     skip = {("ServingRuntime", switched_runtime)} if switched_runtime else set()
     present = [n for n in sorted(nim_runtime.LEGACY_NAMES) if secrets[n] is not None]
     if not present:
-        log.notice(f"No shared legacy secrets in {namespace}.")
+        env.notice(f"No shared legacy secrets in {namespace}.")
         return
     for secret in present:
         why = owned.why_owned(secret)
         if why:
-            log.notice(f"Keeping {kind_ref('Secret', secret)}: {why}; only disabling NIM for "
+            env.notice(f"Keeping {kind_ref('Secret', secret)}: {why}; only disabling NIM for "
                        f"the project removes it.")
             continue
         users = nim_runtime.users_of(others, secret, skip)
         if users:
-            log.notice(f"Keeping {kind_ref('Secret', secret)}: still referenced by "
+            env.notice(f"Keeping {kind_ref('Secret', secret)}: still referenced by "
                        f"{', '.join(users)} (migrate those first).")
             continue
         if dry_run.sends:

@@ -6,7 +6,6 @@ retry, bounded), deletes that only remove what was read, and concurrent secret r
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -46,7 +45,7 @@ class Written:
 def read_modify_write(cluster: Cluster, kind: str, name: str, namespace: str,
                       desired: Callable[[dict | None], dict | None], *, dry_run: DryRun = DryRun.NONE,
                       current: dict | None = None, have_current: bool = False,
-                      sleep: Callable[[float], None] = time.sleep) -> Written:
+                      sleep: Callable[[float], None]) -> Written:
     """Write `desired(current)` (None = nothing to do), retrying a bounded number of times.
 
     An update is a PUT that carries the resourceVersion it was computed from, so a concurrent
@@ -91,7 +90,7 @@ def was_uncertain(error: NimError) -> bool:
 
 
 def delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any,
-                         sleep: Callable[[float], None] = time.sleep) -> bool:
+                         sleep: Callable[[float], None]) -> bool:
     attempts = retry.Attempts(retry.WRITES, sleep)
     for attempt in attempts:
         try:
@@ -113,7 +112,7 @@ def delete_if_unchanged(cluster: Cluster, namespace: str, name: str, ours: Any,
 
 
 def delete_object(cluster: Cluster, kind: str, name: str, namespace: str, *,
-                  dry_run: DryRun = DryRun.NONE, sleep: Callable[[float], None] = time.sleep) -> bool:
+                  dry_run: DryRun = DryRun.NONE, sleep: Callable[[float], None]) -> bool:
     """Delete, retrying what is worth retrying; False when it was already gone."""
     last: ClusterError | None = None
     attempts = retry.Attempts(retry.WRITES, sleep)

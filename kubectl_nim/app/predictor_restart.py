@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 from kubectl_nim import caller, log
@@ -21,19 +20,19 @@ from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.environment import Environment
 from kubectl_nim.domain.dry_run import DryRun
 
-def timestamp(now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> str:
+def timestamp(now: Callable[[], datetime]) -> str:
     """RFC 3339 with microseconds, so that two restarts in one second still differ. `now`:
     the run's Environment.now (a UTC datetime)."""
     return now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def restart(cluster: Cluster, namespace: str, name: str, *, dry_run: DryRun = DryRun.NONE,
-            stamp: str | None = None, sleep: Callable[[float], None] = time.sleep,
-            now: Callable[[], datetime] | None = None) -> tuple[str, dict]:
+            stamp: str | None = None, sleep: Callable[[float], None],
+            now: Callable[[], datetime]) -> tuple[str, dict]:
     """Merge-patch a timestamp into spec.predictor.annotations: KServe rolls the predictor pods
     in RawDeployment and Serverless alike (`oc rollout restart` is undone by KServe, which owns
     the Deployment). Retried like the writes above: the patch is idempotent."""
-    stamp = stamp or (timestamp(now) if now else timestamp())
+    stamp = stamp or timestamp(now)
     last: ClusterError | None = None
     attempts = retry.Attempts(retry.WRITES, sleep)
     for _ in attempts:
@@ -78,15 +77,15 @@ def restart_state(isvc: dict | None, pods: list[dict] | None, events: list[dict]
 
 def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
                    generation: int | None, timeout: float, report: Callable,
-                   interval: float = 2.0, clock: Callable[[], float] = time.monotonic,
-                   wait: Callable[[float], None] | None = None, watch: bool = True):
+                   interval: float = 2.0, *, clock: Callable[[], float],
+                   sleep: Callable[[float], None], warn: Callable[[str], None], watch: bool):
     """Read the InferenceService, its predictor pods and the events together; between reads,
     watches of the InferenceService and of the pods wake the loop on any change (app/wait)."""
     from kubectl_nim.app.wait import Followers, poll, read_events, read_together
 
     pods_readable = True
     selector = f"{ISVC_LABEL}={name}"
-    followers = Followers(cluster, namespace, watch, wait or time.sleep)
+    followers = Followers(cluster, namespace, watch, sleep)
 
     def pods_or_none():
         nonlocal pods_readable
@@ -113,7 +112,8 @@ def wait_restarted(cluster: Cluster, name: str, namespace: str, stamp: str,
     try:
         return poll(observe, report, timeout, f"{kind_ref('InferenceService', name)} to restart",
                     f"it may still finish: `{caller.tool()} get pods -l {selector} -n "
-                    f"{namespace} -w`", interval, clock, wait or time.sleep, followers.pause)
+                    f"{namespace} -w`", interval, clock=clock, sleep=sleep, warn=warn,
+                    pause=followers.pause)
     finally:
         followers.stop()
 
@@ -161,4 +161,5 @@ def restart_step(cluster, dep, dry_run: DryRun, settings: Restart, done_what: st
         env.notice(f"Waiting up to {settings.timeout_text} for the new predictor pods of "
                    f"{dep.name}...")
         wait_restarted(cluster, dep.name, dep.namespace, stamp, generation, settings.timeout,
-                       settings.reporter, clock=env.clock, wait=env.sleep, watch=env.watch)
+                       settings.reporter, clock=env.clock, sleep=env.sleep, warn=env.warn,
+                       watch=env.watch)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from kubectl_nim import caller, log
+from kubectl_nim import caller
 from kubectl_nim.app import Emit
 from kubectl_nim.domain import account_objects
 from kubectl_nim.domain.account_state import AccountState, account_state
@@ -132,7 +132,7 @@ def enable(cluster, namespace: str, *, new_key: Callable[[], str],
                         f"{refs[0]} was removed again, nothing is left", hint=e.hint) from None
     emit(refs[1], "created")
     if wait_timeout is None:
-        log.notice(f"The controller validates the key now: `{caller.plugin_cmd('project status')} "
+        env.notice(f"The controller validates the key now: `{caller.plugin_cmd('project status')} "
                    f"-n {namespace}` shows when the project is ready.")
         return None
     return wait_ready(cluster, namespace, account["metadata"]["name"], wait_timeout, env)
@@ -201,8 +201,8 @@ def wait_ready(cluster, namespace: str, name: str, timeout: float,
     poll(observe, lambda state: None, timeout,
          f"{kind_ref('Account', name)} to validate the key",
          f"it may still finish: `{caller.plugin_cmd('project status')} -n {namespace}`",
-         clock=env.clock, sleep=env.sleep)
-    log.notice(f"NIM Account {name} is ready: the key is valid.")
+         clock=env.clock, sleep=env.sleep, warn=env.warn)
+    env.notice(f"NIM Account {name} is ready: the key is valid.")
     return seen[0]
 
 
@@ -249,7 +249,7 @@ def disable(cluster, namespace: str, *, force: bool, dry_run: DryRun, emit: Emit
 
     project = read_project(cluster, namespace)[0]
     if project.account is None:
-        log.notice(f"NIM is not enabled on project {namespace} (no NIM Account): nothing to "
+        env.notice(f"NIM is not enabled on project {namespace} (no NIM Account): nothing to "
                    f"disable.")
         return False
     state = project.state
@@ -262,7 +262,7 @@ def disable(cluster, namespace: str, *, force: bool, dry_run: DryRun, emit: Emit
                              + "`) first, or add --force (they stop pulling and keep the key "
                                "only until they restart)")
     if users:
-        log.warn(f"disabling NIM while {', '.join(users)} use its key: they lose it on their "
+        env.warn(f"disabling NIM while {', '.join(users)} use its key: they lose it on their "
                  f"next restart")
     steps = [("Account", state.name), ("Secret", project.key_secret)]
     for kind, name in steps:
@@ -284,5 +284,5 @@ def disable(cluster, namespace: str, *, force: bool, dry_run: DryRun, emit: Emit
         if gone:
             emit(ref, "deleted")
         else:
-            log.notice(f"{ref} was already gone.")
+            env.notice(f"{ref} was already gone.")
     return True

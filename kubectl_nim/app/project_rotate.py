@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from kubectl_nim import caller, log
+from kubectl_nim import caller
 from kubectl_nim.app import Emit
 from kubectl_nim.app.predictor_restart import Restart, restart_step
 from kubectl_nim.domain import account_objects
@@ -68,7 +68,7 @@ def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
                      f"{FORCE_VALIDATION_ANNOTATION}=<now, RFC 3339>") from None
         emit(account_ref, "annotated")
     if dry_run.persists:
-        log.notice(f"Waiting up to {restart.timeout_text} for the NIM controller to validate the "
+        env.notice(f"Waiting up to {restart.timeout_text} for the NIM controller to validate the "
                    f"new key and rewrite the pull secret...")
         try:
             wait_revalidated(cluster, namespace, state.name, key, parse_time(stamp),
@@ -79,7 +79,7 @@ def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
                               hint=rejected.hint) from None
     users = proj.users
     if not users:
-        log.notice(f"No deployment of project {namespace} reads the project key: nothing to "
+        env.notice(f"No deployment of project {namespace} reads the project key: nothing to "
                    f"restart.")
         return
     by_name = {(i.get("metadata") or {}).get("name"): i for i in proj.isvcs}
@@ -154,4 +154,4 @@ def wait_revalidated(cluster, namespace: str, account: str, key: str, since, tim
     poll(observe, lambda state: None, timeout,
          f"{kind_ref('Account', account)} to validate the new key",
          f"it may still finish: `{caller.plugin_cmd('project status')} -n {namespace}`",
-         clock=env.clock, sleep=env.sleep)
+         clock=env.clock, sleep=env.sleep, warn=env.warn)

@@ -16,8 +16,8 @@ import os
 import platform
 import sys
 import tarfile
-import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from kubectl_nim import __version__, log
@@ -34,6 +34,7 @@ DEFAULT_TAIL = 500
 @dataclass
 class Bundle:
     root: str
+    mtime: int                                    # of every member: when the run collected
     members: dict = field(default_factory=dict)   # path inside root -> text
     errors: list = field(default_factory=list)
     values: set = field(default_factory=set)      # secret values to scrub
@@ -60,18 +61,19 @@ class Bundle:
 
 def collect(cluster: Cluster, namespace: str, name: str, tail: int,
             config_view: Callable[[], dict], stamp: str,
-            environ: Mapping[str, str] | None = None) -> Bundle:
+            environ: Mapping[str, str] | None = None, *, now: datetime) -> Bundle:
     """Read everything; raises only when the deployment itself is missing or not a NIM.
-    `environ`: the run's variables (a key in $NGC_API_KEY is scrubbed from the bundle too)."""
-    result = status_app.status(cluster, namespace, name)
+    `environ`: the run's variables (a key in $NGC_API_KEY is scrubbed from the bundle too);
+    `now`: the run's wall clock (the status' ages, the members' times)."""
+    result = status_app.status(cluster, namespace, name, now)
     observed = result.observed
-    bundle = Bundle(f"nim-report-{name}-{stamp}")
+    bundle = Bundle(f"nim-report-{name}-{stamp}", int(now.timestamp()))
     env_key = (os.environ if environ is None else environ).get(API_KEY_ENV)
     if env_key:
         bundle.values.add(env_key)
     bundle.add_text("version.txt", f"kubectl-nim {__version__}\npython {sys.version.split()[0]}"
                                    f"\nplatform {platform.platform()}\n")
-    bundle.add_text("status.json", json.dumps(result.to_data(), indent=2) + "\n")
+    bundle.add_text("status.json", json.dumps(result.to_data(now), indent=2) + "\n")
     # as the server answered them (a field of the wrong type is worth seeing in a ticket)
     if observed.isvc is not None:
         bundle.add_yaml("objects/inferenceservice.yaml", observed.raw.get("isvc", observed.isvc))
@@ -160,11 +162,10 @@ def archive(bundle: Bundle) -> tuple[bytes, int]:
     """The .tar.gz in memory, and how many files it holds."""
     members = bundle.scrubbed()
     buffer = io.BytesIO()
-    now = int(time.time())
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for member, data in members.items():
             info = tarfile.TarInfo(member)
-            info.size, info.mtime, info.mode = len(data), now, 0o600
+            info.size, info.mtime, info.mode = len(data), bundle.mtime, 0o600
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue(), len(members)
 

@@ -47,7 +47,8 @@ def rotate(cluster, namespace: str, name: str, *, new_key: Callable[[], str],
     else:
         secret_pair.write_pair(cluster, namespace, plan.targets, key,
                                     dry_run=dry_run, current=plan.current,
-                                    sleep=env.sleep, on_written=lambda w: report(w.ref, w.action))
+                                    sleep=env.sleep, now=env.now, warn=env.warn,
+                                    on_written=lambda w: report(w.ref, w.action))
     if restart.skip and actions and all(a == "unchanged" for a in actions):
         # "the running pods keep the old key" would be false: there is no other key
         env.notice(f"The secrets of {name!r} already hold this key; not restarting "

@@ -41,8 +41,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import time
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from kubectl_nim import interrupts
 from kubectl_nim.app import optimistic, predictor_restart, secret_writes
@@ -51,6 +50,9 @@ from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.errors import NimError
 from kubectl_nim.domain.refs import kind_ref
 from kubectl_nim.domain.dry_run import DryRun
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 VERIFY_ATTEMPTS = 3
 VERIFY_PAUSE = 0.3   # seconds between verification reads: a concurrent loser's undo settles
@@ -105,10 +107,11 @@ def guarded(target, namespace: str, key: str, expected_old: str | None,
 
 def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run: DryRun = DryRun.NONE,
                current: Mapping[str, dict | None] | None = None,
-               on_written: Callable = lambda w: None,
-               sleep: Callable[[float], None] = time.sleep) -> list:
+               on_written: Callable = lambda w: None, sleep: Callable[[float], None],
+               now: Callable[[], datetime], warn: Callable[[str], None]) -> list:
     """Steps 1-3 of the module docstring. Returns optimistic.Written per target; raises
-    secret_writes.SecretsFailed (exit 1, or 128+n when a signal interrupted it) after undoing."""
+    secret_writes.SecretsFailed (exit 1, or 128+n when a signal interrupted it) after undoing.
+    `sleep`, `now` (the fence's stamp) and `warn`: the run's (Environment)."""
 
     snapshot = dict(current) if current is not None else {}
     missing = [t.name for t in targets if t.name not in snapshot]
@@ -119,7 +122,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
     changing = any(t.desired(namespace, key)(copy.deepcopy(snapshot.get(t.name))) is not None
                    for t in targets if snapshot.get(t.name) is not None) or \
         any(snapshot.get(t.name) is None for t in targets)
-    fence = predictor_restart.timestamp() if changing and len(targets) > 1 else None
+    fence = predictor_restart.timestamp(now) if changing and len(targets) > 1 else None
     done: list = []
     target = None
     try:
@@ -134,7 +137,7 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
                     current=before, have_current=True, sleep=sleep)
             except ConcurrentWriter as error:
                 raise _concurrent_failure(cluster, namespace, targets, error, done,
-                                          sleep) from None
+                                          sleep=sleep) from None
             except NimError as error:
                 if optimistic.was_uncertain(error) and dry_run.persists:
                     _add_in_flight(done, target, namespace, key, before)
@@ -161,12 +164,12 @@ def write_pair(cluster, namespace: str, targets: Sequence, key: str, *, dry_run:
         failure.signal = signal
         raise failure from None
     if dry_run.persists:
-        verify(cluster, namespace, targets, key, sleep)
+        verify(cluster, namespace, targets, key, sleep=sleep, warn=warn)
     return [w for _, w in done]
 
 
 def _concurrent_failure(cluster, namespace: str, targets: Sequence, error: ConcurrentWriter,
-                        done: list, sleep: Callable[[float], None] = time.sleep):
+                        done: list, *, sleep: Callable[[float], None]):
 
     restored, left = secret_writes.undo_secrets(cluster, namespace, done, sleep=sleep)
     undone = f"; put back {', '.join(restored)}" if restored else "; this run changed nothing"
@@ -201,12 +204,9 @@ def describe_pair(held: Mapping[str, str | None]) -> str:
                      for name, k in held.items())
 
 
-def verify(cluster, namespace: str, targets: Sequence, key: str,
-           sleep: Callable[[float], None] = time.sleep) -> None:
+def verify(cluster, namespace: str, targets: Sequence, key: str, *,
+           sleep: Callable[[float], None], warn: Callable[[str], None]) -> None:
     """Step 3: every Secret of the pair holds `key`, or a failure that says who holds what."""
-
-    from kubectl_nim import log
-
     held: dict[str, str | None] = {}
     unreadable: NimError | None = None
     for attempt in range(VERIFY_ATTEMPTS):
@@ -222,8 +222,8 @@ def verify(cluster, namespace: str, targets: Sequence, key: str,
             return
     if unreadable is not None and not held:
         # Every write was accepted with its precondition; only the check could not be made.
-        log.warn(f"the secrets were written but could not be read back to verify them "
-                 f"({unreadable.message})")
+        warn(f"the secrets were written but could not be read back to verify them "
+             f"({unreadable.message})")
         return
     raise secret_writes.SecretsFailed(
         f"another writer changed the key while this run wrote it: {describe_pair(held)} "
@@ -233,8 +233,9 @@ def verify(cluster, namespace: str, targets: Sequence, key: str,
 
 
 def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None],
-                  on_written: Callable = lambda w: None,
-                  sleep: Callable[[float], None] = time.sleep) -> dict[int, optimistic.Written]:
+                  on_written: Callable = lambda w: None, *, sleep: Callable[[float], None],
+                  now: Callable[[], datetime],
+                  warn: Callable[[str], None]) -> dict[int, optimistic.Written]:
     """`deploy --apply` over existing Secrets: the key goes in through write_pair
     (preconditions, verification), never a blind server-side apply. Returns the optimistic.Written of
     each Secret by its index in `objects`; {} when the normal path applies (a Secret is missing:
@@ -260,5 +261,5 @@ def apply_new_key(cluster, objects: Sequence[dict], before: Sequence[dict | None
     # write_pair writes nothing for an unchanged Secret and refuses a foreign key.
     namespace = objects[indexes[0]]["metadata"].get("namespace") or cluster.namespace
     written = write_pair(cluster, namespace, targets, key, current=current, on_written=on_written,
-                         sleep=sleep)
+                         sleep=sleep, now=now, warn=warn)
     return dict(zip(indexes, written))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
@@ -162,8 +161,8 @@ def preview(targets: Sequence[SecretTarget], namespace: str, key: str,
 
 def failed_secrets(cluster: Cluster, namespace: str, target: SecretTarget, error: NimError,
                     done: list[tuple[SecretTarget, Written]], dry_run: DryRun,
-                    sleep: Callable[[float], None] = time.sleep) -> SecretsFailed:
-    restored, left = undo_secrets(cluster, namespace, done, dry_run, sleep)
+                    sleep: Callable[[float], None]) -> SecretsFailed:
+    restored, left = undo_secrets(cluster, namespace, done, dry_run, sleep=sleep)
     cause = f"cannot update {kind_ref('Secret', target.name)}: {error.message}"
     if left:
         return SecretsFailed(
@@ -178,7 +177,7 @@ def failed_secrets(cluster: Cluster, namespace: str, target: SecretTarget, error
 
 
 def undo_secrets(cluster: Cluster, namespace: str, done: Sequence[tuple[SecretTarget, Written]],
-                 dry_run: DryRun = DryRun.NONE, sleep: Callable[[float], None] = time.sleep
+                 dry_run: DryRun = DryRun.NONE, *, sleep: Callable[[float], None]
                  ) -> tuple[list[str], list[str]]:
     """Undo secret writes newest first; returns (restored, could-not-restore) refs."""
     restored: list[str] = []

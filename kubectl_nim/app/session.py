@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 
 
 class Session:
-    def __init__(self, options: GlobalOptions, env: Environment | None = None):
+    def __init__(self, options: GlobalOptions, env: Environment):
         self.options = options
-        self.env = env or Environment.default()  # its sleep, variables... reach the cluster
+        self.env = env  # the run's: its sleep, clock, console, variables... reach the cluster
         self._sources: discovery.Sources | None = None
         # Set by deploy/diff: the project's NIM Account (and its Template) is read beside the
         # sources, in the same round trip (app/key_scope).
@@ -44,7 +44,8 @@ class Session:
     def settings(self):
         from kubectl_nim.app import discovery, discovery_hints
 
-        settings = discovery.read_settings(self.cluster, self.options.apps_namespace)
+        settings = discovery.read_settings(self.cluster, self.options.apps_namespace,
+                                           warn=self.env.warn)
         found = discovery_hints.hints_of(settings.apps_namespace.value,
                                          settings.nim_config.get("customConfigMap"))
         if found is not None or self.options.apps_namespace is None:
@@ -63,7 +64,8 @@ class Session:
         from kubectl_nim.app import discovery_hints
 
         if "_loaded_hints" not in self.__dict__:
-            self._loaded_hints = discovery_hints.load(self._hints_file)
+            self._loaded_hints = discovery_hints.load(self._hints_file,
+                                                      self.env.now().timestamp())
         return self._loaded_hints
 
     def sources(self, template: bool):
@@ -73,7 +75,8 @@ class Session:
         if self._sources is None or (template and self._sources[1] is None):
             def resolve():
                 guessed = self._guess(template) if "settings" not in self.__dict__ else {}
-                return discovery.resolve_sources(self.cluster, self.settings, template, guessed)
+                return discovery.resolve_sources(self.cluster, self.settings, template, guessed,
+                                                 warn=self.env.warn)
 
             if self.probe_project_account and self._project_account is None:
                 from kubectl_nim.adapters.kube.cluster import concurrently
@@ -121,9 +124,10 @@ class Session:
         return self._project_account
 
     def catalog(self, catalog_file: str | None = None, offline: bool = False,
-                notice: bool = True, with_template: bool = False) -> catalog_mod.Catalog:
-        """The catalog; when the cluster decided, one stderr notice names the source and why
-        when that is news (a fallback, a custom ConfigMap: discovery.is_news), else under -v.
+                announce: bool = True, with_template: bool = False) -> catalog_mod.Catalog:
+        """The catalog; when the cluster decided (and `announce`), one notice names the source
+        and why when that is news (a fallback, a custom ConfigMap: discovery.is_news), else
+        under -v.
 
         `with_template` fetches the runtime Template in the same round trip, for `template()`.
         """
@@ -137,7 +141,7 @@ class Session:
             else:
                 resolved = self.sources(with_template)[0]
                 result = resolved.value
-        if notice and not (catalog_file or offline):
+        if announce and not (catalog_file or offline):
             from kubectl_nim.app.discovery import is_news
 
             line = f"Using the {resolved.source} ({resolved.reason})."
@@ -203,7 +207,7 @@ def _kept_until_exit():
         gc.enable()
 
 
-def connect(options: GlobalOptions, timeout: float, env: Environment | None = None):
+def connect(options: GlobalOptions, timeout: float, env: Environment):
     """A Cluster with its own request timeout, for a lookup that must not keep anyone waiting
     (a shell TAB): the global options' connection, nothing discovered yet."""
     from kubectl_nim.adapters.kube import cluster

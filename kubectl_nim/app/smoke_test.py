@@ -4,12 +4,12 @@ The requests go through the Kubernetes API server's service proxy
 (`/api/v1/namespaces/{ns}/services/{svc}:{port}/proxy/...`, service and port from the
 InferenceService's `status.address.url`), so they carry the kubeconfig's credentials and need no
 route and no port-forward; `--url` talks to a URL directly instead. The model kind (chat for LLMs,
-embeddings, ranking) comes from the catalog entry (`domain.health.kind_of_model`).
+embeddings, ranking) comes from the catalog entry (`domain.health.kind_of_model`). Latencies and
+the test's deadline are measured on the run's clock (`Environment.clock`).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
@@ -125,11 +125,11 @@ def proxy_base(namespace: str, address_url: str) -> str:
 Send = Callable[[str, str, Optional[dict]], Answer]
 
 
-def via_proxy(cluster, base: str, name: str) -> Send:
+def via_proxy(cluster, base: str, name: str, *, clock: Callable[[], float]) -> Send:
     def send(method: str, path: str, body: Optional[dict]) -> Answer:
-        started = time.perf_counter()
+        started = clock()
         status, data = cluster.request_raw(method, base + path, body=body)
-        answer = Answer(status, data, (time.perf_counter() - started) * 1000)
+        answer = Answer(status, data, (clock() - started) * 1000)
         doc = answer.json()
         if status >= 400 and isinstance(doc, dict) and doc.get("kind") == "Status":
             # The API server's own answer, not the model's: it could not proxy.
@@ -146,14 +146,14 @@ def via_proxy(cluster, base: str, name: str) -> Send:
     return send
 
 
-def direct(url: str, timeout: Optional[float]) -> Send:
+def direct(url: str, timeout: Optional[float], *, clock: Callable[[], float]) -> Send:
     import httpx
 
     client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout or 60.0,
                           headers={"Accept": "application/json"})
 
     def send(method: str, path: str, body: Optional[dict]) -> Answer:
-        started = time.perf_counter()
+        started = clock()
         try:
             with client.stream(method, path, json=body) as response:
                 data = bytearray()
@@ -167,7 +167,7 @@ def direct(url: str, timeout: Optional[float]) -> Send:
                              hint="check the URL (a route, or `oc port-forward` to the "
                                   "predictor service)") from None
         return Answer(response.status_code, bytes(data),
-                      (time.perf_counter() - started) * 1000)
+                      (clock() - started) * 1000)
     return send
 
 
@@ -267,13 +267,13 @@ def _at(doc: Any, *path: Any) -> Any:
     return doc
 
 
-def within(send: Send, seconds: float) -> Send:
+def within(send: Send, seconds: float, clock: Callable[[], float]) -> Send:
     """`send` under one deadline for the whole test, besides each request's own timeout (a
     server that drips its answer resets a read timeout forever): past it, the test fails and
     the request is left to the daemon thread that runs it (the process is about to end)."""
     import threading
 
-    deadline = time.monotonic() + seconds
+    deadline = clock() + seconds
 
     def bounded(method: str, path: str, body: Optional[dict]) -> Answer:
         box: dict = {}
@@ -285,7 +285,7 @@ def within(send: Send, seconds: float) -> Send:
                 box["error"] = e
         worker = threading.Thread(target=work, daemon=True, name="nim-test")
         worker.start()
-        worker.join(max(0.0, deadline - time.monotonic()))
+        worker.join(max(0.0, deadline - clock()))
         if worker.is_alive():
             raise TestFailed(f"no answer to {method} {path} within the test's {seconds:g}s "
                              f"deadline", hint="the model is slow or stuck; see `kubectl nim "
@@ -297,8 +297,10 @@ def within(send: Send, seconds: float) -> Send:
 
 
 def run(send: Send, target: str, kind_for: Callable[[str], str], prompt: Optional[str],
-        kind: Optional[str] = None, deadline: float = DEFAULT_DEADLINE) -> Result:
-    send = within(send, deadline)
+        kind: Optional[str] = None, deadline: float = DEFAULT_DEADLINE, *,
+        clock: Callable[[], float]) -> Result:
+    """`clock`: the run's (`Environment.clock`), for the test's deadline."""
+    send = within(send, deadline, clock)
     result = Result(target=target, model="", kind="")
     ids = list_models(send, result)
     result.model = ids[0]

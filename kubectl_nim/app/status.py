@@ -13,7 +13,7 @@ BENCHMARKS.md ("status round trips", "Fast where users are").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Optional
 
 from kubectl_nim.domain import list_rows
@@ -22,7 +22,7 @@ from kubectl_nim.domain.names import ISVC_LABEL, NIM_RUNTIME_ANNOTATION
 from kubectl_nim import log
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster, concurrently
-from kubectl_nim.app.accounts import list_accounts
+from kubectl_nim.app.accounts import accounts_or_why
 from kubectl_nim.domain import health, shapes
 from kubectl_nim.domain.account_state import AccountState, of_namespace
 from kubectl_nim.errors import ClusterError, NimError
@@ -45,6 +45,7 @@ class Observed:
     pods: Optional[list]        # None: may not be read
     events: Optional[list]      # None: may not be read
     accounts: list = field(default_factory=list)   # the project's NIM Accounts (if readable)
+    accounts_unread: Optional[str] = None  # why they could not be read (KEY then unknown)
     secret_names: Optional[set] = None  # the project's Secrets; None: not listed (read each)
     claims: Optional[dict] = None       # the project's PVCs by name; None: not listed
     raw: dict = field(default_factory=dict)  # the InferenceService and runtime as answered
@@ -65,9 +66,8 @@ class Status:
     def url(self) -> str:
         return self.row.url
 
-    def to_data(self, now: Optional[datetime] = None) -> dict:
-        """`now` (for the age): the run's wall clock, else the process's."""
-        now = now or utc_now()
+    def to_data(self, now: datetime) -> dict:
+        """`now` (for the age): the run's wall clock (`Environment.now`)."""
         isvc = self.observed.isvc or {}
         pods = health.live_pods(self.observed.pods)
         return {
@@ -179,14 +179,15 @@ def observe(cluster: Cluster, namespace: str, name: str, events: bool = True,
         lambda: cluster.get_or_none("ServingRuntime", name, namespace),
         lambda: cluster.list("Pod", namespace, label_selector=selector),
         (lambda: cluster.list("Event", namespace)) if events else (lambda: None),
-        lambda: list_accounts(cluster, namespace),
+        lambda: accounts_or_why(cluster, namespace),
     ] + (_collections(cluster, namespace) if collections else [])
-    isvc, runtime, pods, events, accounts, *listed = concurrently(lambda call: call(), calls)
+    isvc, runtime, pods, events, (accounts, unread), *listed = \
+        concurrently(lambda call: call(), calls)
     observed = Observed(name, namespace,
                         _object(isvc, f"inferenceservice {name}", shapes.INFERENCE_SERVICE),
                         _object(runtime, f"servingruntime {name}", shapes.SERVING_RUNTIME),
                         _readable(pods, "pods", shapes.POD),
-                        _readable(events, "events", shapes.EVENT), accounts)
+                        _readable(events, "events", shapes.EVENT), accounts, unread)
     observed.raw = {"isvc": isvc, "runtime": runtime}
     isvc, runtime = observed.isvc, observed.runtime
     if listed:
@@ -236,7 +237,7 @@ def last_line(cluster: Cluster, namespace: str, pod: str, container: str) -> Opt
     return lines[-1] if lines else None
 
 
-def complete(cluster: Cluster, observed: Observed, now: Optional[datetime] = None) -> Status:
+def complete(cluster: Cluster, observed: Observed, now: datetime) -> Status:
     """Round 2: crash logs (and secrets and PVCs not listed in round 1), concurrently; then
     the verdict (`now`: the run's clock, for the rules that need one)."""
     calls = round_two(cluster, observed)
@@ -259,8 +260,7 @@ def round_two(cluster: Cluster, observed: Observed) -> list[tuple[str, str, Any]
     return calls
 
 
-def settle(observed: Observed, calls: list, answers: list,
-           now: Optional[datetime] = None) -> Status:
+def settle(observed: Observed, calls: list, answers: list, now: datetime) -> Status:
     """The verdict from round 1's collections and round 2's answers."""
     answered = {(kind, key): answer for (kind, key, _), answer in zip(calls, answers)}
     secrets, pvcs = {}, {}
@@ -303,18 +303,19 @@ def _presence(answer: Any) -> str:
 
 
 def _finish(observed: Observed, secrets: dict, claims: dict, lines: dict,
-            now: Optional[datetime]) -> Status:
+            now: datetime) -> Status:
     isvc = observed.isvc
-    facts = health.Facts(name=observed.name, isvc=isvc, runtime=observed.runtime,
-                         pods=observed.pods, events=observed.events, claims=claims,
-                         secrets=secrets, last_lines=lines, gpus=nim_runtime.gpus_per_pod(isvc),
-                         now=now)
     keys = list_rows.account_keys_by_namespace(observed.accounts).get(observed.namespace, ())
     row = list_rows.make_row(isvc or {"metadata": {"name": observed.name,
                                               "namespace": observed.namespace}},
-                        observed.runtime, account_keys=keys)
+                        observed.runtime, account_keys=keys,
+                        accounts_readable=observed.accounts_unread is None)
     account = of_namespace(observed.accounts, observed.namespace) \
         if row.key == nim_runtime.PROJECT_ACCOUNT else None
+    facts = health.Facts(name=observed.name, isvc=isvc, runtime=observed.runtime,
+                         pods=observed.pods, events=observed.events, claims=claims,
+                         secrets=secrets, last_lines=lines, gpus=nim_runtime.gpus_per_pod(isvc),
+                         account=account, now=now)
     return Status(observed, health.assess(facts), row, secrets, claims, eu_flag(row.model),
                   account)
 
@@ -338,17 +339,12 @@ def find_nim(cluster: Cluster, namespace: str, name: str, events: bool = True) -
     return observed
 
 
-def status(cluster: Cluster, namespace: str, name: str,
-           now: Optional[datetime] = None) -> Status:
+def status(cluster: Cluster, namespace: str, name: str, now: datetime) -> Status:
     return complete(cluster, find_nim(cluster, namespace, name), now)
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None,
-             now: Optional[datetime] = None) -> list[Status]:
+def overview(cluster: Cluster, namespace: str, selector: Optional[str], now: datetime
+             ) -> list[Status]:
     """Every NIM deployment of the project (whose InferenceService matches `selector`): round 1
     lists everything at once (secrets and PVCs included), round 2 reads the crash logs of every
     deployment, at most MAX_PARALLEL at once."""
@@ -357,9 +353,9 @@ def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None,
         lambda: cluster.list("ServingRuntime", namespace),
         lambda: cluster.list("Pod", namespace, label_selector=ISVC_LABEL),
         lambda: cluster.list("Event", namespace),
-        lambda: list_accounts(cluster, namespace),
+        lambda: accounts_or_why(cluster, namespace),
     ] + _collections(cluster, namespace)
-    isvcs, runtimes, pods, events, accounts, secret_names, claims = \
+    isvcs, runtimes, pods, events, (accounts, unread), secret_names, claims = \
         concurrently(lambda call: call(), calls)
     for answer in (isvcs, runtimes):
         if isinstance(answer, ClusterError):
@@ -378,7 +374,7 @@ def overview(cluster: Cluster, namespace: str, selector: Optional[str] = None,
         mine = None if pods is None else \
             [p for p in pods if ((p.get("metadata") or {}).get("labels") or {})
              .get(ISVC_LABEL) == name]
-        observed.append(Observed(name, namespace, isvc, runtime, mine, events, accounts,
+        observed.append(Observed(name, namespace, isvc, runtime, mine, events, accounts, unread,
                                  _listed(secret_names, "secrets"), _listed(claims, "PVCs")))
     observed.sort(key=lambda o: o.name)
     plans = [round_two(cluster, o) for o in observed]

@@ -5,12 +5,12 @@ the InferenceService and the events (together), and between reads a watch of the
 InferenceService (app/follow.py) wakes it the moment the object changes, so that it returns
 within a round trip of Ready; the reads every `interval` keep the stall warnings current. A
 server that does not watch is polled every `interval`, as is everything when `watch` is False
-(tests that drive time through an injected `sleep`).
+(tests that drive time through an injected `sleep`). The clock, the sleep and the console are the
+run's (`Environment.clock`, `sleep`, `warn`): required, never defaulted.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -87,10 +87,9 @@ def read_events(cluster: Cluster, namespace: str) -> list[dict]:
 
 
 def poll(observe: Callable[[], State], report: Callable[[State], None], timeout: float,
-         what: str, hint: str, interval: float = 2.0,
-         clock: Callable[[], float] = time.monotonic,
-         sleep: Callable[[float], None] = time.sleep,
-         pause: Callable[[float], None] | None = None) -> State:
+         what: str, hint: str, interval: float = 2.0, *,
+         clock: Callable[[], float], sleep: Callable[[float], None],
+         warn: Callable[[str], None], pause: Callable[[float], None] | None = None) -> State:
     """Observe, report, until ready; at the deadline a NimError with the last known state.
     Between observations `pause` (default `sleep`): a follower's wait returns early on a change.
 
@@ -112,8 +111,8 @@ def poll(observe: Callable[[], State], report: Callable[[State], None], timeout:
                     raise
                 delay = retry.POLLING.delay(failures, getattr(error, "retry_after", None))
                 failures += 1
-                log.warn(f"cannot read the state of {what.split(' ')[0]} ({error.message}); "
-                         f"retrying in {delay:.0f}s")
+                warn(f"cannot read the state of {what.split(' ')[0]} ({error.message}); "
+                     f"retrying in {delay:.0f}s")
                 sleep(min(delay, max(0.0, deadline - clock())))
                 continue
             failures = 0
@@ -186,9 +185,9 @@ def read_together(*reads: Callable[[], Any]) -> list:
 
 
 def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
-               report: Callable[[State], None], interval: float = 2.0,
-               clock: Callable[[], float] = time.monotonic,
-               sleep: Callable[[float], None] = time.sleep, watch: bool = True) -> State:
+               report: Callable[[State], None], interval: float = 2.0, *,
+               clock: Callable[[], float], sleep: Callable[[float], None],
+               warn: Callable[[str], None], watch: bool) -> State:
     followers = Followers(cluster, namespace, watch, sleep)
 
     def observe() -> State:
@@ -206,7 +205,7 @@ def wait_ready(cluster: Cluster, name: str, namespace: str, timeout: float,
                     f"{kind_ref('InferenceService', name)} to become ready",
                     f"it may still come up: "
                     f"`{caller.tool()} get inferenceservice {name} -n {namespace} -w`",
-                    interval, clock, sleep, followers.pause)
+                    interval, clock=clock, sleep=sleep, warn=warn, pause=followers.pause)
     except BaseException:
         end = getattr(report, "end", None)
         if end:  # the error goes on its own line, not after the spinner
@@ -249,8 +248,7 @@ class Reporter:
 
     SPINNER = "|/-\\"
 
-    def __init__(self, echo: Callable[..., None], tty: bool,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, echo: Callable[..., None], tty: bool, clock: Callable[[], float]):
         from kubectl_nim.app.live_line import LiveLine
 
         self.echo = echo

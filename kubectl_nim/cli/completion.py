@@ -275,8 +275,9 @@ def completion_catalog(ctx: click.Context):
         from kubectl_nim.app import discovery
 
         cluster, options = _cluster(ctx)
-        settings = discovery.read_settings(cluster, options.apps_namespace)
-        return discovery.resolve_catalog(cluster, settings).value
+        warn = _environment(ctx).warn
+        settings = discovery.read_settings(cluster, options.apps_namespace, warn=warn)
+        return discovery.resolve_catalog(cluster, settings, warn=warn).value
     except Exception:  # noqa: BLE001 - unreachable, forbidden, slow: the embedded list it is
         return local_catalog.load_embedded()
 
@@ -304,8 +305,8 @@ def model_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> 
 
 @_safe
 def deployment_modes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
-    """`deploy --deployment-mode`: the modes deploy_options.DeployOptions accepts."""
-    from kubectl_nim.domain.deploy_options import DEPLOYMENT_MODES
+    """`deploy --deployment-mode`: the modes deploy_values.Scaling accepts."""
+    from kubectl_nim.domain.deploy_values import DEPLOYMENT_MODES
 
     return [CompletionItem(m) for m in DEPLOYMENT_MODES if m.startswith(incomplete)]
 

@@ -25,13 +25,13 @@ from typing import Any, Mapping, Optional
 
 from kubectl_nim.domain import proxy as proxy_mod
 from kubectl_nim.domain.catalog import Model
+from kubectl_nim.domain.deploy_values import Compute, Pairs, Storage, checked_profile
 from kubectl_nim.domain.keys import ENV_VAR as API_KEY_ENV
 from kubectl_nim.domain.names import (CACHE_JOB_LABEL, CACHE_MODEL_ANNOTATION,
                                       CACHE_PROFILE_ANNOTATION, CACHE_TAG_ANNOTATION,
                                       DISPLAY_NAME_ANNOTATION, GPU_RESOURCE, MANAGED_LABEL,
-                                      PVC_PREFIX, validate_claim_name)
+                                      PVC_PREFIX)
 from kubectl_nim.domain.objects import object_metadata
-from kubectl_nim.domain.quantity import check_quantity, parse_quantity
 from kubectl_nim.domain.serving_runtime import CACHE_MOUNT_PATH
 from kubectl_nim.domain.validation import DNS1035_LABEL
 from kubectl_nim.errors import UsageError
@@ -51,8 +51,6 @@ BACKOFF_LIMIT = 1  # one retry: a download that failed twice has a reason the lo
 # key: nothing of the key outlives the cache for long, even without --wait.
 JOB_TTL = 24 * 3600
 _EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
-
-Pairs = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -85,43 +83,29 @@ def parse_toleration(text: str) -> Toleration:
 
 @dataclass(frozen=True)
 class CacheOptions:
-    """What `cache NAME` was asked for, checked on construction (UsageError, exit 2)."""
+    """What `cache NAME` was asked for, checked on construction (UsageError, exit 2); the claim
+    and the GPUs are deploy's values (domain/deploy_values), checked when they were made."""
 
     name: str
     namespace: Optional[str]
     model: Model
     tag: str
     profile: Optional[str] = None
-    pvc_size: str = "30Gi"
-    storage_class: Optional[str] = None
-    existing_pvc: Optional[str] = None
+    storage: Storage = field(default_factory=Storage)
     node_selector: Pairs = ()
     tolerations: tuple[Toleration, ...] = ()
-    gpus: Optional[int] = None
+    compute: Compute = field(default_factory=Compute)   # only its GPUs are used
     proxy: proxy_mod.ProxySettings = field(default_factory=proxy_mod.ProxySettings)
 
     def __post_init__(self):
         if len(self.name) > MAX_NAME or not DNS1035_LABEL.fullmatch(self.name):
             raise UsageError(f"invalid cache name {self.name!r}: a lowercase DNS-1035 label of at "
                              f"most {MAX_NAME} characters", hint="for example llama-cache")
-        check_quantity(self.pvc_size, "--pvc-size")
-        if parse_quantity(self.pvc_size) < 1:
-            raise UsageError(f"--pvc-size {self.pvc_size!r} is too small", hint="for example 50Gi")
-        if self.existing_pvc is not None:
-            validate_claim_name(self.existing_pvc)
-            if self.storage_class:
-                raise UsageError("--storage-class applies only to a new PVC, not to "
-                                 "--existing-pvc")
-        if self.profile is not None and (not self.profile.strip() or
-                                         any(c.isspace() for c in self.profile)):
-            raise UsageError(f"--profile {self.profile!r} is not a profile id or name",
-                             hint="list them with `kubectl nim cache profiles MODEL`")
-        if self.gpus is not None and self.gpus < 0:
-            raise UsageError("--gpus must be 0 or more")
+        checked_profile(self.profile)
 
     @property
     def claim_name(self) -> str:
-        return self.existing_pvc or PVC_PREFIX + self.name
+        return self.storage.claim(PVC_PREFIX + self.name)
 
     @property
     def job_name(self) -> str:
@@ -169,9 +153,9 @@ def render_cache(options: CacheOptions, api_key: str) -> list[dict]:
     ca = proxy_mod.ca_configmap(options.proxy, options.name, options.namespace)
     if ca:
         objects.append(ca)
-    if options.existing_pvc is None:
-        pvc = pvc_manifest(options.claim_name, options.namespace, options.pvc_size,
-                           options.storage_class)
+    if options.storage.existing is None:
+        pvc = pvc_manifest(options.claim_name, options.namespace, options.storage.size,
+                           options.storage.storage_class)
         pvc["metadata"].setdefault("annotations", {}).update(record(options))
         objects.append(pvc)
     objects.append(job(options, options.job_name, [DOWNLOAD] + _profile_args(options),
@@ -235,8 +219,8 @@ def job(options: CacheOptions, name: str, command: list[str], claim: Optional[st
         env.append({"name": "NIM_CACHE_PATH", "value": CACHE_MOUNT_PATH})
         container["volumeMounts"] = [{"name": CACHE_VOLUME, "mountPath": CACHE_MOUNT_PATH}]
         pod["volumes"] = [{"name": CACHE_VOLUME, "persistentVolumeClaim": {"claimName": claim}}]
-    if options.gpus:
-        count = str(options.gpus)
+    if options.compute.gpus:
+        count = str(options.compute.gpus)
         container["resources"] = {"requests": {GPU_RESOURCE: count},
                                   "limits": {GPU_RESOURCE: count}}
     if options.node_selector:

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Optional
 
 from kubectl_nim.domain import nimservice
-from kubectl_nim.domain.account_state import parse_time
+from kubectl_nim.domain.account_state import VALIDATION, AccountState, parse_time
 from kubectl_nim.domain.list_rows import human_age
 from kubectl_nim.domain.names import GPU_RESOURCE, KSERVE_CONTAINER
 from kubectl_nim.domain.nim_runtime import runtime_image
@@ -112,6 +112,7 @@ class Facts:
     secrets: Mapping[str, str] = field(default_factory=dict)  # name -> present|MISSING|UNREADABLE
     last_lines: Mapping[str, str] = field(default_factory=dict)  # "pod/container" -> last line
     gpus: int = 0   # nvidia.com/gpu per predictor pod
+    account: Optional[AccountState] = None  # the project's NIM Account, when the key is its
     now: Optional[datetime] = None  # the run's clock (None: no rule that needs one applies)
 
 
@@ -453,9 +454,34 @@ def _events_of(f: Facts, involved: str) -> list:
     return [e for e in f.events or [] if (e.get("involvedObject") or {}).get("name") == involved]
 
 
+def _rule_account(f: Facts) -> list[Reason]:
+    """A deployment reading the project's key needs the project's NIM Account to be ready: the
+    controller's own words when it refused the key, a wait while it has not validated it yet
+    (docs/compatibility.md, per-project NIM Accounts)."""
+    account = f.account
+    if account is None or account.ready:
+        return []
+    ns = f" -n {account.namespace}" if account.namespace else ""
+    show = f"`kubectl nim project status{ns}` shows the Account's conditions"
+    said = account.rejection()
+    if said is not None:
+        cond = account.condition(VALIDATION)
+        rejected = cond is not None and cond.status == "False"
+        if rejected:
+            return [Reason("AccountKeyRejected", BLOCKING, f"the project's NIM Account "
+                           f"{account.name} rejected the project key: {said}",
+                           f"put a valid key in with `kubectl nim project rotate-key{ns}` "
+                           f"({show})")]
+        return [Reason("AccountNotReady", BLOCKING, f"the project's NIM Account {account.name} "
+                       f"is not ready: {said}", f"{show}; odh-model-controller's log tells more")]
+    return [Reason("AccountNotValidated", WAITING,
+                   f"the project's NIM Account {account.name} has not validated the project "
+                   f"key yet", f"odh-model-controller validates it (is it running?); {show}")]
+
+
 RULES: tuple[Callable[[Facts], list[Reason]], ...] = (
     _rule_inference_service, _rule_rollout, _rule_secrets, _rule_claims, _rule_pods,
-    _rule_events)
+    _rule_events, _rule_account)
 
 
 # --- the verdict -------------------------------------------------------------------------------

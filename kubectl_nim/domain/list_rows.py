@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from kubectl_nim.domain import nimservice
-from kubectl_nim.domain.names import DASHBOARD_LABEL
+from kubectl_nim.domain.names import ACCOUNT_KEY_SECRET, DASHBOARD_LABEL
 from kubectl_nim.domain.nimservice import BACKEND_KSERVE
 from kubectl_nim.domain.project_account import account_secrets
 from kubectl_nim.domain.nim_runtime import NIMSERVICE, UNKNOWN, images_at, is_nim, key_scheme, mounted_claims, runtime_image, runtime_name_of, runtime_refs, split_image
@@ -55,9 +55,12 @@ class Row:
 
 
 def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
-             runtime_readable: bool = True, account_keys: Iterable[str] = ()) -> Row:
+             runtime_readable: bool = True, account_keys: Iterable[str] = (),
+             accounts_readable: bool = True) -> Row:
     """`account_keys`: the key Secrets the project's NIM Accounts name (key scheme
-    project-account)."""
+    project-account). `accounts_readable` False: the project's Accounts could not be read, so
+    a runtime reading a Secret of the name an Account uses by default has an unknown scheme
+    (the project's key, or the older flow's shared copy of the same name)."""
     meta = isvc.get("metadata") or {}
     predictor = (isvc.get("spec") or {}).get("predictor") or {}
     image = runtime_image(runtime) or next(iter(images_at(isvc, "spec", "predictor")), "")
@@ -74,6 +77,8 @@ def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
         refs, scheme = runtime_refs({"spec": predictor}), NIMSERVICE
     elif runtime is None and not runtime_readable:
         scheme = UNKNOWN
+    elif not accounts_readable and ACCOUNT_KEY_SECRET in refs.names:
+        scheme = UNKNOWN
     else:
         scheme = key_scheme(meta.get("name", ""), refs, account_keys)
     return Row(name=meta.get("name", ""), namespace=meta.get("namespace", ""), model=model,
@@ -89,10 +94,13 @@ def make_row(isvc: Mapping[str, Any], runtime: Mapping[str, Any] | None,
 
 def nim_rows(isvcs: Iterable[Mapping[str, Any]], runtimes: Iterable[Mapping[str, Any]],
              runtimes_readable: bool = True,
-             accounts: Iterable[Mapping[str, Any]] = ()) -> list[Row]:
+             accounts: Iterable[Mapping[str, Any]] = (),
+             accounts_unreadable: Iterable[str] = ()) -> list[Row]:
     """`accounts`: the NIM Accounts of the projects listed (any namespace; each row is matched
-    with its own project's)."""
+    with its own project's); `accounts_unreadable`: the projects whose Accounts could not be
+    read (`make_row`)."""
     keys = account_keys_by_namespace(accounts)
+    blind = frozenset(accounts_unreadable)
     by_key = {((r.get("metadata") or {}).get("namespace", ""),
                (r.get("metadata") or {}).get("name", "")): r for r in runtimes}
     rows = []
@@ -101,9 +109,16 @@ def nim_rows(isvcs: Iterable[Mapping[str, Any]], runtimes: Iterable[Mapping[str,
         runtime = by_key.get((meta.get("namespace", ""), runtime_name_of(isvc) or ""))
         if is_nim(isvc, runtime):
             rows.append(make_row(isvc, runtime, runtimes_readable,
-                                 keys.get(meta.get("namespace", ""), frozenset())))
+                                 keys.get(meta.get("namespace", ""), frozenset()),
+                                 meta.get("namespace", "") not in blind))
     rows.sort(key=lambda r: (r.namespace, r.name))
     return rows
+
+
+def may_use_an_account(row: Row) -> bool:
+    """Whether the row's key scheme depends on its project's NIM Accounts beyond their names:
+    it reads a Secret of the name an Account uses by default."""
+    return row.backend == BACKEND_KSERVE and ACCOUNT_KEY_SECRET in row.secrets
 
 
 def account_keys_by_namespace(accounts: Iterable[Any]) -> dict[str, frozenset[str]]:

@@ -126,6 +126,28 @@ def referenced_secrets(obj: Any) -> set[str]:
     return found
 
 
+def referenced_config_maps(obj: Any) -> set[str]:
+    """Every ConfigMap name an object's spec can make a pod use: configMap volumes (projected
+    ones too), configMapKeyRef, envFrom configMapRef. Used to decide what is still in use."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("configMap", "configMapKeyRef", "configMapRef") and \
+                        isinstance(value, dict) and isinstance(value.get("name"), str) and \
+                        value["name"]:
+                    found.add(value["name"])
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    spec = obj.get("spec") if isinstance(obj, Mapping) else None
+    walk(spec if isinstance(spec, dict) else {})
+    return found
+
+
 def mounted_claims(obj: Mapping[str, Any] | None) -> list[str]:
     """The PVCs a ServingRuntime (or any pod-spec-like object) mounts, in volume order."""
     volumes = ((obj or {}).get("spec") or {}).get("volumes") or []

@@ -1,7 +1,7 @@
 """Kubernetes resource quantities (`500m`, `16Gi`, `1e3`), checked and compared as the API server
 does.
 
-Its own module because both the flag checks (deploy_options) and the requests-within-limits
+Its own module because both the flag checks (deploy_values) and the requests-within-limits
 rule (render.model_resources) need the same grammar, and a flag refused here is one the API
 server would refuse halfway through the writes.
 """

@@ -6,8 +6,8 @@ no network, no clock and no randomness (unless the Template generates parameter 
 `--dry-run=client -o yaml` prints exactly what a real run creates, and tests compare whole
 manifests against reviewed fixtures.
 
-The flag rules live in deploy_options, the ServingRuntime's adaptation of the Template in
-serving_runtime, the metadata and references every object shares in objects; this module puts
+The flag rules live in deploy_values and deploy_options, the ServingRuntime's adaptation of the
+Template in serving_runtime, the metadata and references every object shares in objects; this module puts
 them together and renders the secrets, the PVC and the InferenceService.
 """
 
@@ -48,10 +48,10 @@ def render_deployment(options: DeployOptions, template: Mapping[str, Any],
         if api_key is None:
             raise ValueError("render_deployment needs the API key to render the secrets")
         objects += [api_key_secret(options, api_key), pull_secret(options, api_key)]
-    if options.existing_pvc is None:
+    if options.storage.existing is None:
         objects.append(cache_pvc(options))
-    if options.proxy is not None:
-        ca = ca_configmap(options.proxy, options.name, options.namespace)
+    if options.nim.proxy is not None:
+        ca = ca_configmap(options.nim.proxy, options.name, options.namespace)
         if ca:
             objects.append(ca)
     runtime = find_runtime(process_template(template, dict(options.template_params), rng))
@@ -111,8 +111,8 @@ def secret_manifest(name: str, namespace: Optional[str], secret_type: str,
 
 def cache_pvc(options: DeployOptions) -> dict:
     """The model cache claim, `nim-pvc-{deployment}` (docs/design.md#what-deploy-creates)."""
-    return pvc_manifest(options.names["pvc"], options.namespace, options.pvc_size,
-                        options.storage_class)
+    return pvc_manifest(options.names["pvc"], options.namespace, options.storage.size,
+                        options.storage.storage_class)
 
 
 def pvc_manifest(name: str, namespace: Optional[str], size: str,
@@ -143,25 +143,26 @@ def inference_service(options: DeployOptions, template_resources: Mapping[str, A
     if options.expose:
         labels[VISIBILITY_LABEL] = "exposed"
     annotations = {DISPLAY_NAME_ANNOTATION: options.shown_name,
-                   DEPLOYMENT_MODE_ANNOTATION: options.deployment_mode}
-    if options.hardware_profile:
-        annotations[HARDWARE_PROFILE_NAME_ANNOTATION] = options.hardware_profile
-        if options.hardware_profile_namespace:
-            annotations[HARDWARE_PROFILE_NAMESPACE_ANNOTATION] = options.hardware_profile_namespace
+                   DEPLOYMENT_MODE_ANNOTATION: options.scaling.mode}
+    profile = options.compute.hardware_profile
+    if profile is not None:
+        annotations[HARDWARE_PROFILE_NAME_ANNOTATION] = profile.name
+        if profile.namespace:
+            annotations[HARDWARE_PROFILE_NAMESPACE_ANNOTATION] = profile.namespace
     model: dict[str, Any] = {"modelFormat": {"name": options.model.name},
                              "runtime": options.names["runtime"]}
     resources = model_resources(options, template_resources)
     if resources:
         model["resources"] = resources
-    if options.env:
-        model["env"] = [{"name": k, "value": v} for k, v in options.env]
+    if options.nim.env:
+        model["env"] = [{"name": k, "value": v} for k, v in options.nim.env]
     return {
         "apiVersion": ISVC_API_VERSION,
         "kind": "InferenceService",
         "metadata": object_metadata(options.namespace, options.names["inference_service"], labels=labels,
                               annotations=annotations),
-        "spec": {"predictor": {"minReplicas": options.min_replicas,
-                               "maxReplicas": options.max_replicas,
+        "spec": {"predictor": {"minReplicas": options.scaling.min_replicas,
+                               "maxReplicas": options.scaling.max_replicas,
                                "model": model}},
     }
 
@@ -175,11 +176,12 @@ def model_resources(options: DeployOptions, template_resources: Mapping[str, Any
     """
     sections = {k: {r: str(q) for r, q in (template_resources.get(k) or {}).items()}
                 for k in ("requests", "limits") if k in template_resources}
-    overrides = {("requests", "cpu"): options.cpu_request, ("limits", "cpu"): options.cpu_limit,
-                 ("requests", "memory"): options.memory_request,
-                 ("limits", "memory"): options.memory_limit}
-    if options.gpus is not None:
-        gpus = str(options.gpus) if options.gpus else None
+    compute = options.compute
+    overrides = {("requests", "cpu"): compute.cpu_request, ("limits", "cpu"): compute.cpu_limit,
+                 ("requests", "memory"): compute.memory_request,
+                 ("limits", "memory"): compute.memory_limit}
+    if compute.gpus is not None:
+        gpus = str(compute.gpus) if compute.gpus else None
         overrides.update({("requests", GPU_RESOURCE): gpus, ("limits", GPU_RESOURCE): gpus})
         if not gpus:
             for quantities in sections.values():

@@ -110,8 +110,8 @@ def _attach_cache_claim(spec: dict, container: dict, options: DeployOptions) -> 
     if cache_mount is None:
         cache_mount = {"name": volume_name, "mountPath": CACHE_MOUNT_PATH}
         container.setdefault("volumeMounts", []).append(cache_mount)
-    if options.pvc_subpath:
-        cache_mount["subPath"] = options.pvc_subpath
+    if options.storage.subpath:
+        cache_mount["subPath"] = options.storage.subpath
 
 
 def _declare_missing_shm(spec: dict) -> None:
@@ -129,13 +129,14 @@ def _declare_missing_shm(spec: dict) -> None:
 def _set_profile_and_proxy(spec: dict, container: dict, options: DeployOptions) -> None:
     """`--profile` as NIM_MODEL_PROFILE on the model container, and the proxy settings
     (domain/proxy) on it: the NIM's downloads go through the proxy, trusting its CA."""
-    from kubectl_nim.domain.deploy_options import PROFILE_ENV
+    from kubectl_nim.domain.deploy_values import PROFILE_ENV
     from kubectl_nim.domain.proxy import add_to_pod
 
-    if options.profile:
+    nim = options.nim
+    if nim.profile:
         env = [e for e in container.get("env") or [] if e.get("name") != PROFILE_ENV]
-        container["env"] = env + [{"name": PROFILE_ENV, "value": options.profile}]
-    if options.proxy is not None and not options.proxy.empty:
-        adapted = add_to_pod(spec, KSERVE_CONTAINER, options.proxy, options.name)
+        container["env"] = env + [{"name": PROFILE_ENV, "value": nim.profile}]
+    if nim.proxy is not None and not nim.proxy.empty:
+        adapted = add_to_pod(spec, KSERVE_CONTAINER, nim.proxy, options.name)
         spec.clear()
         spec.update(adapted)

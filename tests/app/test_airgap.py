@@ -17,6 +17,10 @@ from tests.helpers.day2 import seed_apps
 NAME = "llama"
 
 
+def ignore(text: str) -> None:
+    """A console that drops what it is told (tests that are not about the warnings)."""
+
+
 def dsc(air_gapped=True, name="default-dsc"):
     nim = {"managementState": "Managed"}
     if air_gapped is not None:
@@ -38,7 +42,7 @@ def today(kube_server_without_nimconfig, tmp_path):
 
 def test_settings_read_the_dsc_flag(today):
     cluster = Cluster.connect(kubeconfig=today.kubeconfig_path, timeout=2)
-    settings = discovery.read_settings(cluster, None)
+    settings = discovery.read_settings(cluster, None, warn=ignore)
     assert settings.disconnected.value is True
     assert settings.disconnected.source == "datasciencecluster/default-dsc"
     assert settings.disconnected.reason.startswith("spec.components.kserve.nim.airGapped")
@@ -48,9 +52,9 @@ def test_dsc_flag_false_and_absent(kube_server, kubeconfig):
     seed_apps(kube_server)
     cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2)
     kube_server.put_object(dsc(None))
-    assert discovery.read_settings(cluster, None).disconnected.value is False
+    assert discovery.read_settings(cluster, None, warn=ignore).disconnected.value is False
     kube_server.put_object(dsc(False))
-    settings = discovery.read_settings(cluster, None)
+    settings = discovery.read_settings(cluster, None, warn=ignore)
     assert (settings.disconnected.value, settings.disconnected.source) == \
         (False, "datasciencecluster/default-dsc")
 
@@ -59,7 +63,7 @@ def test_nimconfig_wins_over_the_dsc_flag(kube_server, kubeconfig):
     seed_apps(kube_server, {"disconnected": {"disableKeyCollection": False}})
     kube_server.put_object(dsc(True))
     cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2)
-    settings = discovery.read_settings(cluster, None)
+    settings = discovery.read_settings(cluster, None, warn=ignore)
     assert settings.disconnected.value is False
     assert settings.disconnected.reason == "spec.nimConfig.disconnected.disableKeyCollection"
 
@@ -67,7 +71,7 @@ def test_nimconfig_wins_over_the_dsc_flag(kube_server, kubeconfig):
 def test_dsc_read_with_apps_namespace_override_in_one_round(kube_server, kubeconfig):
     kube_server.put_object(dsc(True))
     cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2)
-    settings = discovery.read_settings(cluster, "mine")
+    settings = discovery.read_settings(cluster, "mine", warn=ignore)
     assert settings.disconnected.value is True
     assert sorted(r["path"].split("/")[-1] for r in kube_server.requests) == \
         ["datascienceclusters", "odh-dashboard-config"]
@@ -77,7 +81,7 @@ def test_unreadable_dsc_is_not_fatal(kube_server, kubeconfig):
     seed_apps(kube_server)
     kube_server.deny("list", "datascienceclusters")
     cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2)
-    settings = discovery.read_settings(cluster, None)
+    settings = discovery.read_settings(cluster, None, warn=ignore)
     assert settings.disconnected.value is False
     assert any(p.startswith("DataScienceCluster: HTTP 403") for p in settings.disconnected.probes)
 

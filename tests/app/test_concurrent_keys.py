@@ -1,9 +1,14 @@
 """Concurrent key writers never leave a deployment's two Secrets with different keys.
 
-Real concurrent `kubectl-nim` processes against one fake API server; the fake's `hang_seconds`
-and `nth` rules force the interleavings that mixed keys before (one slow write)."""
+Real concurrent `kubectl-nim` processes against one fake API server; the fake's `nth` rules
+and held requests force the interleavings that mixed keys before (one slow write). A held write
+is released by an event (the other run has finished), not after a fixed time: on a loaded
+machine the other run may need longer than any fixed hold to get going."""
 
 from __future__ import annotations
+
+import re
+import threading
 
 import pytest
 
@@ -12,6 +17,19 @@ from tests.helpers.process import finish, spawn, wait_until
 
 KEY_A = "nvapi-AAAA-concurrent-key-0123456789"
 KEY_B = "nvapi-BBBB-concurrent-key-0123456789"
+PULL_PUT = r"/secrets/nvidia-nim-image-pull-x(\?|$)"
+# A held write is released at the latest after this long: below the client's 30 s request
+# timeout, so that the run it belongs to sees an answer, not a timeout.
+HOLD_LIMIT = 20.0
+
+
+def hold_first(server, method: str, path_regex: str) -> threading.Event:
+    """Hold the first `method` request matching `path_regex` until the returned event is set
+    (or HOLD_LIMIT); it is then answered as usual, a write applied as it stands."""
+    release = threading.Event()
+    server.fail(method, path_regex, 0, nth=1, times=1,
+                before_answer=lambda: release.wait(HOLD_LIMIT))
+    return release
 
 
 def _rotate(kubeconfig, key, tmp_path):
@@ -42,14 +60,16 @@ def _check(server, runs, *keys):
 def test_slow_write_overtaken_by_a_concurrent_run_never_mixes_keys(kube_server, kubeconfig,
                                                                    tmp_path, start):
     seed_plugin(kube_server, "x")
-    # A's pull-secret write hangs 1.5 s (then lands); B starts once A's api-key write is in.
-    kube_server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)", 0, nth=1, times=1,
-                     hang_seconds=1.5)
+    # A's pull-secret write is held (then lands); B runs once A's api-key write is in, and
+    # A's write is released only when B is done: B overtakes it, whatever the load.
+    release = hold_first(kube_server, "PUT", PULL_PUT)
     a = start(kubeconfig, KEY_A, tmp_path)
-    wait_until(lambda: opaque_key(secret(kube_server, "nvidia-nim-secrets-x")) == KEY_A,
-               what="A's first write")
+    kube_server.wait_for_request("PUT", PULL_PUT)
+    assert opaque_key(secret(kube_server, "nvidia-nim-secrets-x")) == KEY_A, "A's first write"
     b = start(kubeconfig, KEY_B, tmp_path)
-    runs = [finish(a), finish(b)]
+    ran_b = finish(b)
+    release.set()
+    runs = [finish(a), ran_b]
     _check(kube_server, runs, KEY_A, KEY_B)
     assert any(r.code for r in runs), "both reported success over each other"
 
@@ -83,16 +103,24 @@ def test_deploy_apply_new_key_failing_pull_secret_write_keeps_one_key(nim, kube_
 def test_late_landing_first_write_and_refused_second_write(nim, kube_server, kubeconfig):
     """The first Secret write times out but lands later; the second is refused: the run must
     not say "nothing was changed", and the pair must end with one key."""
-    import time
-
     from kubectl_nim.app import optimistic
 
+    api_put = r"/secrets/nvidia-nim-secrets-x(\?|$)"
     seed_plugin(kube_server, "x")
-    kube_server.fail("PUT", r"/secrets/nvidia-nim-secrets-x(\?|$)", 0, hang_seconds=0.3)
-    kube_server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)", 403, times=100)
+    # Held well past the client's timeout, which is itself well above what any other answer
+    # takes on a loaded machine: only this write times out.
+    kube_server.fail("PUT", api_put, 0, hang_seconds=3.0)
+    kube_server.fail("PUT", PULL_PUT, 403, times=100)
     result = nim("rotate-key", "x", "--skip-key-validation", "--no-restart", "--kubeconfig",
-                 kubeconfig, "--request-timeout", "0.2s", env={"NGC_API_KEY": KEY_A})
-    time.sleep(0.8)  # let the held write land
+                 kubeconfig, "--request-timeout", "1.5s", env={"NGC_API_KEY": KEY_A})
+
+    def answered_all() -> bool:  # the held write landed (answered: applied or refused)
+        arrived = [t for m, t in kube_server.arrivals if m == "PUT" and re.search(api_put, t)]
+        done = [r for r in kube_server.requests
+                if r["method"] == "PUT" and re.search(api_put, r["path"])]
+        return len(done) >= len(arrived) >= 1
+
+    wait_until(answered_all, timeout=60, what="the held write to land")
     api, pull = keys_of(kube_server, "x")
     assert result.exit_code == 1
     assert "nothing was changed" not in result.stderr, result.stderr
@@ -110,11 +138,12 @@ def test_other_run_writing_the_key_we_took_for_old_is_detected(kube_server, kube
 
     seed_plugin(kube_server, "x")
     kube_server.put_object(dockerconfig("nvidia-nim-image-pull-x", "default", KEY_B))
-    kube_server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)", 0, nth=1, times=1,
-                     hang_seconds=1.5)
+    release = hold_first(kube_server, "PUT", PULL_PUT)
     a = _rotate(kubeconfig, KEY_A, tmp_path)
-    wait_until(lambda: opaque_key(secret(kube_server, "nvidia-nim-secrets-x")) == KEY_A,
-               what="A's first write")
+    kube_server.wait_for_request("PUT", PULL_PUT)
+    assert opaque_key(secret(kube_server, "nvidia-nim-secrets-x")) == KEY_A, "A's first write"
     b = _rotate(kubeconfig, KEY_B, tmp_path)
-    runs = [finish(a), finish(b)]
+    ran_b = finish(b)
+    release.set()
+    runs = [finish(a), ran_b]
     _check(kube_server, runs, KEY_A, KEY_B)

@@ -16,6 +16,7 @@ import pytest
 
 from kubectl_nim.cli.exit_status import for_error
 
+from tests.fakes.clock import FakeClock
 from tests.helpers.deploy import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR,  # noqa: F401
                                   dry_runs, lines, project, refs, run_deploy, state,
                                   writes)
@@ -468,7 +469,7 @@ def _objects(name=NAME):
 
 # What a run hands deploy's writes: its clock, its pauses, its console (here: real time, no
 # console; these tests read the error).
-RUN = dict(sleep=time.sleep, clock=time.monotonic, warn=lambda text: None)
+RUN = dict(sleep=time.sleep, clock=time.monotonic, now=FakeClock().now, warn=lambda text: None)
 
 
 def test_interrupt_between_writes_rolls_back(project):

@@ -12,6 +12,10 @@ from tests.helpers.catalog import catalog_configmap, model_entry
 APPS = "redhat-ods-applications"
 
 
+def ignore(text: str) -> None:
+    """A console that drops what it is told (tests that are not about the warnings)."""
+
+
 def dsci(ns="custom-apps"):
     return {"apiVersion": "dscinitialization.opendatahub.io/v1", "kind": "DSCInitialization",
             "metadata": {"name": "default-dsci"}, "spec": {"applicationsNamespace": ns}}
@@ -53,7 +57,7 @@ def cluster(kube_server, kubeconfig):
 
 
 def _apps(cluster, override):
-    settings = discovery.read_settings(cluster, override)
+    settings = discovery.read_settings(cluster, override, warn=ignore)
     return settings.apps_namespace, settings.dashboard_config
 
 
@@ -101,14 +105,20 @@ def test_catalog_order_custom_then_shipped_then_account_then_embedded(cluster, k
     kube_server.put_object(account(cm="odh-nim-account-cm"))
     kube_server.put_object(cm("odh-nim-account-cm", APPS, "account-model"))
 
+    warnings: list[str] = []
+
     def resolve():
-        settings = discovery.read_settings(cluster, None)
-        return discovery.resolve_catalog(cluster, settings)
+        settings = discovery.read_settings(cluster, None, warn=warnings.append)
+        return discovery.resolve_catalog(cluster, settings, warn=warnings.append)
 
     first = resolve()
     assert (first.source, first.value.names) == ("configmap cfg/my-models", ["custom-model"])
+    assert warnings == []
     kube_server.deny("get", "configmaps", "cfg")   # custom one unreadable → next source
     second = resolve()
+    assert warnings == ["the custom catalog ConfigMap cfg/my-models "
+                        "(spec.nimConfig.customConfigMap) cannot be read (access denied, "
+                        "HTTP 403); falling back to the next catalog source"]
     assert (second.source, second.value.names) == (f"configmap {APPS}/nvidia-nim-models-data",
                                                    ["shipped-model"])
     assert "ConfigMap cfg/my-models: HTTP 403" in second.probes[0]
@@ -129,12 +139,12 @@ def test_template_from_apps_namespace_then_account_then_embedded(cluster, kube_s
     kube_server.put_object(template(marker="apps"))
     kube_server.put_object(account(tpl="nvidia-nim-serving-template"))
     kube_server.put_object(template("nvidia-nim-serving-template", marker="account"))
-    settings = discovery.read_settings(cluster, None)
-    first = discovery.resolve_sources(cluster, settings)[1]
+    settings = discovery.read_settings(cluster, None, warn=ignore)
+    first = discovery.resolve_sources(cluster, settings, warn=ignore)[1]
     assert first.source == f"template {APPS}/nvidia-nim-http-template"
     kube_server.deny("get", "templates", APPS)
     kube_server.put_object(template("nvidia-nim-serving-template", ns="other", marker="x"))
-    second = discovery.resolve_sources(cluster, settings)[1]
+    second = discovery.resolve_sources(cluster, settings, warn=ignore)[1]
     assert second.source == "embedded template"  # the account's template is unreadable too
     assert [p.split(":")[0] for p in second.probes] == [
         f"Template {APPS}/nvidia-nim-http-template",
@@ -144,7 +154,7 @@ def test_template_from_apps_namespace_then_account_then_embedded(cluster, kube_s
 
 def test_disconnected_flag(cluster, kube_server):
     kube_server.put_object(odc(APPS, {"disconnected": {"disableKeyCollection": True}}))
-    settings = discovery.read_settings(cluster, None)
+    settings = discovery.read_settings(cluster, None, warn=ignore)
     assert settings.disconnected.value is True
     assert settings.disconnected.reason == "spec.nimConfig.disconnected.disableKeyCollection"
 
@@ -152,8 +162,9 @@ def test_disconnected_flag(cluster, kube_server):
 def test_everything_unreadable_falls_back_to_embedded_copies(cluster, kube_server):
     for verb, res in [("list", "dscinitializations"), ("get", "odhdashboardconfigs")]:
         kube_server.deny(verb, res)
-    settings = discovery.read_settings(cluster, None)
+    settings = discovery.read_settings(cluster, None, warn=ignore)
     assert settings.apps_namespace.value is None
-    assert discovery.resolve_catalog(cluster, settings).source == "embedded catalog"
-    assert discovery.resolve_sources(cluster, settings)[1].source == "embedded template"
+    assert discovery.resolve_catalog(cluster, settings, warn=ignore).source == "embedded catalog"
+    sources = discovery.resolve_sources(cluster, settings, warn=ignore)
+    assert sources[1].source == "embedded template"
     assert settings.disconnected.value is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from hypothesis import given, strategies as st
@@ -101,7 +102,7 @@ def test_any_file_content_loads_as_a_valid_hint_or_none(doc):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "h.json")
         Path(path).write_text(json.dumps(doc))
-        hint = discovery_hints.load(path)
+        hint = discovery_hints.load(path, time.time())
     assert hint is None or (isinstance(hint["apps"], str) and hint["apps"] and
                             (hint["custom"] is None or len(hint["custom"]) == 2))
 

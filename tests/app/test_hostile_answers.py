@@ -20,6 +20,7 @@ from kubectl_nim.app import listing, logs, report
 from kubectl_nim.app import status as status_app
 from kubectl_nim.domain import shapes
 from kubectl_nim.errors import NimError
+from tests.fakes.clock import FakeClock
 
 NS, NAME = "team", "llama"
 KEYS = sorted({
@@ -112,10 +113,10 @@ FAST = settings(max_examples=40, deadline=None,
 def test_status_of_any_answer(given_answers):
     cluster = well_typed_lists(Hostile(given_answers))
     try:
-        result = status_app.status(cluster, NS, NAME)
+        result = status_app.status(cluster, NS, NAME, FakeClock().now())
     except NimError:
         return
-    result.to_data()
+    result.to_data(FakeClock().now())
 
 
 @FAST
@@ -123,9 +124,9 @@ def test_status_of_any_answer(given_answers):
 def test_status_overview_and_list_of_any_answer(given_answers):
     cluster = well_typed_lists(Hostile(given_answers))
     try:
-        for result in status_app.overview(cluster, NS):
-            result.to_data()
-        for row in listing.collect(cluster, NS):
+        for result in status_app.overview(cluster, NS, None, FakeClock().now()):
+            result.to_data(FakeClock().now())
+        for row in listing.collect(cluster, NS, warn=lambda text: None):
             row.to_data()
     except NimError:
         pass
@@ -137,7 +138,7 @@ def test_logs_plan_of_any_answer(given_answers):
     cluster = well_typed_lists(Hostile(given_answers))
     try:
         found = logs.plan(cluster, NS, NAME, all_containers=True)
-        list(logs.read(cluster, NS, NAME, found, None, None))
+        list(logs.read(cluster, NS, NAME, found, None, None, warn=lambda text: None))
     except NimError:
         pass
 
@@ -147,7 +148,8 @@ def test_logs_plan_of_any_answer(given_answers):
 def test_report_of_any_answer(given_answers):
     cluster = well_typed_lists(Hostile(given_answers))
     try:
-        bundle = report.collect(cluster, NS, NAME, 10, lambda: {"catalog": "x"}, "stamp", {})
+        bundle = report.collect(cluster, NS, NAME, 10, lambda: {"catalog": "x"}, "stamp", {},
+                                now=FakeClock().now())
     except NimError:
         return
     data, count = report.archive(bundle)

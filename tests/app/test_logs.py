@@ -182,6 +182,7 @@ def test_an_empty_answer_for_a_waiting_container_is_exit_1():
     found = logs.sources(pods, False)
     with pytest.raises(NimError, match=r"p/kserve-container has not started "
                                        r"\(ImagePullBackOff: Back-off\)"):
-        list(logs.read(Empty(), "ns", "x", found, None, None))
+        list(logs.read(Empty(), "ns", "x", found, None, None, warn=pytest.fail))
     pods[0]["status"] = {}
-    assert list(logs.read(Empty(), "ns", "x", logs.sources(pods, False), None, None)) == []
+    assert list(logs.read(Empty(), "ns", "x", logs.sources(pods, False), None, None,
+                          warn=pytest.fail)) == []

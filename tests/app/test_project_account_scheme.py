@@ -55,7 +55,8 @@ def test_list_without_the_right_to_read_accounts_still_lists(run, kube_server):
     kube_server.deny("list", "accounts")
     result = run("list", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["items"][0]["keyScheme"] == "shared-legacy"
+    # not `shared-legacy`: only the Account tells the project key from the older shared copy
+    assert json.loads(result.stdout)["items"][0]["keyScheme"] == "unknown"
 
 
 def test_list_reads_the_accounts_in_the_same_round_trip(run, kube_server):

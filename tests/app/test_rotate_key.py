@@ -15,6 +15,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app import optimistic
 from kubectl_nim.domain import names, nim_runtime
 from kubectl_nim.domain import render
+from tests.fakes.clock import FakeClock
 from tests.helpers.day2 import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
                                 delete_secret, dockerconfig, isvc, keys_of, opaque_key, pull_key,
                                 ready_with_an_old_pod, rendered, secret, seed_disconnected,
@@ -366,6 +367,7 @@ def test_the_use_cases_raise_day2_errors(kube_server, kubeconfig):
     with pytest.raises(secret_writes.SecretsFailed,
                        match="put back secret/nvidia-nim-secrets-x") as caught:
         secret_pair.write_pair(cluster, "default", plan.targets, NEW_KEY,
-                                    current=plan.current)
+                                    current=plan.current, sleep=FakeClock().sleep,
+                                    now=FakeClock().now, warn=pytest.fail)
     assert not isinstance(caught.value, ClusterError)
     assert keys_of(kube_server, "x") == (OLD_KEY, OLD_KEY)

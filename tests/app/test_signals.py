@@ -3,7 +3,9 @@
 so that the signal lands while that write is in flight.
 
 Each case checks the exit code (128 + signal), what remained on the cluster, and that stderr
-says what was done and what is left. `KUBECTL_NIM_SIGNAL_MATRIX=path` appends every case's
+says what was done and what is left. A signal is sent once the fake has *received* the request
+it holds (`wait_for_request`), never after a fixed sleep: on a loaded machine the process may
+not have got there yet, and the case would test another moment than it says. `KUBECTL_NIM_SIGNAL_MATRIX=path` appends every case's
 outcome to a JSON-lines file (the reliability section of BENCHMARKS.md is made from it).
 """
 
@@ -12,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 
 import pytest
 
@@ -76,14 +77,14 @@ def test_deploy_interrupted_mid_write_rolls_back_everything(kube_server, kubecon
                                                             signame, signum, moment, path, after):
     kube_server.fail("POST", path, 0, hang_seconds=HANG)
     process = deploy(kubeconfig, tmp_path)
-    wait_until(exists(kube_server, *after), what=f"{after} before {moment}")
-    time.sleep(0.2)  # the next create is now held by the fake
+    kube_server.wait_for_request("POST", path)  # the create is in flight, held by the fake
+    wait_until(exists(kube_server, *after), what=f"{after} beside {moment}")  # and one is made
     send(process, signum)
     ran = finish(process)
     left = remaining(kube_server)
     record("deploy", moment, signame, ran, left)
     _common(ran, 128 + signum)
-    assert left == []
+    assert left == [], ran.stderr
     assert "rolled back" in ran.stderr
     if signame != "SIGINT":
         assert f"interrupted by {signame}" in ran.stderr
@@ -93,13 +94,12 @@ def test_second_signal_during_the_rollback_says_what_is_left(kube_server, kubeco
     kube_server.fail("POST", r"/inferenceservices\?(?!dryRun)", 0, hang_seconds=HANG)
     kube_server.fail("DELETE", r"/persistentvolumeclaims/", 0, hang_seconds=HANG)
     process = deploy(kubeconfig, tmp_path)
-    wait_until(exists(kube_server, "ServingRuntime", "x"), what="the runtime")
-    time.sleep(0.2)
+    kube_server.wait_for_request("POST", r"/inferenceservices\?(?!dryRun)")
     send(process, signal.SIGTERM)
     # The held create finishes, the rollback deletes the InferenceService and the runtime, then
     # holds on the PVC's delete: the second SIGTERM lands there.
-    wait_until(lambda: not exists(kube_server, "ServingRuntime", "x")(), what="rollback")
-    time.sleep(0.3)
+    kube_server.wait_for_request("DELETE", r"/persistentvolumeclaims/")
+    assert not exists(kube_server, "ServingRuntime", "x")(), "rollback"
     send(process, signal.SIGTERM)
     ran = finish(process)
     left = remaining(kube_server)
@@ -113,8 +113,8 @@ def test_second_signal_during_the_rollback_says_what_is_left(kube_server, kubeco
 
 def test_deploy_wait_interrupted_keeps_the_deployment(kube_server, kubeconfig, tmp_path):
     process = deploy(kubeconfig, tmp_path, "--wait", "--timeout", "5m")
-    wait_until(exists(kube_server, "InferenceService", "x"), what="the deployment")
-    time.sleep(0.5)
+    # waiting: it watches the InferenceService once it has read it
+    kube_server.wait_for_request("GET", r"/inferenceservices\?.*\bwatch=(1|true)")
     send(process, signal.SIGTERM)
     ran = finish(process)
     left = remaining(kube_server)
@@ -133,8 +133,8 @@ def test_rotate_key_interrupted_mid_pair_keeps_one_key(kube_server, kubeconfig, 
     kube_server.fail("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)", 0, hang_seconds=HANG)
     process = spawn("rotate-key", "x", "--skip-key-validation", "--no-restart", "--kubeconfig",
                     kubeconfig, key=NEW, home=str(tmp_path))
-    wait_until(lambda: keys_of(kube_server, "x")[0] == NEW, what="the first secret write")
-    time.sleep(0.2)
+    kube_server.wait_for_request("PUT", r"/secrets/nvidia-nim-image-pull-x(\?|$)")
+    assert keys_of(kube_server, "x")[0] == NEW, "the first secret write"
     send(process, signum)
     ran = finish(process)
     keys = keys_of(kube_server, "x")
@@ -151,8 +151,8 @@ def test_delete_interrupted_says_what_is_left(kube_server, kubeconfig, tmp_path)
     seed_plugin(kube_server, "x")
     kube_server.fail("DELETE", r"/servingruntimes/x(\?|$)", 0, hang_seconds=HANG)
     process = spawn("delete", "x", "--yes", "--kubeconfig", kubeconfig, home=str(tmp_path))
-    wait_until(lambda: not exists(kube_server, "InferenceService", "x")(), what="first delete")
-    time.sleep(0.2)
+    kube_server.wait_for_request("DELETE", r"/servingruntimes/x(\?|$)")
+    assert not exists(kube_server, "InferenceService", "x")(), "first delete"
     send(process, signal.SIGTERM)
     ran = finish(process)
     left = remaining(kube_server)
@@ -170,7 +170,7 @@ def test_config_set_interrupted_finishes_its_one_write(kube_server, kubeconfig, 
                      hang_seconds=HANG)
     process = spawn("config", "set-disconnected", "true", "--kubeconfig", kubeconfig,
                     home=str(tmp_path))
-    time.sleep(1.0)
+    kube_server.wait_for_request("PATCH", r"/odhdashboardconfigs/odh-dashboard-config(\?|$)")
     send(process, signal.SIGHUP)
     ran = finish(process)
     odc = kube_server.get_object("opendatahub.io/v1alpha", "odhdashboardconfigs",
@@ -188,7 +188,7 @@ def test_config_set_interrupted_finishes_its_one_write(kube_server, kubeconfig, 
 def test_ctrl_c_outside_deploy_exits_130(kube_server, kubeconfig, tmp_path):
     kube_server.fail("GET", r"/inferenceservices", 0, hang_seconds=HANG)
     process = spawn("list", "--kubeconfig", kubeconfig, home=str(tmp_path))
-    time.sleep(1.0)
+    kube_server.wait_for_request("GET", r"/inferenceservices")
     send(process, signal.SIGINT)
     ran = finish(process)
     record("list", "reading", "SIGINT", ran, [])
@@ -207,8 +207,8 @@ def test_migrate_interrupted_while_switching_the_runtime(kube_server, kubeconfig
     kube_server.fail("PUT", r"/servingruntimes/x(\?|$)", 0, hang_seconds=HANG)
     process = spawn("migrate", "x", "--reuse-key", "--skip-key-validation", "--no-restart",
                     "--kubeconfig", kubeconfig, home=str(tmp_path))
-    wait_until(exists(kube_server, "Secret", "nvidia-nim-image-pull-x"), what="new secrets")
-    time.sleep(0.3)
+    kube_server.wait_for_request("PUT", r"/servingruntimes/x(\?|$)")
+    assert exists(kube_server, "Secret", "nvidia-nim-image-pull-x")(), "new secrets"
     send(process, signal.SIGTERM)
     ran = finish(process)
     pointed = refs_of_runtime(kube_server, "x")

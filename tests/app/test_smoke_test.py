@@ -156,7 +156,8 @@ def test_any_answer_is_a_verdict_never_a_crash(kind, models, reply):
     answers = iter([smoke.Answer(200, _json.dumps(models).encode(), 1.0),
                     smoke.Answer(200, _json.dumps(reply).encode(), 1.0)])
     try:
-        smoke.run(lambda method, path, body: next(answers), "t", lambda m: kind, None, kind)
+        smoke.run(lambda method, path, body: next(answers), "t", lambda m: kind, None, kind,
+                  clock=lambda: 0.0)
     except NimError:
         pass
 
@@ -184,6 +185,6 @@ def test_the_whole_test_has_a_deadline():
         return smoke.Answer(200, b"{}", 1.0)
     started = _time.monotonic()
     with pytest.raises(smoke.TestFailed, match="within the test's 0.2s deadline"):
-        smoke.run(slow, "t", lambda m: "llm", None, "llm", deadline=0.2)
+        smoke.run(slow, "t", lambda m: "llm", None, "llm", deadline=0.2, clock=_time.monotonic)
     assert _time.monotonic() - started < 2
     release.set()

@@ -152,7 +152,7 @@ STATES = [State(False, "waiting for the controller to report status", ()),
 
 def test_reporter_piped_prints_changes_only():
     echo = Echo()
-    report = Reporter(echo, tty=False)
+    report = Reporter(echo, tty=False, clock=lambda: 0.0)
     for state in STATES:
         report(state)
     assert echo.calls == [
@@ -211,8 +211,8 @@ def test_wait_ready_follows_the_status_and_reports_each_stall_once(cluster, proj
         [isvc(READY)],
     ])
     echo = Echo()
-    state = wait_ready(cluster, NAME, NS, 600, Reporter(echo, tty=False),
-                       sleep=script.sleep, clock=script.clock, watch=False)
+    state = wait_ready(cluster, NAME, NS, 600, Reporter(echo, tty=False, clock=script.clock),
+                       sleep=script.sleep, clock=script.clock, warn=pytest.fail, watch=False)
     assert state.ready
     assert script.slept == [2.0, 2.0, 2.0]
     assert [text for text, _, _ in echo.calls] == [
@@ -232,8 +232,8 @@ def test_wait_ready_times_out_with_the_last_known_state(cluster, project):
     server.put_object(event(f"{NAME}-predictor-a", "FailedScheduling", GPU_MESSAGE))
     script = Script(server, [])
     with pytest.raises(NimError) as caught:
-        wait_ready(cluster, NAME, NS, 5, Reporter(Echo(), tty=False),
-                   sleep=script.sleep, clock=script.clock, watch=False)
+        wait_ready(cluster, NAME, NS, 5, Reporter(Echo(), tty=False, clock=script.clock),
+                   sleep=script.sleep, clock=script.clock, warn=pytest.fail, watch=False)
     assert script.slept == [2.0, 2.0, 1.0]  # never sleeps past the deadline
     assert str(caught.value) == (
         f"timed out after 5s waiting for inferenceservice.serving.kserve.io/{NAME} to become ready: "
@@ -247,8 +247,8 @@ def test_wait_ready_times_out_with_the_last_known_state(cluster, project):
 def test_wait_ready_without_permission_to_read_events(cluster, project):
     project.server.put_object(isvc(READY))
     project.server.deny("list", "events", namespace=NS)
-    state = wait_ready(cluster, NAME, NS, 10, Reporter(Echo(), tty=False),
-                       sleep=pytest.fail, clock=lambda: 0.0, watch=False)
+    state = wait_ready(cluster, NAME, NS, 10, Reporter(Echo(), tty=False, clock=lambda: 0.0),
+                       sleep=pytest.fail, clock=lambda: 0.0, warn=pytest.fail, watch=False)
     assert state.ready
 
 
@@ -326,8 +326,8 @@ def test_tty_spinner_is_cut_to_the_terminal_width_and_ended_before_an_error(clus
     echo = Echo()
     script = Script(project.server, [])
     with pytest.raises(NimError):
-        wait_ready(cluster, NAME, NS, 3, Narrow(echo, tty=True), sleep=script.sleep,
-                   clock=script.clock, watch=False)
+        wait_ready(cluster, NAME, NS, 3, Narrow(echo, tty=True, clock=script.clock),
+                   sleep=script.sleep, clock=script.clock, warn=pytest.fail, watch=False)
     spinner = [text for text, nl, _ in echo.calls if text.startswith("\r\033[K") and not nl]
     assert spinner and all(len(text) - len("\r\033[K") < 30 for text in spinner)
     assert spinner[0].endswith("…")
@@ -337,7 +337,7 @@ def test_tty_spinner_is_cut_to_the_terminal_width_and_ended_before_an_error(clus
 def test_success_prints_the_endpoint_and_next_steps():
     echo = Echo()
     ready = {**READY, "url": f"http://{NAME}-predictor.{NS}.svc.cluster.local"}
-    Reporter(echo, tty=False)(progress_state(isvc(ready), [], NAME))
+    Reporter(echo, tty=False, clock=lambda: 0.0)(progress_state(isvc(ready), [], NAME))
     assert [text for text, _, _ in echo.calls][1:] == [
         f"inferenceservice.serving.kserve.io/{NAME} is ready at http://{NAME}-predictor.{NS}.svc.cluster.local",
         f"  try: curl -s http://{NAME}-predictor.{NS}.svc.cluster.local/v1/models   (from "

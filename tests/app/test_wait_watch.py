@@ -36,8 +36,10 @@ def _waiting(cluster, interval=60.0, timeout=30.0):
 
     def run():
         try:
-            result["state"] = wait_ready(cluster, NAME, NS, timeout, Reporter(Echo(), tty=False),
-                                         interval=interval)
+            result["state"] = wait_ready(
+                cluster, NAME, NS, timeout, Reporter(Echo(), tty=False, clock=time.monotonic),
+                interval=interval, clock=time.monotonic, sleep=time.sleep,
+                warn=lambda text: None, watch=True)
         except Exception as e:  # noqa: BLE001 - handed to the test
             result["error"] = e
         result["done"] = time.monotonic()

@@ -9,6 +9,7 @@ from hypothesis import given, strategies as st
 
 from kubectl_nim.domain import cache_job, proxy
 from kubectl_nim.domain.catalog import Model
+from kubectl_nim.domain.deploy_values import Storage
 from kubectl_nim.errors import UsageError
 
 MODEL = Model(name="llama-3.1-8b-instruct", namespace="nim/meta", tags=("1.15.5",),
@@ -38,9 +39,7 @@ def test_bad_tolerations(bad):
         cache_job.parse_toleration(bad)
 
 
-@pytest.mark.parametrize("kw", [{"name": "Llama"}, {"name": "x" * 49}, {"pvc_size": "0"},
-                                {"existing_pvc": "a", "storage_class": "b"},
-                                {"profile": "two words"}, {"gpus": -1}])
+@pytest.mark.parametrize("kw", [{"name": "Llama"}, {"name": "x" * 49}, {"profile": "two words"}])
 def test_bad_options(kw):
     with pytest.raises(UsageError):
         options(**kw)
@@ -58,7 +57,7 @@ def test_render_order_names_and_no_key_in_the_job():
 
 
 def test_existing_pvc_is_not_rendered():
-    objects = cache_job.render_cache(options(existing_pvc="models"), KEY)
+    objects = cache_job.render_cache(options(storage=Storage(existing="models")), KEY)
     assert [o["kind"] for o in objects] == ["Secret", "Secret", "Job"]
 
 

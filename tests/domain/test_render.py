@@ -21,7 +21,9 @@ from kubectl_nim.adapters.catalog_source import embedded_text
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.errors import NimError, UsageError
 from kubectl_nim.domain.formats import dump_yaml_documents
-from kubectl_nim.domain.deploy_options import DeployOptions, normalize_subpath, parse_assignments
+from kubectl_nim.domain.deploy_options import DeployOptions
+from kubectl_nim.domain.deploy_values import normalize_subpath, parse_assignments
+from tests.helpers.deploy_options import deploy_options
 from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.domain.render import model_resources, namespace_annotation_patch, render_deployment
 
@@ -32,7 +34,7 @@ LLAMA = cases.LLAMA
 
 
 def options(**overrides) -> DeployOptions:
-    return DeployOptions(**{**cases.BASE, **overrides})
+    return deploy_options(**{**cases.BASE, **overrides})
 
 
 def render(template="nim-http.yaml", key=KEY, **overrides) -> list[dict]:
@@ -498,7 +500,7 @@ def test_env_on_the_model():
     ({"hardware_profile_namespace": "x"}, "needs --hardware-profile"),
     ({"existing_pvc": "shared", "storage_class": "fast"}, "only to a new PVC"),
     ({"existing_pvc": "Bad_Claim"}, "invalid PVC name"),
-    ({"pvc_subpath": "a/../b"}, "must not contain '..'"),
+    ({"existing_pvc": "shared", "pvc_subpath": "a/../b"}, "must not contain '..'"),
     ({"env": [("NGC_API_KEY", "x")]}, "cannot set NGC_API_KEY"),
     ({"env": [("A", "1"), ("A", "2")]}, "A is given more than once"),
     ({"env": [("1=bad", "x")]}, "is not a valid name"),
@@ -511,15 +513,16 @@ def test_invalid_options_are_usage_errors(overrides, message):
 
 
 def test_options_normalise_pairs_and_subpath():
-    opts = options(env=[["A", "1"]], template_params=[("P", 2)], pvc_subpath=" / ")
-    assert opts.env == (("A", "1"),) and opts.template_params == (("P", "2"),)
-    assert opts.pvc_subpath is None
+    opts = options(env=[["A", "1"]], template_params=[("P", 2)], existing_pvc="shared",
+                   pvc_subpath=" / ")
+    assert opts.nim.env == (("A", "1"),) and opts.template_params == (("P", "2"),)
+    assert opts.storage.subpath is None
     hash(opts)  # frozen and hashable
 
 
 @pytest.mark.parametrize("quantity", ["1", "500m", "0.5", ".5", "16Gi", "1e3", "2E", "30G"])
 def test_valid_quantities_are_accepted_as_options(quantity):
-    assert options(cpu_limit=quantity).cpu_limit == quantity
+    assert options(cpu_limit=quantity).compute.cpu_limit == quantity
 
 
 @pytest.mark.parametrize("request_, limit, ok", [

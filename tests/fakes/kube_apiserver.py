@@ -687,6 +687,7 @@ class FakeKubeAPIServer(LoopbackServer):
         self._port = port
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
+        self._arrival = threading.Condition(self._lock)  # a request came in (wait_for_request)
         self._stopping = False
         with self._lock:
             self._clear_state()
@@ -772,6 +773,31 @@ class FakeKubeAPIServer(LoopbackServer):
     def clear_requests(self) -> None:
         with self._lock:
             self._log.clear()
+            self._arrived.clear()
+
+    @property
+    def arrivals(self) -> List[Tuple[str, str]]:
+        """(method, path?query) of every request as it came in, answered or not (`requests`
+        has only the answered ones)."""
+        with self._lock:
+            return list(self._arrived)
+
+    def wait_for_request(self, method: str, path_regex: str, count: int = 1,
+                         timeout: float = 60.0) -> None:
+        """Return once `count` requests matching method and path(?query) have *arrived*,
+        answered or not: a test that holds one (`fail(..., hang_seconds=...)`) acts while it is
+        in flight, whatever the machine's load, instead of sleeping and hoping. `requests`
+        lists a request only once it is answered. AssertionError after `timeout` seconds."""
+        pattern = re.compile(path_regex)
+
+        def seen() -> int:
+            return sum(1 for m, target in self._arrived
+                       if method in ("*", m) and pattern.search(target))
+
+        with self._lock:
+            if not self._arrival.wait_for(lambda: seen() >= count, timeout):
+                raise AssertionError(f"no {method} {path_regex} arrived within {timeout}s "
+                                     f"({seen()} of {count})")
 
     def reset(self) -> None:
         """Back to an empty cluster (only the built-in namespaces), no rules, no latency."""
@@ -833,6 +859,7 @@ class FakeKubeAPIServer(LoopbackServer):
         self._history: List[Tuple[int, str, Resource, dict]] = []
         self._history_floor = self._rv
         self._log: List[dict] = []
+        self._arrived: List[Tuple[str, str]] = []  # (method, target) as they came in
         self._fail_rules: List[FailRule] = []
         self._denials: List[Tuple[str, str, Optional[str]]] = []
         self._latency_ms = 0.0
@@ -921,6 +948,8 @@ class FakeKubeAPIServer(LoopbackServer):
                 target += "#" + _posted_name(req.body)
             hits = [r for r in self._fail_rules if r.hit(req.method, target)]  # count all
             rule = hits[0] if hits else None
+            self._arrived.append((req.method, target))
+            self._arrival.notify_all()
         if latency:
             time.sleep(latency)
         if rule and rule.hang_seconds:

@@ -55,21 +55,27 @@ class LoopbackServer:
         self.stop()
 
     def serve_until_signalled(self) -> None:
-        """Standalone mode: print the URL as the first line of stdout, serve until SIGTERM or
-        SIGINT, then stop cleanly."""
-        print(self.url, flush=True)
-        done = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: done.set())
-        while not done.wait(0.5):
-            pass
-        self.stop()
+        """Standalone mode (module-level `serve_until_signalled`)."""
+        serve_until_signalled(self)
 
     @property
     def url(self) -> str:
         if self._httpd is None:
             raise RuntimeError("server not started")
         return f"{self.scheme}://127.0.0.1:{self._httpd.server_address[1]}"
+
+
+def serve_until_signalled(server: Any) -> None:
+    """Standalone mode of a started server (anything with `url` and `stop()`: the fakes, the
+    real-server tier's proxies): print the URL as the first line of stdout, serve until SIGTERM
+    or SIGINT, then stop cleanly."""
+    print(server.url, flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    while not done.wait(0.5):
+        pass
+    server.stop()
 
 
 @dataclass

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import render
+from kubectl_nim.domain.deploy_values import Storage
 from kubectl_nim.app import discovery
 
 OLD_KEY = "nvapi-old-key-0123456789"
@@ -33,7 +34,7 @@ def rendered(name: str, namespace: str = "default", key: str | None = OLD_KEY,
              disconnected: bool = False, existing_pvc: str | None = None) -> list[dict]:
     options = render.DeployOptions(name=name, namespace=namespace, model=_model(),
                                    tag=_model().latest_tag, disconnected=disconnected,
-                                   existing_pvc=existing_pvc)
+                                   storage=Storage(existing=existing_pvc))
     return render.render_deployment(options, copy.deepcopy(_template()),
                                     None if disconnected else key)
 

@@ -33,7 +33,13 @@ def spawn(*args: str, key: Optional[str] = None, home: Optional[str] = None) -> 
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def finish(process: subprocess.Popen, timeout: float = 30) -> Ran:
+# Generous deadlines: they only bound a run that hangs, and a loaded machine (CI, parallel
+# suites) can make a run ten times slower than on an idle one.
+FINISH_TIMEOUT = 120.0
+WAIT_TIMEOUT = 60.0
+
+
+def finish(process: subprocess.Popen, timeout: float = FINISH_TIMEOUT) -> Ran:
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -43,7 +49,8 @@ def finish(process: subprocess.Popen, timeout: float = 30) -> Ran:
     return Ran(process.returncode, out, err)
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 15, what: str = "") -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = WAIT_TIMEOUT,
+               what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

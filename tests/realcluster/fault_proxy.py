@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import heapq
 import json
-import signal
 import socket
 import ssl
 import sys
@@ -37,7 +36,7 @@ if __name__ == "__main__":  # run as a script
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.fakes.loopback import FailRule, LoopbackServer  # noqa: E402
+from tests.fakes.loopback import FailRule, LoopbackServer, serve_until_signalled  # noqa: E402
 
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "host", "content-length",
                "accept-encoding"}
@@ -279,14 +278,7 @@ def main(argv=None) -> int:
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
-    proxy = LatencyProxy(args.upstream, args.latency_ms, args.port).start()
-    print(proxy.url, flush=True)
-    done = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: done.set())
-    while not done.wait(0.5):
-        pass
-    proxy.stop()
+    serve_until_signalled(LatencyProxy(args.upstream, args.latency_ms, args.port).start())
     return 0
 
 

@@ -41,8 +41,10 @@ def test_wait_returns_within_0_3_s_of_ready(real):
     result: dict = {}
 
     def run():
-        result["state"] = wait_ready(cluster, NAME, real.ns, 30, Reporter(_echo, tty=False),
-                                     interval=60)
+        result["state"] = wait_ready(
+            cluster, NAME, real.ns, 30, Reporter(_echo, tty=False, clock=time.monotonic),
+            interval=60, clock=time.monotonic, sleep=time.sleep, warn=lambda text: None,
+            watch=True)
         result["done"] = time.monotonic()
 
     thread = threading.Thread(target=run, daemon=True)

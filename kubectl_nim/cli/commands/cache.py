@@ -93,7 +93,7 @@ def profiles(model_name, tag, node_selector, tolerations, gpus, hardware_profile
 def _options(session, p, name=None):
     """The model, tag and flags as cache_job.CacheOptions (usage errors before any key)."""
     from kubectl_nim.app import netproxy
-    from kubectl_nim.domain import cache_job, catalog as catalog_mod, deploy_options
+    from kubectl_nim.domain import cache_job, catalog as catalog_mod, deploy_values
 
     local = bool(p["offline"] or p["catalog_file"])
     catalog = session.catalog(p["catalog_file"], p["offline"])
@@ -104,25 +104,25 @@ def _options(session, p, name=None):
         log.warn(warning)
     namespace = session.options.namespace if local and p.get("dry_run") == "client" \
         and not p.get("hardware_profile") else session.namespace
-    selector = deploy_options.parse_assignments(p["node_selector"], "--node-selector")
+    selector = deploy_values.parse_assignments(p["node_selector"], "--node-selector")
     tolerations = tuple(cache_job.parse_toleration(t) for t in p["tolerations"])
     gpus = p["gpus"]
-    if p.get("hardware_profile"):
+    hardware = deploy_values.HardwareProfileRef.given(p.get("hardware_profile"),
+                                                      p.get("hardware_profile_namespace"))
+    if hardware is not None:
         from kubectl_nim.app.cache import hardware_profile_placement
 
         selector, tolerations, gpus = cache_job.merged_placement(
             selector, tolerations, gpus,
-            hardware_profile_placement(session, p["hardware_profile"],
-                                       p.get("hardware_profile_namespace")))
-    elif p.get("hardware_profile_namespace"):
-        from kubectl_nim.errors import UsageError
-
-        raise UsageError("--hardware-profile-namespace needs --hardware-profile")
+            hardware_profile_placement(session, hardware.name, hardware.namespace))
     return cache_job.CacheOptions(
         name=name or p["name"], namespace=namespace, model=model, tag=tag,
-        profile=p.get("profile"), pvc_size=p.get("pvc_size") or "50Gi",
-        storage_class=p.get("storage_class"), existing_pvc=p.get("existing_pvc"),
-        node_selector=selector, tolerations=tolerations, gpus=gpus,
+        profile=p.get("profile"),
+        storage=deploy_values.Storage(size=p.get("pvc_size") or "50Gi",
+                                      storage_class=p.get("storage_class"),
+                                      existing=p.get("existing_pvc")),
+        node_selector=selector, tolerations=tolerations,
+        compute=deploy_values.Compute(gpus=gpus),
         proxy=netproxy.settings(p["https_proxy"], p["no_proxy"], p["ca_bundle"]))
 
 
@@ -199,8 +199,7 @@ def _create(p):
         return
     settings = cache.Settings(wait=p["wait"] and p["dry_run"] == "none",
                               timeout=parse_duration(p["timeout"]),
-                              dry_run_server=p["dry_run"] == "server",
-                              clock=env.clock, sleep=env.sleep)
+                              dry_run_server=p["dry_run"] == "server")
 
     def emit(ref, action):
         if p["output"] is None:
@@ -210,7 +209,7 @@ def _create(p):
 
     try:
         answers = cache.create(session.cluster, options, objects,
-                               _key_check(key, p, session, env), settings, emit,
+                               _key_check(key, p, session, env), settings, emit, env,
                                _reporter(env))
     except cache.CacheFailed as e:
         _show_log(e.logs)
@@ -235,11 +234,10 @@ def _profiles(p):
     key = _key(p, env)
     job_name = cache_job.PROFILES_JOB_PREFIX + slug
     objects = cache_job.render_profiles(options, key, job_name)
-    settings = cache.Settings(wait=True, timeout=parse_duration(p["timeout"]), clock=env.clock,
-                              sleep=env.sleep)
+    settings = cache.Settings(wait=True, timeout=parse_duration(p["timeout"]))
     try:
         lines = cache.profiles(session.cluster, options, objects,
-                               _key_check(key, p, session, env), settings,
+                               _key_check(key, p, session, env), settings, env,
                                _reporter(env))
     except cache.CacheFailed as e:
         _show_log(e.logs)

@@ -72,7 +72,7 @@ def generate(output_file: str, eu_file: Optional[str], configmap_name: str, conc
 
     Validates the key, pages through the NGC catalog search, fetches every model's details with
     bounded concurrency (429/5xx/timeouts retried with backoff), and writes the ConfigMap
-    nvidia-nim-models-data of SPEC section 5: models sorted by name, one compact JSON entry each,
+    nvidia-nim-models-data (docs/design.md#catalog): models sorted by name, one compact JSON entry each,
     so that two runs over the same catalog are byte-identical. Models without a latestTag, and
     models NVIDIA answers HTTP 451 for, are left out and counted. A model that still fails after
     retries is named, nothing is written and the exit code is 1, unless --allow-partial. The

@@ -89,8 +89,7 @@ def set_custom_configmap(name, configmap_namespace, from_file, force, dry_run):
 
     env = get_environment()
     config.set_custom_configmap(Session(get_globals(), env), name, configmap_namespace,
-                                from_file, force, dry_run, result_printer(dry_run),
-                                sleep=env.sleep)
+                                from_file, force, dry_run, result_printer(dry_run))
 
 
 @command.command("unset-custom-configmap")

@@ -28,8 +28,11 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     The two secrets go when the ServingRuntime references them by the deployment's own names
     (nvidia-nim-secrets-NAME, nvidia-nim-image-pull-NAME, or the later naming nim-api-key-NAME,
     nim-image-pull-NAME) and nothing else uses them. The shared
-    legacy secrets (nvidia-nim-secrets, ngc-secret) are never deleted here. The model cache PVC
-    is kept unless --delete-pvc, and even then kept while another ServingRuntime mounts it.
+    legacy secrets (nvidia-nim-secrets, ngc-secret) are never deleted here. The CA bundle
+    ConfigMap of `deploy --ca-bundle` (nim-proxy-ca-NAME) goes too, unless it is not the
+    deployment's own (another deployment mounts it, a cache Job owns it, or it lacks deploy's
+    label). The model cache PVC is kept unless --delete-pvc, and even then kept while another
+    ServingRuntime mounts it.
 
     Asks for confirmation when run in a terminal; without a terminal (scripts, CI) it refuses
     unless --yes is given, so a pipeline never deletes by accident.
@@ -42,7 +45,7 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
     env = get_environment()
     session = Session(get_globals(), env)
     cluster, namespace = session.cluster, session.namespace
-    plan = app.find_plan(cluster, namespace, name, delete_pvc, ignore_not_found)
+    plan = app.find_plan(cluster, namespace, name, delete_pvc, ignore_not_found, env)
     if plan is None:
         return
     for ref, why in plan.kept:
@@ -65,4 +68,4 @@ def command(name, delete_pvc, yes, ignore_not_found, dry_run, output):
         else:
             click.echo(result_line(ref, "deleted", dry_run) if gone else f"{ref} already gone")
 
-    app.execute(cluster, namespace, plan, dry_run, deleted, sleep=env.sleep)
+    app.execute(cluster, namespace, plan, dry_run, deleted, env)

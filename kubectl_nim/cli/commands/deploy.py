@@ -62,7 +62,7 @@ def _positive(ctx, param, value):
 @click.option("--hardware-profile-namespace", metavar="NS",
               callback=validated("label", "hardware profile namespace"),
               help="Namespace of the hardware profile.")
-# --min/--max-replicas and --deployment-mode are checked once, by domain/deploy_options.DeployOptions
+# --min/--max-replicas and --deployment-mode are checked once, by domain/deploy_values.Scaling
 # (for deploy and diff alike): 0 <= min <= max, max >= 1, a known mode.
 @click.option("--min-replicas", type=int, default=1, show_default=True,
               help="Minimum predictor replicas.")
@@ -131,7 +131,8 @@ def command(**flags):
         session, request, key_source=key_source,
         validate_key=key_validator(flags["skip_key_validation"], flags["ngc_api_url"],
                                    options.request_timeout, "deploy", env),
-        emit=_progress(request), reporter=Reporter(click.echo, env.stderr_isatty), env=env)
+        emit=_progress(request), reporter=Reporter(click.echo, env.stderr_isatty, env.clock),
+        env=env)
     if request.output in ("yaml", "json"):
         _print_objects(result.objects, request.output)
 
@@ -146,23 +147,40 @@ def deploy_request(*, name, model_name, tag, display_name, pvc_size, storage_cla
                    profile=None, https_proxy=None, no_proxy=None, ca_bundle=None,
                    key_scope=None):
     """deploy's flags (and diff's, which has all of them but those that say how to write) as one
-    DeployRequest: every rule tying two flags together is checked there, once."""
+    DeployRequest: each concern's flags as one value of domain/deploy_values, checked when it is
+    made, and every rule tying two flags together checked there, once."""
+    from kubectl_nim.domain import deploy_values as values
     from kubectl_nim.domain.deploy_request import DeployRequest
     from kubectl_nim.domain.dry_run import DryRun
 
-    return DeployRequest.from_flags(
-        name=name, model=model_name, tag=tag, display_name=display_name, pvc_size=pvc_size,
-        storage_class=storage_class, existing_pvc=existing_pvc, pvc_subpath=pvc_subpath,
-        gpus=gpus, cpu_request=cpu_request, cpu_limit=cpu_limit, memory_request=memory_request,
-        memory_limit=memory_limit, hardware_profile=hardware_profile,
-        hardware_profile_namespace=hardware_profile_namespace, min_replicas=min_replicas,
-        max_replicas=max_replicas, deployment_mode=deployment_mode, env=env, expose=expose,
-        template_params=template_params, skip_secrets=skip_secrets, disconnected=disconnected,
-        secret_naming=secret_naming, dry_run=DryRun.NONE if dry_run is None else dry_run, output=output,
-        apply=use_apply, force_conflicts=force_conflicts, wait=wait,
+    return DeployRequest(
+        name=name, model=model_name, tag=tag, display_name=display_name,
+        storage=values.Storage(size=pvc_size, storage_class=storage_class,
+                               existing=existing_pvc, subpath=pvc_subpath),
+        compute=values.Compute(
+            gpus=gpus, cpu_request=cpu_request, cpu_limit=cpu_limit,
+            memory_request=memory_request, memory_limit=memory_limit,
+            hardware_profile=values.HardwareProfileRef.given(hardware_profile,
+                                                             hardware_profile_namespace)),
+        scaling=values.Scaling(min_replicas=min_replicas, max_replicas=max_replicas,
+                               mode=deployment_mode),
+        nim=values.NimSettings(env=values.parse_assignments(env, "--env"), profile=profile,
+                               proxy=_proxy(https_proxy, no_proxy, ca_bundle)),
+        template_params=values.parse_assignments(template_params, "--template-param"),
+        expose=expose, skip_secrets=skip_secrets, disconnected=disconnected,
+        secret_naming=secret_naming, dry_run=DryRun.NONE if dry_run is None else dry_run,
+        output=output, apply=use_apply, force_conflicts=force_conflicts, wait=wait,
         wait_timeout=parse_duration(timeout), wait_timeout_text=timeout,
-        catalog_file=catalog_file, offline=offline, profile=profile, https_proxy=https_proxy,
-        no_proxy=no_proxy, ca_bundle=ca_bundle, key_scope=key_scope)
+        catalog_file=catalog_file, offline=offline, key_scope=key_scope)
+
+
+def _proxy(https_proxy, no_proxy, ca_bundle):
+    """--https-proxy, --no-proxy, --ca-bundle (docs/airgap.md; the CA file read), or None."""
+    if not (https_proxy or no_proxy or ca_bundle):
+        return None
+    from kubectl_nim.app import netproxy
+
+    return netproxy.settings(https_proxy, no_proxy, ca_bundle)
 
 
 # A client dry run without a key: say what needs it and how to do without.

@@ -77,7 +77,7 @@ def command(name, all_namespaces, selector, watch, watch_interval, printer):
     namespace = None if all_namespaces else session.namespace
 
     def current() -> list:
-        rows = listing.collect(cluster, namespace, selector)
+        rows = listing.collect(cluster, namespace, selector, warn=session.env.warn)
         if name:
             rows = [r for r in rows if r.name == name]
         return rows

@@ -39,10 +39,12 @@ def command(name, follow, tail, since, all_containers):
     cluster, namespace = session.cluster, session.namespace
     found = app.plan(cluster, namespace, name, all_containers)
     if not follow:
-        for line in app.read(cluster, namespace, name, found, tail, since):
+        for line in app.read(cluster, namespace, name, found, tail, since,
+                             warn=session.env.warn):
             click.echo(line)
         return
     try:
-        app.follow(cluster, namespace, name, found, tail, since, emit=click.echo)
+        app.follow(cluster, namespace, name, found, tail, since, emit=click.echo,
+                   warn=session.env.warn)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a follow ends: no "Interrupted.", exit 0

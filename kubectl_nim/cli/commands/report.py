@@ -40,9 +40,10 @@ def command(name, path, tail):
         raise UsageError("refusing to write a gzip archive to a terminal",
                          hint="redirect stdout (-f - > FILE) or give -f FILE")
     session = Session(get_globals(), get_environment())
-    stamp = session.env.now().strftime("%Y%m%d-%H%M%S")  # UTC
+    now = session.env.now()
+    stamp = now.strftime("%Y%m%d-%H%M%S")  # UTC
     bundle = app.collect(session.cluster, session.namespace, name, tail,
-                         lambda: view_data(session)[0], stamp, session.env.environ)
+                         lambda: view_data(session)[0], stamp, session.env.environ, now=now)
     missing = (f", {len(bundle.errors)} item(s) not collected: see errors.txt"
                if bundle.errors else "")
     if path == "-":

@@ -37,11 +37,12 @@ def command(name, url, prompt, kind, output, timeout):
     from kubectl_nim.cli.output import dump_json
     from kubectl_nim.app.session import Session
 
-    session = Session(get_globals(), get_environment())
+    env = get_environment()
+    session = Session(get_globals(), env)
     if url:
         from kubectl_nim.app import local_catalog
 
-        send = app.direct(url, session.options.request_timeout)
+        send = app.direct(url, session.options.request_timeout, clock=env.clock)
         target, model, cat = url, None, local_catalog.load_embedded()
     else:
         from kubectl_nim.domain import list_rows
@@ -50,10 +51,10 @@ def command(name, url, prompt, kind, output, timeout):
         cluster, namespace = session.cluster, session.namespace
         observed = find_nim(cluster, namespace, name, events=False)
         base = app.target_of(observed, name)
-        send = app.via_proxy(cluster, base, name)
+        send = app.via_proxy(cluster, base, name, clock=env.clock)
         target = f"service proxy {base}"
         model = list_rows.make_row(observed.isvc or {}, observed.runtime).model
-        cat = session.catalog(notice=False)
+        cat = session.catalog(announce=False)
     from kubectl_nim.cli.options import parse_duration
 
     try:
@@ -62,7 +63,8 @@ def command(name, url, prompt, kind, output, timeout):
         from kubectl_nim.errors import UsageError
 
         raise UsageError(f"--timeout: {e.message}") from None
-    result = app.run(send, target, app.catalog_kind(cat, model), prompt, kind, deadline)
+    result = app.run(send, target, app.catalog_kind(cat, model), prompt, kind, deadline,
+                     clock=env.clock)
     if output == "json":
         click.echo(dump_json(result.to_data()), nl=False)
         return

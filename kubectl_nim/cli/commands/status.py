@@ -85,12 +85,12 @@ def command(name, all_, selector, watch, watch_interval, printer):
         from kubectl_nim.cli.watch import watch as follow
 
         follow(current, results, printer, spec, watch_interval, key=lambda s: s.observed.name,
-               fingerprint=_fingerprint, sleep=env.sleep)
+               fingerprint=lambda result: _fingerprint(result, now), sleep=env.sleep)
 
 
-def _fingerprint(result) -> tuple:
+def _fingerprint(result, now) -> tuple:
     """What a watcher wants to hear about: the verdict, readiness, the reasons."""
-    data = result.to_data()
+    data = result.to_data(now)
     return (data["verdict"], _replicas(data), tuple(r.text for r in result.health.reasons))
 
 
@@ -105,7 +105,7 @@ def _replicas(data: dict) -> str:
     return f"{'?' if ready is None else ready}/{data['replicas']['desired']}"
 
 
-def describe(result, now=None) -> str:
+def describe(result, now) -> str:
     data = result.to_data(now)
     lines = [f"{data['name']}: {data['verdict']}"]
     for reason in result.health.reasons:

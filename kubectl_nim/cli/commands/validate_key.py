@@ -45,7 +45,7 @@ def command(api_key_file: Optional[str], ngc_api_url: str, https_proxy: Optional
                          hint="give the proxy's CA as a PEM file: --ca-bundle FILE")
     network = netproxy.settings(https_proxy, no_proxy, ca_bundle)
 
-    notice = keycheck.disconnected_notice(get_globals())
+    notice = keycheck.disconnected_notice(get_globals(), get_environment())
     if notice:
         log.notice(notice)
     from kubectl_nim.cli.api_key import key_reader
