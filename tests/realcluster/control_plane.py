@@ -141,6 +141,18 @@ class ControlPlane:
             proc.kill()
             proc.wait()
 
+    def restart_components(self, timeout: float = 60.0) -> None:
+        """Every component started afresh, caches and all: after kube-apiserver was away their
+        informers can miss what changed meanwhile (seen: the scheduler not knowing a new
+        PersistentVolume, KServe a Service it had made), which would fail the next tests."""
+        names = list(self._commands)
+        for name in reversed(names):
+            self.stop_component(name)
+        for name in names:
+            self.start_component(name)
+        for i in range(self.nodes):
+            self.wait_node_ready(f"{NODE_PREFIX}-{i}", timeout)
+
     def pause_component(self, name: str) -> None:
         """SIGSTOP: the process hangs (its sockets accept, nothing answers)."""
         os.kill(self.procs[name].pid, signal.SIGSTOP)

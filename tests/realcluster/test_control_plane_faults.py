@@ -69,3 +69,4 @@ def test_apiserver_restart_during_wait(plane):
     while condition(plane.get("InferenceService", "c1") or {}, "Ready").get("status") != "True":
         assert time.monotonic() < deadline, "KServe did not recover after the restart"
         time.sleep(0.5)
+    plane.plane.restart_components()  # fresh caches for the tests after this one
