@@ -10,6 +10,7 @@ from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.adapters.kube.resources import RESOURCES
 from kubectl_nim.errors import ClusterError
+from tests.helpers.kubeconfigs import exec_plugin_kubeconfig
 
 
 def secret(name, ns="team", **data):
@@ -190,34 +191,6 @@ def test_in_cluster_without_a_token_says_so(tmp_path):
     with pytest.raises(ClusterError) as e:
         kubeconfig.in_cluster({"KUBERNETES_SERVICE_HOST": "10.0.0.1"}, sa_dir=str(tmp_path))
     assert "service-account token is not mounted" in str(e.value)
-
-
-EXEC_PLUGIN = """#!{python}
-import json, os
-print(json.dumps({{"apiVersion": "client.authentication.k8s.io/v1",
-                  "kind": "ExecCredential", "status": {{"token": "exec-token"}}}}))
-open({marker!r}, "a").write("called\\n")
-"""
-
-
-def exec_plugin_kubeconfig(tmp_path, server_url: str, namespace: str, marker):
-    """A kubeconfig whose user gets its token from an exec plugin (EXEC_PLUGIN, which appends
-    to `marker` when called): credentials only the kubernetes package knows."""
-    import sys
-
-    plugin = tmp_path / "plugin.py"
-    plugin.write_text(EXEC_PLUGIN.format(python=sys.executable, marker=str(marker)))
-    plugin.chmod(0o755)
-    doc = {"apiVersion": "v1", "kind": "Config", "current-context": "x",
-           "clusters": [{"name": "c", "cluster": {"server": server_url}}],
-           "users": [{"name": "u", "user": {"exec": {
-               "apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin),
-               "interactiveMode": "Never"}}}],
-           "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u",
-                                                  "namespace": namespace}}]}
-    path = tmp_path / "kc"
-    path.write_text(yaml.safe_dump(doc))
-    return path
 
 
 def test_exec_plugin_kubeconfig_goes_through_the_kubernetes_package(tmp_path, kube_server):

@@ -10,7 +10,7 @@ import pytest
 
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
-from tests.adapters.test_cluster import exec_plugin_kubeconfig
+from tests.helpers.kubeconfigs import exec_plugin_kubeconfig
 
 NS = "team"
 LOG = f"/api/v1/namespaces/{NS}/pods/p/log"

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from tests.helpers.catalog import catalog_configmap, model_entry
-from tests.app.test_discovery import APPS, dsci, odc
+from tests.helpers.generations import APPS, dsci, odc
 
 
 def seed_rhoai(kube_server, models=("cluster-model",), nim_config=None):

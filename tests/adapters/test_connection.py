@@ -9,15 +9,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import shutil
-import socket
-import socketserver
-import struct
 import subprocess
-import sys
-import threading
 
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,33 +19,8 @@ from kubectl_nim.adapters.kube import kubeconfig as kc_mod
 from kubectl_nim.adapters import netenv
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.errors import ClusterError, UsageError
-
-
-def kubectl_binary():
-    here = shutil.which("kubectl", path=os.path.dirname(sys.executable))
-    return here or shutil.which("kubectl")
-
-
-def ca_bundle() -> str:
-    import certifi
-
-    return certifi.where()
-
-
-def config(clusters=(), users=(), contexts=(), current=None) -> dict:
-    doc = {"apiVersion": "v1", "kind": "Config",
-           "clusters": [{"name": n, "cluster": c} for n, c in clusters],
-           "users": [{"name": n, "user": u} for n, u in users],
-           "contexts": [{"name": n, "context": c} for n, c in contexts]}
-    if current:
-        doc["current-context"] = current
-    return doc
-
-
-def write(path, doc) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(doc))
-    return str(path)
+from tests.helpers.deploy import kubectl_binary
+from tests.helpers.kubeconfigs import ca_bundle, config, dead_port, socks_proxy, write  # noqa: F401
 
 
 def run_kubectl(env, *args):
@@ -259,12 +228,6 @@ def test_proxy_choice_follows_kubectl():
     assert netenv.display("http://user:pw@proxy:3128") == "http://proxy:3128"
 
 
-def dead_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_proxy_failure_names_the_proxy_not_the_cluster(tmp_path, nim, monkeypatch):
     port = dead_port()
     path = write(tmp_path / "config",
@@ -281,62 +244,6 @@ def test_proxy_failure_names_the_proxy_not_the_cluster(tmp_path, nim, monkeypatc
     monkeypatch.setenv("NO_PROXY", "cluster.invalid")
     direct = nim("list", "--kubeconfig", path)
     assert "proxy" not in direct.stderr and "host name not found" in direct.stderr
-
-
-class _Socks5(socketserver.ThreadingTCPServer):
-    """A minimal SOCKS5 proxy (no auth, CONNECT only) that counts the tunnels it opened."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    tunnels: list
-
-
-class _SocksHandler(socketserver.BaseRequestHandler):
-    def handle(self):
-        conn = self.request
-        n_methods = conn.recv(2)[1]
-        conn.recv(n_methods)
-        conn.sendall(b"\x05\x00")
-        _, cmd, _, atyp = conn.recv(4)
-        if atyp == 1:
-            host = socket.inet_ntoa(conn.recv(4))
-        elif atyp == 3:
-            host = conn.recv(conn.recv(1)[0]).decode()
-        else:
-            return
-        port = struct.unpack(">H", conn.recv(2))[0]
-        upstream = socket.create_connection((host, port))
-        self.server.tunnels.append((host, port))
-        conn.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("0.0.0.0") + b"\x00\x00")
-
-        def pump(a, b):
-            try:
-                while data := a.recv(65536):
-                    b.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for s in (a, b):
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-
-        t = threading.Thread(target=pump, args=(upstream, conn), daemon=True)
-        t.start()
-        pump(conn, upstream)
-        t.join(5)
-
-
-@pytest.fixture
-def socks_proxy():
-    server = _Socks5(("127.0.0.1", 0), _SocksHandler)
-    server.tunnels = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def test_socks5_proxy_url_in_the_kubeconfig(tmp_path, kube_server, socks_proxy, nim):

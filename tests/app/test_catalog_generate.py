@@ -18,7 +18,7 @@ from hypothesis import given, settings, strategies as st
 
 from tests.helpers.catalog import model_entry
 from tests.fakes.ngc_fixtures import VALID_KEY
-from tests.domain.test_embedded_catalog import load_script
+from tests.helpers.scripts import load_script
 from tests.fakes.ngc_server import FakeNgcServer, entries_from_configmap, generate_catalog
 from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import catalog
@@ -27,8 +27,9 @@ from kubectl_nim.domain import eu_restricted
 from kubectl_nim.adapters import ngc
 from kubectl_nim.domain.catalog import Model
 from kubectl_nim.cli.commands import catalog as catalog_cmd
+from tests.helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 BAD_KEY = "nvapi-revoked-0123456789abcdef"
 LEGACY_KEY = "bGVnYWN5LWtleS0wMTIzNDU2Nzg5YWJjZGVm"
 STARTING = "Fetching the details of {n} models from NVIDIA (concurrency {c})...\n"

@@ -8,22 +8,7 @@ from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
 
 from tests.helpers.catalog import catalog_configmap, model_entry
-
-APPS = "redhat-ods-applications"
-
-
-def dsci(ns="custom-apps"):
-    return {"apiVersion": "dscinitialization.opendatahub.io/v1", "kind": "DSCInitialization",
-            "metadata": {"name": "default-dsci"}, "spec": {"applicationsNamespace": ns}}
-
-
-def odc(ns=APPS, nim_config=None):
-    spec = {"dashboardConfig": {"disableTracking": False}}
-    if nim_config is not None:
-        spec["nimConfig"] = nim_config
-    return {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
-            "metadata": {"name": "odh-dashboard-config", "namespace": ns}, "spec": spec}
-
+from tests.helpers.generations import APPS, dsci, odc
 
 def template(name="nvidia-nim-http-template", ns=APPS, marker="cluster"):
     tpl = discovery.embedded_template()

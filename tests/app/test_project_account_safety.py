@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.day2 import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, isvc,
+from tests.helpers.day2 import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, cli, isvc,
                                 opaque_key, pull_key, runtime, secret, seed_legacy, seed_plugin,
                                 seed_project_account, seed_wizard, writes)
 
@@ -21,11 +21,8 @@ def _no_backoff(no_backoff):
 
 @pytest.fixture
 def run(nim, kubeconfig, ngc_server):
-    def call(verb, *args, key=NEW_KEY):
-        env = {"NGC_API_KEY": key} if key else {}
-        extra = ["--skip-key-validation"] if verb in ("migrate", "rotate-key") else []
-        return nim(verb, *args, "--kubeconfig", kubeconfig, *extra, env=env)
-    return call
+    return cli(nim, kubeconfig, flags=lambda args: ["--skip-key-validation"]
+               if args[0] in ("migrate", "rotate-key") else [])
 
 
 def account_secrets_untouched(server, key=OLD_KEY):

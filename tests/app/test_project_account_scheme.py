@@ -9,9 +9,9 @@ import tarfile
 
 import pytest
 
-from tests.helpers.day2 import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, opaque_key,
-                                runtime, secret, seed_plugin, seed_project_account, seed_wizard,
-                                writes)
+from tests.helpers.day2 import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, cli,
+                                opaque_key, runtime, secret, seed_plugin, seed_project_account,
+                                seed_wizard, writes)
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +21,7 @@ def _no_backoff(no_backoff):
 
 @pytest.fixture
 def run(nim, kubeconfig, ngc_server):
-    def call(verb, *args, key=NEW_KEY):
-        env = {"NGC_API_KEY": key} if key else {}
-        return nim(verb, *args, "--kubeconfig", kubeconfig, env=env)
-    return call
+    return cli(nim, kubeconfig)
 
 
 def test_list_tells_the_project_key_from_the_deployments_own(run, kube_server):

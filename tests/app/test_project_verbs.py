@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.helpers.day2 import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, isvc,
+from tests.helpers.day2 import (ACCOUNT_PULL, NEW_KEY, OLD_KEY, assert_key_hidden, cli, isvc,
                                 opaque_key, pull_key, secret, seed_plugin, seed_project_account,
                                 seed_wizard, writes)
 from tests.fakes.nim_controller import REJECTED, NimController
@@ -29,11 +29,9 @@ def controller(kube_server, nim):
 
 @pytest.fixture
 def run(nim, kubeconfig, ngc_server, controller):
-    def call(*args, key=NEW_KEY, validate=True):
-        env = {"NGC_API_KEY": key} if key else {}
-        extra = ["--ngc-api-url", ngc_server.url] if validate else []
-        return nim("project", *args, "--kubeconfig", kubeconfig, *extra, env=env)
-    return call
+    return cli(nim, kubeconfig, "project",
+               flags=lambda args, validate=True: ["--ngc-api-url", ngc_server.url] if validate
+               else [])
 
 
 # -- enable -----------------------------------------------------------------------------------

@@ -8,17 +8,11 @@ import signal
 import pytest
 
 from kubectl_nim.cli.exit_status import for_error
-from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.errors import ClusterError, NimError
 from kubectl_nim.interrupts import Interrupted
 from kubectl_nim.app.wait import Reporter, wait_ready
-from tests.helpers.deploy import NAME, NS, project  # noqa: F401
-from tests.app.test_wait import NOT_READY, READY, Echo, Script, isvc
-
-
-@pytest.fixture
-def cluster(project):
-    return Cluster.connect(kubeconfig=project.kubeconfig)
+from tests.helpers.deploy import NAME, NS, cluster, project  # noqa: F401
+from tests.helpers.wait import NOT_READY, READY, Echo, Script, isvc
 
 
 @pytest.mark.parametrize("status", [500, 503, 429, 504])

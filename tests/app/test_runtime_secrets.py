@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from kubectl_nim.app import local_catalog
 from kubectl_nim.app import discovery
 from kubectl_nim.domain import nim_runtime, render
 from kubectl_nim.domain.names import derived_names
+
+pytestmark = pytest.mark.pure
 
 KEY = "nvapi-TEST-0000"
 MODEL = "llama-3.1-8b-instruct"

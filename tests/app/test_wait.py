@@ -11,49 +11,14 @@ from __future__ import annotations
 import pytest
 
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
-from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.errors import NimError
 from kubectl_nim.app.wait import Reporter, State, progress_state, wait_ready
-from tests.helpers.deploy import (MODEL, NAME, NOTICE, NS, lines, project,  # noqa: F401
-                                  run_deploy)
+from tests.helpers.deploy import (MODEL, NAME, NOTICE, NS, cluster, lines,  # noqa: F401
+                                  project, run_deploy)
+from tests.helpers.wait import NOT_READY, READY, Echo, Script, event, isvc
 
 GPU_MESSAGE = "0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes " \
               "are available: 3 No preemption victims found for incoming pod."
-
-
-def isvc(status=None, name=NAME):
-    obj = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-           "metadata": {"name": name, "namespace": NS}, "spec": {"predictor": {}}}
-    if status is not None:
-        obj["status"] = status
-    return obj
-
-
-def conditions(**values):
-    """conditions(PredictorReady=("False", "Reason", "message"), Ready="True")"""
-    out = []
-    for kind, value in values.items():
-        status, reason, message = (value, None, None) if isinstance(value, str) else value
-        cond = {"type": kind, "status": status}
-        if reason:
-            cond["reason"] = reason
-        if message:
-            cond["message"] = message
-        out.append(cond)
-    return {"conditions": out}
-
-
-def event(involved, reason, message, kind="Pod", type_="Warning", name=None):
-    return {"apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": name or f"{involved}.{reason.lower()}", "namespace": NS},
-            "involvedObject": {"kind": kind, "name": involved, "namespace": NS},
-            "reason": reason, "message": message, "type": type_}
-
-
-NOT_READY = conditions(PredictorReady=("False", "ContainersNotReady",
-                                       "containers with unready status: [kserve-container]"),
-                       IngressReady="False", Ready=("False", "PredictorNotReady", None))
-READY = conditions(PredictorReady="True", IngressReady="True", Ready="True")
 
 
 # --- progress_state (pure) -----------------------------------------------------------------------
@@ -132,14 +97,6 @@ def test_the_same_stall_is_listed_once():
 
 # --- Reporter: TTY vs piped ----------------------------------------------------------------------
 
-class Echo:
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, text, nl=True, err=False):
-        self.calls.append((text, nl, err))
-
-
 STALL = f"FailedScheduling on {NAME}-predictor-a: no node can run it"
 STATES = [State(False, "waiting for the controller to report status", ()),
           State(False, "PredictorReady=no Ready=no", (STALL,)),
@@ -174,28 +131,6 @@ def test_reporter_tty_rewrites_one_line_with_the_time_waited():
 
 
 # --- wait_ready against the fake API server ------------------------------------------------------
-
-@pytest.fixture
-def cluster(project):
-    return Cluster.connect(kubeconfig=project.kubeconfig)
-
-
-class Script:
-    """Injected sleep: step i changes the fake server the way the controllers would."""
-
-    def __init__(self, server, steps):
-        self.server, self.steps, self.slept, self.now = server, list(steps), [], 0.0
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-        if self.steps:
-            for obj in self.steps.pop(0):
-                self.server.put_object(obj)
-
-    def clock(self):
-        return self.now
-
 
 def test_wait_ready_follows_the_status_and_reports_each_stall_once(cluster, project):
     server = project.server

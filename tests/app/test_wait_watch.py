@@ -9,25 +9,13 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 
-from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app.follow import Follower
 from kubectl_nim.app.wait import Reporter, wait_ready
-from tests.app.test_wait import NOT_READY, READY, isvc
-from tests.helpers.deploy import NAME, NS, project  # noqa: F401
+from tests.helpers.deploy import NAME, NS, cluster, project  # noqa: F401
+from tests.helpers.wait import NOT_READY, READY, Echo, isvc
 
 REACTION = 0.3  # the goal: out of the wait this soon after Ready
-
-
-class Echo:
-    def __call__(self, text, nl=True, err=False):
-        pass
-
-
-@pytest.fixture
-def cluster(project):  # noqa: F811
-    return Cluster.connect(kubeconfig=project.kubeconfig)
 
 
 def _waiting(cluster, interval=60.0, timeout=30.0):

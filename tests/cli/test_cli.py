@@ -12,6 +12,7 @@ from kubectl_nim.errors import NvidiaUnreachable
 from kubectl_nim.app.connection import GlobalOptions
 from kubectl_nim.cli.options import global_options, parse_duration
 from kubectl_nim.cli.context import get_globals
+from tests.helpers.paths import REPO
 
 
 @pytest.mark.parametrize("argv0, env, expected", [
@@ -49,9 +50,8 @@ def test_every_command_has_help_text():
 
 
 def test_every_command_is_in_the_readme():
-    from pathlib import Path
 
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    readme = (REPO / "README.md").read_text()
     for name in cli.commands:
         assert f"nim {name}" in readme, f"README does not document `{name}`"
 

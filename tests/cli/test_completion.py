@@ -24,8 +24,9 @@ from kubectl_nim.cli import cli
 from kubectl_nim.cli.options import global_options
 
 from tests.helpers.catalog import catalog_configmap, model_entry
+from tests.helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 HELPER = ROOT / "kubectl_complete-nim"
 APPS = "redhat-ods-applications"
 

@@ -14,8 +14,9 @@ from kubectl_nim.environment import Environment, isatty
 from tests.helpers.deploy import MODEL, NAME, project, run_deploy  # noqa: F401
 from tests.fakes.clock import FakeClock
 from tests.fakes.ngc_fixtures import VALID_KEY
+from tests.helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 
 
 class Terminal(io.StringIO):

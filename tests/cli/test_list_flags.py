@@ -147,7 +147,7 @@ def test_jsonpath_star_is_every_item(names):
 
 def test_jsonpath_matches_real_kubectl(kube_server, kubeconfig, tmp_path):
     """The same templates through real kubectl on a List of ConfigMaps and through ours."""
-    from tests.adapters.test_connection import kubectl_binary
+    from tests.helpers.deploy import kubectl_binary
 
     binary = kubectl_binary()
     if binary is None:

@@ -5,7 +5,6 @@ The schemas are strict (no undocumented field): a field added to an output must 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -13,8 +12,8 @@ import pytest
 from tests.helpers.day2 import seed_disconnected, seed_legacy
 from tests.fakes.ngc_fixtures import VALID_KEY
 from tests.helpers.obs import NAME, cluster, deployment, pod  # noqa: F401 - fixture
+from tests.helpers.paths import SCHEMAS
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 
 
 def schema(name: str) -> dict:

@@ -15,8 +15,8 @@ from kubectl_nim.cli.output import result_line
 from kubectl_nim.domain.dry_run import MODES as DRY_RUN_MODES, DryRun
 from tests.helpers.day2 import MODEL
 from tests.helpers.obs import cluster  # noqa: F401 - fixture
+from tests.helpers.paths import PACKAGE
 
-PACKAGE = Path(__file__).resolve().parents[2] / "kubectl_nim"
 
 
 

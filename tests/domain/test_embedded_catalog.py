@@ -5,24 +5,17 @@ byte. Needs ../shared/data (skips cleanly without it)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from kubectl_nim.app import local_catalog
 from kubectl_nim.domain import catalog
+from tests.helpers.paths import REPO
+from tests.helpers.scripts import load_script
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.pure
+
+ROOT = REPO
 EMBEDDED = ROOT / "kubectl_nim" / "data" / "catalog.yaml"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("embedded_catalog",
-                                                  ROOT / "scripts" / "embedded_catalog.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_regenerating_from_the_reference_reproduces_the_embedded_file(shared_data, tmp_path):

@@ -10,7 +10,6 @@ at the end prove the validators are live: a dropped required field or a typo mus
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any, Callable
 
 import jsonschema
@@ -20,15 +19,17 @@ import yaml
 
 from tests.helpers import render_cases
 from kubectl_nim.adapters.catalog_source import embedded_text
+from tests.helpers.paths import SHARED_DATA, TEMPLATES
 
-CRDS = Path(__file__).resolve().parents[3] / "shared" / "data" / "crds"
+pytestmark = pytest.mark.pure
+
+CRDS = SHARED_DATA / "crds"
 CRD_FILES = {
     "InferenceService": "serving.kserve.io_inferenceservices.yaml",
     "ServingRuntime": "serving.kserve.io_servingruntimes.yaml",
     "Template": "template.openshift.io_templates.yaml",
 }
 KUBERNETES_VERSION = "1.31"
-TEMPLATES = Path(__file__).parents[1] / "fixtures" / "templates"
 
 # `metadata` is only `type: object` in a CRD (the server validates it as ObjectMeta); what we
 # send must stay within the client-owned part of ObjectMeta.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import random
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -14,8 +13,10 @@ from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.errors import UsageError
 from kubectl_nim.domain.template import (TemplateError, find_runtime, generate_expression,
                                   parameter_names, process_template, resolve_parameters)
+from tests.helpers.paths import TEMPLATES
 
-TEMPLATES = Path(__file__).parents[1] / "fixtures" / "templates"
+pytestmark = pytest.mark.pure
+
 
 
 def load(name: str) -> dict:

@@ -227,3 +227,13 @@ def seed_wizard(server, name: str, namespace: str = "default", key: str = OLD_KE
     for obj in objects:
         server.put_object(obj)
     return objects
+
+
+def cli(nim, kubeconfig: str, *verb: str, flags=lambda args: ()):
+    """`run(*args, key=NEW_KEY)`: `kubectl-nim *verb *args --kubeconfig KUBECONFIG *flags(args)`
+    in-process, the key in NGC_API_KEY (none when `key` is falsy). `flags(args, **options)`
+    adds what a test file always passes (a validation URL, --skip-key-validation...)."""
+    def run(*args, key=NEW_KEY, **options):
+        env = {"NGC_API_KEY": key} if key else {}
+        return nim(*verb, *args, "--kubeconfig", kubeconfig, *flags(args, **options), env=env)
+    return run

@@ -68,6 +68,14 @@ def project(kube_server, tmp_path) -> Project:
 
 
 @pytest.fixture
+def cluster(project):
+    """The Kubernetes adapter connected to the project's fake API server."""
+    from kubectl_nim.adapters.kube.cluster import Cluster
+
+    return Cluster.connect(kubeconfig=project.kubeconfig)
+
+
+@pytest.fixture
 def run_deploy(nim, project, ngc_server, ngc_sleeps):
     """`kubectl-nim deploy ARGS --kubeconfig ... --ngc-api-url ...`, key from $NGC_API_KEY."""
     def run(*args, key=KEY, env=None, input=None, ngc_url=None):
