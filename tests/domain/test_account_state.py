@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from hypothesis import given, strategies as st
 
 from kubectl_nim.domain import account_objects
@@ -12,6 +13,8 @@ from kubectl_nim.domain.account_state import account_state, of_namespace, parse_
 from kubectl_nim.domain.nim_runtime import (PROJECT_ACCOUNT, SHARED_LEGACY, KeyRef, Refs,
                                             key_scheme)
 from tests.helpers.day2 import account
+
+pytestmark = pytest.mark.pure
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
 LATER = datetime(2026, 12, 1, tzinfo=timezone.utc)

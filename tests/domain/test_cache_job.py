@@ -11,6 +11,8 @@ from kubectl_nim.domain import cache_job, proxy
 from kubectl_nim.domain.catalog import Model
 from kubectl_nim.errors import UsageError
 
+pytestmark = pytest.mark.pure
+
 MODEL = Model(name="llama-3.1-8b-instruct", namespace="nim/meta", tags=("1.15.5",),
               latest_tag="1.15.5")
 KEY = "nvapi-domain-test-key"

@@ -12,6 +12,8 @@ from kubectl_nim.errors import NimError, NotFound
 
 from tests.helpers.catalog import catalog_configmap, model_entry
 
+pytestmark = pytest.mark.pure
+
 
 def test_parse_entries_builds_models_sorted_by_name():
     cat = parse_entries({"b": json.dumps(model_entry("b")), "a": json.dumps(model_entry("a"))})

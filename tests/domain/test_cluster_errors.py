@@ -7,6 +7,8 @@ import pytest
 
 from kubectl_nim.errors import ClusterError
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.mark.parametrize("error, applied, later", [
     (ClusterError("no answer"), True, True),                       # dropped connection

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from kubectl_nim.domain import columns
 from kubectl_nim.errors import UsageError
 
+pytestmark = pytest.mark.pure
+
 JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=4)),
                     lambda inner: st.one_of(st.lists(inner, max_size=3),
                                             st.dictionaries(st.sampled_from(["a", "b", "metadata",

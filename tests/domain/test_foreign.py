@@ -1,6 +1,10 @@
 """nim_runtime.is_foreign: which deployments --apply and delete must never touch."""
 
+import pytest
+
 from kubectl_nim.domain.nim_runtime import is_foreign
+
+pytestmark = pytest.mark.pure
 
 NIM_SR = {"metadata": {"annotations": {"runtimes.opendatahub.io/nvidia-nim": "true"}},
           "spec": {"containers": [{"name": "kserve-container", "image": "nvcr.io/nim/x:1"}]}}

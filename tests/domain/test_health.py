@@ -12,6 +12,8 @@ from kubectl_nim.domain.health import (FAILED, MISSING, PROGRESSING, READY, UNKN
                                        assess)
 from kubectl_nim.domain.model_kind import kind_of_model
 
+pytestmark = pytest.mark.pure
+
 NAME = "llama"
 POD = f"{NAME}-predictor-6d9f7c-x2x5q"
 GPU_MESSAGE = "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."

@@ -187,6 +187,8 @@ from hypothesis import given, strategies as st  # noqa: E402
 
 from kubectl_nim.domain import cache_job, proxy  # noqa: E402
 
+pytestmark = pytest.mark.pure
+
 
 @given(st.text(max_size=40))
 def test_registry_is_either_refused_or_a_valid_itms_mirror(text):

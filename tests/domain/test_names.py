@@ -15,6 +15,8 @@ from kubectl_nim.domain.names import (DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBD
                                derive_deployment_name, derived_names, max_deployment_name_length,
                                validate_claim_name, validate_deployment_name)
 
+pytestmark = pytest.mark.pure
+
 VALID_NAMES = st.from_regex(r"\A[a-z]([-a-z0-9]{0,40}[a-z0-9])?\Z")
 PROJECTS = st.from_regex(r"\A[a-z]([-a-z0-9]{0,30}[a-z0-9])?\Z")
 

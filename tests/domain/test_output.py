@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from tabulate import tabulate
 
 from kubectl_nim.domain.formats import plain_table
+
+pytestmark = pytest.mark.pure
 
 # Printable text as catalog and cluster data holds it (tabulate measures wide characters with
 # wcwidth, which we approximate with unicodedata: compared on Latin text, tested by example).

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, strategies as st
 
 from kubectl_nim.domain.ownership import (describe_conflicts, only_own_conflicts, owner_of,
                                           same_content, without_server_noise)
+
+pytestmark = pytest.mark.pure
 
 OWN = 'conflict with "kubectl-nim" using v1'
 GITOPS = 'conflict with "kubectl-client-side-apply" using v1'

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, strategies as st
 
 from kubectl_nim.domain.project_account import AccountSecrets, account_secrets
 from tests.helpers.day2 import account
+
+pytestmark = pytest.mark.pure
 
 
 def test_the_key_secret_and_the_pull_secret_are_the_accounts():

@@ -25,6 +25,8 @@ from kubectl_nim.domain.deploy_options import DeployOptions, normalize_subpath, 
 from kubectl_nim.domain.refs import object_ref
 from kubectl_nim.domain.render import model_resources, namespace_annotation_patch, render_deployment
 
+pytestmark = pytest.mark.pure
+
 
 cases = render_cases.load()
 KEY = cases.API_KEY
