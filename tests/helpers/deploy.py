@@ -1,4 +1,4 @@
-"""Shared helpers for the `deploy` tests (test_deploy.py, test_deploy_failures.py, test_wait.py).
+"""Shared helpers for the `deploy` tests (test_deploy.py, test_deploy_failures.py, test_deploy_wait.py).
 
 A `Project` is the fake API server with a kubeconfig whose context namespace is `team` (which
 exists); `run_deploy` invokes `kubectl-nim deploy` in-process against it and the fake NGC API.

@@ -279,7 +279,7 @@ def _inject(server, index: int, fault) -> None:
     if fault == "hang":  # the server sleeps past our timeout, then carries the create out
         server.fail(method, path, 0, nth=nth, hang_seconds=HANG)
     elif fault == 409:  # an object someone else holds: it stays (a concurrent deploy's would
-        # go with its rollback, and is waited for: tests/app/test_concurrent_deploy.py)
+        # go with its rollback, and is waited for: tests/verbs/deploy/test_deploy_concurrent.py)
         server.fail(method, path, fault, nth=nth, times=1000)
     else:
         server.fail(method, path, fault, nth=nth)

@@ -4,7 +4,7 @@ docs/design.md#what-deploy-creates).
 
 Happy paths, outputs, the namespace annotation, `--apply`, `--dry-run=client|server`,
 disconnected clusters, cluster-provided catalog/template, and secret hygiene. Failures before and
-during the writes are in test_deploy_failures.py, `--wait` in test_wait.py.
+during the writes are in test_deploy_failures.py, `--wait` in test_deploy_wait.py.
 """
 
 from __future__ import annotations
