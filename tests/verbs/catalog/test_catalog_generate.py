@@ -672,7 +672,7 @@ def test_reference_catalog_round_trips(nim, ngc_sleeps, shared_data, tmp_path):
 
 
 # --- the embedded catalog (scripts/embedded_catalog.py, make embedded-catalog) -----------------
-# Reproducing the shipped file from the reference data: tests/domain/test_embedded_catalog.py.
+# Reproducing the shipped file from the reference data: tests/verbs/catalog/test_catalog_embedded.py.
 
 EMBEDDED = ROOT / "kubectl_nim" / "data" / "catalog.yaml"
 
