@@ -14,9 +14,9 @@ from pathlib import Path
 from tests.helpers.realcluster import KEY
 from tests.realcluster.control_plane import LOG_LINES
 from tests.helpers.day2 import seed_legacy
-from tests.realcluster.test_control_plane_deploy import (condition, container, deploy, lst, pods,
-                                                         predictor, wait_for)
-from tests.realcluster.test_day2_real import _Seeder
+from tests.helpers.control_plane import (condition, container, deploy, lst, pods, predictor,
+                                         wait_for)
+from tests.helpers.realcluster import Seeder
 
 NEW_KEY = "nvapi-rotated-key-0123"
 
@@ -147,7 +147,7 @@ def test_a_full_node_gives_the_schedulers_message(plane):
 
 
 def test_migrate_rolls_a_running_dashboard_deployment_onto_its_own_secrets(plane):
-    seed_legacy(_Seeder(plane), "dash", plane.ns, key=KEY)
+    seed_legacy(Seeder(plane), "dash", plane.ns, key=KEY)
     wait_for("KServe to make the dashboard's deployment Ready", lambda: condition(
         plane.get("InferenceService", "dash"), "Ready").get("status") == "True")
     old_pods = {p["metadata"]["name"] for p in pods(plane, "dash")}

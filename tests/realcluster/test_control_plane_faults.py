@@ -8,7 +8,7 @@ import threading
 import time
 
 from tests.helpers.realcluster import MODEL
-from tests.realcluster.test_control_plane_deploy import TAG, condition
+from tests.helpers.control_plane import TAG, condition
 
 
 def test_hung_kserve_webhook_is_named_and_nothing_is_left(plane):
