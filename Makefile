@@ -36,7 +36,7 @@ bench: $(BIN)/kubectl-nim
 	$(BIN)/python benchmarks/fault_matrix.py
 	$(BIN)/python benchmarks/catalog_generate.py
 	$(BIN)/python benchmarks/status.py
-	$(BIN)/python -m pytest tests/app/test_day2_consistency.py -q -s
+	$(BIN)/python -m pytest tests/properties/test_day2_consistency.py -q -s
 	$(BIN)/python benchmarks/realcluster.py
 
 clean:

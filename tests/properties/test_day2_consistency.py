@@ -12,7 +12,7 @@ cluster is checked:
 * no false success: exit 0 means the work is done (new key in place, predictor restarted);
 * the key never appears in the output.
 
-Run with `-s` to see the figure: `python -m pytest tests/app/test_day2_consistency.py -q -s`.
+Run with `-s` to see the figure: `python -m pytest tests/properties/test_day2_consistency.py -q -s`.
 """
 
 from __future__ import annotations
