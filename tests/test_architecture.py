@@ -216,8 +216,6 @@ TEST_AREAS = {
     "realcluster": "the same verbs against a real kube-apiserver and etcd, or a whole control plane",
     "release": "the binary, the Krew archive and the release scripts",
     "fake_servers": "the fakes themselves speak the real wire formats",
-    # transitional, while the modules move by feature
-    "domain": "", "adapters": "", "app": "", "cli": "",
 }
 # The folders under tests/verbs/: one per verb (`test` is smoke_test, as its module).
 VERB_FOLDERS = {name.replace("-", "_") for name in VERBS if name != "test"} | {"smoke_test"}
@@ -238,9 +236,7 @@ def misplaced(path: Path) -> bool:
         return not (len(parts) == 3 and parts[1] in VERB_FOLDERS
                     and parts[2].startswith(f"test_{parts[1]}"))
     if parts[0] == "realcluster":
-        return len(parts) != 2 or not (parts[1].endswith("_real.py")
-                                       or parts[1].startswith(("test_control_plane_",
-                                                               "test_agreement")))
+        return len(parts) != 2 or not parts[1].endswith("_real.py")
     return len(parts) != 2
 
 

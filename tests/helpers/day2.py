@@ -115,7 +115,7 @@ def ready_with_an_old_pod(server, name: str, namespace: str = "default") -> None
 
     obj = isvc(server, name, namespace)
     # Fake tier (a stuck restart cannot be staged on a real controller); real rollouts:
-    # tests/realcluster/test_control_plane_day2.py.
+    # tests/realcluster/test_day2_control_plane_real.py.
     obj["status"] = {"conditions": [{"type": "Ready", "status": "True"}]}
     server.put_object(obj)
     server.put_object({"apiVersion": "v1", "kind": "Pod",

@@ -102,7 +102,7 @@ def test_config_set_and_unset_with_the_redesigned_crd(real, apps, nimconfig_crd)
 
 
 # `deploy --wait` until Ready lives on the control plane, where KServe writes the status
-# (test_control_plane_deploy.py).
+# (test_deploy_control_plane_real.py).
 
 
 def test_edit_user_deploys_view_user_is_refused_with_the_permission_named(real):
