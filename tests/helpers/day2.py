@@ -229,11 +229,13 @@ def seed_wizard(server, name: str, namespace: str = "default", key: str = OLD_KE
     return objects
 
 
-def cli(nim, kubeconfig: str, *verb: str, flags=lambda args: ()):
-    """`run(*args, key=NEW_KEY)`: `kubectl-nim *verb *args --kubeconfig KUBECONFIG *flags(args)`
+def cli(nim, kubeconfig: str, *verb: str, key: str | None = NEW_KEY, flags=lambda args: ()):
+    """`run(*args, key=KEY)`: `kubectl-nim *verb *args --kubeconfig KUBECONFIG *flags(args)`
     in-process, the key in NGC_API_KEY (none when `key` is falsy). `flags(args, **options)`
     adds what a test file always passes (a validation URL, --skip-key-validation...)."""
-    def run(*args, key=NEW_KEY, **options):
+    default_key = key
+
+    def run(*args, key=default_key, **options):
         env = {"NGC_API_KEY": key} if key else {}
         return nim(*verb, *args, "--kubeconfig", kubeconfig, *flags(args, **options), env=env)
     return run

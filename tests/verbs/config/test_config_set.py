@@ -12,7 +12,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app import nimconfig
 from tests.fakes.kube_apiserver import FakeKubeAPIServer
 from tests.helpers.catalog import catalog_configmap, model_entry
-from tests.helpers.day2 import APPS, seed_apps
+from tests.helpers.day2 import APPS, cli, seed_apps
 
 ODC = ("opendatahub.io/v1alpha", "odhdashboardconfigs")
 ODC_REF = "odhdashboardconfig.opendatahub.io/odh-dashboard-config"
@@ -27,24 +27,19 @@ def configmap(server, name, namespace=APPS):
     return server.get_object("v1", "configmaps", namespace, name)
 
 
+def _config(nim, server, tmp_path):
+    seed_apps(server)
+    return cli(nim, str(server.write_kubeconfig(tmp_path / "kc")), "config", key=None)
+
+
 @pytest.fixture
 def config(nim, kube_server, tmp_path):
-    seed_apps(kube_server)
-    kubeconfig = str(kube_server.write_kubeconfig(tmp_path / "kc"))
-
-    def run(*args):
-        return nim("config", *args, "--kubeconfig", kubeconfig)
-    return run
+    return _config(nim, kube_server, tmp_path)
 
 
 @pytest.fixture
 def old_config(nim, kube_server_without_nimconfig, tmp_path):
-    seed_apps(kube_server_without_nimconfig)
-    kubeconfig = str(kube_server_without_nimconfig.write_kubeconfig(tmp_path / "kc"))
-
-    def run(*args):
-        return nim("config", *args, "--kubeconfig", kubeconfig)
-    return run
+    return _config(nim, kube_server_without_nimconfig, tmp_path)
 
 
 def put_catalog(server, name="my-catalog", entries=None, raw=None, namespace=APPS):

@@ -7,7 +7,7 @@ import pytest
 from kubectl_nim.app import optimistic
 from kubectl_nim.domain import nim_runtime
 from kubectl_nim.domain import render
-from tests.helpers.day2 import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
+from tests.helpers.day2 import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden, cli,
                                 dockerconfig, isvc, keys_of, opaque, runtime, secret,
                                 seed_disconnected, seed_legacy, seed_plugin, writes)
 
@@ -21,12 +21,8 @@ def _no_backoff(no_backoff):
 
 @pytest.fixture
 def migrate(nim, kubeconfig, ngc_server):
-    def run(*args, key=NEW_KEY, validate=False):
-        extra = [] if validate else ["--skip-key-validation"]
-        env = {"NGC_API_KEY": key} if key else {}
-        return nim("migrate", *args, "--kubeconfig", kubeconfig, "--ngc-api-url",
-                   ngc_server.url, *extra, env=env)
-    return run
+    return cli(nim, kubeconfig, "migrate", flags=lambda args, validate=False: [
+        "--ngc-api-url", ngc_server.url, *([] if validate else ["--skip-key-validation"])])
 
 
 def refs(server, name):

@@ -12,7 +12,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app import optimistic
 from kubectl_nim.domain import names, nim_runtime
 from kubectl_nim.domain import render
-from tests.helpers.day2 import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden,
+from tests.helpers.day2 import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden, cli,
                                 delete_secret, dockerconfig, isvc, keys_of, opaque_key, pull_key,
                                 ready_with_an_old_pod, rendered, secret, seed_disconnected,
                                 seed_legacy, seed_plugin, writes)
@@ -27,11 +27,8 @@ def _no_backoff(no_backoff):
 
 @pytest.fixture
 def rotate(nim, kubeconfig, kube_server, ngc_server):
-    def run(*args, key=NEW_KEY, validate=False):
-        extra = [] if validate else ["--skip-key-validation"]
-        return nim("rotate-key", *args, "--kubeconfig", kubeconfig, "--ngc-api-url",
-                   ngc_server.url, *extra, env={"NGC_API_KEY": key})
-    return run
+    return cli(nim, kubeconfig, "rotate-key", flags=lambda args, validate=False: [
+        "--ngc-api-url", ngc_server.url, *([] if validate else ["--skip-key-validation"])])
 
 
 def test_rotates_both_secrets_and_restarts(rotate, kube_server, ngc_server):
