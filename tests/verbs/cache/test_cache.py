@@ -157,12 +157,19 @@ def test_a_rejected_key_writes_nothing(run_cache, project):
     assert "nvapi-not-valid-0000" not in result.stderr + result.stdout
 
 
-def test_a_failed_write_rolls_back_what_was_created(run_cache, project):
-    project.server.fail("POST", r"/jobs", status=500)
+@pytest.mark.parametrize("method,path,rolled_back", [
+    ("POST", r"/jobs", "persistentvolumeclaim/nim-pvc-llama, secret/nim-cache-pull-llama, "
+                       "secret/nim-cache-llama"),
+    # the owner patch comes after the Job: the Job goes too
+    ("PATCH", r"/secrets/nim-cache-llama", "job.batch/nim-cache-llama, "
+     "persistentvolumeclaim/nim-pvc-llama, secret/nim-cache-pull-llama, secret/nim-cache-llama"),
+], ids=["job-create", "owner-patch"])
+def test_a_failed_write_rolls_back_what_was_created(run_cache, project, method, path,
+                                                    rolled_back):
+    project.server.fail(method, path, status=500)
     result = run_cache(CACHE, "--model", MODEL)
     assert result.exit_code == 1
-    assert "rolled back persistentvolumeclaim/nim-pvc-llama, secret/nim-cache-pull-llama, " \
-           "secret/nim-cache-llama" in result.stderr
+    assert f"rolled back {rolled_back}" in result.stderr
     assert [o["kind"] for o in project.server.objects() if o["kind"] != "Namespace"] == []
 
 
@@ -301,15 +308,6 @@ def test_interrupted_wait_leaves_the_job_running(run_cache, project):
     assert result.exit_code == 130
     assert "interrupted while waiting for job/nim-cache-llama; it keeps running" in result.stderr
     assert stored(project.server, "Job", "nim-cache-llama") is not None
-
-
-def test_a_failed_owner_patch_rolls_back_the_job_too(run_cache, project):
-    project.server.fail("PATCH", r"/secrets/nim-cache-llama", status=500)
-    result = run_cache(CACHE, "--model", MODEL)
-    assert result.exit_code == 1
-    assert "rolled back job.batch/nim-cache-llama, persistentvolumeclaim/nim-pvc-llama, " \
-           "secret/nim-cache-pull-llama, secret/nim-cache-llama" in result.stderr
-    assert [o["kind"] for o in project.server.objects() if o["kind"] != "Namespace"] == []
 
 
 def test_a_forbidden_job_create_names_the_cause_and_leaves_nothing(run_cache, project):

@@ -245,23 +245,23 @@ def test_other_registries_in_a_custom_pull_secret_are_kept(rotate, kube_server):
     assert opaque_key(secret(kube_server, "nvidia-nim-secrets-x")) == NEW_KEY
 
 
-def test_restart_failure_says_the_secrets_are_done(rotate, kube_server):
+@pytest.mark.parametrize("verb,resource,said,keys", [
+    # the restart is refused: the secrets are done
+    ("patch", "inferenceservices", ["the secrets hold the new key, but restarting"],
+     (NEW_KEY, NEW_KEY)),
+    # the secrets' update is refused: the permission is named, nothing changed
+    ("update", "secrets", ['cannot update resource "secrets"', "nothing was changed"],
+     (OLD_KEY, OLD_KEY)),
+], ids=["restart-forbidden", "secret-update-forbidden"])
+def test_a_forbidden_write_says_what_holds_which_key(rotate, kube_server, verb, resource, said,
+                                                     keys):
     seed_plugin(kube_server, "x")
-    kube_server.deny("patch", "inferenceservices")
+    kube_server.deny(verb, resource)
     result = rotate("x")
     assert result.exit_code == 1
-    assert "the secrets hold the new key, but restarting" in result.stderr
-    assert keys_of(kube_server, "x") == (NEW_KEY, NEW_KEY)
-
-
-def test_forbidden_update_names_the_permission(rotate, kube_server):
-    seed_plugin(kube_server, "x")
-    kube_server.deny("update", "secrets")
-    result = rotate("x")
-    assert result.exit_code == 1
-    assert 'cannot update resource "secrets"' in result.stderr
-    assert "nothing was changed" in result.stderr
-    assert keys_of(kube_server, "x") == (OLD_KEY, OLD_KEY)
+    for text in said:
+        assert text in result.stderr
+    assert keys_of(kube_server, "x") == keys
 
 
 def test_rejected_and_legacy_keys_write_nothing(rotate, kube_server, ngc_server):

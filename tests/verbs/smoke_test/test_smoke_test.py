@@ -75,23 +75,18 @@ def test_backend_unreachable_is_502(nim, cluster):
     assert f"kubectl nim status {NAME}" in result.stderr
 
 
-def test_model_refusing_fails(nim, cluster, nim_backend):
+@pytest.mark.parametrize("backend,said", [
+    ({"fail_status": 503}, "GET /v1/models answered HTTP 503: injected failure"),
+    # the catalog says LLM but the service is an embedding NIM: no chat endpoint
+    ({"kind": "embedding", "model": LLM_ID}, "POST /v1/chat/completions answered HTTP 404"),
+], ids=["refusing", "wrong-kind"])
+def test_a_model_that_does_not_answer_right_fails(nim, cluster, nim_backend, backend, said):
     server, kc = cluster
     deployment(server)
-    serve(server, nim_backend(fail_status=503))
+    serve(server, nim_backend(**backend))
     result = nim("test", NAME, *kc)
     assert result.exit_code == 1
-    assert "GET /v1/models answered HTTP 503: injected failure" in result.stderr
-
-
-def test_wrong_answer_fails(nim, cluster, nim_backend):
-    """The catalog says LLM but the service is an embedding NIM: no chat endpoint, exit 1."""
-    server, kc = cluster
-    deployment(server)
-    serve(server, nim_backend(kind="embedding", model=LLM_ID))
-    result = nim("test", NAME, *kc)
-    assert result.exit_code == 1
-    assert "POST /v1/chat/completions answered HTTP 404" in result.stderr
+    assert said in result.stderr
 
 
 def test_forbidden_service_proxy(nim, cluster, nim_backend):
