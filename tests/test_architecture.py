@@ -281,6 +281,44 @@ def test_the_test_import_check_catches_each_form(tmp_path):
                                  "tests.app.test_wait.isvc", "tests.realcluster.conftest"]
 
 
+def missing_test_paths(text: str) -> list[str]:
+    """The `tests/...` paths (a glob, a file, a folder, or `module.name`) that `text` cites and
+    the repository does not have: tests move between folders, their citations must follow."""
+    missing = []
+    for token in re.findall(r"tests/[\w/.*<>-]*[\w*>]", text):
+        if "<" in token:  # a placeholder: tests/verbs/<verb>/
+            continue
+        if "*" in token:
+            found = any(PACKAGE.parent.glob(token))
+        else:
+            path = PACKAGE.parent / token
+            module = PACKAGE.parent / (token.rsplit(".", 1)[0] + ".py")
+            found = path.exists() or module.exists()
+        if not found:
+            missing.append(token)
+    return missing
+
+
+CITING = ["README.md", "BENCHMARKS.md", "Makefile", ".ci/run", "build.spec", "docs/*.md",
+          "scripts/*", "benchmarks/*.py", ".github/workflows/*.yml", "kubectl_nim/**/*.py",
+          "kubectl_nim/data/*.yaml", "tests/**/*.py"]
+
+
+def test_every_test_path_cited_exists():
+    cited = {f"{f.relative_to(PACKAGE.parent)}: {token}"
+             for pattern in CITING for f in sorted(PACKAGE.parent.glob(pattern)) if f.is_file()
+             if f.name != "test_architecture.py"
+             for token in missing_test_paths(f.read_text(errors="replace"))}
+    assert sorted(cited) == []
+
+
+def test_the_test_path_check_catches_a_moved_file():
+    assert missing_test_paths("see tests/app/test_wait.py, tests/helpers/obs.round_trips, "
+                              "tests/realcluster/test_*_control_plane_real.py and "
+                              "`tests/verbs/deploy/`, tests/verbs/<verb>/.") == [
+        "tests/app/test_wait.py"]
+
+
 def is_pure(path: Path) -> bool:
     """The module says its tests run pure code: `pytestmark = pytest.mark.pure`."""
     tree = ast.parse(path.read_text(), filename=str(path))

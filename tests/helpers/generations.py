@@ -29,6 +29,14 @@ def odc(ns=APPS, nim_config=None):
             "metadata": {"name": "odh-dashboard-config", "namespace": ns}, "spec": spec}
 
 
+def seed_rhoai(kube_server, models=("cluster-model",), nim_config=None):
+    """The redesign as OpenShift AI ships it: DSCInitialization, OdhDashboardConfig, catalog."""
+    kube_server.put_object(dsci(APPS))
+    kube_server.put_object(odc(APPS, nim_config))
+    kube_server.put_object(catalog_configmap([model_entry(m) for m in models],
+                                             namespace=APPS))
+
+
 def _template(name, legacy_refs=False):
     tpl = copy.deepcopy(discovery.embedded_template())
     tpl["metadata"] = {**tpl["metadata"], "name": name, "namespace": APPS}

@@ -261,3 +261,16 @@ def test_models_without_any_kubeconfig_suggests_offline(nim):
     assert result.stderr == ("error: no kubeconfig found and not running inside a cluster; log "
                              "in (`oc login`), set KUBECONFIG or pass --kubeconfig; or pass "
                              "--offline to list the catalog embedded in the plugin\n")
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"text"', b"7", b'{"items": {"a": 1}}',
+                                  b'{"items": [1]}'])
+def test_a_list_answer_of_the_wrong_shape_is_one_clear_error(body):
+    """The items of a list answer, whatever the server sent: a ClusterError, never a crash."""
+    class Answers:
+        def send(self, method, url, data, headers):
+            return 200, body, None
+
+    cluster = Cluster(Answers(), "team", "https://hostile")
+    with pytest.raises(ClusterError, match="answered with"):
+        cluster.list("Pod", "team")
