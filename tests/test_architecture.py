@@ -262,8 +262,15 @@ def test_the_placement_check_catches_a_stray():
 def imports_of_tests(path: Path) -> list[str]:
     """What a test file imports from another test module or from a conftest (lazy imports too):
     what tests share lives in tests/helpers (or a conftest's fixtures), imported one way."""
-    return [name for name in sorted(imported_modules(path))
-            if any(part == "conftest" or part.startswith("test_") for part in name.split("."))]
+    tree = ast.parse(path.read_text(), filename=str(path))
+    other_style = [f"{node.lineno}: not `from tests.helpers.X import ...`"
+                   for node in ast.walk(tree)
+                   if isinstance(node, ast.ImportFrom) and node.module == "tests.helpers"
+                   or isinstance(node, ast.Import)
+                   and any(a.name.startswith("tests.helpers") for a in node.names)]
+    return other_style + [
+        name for name in sorted(imported_modules(path))
+        if any(part == "conftest" or part.startswith("test_") for part in name.split("."))]
 
 
 @pytest.mark.parametrize("path", sorted(TESTS.rglob("*.py")),
@@ -276,8 +283,10 @@ def test_the_test_import_check_catches_each_form(tmp_path):
     bad = tmp_path / "test_x.py"
     bad.write_text("from tests.app.test_wait import isvc\nfrom conftest import X\n"
                    "def f():\n    import tests.realcluster.conftest\n"
-                   "from tests.helpers.wait import isvc\nfrom tests.fakes.fixtures import y\n")
-    assert imports_of_tests(bad) == ["conftest", "conftest.X", "tests.app.test_wait",
+                   "from tests.helpers.wait import isvc\nfrom tests.fakes.fixtures import y\n"
+                   "from tests.helpers import wait\nimport tests.helpers.wait\n")
+    assert imports_of_tests(bad) == ["7: not `from tests.helpers.X import ...`",
+                                     "8: not `from tests.helpers.X import ...`", "conftest", "conftest.X", "tests.app.test_wait",
                                  "tests.app.test_wait.isvc", "tests.realcluster.conftest"]
 
 

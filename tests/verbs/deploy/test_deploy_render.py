@@ -16,7 +16,7 @@ import re
 import pytest
 import yaml
 
-from tests.helpers import render_cases
+from tests.helpers.render_cases import load as load_cases
 from kubectl_nim.adapters.catalog_source import embedded_text
 from kubectl_nim.cli.exit_status import ExitStatus, for_error
 from kubectl_nim.errors import NimError, UsageError
@@ -28,7 +28,7 @@ from kubectl_nim.domain.render import model_resources, namespace_annotation_patc
 pytestmark = pytest.mark.pure
 
 
-cases = render_cases.load()
+cases = load_cases()
 KEY = cases.API_KEY
 LLAMA = cases.LLAMA
 

@@ -17,7 +17,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.helpers import render_cases
+from tests.helpers.render_cases import load as load_cases
 from kubectl_nim.adapters.catalog_source import embedded_text
 from tests.helpers.paths import SHARED_DATA, TEMPLATES
 
@@ -46,7 +46,7 @@ OBJECT_META = {
 }
 
 
-cases = render_cases.load()
+cases = load_cases()
 RENDERED = [(f"{name}-{i}-{obj['kind']}", obj)
             for name in sorted(cases.CASES) for i, obj in enumerate(cases.render_case(name))]
 

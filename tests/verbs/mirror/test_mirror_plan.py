@@ -10,7 +10,7 @@ import pytest
 from kubectl_nim.domain import catalog as catalog_mod, mirror_plan
 from kubectl_nim.domain.formats import dump_yaml_documents
 from kubectl_nim.errors import NotFound, UsageError
-from tests.helpers import openshift_shapes
+from tests.helpers.openshift_shapes import ITMS_MIRROR, problems
 
 
 def entry(name, namespace="nim/meta", tags=("1.0.0", "latest"), latest="1.0.0", **extra):
@@ -144,16 +144,16 @@ def test_documents_match_the_documented_shapes():
     plan = mirror_plan.plan(CATALOG, ["llama-3.1-8b-instruct", "nv-embedqa-e5-v5"],
                             all_tags=True, registry="mirror.example.com/nvidia")
     isc, itms, configmap = mirror_plan.documents(plan)
-    assert openshift_shapes.problems(isc) == []
-    assert openshift_shapes.problems(itms) == []
-    assert openshift_shapes.problems(configmap) == []
+    assert problems(isc) == []
+    assert problems(itms) == []
+    assert problems(configmap) == []
 
 
 def test_the_shape_check_catches_what_oc_mirror_and_openshift_refuse():
-    assert openshift_shapes.problems({"apiVersion": "mirror.openshift.io/v2alpha1",
+    assert problems({"apiVersion": "mirror.openshift.io/v2alpha1",
                                       "kind": "ImageSetConfiguration",
                                       "mirror": {"additionalImages": [{"image": "x"}]}}) != []
-    assert openshift_shapes.problems({"apiVersion": "config.openshift.io/v1",
+    assert problems({"apiVersion": "config.openshift.io/v1",
                                       "kind": "ImageTagMirrorSet", "metadata": {"name": "x"},
                                       "spec": {"imageTagMirrors": [
                                           {"source": "nvcr.io/nim/meta",
@@ -196,7 +196,7 @@ def test_registry_is_either_refused_or_a_valid_itms_mirror(text):
         cleaned = mirror_plan.check_registry(text)
     except UsageError:
         return
-    assert openshift_shapes.ITMS_MIRROR.fullmatch(cleaned + "/nim/meta")
+    assert ITMS_MIRROR.fullmatch(cleaned + "/nim/meta")
 
 
 @given(st.text(max_size=30))
