@@ -33,7 +33,7 @@ def _pod(real, waiting: dict | None = None, ready: bool = True):
                                "state": state}]})
 
 
-# `status` Ready from KServe's own conditions: test_control_plane_day2.py (control plane).
+# `status` Ready from KServe's own conditions: test_day2_control_plane_real.py (control plane).
 
 
 def test_status_names_an_image_pull_refused_by_the_registry(real):
