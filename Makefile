@@ -36,7 +36,7 @@ bench: $(BIN)/kubectl-nim
 	$(BIN)/python benchmarks/fault_matrix.py
 	$(BIN)/python benchmarks/catalog_generate.py
 	$(BIN)/python benchmarks/status.py
-	$(BIN)/python -m pytest tests/app/test_day2_consistency.py -q -s
+	$(BIN)/python -m pytest tests/properties/test_day2_consistency.py -q -s
 	$(BIN)/python benchmarks/realcluster.py
 
 clean:
@@ -58,7 +58,7 @@ embedded-catalog: $(BIN)/kubectl-nim
 
 ## embedded-catalog-reference: remake kubectl_nim/data/catalog.yaml without NVIDIA: the plugin's
 ##   own `catalog generate` against the fake NGC server serving the reference catalog in
-##   SHARED_DATA (186 models, 4 EU-restricted). tests/domain/test_embedded_catalog.py checks the result.
+##   SHARED_DATA (186 models, 4 EU-restricted). tests/verbs/catalog/test_catalog_embedded.py checks the result.
 SHARED_DATA ?= ../shared/data
 .PHONY: embedded-catalog-reference
 embedded-catalog-reference: $(BIN)/kubectl-nim

@@ -7,7 +7,7 @@
 The embedded catalog is the whole catalog (NVIDIA's public metadata, docs/catalog.md), byte for byte
 what `catalog generate` wrote, behind a comment header saying what it is and how it was made.
 Nothing in the header is volatile (no date), so regenerating from the same answers reproduces
-the file exactly; tests/domain/test_embedded_catalog.py checks that.
+the file exactly; tests/verbs/catalog/test_catalog_embedded.py checks that.
 
 `--from-reference DATA_DIR` makes it without NVIDIA: it starts the fake NGC server
 (tests/fakes/ngc_server.py) serving DATA_DIR/nvidia-nim-models-data.yaml and runs the plugin's own

@@ -4,7 +4,6 @@ fake servers (tests/fakes) that speak the real Kubernetes and NVIDIA wire format
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,10 +12,10 @@ from kubectl_nim import log
 from kubectl_nim.cli import cli
 from kubectl_nim.environment import Environment
 from tests.helpers.catalog import catalog_configmap
+from tests.helpers.paths import SHARED_DATA
 
 pytest_plugins = ["tests.fakes.fixtures", "tests.fakes.ngc_fixtures", "tests.fakes.nim_fixtures"]
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from kubectl_nim.cli.commands import VERBS
+
 PACKAGE = Path(__file__).resolve().parents[1] / "kubectl_nim"
 
 # What pure code may not reach: transports, the CLI, and the layers that orchestrate I/O.
@@ -204,29 +206,134 @@ def test_the_cluster_call_check_catches_them(tmp_path):
                                   "kubectl_nim.app.secret_writes.write_secrets"]
 
 
-# --- the tests mirror the layers ------------------------------------------------------------------
+# --- the tests are filed by feature (docs/development.md#where-a-test-goes) -------------------------
 
 TESTS = Path(__file__).resolve().parent
-TEST_LAYERS = {
-    "domain": "pure rules: no server, no network",
-    "adapters": "the transports, against the fake servers on 127.0.0.1",
-    "app": "each verb's use case end to end, against the fakes",
-    "cli": "exact output, exit codes, flags, completion, the key's redaction",
-    "realcluster": "the same verbs against a real kube-apiserver and etcd",
+TEST_AREAS = {
+    "verbs": "one folder per verb: its use case, CLI binding, exact output, the rules only it uses",
+    "properties": "what every verb must do alike: bad input, the key's hygiene, signals, ...",
+    "platform": "what every verb stands on: the adapters, discovery, generations, naming, the CLI",
+    "realcluster": "the same verbs against a real kube-apiserver and etcd, or a whole control plane",
     "release": "the binary, the Krew archive and the release scripts",
     "fake_servers": "the fakes themselves speak the real wire formats",
 }
-# Fixtures that start a server or a process: a domain test that asks for one is not pure.
+# The folders under tests/verbs/: one per verb (`test` is smoke_test, as its module).
+VERB_FOLDERS = {name.replace("-", "_") for name in VERBS if name != "test"} | {"smoke_test"}
+# Fixtures that start a server or a process: a pure test module that asks for one is not pure.
 SERVER_FIXTURES = {"kube_server", "kube_server_without_nimconfig", "ngc_server", "nim_backend",
                    "kubeconfig", "nim", "cluster", "project", "run_deploy", "canned_server",
                    "socks_proxy", "real", "real_faulty"}
 
 
-def test_every_test_module_sits_in_a_layer():
-    flat = sorted(p.name for p in TESTS.glob("test_*.py") if p.name != "test_architecture.py")
-    assert flat == []
-    assert sorted(p.parent.name for p in TESTS.glob("*/test_*.py")
-                  if p.parent.name not in TEST_LAYERS) == []
+def misplaced(path: Path) -> bool:
+    """Not where docs/development.md says a test module goes."""
+    parts = path.relative_to(TESTS).parts
+    if parts == ("test_architecture.py",):
+        return False
+    if parts[0] not in TEST_AREAS:
+        return True
+    if parts[0] == "verbs":
+        return not (len(parts) == 3 and parts[1] in VERB_FOLDERS
+                    and parts[2].startswith(f"test_{parts[1]}"))
+    if parts[0] == "realcluster":
+        return len(parts) != 2 or not parts[1].endswith("_real.py")
+    return len(parts) != 2
+
+
+def test_every_test_module_sits_in_its_place():
+    assert [str(p.relative_to(TESTS)) for p in sorted(TESTS.rglob("test_*.py"))
+            if misplaced(p)] == []
+
+
+def test_test_module_names_are_unique():
+    """pytest imports a module of a folder without __init__.py by its bare name."""
+    names = [p.name for p in TESTS.rglob("test_*.py") if "realcluster" not in p.parts]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_the_placement_check_catches_a_stray():
+    assert [misplaced(TESTS / p) for p in ("verbs/deploy/test_deploy_wait.py",
+                                            "verbs/deploy/test_wait.py", "verbs/nope/test_nope.py",
+                                            "layers/test_x.py", "test_x.py",
+                                            "realcluster/test_x.py", "properties/test_x.py")] == [
+        False, True, True, True, True, True, False]
+
+
+def imports_of_tests(path: Path) -> list[str]:
+    """What a test file imports from another test module or from a conftest (lazy imports too):
+    what tests share lives in tests/helpers (or a conftest's fixtures), imported one way."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    other_style = [f"{node.lineno}: not `from tests.helpers.X import ...`"
+                   for node in ast.walk(tree)
+                   if isinstance(node, ast.ImportFrom) and node.module == "tests.helpers"
+                   or isinstance(node, ast.Import)
+                   and any(a.name.startswith("tests.helpers") for a in node.names)]
+    return other_style + [
+        name for name in sorted(imported_modules(path))
+        if any(part == "conftest" or part.startswith("test_") for part in name.split("."))]
+
+
+@pytest.mark.parametrize("path", sorted(TESTS.rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(TESTS)))
+def test_no_test_imports_a_test_module_or_a_conftest(path):
+    assert imports_of_tests(path) == []
+
+
+def test_the_test_import_check_catches_each_form(tmp_path):
+    bad = tmp_path / "test_x.py"
+    bad.write_text("from tests.app.test_wait import isvc\nfrom conftest import X\n"
+                   "def f():\n    import tests.realcluster.conftest\n"
+                   "from tests.helpers.wait import isvc\nfrom tests.fakes.fixtures import y\n"
+                   "from tests.helpers import wait\nimport tests.helpers.wait\n")
+    assert imports_of_tests(bad) == ["7: not `from tests.helpers.X import ...`",
+                                     "8: not `from tests.helpers.X import ...`", "conftest", "conftest.X", "tests.app.test_wait",
+                                 "tests.app.test_wait.isvc", "tests.realcluster.conftest"]
+
+
+def missing_test_paths(text: str) -> list[str]:
+    """The `tests/...` paths (a glob, a file, a folder, or `module.name`) that `text` cites and
+    the repository does not have: tests move between folders, their citations must follow."""
+    missing = []
+    for token in re.findall(r"tests/[\w/.*<>-]*[\w*>]", text):
+        if "<" in token:  # a placeholder: tests/verbs/<verb>/
+            continue
+        if "*" in token:
+            found = any(PACKAGE.parent.glob(token))
+        else:
+            path = PACKAGE.parent / token
+            module = PACKAGE.parent / (token.rsplit(".", 1)[0] + ".py")
+            found = path.exists() or module.exists()
+        if not found:
+            missing.append(token)
+    return missing
+
+
+CITING = ["README.md", "BENCHMARKS.md", "Makefile", ".ci/run", "build.spec", "docs/*.md",
+          "scripts/*", "benchmarks/*.py", ".github/workflows/*.yml", "kubectl_nim/**/*.py",
+          "kubectl_nim/data/*.yaml", "tests/**/*.py"]
+
+
+def test_every_test_path_cited_exists():
+    cited = {f"{f.relative_to(PACKAGE.parent)}: {token}"
+             for pattern in CITING for f in sorted(PACKAGE.parent.glob(pattern)) if f.is_file()
+             if f.name != "test_architecture.py"
+             for token in missing_test_paths(f.read_text(errors="replace"))}
+    assert sorted(cited) == []
+
+
+def test_the_test_path_check_catches_a_moved_file():
+    assert missing_test_paths("see tests/app/test_wait.py, tests/helpers/obs.round_trips, "
+                              "tests/realcluster/test_*_control_plane_real.py and "
+                              "`tests/verbs/deploy/`, tests/verbs/<verb>/.") == [
+        "tests/app/test_wait.py"]
+
+
+def is_pure(path: Path) -> bool:
+    """The module says its tests run pure code: `pytestmark = pytest.mark.pure`."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return any(isinstance(node, ast.Assign)
+               and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+               and "pytest.mark.pure" in ast.unparse(node.value) for node in tree.body)
 
 
 def server_use(path: Path) -> list[str]:
@@ -239,10 +346,19 @@ def server_use(path: Path) -> list[str]:
     return found + violations(path, ("tests.fakes", "socket", "http.server"))
 
 
-@pytest.mark.parametrize("path", sorted((TESTS / "domain").glob("test_*.py")),
-                         ids=lambda p: p.name)
-def test_domain_tests_start_no_server(path):
+PURE_TESTS = sorted(p for p in TESTS.rglob("test_*.py") if is_pure(p))
+
+
+@pytest.mark.parametrize("path", PURE_TESTS, ids=lambda p: p.name)
+def test_pure_tests_start_no_server(path):
     assert server_use(path) == []
+
+
+def test_the_pure_mark_is_read(tmp_path):
+    marked, unmarked = tmp_path / "test_a.py", tmp_path / "test_b.py"
+    marked.write_text("import pytest\n\npytestmark = pytest.mark.pure\n")
+    unmarked.write_text("import pytest\n\npytestmark = pytest.mark.subprocess\n")
+    assert (is_pure(marked), is_pure(unmarked)) == (True, False)
 
 
 def test_the_server_check_catches_one(tmp_path):

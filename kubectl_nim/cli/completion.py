@@ -44,7 +44,7 @@ DIRECTIVE_FILTER_DIRS = 16
 DIRECTIVE_DEFAULT = 0
 
 # Verbs whose NAME argument is an existing NIM deployment (InferenceService); exactly the
-# registered ones (tests/cli/test_completion.py compares it with the command tree).
+# registered ones (tests/verbs/completion/test_completion.py compares it with the command tree).
 DEPLOYMENT_VERBS = frozenset({"delete", "diff", "list", "logs", "migrate", "report", "rotate-key",
                               "status", "test"})
 

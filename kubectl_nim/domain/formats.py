@@ -34,9 +34,9 @@ def plain_table(rows: Sequence[Sequence[str]], headers: Sequence[str],
 
     Why not tabulate itself: importing tabulate 0.10 costs ~30 ms (it pulls in
     importlib.metadata), a third of `models --offline` (BENCHMARKS.md); this is ~30 lines.
-    tests/domain/test_output.py checks the output against tabulate's. Columns are two spaces apart,
-    cells left-aligned and stripped, a column at least two wider than its header, multi-line
-    cells stacked, trailing blanks dropped; East Asian wide characters count two columns, as
+    tests/platform/test_output_table.py checks the output against tabulate's. Columns are two
+    spaces apart, cells left-aligned and stripped, a column at least two wider than its header,
+    multi-line cells stacked, trailing blanks dropped; East Asian wide characters count two columns, as
     on a terminal. `show_headers=False` is kubectl's --no-headers: the rows alone, as wide as
     they need. `min_widths`: columns at least that wide (`-w` keeps the first table's widths,
     `table_widths`, so that later rows stay under their header).

@@ -11,11 +11,12 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "realcluster" / "fault_proxy.py"
+from tests.helpers.paths import TESTS
+
+SCRIPT = TESTS / "realcluster" / "fault_proxy.py"
 
 
 class _Echo(BaseHTTPRequestHandler):

@@ -116,7 +116,7 @@ def ready_with_an_old_pod(server, name: str, namespace: str = "default") -> None
 
     obj = isvc(server, name, namespace)
     # Fake tier (a stuck restart cannot be staged on a real controller); real rollouts:
-    # tests/realcluster/test_control_plane_day2.py.
+    # tests/realcluster/test_day2_control_plane_real.py.
     obj["status"] = {"conditions": [{"type": "Ready", "status": "True"}]}
     server.put_object(obj)
     server.put_object({"apiVersion": "v1", "kind": "Pod",
@@ -228,3 +228,15 @@ def seed_wizard(server, name: str, namespace: str = "default", key: str = OLD_KE
     for obj in objects:
         server.put_object(obj)
     return objects
+
+
+def cli(nim, kubeconfig: str, *verb: str, key: str | None = NEW_KEY, flags=lambda args: ()):
+    """`run(*args, key=KEY)`: `kubectl-nim *verb *args --kubeconfig KUBECONFIG *flags(args)`
+    in-process, the key in NGC_API_KEY (none when `key` is falsy). `flags(args, **options)`
+    adds what a test file always passes (a validation URL, --skip-key-validation...)."""
+    default_key = key
+
+    def run(*args, key=default_key, **options):
+        env = {"NGC_API_KEY": key} if key else {}
+        return nim(*verb, *args, "--kubeconfig", kubeconfig, *flags(args, **options), env=env)
+    return run

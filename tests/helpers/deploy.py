@@ -1,4 +1,4 @@
-"""Shared helpers for the `deploy` tests (test_deploy.py, test_deploy_failures.py, test_wait.py).
+"""Shared helpers for the `deploy` tests (test_deploy.py, test_deploy_failures.py, test_deploy_wait.py).
 
 A `Project` is the fake API server with a kubeconfig whose context namespace is `team` (which
 exists); `run_deploy` invokes `kubectl-nim deploy` in-process against it and the fake NGC API.
@@ -65,6 +65,14 @@ def project(kube_server, tmp_path) -> Project:
     kubeconfig = kube_server.write_kubeconfig(tmp_path / "kubeconfig", namespace=NS)
     kube_server.clear_requests()
     return Project(kube_server, str(kubeconfig), tmp_path)
+
+
+@pytest.fixture
+def cluster(project):
+    """The Kubernetes adapter connected to the project's fake API server."""
+    from kubectl_nim.adapters.kube.cluster import Cluster
+
+    return Cluster.connect(kubeconfig=project.kubeconfig)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The render cases, defined once next to their expected manifests (tests/fixtures/render/
-regenerate.py), for tests/domain/test_render.py and tests/domain/test_schema_conformance.py."""
+regenerate.py), for tests/verbs/deploy/test_deploy_render.py and tests/verbs/deploy/test_deploy_schema_conformance.py."""
 
 import importlib.util
 import sys

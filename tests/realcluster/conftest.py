@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 import subprocess
 import uuid
 from dataclasses import dataclass, field
@@ -29,9 +30,10 @@ _counter = itertools.count(1)
 
 @pytest.hookimpl(trylast=True)  # after a shuffling plugin, keeping its order within each group
 def pytest_collection_modifyitems(items):
-    """The control plane's tests last: once its session starts, its controllers keep working in
-    the background and would slow the API-server-only tests' tight timeouts."""
-    items.sort(key=lambda item: "test_control_plane_" in item.nodeid)
+    """The control plane's tests (those that ask for it, fixture `plane` or `control_plane`)
+    last: once its session starts, its controllers keep working in the background and would slow
+    the API-server-only tests' tight timeouts."""
+    items.sort(key=lambda item: "control_plane" in getattr(item, "fixturenames", ()))
 
 
 def _started(thing):
@@ -167,3 +169,35 @@ def real_faulty(real) -> Iterator[Real]:
         yield real
     finally:
         proxy.stop()
+
+
+@pytest.fixture
+def apps(real):
+    """An applications namespace with today's OdhDashboardConfig (no nimConfig in the CRD)."""
+    ns = real.namespace("apps")
+    real.server.create({"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+                        "metadata": {"name": "odh-dashboard-config", "namespace": ns},
+                        "spec": {"dashboardConfig": {"disableTracking": False}}})
+    return ns
+
+
+@pytest.fixture
+def nimconfig_crd(real_apiserver):
+    """The OdhDashboardConfig CRD with the redesign's spec.nimConfig, restored afterwards."""
+    path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" \
+           "odhdashboardconfigs.opendatahub.io"
+    original = json.loads(real_apiserver.request("GET", path)[1])
+    crd = json.loads(json.dumps(original))
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["properties"]["nimConfig"] = {"type": "object", "properties": {
+        "customConfigMap": {"type": "object", "properties": {
+            "name": {"type": "string"}, "namespace": {"type": "string"}}},
+        "disconnected": {"type": "object", "properties": {
+            "disableKeyCollection": {"type": "boolean"}}}}}
+    assert real_apiserver.request("PUT", path, crd)[0] == 200
+    time.sleep(1.0)  # the new schema reaches the handlers a moment after the update
+    yield
+    current = json.loads(real_apiserver.request("GET", path)[1])
+    original["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+    assert real_apiserver.request("PUT", path, original)[0] == 200
+    time.sleep(1.0)

@@ -100,10 +100,7 @@ def test_deploy_with_profile_and_proxy_on_the_real_server(real, tmp_path):
         "-----BEGIN CERTIFICATE-----")
 
 
-from tests.realcluster.test_day2_real import apps, nimconfig_crd  # noqa: E402,F401 - fixtures
-
-
-def test_mirror_plan_catalog_round_trip_on_the_real_server(real, apps, nimconfig_crd,  # noqa: F811
+def test_mirror_plan_catalog_round_trip_on_the_real_server(real, apps, nimconfig_crd,
                                                            tmp_path):
     plan = real.nim("mirror", "plan", "--offline", "--model", f"{MODEL}:{TAG}", "--part",
                     "catalog")

@@ -3,47 +3,11 @@ with a project's `edit` / `view` rights only."""
 
 from __future__ import annotations
 
-import base64
 import json
-import time
 
-import pytest
 
 from tests.helpers.day2 import seed_legacy
-from tests.helpers.realcluster import KEY, MODEL
-
-NEW_KEY = "nvapi-rotated-key-0123"
-
-
-class _Seeder:
-    """What tests/helpers/day2's seeders expect of a server, on the real one."""
-
-    def __init__(self, real):
-        self.real = real
-
-    def put_object(self, obj):
-        obj["metadata"]["namespace"] = self.real.ns
-        self.real.create(obj, field_manager="odh-dashboard")  # as the dashboard made it
-
-
-def secret_key(real, name, data_key="NGC_API_KEY"):
-    secret = real.get("Secret", name)
-    if secret is None:
-        return None
-    raw = base64.b64decode(secret["data"][data_key]).decode()
-    return json.loads(raw)["auths"]["nvcr.io"]["password"] if data_key.startswith(".") else raw
-
-
-def keys(real, name):
-    return (secret_key(real, f"nvidia-nim-secrets-{name}"),
-            secret_key(real, f"nvidia-nim-image-pull-{name}", ".dockerconfigjson"))
-
-
-def deployed(real, name="c1", *extra):
-    result = real.nim("deploy", name, "--model", MODEL, "--tag", "1.13.1", *extra)
-    assert result.exit_code == 0, result.stderr
-    return result
-
+from tests.helpers.realcluster import KEY, MODEL, NEW_KEY, Seeder, deployed, keys
 
 def test_rotate_key_updates_both_secrets_and_restarts(real):
     deployed(real)
@@ -70,7 +34,7 @@ def test_apply_after_rotate_and_restart_keeps_the_restart_stamp(real):
 
 def test_list_shows_plugin_and_dashboard_deployments(real):
     deployed(real)
-    seed_legacy(_Seeder(real), "dash", real.ns)
+    seed_legacy(Seeder(real), "dash", real.ns)
     result = real.nim("list", "-o", "json")
     assert result.exit_code == 0, result.stderr
     rows = {row["name"]: row for row in json.loads(result.stdout)["items"]}
@@ -79,7 +43,7 @@ def test_list_shows_plugin_and_dashboard_deployments(real):
 
 
 def test_migrate_moves_a_dashboard_deployment_to_its_own_secrets(real):
-    seed_legacy(_Seeder(real), "dash", real.ns, key=KEY)
+    seed_legacy(Seeder(real), "dash", real.ns, key=KEY)
     refused = real.nim("rotate-key", "dash", "--skip-key-validation", key=NEW_KEY)
     assert refused.exit_code == 1 and "migrate" in refused.stderr
     result = real.nim("migrate", "dash", "--reuse-key", "--no-restart")
@@ -107,36 +71,6 @@ def test_delete_removes_the_deployment_and_its_own_secrets(real):
     assert real.names("PersistentVolumeClaim") == ["nim-pvc-c1"]   # kept without --delete-pvc
 
 
-@pytest.fixture
-def apps(real):
-    """An applications namespace with today's OdhDashboardConfig (no nimConfig in the CRD)."""
-    ns = real.namespace("apps")
-    real.server.create({"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
-                        "metadata": {"name": "odh-dashboard-config", "namespace": ns},
-                        "spec": {"dashboardConfig": {"disableTracking": False}}})
-    return ns
-
-
-@pytest.fixture
-def nimconfig_crd(real_apiserver):
-    """The OdhDashboardConfig CRD with the redesign's spec.nimConfig, restored afterwards."""
-    path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" \
-           "odhdashboardconfigs.opendatahub.io"
-    original = json.loads(real_apiserver.request("GET", path)[1])
-    crd = json.loads(json.dumps(original))
-    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
-    spec["properties"]["nimConfig"] = {"type": "object", "properties": {
-        "customConfigMap": {"type": "object", "properties": {
-            "name": {"type": "string"}, "namespace": {"type": "string"}}},
-        "disconnected": {"type": "object", "properties": {
-            "disableKeyCollection": {"type": "boolean"}}}}}
-    assert real_apiserver.request("PUT", path, crd)[0] == 200
-    time.sleep(1.0)  # the new schema reaches the handlers a moment after the update
-    yield
-    current = json.loads(real_apiserver.request("GET", path)[1])
-    original["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-    assert real_apiserver.request("PUT", path, original)[0] == 200
-    time.sleep(1.0)
 
 
 def test_config_set_is_refused_where_the_crd_has_no_nimconfig(real, apps):
@@ -168,7 +102,7 @@ def test_config_set_and_unset_with_the_redesigned_crd(real, apps, nimconfig_crd)
 
 
 # `deploy --wait` until Ready lives on the control plane, where KServe writes the status
-# (test_control_plane_deploy.py).
+# (test_deploy_control_plane_real.py).
 
 
 def test_edit_user_deploys_view_user_is_refused_with_the_permission_named(real):

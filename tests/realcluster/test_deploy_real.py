@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from tests.helpers.realcluster import KEY, MODEL
@@ -63,19 +64,12 @@ def test_apply_after_create_takes_a_new_tag(real):
     assert {m for m, _ in managers} == {"kubectl-nim"}
 
 
-def test_identical_apply_rerun_changes_nothing(real):
-    first = real.nim("deploy", "c1", "--model", MODEL, "--tag", TAG_A, "--apply")
-    assert first.exit_code == 0, first.stderr
-    before = versions(real, "c1")
-    again = real.nim("deploy", "c1", "--model", MODEL, "--tag", TAG_A, "--apply")
-    assert again.exit_code == 0, again.stderr
-    assert set(outcome(again.stdout).values()) == {"unchanged"}
-    assert versions(real, "c1") == before
-
-
-def test_apply_twice_after_create_then_unchanged(real):
-    assert real.nim("deploy", "c1", "--model", MODEL, "--tag", TAG_A).exit_code == 0
-    assert real.nim("deploy", "c1", "--model", MODEL, "--tag", TAG_A, "--apply").exit_code == 0
+@pytest.mark.parametrize("before_runs", [[("--apply",)], [(), ("--apply",)]],
+                         ids=["apply", "create-then-apply"])
+def test_identical_apply_rerun_changes_nothing(real, before_runs):
+    for flags in before_runs:
+        first = real.nim("deploy", "c1", "--model", MODEL, "--tag", TAG_A, *flags)
+        assert first.exit_code == 0, first.stderr
     before = versions(real, "c1")
     again = real.nim("deploy", "c1", "--model", MODEL, "--tag", TAG_A, "--apply")
     assert again.exit_code == 0, again.stderr

@@ -10,9 +10,8 @@ import json
 
 import pytest
 
-from tests.app.test_compatibility import APPS, MODEL, NAME, seed_generation
+from tests.helpers.generations import APPS, GENERATIONS, MODEL, NAME, seed_generation
 
-GENERATIONS = ("redesign-seed", "redesign-later", "today", "today-airgap", "bare")
 SECRETS = {"redesign-seed": [f"nvidia-nim-image-pull-{NAME}", f"nvidia-nim-secrets-{NAME}"],
            "redesign-later": [f"nim-api-key-{NAME}", f"nim-image-pull-{NAME}"],
            "today": [f"nvidia-nim-image-pull-{NAME}", f"nvidia-nim-secrets-{NAME}"],

@@ -1,7 +1,7 @@
 """status, diff, report and logs on a real kube-apiserver. No kubelet and no KServe run here: the
 test writes the pods, their status and the events they would (a pull refused by the registry,
 which kwok cannot stage); the InferenceService's status is KServe's own on the control-plane
-tier (test_control_plane_day2.py)."""
+tier (test_day2_control_plane_real.py)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _pod(real, waiting: dict | None = None, ready: bool = True):
                                "state": state}]})
 
 
-# `status` Ready from KServe's own conditions: test_control_plane_day2.py (control plane).
+# `status` Ready from KServe's own conditions: test_day2_control_plane_real.py (control plane).
 
 
 def test_status_names_an_image_pull_refused_by_the_registry(real):

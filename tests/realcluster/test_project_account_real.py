@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 
 from tests.helpers.day2 import ACCOUNT, ACCOUNT_PULL, account, seed_wizard
-from tests.realcluster.test_day2_real import _Seeder, deployed
+from tests.helpers.realcluster import Seeder, deployed
 
 OLD = "nvapi-old-key-0123456789"
 
 
 def seed(real, name="wiz"):
-    seeder = _Seeder(real)
+    seeder = Seeder(real)
     seed_wizard(seeder, name, real.ns, OLD)
     # status is a subresource on a real server: written as odh-model-controller would
     real.server.patch_status("Account", ACCOUNT, real.ns, account(real.ns)["status"])

@@ -11,7 +11,7 @@ import json
 from tests.helpers.day2 import assert_key_hidden, seed_wizard
 from tests.fakes.nim_controller import on_real
 from tests.helpers.realcluster import KEY
-from tests.realcluster.test_day2_real import _Seeder, deployed, keys
+from tests.helpers.realcluster import Seeder, deployed, keys
 
 ACCOUNT = "odh-nim-account"
 
@@ -33,7 +33,7 @@ def test_enable_status_rotate_disable_beside_a_per_deployment_one(real, nim):
     assert real.get("Account", ACCOUNT)["spec"]["apiKeySecret"] == {"name": "nvidia-nim-secrets"}
     assert "is ready" in enabled.stderr
 
-    seed_wizard(_Seeder(real), "wiz", real.ns, KEY, account_too=False)
+    seed_wizard(Seeder(real), "wiz", real.ns, KEY, account_too=False)
     deployed(real, "own", "--key-scope", "deployment")
     listed = json.loads(real.nim("list", "-o", "json").stdout)["items"]
     assert {r["name"]: r["keyScheme"] for r in listed} == {"own": "per-deployment",

@@ -103,7 +103,7 @@ def test_completion(run):
 
 # --- what the binary must carry for connections -----------------------------------------
 
-from tests.adapters.test_connection import config, dead_port, socks_proxy, write  # noqa: E402,F401
+from tests.helpers.kubeconfigs import config, dead_port, socks_proxy, write  # noqa: E402,F401
 
 
 def test_binary_speaks_socks5_to_a_proxy_url(run, kube_server, socks_proxy, tmp_path):  # noqa: F811

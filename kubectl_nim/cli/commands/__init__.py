@@ -3,7 +3,7 @@
 `VERBS` names every verb's module and carries the first paragraph of its help, so that `--help`
 lists every verb with its short help without importing any of them (importing all sixteen cost
 8-13 ms of every run, `--help` and `models` included: BENCHMARKS.md). `LazyCommands` is the root group's `commands`: click looks a verb up there and gets
-it imported on the spot. tests/cli/test_cli.py checks that each entry matches its command.
+it imported on the spot. tests/platform/test_cli.py checks that each entry matches its command.
 """
 
 from __future__ import annotations
