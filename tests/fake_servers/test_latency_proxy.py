@@ -1,10 +1,16 @@
 """The latency proxy of the real-server tier (tests/realcluster/fault_proxy.py, LatencyProxy):
 bytes pass through unchanged, every request costs the one-way latency once, and its arrival log
-counts round trips (requests sent together count once, a request sent after an answer twice)."""
+counts round trips (requests sent together count once, a request sent after an answer twice);
+and its standalone mode (`python tests/realcluster/fault_proxy.py --upstream URL --latency-ms N`,
+the fakes' own tests/fakes/loopback.serve_until_signalled): it prints its URL first, forwards
+with the latency, and stops cleanly on SIGTERM and SIGINT."""
 
 from __future__ import annotations
 
 import http.client
+import signal
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.helpers.obs import round_trips
+from tests.helpers.paths import TESTS
 from tests.realcluster.fault_proxy import LatencyProxy
+
+SCRIPT = TESTS / "realcluster" / "fault_proxy.py"
 
 
 class _Echo(BaseHTTPRequestHandler):
@@ -80,3 +89,31 @@ def test_latency_changes_while_running(upstream):
         assert _post(proxy.url, b"b")[1] >= 0.2
         proxy.reset()
         assert proxy.arrivals == [] and proxy.connections == 0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_standalone_proxy_prints_its_url_forwards_and_stops_on_a_signal(upstream, signum):
+    proc = subprocess.Popen([sys.executable, str(SCRIPT), "--upstream", upstream,
+                             "--latency-ms", "100"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), proc.stderr.read() if not url else url
+        host, port = url.split("//")[1].split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        started = time.monotonic()
+        conn.request("POST", "/", body=b"through")
+        assert conn.getresponse().read() == b"through"
+        assert time.monotonic() - started >= 0.1
+        conn.close()
+    finally:
+        proc.send_signal(signum)
+        try:
+            code = proc.wait(timeout=30)
+        finally:
+            proc.kill()
+            proc.stdout.close()
+            err = proc.stderr.read()
+            proc.stderr.close()
+    assert code == 0, err
+    assert "Traceback" not in err

@@ -8,7 +8,7 @@ import pytest
 
 from kubectl_nim.domain import proxy
 from kubectl_nim.domain.names import KSERVE_CONTAINER
-from tests.helpers.day2 import runtime, seed_plugin
+from tests.helpers.day2 import cli, runtime, seed_plugin
 from tests.helpers.deploy import MODEL, NAME, NS, project, run_deploy  # noqa: F401
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
@@ -22,9 +22,7 @@ def _no_backoff(no_backoff):
 
 @pytest.fixture
 def delete(nim, kubeconfig):
-    def run(*args):
-        return nim("delete", "--kubeconfig", kubeconfig, *args)
-    return run
+    return cli(nim, kubeconfig, "delete", key=None)
 
 
 def config_map(server, name, namespace="default"):

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.helpers.day2 import secret, seed_plugin, seed_wizard
+from tests.helpers.day2 import cli, secret, seed_plugin, seed_wizard
 from tests.helpers.obs import round_trips
 
 
@@ -21,9 +21,7 @@ def _no_backoff(no_backoff):
 
 @pytest.fixture
 def run(nim, kubeconfig):
-    def call(*args):
-        return nim("list", *args, "--kubeconfig", kubeconfig)
-    return call
+    return cli(nim, kubeconfig, "list", key=None)
 
 
 def schemes(result) -> dict:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.helpers.day2 import OLD_KEY, account, assert_key_hidden, seed_project_account, \
+from tests.helpers.day2 import OLD_KEY, account, assert_key_hidden, cli, seed_project_account, \
     seed_wizard
 from tests.helpers.obs import round_trips
 
@@ -20,9 +20,7 @@ def _no_backoff(no_backoff):
 
 @pytest.fixture
 def run(nim, kubeconfig):
-    def call(*args):
-        return nim(*args, "--kubeconfig", kubeconfig)
-    return call
+    return cli(nim, kubeconfig, key=None)
 
 
 def test_a_rejected_project_key_is_the_reason_with_the_fix(run, kube_server):
