@@ -135,7 +135,9 @@ def test_unreachable_cluster_through_the_cli_is_one_clean_line(nim, tmp_path, ku
     result = nim("models", "--kubeconfig", path, "--request-timeout", "1s")
     assert result.exit_code == 1
     assert result.stderr == (f"error: cannot reach the cluster at {url}: connection refused; "
-                             "check your network, `oc login`, --kubeconfig and --context; or "
+                             "nothing answers there: the API server is down or restarting (try "
+                             "again in a moment), or the kubeconfig points elsewhere (`oc login`, "
+                             "--kubeconfig, --context); or "
                              "pass --offline to list the catalog embedded in the plugin\n")
 
 

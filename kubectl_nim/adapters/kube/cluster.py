@@ -210,9 +210,15 @@ class Cluster:
         if error.kind == "tls":
             return ClusterError(f"TLS failure talking to {self.server}: {error.detail}",
                                 hint="check the cluster CA in your kubeconfig", never_sent=True)
+        if error.kind == "refused":
+            # Connection refused: nothing listens there, which is also what a restart looks like.
+            hint = ("nothing answers there: the API server is down or restarting (try again in a "
+                    "moment), or the kubeconfig points elsewhere (`oc login`, --kubeconfig, "
+                    "--context)")
+        else:
+            hint = "check your network, `oc login`, --kubeconfig and --context"
         return ClusterError(f"cannot reach the cluster at {self.server}: {error.detail}",
-                            hint="check your network, `oc login`, --kubeconfig and --context",
-                            never_sent=never_sent)
+                            hint=hint, never_sent=never_sent)
 
     # -- verbs ---------------------------------------------------------------------------------
 
