@@ -41,6 +41,11 @@ CLUSTER_READS = Policy(attempts=4, backoff=0.25, max_backoff=2.0, retry_after_ca
 WRITES = Policy(attempts=4, backoff=0.2, max_backoff=2.0, retry_after_cap=10.0)
 # Two deploys of one name at once: the winner re-creates what the loser is rolling back.
 CONTENTION = Policy(attempts=20, backoff=0.1, max_backoff=1.0)
+# A rollback's deletes while the API server starts again (app/deploy_rollback.PATIENCE): at
+# most 10 retries over all of them.
+ROLLBACK = Policy(attempts=11, backoff=0.2, max_backoff=2.0, retry_after_cap=10.0)
+# Looking for creates the server may still carry out late (a rollback's grace): until its end.
+LATE_CREATES = Policy(attempts=1_000_000, backoff=0.05, max_backoff=1.0)
 # Polling (`--wait`): keeps going until the wait's own deadline; this only spaces the retries.
 POLLING = Policy(attempts=1_000_000, backoff=1.0, max_backoff=10.0, retry_after_cap=30.0)
 
@@ -70,6 +75,30 @@ class Attempts:
     @property
     def total(self) -> int:
         return self.policy.attempts
+
+
+class Budget:
+    """Retries of several steps that share one deadline and one count (a rollback retrying each
+    of its deletes while the API server restarts): `wait(error)` pauses as the policy says (the
+    failure's Retry-After, else backoff with jitter), never past the deadline, and says False
+    once the time or the policy's retries are spent. The clock bounds it in real runs, the count
+    also when a test's clock stands still."""
+
+    def __init__(self, policy: Policy, seconds: float, *, sleep: Callable[[float], None],
+                 clock: Callable[[], float], jitter: Callable[[], float] = random.random):
+        self.policy, self.sleep, self.clock, self.jitter = policy, sleep, clock, jitter
+        self.deadline = clock() + seconds
+        self.retries = 0
+
+    def wait(self, error: object = None) -> bool:
+        left = self.deadline - self.clock()
+        if left <= 0 or self.retries >= self.policy.attempts - 1:
+            return False
+        retry_after = getattr(error, "retry_after", None)
+        retry_after = retry_after if isinstance(retry_after, (int, float)) else None
+        self.sleep(min(self.policy.delay(self.retries, retry_after, self.jitter), left))
+        self.retries += 1
+        return True
 
 
 def transient_status(status: Optional[int]) -> bool:

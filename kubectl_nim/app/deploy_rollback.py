@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from kubectl_nim import caller, log
+from kubectl_nim.adapters import retry
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.domain.names import NIM_SUPPORT_ANNOTATION
 from kubectl_nim.domain.objects import name_of
@@ -33,35 +34,15 @@ class Undone:
 
 # How long a rollback keeps retrying deletes the API server could not serve (no answer, or
 # 429/503 while it starts again: ClusterError.unavailable), over all of its objects; and at
-# most how many retries, whatever the clock says.
+# most how many retries, whatever the clock says (retry.ROLLBACK).
 PATIENCE = 10.0
-MAX_RETRIES = 10
-
-
-@dataclass
-class _Patience:
-    deadline: float
-    sleep: Callable[[float], None]
-    clock: Callable[[], float]
-    delay: float = 0.2
-    retries: int = 0
-
-    def wait(self, retry_after: float | None = None) -> bool:
-        """Pause before another try (the server's Retry-After if longer); False once the
-        deadline has passed or the retries are used up."""
-        left = self.deadline - self.clock()
-        if left <= 0 or self.retries >= MAX_RETRIES:
-            return False
-        self.retries += 1
-        self.sleep(min(max(self.delay, retry_after or 0.0), left))
-        self.delay = min(self.delay * 2, 2.0)
-        return True
+MAX_RETRIES = retry.ROLLBACK.attempts - 1
 
 
 DELETED, ABSENT = "deleted", "absent"
 
 
-def _delete(cluster: Cluster, obj: dict, patience: _Patience) -> "str | ClusterError":
+def _delete(cluster: Cluster, obj: dict, patience: retry.Budget) -> "str | ClusterError":
     """DELETED, ABSENT (404) or the error that kept it. A delete the server could not serve
     (`unavailable`) is tried again while `patience` lasts (not one that timed out: that costs
     a timeout each)."""
@@ -71,7 +52,7 @@ def _delete(cluster: Cluster, obj: dict, patience: _Patience) -> "str | ClusterE
         except ClusterError as e:
             if e.not_found:
                 return ABSENT
-            if e.unavailable and patience.wait(getattr(e, "retry_after", None)):
+            if e.unavailable and patience.wait(e):
                 continue
             return e
         return DELETED
@@ -101,7 +82,7 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
     are those whose delete got no answer either (the server gone: nobody can tell).
     """
     undone = Undone([], [])
-    patience = _Patience(clock() + PATIENCE, sleep, clock)
+    patience = retry.Budget(retry.ROLLBACK, PATIENCE, sleep=sleep, clock=clock)
     todo = list(uncertain) + list(reversed(created))
     pending = []
     current = None
@@ -132,10 +113,8 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
             undone.uncertain.append(f"{object_ref(obj)} may have been created (rollback "
                                     f"interrupted); check and delete it if it is there")
         return undone
-    deadline, delay = clock() + grace, 0.05
-    while pending and clock() < deadline:
-        sleep(min(delay, max(0.0, deadline - clock())))
-        delay = min(delay * 2, 1.0)
+    late = retry.Budget(retry.LATE_CREATES, grace, sleep=sleep, clock=clock)
+    while pending and late.wait():
         for obj in list(pending):
             outcome = _delete(cluster, obj, patience)
             if outcome != ABSENT:

@@ -91,3 +91,38 @@ def test_attempts_pause_by_the_policy_and_honour_retry_after():
         attempts.failed(error)
     assert seen == [0, 1, 2, 3]
     assert slept == [0.2, 3.0, 0.8]
+
+
+class _Clock:
+    def __init__(self):
+        self.now, self.slept = 0.0, []
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_a_budget_shares_one_deadline_and_never_sleeps_past_it():
+    clock = _Clock()
+    budget = retry.Budget(retry.Policy(attempts=100, backoff=1.0, max_backoff=4.0), 5.0,
+                          sleep=clock.sleep, clock=lambda: clock.now, jitter=lambda: 1.0)
+    while budget.wait():
+        pass
+    assert clock.slept == [1.0, 2.0, 2.0] and clock.now == 5.0
+
+
+def test_a_budget_is_bounded_by_its_count_when_the_clock_stands_still():
+    budget = retry.Budget(retry.Policy(attempts=4), 60.0, sleep=lambda s: None,
+                          clock=lambda: 0.0)
+    assert [budget.wait() for _ in range(5)] == [True, True, True, False, False]
+
+
+def test_a_budget_honours_retry_after_within_the_policys_cap():
+    clock = _Clock()
+    budget = retry.Budget(retry.Policy(attempts=10, retry_after_cap=3.0), 60.0,
+                          sleep=clock.sleep, clock=lambda: clock.now)
+    starting = ApiError(429, "TooManyRequests", "storage is (re)initializing")
+    starting.retry_after = 1.5
+    assert budget.wait(starting) and clock.slept == [1.5]
+    starting.retry_after = 100.0
+    assert budget.wait(starting) and clock.slept == [1.5, 3.0]
