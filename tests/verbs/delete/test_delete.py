@@ -13,16 +13,6 @@ ISVC_REF = "inferenceservice.serving.kserve.io"
 SR_REF = "servingruntime.serving.kserve.io"
 
 
-@pytest.fixture(autouse=True)
-def _no_backoff(no_backoff):
-    pass
-
-
-@pytest.fixture
-def delete(nim, kubeconfig):
-    def run(*args, input=None, **environment):
-        return nim("delete", "--kubeconfig", kubeconfig, *args, input=input, **environment)
-    return run
 
 
 def pvc(server, name, namespace="default"):

@@ -4,25 +4,15 @@ label, owned by nothing else and mounted by no other deployment; `--dry-run` say
 
 from __future__ import annotations
 
-import pytest
-
 from kubectl_nim.domain import proxy
 from kubectl_nim.domain.names import KSERVE_CONTAINER
-from tests.helpers.day2 import cli, runtime, seed_plugin
+from tests.helpers.day2 import runtime, seed_plugin
 from tests.helpers.deploy import MODEL, NAME, NS, project, run_deploy  # noqa: F401
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 CM = "configmap/nim-proxy-ca-x"
 
 
-@pytest.fixture(autouse=True)
-def _no_backoff(no_backoff):
-    pass
-
-
-@pytest.fixture
-def delete(nim, kubeconfig):
-    return cli(nim, kubeconfig, "delete", key=None)
 
 
 def config_map(server, name, namespace="default"):
