@@ -28,13 +28,15 @@ from typing import Any, Optional
 import yaml
 
 from tests.realcluster.server import (VERSION, BinariesMissing, RealAPIServer, _free_port,
-                                      cache_dir, crd_documents, require)
+                                      cache_dir, crd_documents, require,
+                                      yaml_documents)
 
 KSERVE_VERSION = os.environ.get("KSERVE_VERSION", "0.17.0")
 KWOK_VERSION = os.environ.get("KWOK_VERSION", "0.8.0")
 KSERVE_NAMESPACE = "kserve"
 NODE_PREFIX = "gpu-node"
 STORAGE_CLASS = "standard"
+LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"
 # What every container "prints": kwok serves this CRI-format file as each container's log.
 LOG_LINES = ("INFO NIM starting", "INFO Loading model", "INFO Uvicorn running on port 8000")
 
@@ -56,7 +58,7 @@ def control_plane_binaries() -> dict[str, Path]:
 
 
 def _documents(path: Path) -> list[dict]:
-    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+    return [d for d in yaml_documents(path.read_text()) if d]
 
 
 def control_plane_crds(kserve_dir: Path) -> list[dict]:
@@ -146,12 +148,30 @@ class ControlPlane:
         informers can miss what changed meanwhile (seen: the scheduler not knowing a new
         PersistentVolume, KServe a Service it had made), which would fail the next tests."""
         names = list(self._commands)
+        nodes = [f"{NODE_PREFIX}-{i}" for i in range(self.nodes)]
+        before = {node: self._lease_holder(node) for node in nodes}
         for name in reversed(names):
             self.stop_component(name)
+        # kwok plays a node's pods only while it holds the node's Lease: a new kwok would wait
+        # for the old one's to expire (nodeLeaseDurationSeconds, 40 s), its pods Pending
+        # meanwhile. The stopped kwok's leases go, and the new one takes them at once.
+        for node in nodes:
+            self.api.request("DELETE", f"{LEASES}/{node}")
         for name in names:
             self.start_component(name)
-        for i in range(self.nodes):
-            self.wait_node_ready(f"{NODE_PREFIX}-{i}", timeout)
+        deadline = time.monotonic() + timeout
+        for node in nodes:
+            while self._lease_holder(node) in (None, before[node]):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"kwok did not take node {node}'s lease after "
+                                       f"{timeout:.0f}s\n{self.log_tail('kwok')}")
+                self.check_alive()
+                time.sleep(0.1)
+            self.wait_node_ready(node, timeout)
+
+    def _lease_holder(self, node: str) -> Optional[str]:
+        status, body = self.api.request("GET", f"{LEASES}/{node}")
+        return json.loads(body).get("spec", {}).get("holderIdentity") if status == 200 else None
 
     def pause_component(self, name: str) -> None:
         """SIGSTOP: the process hangs (its sockets accept, nothing answers)."""
@@ -196,9 +216,14 @@ class ControlPlane:
 
     def remove_namespace(self, name: str, timeout: float = 60.0) -> None:
         """Delete a namespace and wait until its pods are gone (their GPUs free again)."""
-        # Its pods first, at once (kwok removes them), rather than after the namespace
-        # controller's own pass.
-        self.api.request("DELETE", f"/api/v1/namespaces/{name}/pods?gracePeriodSeconds=0")
+        # What makes pods first (KServe's InferenceServices, the Deployments and ReplicaSets),
+        # then the pods at once (kwok removes them), rather than after the namespace
+        # controller's own pass, which leaves the ReplicaSets time to make more.
+        for path in (f"/apis/serving.kserve.io/v1beta1/namespaces/{name}/inferenceservices",
+                     f"/apis/apps/v1/namespaces/{name}/deployments",
+                     f"/apis/apps/v1/namespaces/{name}/replicasets",
+                     f"/api/v1/namespaces/{name}/pods?gracePeriodSeconds=0"):
+            self.api.request("DELETE", path)
         self.api.request("DELETE", f"/api/v1/namespaces/{name}")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -77,11 +77,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def yaml_documents(text: str) -> list:
+    """Every document of a multi-document YAML text, parsed by libyaml when PyYAML has it: the
+    CRDs are megabytes, which the pure-Python parser takes seconds over at every start."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return list(yaml.load_all(text, Loader=loader))  # noqa: S506 - a safe loader
+
+
 def crd_documents() -> list[dict]:
     """The reference CRDs, with the Template CRD's `objects` items preserving unknown fields."""
     docs = []
     for path in sorted(SHARED_CRDS.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
+        for doc in yaml_documents(path.read_text()):
             if not doc or doc.get("kind") != "CustomResourceDefinition":
                 continue
             if doc["spec"]["group"] == "template.openshift.io":
@@ -293,7 +300,13 @@ class RealAPIServer:
     def _stop_procs(self) -> None:
         for proc in reversed(self._procs):  # the API server before its etcd
             if proc.poll() is None:
-                proc.terminate()
+                # kube-apiserver's graceful stop waits out its shutdown grace (10 s here) with
+                # nothing to hand over: killed, like stop_apiserver. etcd stops cleanly (its data
+                # may become the seed).
+                if proc.args[0] == self._binaries[0]:
+                    proc.kill()
+                else:
+                    proc.terminate()
                 try:
                     proc.wait(10)
                 except subprocess.TimeoutExpired:
