@@ -56,6 +56,10 @@ class Environment:
     sleep: Callable[[float], None] = time.sleep        # every wait between retries or polls
     # How long a silent API server may take before the user is told (None = the adapter's 5s).
     slow_notice_after: Optional[float] = None
+    # How long a failed deploy's or cache's rollback rides out an API server that does not
+    # answer (None = app/deploy_rollback.PATIENCE, 10s). Tests that stop a real API server
+    # shorten it rather than wait it out.
+    rollback_patience: Optional[float] = None
     # Where a pod's service-account token is mounted (None = Kubernetes' standard path).
     service_account_dir: Optional[str] = None
     # Waits (--wait) follow the API server's watches, on the real clock; False: they poll with

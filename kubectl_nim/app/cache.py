@@ -137,7 +137,8 @@ def _rolled_back(cluster, run: Run, namespace, message, hint, logs=(),
 
     if run.patched_pvc is not None:
         _restore_annotations(cluster, run.patched_pvc, namespace, env.warn)
-    undone = rollback(cluster, run.created, sleep=env.sleep, clock=env.clock)
+    undone = rollback(cluster, run.created, sleep=env.sleep, clock=env.clock,
+                      patience=env.rollback_patience)
     return CacheFailed(message, hint=rollback_hint(undone, hint), logs=tuple(logs),
                        signal=signal)
 
@@ -281,7 +282,8 @@ def profiles(cluster: Cluster, options: cache_job.CacheOptions, objects: list[di
     finally:
         from kubectl_nim.app.deploy_rollback import rollback
 
-        undone = rollback(cluster, run.created, sleep=env.sleep, clock=env.clock)
+        undone = rollback(cluster, run.created, sleep=env.sleep, clock=env.clock,
+                          patience=env.rollback_patience)
         if undone.left:
             env.warn("could not delete " + ", ".join(undone.left) + "; delete by hand")
 

@@ -110,7 +110,8 @@ def run(cluster, planned: Plan, request: DeployRequest,
         cluster, planned.objects, apply=request.apply, before=checked.before, checked=checked,
         on_written=lambda outcome: emit(outcome.ref, outcome.action), own_secrets=True,
         annotate_namespace=namespace if checked.annotate else None,
-        sleep=env.sleep, clock=env.clock, now=env.now, warn=env.warn)
+        sleep=env.sleep, clock=env.clock, now=env.now, warn=env.warn,
+        patience=env.rollback_patience)
     return [o.obj for o in outcomes]
 
 

@@ -72,7 +72,7 @@ def _check(obj: dict) -> str:
 
 def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict] = (),
              grace: float = 0.0, *, sleep: Callable[[float], None], clock: Callable[[], float],
-             why: str = "its create timed out") -> Undone:
+             patience: float | None, why: str = "its create timed out") -> Undone:
     """Delete what this run created, newest first.
 
     `uncertain` are creates that got no answer: the server may have carried them out, or may
@@ -80,16 +80,20 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
     uncertain ones are retried with backoff for up to `grace` seconds, in case the server
     creates them late. Those that never appeared are reported as uncertain, not as undone; so
     are those whose delete got no answer either (the server gone: nobody can tell).
+
+    `patience`: seconds to keep retrying deletes the server could not serve (the run's
+    Environment.rollback_patience; None = PATIENCE).
     """
     undone = Undone([], [])
-    patience = retry.Budget(retry.ROLLBACK, PATIENCE, sleep=sleep, clock=clock)
+    budget = retry.Budget(retry.ROLLBACK, PATIENCE if patience is None else patience,
+                          sleep=sleep, clock=clock)
     todo = list(uncertain) + list(reversed(created))
     pending = []
     current = None
     try:
         while todo:
             current = todo.pop(0)
-            outcome = _delete(cluster, current, patience)
+            outcome = _delete(cluster, current, budget)
             if current in uncertain and outcome == ABSENT:
                 pending.append(current)
             elif current in uncertain and isinstance(outcome, ClusterError) and \
@@ -116,7 +120,7 @@ def rollback(cluster: Cluster, created: Sequence[dict], uncertain: Sequence[dict
     late = retry.Budget(retry.LATE_CREATES, grace, sleep=sleep, clock=clock)
     while pending and late.wait():
         for obj in list(pending):
-            outcome = _delete(cluster, obj, patience)
+            outcome = _delete(cluster, obj, budget)
             if outcome != ABSENT:
                 pending.remove(obj)
                 _note(undone, obj, outcome)

@@ -154,7 +154,7 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
           before: Sequence[dict | None] | None = None, checked: Checked | None = None,
           on_written: Callable[[Outcome], None] = lambda o: None,
           sleep: Callable[[float], None], clock: Callable[[], float],
-          now: Callable[[], datetime], warn: Callable[[str], None],
+          now: Callable[[], datetime], warn: Callable[[str], None], patience: float | None,
           annotate_namespace: str | None = None, own_secrets: bool = False) -> list[Outcome]:
     """Write batch by batch (`write_batches`); on a failure roll back what this run created.
 
@@ -163,7 +163,8 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
     `annotate_namespace`: add the project's nim-support marker alongside the last batch (and
     remove it again if that batch fails). `own_secrets`: point both secrets' ownerReferences at
     the ServingRuntime, also alongside the last batch (its uid exists by then); a refused patch
-    fails the run like any write. Progress (`on_written`) is reported in the objects' order once
+    fails the run like any write. `patience`: how long the rollback rides out an API server
+    that does not answer (deploy_rollback.rollback). Progress (`on_written`) is reported in the objects' order once
     their batch has answered."""
     before = list(before) if before is not None else [None] * len(objects)
     verb = "apply" if apply else "create"
@@ -191,7 +192,7 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
 
     def undo(uncertain: Sequence[dict], **kwargs) -> Undone:
         undone = rollback(cluster, created, uncertain=uncertain, sleep=sleep, clock=clock,
-                          **kwargs)
+                          patience=patience, **kwargs)
         for namespace in annotated:
             unannotate_project(cluster, namespace, undone)
         return undone

@@ -469,7 +469,8 @@ def _objects(name=NAME):
 
 # What a run hands deploy's writes: its clock, its pauses, its console (here: real time, no
 # console; these tests read the error).
-RUN = dict(sleep=time.sleep, clock=time.monotonic, now=FakeClock().now, warn=lambda text: None)
+RUN = dict(sleep=time.sleep, clock=time.monotonic, now=FakeClock().now, warn=lambda text: None,
+           patience=None)
 
 
 def test_interrupt_between_writes_rolls_back(project):

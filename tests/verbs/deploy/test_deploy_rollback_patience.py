@@ -9,6 +9,7 @@ from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.app.deploy_rollback import MAX_RETRIES, PATIENCE, rollback, rollback_hint
 from kubectl_nim.errors import ClusterError
 from tests.fakes.clock import FakeClock
+from tests.helpers.deploy import MODEL, project, run_deploy  # noqa: F401 - fixtures
 
 NS = "team"
 REFUSED = "cannot reach the cluster at https://api:6443: [Errno 111] Connection refused"
@@ -39,7 +40,7 @@ class Outage:
 
 
 def run(cluster: Outage, clock: FakeClock):
-    return rollback(cluster, CREATED, sleep=clock.sleep, clock=clock.clock)
+    return rollback(cluster, CREATED, sleep=clock.sleep, clock=clock.clock, patience=None)
 
 
 def test_a_short_outage_is_ridden_out_and_everything_is_rolled_back():
@@ -102,10 +103,36 @@ def test_a_server_starting_again_is_waited_for_as_it_asks():
     assert clock.slept[:3] == [1.0, 1.0, 1.0]
 
 
+def test_the_runs_environment_sets_the_patience():
+    """Environment.rollback_patience replaces PATIENCE (the real-plane outage tests shorten it
+    rather than wait it out); None keeps PATIENCE."""
+    clock = FakeClock()
+    cluster = Outage(clock, back_at=PATIENCE * 3)
+    undone = rollback(cluster, CREATED, sleep=clock.sleep, clock=clock.clock, patience=2.0)
+    assert cluster.deleted == [] and len(undone.left) == 2
+    assert 1.0 <= sum(clock.slept) <= 2.0 + 0.01
+
+
+def test_deploy_rolls_back_with_the_patience_of_its_environment(nim, run_deploy, project):
+    """The CLI hands the run's Environment.rollback_patience to the rollback: the
+    InferenceService refused (500), the ServingRuntime's delete answered 503 for good, the
+    rollback gives up after the Environment's 2 s, not PATIENCE."""
+    clock = FakeClock()
+    nim.environment.update(sleep=clock.sleep, clock=clock.clock, rollback_patience=2.0)
+    project.server.fail("POST", r"/inferenceservices\?fieldManager", 500)
+    project.server.fail("DELETE", r"/servingruntimes/", 503, times=1000)
+    result = run_deploy("c1", "--model", MODEL)
+    assert result.exit_code == 1, result.stderr
+    assert "COULD NOT delete servingruntime.serving.kserve.io/c1" in result.stderr
+    retries = [s for s in clock.slept if s > 0]
+    assert retries and 1.0 <= sum(retries) <= 2.0 + 0.01, clock.slept
+
+
 def test_retries_are_bounded_even_when_the_clock_stands_still():
     """A test's no-op sleep with the real clock must not spin for PATIENCE seconds."""
     cluster = Outage(FakeClock(), back_at=1.0)
-    undone = rollback(cluster, CREATED, sleep=lambda s: None, clock=lambda: 0.0)
+    undone = rollback(cluster, CREATED, sleep=lambda s: None, clock=lambda: 0.0,
+                      patience=None)
     assert cluster.attempts == MAX_RETRIES + 2 and len(undone.left) == 2
 
 
@@ -115,7 +142,7 @@ def test_a_runtime_that_may_exist_still_points_at_delete_name():
     clock = FakeClock()
     cluster = Outage(clock, back_at=PATIENCE * 3)
     undone = rollback(cluster, CREATED[:1], uncertain=CREATED[1:], sleep=clock.sleep,
-                      clock=clock.clock, why="its create got no answer")
+                      clock=clock.clock, patience=None, why="its create got no answer")
     hint = rollback_hint(undone, None)
     assert hint.startswith("servingruntime.serving.kserve.io/c1 may have been created (its "
                            "create got no answer) and could not be deleted")
