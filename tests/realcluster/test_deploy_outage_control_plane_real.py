@@ -1,8 +1,12 @@
 """kube-apiserver stopped in the middle of `deploy`'s writes, then started again: the plugin either
 finishes (and KServe makes the deployment Ready) or fails with one `error:` line whose words say
 what was rolled back and what is left, and the cluster holds exactly what it says. Down longer
-than the rollback's patience (app/deploy_rollback.PATIENCE), it must give up, name what is left
-and how to remove it; after the restart `delete` removes it.
+than the rollback's patience (app/deploy_rollback.PATIENCE, which the run's Environment can
+shorten: SHORT_PATIENCE here, so that the test does not wait out ten seconds), it must give up,
+name what is left and how to remove it; after the restart `delete` removes it.
+
+`--request-timeout 5s` bounds the wait for a create that got no answer (the rollback waits as long
+again for it to land late): with the default 30 s the test would wait out that much.
 
 The outage starts when the deployment's ServingRuntime appears (a watch, so within milliseconds);
 KServe's process is paused for that instant so that the InferenceService's create, which goes
@@ -24,6 +28,8 @@ from tests.realcluster.server import ADMIN_TOKEN
 from tests.helpers.control_plane import TAG, condition, wait_for
 
 NAME = "c1"
+SHORT_PATIENCE = 3.0
+REQUEST_TIMEOUT = "5s"
 
 
 class Outage(threading.Thread):
@@ -77,7 +83,8 @@ def deploy_through(plane, seconds: float):
     outage.start()
     assert outage.watching.wait(30), "the watch did not open"
     started = time.monotonic()
-    result = plane.nim("deploy", NAME, "--model", MODEL, "--tag", TAG)
+    result = plane.nim("deploy", NAME, "--model", MODEL, "--tag", TAG,
+                       "--request-timeout", REQUEST_TIMEOUT)
     took = time.monotonic() - started
     print(f"deploy exit {result.exit_code} after {took:.1f}s:\n{result.stderr}")  # -s shows it
     outage.join(PATIENCE + seconds + 120)
@@ -131,8 +138,9 @@ def one_error(result) -> str:
 
 
 def test_apiserver_restarted_during_deploy_writes(plane):
-    """Down for about 3 s (plus its start-up): within the rollback's patience."""
-    result, _, down_for = deploy_through(plane, 3)
+    """Down for about 2 s plus its start-up (about 3 s): within the rollback's patience, the
+    product's default."""
+    result, _, down_for = deploy_through(plane, 2)
     now = present(plane)
     if result.exit_code == 0:
         assert len(now) == 5, now  # two secrets, the PVC, the runtime, the InferenceService
@@ -153,11 +161,13 @@ def test_apiserver_restarted_during_deploy_writes(plane):
 
 def test_apiserver_down_past_the_rollbacks_patience(plane):
     """Down for longer than the rollback keeps trying: it gives up, names what is left and how
-    to remove it; once the API server is back, `delete` removes it."""
-    result, took, _ = deploy_through(plane, PATIENCE + 8)
+    to remove it; once the API server is back, `delete` removes it. The patience is the run's
+    (Environment.rollback_patience): had the default been used, `took` would exceed it."""
+    plane.invoke.environment["rollback_patience"] = SHORT_PATIENCE
+    result, took, _ = deploy_through(plane, SHORT_PATIENCE + 5)
     assert result.exit_code != 0, result.stderr
     error = one_error(result)
-    assert took < PATIENCE + 60, f"the plugin took {took:.0f}s to give up"
+    assert took < PATIENCE, f"the plugin took {took:.0f}s to give up"
     named = said(error)
     # (The ServingRuntime is left, or possibly created when its create's answer was lost.)
     assert f"servingruntime.serving.kserve.io/{NAME}" in named["left"] | named["may exist"], error
