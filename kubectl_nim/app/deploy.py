@@ -77,7 +77,7 @@ def deploy(session, request: DeployRequest, *, key_source: KeySource,
 
         options = planned.options
         assert options.namespace is not None  # sent to a cluster: the session's (deploy_plan)
-        env.notice(f"Waiting up to {request.wait_timeout_text} for "
+        env.notice(f"Waiting {request.wait_limit} for "
                    f"{kind_ref('InferenceService', options.name)} to become ready...")
         wait_ready(session.cluster, options.name, options.namespace, request.wait_timeout,
                    reporter, clock=env.clock, sleep=env.sleep, warn=env.warn,

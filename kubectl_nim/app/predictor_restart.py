@@ -124,7 +124,7 @@ class Restart:
 
     skip: bool
     wait: bool
-    timeout_text: str   # as the user gave it, for the messages
+    wait_limit: str     # how --timeout reads in the notice: "up to 90s" (cli/options.wait_limit)
     timeout: float      # seconds
     reporter: Any       # app.wait.Reporter: how --wait shows progress
 
@@ -158,7 +158,7 @@ def restart_step(cluster, dep, dry_run: DryRun, settings: Restart, done_what: st
     emit(ref, "restarted")
     if settings.wait and dry_run.persists:
         generation = (answer.get("metadata") or {}).get("generation")
-        env.notice(f"Waiting up to {settings.timeout_text} for the new predictor pods of "
+        env.notice(f"Waiting {settings.wait_limit} for the new predictor pods of "
                    f"{dep.name}...")
         wait_restarted(cluster, dep.name, dep.namespace, stamp, generation, settings.timeout,
                        settings.reporter, clock=env.clock, sleep=env.sleep, warn=env.warn,

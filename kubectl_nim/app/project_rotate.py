@@ -68,7 +68,7 @@ def rotate(cluster, namespace: str, *, new_key: Callable[[], str],
                      f"{FORCE_VALIDATION_ANNOTATION}=<now, RFC 3339>") from None
         emit(account_ref, "annotated")
     if dry_run.persists:
-        env.notice(f"Waiting up to {restart.timeout_text} for the NIM controller to validate the "
+        env.notice(f"Waiting {restart.wait_limit} for the NIM controller to validate the "
                    f"new key and rewrite the pull secret...")
         try:
             wait_revalidated(cluster, namespace, state.name, key, parse_time(stamp),

@@ -33,6 +33,14 @@ def parse_duration(text: str) -> float:
     return _bounded(hours * 3600 + minutes * 60 + seconds, text)
 
 
+def wait_limit(text: str) -> str:
+    """How a wait's --timeout reads in its notice ("Waiting {limit} for ..."): `up to 90s` for
+    `90` (a bare number is seconds, as parse_duration reads it), `up to 2m` for `2m`. (A wait's
+    0 checks once, as `kubectl wait --timeout=0` does: `up to 0s`.)"""
+    text = text.strip()
+    return "up to " + (f"{text}s" if re.fullmatch(r"\d+(\.\d+)?", text) else text)
+
+
 # Socket and sleep timeouts overflow long before "forever" (99999999999h raised OverflowError);
 # a week is far beyond any request or wait anyone means, and 0 already means "no timeout".
 MAX_DURATION = 7 * 24 * 3600.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import parse_duration
+from kubectl_nim.cli.options import parse_duration, wait_limit
 from kubectl_nim.errors import UsageError
 from kubectl_nim.environment import Environment
 
@@ -18,6 +18,6 @@ def restart_settings(no_restart: bool, wait: bool, timeout: str, env: Environmen
 
     if wait and no_restart:
         raise UsageError("--wait needs a restart; drop --no-restart or --wait")
-    return Restart(skip=no_restart, wait=wait, timeout_text=timeout,
+    return Restart(skip=no_restart, wait=wait, wait_limit=wait_limit(timeout),
                    timeout=parse_duration(timeout),
                    reporter=Reporter(click.echo, bool(env.stderr_isatty), env.clock))

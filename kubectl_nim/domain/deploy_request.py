@@ -44,7 +44,7 @@ class DeployRequest:
     force_conflicts: bool = False
     wait: bool = False
     wait_timeout: float = 1800.0          # seconds; 0 = no limit
-    wait_timeout_text: str = "30m"        # as the user wrote it, for the notice
+    wait_limit: str = "up to 30m"         # --timeout in the notice (cli/options.wait_limit)
     # Where the catalog and the template come from
     catalog_file: Optional[str] = None
     offline: bool = False

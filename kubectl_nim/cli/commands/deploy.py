@@ -12,7 +12,7 @@ from kubectl_nim.cli.options import (catalog_source_options, dry_run_option, fie
                                      global_options, key_options, key_scope_option, ngc_options,
                                      parse_duration, profile_option, proxy_options,
                                      secret_naming_option, skip_key_validation_option, validated,
-                                     wait_timeout_option)
+                                     wait_limit, wait_timeout_option)
 from kubectl_nim.cli.context import get_environment, get_globals
 
 
@@ -170,7 +170,7 @@ def deploy_request(*, name, model_name, tag, display_name, pvc_size, storage_cla
         expose=expose, skip_secrets=skip_secrets, disconnected=disconnected,
         secret_naming=secret_naming, dry_run=DryRun.NONE if dry_run is None else dry_run,
         output=output, apply=use_apply, force_conflicts=force_conflicts, wait=wait,
-        wait_timeout=parse_duration(timeout), wait_timeout_text=timeout,
+        wait_timeout=parse_duration(timeout), wait_limit=wait_limit(timeout),
         catalog_file=catalog_file, offline=offline, key_scope=key_scope)
 
 

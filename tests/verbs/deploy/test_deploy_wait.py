@@ -199,6 +199,18 @@ def scripted_wait(nim, project):
     return install
 
 
+@pytest.mark.parametrize("timeout,limit", [("90", "up to 90s"), ("2.5", "up to 2.5s"),
+                                           ("2m", "up to 2m"), ("1m30s", "up to 1m30s"),
+                                           ("0", "up to 0s")])
+def test_the_wait_notice_gives_the_timeout_its_unit(run_deploy, scripted_wait, timeout, limit):
+    """A bare number is seconds (parse_duration); the notice said `up to 90 for`."""
+    scripted_wait([[isvc(READY)]])
+    result = run_deploy(NAME, "--model", MODEL, "--wait", "--timeout", timeout)
+    assert result.exit_code in (0, 1), result.stderr  # 0 checks once (and times out here)
+    assert f"Waiting {limit} for inferenceservice.serving.kserve.io/{NAME} to become " \
+        "ready...\n" in result.stderr
+
+
 def test_deploy_wait_until_ready(run_deploy, project, scripted_wait):
     script = scripted_wait([[isvc(NOT_READY)], [isvc(READY)]])
     result = run_deploy(NAME, "--model", MODEL, "--wait")
