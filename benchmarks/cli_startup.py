@@ -34,7 +34,8 @@ APPS = "redhat-ods-applications"
 CLIENT_OPTIONS = {
     "kubectl-nim Cluster, token kubeconfig: httpx, no kubernetes import (chosen)": """
 from kubectl_nim.adapters.kube.cluster import Cluster
-c = Cluster.connect(kubeconfig=KC)
+from kubectl_nim.environment import Environment
+c = Cluster.connect(kubeconfig=KC, env=Environment.default())
 c.get("ConfigMap", "nvidia-nim-models-data", "%(ns)s")
 """,
     "raw JSON through kubernetes ApiClient (exec/OIDC kubeconfigs)": """
@@ -217,7 +218,9 @@ GAP_STEPS = {  # each step adds one piece of `models -o json` to the one before
         "import kubectl_nim.cli.root, kubectl_nim.cli.commands.models\n"
         "from kubectl_nim.adapters.kube.cluster import Cluster\n"
         "import kubectl_nim.app.discovery, kubectl_nim.app.session\n"
-        "Cluster.connect().get('ConfigMap', 'nvidia-nim-models-data', %(ns)r)",
+        "from kubectl_nim.environment import Environment\n"
+        "Cluster.connect(env=Environment.default()).get('ConfigMap', 'nvidia-nim-models-data',"
+        " %(ns)r)",
 }
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from kubectl_nim.environment import Environment
 from tests.fakes import kube_apiserver
 from tests.fakes.ngc_fixtures import VALID_KEY
 
@@ -72,7 +73,7 @@ def cluster(project):
     """The Kubernetes adapter connected to the project's fake API server."""
     from kubectl_nim.adapters.kube.cluster import Cluster
 
-    return Cluster.connect(kubeconfig=project.kubeconfig)
+    return Cluster.connect(kubeconfig=project.kubeconfig, env=Environment.default())
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from kubectl_nim.adapters.kube import kubeconfig
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.adapters.kube.resources import RESOURCES
+from kubectl_nim.environment import Environment
 from kubectl_nim.errors import ClusterError
 from tests.helpers.kubeconfigs import exec_plugin_kubeconfig
 
@@ -21,7 +22,7 @@ def secret(name, ns="team", **data):
 @pytest.fixture
 def cluster(kube_server, kubeconfig):
     kube_server.put_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
-    return Cluster.connect(kubeconfig=kubeconfig, namespace="team", timeout=2)
+    return Cluster.connect(kubeconfig=kubeconfig, namespace="team", timeout=2, env=Environment.default())
 
 
 def test_resource_paths():
@@ -99,7 +100,7 @@ def test_server_errors_hint_at_retrying(cluster, kube_server):
 
 def test_hang_costs_one_timeout_and_says_so(kube_server, kubeconfig):
     kube_server.put_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
-    cluster = Cluster.connect(kubeconfig=kubeconfig, namespace="team", timeout=0.3)
+    cluster = Cluster.connect(kubeconfig=kubeconfig, namespace="team", timeout=0.3, env=Environment.default())
     kube_server.fail("GET", r"/secrets", 200, hang_seconds=1.5)
     with pytest.raises(ClusterError) as e:
         cluster.list("Secret")
@@ -112,7 +113,7 @@ def test_unreachable_cluster(tmp_path, kube_server):
     path = kube_server.write_kubeconfig(tmp_path / "kc")
     url = kube_server.url
     kube_server.stop()
-    cluster = Cluster.connect(kubeconfig=str(path), timeout=1)
+    cluster = Cluster.connect(kubeconfig=str(path), timeout=1, env=Environment.default())
     with pytest.raises(ClusterError) as e:
         cluster.list("Secret")
     assert str(e.value).startswith(f"cannot reach the cluster at {url}: connection refused")
@@ -143,9 +144,9 @@ def test_unreachable_cluster_through_the_cli_is_one_clean_line(nim, tmp_path, ku
 
 def test_namespace_comes_from_the_context_and_flags_win(tmp_path, kube_server, monkeypatch):
     path = _kubeconfig(tmp_path / "kc", kube_server.url, [("a", "ns-a"), ("b", None)], "a")
-    assert Cluster.connect(kubeconfig=path).namespace == "ns-a"
-    assert Cluster.connect(kubeconfig=path, context="b").namespace == "default"
-    assert Cluster.connect(kubeconfig=path, namespace="explicit").namespace == "explicit"
+    assert Cluster.connect(kubeconfig=path, env=Environment.default()).namespace == "ns-a"
+    assert Cluster.connect(kubeconfig=path, context="b", env=Environment.default()).namespace == "default"
+    assert Cluster.connect(kubeconfig=path, namespace="explicit", env=Environment.default()).namespace == "explicit"
 
 
 def test_kubeconfig_env_with_several_files(tmp_path, kube_server, monkeypatch):
@@ -156,21 +157,21 @@ def test_kubeconfig_env_with_several_files(tmp_path, kube_server, monkeypatch):
                                      "contexts": []}))
     _kubeconfig(second, kube_server.url, [("two", "from-second")], "two")
     monkeypatch.setenv("KUBECONFIG", f"{first}{os.pathsep}{second}")
-    cluster = Cluster.connect()
+    cluster = Cluster.connect(env=Environment.default())
     assert (cluster.namespace, cluster.context, cluster.server) == ("from-second", "two", kube_server.url)
 
 
 def test_unknown_context_is_one_line(tmp_path, kube_server):
     path = _kubeconfig(tmp_path / "kc", kube_server.url, [("a", None)], "a")
     with pytest.raises(ClusterError) as e:
-        Cluster.connect(kubeconfig=path, context="nope")
+        Cluster.connect(kubeconfig=path, context="nope", env=Environment.default())
     assert str(e.value).startswith("cannot load the cluster configuration:")
     assert "nope" in str(e.value)
 
 
 def test_no_kubeconfig_at_all(tmp_path, monkeypatch):
     with pytest.raises(ClusterError) as e:
-        Cluster.connect()
+        Cluster.connect(env=Environment.default())
     assert str(e.value) == ("no kubeconfig found and not running inside a cluster; log in "
                             "(`oc login`), set KUBECONFIG or pass --kubeconfig")
 
@@ -199,7 +200,7 @@ def test_exec_plugin_kubeconfig_goes_through_the_kubernetes_package(tmp_path, ku
     """Credentials only the kubernetes package knows (here an exec plugin) still work."""
     marker = tmp_path / "called"
     path = exec_plugin_kubeconfig(tmp_path, kube_server.url, "ex", marker)
-    cluster = Cluster.connect(kubeconfig=str(path))
+    cluster = Cluster.connect(kubeconfig=str(path), env=Environment.default())
     assert type(cluster.transport).__name__ == "KubernetesTransport"
     assert cluster.namespace == "ex"
     assert cluster.list("Secret") == []
@@ -212,7 +213,8 @@ def test_token_kubeconfig_does_not_import_kubernetes(tmp_path, kube_server):
 
     path = kube_server.write_kubeconfig(tmp_path / "kc")
     code = ("import sys\nfrom kubectl_nim.adapters.kube.cluster import Cluster\n"
-            f"c = Cluster.connect(kubeconfig={str(path)!r})\n"
+            "from kubectl_nim.environment import Environment\n"
+            f"c = Cluster.connect(kubeconfig={str(path)!r}, env=Environment.default())\n"
             "print(len(c.list('Secret')), 'kubernetes' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout == "0 False\n", out.stderr
@@ -252,7 +254,7 @@ def test_broken_kubeconfig_is_one_line(tmp_path):
     path = tmp_path / "kc"
     path.write_text("clusters: [unclosed")
     with pytest.raises(ClusterError) as e:
-        Cluster.connect(kubeconfig=str(path))
+        Cluster.connect(kubeconfig=str(path), env=Environment.default())
     assert str(e.value) == (f"kubeconfig {path} is not valid YAML; check the file, or log in "
                             "again (`oc login`)")
 

@@ -10,6 +10,7 @@ import pytest
 
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
+from kubectl_nim.environment import Environment
 from tests.helpers.kubeconfigs import exec_plugin_kubeconfig
 
 NS = "team"
@@ -27,7 +28,7 @@ def cluster(request, kube_server, tmp_path):
         path = kube_server.write_kubeconfig(tmp_path / "kc", namespace=NS)
     else:
         path = exec_plugin_kubeconfig(tmp_path, kube_server.url, NS, tmp_path / "m")
-    c = Cluster.connect(kubeconfig=str(path))
+    c = Cluster.connect(kubeconfig=str(path), env=Environment.default())
     assert type(c.transport).__name__ == ("HttpxTransport" if request.param == "httpx"
                                           else "KubernetesTransport")
     return c

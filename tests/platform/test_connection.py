@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from kubectl_nim.adapters.kube import kubeconfig as kc_mod
 from kubectl_nim.adapters import netenv
 from kubectl_nim.adapters.kube.cluster import Cluster
+from kubectl_nim.environment import Environment
 from kubectl_nim.errors import ClusterError, UsageError
 from tests.helpers.deploy import kubectl_binary
 from tests.helpers.kubeconfigs import ca_bundle, config, dead_port, socks_proxy, write  # noqa: F401
@@ -56,7 +57,7 @@ def test_relative_paths_resolve_against_the_file_that_names_them(tmp_path, kube_
     assert real.returncode == 0, real.stderr
     # ...and so does the plugin, with the CA found next to the second file.
     monkeypatch.setenv("KUBECONFIG", listed)
-    cluster = Cluster.connect()
+    cluster = Cluster.connect(env=Environment.default())
     assert cluster.namespace == "ns2"
     assert cluster.list("Secret", "ns2") == []
     endpoint = kc_mod.find_endpoint(None, None, {"KUBECONFIG": listed})
@@ -70,7 +71,7 @@ def test_missing_ca_file_is_one_line_naming_it(tmp_path, kube_server):
                         users=[("u", {"token": "t"})],
                         contexts=[("x", {"cluster": "c", "user": "u"})], current="x"))
     with pytest.raises(ClusterError) as e:
-        Cluster.connect(kubeconfig=path)
+        Cluster.connect(kubeconfig=path, env=Environment.default())
     assert str(e.value).startswith(f"cannot read the certificate authority "
                                    f"{tmp_path / 'nope.crt'}: No such file")
 

@@ -6,6 +6,7 @@ import pytest
 from kubectl_nim.app import discovery
 from kubectl_nim.adapters.kube.api_errors import ApiError
 from kubectl_nim.adapters.kube.cluster import Cluster
+from kubectl_nim.environment import Environment
 
 from tests.helpers.catalog import catalog_configmap, model_entry
 from tests.helpers.generations import APPS, dsci, odc
@@ -39,7 +40,7 @@ def cm(name, ns, *models):
 
 @pytest.fixture
 def cluster(kube_server, kubeconfig):
-    return Cluster.connect(kubeconfig=kubeconfig, timeout=2)
+    return Cluster.connect(kubeconfig=kubeconfig, timeout=2, env=Environment.default())
 
 
 def _apps(cluster, override):

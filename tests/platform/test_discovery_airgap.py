@@ -12,6 +12,7 @@ import pytest
 
 from kubectl_nim.app import discovery
 from kubectl_nim.adapters.kube.cluster import Cluster
+from kubectl_nim.environment import Environment
 from tests.helpers.day2 import seed_apps
 
 NAME = "llama"
@@ -41,7 +42,7 @@ def today(kube_server_without_nimconfig, tmp_path):
 
 
 def test_settings_read_the_dsc_flag(today):
-    cluster = Cluster.connect(kubeconfig=today.kubeconfig_path, timeout=2)
+    cluster = Cluster.connect(kubeconfig=today.kubeconfig_path, timeout=2, env=Environment.default())
     settings = discovery.read_settings(cluster, None, warn=ignore)
     assert settings.disconnected.value is True
     assert settings.disconnected.source == "datasciencecluster/default-dsc"
@@ -50,7 +51,7 @@ def test_settings_read_the_dsc_flag(today):
 
 def test_dsc_flag_false_and_absent(kube_server, kubeconfig):
     seed_apps(kube_server)
-    cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2)
+    cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2, env=Environment.default())
     kube_server.put_object(dsc(None))
     assert discovery.read_settings(cluster, None, warn=ignore).disconnected.value is False
     kube_server.put_object(dsc(False))
@@ -62,7 +63,7 @@ def test_dsc_flag_false_and_absent(kube_server, kubeconfig):
 def test_nimconfig_wins_over_the_dsc_flag(kube_server, kubeconfig):
     seed_apps(kube_server, {"disconnected": {"disableKeyCollection": False}})
     kube_server.put_object(dsc(True))
-    cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2)
+    cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2, env=Environment.default())
     settings = discovery.read_settings(cluster, None, warn=ignore)
     assert settings.disconnected.value is False
     assert settings.disconnected.reason == "spec.nimConfig.disconnected.disableKeyCollection"
@@ -70,7 +71,7 @@ def test_nimconfig_wins_over_the_dsc_flag(kube_server, kubeconfig):
 
 def test_dsc_read_with_apps_namespace_override_in_one_round(kube_server, kubeconfig):
     kube_server.put_object(dsc(True))
-    cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2)
+    cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2, env=Environment.default())
     settings = discovery.read_settings(cluster, "mine", warn=ignore)
     assert settings.disconnected.value is True
     assert sorted(r["path"].split("/")[-1] for r in kube_server.requests) == \
@@ -80,7 +81,7 @@ def test_dsc_read_with_apps_namespace_override_in_one_round(kube_server, kubecon
 def test_unreadable_dsc_is_not_fatal(kube_server, kubeconfig):
     seed_apps(kube_server)
     kube_server.deny("list", "datascienceclusters")
-    cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2)
+    cluster = Cluster.connect(kubeconfig=kubeconfig, timeout=2, env=Environment.default())
     settings = discovery.read_settings(cluster, None, warn=ignore)
     assert settings.disconnected.value is False
     assert any(p.startswith("DataScienceCluster: HTTP 403") for p in settings.disconnected.probes)

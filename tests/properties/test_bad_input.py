@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kubectl_nim.adapters.kube import cluster as cluster_mod
 from kubectl_nim.adapters.kube.resources import RESOURCES
+from kubectl_nim.environment import Environment
 from kubectl_nim.errors import NimError
 from tests.helpers.catalog import catalog_configmap, model_entry
 from tests.helpers.day2 import cli, isvc, runtime, seed_apps, seed_plugin
@@ -133,7 +134,7 @@ def test_resource_path_still_builds_valid_urls():
 def test_cluster_delete_with_empty_name_never_sends(kube_server, kubeconfig):
     seed_plugin(kube_server, "x")
     kube_server.clear_requests()
-    c = cluster_mod.Cluster.connect(kubeconfig=kubeconfig)
+    c = cluster_mod.Cluster.connect(kubeconfig=kubeconfig, env=Environment.default())
     with pytest.raises(NimError):
         c.delete("InferenceService", "", "default")
     assert kube_server.requests == []

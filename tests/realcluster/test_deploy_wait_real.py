@@ -16,6 +16,7 @@ import urllib.request
 
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app.wait import Reporter, wait_ready
+from kubectl_nim.environment import Environment
 
 NAME = "llama"
 READY = {"conditions": [{"type": "PredictorReady", "status": "True"},
@@ -37,7 +38,7 @@ def _echo(text, nl=True, err=False):
 def test_wait_returns_within_0_3_s_of_ready(real):
     real.create(_isvc(real.ns))
     real.server.patch_status("InferenceService", NAME, real.ns, NOT_READY)
-    cluster = Cluster.connect(kubeconfig=real.kubeconfig)
+    cluster = Cluster.connect(kubeconfig=real.kubeconfig, env=Environment.default())
     result: dict = {}
 
     def run():

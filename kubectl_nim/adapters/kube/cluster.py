@@ -18,7 +18,7 @@ import builtins
 import os
 import time
 from contextlib import nullcontext
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from kubectl_nim import interrupts, log
 from kubectl_nim.adapters import retry
@@ -26,6 +26,9 @@ from kubectl_nim.adapters.kube.api_errors import ApiError, error_from_response
 from kubectl_nim.adapters.kube.resources import RESOURCES, Resource, resource_of, url_of
 from kubectl_nim.adapters.kube.transport import Unreachable
 from kubectl_nim.errors import ClusterError
+
+if TYPE_CHECKING:
+    from kubectl_nim.environment import Environment
 
 DEFAULT_TIMEOUT = 30.0
 FIELD_MANAGER = "kubectl-nim"
@@ -53,28 +56,26 @@ class Cluster:
     @classmethod
     def connect(cls, kubeconfig: str | None = None, context: str | None = None,
                 namespace: str | None = None, timeout: float | None = None,
-                fast_only: bool = False, overrides=None, env=None) -> "Cluster":
+                fast_only: bool = False, overrides=None, *, env: Environment) -> "Cluster":
         """Kubeconfig (--kubeconfig, else every file of $KUBECONFIG, else ~/.kube/config) with
         its context's namespace; in-cluster config when there is no kubeconfig (CI in a pod).
 
         `fast_only` raises kubeconfig.NeedsKubernetesLoader instead of importing `kubernetes`,
         for verbs that merely peek at the cluster (validate-key's disconnected notice).
-        `env` (an Environment, default the process's): variables, sleep, slow-notice threshold."""
+        `env`, the run's Environment: variables, sleep, slow-notice threshold (a test's own, or
+        `Environment.default()` for this process's)."""
         from kubectl_nim.adapters.kube import kubeconfig as kc
-        from kubectl_nim.environment import Environment
-
-        env = env or Environment.default()
 
         timeout = DEFAULT_TIMEOUT if timeout is None else (timeout or None)
         try:
-            endpoint = kc.find_endpoint(kubeconfig, context, env.environ, overrides,
+            endpoint = kc.find_endpoint(kubeconfig, context, env.variables, overrides,
                                         sa_dir=env.service_account_dir)
         except kc.NeedsKubernetesLoader as needs:
             if fast_only:
                 raise
             from kubectl_nim.adapters.kube.kubernetes_transport import KubernetesTransport
 
-            paths = os.pathsep.join(kc.config_paths(kubeconfig, env.environ))
+            paths = os.pathsep.join(kc.config_paths(kubeconfig, env.variables))
             transport = KubernetesTransport(paths, context, timeout, overrides,
                                             needs.impersonate)
             log.debug(f"cluster {transport.server} context {transport.context} "
@@ -84,7 +85,7 @@ class Cluster:
         from kubectl_nim.adapters.kube.httpx_transport import HttpxTransport
 
         log.debug(f"cluster {endpoint.server} context {endpoint.context}")
-        return cls(HttpxTransport(endpoint, timeout, env.slow_notice_after, env.environ),
+        return cls(HttpxTransport(endpoint, timeout, env.slow_notice_after, env.variables),
                    namespace or endpoint.namespace or "default", endpoint.server, timeout,
                    endpoint.context, sleep=env.sleep)
 
@@ -355,7 +356,7 @@ def concurrently(fn: Callable, items: Sequence, max_workers: int | None = None) 
     with ThreadPoolExecutor(max_workers=cap) as pool:
         return list(pool.map(guarded, items))
 
-def connect(options, env=None, *, timeout: float | None = None,
+def connect(options, env: Environment, *, timeout: float | None = None,
             fast_only: bool = False) -> Cluster:
     """THE way from the global options (app/connection.GlobalOptions) to a Cluster, field manager
     included, for every verb, completion and peek. `timeout` replaces --request-timeout (a TAB,

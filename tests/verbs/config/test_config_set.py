@@ -10,6 +10,7 @@ import yaml
 
 from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app import nimconfig
+from kubectl_nim.environment import Environment
 from tests.fakes.kube_apiserver import FakeKubeAPIServer
 from tests.helpers.catalog import catalog_configmap, model_entry
 from tests.helpers.day2 import APPS, cli, seed_apps
@@ -249,7 +250,7 @@ def test_a_cluster_without_nimconfig_raises_nimconfig_unsupported(kube_server_wi
     """`config set-disconnected` catches exactly this type to name the flag that works there."""
     server = kube_server_without_nimconfig
     seed_apps(server)
-    cluster = Cluster.connect(kubeconfig=str(server.write_kubeconfig(tmp_path / "kc")))
+    cluster = Cluster.connect(kubeconfig=str(server.write_kubeconfig(tmp_path / "kc")), env=Environment.default())
     with pytest.raises(nimconfig.NimConfigUnsupported, match="does not support spec.nimConfig"):
         nimconfig.patch_nim_config(cluster, APPS, {"disconnected": {"disableKeyCollection": True}})
     assert "nimConfig" not in odc(server)["spec"]

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from kubectl_nim.cli.exit_status import for_error
+from kubectl_nim.environment import Environment
 
 from tests.fakes.clock import FakeClock
 from tests.helpers.deploy import (EU_MODEL, ISVC, KEY, MODEL, NAME, NOTICE, NS, SR,  # noqa: F401
@@ -477,7 +478,7 @@ def test_interrupt_between_writes_rolls_back(project):
     from kubectl_nim.app import deploy_write as deploy
     from kubectl_nim.adapters.kube.cluster import Cluster
 
-    cluster = Cluster.connect(kubeconfig=project.kubeconfig)
+    cluster = Cluster.connect(kubeconfig=project.kubeconfig, env=Environment.default())
     before = state(project.server)
 
     def interrupt_after_the_pvc(outcome):
@@ -499,7 +500,7 @@ def test_interrupt_during_a_create_undoes_it_too(project):
     from kubectl_nim.app import deploy_write as deploy
     from kubectl_nim.adapters.kube.cluster import Cluster
 
-    cluster = Cluster.connect(kubeconfig=project.kubeconfig)
+    cluster = Cluster.connect(kubeconfig=project.kubeconfig, env=Environment.default())
     before = state(project.server)
     real_create = cluster.create
 
@@ -537,7 +538,7 @@ def test_dropped_connection_is_treated_as_possibly_created(project):
     from kubectl_nim.adapters.kube.cluster import Cluster
     from kubectl_nim.adapters.kube.transport import Unreachable
 
-    cluster = Cluster.connect(kubeconfig=project.kubeconfig, timeout=0.2)
+    cluster = Cluster.connect(kubeconfig=project.kubeconfig, timeout=0.2, env=Environment.default())
     before = state(project.server)
     dropped = cluster._unreachable(
         Unreachable("other", "Server disconnected without sending a response."), "POST", "/x")
@@ -556,7 +557,7 @@ def test_request_that_never_left_is_not_waited_for(project, kind, detail):
     from kubectl_nim.adapters.kube.cluster import Cluster
     from kubectl_nim.adapters.kube.transport import Unreachable
 
-    cluster = Cluster.connect(kubeconfig=project.kubeconfig, timeout=5)
+    cluster = Cluster.connect(kubeconfig=project.kubeconfig, timeout=5, env=Environment.default())
     error = cluster._unreachable(Unreachable(kind, detail), "POST", "/x")
     _failing_create(cluster, "ServingRuntime", error, create_first=False)
     started = time.monotonic()

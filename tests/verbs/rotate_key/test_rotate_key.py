@@ -15,6 +15,7 @@ from kubectl_nim.adapters.kube.cluster import Cluster
 from kubectl_nim.app import optimistic
 from kubectl_nim.domain import names, nim_runtime
 from kubectl_nim.domain import render
+from kubectl_nim.environment import Environment
 from tests.fakes.clock import FakeClock
 from tests.helpers.day2 import (LEGACY_FORMAT_KEY, NEW_KEY, OLD_KEY, assert_key_hidden, cli,
                                 delete_secret, dockerconfig, isvc, keys_of, opaque_key, pull_key,
@@ -350,7 +351,7 @@ def test_the_use_cases_raise_day2_errors(kube_server, kubeconfig):
     from kubectl_nim.app import day2, secret_pair, secret_writes
     from kubectl_nim.errors import ClusterError, Day2Error
 
-    cluster = Cluster.connect(kubeconfig=kubeconfig)
+    cluster = Cluster.connect(kubeconfig=kubeconfig, env=Environment.default())
     objects = seed_disconnected(kube_server, "inl")
     rt = next(o for o in objects if o["kind"] == "ServingRuntime")
     rt["spec"]["containers"][0]["env"].append({"name": "NGC_API_KEY", "value": OLD_KEY})
