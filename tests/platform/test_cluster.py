@@ -4,6 +4,8 @@ import os
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kubectl_nim.adapters.kube import kubeconfig
 from kubectl_nim.adapters.kube.api_errors import ApiError
@@ -117,6 +119,64 @@ def test_unreachable_cluster(tmp_path, kube_server):
     with pytest.raises(ClusterError) as e:
         cluster.list("Secret")
     assert str(e.value).startswith(f"cannot reach the cluster at {url}: connection refused")
+
+
+def test_a_connection_dropped_without_an_answer_says_the_server_may_be_restarting(tmp_path):
+    """What a killed or restarting kube-apiserver does to a request in flight: the connection
+    closes with no answer. Not a network problem to check first, and the request may have been
+    carried out (not `never_sent`)."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def drop_every_request():  # a GET is retried once a connection dropped: drop that too
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conn.recv(65536)
+            conn.close()
+
+    thread = threading.Thread(target=drop_every_request, daemon=True)
+    thread.start()
+    path = _kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{port}", [("a", "team")], "a")
+    cluster = Cluster.connect(kubeconfig=path, timeout=5,
+                              env=Environment.default(sleep=lambda seconds: None))
+    try:
+        with pytest.raises(ClusterError) as e:
+            cluster.list("Secret")
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+    assert e.value.message.startswith(f"cannot reach the cluster at http://127.0.0.1:{port}: ")
+    assert e.value.hint == ("the API server closed the connection without an answer: it may be "
+                            "restarting (try again in a moment), or a proxy or load balancer "
+                            "in between dropped it")
+    assert not e.value.never_sent and not e.value.timed_out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_transport_words_get_a_known_kind(text):
+    """The transports' error texts are anyone's (a proxy's, a library's): classify never fails,
+    and a failure after connecting (broken_off) is never taken for one that proves the request
+    was not sent (refused, dns, tls)."""
+    from kubectl_nim.adapters.kube.transport import broken_off, classify
+
+    kind, detail = classify(text)
+    assert kind in ("refused", "dns", "tls", "timeout", "dropped", "other")
+    assert isinstance(detail, str)
+    assert broken_off(text)[0] in ("dropped", "other")
+    for words in ("Server disconnected without sending a response.",
+                  "('Connection aborted.', RemoteDisconnected('Remote end closed connection "
+                  "without response'))", "[Errno 104] Connection reset by peer"):
+        assert broken_off(text + words)[0] == "dropped"
 
 
 def _kubeconfig(path, server, contexts, current):

@@ -131,7 +131,7 @@ class Cluster:
                 with (interrupts.deferred() if method != "GET" else nullcontext()):
                     status, data, retry_after = self.transport.send(method, url, body, headers)
             except Unreachable as e:
-                if last or e.kind != "other":
+                if last or e.kind not in ("dropped", "other"):
                     raise self._unreachable(e, method, path) from None
                 delay = policy.delay(attempt)
                 log.debug(f"{method} {self.server}{url} -> {e.detail}; retrying in {delay:.2f}s")
@@ -216,6 +216,9 @@ class Cluster:
             hint = ("nothing answers there: the API server is down or restarting (try again in a "
                     "moment), or the kubeconfig points elsewhere (`oc login`, --kubeconfig, "
                     "--context)")
+        elif error.kind == "dropped":
+            hint = ("the API server closed the connection without an answer: it may be restarting "
+                    "(try again in a moment), or a proxy or load balancer in between dropped it")
         else:
             hint = "check your network, `oc login`, --kubeconfig and --context"
         return ClusterError(f"cannot reach the cluster at {self.server}: {error.detail}",

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from kubectl_nim import log
-from kubectl_nim.adapters.kube.transport import Unreachable, classify, user_agent
+from kubectl_nim.adapters.kube.transport import Unreachable, broken_off, classify, user_agent
 from kubectl_nim.errors import ClusterError
 
 # A request unanswered this long gets one notice on stderr (once per connection, i.e. per
@@ -103,7 +103,7 @@ class HttpxTransport:
                 raise Unreachable("proxy", _proxy_detail(self.proxy, e)) from None
             raise Unreachable(*classify(str(e))) from None
         except httpx.TransportError as e:
-            raise Unreachable("other", str(e) or type(e).__name__) from None
+            raise Unreachable(*broken_off(str(e) or type(e).__name__)) from None
         return response.status_code, response.content, response.headers.get("Retry-After")
 
     @contextmanager
@@ -120,7 +120,7 @@ class HttpxTransport:
         except httpx.ConnectError as e:
             raise Unreachable(*classify(str(e))) from None
         except httpx.TransportError as e:
-            raise Unreachable("other", str(e) or type(e).__name__) from None
+            raise Unreachable(*broken_off(str(e) or type(e).__name__)) from None
 
 
 def _proxy_detail(proxy: str | None, error: Exception) -> str:

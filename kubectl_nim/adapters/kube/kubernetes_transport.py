@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from kubectl_nim import log
-from kubectl_nim.adapters.kube.transport import Unreachable, classify, user_agent
+from kubectl_nim.adapters.kube.transport import Unreachable, broken_off, classify, user_agent
 from kubectl_nim.errors import ClusterError
 
 
@@ -118,6 +118,6 @@ class KubernetesTransport:
         try:
             yield response.status, raw.stream(4096, decode_content=True)
         except (urllib3.exceptions.HTTPError, OSError) as e:
-            raise Unreachable("other", str(e)) from None
+            raise Unreachable(*broken_off(str(e))) from None
         finally:
             raw.release_conn()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 
 class Unreachable(Exception):
-    """A transport could not get an HTTP answer: kind is timeout, refused, dns, tls or other."""
+    """A transport could not get an HTTP answer: kind is timeout, refused, dns, tls, dropped (the
+    connection closed with no answer, as a restarting API server does) or other."""
 
     def __init__(self, kind: str, detail: str):
         super().__init__(detail)
@@ -30,7 +31,26 @@ def classify(text: str) -> tuple[str, str]:
         return "tls", text.splitlines()[-1] if text else "TLS failure"
     if "timed out" in lowered:
         return "timeout", "timed out"
+    if any(words in lowered for words in _DROPPED):
+        return "dropped", DROPPED
     return "other", text
+
+
+DROPPED = "the connection closed without an answer"
+
+
+def broken_off(text: str) -> tuple[str, str]:
+    """(kind, detail) of a failure after the connection was made (a read or protocol error):
+    `dropped` when the words say the connection closed with no answer, else `other`."""
+    if any(words in text.lower() for words in _DROPPED):
+        return "dropped", DROPPED
+    return "other", text
+
+
+# httpx/httpcore ("Server disconnected without sending a response."), urllib3 and http.client
+# ("Remote end closed connection without response", "Connection aborted", resets).
+_DROPPED = ("disconnected without", "closed connection without", "connection reset",
+            "connection aborted", "broken pipe")
 
 
 def user_agent() -> str:
