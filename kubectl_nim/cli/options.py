@@ -279,6 +279,16 @@ def key_options(f):
     return f
 
 
+def rotation_options(f):
+    """The flags of replacing a key, `rotate-key` and `project rotate-key` alike: the new key and
+    its check with NVIDIA, the restart that follows (--no-restart, --wait, --timeout), dry run,
+    field manager and the global options, in that order in --help."""
+    for option in (global_options, field_manager_option, ngc_options, dry_run_option,
+                   restart_options, skip_key_validation_option, key_options):
+        f = option(f)
+    return f
+
+
 class _RefusedArgument(click.Argument):
     """A positional parameter left out of the usage line: it exists only to be refused."""
 

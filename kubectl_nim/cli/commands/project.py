@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from kubectl_nim.cli.options import (dry_run_option, field_manager_option, global_options,
-                                     key_options, ngc_options, restart_options,
+                                     key_options, ngc_options, rotation_options,
                                      skip_key_validation_option, wait_timeout_option)
 from kubectl_nim.cli.context import get_environment, get_globals
 from kubectl_nim.cli.print_flags import print_flags
@@ -96,13 +96,7 @@ def _text(data: dict) -> str:
 
 
 @command.command("rotate-key")
-@key_options
-@skip_key_validation_option
-@restart_options
-@dry_run_option
-@ngc_options
-@field_manager_option
-@global_options
+@rotation_options
 def rotate_key(api_key_file, skip_key_validation, no_restart, wait, timeout, dry_run,
                ngc_api_url):
     """Replace the project's NVIDIA key, then restart the deployments that use it.

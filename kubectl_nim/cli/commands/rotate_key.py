@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import click
 
-from kubectl_nim.cli.options import (dry_run_option, field_manager_option, global_options,
-                                     key_options, ngc_options, restart_options,
-                                     skip_key_validation_option, validated)
+from kubectl_nim.cli.options import rotation_options, validated
 from kubectl_nim.cli.context import get_globals
 from kubectl_nim.cli.context import get_environment
 
 
 @click.command("rotate-key")
 @click.argument("name", callback=validated("subdomain", "deployment name"))
-@key_options
-@skip_key_validation_option
-@restart_options
-@dry_run_option
-@ngc_options
-@field_manager_option
-@global_options
+@rotation_options
 def command(name, api_key_file, skip_key_validation, no_restart, wait, timeout, dry_run,
             ngc_api_url):
     """Replace the NVIDIA API key of one deployment, and restart it.
