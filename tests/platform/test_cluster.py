@@ -121,44 +121,71 @@ def test_unreachable_cluster(tmp_path, kube_server):
     assert str(e.value).startswith(f"cannot reach the cluster at {url}: connection refused")
 
 
-def test_a_connection_dropped_without_an_answer_says_the_server_may_be_restarting(tmp_path):
-    """What a killed or restarting kube-apiserver does to a request in flight: the connection
-    closes with no answer. Not a network problem to check first, and the request may have been
-    carried out (not `never_sent`)."""
-    import socket
-    import threading
+class DroppingServer:
+    """An HTTP server on 127.0.0.1 that closes the first `drops` connections once their request
+    arrived, with no answer (what a killed or restarting kube-apiserver does to a request in
+    flight), and answers the rest with an empty SecretList."""
 
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    port = listener.getsockname()[1]
-    stop = threading.Event()
+    BODY = b'{"kind": "SecretList", "apiVersion": "v1", "items": []}'
 
-    def drop_every_request():  # a GET is retried once a connection dropped: drop that too
-        while not stop.is_set():
+    def __init__(self, drops: int):
+        import socket
+        import threading
+
+        self.drops, self.requests = drops, 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stopping.is_set():
             try:
-                conn, _ = listener.accept()
+                conn, _ = self.listener.accept()
             except OSError:
                 continue
-            conn.recv(65536)
-            conn.close()
+            with conn:
+                conn.recv(65536)
+                self.requests += 1
+                if self.requests > self.drops:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Connection: close\r\nContent-Length: "
+                                 + str(len(self.BODY)).encode() + b"\r\n\r\n" + self.BODY)
 
-    thread = threading.Thread(target=drop_every_request, daemon=True)
-    thread.start()
-    path = _kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{port}", [("a", "team")], "a")
-    cluster = Cluster.connect(kubeconfig=path, timeout=5,
-                              env=Environment.default(sleep=lambda seconds: None))
-    try:
+    def cluster(self, tmp_path):
+        path = _kubeconfig(tmp_path / "kc", self.url, [("a", "team")], "a")
+        return Cluster.connect(kubeconfig=path, timeout=5,
+                               env=Environment.default(sleep=lambda seconds: None))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join(5)
+        self.listener.close()
+
+
+def test_a_connection_dropped_without_an_answer_says_the_server_may_be_restarting(tmp_path):
+    """Not a network problem to check first, and the request may have been carried out (not
+    `never_sent`)."""
+    with DroppingServer(drops=1000) as server:
         with pytest.raises(ClusterError) as e:
-            cluster.list("Secret")
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
-    assert e.value.message.startswith(f"cannot reach the cluster at http://127.0.0.1:{port}: ")
+            server.cluster(tmp_path).list("Secret")
+    assert e.value.message == (f"cannot reach the cluster at {server.url}: the connection closed "
+                               f"without an answer")
     assert e.value.hint == ("the API server closed the connection without an answer: it may be "
                             "restarting (try again in a moment), or a proxy or load balancer "
                             "in between dropped it")
     assert not e.value.never_sent and not e.value.timed_out
+
+
+def test_a_read_whose_connection_dropped_is_retried(tmp_path):
+    with DroppingServer(drops=1) as server:
+        assert server.cluster(tmp_path).list("Secret") == []
+    assert server.requests == 2
 
 
 @settings(max_examples=300, deadline=None)
