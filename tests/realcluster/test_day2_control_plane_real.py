@@ -167,7 +167,7 @@ def test_rotate_key_wait_with_no_gpu_for_the_surge_pod_says_so(plane):
     rather than claim success. (The scheduler says so within a second or two; the timeout only
     bounds how long the test waits.)"""
     deploy(plane, "c1", "--gpus", "8")
-    result = plane.nim("rotate-key", "c1", "--skip-key-validation", "--wait", "--timeout", "6s",
+    result = plane.nim("rotate-key", "c1", "--skip-key-validation", "--wait", "--timeout", "10s",
                        key=NEW_KEY)
     assert result.exit_code != 0
     assert "Insufficient nvidia.com/gpu" in result.stderr, result.stderr
