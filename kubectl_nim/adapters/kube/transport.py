@@ -31,9 +31,7 @@ def classify(text: str) -> tuple[str, str]:
         return "tls", text.splitlines()[-1] if text else "TLS failure"
     if "timed out" in lowered:
         return "timeout", "timed out"
-    if any(words in lowered for words in _DROPPED):
-        return "dropped", DROPPED
-    return "other", text
+    return broken_off(text)
 
 
 DROPPED = "the connection closed without an answer"
