@@ -27,7 +27,7 @@ from kubectl_nim.domain import nimservice
 from kubectl_nim.domain.account_state import VALIDATION, AccountState, parse_time
 from kubectl_nim.domain.list_rows import human_age
 from kubectl_nim.domain.names import GPU_RESOURCE, KSERVE_CONTAINER
-from kubectl_nim.domain.nim_runtime import runtime_image
+from kubectl_nim.domain.nim_runtime import image_reference, runtime_image
 from kubectl_nim.domain.refs import kind_ref
 
 READY, PROGRESSING, FAILED, UNKNOWN = "Ready", "Progressing", "Failed", "Unknown"
@@ -266,32 +266,24 @@ def not_reconciled(isvc: Mapping[str, Any] | None) -> str:
     return ""
 
 
-def _repository(image: str) -> tuple[str, str]:
-    """(repository, tag or digest) of an image reference."""
-    if "@" in image:
-        repo, _, tag = image.partition("@")
-    elif ":" in image.rsplit("/", 1)[-1]:
-        repo, _, tag = image.rpartition(":")
-    else:
-        repo, tag = image, ""
-    return repo, tag
-
-
 def _rule_rollout(f: Facts) -> list[Reason]:
     """Predictor pods that still run another tag of the image the ServingRuntime names: a new
     `--tag` has not reached them yet (KServe rolls them; with KServe down, never)."""
     if f.pods is None or not isinstance(f.runtime, Mapping):
         return []
     wanted = runtime_image(f.runtime)
-    repo, tag = _repository(wanted)
+    repo, tag = image_reference(wanted)
     behind = set()
     for pod in live_pods(f.pods):
         for container in (pod.get("spec") or {}).get("containers") or []:
             if not isinstance(container, Mapping) or container.get("name") != KSERVE_CONTAINER:
                 continue
             image = container.get("image")
-            if isinstance(image, str) and image != wanted and _repository(image)[0] == repo:
-                behind.add(_repository(image)[1] or image)
+            if not isinstance(image, str) or image == wanted:
+                continue
+            their_repo, their_tag = image_reference(image)
+            if their_repo == repo:
+                behind.add(their_tag or image)
     if not wanted or not behind:
         return []
     return [Reason("RolloutPending", WAITING,

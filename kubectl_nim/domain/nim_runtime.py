@@ -206,15 +206,21 @@ def is_foreign(isvc: Mapping[str, Any] | None, runtime: Mapping[str, Any] | None
     return any(image and not image.startswith(NIM_IMAGE_PREFIX) for image in images)
 
 
-def split_image(image: str) -> tuple[str, str]:
-    """`nvcr.io/nim/meta/llama:1.8` → (`llama`, `1.8`); a digest counts as the tag."""
+def image_reference(image: str) -> tuple[str, str]:
+    """`nvcr.io/nim/meta/llama:1.8` → (`nvcr.io/nim/meta/llama`, `1.8`); a digest counts as the
+    tag, a registry's port does not (`host:5000/llama` has none)."""
     if "@" in image:
         repo, _, tag = image.partition("@")
+    elif ":" in image.rsplit("/", 1)[-1]:
+        repo, _, tag = image.rpartition(":")
     else:
         repo, tag = image, ""
-        last = image.rsplit("/", 1)[-1]
-        if ":" in last:
-            repo, _, tag = image.rpartition(":")
+    return repo, tag
+
+
+def split_image(image: str) -> tuple[str, str]:
+    """`nvcr.io/nim/meta/llama:1.8` → (`llama`, `1.8`); a digest counts as the tag."""
+    repo, tag = image_reference(image)
     return repo.rsplit("/", 1)[-1], tag
 
 
