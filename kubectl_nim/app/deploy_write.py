@@ -164,8 +164,8 @@ def write(cluster: Cluster, objects: Sequence[dict], *, apply: bool = False,
     remove it again if that batch fails). `own_secrets`: point both secrets' ownerReferences at
     the ServingRuntime, also alongside the last batch (its uid exists by then); a refused patch
     fails the run like any write. `patience`: how long the rollback rides out an API server
-    that does not answer (deploy_rollback.rollback). Progress (`on_written`) is reported in the objects' order once
-    their batch has answered."""
+    that does not answer (deploy_rollback.rollback). Progress (`on_written`) is reported in the
+    objects' order once their batch has answered."""
     before = list(before) if before is not None else [None] * len(objects)
     verb = "apply" if apply else "create"
     created: list[dict] = []
